@@ -1,0 +1,142 @@
+import type { GroupVersionResource, Status, StatusCause, StatusDetails } from './types.ts';
+
+/** An API failure carrying the exact Status body kube-apiserver would send. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly code: number;
+  readonly reason: string;
+  readonly details: StatusDetails | undefined;
+  /** Extra response headers, e.g. Retry-After for 429. */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    code: number,
+    reason: string,
+    message: string,
+    details?: StatusDetails,
+    headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.code = code;
+    this.reason = reason;
+    this.details = details;
+    this.headers = headers;
+  }
+
+  toStatus(): Status {
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      ...(this.details ? { details: this.details } : {}),
+      code: this.code,
+    };
+  }
+}
+
+/** `pods`, or `restores.velero.io` for resources outside the core and built-in groups' short form. */
+export function qualifiedResource(gvr: Pick<GroupVersionResource, 'group' | 'resource'>): string {
+  return gvr.group === '' ? gvr.resource : `${gvr.resource}.${gvr.group}`;
+}
+
+type Gr = Pick<GroupVersionResource, 'group' | 'resource'>;
+
+function detailsFor(gvr: Gr, name: string | undefined): StatusDetails {
+  return {
+    ...(name !== undefined ? { name } : {}),
+    ...(gvr.group ? { group: gvr.group } : {}),
+    kind: gvr.resource,
+  };
+}
+
+export const errors = {
+  badRequest(message: string): ApiError {
+    return new ApiError(400, 'BadRequest', message);
+  },
+  notFound(gvr: Gr, name: string): ApiError {
+    return new ApiError(
+      404,
+      'NotFound',
+      `${qualifiedResource(gvr)} "${name}" not found`,
+      detailsFor(gvr, name),
+    );
+  },
+  alreadyExists(gvr: Gr, name: string): ApiError {
+    return new ApiError(
+      409,
+      'AlreadyExists',
+      `${qualifiedResource(gvr)} "${name}" already exists`,
+      detailsFor(gvr, name),
+    );
+  },
+  conflict(
+    gvr: Gr,
+    name: string,
+    why = 'the object has been modified; please apply your changes to the latest version and try again',
+  ): ApiError {
+    return new ApiError(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${qualifiedResource(gvr)} "${name}": ${why}`,
+      detailsFor(gvr, name),
+    );
+  },
+  /** 422 with causes; `kind` is the object's Kind, e.g. `Pod`. */
+  invalid(kind: string, name: string, causes: StatusCause[], group = ''): ApiError {
+    const summary = causes
+      .map((c) => (c.field ? `${c.field}: ${c.message ?? ''}` : (c.message ?? '')))
+      .join(', ');
+    const list = causes.length > 1 ? `[${summary}]` : summary;
+    return new ApiError(422, 'Invalid', `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${list}`, {
+      name,
+      ...(group ? { group } : {}),
+      kind,
+      causes,
+    });
+  },
+  forbidden(message: string, gvr?: Gr, name?: string): ApiError {
+    return new ApiError(403, 'Forbidden', message, gvr ? detailsFor(gvr, name) : undefined);
+  },
+  methodNotAllowed(message = 'the server does not allow this method on the requested resource'): ApiError {
+    return new ApiError(405, 'MethodNotAllowed', message);
+  },
+  notAcceptable(message: string): ApiError {
+    return new ApiError(406, 'NotAcceptable', message);
+  },
+  expired(message: string): ApiError {
+    return new ApiError(410, 'Expired', message);
+  },
+  /** 415 for a patch type the resource does not accept (strategic merge on a custom resource). */
+  unsupportedMediaType(accepted: readonly string[]): ApiError {
+    return new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
+    );
+  },
+  tooManyRequests(
+    retryAfterSeconds: number,
+    message = 'Too many requests, please try again later.',
+  ): ApiError {
+    return new ApiError(
+      429,
+      'TooManyRequests',
+      message,
+      { retryAfterSeconds },
+      {
+        'Retry-After': String(retryAfterSeconds),
+      },
+    );
+  },
+  internal(message: string): ApiError {
+    return new ApiError(500, 'InternalError', `Internal error occurred: ${message}`, {
+      causes: [{ message }],
+    });
+  },
+  serviceUnavailable(message = 'the server is currently unable to handle the request'): ApiError {
+    return new ApiError(503, 'ServiceUnavailable', message);
+  },
+};
