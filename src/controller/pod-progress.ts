@@ -1,0 +1,49 @@
+import type { ContainerStatus, Pod } from '../kube/types.ts';
+
+/** Velero's file-system restore init container; a pod that has it is bound to a PodVolumeRestore. */
+export const RESTORE_WAIT_CONTAINER = 'restore-wait';
+
+function hasEverRun(status: ContainerStatus): boolean {
+  return (
+    status.started === true ||
+    status.restartCount > 0 ||
+    status.state?.running !== undefined ||
+    status.state?.terminated !== undefined ||
+    status.lastState?.running !== undefined ||
+    status.lastState?.terminated !== undefined
+  );
+}
+
+/** True when any application container of the pod has ever started (init containers do not count). */
+export function appContainersStarted(pod: Pod): boolean {
+  return (pod.status?.containerStatuses ?? []).some(hasEverRun);
+}
+
+/**
+ * A pod is still pending, and so may still receive init hooks through its replacement, when it is in phase
+ * Pending, is not being deleted, and none of its application containers has ever started.
+ */
+export function isStillPending(pod: Pod): boolean {
+  const phase = pod.status?.phase ?? 'Pending';
+  return phase === 'Pending' && pod.metadata.deletionTimestamp === undefined && !appContainersStarted(pod);
+}
+
+export function hasRestoreWait(pod: Pick<Pod, 'spec'>): boolean {
+  return (pod.spec.initContainers ?? []).some((c) => c.name === RESTORE_WAIT_CONTAINER);
+}
+
+/** Whether every init container named has terminated; undefined while any of them has not finished yet. */
+export function initContainersOutcome(
+  pod: Pod,
+  names: readonly string[],
+): 'succeeded' | 'failed' | undefined {
+  const statuses = new Map((pod.status?.initContainerStatuses ?? []).map((s) => [s.name, s]));
+  let failed = false;
+  for (const name of names) {
+    const status = statuses.get(name);
+    const terminated = status?.state?.terminated ?? status?.lastState?.terminated;
+    if (!terminated) return undefined;
+    if (terminated.exitCode !== 0) failed = true;
+  }
+  return failed ? 'failed' : 'succeeded';
+}
