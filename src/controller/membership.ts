@@ -11,34 +11,33 @@ export interface ChainLink {
 /** Resolves a controller owner reference within a namespace; undefined when the owner is unknown or gone. */
 export type OwnerLookup = (namespace: string, ref: OwnerReference) => ChainLink | undefined;
 
-export interface RestoreRef {
-  /** The `velero.io/restore-name` label value (Velero shortens names longer than 63 characters). */
-  readonly labelValue: string;
-  /** The labelled object that makes the target a member: the target itself or one of its controllers. */
-  readonly labelledBy: ChainLink;
-  /** The target's controller chain, nearest first, up to and including the labelled object. */
-  readonly chain: readonly ChainLink[];
-}
-
 /** Pod → ReplicaSet → Deployment is the longest chain among the owners restore-hooks handles. */
-const MAX_CHAIN = 3;
+const MAX_CHAIN_LENGTH = 3;
 
 /**
- * Finds the restore an object was brought back by: its own `velero.io/restore-name` label, or that of the
- * nearest object on its controller chain that has one. Age (created at or after the restore started) is checked
- * separately, against the labelled object, because the label alone is no proof.
+ * The object followed by its controllers, nearest first: [Pod, ReplicaSet, Deployment], [Pod, StatefulSet], or
+ * [Pod] for a bare pod. Stops at a controller that cannot be found, and after three links.
  */
-export function findRestoreLabel(target: ChainLink, lookupOwner: OwnerLookup): RestoreRef | undefined {
-  const chain: ChainLink[] = [];
-  let current: ChainLink | undefined = target;
-  for (let depth = 0; current && depth <= MAX_CHAIN; depth++) {
-    const labelValue = current.meta.labels?.[RESTORE_NAME_LABEL];
-    if (labelValue) return { labelValue, labelledBy: current, chain };
+export function controllerChain(target: ChainLink, lookupOwner: OwnerLookup): ChainLink[] {
+  const chain = [target];
+  let current = target;
+  while (chain.length < MAX_CHAIN_LENGTH) {
     const ref = controllerOf(current.meta);
     const namespace = current.meta.namespace;
-    if (!ref || namespace === undefined) return undefined;
-    current = lookupOwner(namespace, ref);
-    if (current) chain.push(current);
+    if (!ref || namespace === undefined) break;
+    const owner = lookupOwner(namespace, ref);
+    if (!owner) break;
+    chain.push(owner);
+    current = owner;
+  }
+  return chain;
+}
+
+/** The `velero.io/restore-name` label value of the nearest labelled object on the chain. */
+export function restoreLabelOf(chain: readonly ChainLink[]): string | undefined {
+  for (const link of chain) {
+    const value = link.meta.labels?.[RESTORE_NAME_LABEL];
+    if (value) return value;
   }
   return undefined;
 }

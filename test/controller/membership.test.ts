@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createdDuringRestore, findRestoreLabel } from '../../src/controller/membership.ts';
+import { controllerChain, createdDuringRestore, restoreLabelOf } from '../../src/controller/membership.ts';
 import type { ChainLink, OwnerLookup } from '../../src/controller/membership.ts';
 import type { ObjectMeta } from '../../src/kube/types.ts';
 import { veleroLabelValue } from '../../src/kube/velero-labels.ts';
@@ -31,47 +31,50 @@ describe('membership', () => {
   const known = new Map([deployment, newRs, sts, plainDeployment, plainRs].map((l) => [l.meta.uid, l]));
   const lookup: OwnerLookup = (_ns, ref) => known.get(ref.uid);
 
-  it('finds the label on the object itself', () => {
+  const kinds = (chain: ChainLink[]) => chain.map((l) => l.kind);
+
+  it('is the pod alone for a bare pod', () => {
     const pod = link('Pod', 'bare', restored);
-    const ref = findRestoreLabel(pod, lookup);
-    expect(ref?.labelValue).to.equal('r1');
-    expect(ref?.labelledBy).to.equal(pod);
-    expect(ref?.chain).to.deep.equal([]);
+    expect(controllerChain(pod, lookup)).to.deep.equal([pod]);
+    expect(restoreLabelOf([pod])).to.equal('r1');
   });
 
   it('follows Pod → ReplicaSet → Deployment', () => {
-    const ref = findRestoreLabel(link('Pod', 'web-abc-1', ownedBy(newRs)), lookup);
-    expect(ref?.labelledBy).to.equal(deployment);
-    expect(ref?.chain.map((l) => l.kind)).to.deep.equal(['ReplicaSet', 'Deployment']);
+    const chain = controllerChain(link('Pod', 'web-abc-1', ownedBy(newRs)), lookup);
+    expect(kinds(chain)).to.deep.equal(['Pod', 'ReplicaSet', 'Deployment']);
+    expect(restoreLabelOf(chain)).to.equal('r1');
   });
 
   it('follows Pod → StatefulSet', () => {
-    expect(findRestoreLabel(link('Pod', 'db-0', ownedBy(sts)), lookup)?.labelledBy).to.equal(sts);
+    const chain = controllerChain(link('Pod', 'db-0', ownedBy(sts)), lookup);
+    expect(chain.at(-1)).to.equal(sts);
   });
 
-  it('returns nothing for an unlabelled chain', () => {
-    expect(findRestoreLabel(link('Pod', 'other-x-1', ownedBy(plainRs)), lookup)).to.equal(undefined);
+  it('has no restore label for an unlabelled chain', () => {
+    expect(restoreLabelOf(controllerChain(link('Pod', 'other-x-1', ownedBy(plainRs)), lookup))).to.equal(
+      undefined,
+    );
   });
 
-  it('returns nothing when an owner cannot be found', () => {
+  it('stops where an owner cannot be found', () => {
     const ghost = link('ReplicaSet', 'ghost', ownedBy(deployment));
-    expect(findRestoreLabel(link('Pod', 'orphan', ownedBy(ghost)), lookup)).to.equal(undefined);
+    expect(kinds(controllerChain(link('Pod', 'orphan', ownedBy(ghost)), lookup))).to.deep.equal(['Pod']);
   });
 
   it('ignores owner references that are not the controller', () => {
     const pod = link('Pod', 'p', {
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'Deployment-web' }],
     });
-    expect(findRestoreLabel(pod, lookup)).to.equal(undefined);
+    expect(controllerChain(pod, lookup)).to.deep.equal([pod]);
   });
 
-  it('stops at a cycle of owners', () => {
+  it('stops after three links, even on a cycle of owners', () => {
     const a: ChainLink = link('ReplicaSet', 'a', {
       ownerReferences: [
         { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'a', uid: 'ReplicaSet-a', controller: true },
       ],
     });
-    expect(findRestoreLabel(a, () => a)).to.equal(undefined);
+    expect(controllerChain(a, () => a)).to.have.length(3);
   });
 
   const ages: Array<[string, string | undefined, string | undefined, boolean]> = [

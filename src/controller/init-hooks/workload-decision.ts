@@ -1,0 +1,176 @@
+/**
+ * What the controller does to a restored workload for init hooks, decided from observed facts only, so the same
+ * facts always give the same decision (level-triggered, idempotent).
+ *
+ * A template patch reaches pods only through the owner's rollout. Owners differ in what a template change does:
+ * Deployments, RollingUpdate DaemonSets and Parallel RollingUpdate StatefulSets replace every pod themselves;
+ * ReplicaSets and OnDelete owners never replace a pod; an OrderedReady StatefulSet blocks on a pending pod of
+ * the old revision. Pending pods that the owner will not replace are deleted so they come back from the new
+ * template.
+ */
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet';
+
+/** How the workload's template relates to the hooks that apply to it. */
+export type TemplateHooks =
+  /** No hook applies to this template. */
+  | 'none'
+  /** Some hooks are not in the template yet. */
+  | 'missing'
+  /** Every hook is in the template. */
+  | 'present'
+  /** A container with a hook's name but different content is in the template. */
+  | 'conflict'
+  /** The hooks that apply are invalid; nothing may be written. */
+  | 'invalid';
+
+export interface WorkloadFacts {
+  readonly kind: WorkloadKind;
+  /** Deployment strategy, or StatefulSet/DaemonSet updateStrategy type. */
+  readonly updateStrategy: 'RollingUpdate' | 'OnDelete' | 'Recreate';
+  readonly podManagementPolicy?: 'OrderedReady' | 'Parallel';
+  /** StatefulSet RollingUpdate partition: pods with a lower ordinal stay at the old revision. */
+  readonly partition?: number;
+  readonly templateHooks: TemplateHooks;
+  /** The template carries hooks this controller injected for this restore. */
+  readonly injectedByUs: boolean;
+  /** This controller already removed its hooks after the restore; later pods do not belong to the restore. */
+  readonly cleanedUp: boolean;
+  readonly restore: {
+    /** Within the hook window (running, or finished less than the window ago). */
+    readonly active: boolean;
+    /** Velero has finished the restore (a terminal phase). */
+    readonly finished: boolean;
+  };
+  readonly cleanupPolicy: 'RemoveAfterRestore' | 'Retain';
+  /** The workload's current pods. */
+  readonly pods: readonly PodFacts[];
+}
+
+export interface PodFacts {
+  readonly name: string;
+  readonly uid: string;
+  /** The pod already runs every hook that applies to the template (ours, or Velero's by content). */
+  readonly hasHooks: boolean;
+  /** Phase Pending, not being deleted, no application container ever started. */
+  readonly stillPending: boolean;
+  /** Velero's file-system restore is in progress: the pod must never be deleted. */
+  readonly restoreWait: boolean;
+  /** The pod has got past its init containers (Initialized=True or an application container started). */
+  readonly initialized: boolean;
+  /** StatefulSet ordinal. */
+  readonly ordinal?: number;
+}
+
+export type PodSkipReason =
+  'AppContainersStarted' | 'RestoreWait' | 'BelowPartition' | 'RolloutWouldDisturbRunningPods';
+
+export interface WorkloadDecision {
+  readonly template: 'inject' | 'remove' | 'keep';
+  /** Why the template is kept or changed; becomes the Event reason / log message. */
+  readonly reason:
+    | 'InjectHooks'
+    | 'RemoveHooksAfterRestore'
+    | 'HooksInPlace'
+    | 'NoHooks'
+    | 'InvalidHooks'
+    | 'HookConflict'
+    | 'RestoreInactive'
+    | 'CleanedUp'
+    | 'PodsAlreadyHaveHooks'
+    | 'RolloutWouldDisturbRunningPods'
+    | 'WaitingForPodsToInitialize';
+  /** Pending pods without hooks that the owner will not replace: delete them (with a uid precondition). */
+  readonly deletePods: readonly { readonly name: string; readonly uid: string }[];
+  /** Pods that will not get their hooks, and why. */
+  readonly skippedPods: readonly { readonly name: string; readonly reason: PodSkipReason }[];
+}
+
+/** Owners that replace every pod themselves after a template change. */
+function ownerRollsOutEveryPod(w: WorkloadFacts): boolean {
+  switch (w.kind) {
+    case 'Deployment':
+      return true;
+    case 'DaemonSet':
+      return w.updateStrategy === 'RollingUpdate';
+    case 'StatefulSet':
+      return w.updateStrategy === 'RollingUpdate';
+    case 'ReplicaSet':
+      return false;
+  }
+}
+
+/** Owners that replace a never-started pending pod of the old template on their own. */
+function ownerReplacesPendingPods(w: WorkloadFacts): boolean {
+  switch (w.kind) {
+    case 'Deployment':
+      return true;
+    case 'DaemonSet':
+      return w.updateStrategy === 'RollingUpdate';
+    case 'StatefulSet':
+      return w.updateStrategy === 'RollingUpdate' && w.podManagementPolicy === 'Parallel';
+    case 'ReplicaSet':
+      return false;
+  }
+}
+
+const keep = (
+  reason: WorkloadDecision['reason'],
+  skippedPods: WorkloadDecision['skippedPods'] = [],
+): WorkloadDecision => ({
+  template: 'keep',
+  reason,
+  deletePods: [],
+  skippedPods,
+});
+
+function cleanupDue(w: WorkloadFacts): boolean {
+  if (!w.injectedByUs || w.cleanupPolicy !== 'RemoveAfterRestore' || !w.restore.finished) return false;
+  // Past the window nothing waits any longer; within it, wait until every hooked pod has run its init hooks.
+  return !w.restore.active || w.pods.every((p) => !p.hasHooks || p.initialized);
+}
+
+export function decideWorkload(w: WorkloadFacts): WorkloadDecision {
+  if (w.templateHooks === 'invalid') return keep('InvalidHooks');
+  if (w.templateHooks === 'conflict') return keep('HookConflict');
+  if (cleanupDue(w))
+    return { template: 'remove', reason: 'RemoveHooksAfterRestore', deletePods: [], skippedPods: [] };
+  if (w.cleanedUp) return keep('CleanedUp');
+  if (!w.restore.active) return keep('RestoreInactive');
+  if (w.templateHooks === 'none') return keep('NoHooks');
+
+  const withoutHooks = w.pods.filter((p) => !p.hasHooks);
+  const started = withoutHooks.filter((p) => !p.stillPending);
+  const missed = started.map((p) => ({ name: p.name, reason: 'AppContainersStarted' as const }));
+
+  if (w.templateHooks === 'missing') {
+    if (w.pods.length > 0 && withoutHooks.length === 0) return keep('PodsAlreadyHaveHooks');
+    if (ownerRollsOutEveryPod(w) && w.pods.some((p) => !p.stillPending)) {
+      const pending = withoutHooks.filter((p) => p.stillPending);
+      return keep('RolloutWouldDisturbRunningPods', [
+        ...missed,
+        ...pending.map((p) => ({ name: p.name, reason: 'RolloutWouldDisturbRunningPods' as const })),
+      ]);
+    }
+    return { template: 'inject', reason: 'InjectHooks', deletePods: [], skippedPods: missed };
+  }
+
+  // The template has the hooks: make sure pending pods of the old template get replaced.
+  const skippedPods: Array<WorkloadDecision['skippedPods'][number]> = [...missed];
+  const deletePods: Array<{ name: string; uid: string }> = [];
+  if (!ownerReplacesPendingPods(w)) {
+    for (const pod of withoutHooks.filter((p) => p.stillPending)) {
+      if (pod.restoreWait) skippedPods.push({ name: pod.name, reason: 'RestoreWait' });
+      else if (w.kind === 'StatefulSet' && (pod.ordinal ?? 0) < (w.partition ?? 0)) {
+        skippedPods.push({ name: pod.name, reason: 'BelowPartition' });
+      } else deletePods.push({ name: pod.name, uid: pod.uid });
+    }
+  }
+  const waiting = w.restore.finished && w.injectedByUs && w.cleanupPolicy === 'RemoveAfterRestore';
+  return {
+    template: 'keep',
+    reason: waiting ? 'WaitingForPodsToInitialize' : 'HooksInPlace',
+    deletePods,
+    skippedPods,
+  };
+}

@@ -1,0 +1,252 @@
+import { expect } from 'chai';
+import { decideWorkload } from '../../../src/controller/init-hooks/workload-decision.ts';
+import type {
+  PodFacts,
+  WorkloadDecision,
+  WorkloadFacts,
+} from '../../../src/controller/init-hooks/workload-decision.ts';
+
+const active = { active: true, finished: false };
+const finishedInWindow = { active: true, finished: true };
+const finishedPastWindow = { active: false, finished: true };
+
+function facts(overrides: Partial<WorkloadFacts>): WorkloadFacts {
+  return {
+    kind: 'Deployment',
+    updateStrategy: 'RollingUpdate',
+    templateHooks: 'missing',
+    injectedByUs: false,
+    cleanedUp: false,
+    restore: active,
+    cleanupPolicy: 'RemoveAfterRestore',
+    pods: [],
+    ...overrides,
+  };
+}
+
+function pod(name: string, overrides: Partial<PodFacts> = {}): PodFacts {
+  return {
+    name,
+    uid: `uid-${name}`,
+    hasHooks: false,
+    stillPending: true,
+    restoreWait: false,
+    initialized: false,
+    ...overrides,
+  };
+}
+const running = (name: string, hasHooks = false) =>
+  pod(name, { hasHooks, stillPending: false, initialized: true });
+
+const sts = (
+  policy: 'OrderedReady' | 'Parallel',
+  strategy: 'RollingUpdate' | 'OnDelete',
+  more: Partial<WorkloadFacts> = {},
+) => facts({ kind: 'StatefulSet', podManagementPolicy: policy, updateStrategy: strategy, ...more });
+
+type Want = Partial<Omit<WorkloadDecision, 'deletePods' | 'skippedPods'>> & {
+  deletePods?: string[];
+  skippedPods?: Array<[string, string]>;
+};
+
+const cases: Array<[string, WorkloadFacts, Want]> = [
+  [
+    'invalid hooks are never written',
+    facts({ templateHooks: 'invalid' }),
+    { template: 'keep', reason: 'InvalidHooks' },
+  ],
+  [
+    'a conflicting container blocks the patch',
+    facts({ templateHooks: 'conflict' }),
+    { template: 'keep', reason: 'HookConflict' },
+  ],
+  ['no hooks apply', facts({ templateHooks: 'none' }), { template: 'keep', reason: 'NoHooks' }],
+  [
+    'restore no longer active',
+    facts({ restore: finishedPastWindow }),
+    { template: 'keep', reason: 'RestoreInactive' },
+  ],
+  ['cleaned up workloads stay clean', facts({ cleanedUp: true }), { template: 'keep', reason: 'CleanedUp' }],
+  [
+    'a new workload without pods is patched at once',
+    facts({}),
+    { template: 'inject', reason: 'InjectHooks', deletePods: [] },
+  ],
+  [
+    'a Deployment whose pods are all still pending is patched',
+    facts({ pods: [pod('a'), pod('b')] }),
+    { template: 'inject' },
+  ],
+  [
+    'pods that already carry the hooks (Velero injected them) are not rolled out for nothing',
+    facts({ pods: [running('a', true), pod('b', { hasHooks: true })] }),
+    { template: 'keep', reason: 'PodsAlreadyHaveHooks', skippedPods: [] },
+  ],
+  [
+    'a Deployment with a running pod is not rolled: the running pod is missed',
+    facts({ pods: [running('a'), pod('b')] }),
+    {
+      template: 'keep',
+      reason: 'RolloutWouldDisturbRunningPods',
+      skippedPods: [
+        ['a', 'AppContainersStarted'],
+        ['b', 'RolloutWouldDisturbRunningPods'],
+      ],
+    },
+  ],
+  [
+    'a ReplicaSet is patched even with running pods, which it never replaces',
+    facts({ kind: 'ReplicaSet', pods: [running('a'), pod('b')] }),
+    { template: 'inject', skippedPods: [['a', 'AppContainersStarted']] },
+  ],
+  [
+    'an OnDelete StatefulSet is patched even with running pods',
+    sts('OrderedReady', 'OnDelete', { pods: [running('db-0', true), pod('db-1')] }),
+    { template: 'inject' },
+  ],
+  [
+    'a RollingUpdate DaemonSet with a running pod is not rolled',
+    facts({ kind: 'DaemonSet', pods: [running('ds-a')] }),
+    { template: 'keep', reason: 'RolloutWouldDisturbRunningPods' },
+  ],
+  [
+    'template in place, Deployment replaces pending pods itself',
+    facts({ templateHooks: 'present', pods: [pod('a')] }),
+    { template: 'keep', reason: 'HooksInPlace', deletePods: [] },
+  ],
+  [
+    'template in place, ReplicaSet: delete pending pods without hooks',
+    facts({
+      kind: 'ReplicaSet',
+      templateHooks: 'present',
+      pods: [pod('a'), pod('b', { hasHooks: true }), running('c')],
+    }),
+    { deletePods: ['a'], skippedPods: [['c', 'AppContainersStarted']] },
+  ],
+  [
+    'template in place, OnDelete StatefulSet: delete pending pods',
+    sts('OrderedReady', 'OnDelete', { templateHooks: 'present', pods: [pod('db-0', { ordinal: 0 })] }),
+    { deletePods: ['db-0'] },
+  ],
+  [
+    'template in place, OrderedReady RollingUpdate StatefulSet is blocked by a pending pod: delete it',
+    sts('OrderedReady', 'RollingUpdate', { templateHooks: 'present', pods: [pod('db-0', { ordinal: 0 })] }),
+    { deletePods: ['db-0'] },
+  ],
+  [
+    'template in place, Parallel RollingUpdate StatefulSet replaces pending pods itself',
+    sts('Parallel', 'RollingUpdate', { templateHooks: 'present', pods: [pod('db-0', { ordinal: 0 })] }),
+    { deletePods: [] },
+  ],
+  [
+    'pods below the partition stay at the old revision even if deleted',
+    sts('OrderedReady', 'RollingUpdate', {
+      templateHooks: 'present',
+      partition: 1,
+      pods: [pod('db-0', { ordinal: 0 }), pod('db-1', { ordinal: 1 })],
+    }),
+    { deletePods: ['db-1'], skippedPods: [['db-0', 'BelowPartition']] },
+  ],
+  [
+    'a pod with restore-wait is never deleted',
+    facts({ kind: 'ReplicaSet', templateHooks: 'present', pods: [pod('a', { restoreWait: true })] }),
+    { deletePods: [], skippedPods: [['a', 'RestoreWait']] },
+  ],
+  [
+    'template in place, OnDelete DaemonSet: delete pending pods',
+    facts({ kind: 'DaemonSet', updateStrategy: 'OnDelete', templateHooks: 'present', pods: [pod('ds-a')] }),
+    { deletePods: ['ds-a'] },
+  ],
+  [
+    'cleanup waits for hooked pods to get past init',
+    facts({
+      templateHooks: 'present',
+      injectedByUs: true,
+      restore: finishedInWindow,
+      pods: [pod('a', { hasHooks: true })],
+    }),
+    { template: 'keep', reason: 'WaitingForPodsToInitialize' },
+  ],
+  [
+    'cleanup once the restore finished and hooked pods initialised',
+    facts({
+      templateHooks: 'present',
+      injectedByUs: true,
+      restore: finishedInWindow,
+      pods: [running('a', true)],
+    }),
+    { template: 'remove', reason: 'RemoveHooksAfterRestore' },
+  ],
+  [
+    'cleanup after the window even if pods never initialised',
+    facts({
+      templateHooks: 'present',
+      injectedByUs: true,
+      restore: finishedPastWindow,
+      pods: [pod('a', { hasHooks: true })],
+    }),
+    { template: 'remove' },
+  ],
+  [
+    'no cleanup while the restore runs',
+    facts({ templateHooks: 'present', injectedByUs: true, restore: active, pods: [running('a', true)] }),
+    { template: 'keep', reason: 'HooksInPlace' },
+  ],
+  [
+    'Retain keeps the hooks',
+    facts({
+      templateHooks: 'present',
+      injectedByUs: true,
+      restore: finishedInWindow,
+      cleanupPolicy: 'Retain',
+      pods: [running('a', true)],
+    }),
+    { template: 'keep', reason: 'HooksInPlace' },
+  ],
+  [
+    'hooks someone else put in the template are never removed',
+    facts({ templateHooks: 'present', injectedByUs: false, restore: finishedPastWindow }),
+    { template: 'keep', reason: 'RestoreInactive' },
+  ],
+];
+
+describe('decideWorkload', () => {
+  for (const [title, input, want] of cases) {
+    it(title, () => {
+      const got = decideWorkload(input);
+      if (want.template) expect(got.template, 'template').to.equal(want.template);
+      if (want.reason) expect(got.reason, 'reason').to.equal(want.reason);
+      if (want.deletePods)
+        expect(
+          got.deletePods.map((p) => p.name),
+          'deletePods',
+        ).to.deep.equal(want.deletePods);
+      if (want.skippedPods) {
+        expect(
+          got.skippedPods.map((p) => [p.name, p.reason]),
+          'skippedPods',
+        ).to.deep.equal(want.skippedPods);
+      }
+    });
+  }
+
+  it('is idempotent: once the template has the hooks, a second decision never injects again', () => {
+    for (const [, input] of cases) {
+      if (decideWorkload(input).template !== 'inject') continue;
+      const after = decideWorkload({ ...input, templateHooks: 'present', injectedByUs: true });
+      expect(after.template).to.not.equal('inject');
+    }
+  });
+
+  it('deletes pods only with their uid, and never a pod that has started or has restore-wait', () => {
+    for (const [, input] of cases) {
+      for (const victim of decideWorkload(input).deletePods) {
+        const p = input.pods.find((x) => x.name === victim.name);
+        expect(p?.uid).to.equal(victim.uid);
+        expect(p?.stillPending).to.equal(true);
+        expect(p?.restoreWait).to.equal(false);
+        expect(p?.hasHooks).to.equal(false);
+      }
+    }
+  });
+});
