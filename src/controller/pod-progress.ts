@@ -1,7 +1,5 @@
+import { RESTORE_WAIT_CONTAINER } from '../hooks/restore-types.ts';
 import type { ContainerStatus, Pod } from '../kube/types.ts';
-
-/** Velero's file-system restore init container; a pod that has it is bound to a PodVolumeRestore. */
-export const RESTORE_WAIT_CONTAINER = 'restore-wait';
 
 function hasEverRun(status: ContainerStatus): boolean {
   return (
@@ -28,6 +26,7 @@ export function isStillPending(pod: Pod): boolean {
   return phase === 'Pending' && pod.metadata.deletionTimestamp === undefined && !appContainersStarted(pod);
 }
 
+/** Velero's file-system restore is in progress: the pod is bound to a PodVolumeRestore and must not be deleted. */
 export function hasRestoreWait(pod: Pick<Pod, 'spec'>): boolean {
   return (pod.spec.initContainers ?? []).some((c) => c.name === RESTORE_WAIT_CONTAINER);
 }
