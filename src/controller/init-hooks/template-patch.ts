@@ -1,0 +1,79 @@
+import { APPLIED_INIT_HOOKS_ANNOTATION, formatAppliedInitHooks } from '../../hooks/applied-record.ts';
+import type { AppliedInitHooks } from '../../hooks/applied-record.ts';
+import type { HookPlan } from '../../hooks/plan.ts';
+import { removeHookContainers } from '../../hooks/init-containers.ts';
+import { hookContentHash } from '../../hooks/names.ts';
+import type { Workload } from '../../kube/types.ts';
+import { CLEANED_UP_ANNOTATION, RESTORE_LABEL } from '../marks.ts';
+
+/**
+ * JSON merge patches (RFC 7386) for workload pod templates. Each carries metadata.resourceVersion, which the
+ * API server treats as a precondition: a concurrent change gives 409 Conflict instead of a lost update. A merge
+ * patch replaces the initContainers list whole, which is what we want: the list is computed from the current one.
+ */
+export type MergePatch = Record<string, unknown>;
+
+export interface RestoreIdentity {
+  /** `namespace/name` of the Restore. */
+  readonly key: string;
+  readonly uid: string;
+  /** Its `velero.io/restore-name` label value. */
+  readonly labelValue: string;
+}
+
+/** Inserts the plan's hook containers and records which restore added which containers. */
+export function injectionPatch(workload: Workload, plan: HookPlan, restore: RestoreIdentity): MergePatch {
+  const inserted = plan.initHooks.filter((h) => h.state === 'insert');
+  const record: AppliedInitHooks = {
+    restore: restore.key,
+    restoreUID: restore.uid,
+    containers: inserted.map((h) => ({ name: h.container.name, hash: hookContentHash(h.container) })),
+  };
+  return {
+    metadata: { resourceVersion: workload.metadata.resourceVersion },
+    spec: {
+      template: {
+        metadata: {
+          labels: { [RESTORE_LABEL]: restore.labelValue },
+          annotations: { [APPLIED_INIT_HOOKS_ANNOTATION]: formatAppliedInitHooks(record) },
+        },
+        spec: { initContainers: plan.initContainers },
+      },
+    },
+  };
+}
+
+export interface CleanupPatch {
+  readonly patch: MergePatch;
+  readonly removed: readonly string[];
+  /** Recorded containers left in place because they changed since, or are gone. */
+  readonly kept: readonly { readonly name: string; readonly reason: string }[];
+}
+
+/**
+ * Removes exactly the containers the record says we added (unchanged since), our label and record, and marks
+ * the workload as cleaned up for this restore so that the rollout's new pods are not hooked again.
+ */
+export function cleanupPatch(workload: Workload, record: AppliedInitHooks): CleanupPatch {
+  const current = workload.spec.template.spec.initContainers ?? [];
+  const result = removeHookContainers(current, record.containers);
+  return {
+    removed: result.removed,
+    kept: result.kept,
+    patch: {
+      metadata: {
+        resourceVersion: workload.metadata.resourceVersion,
+        annotations: { [CLEANED_UP_ANNOTATION]: record.restore },
+      },
+      spec: {
+        template: {
+          metadata: {
+            labels: { [RESTORE_LABEL]: null },
+            annotations: { [APPLIED_INIT_HOOKS_ANNOTATION]: null },
+          },
+          spec: { initContainers: result.initContainers.length > 0 ? result.initContainers : null },
+        },
+      },
+    },
+  };
+}

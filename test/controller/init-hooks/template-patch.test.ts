@@ -1,0 +1,149 @@
+import { expect } from 'chai';
+import { applyMergePatch } from '../../../src/devcluster/patch/merge-patch.ts';
+import { APPLIED_INIT_HOOKS_ANNOTATION, parseAppliedInitHooks } from '../../../src/hooks/applied-record.ts';
+import { planHooks } from '../../../src/hooks/plan.ts';
+import { DEFAULT_HOOK_POLICY } from '../../../src/hooks/policy.ts';
+import { parseRestoreHooks } from '../../../src/hooks/validate.ts';
+import { initHooksState } from '../../../src/controller/init-hooks/template-hooks.ts';
+import { cleanupPatch, injectionPatch } from '../../../src/controller/init-hooks/template-patch.ts';
+import { CLEANED_UP_ANNOTATION, RESTORE_LABEL } from '../../../src/controller/marks.ts';
+import type { Workload } from '../../../src/kube/types.ts';
+
+const hookContainer = (n: number, volume: string, file: string, word: string) => ({
+  name: `restore-hook-init${n}`,
+  image: 'alpine:latest',
+  volumeMounts: [{ mountPath: `/restores/${volume}`, name: volume }],
+  command: ['/bin/ash', '-c', `echo -n "${word}" >> /restores/${volume}/${file}`],
+});
+
+const r2 = {
+  apiVersion: 'velero.io/v1',
+  kind: 'Restore',
+  metadata: { name: 'r2', namespace: 'velero', uid: 'r2-uid' },
+  spec: {
+    backupName: 'b2',
+    includedNamespaces: ['*'],
+    hooks: {
+      resources: [
+        {
+          name: 'restore-hook-1',
+          includedNamespaces: ['app'],
+          postHooks: [
+            {
+              init: {
+                initContainers: [
+                  hookContainer(1, 'pvc1-vm', 'foobarbaz', 'FOOBARBAZ'),
+                  hookContainer(2, 'pvc2-vm', 'deadfeed', 'DEADFEED'),
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    },
+  },
+};
+const restore = { key: 'velero/r2', uid: 'r2-uid', labelValue: 'r2' };
+const hooks = parseRestoreHooks(r2, DEFAULT_HOOK_POLICY);
+
+function deployment(namespace = 'app'): Workload {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace, resourceVersion: '17', labels: { 'velero.io/restore-name': 'r2' } },
+    spec: {
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: {
+          initContainers: [{ name: 'own-init', image: 'busybox', command: ['true'] }],
+          containers: [{ name: 'app', image: 'nginx' }],
+          volumes: [{ name: 'pvc1-vm' }, { name: 'pvc2-vm' }],
+        },
+      },
+    },
+  };
+}
+
+function plan(w: Workload) {
+  return planHooks(
+    hooks,
+    {
+      namespace: w.metadata.namespace ?? '',
+      labels: w.spec.template.metadata?.labels ?? {},
+      annotations: w.spec.template.metadata?.annotations ?? {},
+      podSpec: w.spec.template.spec,
+      specPath: 'spec.template.spec',
+      metadataPath: 'spec.template.metadata',
+    },
+    { policy: DEFAULT_HOOK_POLICY },
+  );
+}
+
+describe('template patches', () => {
+  it('the r2 scenario is valid and targets namespace app only', () => {
+    expect(hooks.problems.filter((p) => p.severity === 'error')).to.deep.equal([]);
+    expect(initHooksState(plan(deployment('app')), false)).to.equal('missing');
+    expect(initHooksState(plan(deployment('other')), false)).to.equal('none');
+  });
+
+  it('injects both hook containers ahead of the pod’s own, with the resourceVersion precondition', () => {
+    const w = deployment();
+    const patch = injectionPatch(w, plan(w), restore);
+    expect(patch.metadata).to.deep.equal({ resourceVersion: '17' });
+    const patched = applyMergePatch(w, patch) as Workload;
+    expect(patched.spec.template.spec.initContainers?.map((c) => c.name)).to.deep.equal([
+      'restore-hook-init1',
+      'restore-hook-init2',
+      'own-init',
+    ]);
+    expect(patched.spec.template.metadata?.labels?.[RESTORE_LABEL]).to.equal('r2');
+    const record = parseAppliedInitHooks(
+      patched.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
+    );
+    expect(record?.restore).to.equal('velero/r2');
+    expect(record?.containers.map((c) => c.name)).to.deep.equal(['restore-hook-init1', 'restore-hook-init2']);
+  });
+
+  it('is idempotent: the patched template plans as present, and a second patch would change nothing', () => {
+    const w = deployment();
+    const once = applyMergePatch(w, injectionPatch(w, plan(w), restore)) as Workload;
+    const second = plan(once);
+    expect(initHooksState(second, false)).to.equal('present');
+    expect(second.initContainersChanged).to.equal(false);
+    const twice = applyMergePatch(once, injectionPatch(once, second, restore)) as Workload;
+    expect(twice.spec.template.spec.initContainers).to.deep.equal(once.spec.template.spec.initContainers);
+  });
+
+  it('cleanup removes exactly what was added, our marks, and marks the workload cleaned up', () => {
+    const w = deployment();
+    const hooked = applyMergePatch(w, injectionPatch(w, plan(w), restore)) as Workload;
+    const record = parseAppliedInitHooks(
+      hooked.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
+    );
+    const cleanup = cleanupPatch(hooked, record!);
+    expect(cleanup.removed).to.deep.equal(['restore-hook-init1', 'restore-hook-init2']);
+    const cleaned = applyMergePatch(hooked, cleanup.patch) as Workload;
+    expect(cleaned.spec.template.spec).to.deep.equal(w.spec.template.spec);
+    expect(cleaned.spec.template.metadata?.labels).to.deep.equal(w.spec.template.metadata?.labels);
+    // The API server drops maps left empty (omitempty); merge patch alone leaves {}.
+    expect(cleaned.spec.template.metadata?.annotations ?? {}).to.deep.equal({});
+    expect(cleaned.metadata.annotations?.[CLEANED_UP_ANNOTATION]).to.equal('velero/r2');
+  });
+
+  it('cleanup keeps a hook container someone changed since it was added', () => {
+    const w = deployment();
+    const hooked = applyMergePatch(w, injectionPatch(w, plan(w), restore)) as Workload;
+    const record = parseAppliedInitHooks(
+      hooked.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
+    );
+    hooked.spec.template.spec.initContainers![0]!.command = ['changed'];
+    const cleanup = cleanupPatch(hooked, record!);
+    expect(cleanup.removed).to.deep.equal(['restore-hook-init2']);
+    expect(cleanup.kept.map((k) => k.name)).to.deep.equal(['restore-hook-init1']);
+  });
+
+  it('treats restore-wide errors as invalid for every target', () => {
+    expect(initHooksState(plan(deployment()), true)).to.equal('invalid');
+  });
+});
