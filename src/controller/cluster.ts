@@ -1,0 +1,115 @@
+import type { Pod, Workload } from '../kube/types.ts';
+import { isConflict, isNotFound, isAlreadyExists } from './machinery/api-errors.ts';
+import type { KubeJsonClient } from './kube-json-client.ts';
+import type { WorkloadKind } from './init-hooks/workload-decision.ts';
+
+export const WORKLOAD_RESOURCES: Readonly<Record<WorkloadKind, string>> = {
+  Deployment: 'deployments',
+  StatefulSet: 'statefulsets',
+  DaemonSet: 'daemonsets',
+  ReplicaSet: 'replicasets',
+};
+
+const MERGE_PATCH = 'application/merge-patch+json';
+
+interface List<T> {
+  items: T[];
+  metadata?: { continue?: string };
+}
+
+/** The reads and writes the init-hook reconcilers make, in plain JSON. */
+export class Cluster {
+  readonly #client: KubeJsonClient;
+
+  constructor(client: KubeJsonClient) {
+    this.#client = client;
+  }
+
+  patchWorkload(kind: WorkloadKind, namespace: string, name: string, patch: unknown): Promise<Workload> {
+    return this.#client.request<Workload>({
+      method: 'PATCH',
+      path: `/apis/apps/v1/namespaces/${namespace}/${WORKLOAD_RESOURCES[kind]}/${name}`,
+      body: patch,
+      contentType: MERGE_PATCH,
+      query: { fieldManager: 'restore-hooks' },
+    });
+  }
+
+  async getReplicaSet(namespace: string, name: string): Promise<Workload | undefined> {
+    try {
+      return await this.#client.request<Workload>({
+        method: 'GET',
+        path: `/apis/apps/v1/namespaces/${namespace}/replicasets/${name}`,
+      });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Every pod of the namespace that matches the selector (paged). */
+  async listPods(namespace: string, labelSelector: string): Promise<Pod[]> {
+    const pods: Pod[] = [];
+    let continueToken: string | undefined;
+    do {
+      const page = await this.#client.request<List<Pod>>({
+        method: 'GET',
+        path: `/api/v1/namespaces/${namespace}/pods`,
+        query: { labelSelector, limit: 500, continue: continueToken },
+      });
+      pods.push(...page.items);
+      continueToken = page.metadata?.continue || undefined;
+    } while (continueToken);
+    return pods;
+  }
+
+  async getPod(namespace: string, name: string): Promise<Pod | undefined> {
+    try {
+      return await this.#client.request<Pod>({
+        method: 'GET',
+        path: `/api/v1/namespaces/${namespace}/pods/${name}`,
+      });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes a pod only if it is still exactly the one we looked at: uid and resourceVersion preconditions.
+   * 'changed' means it was modified since (re-decide from its new state); 'gone' that it no longer exists.
+   */
+  async deletePod(
+    namespace: string,
+    name: string,
+    preconditions: { uid: string; resourceVersion?: string },
+  ): Promise<'deleted' | 'changed' | 'gone'> {
+    try {
+      await this.#client.request({
+        method: 'DELETE',
+        path: `/api/v1/namespaces/${namespace}/pods/${name}`,
+        body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions },
+      });
+      return 'deleted';
+    } catch (error) {
+      if (isNotFound(error)) return 'gone';
+      if (isConflict(error)) return 'changed';
+      throw error;
+    }
+  }
+
+  /** Creates a pod; 'exists' when the name is taken. */
+  async createPod(pod: Pod): Promise<Pod | 'exists'> {
+    try {
+      return await this.#client.request<Pod>({
+        method: 'POST',
+        path: `/api/v1/namespaces/${pod.metadata.namespace ?? ''}/pods`,
+        body: pod,
+        query: { fieldManager: 'restore-hooks' },
+      });
+    } catch (error) {
+      if (isAlreadyExists(error)) return 'exists';
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import type { KubeJsonClient } from './kube-json-client.ts';
+import type { Logger } from './machinery/logger.ts';
+import { describeApiError } from './machinery/api-errors.ts';
+
+export interface ObjectReference {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+  readonly uid?: string;
+}
+
+export type EventReason =
+  'HookInjected' | 'HookRemoved' | 'PodReplaced' | 'HookConflict' | 'HookSkipped' | 'InvalidHook';
+
+export interface EventSpec {
+  readonly regarding: ObjectReference;
+  readonly related?: ObjectReference;
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: EventReason;
+  /** What a person should know and do; at most 1 KiB is kept. */
+  readonly note: string;
+  /** What the controller did or would do, e.g. `PatchTemplate`, `ReplacePod`, `Skip`. */
+  readonly action: string;
+}
+
+const REPORTING_CONTROLLER = 'restore-hooks.dev/controller';
+const MAX_NOTE = 1024;
+/** Remembered events; beyond this the oldest are forgotten and may be recorded again. */
+const MAX_REMEMBERED = 10_000;
+
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/**
+ * Records events.k8s.io/v1 Events. Reconciles are level-triggered and see the same state many times, so an
+ * event identical to one already recorded by this process (same object, reason and note) is not written again.
+ * Recording never throws: a failure is logged, because an Event must never fail a reconcile.
+ */
+export class EventRecorder {
+  readonly #client: KubeJsonClient;
+  readonly #instance: string;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  readonly #seen = new Set<string>();
+
+  constructor(client: KubeJsonClient, options: { instance: string; logger: Logger; now?: () => number }) {
+    this.#client = client;
+    this.#instance = options.instance;
+    this.#logger = options.logger;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async record(event: EventSpec): Promise<void> {
+    const note = event.note.length > MAX_NOTE ? `${event.note.slice(0, MAX_NOTE - 1)}…` : event.note;
+    const key = JSON.stringify([event.regarding.uid ?? event.regarding.name, event.reason, note]);
+    const namespace = event.regarding.namespace ?? 'default';
+    if (this.#seen.has(key)) return;
+    if (this.#seen.size >= MAX_REMEMBERED) this.#seen.delete(this.#seen.values().next().value!);
+    this.#seen.add(key);
+    try {
+      const name = `${event.regarding.name}.${randomBytes(8).toString('hex')}`;
+      await this.#client.request({
+        method: 'POST',
+        path: `/apis/events.k8s.io/v1/namespaces/${namespace}/events`,
+        body: {
+          apiVersion: 'events.k8s.io/v1',
+          kind: 'Event',
+          metadata: { name, namespace },
+          eventTime: microTime(this.#now()),
+          reportingController: REPORTING_CONTROLLER,
+          reportingInstance: this.#instance,
+          action: event.action,
+          reason: event.reason,
+          regarding: event.regarding,
+          ...(event.related ? { related: event.related } : {}),
+          note,
+          type: event.type,
+        },
+      });
+    } catch (error) {
+      this.#seen.delete(key);
+      this.#logger.warn('could not record event', {
+        reason: event.reason,
+        namespace,
+        name: event.regarding.name,
+        error: describeApiError(error),
+      });
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { RestoreHooks } from '../../hooks/validate.ts';
+import type { HookPolicy } from '../../hooks/policy.ts';
+import { planHooks } from '../../hooks/plan.ts';
+import type { Pod, PodTemplateSpec } from '../../kube/types.ts';
+import { appContainersStarted, hasRestoreWait, isStillPending } from '../pod-progress.ts';
+import { initHooksState } from './template-hooks.ts';
+import type { PodFacts } from './workload-decision.ts';
+
+/** The StatefulSet ordinal at the end of a pod name (`db-2` → 2). */
+export function statefulSetOrdinal(podName: string): number | undefined {
+  const m = /-(\d+)$/.exec(podName);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Facts about one pod of a workload. Whether it has its hooks is judged against the hooks of the workload's
+ * template (its own annotations never count: only the template's), using the pod's labels for selectors.
+ */
+export function podFacts(
+  pod: Pod,
+  template: PodTemplateSpec,
+  hooks: RestoreHooks,
+  policy: HookPolicy,
+): PodFacts {
+  const plan = planHooks(
+    hooks,
+    {
+      namespace: pod.metadata.namespace ?? '',
+      labels: pod.metadata.labels ?? {},
+      annotations: template.metadata?.annotations ?? {},
+      podSpec: pod.spec,
+    },
+    { policy },
+  );
+  const state = initHooksState(plan, false);
+  const initialized =
+    appContainersStarted(pod) ||
+    (pod.status?.conditions ?? []).some((c) => c.type === 'Initialized' && c.status === 'True');
+  const ordinal = statefulSetOrdinal(pod.metadata.name ?? '');
+  return {
+    name: pod.metadata.name ?? '',
+    uid: pod.metadata.uid ?? '',
+    hasHooks: state === 'present' || state === 'none',
+    stillPending: isStillPending(pod),
+    restoreWait: hasRestoreWait(pod),
+    initialized,
+    ...(ordinal !== undefined ? { ordinal } : {}),
+  };
+}

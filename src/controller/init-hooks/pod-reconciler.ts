@@ -1,0 +1,235 @@
+import { APPLIED_INIT_HOOKS_ANNOTATION, formatAppliedInitHooks } from '../../hooks/applied-record.ts';
+import { planHooks } from '../../hooks/plan.ts';
+import { hookContentHash } from '../../hooks/names.ts';
+import { hasErrors } from '../../hooks/problems.ts';
+import { controllerOf, splitKey } from '../../kube/owners.ts';
+import type { Pod, Workload } from '../../kube/types.ts';
+import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
+import type { Cluster } from '../cluster.ts';
+import type { EventRecorder } from '../events.ts';
+import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
+import { RESTORE_LABEL } from '../marks.ts';
+import { createdDuringRestore } from '../membership.ts';
+import { hasRestoreWait, isStillPending } from '../pod-progress.ts';
+import { restoreActivity } from '../restore-activity.ts';
+import type { RestoreDirectory } from '../restore-directory.ts';
+import { decidePod } from './pod-decision.ts';
+import type { PodDecision } from './pod-decision.ts';
+import { replacementPod } from './replacement.ts';
+import { journalStep } from './replacement-journal.ts';
+import type { JournalEntry } from './replacement-journal.ts';
+import type { ReplacementJournalStore } from './replacement-journal-store.ts';
+import { initHooksState } from './template-hooks.ts';
+import type { InitHookSettings } from './workload-reconciler.ts';
+import { workloadKey } from './workload-reconciler.ts';
+import type { WorkloadKind } from './workload-decision.ts';
+
+export interface PodReconcilerDeps {
+  /** The pending pod from the informer cache. */
+  readonly getPendingPod: (namespace: string, name: string) => Pod | undefined;
+  readonly getWorkload: (kind: WorkloadKind, namespace: string, name: string) => Workload | undefined;
+  /** Hands a workload key to the workload controller. */
+  readonly enqueueWorkload: (key: string) => void;
+  readonly restores: RestoreDirectory;
+  readonly cluster: Cluster;
+  readonly journal: ReplacementJournalStore;
+  readonly events: EventRecorder;
+  readonly settings: InitHookSettings;
+  readonly now: () => number;
+}
+
+const WAIT_FOR_TERMINATION_MS = 1000;
+
+/**
+ * Reconciles one pending pod. A pod with a workload owner is handed to that workload's reconcile; a bare pod
+ * whose hooks are missing is replaced through the journal: record, delete (uid + resourceVersion
+ * preconditions), create, forget. Journal entries left by a crash are driven to their end the same way.
+ */
+export class PodReconciler {
+  readonly #deps: PodReconcilerDeps;
+  /** Journal entries by `namespace/name`, loaded at start and kept by this process (the only writer). */
+  readonly #journal = new Map<string, JournalEntry>();
+
+  constructor(deps: PodReconcilerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Loads the journal; returns the pod keys that have an unfinished replacement, to be enqueued. */
+  async loadJournal(): Promise<string[]> {
+    const entries = await this.#deps.journal.entries();
+    for (const e of entries) this.#journal.set(`${e.namespace}/${e.name}`, e);
+    return [...this.#journal.keys()];
+  }
+
+  async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> {
+    const { namespace, name } = splitKey(key);
+    if (namespace === undefined) return;
+    const entry = this.#journal.get(key);
+    if (entry) return this.#drive(entry, ctx);
+
+    const pod = this.#deps.getPendingPod(namespace, name);
+    if (!pod) return;
+    const owner = controllerOf(pod.metadata);
+    if (owner) return this.#routeToOwner(pod, owner.kind, owner.name, owner.uid, ctx);
+
+    const labelValue = pod.metadata.labels?.[RESTORE_NAME_LABEL];
+    if (!labelValue) return;
+    const lookup = this.#deps.restores.byLabelValue(labelValue);
+    if (!lookup.found) return;
+    const { restore, hooks } = lookup;
+    const restoreKey = `${restore.metadata.namespace}/${restore.metadata.name}`;
+    const logger = ctx.logger.child({ restore: restoreKey, namespace, name });
+    const plan = planHooks(
+      hooks,
+      {
+        namespace,
+        labels: pod.metadata.labels ?? {},
+        annotations: pod.metadata.annotations ?? {},
+        podSpec: pod.spec,
+      },
+      { policy: this.#deps.settings.policy },
+    );
+    const decision: PodDecision = decidePod({
+      topOwnerKind: 'Pod',
+      restoreActive: restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs)
+        .active,
+      createdDuringRestore: createdDuringRestore(pod.metadata, restore.status?.startTimestamp),
+      hooks: initHooksState(plan, hasErrors(hooks.problems)),
+      stillPending: isStillPending(pod),
+      restoreWait: hasRestoreWait(pod),
+    });
+    logger.debug('pod decision', { decision });
+    if (decision.action === 'none') {
+      if (
+        decision.reason === 'RestoreWait' ||
+        decision.reason === 'AppContainersStarted' ||
+        decision.reason === 'HookConflict'
+      ) {
+        void this.#deps.events.record({
+          regarding: {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            namespace,
+            name,
+            ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
+          },
+          type: 'Warning',
+          reason: decision.reason === 'HookConflict' ? 'HookConflict' : 'HookSkipped',
+          action: 'Skip',
+          note:
+            decision.reason === 'RestoreWait'
+              ? `Pod ${name} will not get the init hooks of Restore ${restoreKey}: it has Velero's restore-wait init container (a file-system restore is in progress), so it is never replaced.`
+              : decision.reason === 'AppContainersStarted'
+                ? `Pod ${name} will not get the init hooks of Restore ${restoreKey}: its application containers already started.`
+                : `Pod ${name} already has an init container with the name of a hook of Restore ${restoreKey} but different content; it is left as it is.`,
+        });
+      }
+      return;
+    }
+    if (decision.action !== 'replace') return;
+
+    const inserted = plan.initHooks.filter((h) => h.state === 'insert');
+    const replacement = replacementPod(pod, plan.initContainers, {
+      labels: { [RESTORE_LABEL]: labelValue },
+      annotations: {
+        [APPLIED_INIT_HOOKS_ANNOTATION]: formatAppliedInitHooks({
+          restore: restoreKey,
+          restoreUID: restore.metadata.uid ?? '',
+          containers: inserted.map((h) => ({ name: h.container.name, hash: hookContentHash(h.container) })),
+        }),
+      },
+    });
+    const newEntry: JournalEntry = { namespace, name, replacedUID: pod.metadata.uid ?? '', replacement };
+    await this.#deps.journal.put(newEntry);
+    this.#journal.set(key, newEntry);
+    logger.info('replacing bare pod to add init hooks', { hooks: inserted.map((h) => h.container.name) });
+    return this.#drive(newEntry, ctx, pod);
+  }
+
+  async #drive(entry: JournalEntry, ctx: ReconcileContext, known?: Pod): Promise<ReconcileResult | void> {
+    const { namespace, name } = entry;
+    const logger = ctx.logger.child({ namespace, name });
+    const current = known ?? (await this.#deps.cluster.getPod(namespace, name));
+    const step = journalStep(entry, current);
+    switch (step) {
+      case 'delete': {
+        const result = await this.#deps.cluster.deletePod(namespace, name, {
+          uid: entry.replacedUID,
+          ...(current?.metadata.resourceVersion ? { resourceVersion: current.metadata.resourceVersion } : {}),
+        });
+        logger.debug('deleted pod being replaced', { result });
+        // Whatever happened, the next step is decided from what the cluster shows next.
+        return { requeueAfterMs: result === 'deleted' ? 0 : WAIT_FOR_TERMINATION_MS };
+      }
+      case 'wait':
+        return { requeueAfterMs: WAIT_FOR_TERMINATION_MS };
+      case 'create': {
+        const created = await this.#deps.cluster.createPod(entry.replacement);
+        if (created === 'exists') return { requeueAfterMs: 0 };
+        await this.#forget(entry);
+        logger.info('replaced bare pod with one that runs the init hooks');
+        void this.#deps.events.record({
+          regarding: {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            namespace,
+            name,
+            ...(created.metadata.uid ? { uid: created.metadata.uid } : {}),
+          },
+          type: 'Normal',
+          reason: 'PodReplaced',
+          action: 'ReplacePod',
+          note: `Replaced pending pod ${name} with a copy that runs the restore's init hooks; everything else in its metadata and spec is unchanged.`,
+        });
+        return;
+      }
+      case 'done':
+      case 'abandon':
+        if (step === 'abandon') logger.warn('pod started before it could be replaced; left as it is');
+        await this.#forget(entry);
+        return;
+    }
+  }
+
+  async #forget(entry: JournalEntry): Promise<void> {
+    await this.#deps.journal.remove(entry.namespace, entry.name);
+    this.#journal.delete(`${entry.namespace}/${entry.name}`);
+  }
+
+  async #routeToOwner(
+    pod: Pod,
+    kind: string,
+    ownerName: string,
+    ownerUID: string,
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    const namespace = pod.metadata.namespace ?? '';
+    if (kind === 'StatefulSet' || kind === 'DaemonSet') {
+      if (this.#deps.getWorkload(kind, namespace, ownerName))
+        this.#deps.enqueueWorkload(workloadKey(kind, namespace, ownerName));
+      return;
+    }
+    if (kind !== 'ReplicaSet') {
+      if (kind === 'Job')
+        ctx.logger.debug('pod owned by a Job: templates of Jobs are immutable', {
+          namespace,
+          name: pod.metadata.name,
+        });
+      return;
+    }
+    const rs =
+      this.#deps.getWorkload('ReplicaSet', namespace, ownerName) ??
+      (await this.#deps.cluster.getReplicaSet(namespace, ownerName));
+    if (!rs || rs.metadata.uid !== ownerUID) return;
+    const deployment = controllerOf(rs.metadata);
+    if (deployment?.kind === 'Deployment') {
+      if (this.#deps.getWorkload('Deployment', namespace, deployment.name)) {
+        this.#deps.enqueueWorkload(workloadKey('Deployment', namespace, deployment.name));
+      }
+      return;
+    }
+    if (!deployment && this.#deps.getWorkload('ReplicaSet', namespace, ownerName)) {
+      this.#deps.enqueueWorkload(workloadKey('ReplicaSet', namespace, ownerName));
+    }
+  }
+}

@@ -1,0 +1,333 @@
+import { APPLIED_INIT_HOOKS_ANNOTATION, parseAppliedInitHooks } from '../../hooks/applied-record.ts';
+import { planHooks } from '../../hooks/plan.ts';
+import type { HookPlan } from '../../hooks/plan.ts';
+import type { HookPolicy } from '../../hooks/policy.ts';
+import { hasErrors } from '../../hooks/problems.ts';
+import type { RestoreHooks } from '../../hooks/validate.ts';
+import { labelSelectorString } from '../../kube/label-selector-string.ts';
+import { controllerOf } from '../../kube/owners.ts';
+import type { Pod, Workload } from '../../kube/types.ts';
+import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
+import type { Cluster } from '../cluster.ts';
+import type { EventRecorder, ObjectReference } from '../events.ts';
+import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
+import { CLEANED_UP_ANNOTATION } from '../marks.ts';
+import { createdDuringRestore } from '../membership.ts';
+import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
+import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
+import { podFacts } from './pod-facts.ts';
+import { initHooksState } from './template-hooks.ts';
+import { cleanupPatch, injectionPatch } from './template-patch.ts';
+import type { RestoreIdentity } from './template-patch.ts';
+import { decideWorkload } from './workload-decision.ts';
+import type { PodSkipReason, WorkloadDecision, WorkloadFacts, WorkloadKind } from './workload-decision.ts';
+
+const MAX_REMEMBERED_REPLICASETS = 50_000;
+
+export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+];
+
+export function workloadKey(kind: WorkloadKind, namespace: string, name: string): string {
+  return `${kind}/${namespace}/${name}`;
+}
+
+export function parseWorkloadKey(
+  key: string,
+): { kind: WorkloadKind; namespace: string; name: string } | undefined {
+  const [kind, namespace, name, ...rest] = key.split('/');
+  if (rest.length > 0 || !kind || !namespace || !name || !WORKLOAD_KINDS.includes(kind as WorkloadKind))
+    return undefined;
+  return { kind: kind as WorkloadKind, namespace, name };
+}
+
+export interface InitHookSettings {
+  readonly hookWindowMs: number;
+  readonly cleanupPolicy: 'RemoveAfterRestore' | 'Retain';
+  readonly policy: HookPolicy;
+  /** How often a finished restore's hooked workloads are re-checked for cleanup. */
+  readonly cleanupPollMs: number;
+}
+
+/** What one workload reconcile concluded, for the Restore's status and conditions. */
+export interface WorkloadOutcome {
+  readonly restore: string;
+  readonly workload: string;
+  readonly decision: WorkloadDecision['reason'];
+  readonly skippedPods: number;
+}
+
+export interface WorkloadReconcilerDeps {
+  readonly getWorkload: (kind: WorkloadKind, namespace: string, name: string) => Workload | undefined;
+  readonly restores: RestoreDirectory;
+  readonly cluster: Cluster;
+  readonly events: EventRecorder;
+  readonly settings: InitHookSettings;
+  readonly now: () => number;
+  readonly onOutcome?: (outcome: WorkloadOutcome) => void;
+}
+
+function reference(
+  kind: string,
+  meta: { namespace?: string; name?: string; uid?: string },
+  apiVersion: string,
+): ObjectReference {
+  return {
+    apiVersion,
+    kind,
+    namespace: meta.namespace ?? '',
+    name: meta.name ?? '',
+    ...(meta.uid ? { uid: meta.uid } : {}),
+  };
+}
+
+function restoreIdentity(restore: RestoreObject, labelValue: string): RestoreIdentity {
+  return {
+    key: `${restore.metadata.namespace}/${restore.metadata.name}`,
+    uid: restore.metadata.uid ?? '',
+    labelValue,
+  };
+}
+
+function templatePlan(workload: Workload, hooks: RestoreHooks, policy: HookPolicy): HookPlan {
+  return planHooks(
+    hooks,
+    {
+      namespace: workload.metadata.namespace ?? '',
+      labels: workload.spec.template.metadata?.labels ?? {},
+      annotations: workload.spec.template.metadata?.annotations ?? {},
+      podSpec: workload.spec.template.spec,
+      specPath: 'spec.template.spec',
+      metadataPath: 'spec.template.metadata',
+    },
+    { policy },
+  );
+}
+
+function updateStrategy(kind: WorkloadKind, workload: Workload): WorkloadFacts['updateStrategy'] {
+  const spec = workload.spec as Record<string, { type?: string } | undefined>;
+  const type = kind === 'Deployment' ? spec.strategy?.type : spec.updateStrategy?.type;
+  return type === 'OnDelete' || type === 'Recreate' ? type : 'RollingUpdate';
+}
+
+const SKIP_NOTES: Record<PodSkipReason, string> = {
+  AppContainersStarted:
+    'its application containers already started, so init containers can no longer be added',
+  RestoreWait:
+    "it has Velero's restore-wait init container (a file-system restore is in progress), so it is never deleted",
+  BelowPartition: 'its ordinal is below the StatefulSet rollout partition, so it stays at the old template',
+  RolloutWouldDisturbRunningPods:
+    'patching the template would make its owner replace pods that are already running; restart the workload yourself if the hooks must run',
+};
+
+/**
+ * Reconciles one restored workload's pod template with the init hooks of its Restore, and the pending pods its
+ * owner will not replace by itself. Level-triggered: every call starts from the cached workload and the live
+ * pod list, and a second call on the same state changes nothing.
+ */
+export class WorkloadReconciler {
+  readonly #deps: WorkloadReconcilerDeps;
+  /** ReplicaSet uid → its controller's uid, for pods of Deployments (owners never change). */
+  readonly #replicaSetOwners = new Map<string, string | undefined>();
+
+  constructor(deps: WorkloadReconcilerDeps) {
+    this.#deps = deps;
+  }
+
+  async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> {
+    const parsed = parseWorkloadKey(key);
+    if (!parsed) {
+      ctx.logger.error('dropping malformed workload key', { key });
+      return;
+    }
+    const { kind, namespace, name } = parsed;
+    const workload = this.#deps.getWorkload(kind, namespace, name);
+    if (!workload) return;
+    const labelValue = workload.metadata.labels?.[RESTORE_NAME_LABEL];
+    if (!labelValue) return;
+    const lookup = this.#deps.restores.byLabelValue(labelValue);
+    if (!lookup.found) {
+      if (lookup.reason === 'Ambiguous') {
+        ctx.logger.warn('restore label matches Restores in several Velero namespaces; no hooks applied', {
+          namespace,
+          name,
+          restore: labelValue,
+        });
+      }
+      return;
+    }
+    const { restore, hooks } = lookup;
+    const logger = ctx.logger.child({
+      restore: `${restore.metadata.namespace}/${restore.metadata.name}`,
+      namespace,
+      name,
+    });
+    if (!createdDuringRestore(workload.metadata, restore.status?.startTimestamp)) return;
+
+    const { settings } = this.#deps;
+    const now = this.#deps.now();
+    const identity = restoreIdentity(restore, labelValue);
+    const activity = restoreActivity(restore.status, now, settings.hookWindowMs);
+    const plan = templatePlan(workload, hooks, settings.policy);
+    const templateHooks = initHooksState(plan, hasErrors(hooks.problems));
+    const record = parseAppliedInitHooks(
+      workload.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
+    );
+    const injectedByUs = record?.restore === identity.key;
+    const cleanedUp = workload.metadata.annotations?.[CLEANED_UP_ANNOTATION] === identity.key;
+    const finished = restoreFinished(restore.status?.phase);
+
+    const needsPods =
+      templateHooks === 'missing' || templateHooks === 'present' || (injectedByUs && finished);
+    const pods = needsPods && !cleanedUp ? await this.#podsOf(kind, workload) : [];
+    const spec = workload.spec as Record<string, unknown>;
+    const facts: WorkloadFacts = {
+      kind,
+      updateStrategy: updateStrategy(kind, workload),
+      ...(spec.podManagementPolicy === 'Parallel'
+        ? { podManagementPolicy: 'Parallel' as const }
+        : { podManagementPolicy: 'OrderedReady' as const }),
+      ...(typeof workload.spec.updateStrategy?.rollingUpdate?.partition === 'number'
+        ? { partition: workload.spec.updateStrategy.rollingUpdate.partition }
+        : {}),
+      templateHooks,
+      injectedByUs,
+      cleanedUp,
+      restore: { active: activity.active, finished },
+      cleanupPolicy: settings.cleanupPolicy,
+      pods: pods.map((p) => podFacts(p, workload.spec.template, hooks, settings.policy)),
+    };
+    const decision = decideWorkload(facts);
+    logger.debug('workload decision', { decision: decision.reason, template: decision.template });
+    const ref = reference(kind, workload.metadata, 'apps/v1');
+    const restoreRef = reference('Restore', restore.metadata, 'velero.io/v1');
+
+    if (decision.template === 'inject') {
+      await this.#deps.cluster.patchWorkload(kind, namespace, name, injectionPatch(workload, plan, identity));
+      const names = plan.initHooks.filter((h) => h.state === 'insert').map((h) => h.container.name);
+      logger.info('injected init hooks into pod template', { hooks: names });
+      void this.#deps.events.record({
+        regarding: ref,
+        related: restoreRef,
+        type: 'Normal',
+        reason: 'HookInjected',
+        action: 'PatchTemplate',
+        note: `Added init hooks ${names.join(', ')} of Restore ${identity.key} to the pod template; the ${kind} rolls out pods that run them.`,
+      });
+    } else if (decision.template === 'remove' && record) {
+      const cleanup = cleanupPatch(workload, record);
+      await this.#deps.cluster.patchWorkload(kind, namespace, name, cleanup.patch);
+      logger.info('removed init hooks from pod template after the restore', {
+        removed: cleanup.removed,
+        kept: cleanup.kept,
+      });
+      void this.#deps.events.record({
+        regarding: ref,
+        related: restoreRef,
+        type: 'Normal',
+        reason: 'HookRemoved',
+        action: 'PatchTemplate',
+        note:
+          `Removed init hooks ${cleanup.removed.join(', ') || '(none left)'} of Restore ${identity.key} from the pod template now that the restore is over (templateCleanup: RemoveAfterRestore).` +
+          (cleanup.kept.length > 0
+            ? ` Left in place because they changed: ${cleanup.kept.map((k) => k.name).join(', ')}.`
+            : ''),
+      });
+    } else if (decision.reason === 'HookConflict') {
+      const conflicts = plan.initHooks.filter((h) => h.state === 'conflict').map((h) => h.container.name);
+      void this.#deps.events.record({
+        regarding: ref,
+        related: restoreRef,
+        type: 'Warning',
+        reason: 'HookConflict',
+        action: 'Skip',
+        note: `The pod template already has init container(s) ${conflicts.join(', ')} that differ from the hooks of the same name in Restore ${identity.key}; rename the hook or remove the container.`,
+      });
+    }
+
+    for (const victim of decision.deletePods) {
+      const pod = pods.find((p) => p.metadata.uid === victim.uid);
+      const result = await this.#deps.cluster.deletePod(namespace, victim.name, {
+        uid: victim.uid,
+        ...(pod?.metadata.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}),
+      });
+      logger.info('deleted pending pod so that its owner recreates it with the hooks', {
+        pod: victim.name,
+        result,
+      });
+      if (result === 'deleted') {
+        void this.#deps.events.record({
+          regarding: reference('Pod', { namespace, name: victim.name, uid: victim.uid }, 'v1'),
+          related: ref,
+          type: 'Normal',
+          reason: 'PodReplaced',
+          action: 'DeletePod',
+          note: `Deleted pending pod ${victim.name}, which its ${kind} would not replace by itself, so that it comes back with the init hooks of Restore ${identity.key}.`,
+        });
+      }
+    }
+    for (const skipped of decision.skippedPods) {
+      void this.#deps.events.record({
+        regarding: reference('Pod', { namespace, name: skipped.name }, 'v1'),
+        related: restoreRef,
+        type: 'Warning',
+        reason: 'HookSkipped',
+        action: 'Skip',
+        note: `Pod ${skipped.name} will not run the init hooks of Restore ${identity.key}: ${SKIP_NOTES[skipped.reason]}.`,
+      });
+    }
+    this.#deps.onOutcome?.({
+      restore: identity.key,
+      workload: `${kind}/${namespace}/${name}`,
+      decision: decision.reason,
+      skippedPods: decision.skippedPods.length,
+    });
+
+    if (decision.deletePods.length > 0) return { requeueAfterMs: 1000 };
+    if (
+      injectedByUs &&
+      finished &&
+      settings.cleanupPolicy === 'RemoveAfterRestore' &&
+      decision.template !== 'remove'
+    ) {
+      const closes = msUntilWindowCloses(restore.status, now, settings.hookWindowMs);
+      return { requeueAfterMs: Math.min(settings.cleanupPollMs, (closes ?? 0) + 1000) };
+    }
+    if (decision.template === 'inject' && activity.reason === 'FinishedWithinWindow') {
+      return {
+        requeueAfterMs: (msUntilWindowCloses(restore.status, now, settings.hookWindowMs) ?? 0) + 1000,
+      };
+    }
+  }
+
+  /** The workload's current pods: those matching its selector whose controller chain leads to it. */
+  async #podsOf(kind: WorkloadKind, workload: Workload): Promise<Pod[]> {
+    const namespace = workload.metadata.namespace ?? '';
+    const candidates = await this.#deps.cluster.listPods(
+      namespace,
+      labelSelectorString(workload.spec.selector),
+    );
+    const uid = workload.metadata.uid;
+    const pods: Pod[] = [];
+    for (const pod of candidates) {
+      const owner = controllerOf(pod.metadata);
+      if (!owner) continue;
+      if (kind !== 'Deployment') {
+        if (owner.uid === uid) pods.push(pod);
+        continue;
+      }
+      if (owner.kind !== 'ReplicaSet') continue;
+      if (!this.#replicaSetOwners.has(owner.uid)) {
+        if (this.#replicaSetOwners.size >= MAX_REMEMBERED_REPLICASETS) this.#replicaSetOwners.clear();
+        const rs = await this.#deps.cluster.getReplicaSet(namespace, owner.name);
+        if (rs && rs.metadata.uid === owner.uid)
+          this.#replicaSetOwners.set(owner.uid, controllerOf(rs.metadata)?.uid);
+      }
+      if (this.#replicaSetOwners.get(owner.uid) === uid) pods.push(pod);
+    }
+    return pods;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The conditions restore-hooks keeps on a Restore, as metav1.Condition. They are computed from facts and merged
+ * with the conditions already there: lastTransitionTime changes only when a condition's status changes, and a
+ * condition of another writer is kept as it is.
+ */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+}
+
+export type DesiredCondition = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
+
+export const HOOKS_VALID = 'HooksValid';
+export const INIT_HOOKS_APPLIED = 'InitHooksApplied';
+
+/** Merges desired conditions into the current list; the result is unchanged (deep-equal) when nothing changed. */
+export function mergeConditions(
+  current: readonly Condition[] | undefined,
+  desired: readonly DesiredCondition[],
+  observedGeneration: number | undefined,
+  now: string,
+): Condition[] {
+  const result = [...(current ?? [])].map((c) => ({ ...c }));
+  for (const want of desired) {
+    const index = result.findIndex((c) => c.type === want.type);
+    const existing = index >= 0 ? result[index] : undefined;
+    const next: Condition = {
+      ...want,
+      ...(observedGeneration !== undefined ? { observedGeneration } : {}),
+      lastTransitionTime: existing && existing.status === want.status ? existing.lastTransitionTime : now,
+    };
+    if (index >= 0) result[index] = next;
+    else result.push(next);
+  }
+  return result;
+}
+
+export interface HookProblemSummary {
+  readonly field: string;
+  readonly message: string;
+}
+
+export function hooksValidCondition(errors: readonly HookProblemSummary[]): DesiredCondition {
+  if (errors.length === 0) {
+    return {
+      type: HOOKS_VALID,
+      status: 'True',
+      reason: 'Valid',
+      message: 'All hooks in spec.hooks are valid.',
+    };
+  }
+  const shown = errors.slice(0, 5).map((e) => `${e.field}: ${e.message}`);
+  const more = errors.length > shown.length ? ` (and ${errors.length - shown.length} more)` : '';
+  return {
+    type: HOOKS_VALID,
+    status: 'False',
+    reason: 'InvalidHookSpec',
+    message: `No hooks are applied until spec.hooks is fixed: ${shown.join('; ')}${more}.`,
+  };
+}
+
+export interface WorkloadTally {
+  /** Workloads whose template got, has, or had the hooks (or whose pods already carried them). */
+  readonly done: number;
+  /** Workloads not yet evaluated, or whose template is about to be patched. */
+  readonly pending: number;
+  readonly conflicts: number;
+  readonly skippedPods: number;
+}
+
+export function initHooksAppliedCondition(valid: boolean, tally: WorkloadTally): DesiredCondition {
+  const base = { type: INIT_HOOKS_APPLIED };
+  if (!valid)
+    return {
+      ...base,
+      status: 'False',
+      reason: 'InvalidHooks',
+      message: 'spec.hooks is invalid; see HooksValid.',
+    };
+  if (tally.conflicts > 0) {
+    return {
+      ...base,
+      status: 'False',
+      reason: 'HookConflict',
+      message: `${tally.conflicts} workload(s) have an init container that conflicts with a hook; see HookConflict events.`,
+    };
+  }
+  if (tally.skippedPods > 0) {
+    return {
+      ...base,
+      status: 'False',
+      reason: 'PodsSkipped',
+      message: `${tally.skippedPods} pod(s) will not run their init hooks; see HookSkipped events.`,
+    };
+  }
+  if (tally.pending > 0) {
+    return {
+      ...base,
+      status: 'False',
+      reason: 'InProgress',
+      message: `${tally.pending} workload(s) still to be hooked.`,
+    };
+  }
+  return {
+    ...base,
+    status: 'True',
+    reason: 'HooksInPlace',
+    message: `Init hooks are in place for ${tally.done} restored workload(s).`,
+  };
+}

@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import {
+  hooksValidCondition,
+  initHooksAppliedCondition,
+  mergeConditions,
+} from '../../src/controller/restores/conditions.ts';
+
+const T0 = '2026-01-01T00:00:00Z';
+const T1 = '2026-01-01T00:01:00Z';
+
+describe('restore conditions', () => {
+  it('adds a new condition with the current time and generation', () => {
+    const got = mergeConditions(undefined, [hooksValidCondition([])], 3, T0);
+    expect(got).to.deep.equal([
+      {
+        type: 'HooksValid',
+        status: 'True',
+        reason: 'Valid',
+        message: 'All hooks in spec.hooks are valid.',
+        observedGeneration: 3,
+        lastTransitionTime: T0,
+      },
+    ]);
+  });
+
+  it('keeps lastTransitionTime when the status does not change, so an unchanged status is not rewritten', () => {
+    const first = mergeConditions(undefined, [hooksValidCondition([])], 3, T0);
+    expect(mergeConditions(first, [hooksValidCondition([])], 3, T1)).to.deep.equal(first);
+  });
+
+  it('moves lastTransitionTime when the status flips', () => {
+    const first = mergeConditions(undefined, [hooksValidCondition([])], 3, T0);
+    const flipped = mergeConditions(
+      first,
+      [hooksValidCondition([{ field: 'spec.hooks.resources[0].name', message: 'Required value' }])],
+      4,
+      T1,
+    );
+    expect(flipped[0]).to.include({
+      status: 'False',
+      reason: 'InvalidHookSpec',
+      lastTransitionTime: T1,
+      observedGeneration: 4,
+    });
+    expect(flipped[0]!.message).to.contain('spec.hooks.resources[0].name: Required value');
+  });
+
+  it('keeps conditions of other writers', () => {
+    const other = {
+      type: 'Other',
+      status: 'True' as const,
+      reason: 'X',
+      message: '',
+      lastTransitionTime: T0,
+    };
+    expect(mergeConditions([other], [hooksValidCondition([])], 1, T1)[0]).to.deep.equal(other);
+  });
+
+  it('summarises long error lists', () => {
+    const errors = Array.from({ length: 8 }, (_, i) => ({ field: `f${i}`, message: 'bad' }));
+    expect(hooksValidCondition(errors).message).to.contain('(and 3 more)');
+  });
+
+  const tallies: Array<[string, boolean, Parameters<typeof initHooksAppliedCondition>[1], string, string]> = [
+    ['all done', true, { done: 3, pending: 0, conflicts: 0, skippedPods: 0 }, 'True', 'HooksInPlace'],
+    ['invalid', false, { done: 0, pending: 0, conflicts: 0, skippedPods: 0 }, 'False', 'InvalidHooks'],
+    [
+      'conflict wins over skipped',
+      true,
+      { done: 1, pending: 1, conflicts: 1, skippedPods: 2 },
+      'False',
+      'HookConflict',
+    ],
+    ['skipped pods', true, { done: 1, pending: 0, conflicts: 0, skippedPods: 2 }, 'False', 'PodsSkipped'],
+    ['in progress', true, { done: 1, pending: 2, conflicts: 0, skippedPods: 0 }, 'False', 'InProgress'],
+  ];
+  for (const [title, valid, tally, status, reason] of tallies) {
+    it(`InitHooksApplied: ${title}`, () => {
+      expect(initHooksAppliedCondition(valid, tally)).to.include({ status, reason });
+    });
+  }
+});
