@@ -1,0 +1,52 @@
+/** An owner reference as it appears on the wire. */
+export interface OwnerReferenceJson {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+/** Object metadata as it appears on the wire: timestamps are RFC 3339 strings, never Dates. */
+export interface ObjectMetaJson {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReferenceJson[];
+  finalizers?: string[];
+  [field: string]: unknown;
+}
+
+/**
+ * A Kubernetes object as plain JSON, exactly as the API server sends it. The informer caches only this
+ * representation (client-node's typed clients would give Date fields instead); use
+ * `ObjectSerializer.deserialize` where a typed model is really needed.
+ */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMetaJson;
+  [field: string]: unknown;
+}
+
+/** The cache key client-go uses: `namespace/name`, or `name` for cluster-scoped objects. */
+export function objectKey(object: KubeObject): string {
+  const name = object.metadata?.name;
+  if (!name) throw new Error('object has no metadata.name');
+  const namespace = object.metadata?.namespace;
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+/** Splits a key made by `objectKey`. */
+export function splitObjectKey(key: string): { namespace?: string; name: string } {
+  const slash = key.indexOf('/');
+  return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
