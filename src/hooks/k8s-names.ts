@@ -1,0 +1,22 @@
+/**
+ * Kubernetes name and label syntax for hook validation, as one message or undefined. The rules themselves are
+ * the devcluster's copy of apimachinery's (pure, and the only one in the project).
+ */
+import {
+  validateDNS1123Label,
+  validateLabelValue,
+  validateQualifiedName,
+} from '../devcluster/builtin/names.ts';
+
+const oneMessage = (errors: string[]): string | undefined =>
+  errors.length > 0 ? errors.join('; ') : undefined;
+
+/** Container names: a DNS-1123 label of at most 63 characters. */
+export const dns1123LabelError = (value: string): string | undefined =>
+  oneMessage(validateDNS1123Label(value));
+
+/** Label keys: an optional DNS subdomain prefix and `/`, then a name of at most 63 characters. */
+export const labelKeyError = (key: string): string | undefined => oneMessage(validateQualifiedName(key));
+
+/** Label values: empty, or at most 63 characters of [A-Za-z0-9-_.] starting and ending alphanumeric. */
+export const labelValueError = (value: string): string | undefined => oneMessage(validateLabelValue(value));
