@@ -1,6 +1,7 @@
 import { parseDocument } from 'yaml';
 import type { ParsedArgs } from '../cli/flags.ts';
 import { envVarName } from '../cli/flags.ts';
+import { formatGoDuration } from '../hooks/duration.ts';
 import { ConfigError } from './errors.ts';
 import { FIELDS, settingEnvVar } from './schema.ts';
 import type { FieldSpec } from './schema.ts';
@@ -157,14 +158,9 @@ function ownNamespace(env: NodeJS.ProcessEnv, readFile: ReadFile): string {
   }
 }
 
-/** Renders milliseconds the way Go prints short durations: 90000 → "1m30s", 1500 → "1.5s". */
+/** Milliseconds as Go prints a duration: 90000 → "1m30s". */
 export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  if (ms < 1000) return `${ms}ms`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = (ms % 60_000) / 1000;
-  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`;
+  return formatGoDuration(BigInt(Math.round(ms * 1e6)));
 }
 
 function suggestion(prefix: string, key: string): string {

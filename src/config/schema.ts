@@ -1,6 +1,7 @@
 import { validators } from '../cli/flags.ts';
 import { LOG_LEVELS } from '../telemetry/log-levels.ts';
-import { parseGoDuration } from './duration.ts';
+import { parseGoDuration, toMilliseconds } from '../hooks/duration.ts';
+import { compileGlob } from '../hooks/glob.ts';
 import { TEMPLATE_CLEANUP_POLICIES } from './settings.ts';
 
 /** The parsed value, or a problem phrased to follow the setting's name ("invalid duration \"5x\""). */
@@ -24,8 +25,9 @@ const show = (value: unknown): string => (value === undefined ? 'nothing' : JSON
 
 function duration(opts: { positive: boolean }): FieldKind {
   const fromString = (text: string): Parsed => {
-    const ms = parseGoDuration(text);
-    if (ms === undefined) return { problem: `invalid duration ${show(text)}` };
+    const parsed = parseGoDuration(text);
+    if (!parsed.ok) return { problem: `invalid duration ${show(text)}` };
+    const ms = toMilliseconds(parsed.nanoseconds);
     if (ms < 0) return { problem: `must not be negative, got ${show(text)}` };
     if (opts.positive && ms === 0) return { problem: `must be longer than 0, got ${show(text)}` };
     return { value: ms };
@@ -80,6 +82,17 @@ function pattern(re: RegExp, what: string): FieldKind {
   return { fromYaml: check, fromEnv: check };
 }
 
+/** An image pattern in the hook engine's glob syntax (src/hooks/glob.ts), which policy matching uses. */
+function imageGlob(): FieldKind {
+  const check = (v: unknown): Parsed => {
+    if (typeof v !== 'string' || v.trim() === '')
+      return { problem: `expected an image pattern such as "registry.example.com/*", got ${show(v)}` };
+    const glob = compileGlob(v);
+    return glob.ok ? { value: v } : { problem: glob.error };
+  };
+  return { fromYaml: check, fromEnv: check };
+}
+
 function oneOf(values: readonly string[]): FieldKind {
   return pattern(new RegExp(`^(${values.join('|')})$`), `one of ${values.join(', ')}`);
 }
@@ -114,8 +127,6 @@ function list(item: FieldKind, minItems: number): FieldKind {
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** An image reference pattern: image reference characters plus the glob wildcards `*` and `?`. */
-const IMAGE_GLOB = /^[A-Za-z0-9._\-/:@*?]+$/;
 
 /** Every setting of config/controller.yaml. */
 export const FIELDS: readonly FieldSpec[] = [
@@ -132,10 +143,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { path: 'exec.retries.backoffBase', kind: duration({ positive: true }) },
   { path: 'exec.retries.backoffMax', kind: duration({ positive: true }) },
   { path: 'policy.annotationHooks', kind: boolean() },
-  {
-    path: 'policy.allowedImages',
-    kind: list(pattern(IMAGE_GLOB, 'an image pattern such as "registry.example.com/*"'), 0),
-  },
+  { path: 'policy.allowedImages', kind: list(imageGlob(), 0) },
   { path: 'leaderElection.enabled', kind: boolean(), flag: 'leader-elect' },
   { path: 'leaderElection.leaseName', kind: pattern(DNS1123_SUBDOMAIN, 'a Lease name (DNS-1123 subdomain)') },
   {

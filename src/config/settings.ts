@@ -1,3 +1,4 @@
+import type { HookPolicy } from '../hooks/policy.ts';
 import type { LogLevel } from '../telemetry/log-levels.ts';
 
 /** A duration in milliseconds. The configuration file and environment spell durations the Go way ("30s"). */
@@ -36,12 +37,8 @@ export interface Settings {
       readonly backoffMax: Milliseconds;
     };
   };
-  readonly policy: {
-    /** Whether hooks from pod annotations are honoured (spec.hooks of a Restore always are). */
-    readonly annotationHooks: boolean;
-    /** Glob patterns (`*`, `?`) an init hook's image must match. */
-    readonly allowedImages: readonly string[];
-  };
+  /** Whether annotation hooks are honoured and which images hook containers may use: the hook engine's HookPolicy. */
+  readonly policy: HookPolicy;
   readonly leaderElection: {
     readonly enabled: boolean;
     readonly leaseName: string;

@@ -221,8 +221,12 @@ describe('config: resolveSettings', () => {
         `${FILE}: policy.annotationHooks: expected true or false, got "yes"`,
       ],
       [
-        'policy: {allowedImages: ["a b"]}',
-        `${FILE}: policy.allowedImages: [0]: expected an image pattern such as "registry.example.com/*", got "a b"`,
+        'policy: {allowedImages: [""]}',
+        `${FILE}: policy.allowedImages: [0]: expected an image pattern such as "registry.example.com/*", got ""`,
+      ],
+      [
+        'policy: {allowedImages: ["[abc"]}',
+        `${FILE}: policy.allowedImages: [0]: invalid glob pattern "[abc": unclosed character class`,
       ],
       ['leaderElection: {enabled: 1}', `${FILE}: leaderElection.enabled: expected true or false, got 1`],
       [
@@ -291,7 +295,7 @@ describe('config: resolveSettings', () => {
     });
     it('requires backoffMax >= backoffBase', () => {
       expect(problemsOf(withFile('exec: {retries: {backoffBase: 2m}}'))).to.deep.equal([
-        `exec.retries.backoffMax (1m, the default) must not be shorter than exec.retries.backoffBase (2m, from ${FILE})`,
+        `exec.retries.backoffMax (1m0s, the default) must not be shorter than exec.retries.backoffBase (2m0s, from ${FILE})`,
       ]);
     });
     it('resolves the lease namespace from POD_NAMESPACE, then the service account, and requires one for --leader-elect', () => {
@@ -388,8 +392,8 @@ describe('config: resolveSettings', () => {
       '300ms',
       '1.5s',
       '1m30s',
-      '1h',
-      '1h30m',
+      '1h0m0s',
+      '1h30m0s',
     ]);
   });
 });
