@@ -5,8 +5,9 @@
 
 export type GlobResult = { ok: true; matches: (s: string) => boolean } | { ok: false; error: string };
 
-const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/-]/g;
-const escapeRegex = (c: string): string => c.replace(REGEX_SPECIAL, '\\$&');
+// With the `u` flag only syntax characters may be escaped, and `-` only inside a class.
+const escapeRegex = (c: string): string => c.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+const escapeInClass = (c: string): string => c.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 
 class GlobSyntaxError extends Error {}
 
@@ -43,9 +44,9 @@ export function compileGlob(pattern: string): GlobResult {
         const hi = chars[i + 1]!;
         i += 2;
         if (hi < lo) throw new GlobSyntaxError(`invalid range ${lo}-${hi}`);
-        items.push(`${escapeRegex(lo)}-${escapeRegex(hi)}`);
+        items.push(`${escapeInClass(lo)}-${escapeInClass(hi)}`);
       } else {
-        items.push(escapeRegex(lo));
+        items.push(escapeInClass(lo));
       }
     }
     if (!closed) throw new GlobSyntaxError('unclosed character class');

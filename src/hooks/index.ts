@@ -51,3 +51,5 @@ export {
   formatAppliedInitHooks,
   parseAppliedInitHooks,
 } from './applied-record.ts';
+export type { HookTargetKind, ObjectTarget, ObjectTargetResult } from './targets.ts';
+export { HOOK_TARGET_KINDS, objectTarget } from './targets.ts';

@@ -1,5 +1,4 @@
 import type { Command } from '../command.ts';
-import { NotImplementedError } from '../command.ts';
 import { validators } from '../flags.ts';
 
 export const planCommand: Command = {
@@ -8,7 +7,9 @@ export const planCommand: Command = {
   usage: '--restore FILE [-o yaml|json] MANIFEST...',
   description: `
 MANIFEST is a YAML file (several documents allowed) or a directory of them.
-Exit status: 0 no problems, 1 some object has a problem, 2 unusable input.`,
+Objects of other kinds are listed as skipped. Objects without a namespace are taken to be in "default".
+Exit status: 0 no errors (warnings are printed but do not count), 1 the Restore or some object has an error,
+2 unusable input (unreadable file, invalid YAML, not a velero.io/v1 Restore, a workload without a pod template).`,
   positionals: true,
   flags: [
     {
@@ -28,7 +29,8 @@ Exit status: 0 no problems, 1 some object has a problem, 2 unusable input.`,
       description: 'Output format. Default yaml.',
     },
   ],
-  async run() {
-    throw new NotImplementedError('restore-hooks plan');
+  async run(args, io) {
+    const { runPlan } = await import('../plan/run-plan.ts');
+    return runPlan(args, io);
   },
 };

@@ -2,8 +2,9 @@ import type { Command } from '../command.ts';
 import { NotImplementedError } from '../command.ts';
 import type { FlagSpec } from '../flags.ts';
 import { validators } from '../flags.ts';
+import { LOG_LEVELS } from '../../telemetry/log-levels.ts';
 
-export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export { LOG_LEVELS };
 
 export const runFlags: readonly FlagSpec[] = [
   {
@@ -62,7 +63,17 @@ export const runCommand: Command = {
   usage:
     '[--kubeconfig FILE] [--config FILE] [--metrics-bind-address HOST:PORT] [--health-probe-bind-address HOST:PORT] [--leader-elect] [--log-level LEVEL]',
   flags: runFlags,
-  async run() {
+  async run(args, io) {
+    const { readFileSync } = await import('node:fs');
+    const { resolveSettings } = await import('../../config/resolve.ts');
+    const { ConfigError } = await import('../../config/errors.ts');
+    try {
+      resolveSettings(args, io.env, (path) => readFileSync(path, 'utf8'));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      for (const problem of err.problems) io.stderr.write(`restore-hooks run: ${problem}\n`);
+      return 2;
+    }
     throw new NotImplementedError('restore-hooks run (the controller)');
   },
 };
