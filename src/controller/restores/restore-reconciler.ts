@@ -1,0 +1,161 @@
+import type { Problem } from '../../hooks/problems.ts';
+import { splitKey } from '../../kube/owners.ts';
+import { veleroLabelValue } from '../../kube/velero-labels.ts';
+import type { EventRecorder } from '../events.ts';
+import type { KubeJsonClient } from '../kube-json-client.ts';
+import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
+import { restoreActivity } from '../restore-activity.ts';
+import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
+import type { WorkloadOutcome } from '../init-hooks/workload-reconciler.ts';
+import type { Condition, WorkloadTally } from './conditions.ts';
+import { hooksValidCondition, initHooksAppliedCondition, mergeConditions } from './conditions.ts';
+
+const DONE_DECISIONS = new Set<WorkloadOutcome['decision']>([
+  'HooksInPlace',
+  'PodsAlreadyHaveHooks',
+  'CleanedUp',
+  'RemoveHooksAfterRestore',
+  'WaitingForPodsToInitialize',
+  'NoHooks',
+]);
+
+/** The latest outcome of every workload reconcile, per restore: the facts behind InitHooksApplied. */
+export class WorkloadOutcomes {
+  readonly #byRestore = new Map<string, Map<string, WorkloadOutcome>>();
+
+  record(outcome: WorkloadOutcome): void {
+    let workloads = this.#byRestore.get(outcome.restore);
+    if (!workloads) this.#byRestore.set(outcome.restore, (workloads = new Map()));
+    workloads.set(outcome.workload, outcome);
+  }
+
+  forget(restore: string): void {
+    this.#byRestore.delete(restore);
+  }
+
+  tally(restore: string, memberWorkloads: readonly string[]): WorkloadTally {
+    const outcomes = this.#byRestore.get(restore);
+    let done = 0;
+    let pending = 0;
+    let conflicts = 0;
+    let skippedPods = 0;
+    for (const workload of memberWorkloads) {
+      const outcome = outcomes?.get(workload);
+      if (!outcome) pending++;
+      else if (outcome.decision === 'HookConflict') conflicts++;
+      else if (DONE_DECISIONS.has(outcome.decision) || outcome.decision === 'RolloutWouldDisturbRunningPods')
+        done++;
+      else if (outcome.decision !== 'RestoreInactive' && outcome.decision !== 'InvalidHooks') pending++;
+      skippedPods += outcome?.skippedPods ?? 0;
+    }
+    return { done, pending, conflicts, skippedPods };
+  }
+}
+
+export interface RestoreReconcilerDeps {
+  readonly getRestore: (namespace: string, name: string) => RestoreObject | undefined;
+  readonly listRestores: () => readonly RestoreObject[];
+  readonly restores: RestoreDirectory;
+  /** Keys of the workloads labelled with a restore label value. */
+  readonly memberWorkloads: (labelValue: string) => string[];
+  readonly enqueueWorkload: (key: string) => void;
+  readonly outcomes: WorkloadOutcomes;
+  readonly client: KubeJsonClient;
+  readonly events: EventRecorder;
+  readonly hookWindowMs: number;
+  readonly now: () => number;
+  readonly onActiveRestores?: (count: number) => void;
+}
+
+function errorsOf(problems: readonly Problem[]): Problem[] {
+  return problems.filter((p) => p.severity === 'error');
+}
+
+/**
+ * Keeps a Restore's conditions (HooksValid, InitHooksApplied) up to date and hands its workloads to the workload
+ * controller. Status is written with a merge patch of only our fields, guarded by resourceVersion, and only when
+ * it changes. Velero's CRD has no status subresource, so status goes through the main resource.
+ */
+export class RestoreReconciler {
+  readonly #deps: RestoreReconcilerDeps;
+  /**
+   * What this process last wrote per restore. Without the optional CRD patch the API server prunes
+   * status.conditions, so the object never shows them; comparing with the last write keeps that from becoming
+   * a write on every reconcile.
+   */
+  readonly #lastWritten = new Map<string, string>();
+
+  constructor(deps: RestoreReconcilerDeps) {
+    this.#deps = deps;
+  }
+
+  async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> {
+    const { namespace, name } = splitKey(key);
+    const now = this.#deps.now();
+    this.#deps.onActiveRestores?.(
+      this.#deps.listRestores().filter((r) => restoreActivity(r.status, now, this.#deps.hookWindowMs).active)
+        .length,
+    );
+    if (namespace === undefined) return;
+    const restore = this.#deps.getRestore(namespace, name);
+    if (!restore) {
+      this.#deps.outcomes.forget(key);
+      this.#lastWritten.delete(key);
+      return;
+    }
+    const hooks = this.#deps.restores.hooksOf(restore);
+    const errors = errorsOf(hooks.problems);
+    const labelValue = veleroLabelValue(name);
+    const members = this.#deps.memberWorkloads(labelValue);
+    if (errors.length === 0) for (const workload of members) this.#deps.enqueueWorkload(workload);
+
+    const ref = {
+      apiVersion: 'velero.io/v1',
+      kind: 'Restore',
+      namespace,
+      name,
+      ...(restore.metadata.uid ? { uid: restore.metadata.uid } : {}),
+    };
+    for (const error of errors) {
+      void this.#deps.events.record({
+        regarding: ref,
+        type: 'Warning',
+        reason: 'InvalidHook',
+        action: 'Validate',
+        note: `${error.field}: ${error.message}. No hooks of this Restore are applied until it is fixed.`,
+      });
+    }
+    const desired = [
+      hooksValidCondition(errors.map((e) => ({ field: e.field, message: e.message }))),
+      initHooksAppliedCondition(errors.length === 0, this.#deps.outcomes.tally(key, members)),
+    ];
+    const current = (restore.status as { conditions?: Condition[] } | undefined)?.conditions;
+    const merged = mergeConditions(
+      current,
+      desired,
+      restore.metadata.generation,
+      new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    );
+    const fingerprint = `${restore.metadata.generation ?? ''}:${JSON.stringify(desired)}`;
+    if (
+      JSON.stringify(merged) === JSON.stringify(current ?? []) ||
+      this.#lastWritten.get(key) === fingerprint
+    )
+      return;
+    await this.#deps.client.request({
+      method: 'PATCH',
+      path: `/apis/velero.io/v1/namespaces/${namespace}/restores/${name}`,
+      contentType: 'application/merge-patch+json',
+      body: {
+        metadata: { resourceVersion: restore.metadata.resourceVersion },
+        status: { conditions: merged },
+      },
+      query: { fieldManager: 'restore-hooks' },
+    });
+    this.#lastWritten.set(key, fingerprint);
+    ctx.logger.debug('updated restore conditions', {
+      restore: key,
+      conditions: merged.map((c) => `${c.type}=${c.status}`),
+    });
+  }
+}
