@@ -1,5 +1,4 @@
 import type { Command } from '../command.ts';
-import { NotImplementedError } from '../command.ts';
 import type { FlagSpec } from '../flags.ts';
 import { validators } from '../flags.ts';
 import { LOG_LEVELS } from '../../telemetry/log-levels.ts';
@@ -67,13 +66,24 @@ export const runCommand: Command = {
     const { readFileSync } = await import('node:fs');
     const { resolveSettings } = await import('../../config/resolve.ts');
     const { ConfigError } = await import('../../config/errors.ts');
+    let settings;
     try {
-      resolveSettings(args, io.env, (path) => readFileSync(path, 'utf8'));
+      settings = resolveSettings(args, io.env, (path) => readFileSync(path, 'utf8'));
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       for (const problem of err.problems) io.stderr.write(`restore-hooks run: ${problem}\n`);
       return 2;
     }
-    throw new NotImplementedError('restore-hooks run (the controller)');
+    const { runController } = await import('../../controller/run-controller.ts');
+    const stop = new AbortController();
+    const onSignal = (): void => stop.abort();
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    try {
+      return await runController({ settings, env: io.env, signal: stop.signal });
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
   },
 };

@@ -1,0 +1,293 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
+import type { Settings } from '../config/settings.ts';
+import type { HealthChecks } from '../telemetry/health.ts';
+import type { HookMetrics, WatchedResource } from '../telemetry/metrics.ts';
+import type { Pod, Workload } from '../kube/types.ts';
+import { RESTORE_NAME_LABEL } from '../kube/velero-labels.ts';
+import { Cluster } from './cluster.ts';
+import { EventRecorder } from './events.ts';
+import { PodReconciler } from './init-hooks/pod-reconciler.ts';
+import { ReplacementJournalStore } from './init-hooks/replacement-journal-store.ts';
+import { WORKLOAD_KINDS, WorkloadReconciler, workloadKey } from './init-hooks/workload-reconciler.ts';
+import type { WorkloadKind } from './init-hooks/workload-decision.ts';
+import { KubeJsonClient } from './kube-json-client.ts';
+import { createApiClients, instrumentedHttpLibrary } from './machinery/api-clients.ts';
+import { Controller } from './machinery/controller.ts';
+import { Informer } from './machinery/informer.ts';
+import type { RecoveryEvent } from './machinery/informer.ts';
+import { labelIndex } from './machinery/indexer.ts';
+import type { KubeObject } from './machinery/kube-object.ts';
+import { KubeListWatch } from './machinery/list-watch.ts';
+import { LeaderElector } from './machinery/leader-election.ts';
+import type { Logger } from './machinery/logger.ts';
+import { RestoreDirectory } from './restore-directory.ts';
+import type { RestoreObject } from './restore-directory.ts';
+import { RestoreReconciler, WorkloadOutcomes } from './restores/restore-reconciler.ts';
+import { WORKLOAD_RESOURCES } from './cluster.ts';
+
+export interface ManagerOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly settings: Settings;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly metrics: HookMetrics;
+  readonly health: HealthChecks;
+  /** Namespace of the controller itself: the Lease and the replacement journal live there. */
+  readonly namespace: string;
+  readonly now?: () => number;
+}
+
+const RESTORE_INDEX = 'restore';
+/** A status write per restore at most this often, however many workload changes arrive. */
+const RESTORE_STATUS_COALESCE_MS = 1000;
+const CLEANUP_POLL_MS = 10_000;
+
+/**
+ * Wires informers, the three controllers (restore, workload, pod) and leader election together, like
+ * controller-runtime's manager: caches start at once on every replica; reconcilers run only on the leader.
+ * `run` resolves with the exit status once `signal` aborts (graceful stop) or the lease is lost.
+ */
+export class Manager {
+  readonly #options: ManagerOptions;
+  readonly #logger: Logger;
+
+  constructor(options: ManagerOptions) {
+    this.#options = options;
+    this.#logger = options.logger;
+  }
+
+  async run(signal: AbortSignal): Promise<number> {
+    const { kubeConfig, settings, registry, metrics, health } = this.#options;
+    const now = this.#options.now ?? Date.now;
+    const http = instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), {
+      qps: settings.api.qps,
+      burst: settings.api.burst,
+      registry,
+    });
+    const client = new KubeJsonClient(kubeConfig, http);
+    const cluster = new Cluster(client);
+    const identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
+    const events = new EventRecorder(client, { instance: identity, logger: this.#logger });
+
+    const onRecovery = (resource: WatchedResource) => (event: RecoveryEvent) => {
+      if (event.type === 'restarted') metrics.informerRestarted(resource);
+      if (event.type === 'relisted')
+        metrics.informerRelisted(resource, event.reason === 'expired' ? 'expired' : 'stalled');
+    };
+    const informer = <T extends KubeObject>(
+      name: string,
+      path: string,
+      resource: WatchedResource,
+      extra: {
+        labelSelector?: string;
+        fieldSelector?: string;
+        indexers?: Record<string, (o: T) => readonly string[]>;
+      } = {},
+    ) =>
+      new Informer<T>({
+        name,
+        listWatch: new KubeListWatch<T>(kubeConfig, path, { httpLibrary: http }),
+        logger: this.#logger,
+        onRecovery: onRecovery(resource),
+        ...extra,
+      });
+
+    const restoreInformers = settings.veleroNamespaces.map((ns) =>
+      informer<KubeObject>(`restores-${ns}`, `/apis/velero.io/v1/namespaces/${ns}/restores`, 'restores'),
+    );
+    const workloadInformers = new Map(
+      WORKLOAD_KINDS.map((kind) => [
+        kind,
+        informer<KubeObject>(
+          kind.toLowerCase(),
+          `/apis/apps/v1/${WORKLOAD_RESOURCES[kind]}`,
+          WORKLOAD_RESOURCES[kind] as WatchedResource,
+          {
+            labelSelector: RESTORE_NAME_LABEL,
+            indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
+          },
+        ),
+      ]),
+    );
+    const pendingPods = informer<KubeObject>('pending-pods', '/api/v1/pods', 'pods', {
+      fieldSelector: 'status.phase=Pending',
+    });
+    const allInformers = [...restoreInformers, ...workloadInformers.values(), pendingPods];
+
+    const listRestores = (): RestoreObject[] =>
+      restoreInformers.flatMap((i) => i.store.list() as unknown as RestoreObject[]);
+    const directory = new RestoreDirectory(listRestores, settings.policy);
+    const getWorkload = (kind: WorkloadKind, namespace: string, name: string): Workload | undefined =>
+      workloadInformers.get(kind)?.store.get(`${namespace}/${name}`) as unknown as Workload | undefined;
+    const initSettings = {
+      hookWindowMs: settings.hookWindow,
+      cleanupPolicy: settings.templateCleanup,
+      policy: settings.policy,
+      cleanupPollMs: CLEANUP_POLL_MS,
+    };
+    const outcomes = new WorkloadOutcomes();
+
+    const controllerOptions = {
+      registry,
+      logger: this.#logger,
+      maxConcurrentReconciles: settings.concurrency.reconciles,
+    };
+    const restoreController: Controller = new Controller({
+      name: 'restore',
+      reconcile: (k, ctx) => restoreReconciler.reconcile(k, ctx),
+      ...controllerOptions,
+    });
+    const workloadReconciler = new WorkloadReconciler({
+      getWorkload,
+      restores: directory,
+      cluster,
+      events,
+      settings: initSettings,
+      now,
+      onOutcome: (outcome) => {
+        outcomes.record(outcome);
+        restoreController.queue.addAfter(outcome.restore, RESTORE_STATUS_COALESCE_MS);
+      },
+    });
+    const workloadController = new Controller({
+      name: 'workload',
+      reconcile: (k, ctx) => workloadReconciler.reconcile(k, ctx),
+      ...controllerOptions,
+    });
+    const podReconciler = new PodReconciler({
+      getPendingPod: (namespace, name) =>
+        pendingPods.store.get(`${namespace}/${name}`) as unknown as Pod | undefined,
+      getWorkload,
+      enqueueWorkload: (key) => workloadController.enqueue(key),
+      restores: directory,
+      cluster,
+      journal: new ReplacementJournalStore(client, this.#options.namespace),
+      events,
+      settings: initSettings,
+      now,
+    });
+    const podController = new Controller({
+      name: 'pod',
+      reconcile: (k, ctx) => podReconciler.reconcile(k, ctx),
+      ...controllerOptions,
+    });
+    const restoreReconciler = new RestoreReconciler({
+      getRestore: (namespace, name) =>
+        listRestores().find((r) => r.metadata.namespace === namespace && r.metadata.name === name),
+      listRestores,
+      restores: directory,
+      memberWorkloads: (labelValue) =>
+        WORKLOAD_KINDS.flatMap((kind) =>
+          (workloadInformers.get(kind)?.store.byIndex(RESTORE_INDEX, labelValue) ?? []).map((w) =>
+            workloadKey(kind, w.metadata?.namespace ?? '', w.metadata?.name ?? ''),
+          ),
+        ),
+      enqueueWorkload: (key) => workloadController.enqueue(key),
+      outcomes,
+      client,
+      events,
+      hookWindowMs: settings.hookWindow,
+      now,
+      onActiveRestores: (count) => metrics.setRestoresActive(count),
+    });
+
+    const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+    for (const i of restoreInformers) {
+      i.addEventHandler({
+        onAdd: (o) => restoreController.enqueue(keyOf(o)),
+        onUpdate: (_old, o) => restoreController.enqueue(keyOf(o)),
+        onDelete: (o) => restoreController.enqueue(keyOf(o)),
+      });
+    }
+    for (const [kind, i] of workloadInformers) {
+      const enqueue = (o: KubeObject) =>
+        workloadController.enqueue(workloadKey(kind, o.metadata?.namespace ?? '', o.metadata?.name ?? ''));
+      i.addEventHandler({ onAdd: enqueue, onUpdate: (_old, o) => enqueue(o) });
+    }
+    pendingPods.addEventHandler({
+      onAdd: (o) => podController.enqueue(keyOf(o)),
+      onUpdate: (_old, o) => podController.enqueue(keyOf(o)),
+    });
+
+    const synced = health.readinessGate('informers-synced', 'informers have not completed their first list');
+    const leading = health.readinessGate('leader-election', 'leader election has not started');
+    for (const i of allInformers) i.start();
+
+    let exitCode = 0;
+    const stopped = new Promise<void>((resolve) =>
+      signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    const syncedAll = await Promise.all(allInformers.map((i) => i.waitForSync(signal)));
+    if (syncedAll.every(Boolean)) {
+      synced.ready();
+      this.#logger.info('informers synced', { informers: allInformers.map((i) => i.name) });
+    }
+
+    const startControllers = async (): Promise<void> => {
+      for (const key of await podReconciler.loadJournal()) podController.enqueue(key);
+      for (const c of [restoreController, workloadController, podController]) c.start();
+      this.#logger.info('controllers started', { identity });
+    };
+
+    let elector: LeaderElector | undefined;
+    let lost: Promise<void> = new Promise(() => {});
+    if (settings.leaderElection.enabled && !signal.aborted) {
+      const { coordination } = createApiClients(kubeConfig, {
+        qps: settings.api.qps,
+        burst: settings.api.burst,
+      });
+      let onLost: () => void = () => {};
+      lost = new Promise((resolve) => (onLost = resolve));
+      elector = new LeaderElector({
+        client: coordination,
+        namespace: settings.leaderElection.leaseNamespace || this.#options.namespace,
+        leaseName: settings.leaderElection.leaseName,
+        identity,
+        leaseDurationMs: settings.leaderElection.leaseDuration,
+        renewDeadlineMs: settings.leaderElection.renewDeadline,
+        retryPeriodMs: settings.leaderElection.retryPeriod,
+        registry,
+        logger: this.#logger,
+        onStartedLeading: () => {
+          leading.ready();
+          void startControllers().catch((error: unknown) => {
+            this.#logger.error('could not start controllers', { error: String(error) });
+            onLost();
+          });
+        },
+        onNewLeader: (holder) => {
+          if (holder !== identity) leading.ready();
+        },
+        onStoppedLeading: () => {
+          leading.notReady('lost the leader lease');
+          if (!signal.aborted) {
+            this.#logger.error('lost the leader lease; exiting so that a new process starts clean', {
+              identity,
+            });
+            exitCode = 1;
+          }
+          onLost();
+        },
+      });
+      void elector.run();
+    } else if (!signal.aborted) {
+      leading.ready();
+      await startControllers();
+    }
+
+    await Promise.race([stopped, lost]);
+    health.add('readyz', 'shutdown', () => {
+      throw new Error('shutting down');
+    });
+    this.#logger.info('stopping: finishing in-flight reconciles');
+    await Promise.all([restoreController, workloadController, podController].map((c) => c.stop()));
+    await elector?.stop();
+    await Promise.all(allInformers.map((i) => i.stop()));
+    this.#logger.info('stopped', { exitCode });
+    return exitCode;
+  }
+}
