@@ -159,7 +159,7 @@ export class ApiHandler {
     const gvr: GroupVersionResource = { group: a.apiGroup, version: a.apiVersion, resource: a.resource };
     const info = this.#cluster.resolve(gvr);
     const isNamespaceObject = a.apiGroup === '' && a.resource === 'namespaces';
-    const namespace = info.namespaced ? a.namespace : undefined;
+    const namespace = info.namespaced && a.namespace !== '' ? a.namespace : undefined;
     if (!info.namespaced && a.namespace && !isNamespaceObject) throw errors.noResource();
     if (info.namespaced && !a.namespace && a.name) throw errors.noResource();
     const query = new Query(p.url.searchParams);
@@ -170,7 +170,7 @@ export class ApiHandler {
       case 'list':
         return this.#list(res, info, gvr, namespace, query);
       case 'watch':
-        return this.#watch(res, p, gvr, a.name ? namespace : namespace, query);
+        return this.#watch(res, p, gvr, namespace, query);
       case 'create': {
         const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
         this.#checkFieldValidation(query);
