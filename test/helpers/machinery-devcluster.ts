@@ -1,6 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { DevCluster, RequestContext, WatchStreamControl } from '../../src/devcluster/index.ts';
-import { ApiError } from '../../src/devcluster/index.ts';
+import { ApiError, errors } from '../../src/devcluster/index.ts';
 import { startTestCluster } from './devcluster.ts';
 
 type Collection = 'configmaps' | 'leases';
@@ -54,7 +54,7 @@ export class MachineryDevCluster {
     await this.#cluster?.stop();
   }
 
-  /** The next `count` HTTP requests fail with `code`. */
+  /** The next `count` HTTP requests fail with `code` (429 carries `Retry-After: 0`). */
   failNext(count: number, code = 500): void {
     for (let i = 0; i < count; i++) this.#failures.push(code);
   }
@@ -81,7 +81,10 @@ export class MachineryDevCluster {
   /** Creates or replaces an object, as another client would. */
   put(
     collection: Collection,
-    object: { metadata: { name: string; namespace: string } } & Record<string, unknown>,
+    object: { metadata: { name: string; namespace: string; labels?: Record<string, string> } } & Record<
+      string,
+      unknown
+    >,
   ): Json {
     const [apiVersion, kind] = KIND[collection];
     const body = { apiVersion, kind, ...object };
@@ -113,6 +116,7 @@ export class MachineryDevCluster {
 
   #filter(context: RequestContext): void {
     const failure = this.#failures.shift();
+    if (failure === 429) throw errors.tooManyRequests(0);
     if (failure !== undefined)
       throw new ApiError(failure, 'InternalError', 'Internal error occurred: injected failure');
     if (context.info.verb === 'list') this.listRequests.push(context.url.searchParams);
