@@ -111,11 +111,9 @@ export class WorkQueue {
     const startedAt = this.#startedAt.get(key);
     this.#startedAt.delete(key);
     if (startedAt !== undefined) this.#metrics.worked((this.#clock.now() - startedAt) / 1000);
-    if (this.#dirty.has(key)) {
-      this.#enqueue(key);
-    } else if (this.#processing.size === 0 && this.#drained) {
-      this.#drained();
-    }
+    if (this.#dirty.has(key)) this.#enqueue(key);
+    // Draining waits for the processing set only: a key re-queued above is not in progress.
+    if (this.#processing.size === 0) this.#drained?.();
   }
 
   /** Stops accepting keys and wakes idle getters; queued keys can still be drained with `get`. */

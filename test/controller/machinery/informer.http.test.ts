@@ -6,14 +6,13 @@ import { Informer } from '../../../src/controller/machinery/informer.ts';
 import type { KubeObject } from '../../../src/controller/machinery/kube-object.ts';
 import { KubeListWatch } from '../../../src/controller/machinery/list-watch.ts';
 import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node';
-import { FakeKubeApiServer } from '../../helpers/fake-kube-apiserver.ts';
+import { MachineryDevCluster } from '../../helpers/machinery-devcluster.ts';
 import { metricValue } from '../../helpers/metrics.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
-// Runs client-node over real HTTP. The server is the test-only stopgap (test/helpers/fake-kube-apiserver.ts)
-// until the devcluster serves list/watch; see the note in that file.
-describe('Informer over HTTP (client-node against the stopgap API server)', () => {
-  let server: FakeKubeApiServer;
+// client-node over real HTTPS against the devcluster (issue #3).
+describe('Informer over HTTP (client-node against the devcluster)', () => {
+  let server: MachineryDevCluster;
   let informer: Informer<KubeObject> | undefined;
   let recoveries: RecoveryEvent[];
 
@@ -55,7 +54,7 @@ describe('Informer over HTTP (client-node against the stopgap API server)', () =
       .sort();
 
   beforeEach(async () => {
-    server = await new FakeKubeApiServer().start();
+    server = await MachineryDevCluster.start();
     recoveries = [];
   });
   afterEach(async () => {
@@ -78,7 +77,7 @@ describe('Informer over HTTP (client-node against the stopgap API server)', () =
       'velero.io/restore-name',
       'velero.io/restore-name',
     ]);
-    await waitFor('the watch', () => server.openWatches() === 1);
+    await waitFor('the watch', () => server.watchStreams >= 1);
     expect(server.watchRequests[0]!.get('labelSelector')).to.equal('velero.io/restore-name');
     expect(server.watchRequests[0]!.get('allowWatchBookmarks')).to.equal('true');
 
@@ -95,7 +94,7 @@ describe('Informer over HTTP (client-node against the stopgap API server)', () =
       await metricValue(registry, 'rest_client_requests_total', {
         code: '200',
         method: 'GET',
-        host: new URL(server.kubeConfig.getCurrentCluster()!.server).host,
+        host: server.host,
       }),
     ).to.equal(2);
   });
@@ -105,7 +104,7 @@ describe('Informer over HTTP (client-node against the stopgap API server)', () =
     const inf = newInformer();
     inf.start();
     await inf.waitForSync();
-    await waitFor('the watch', () => server.openWatches() === 1);
+    await waitFor('the watch', () => server.watchStreams >= 1);
     server.put('configmaps', configMap('watched'));
     await waitFor('watched object', () => inf.store.get('app/watched') !== undefined);
     for (const object of [inf.store.get('app/listed')!, inf.store.get('app/watched')!]) {
@@ -122,7 +121,7 @@ describe('Informer over HTTP (client-node against the stopgap API server)', () =
     const inf = newInformer();
     inf.start();
     await inf.waitForSync();
-    await waitFor('the watch', () => server.openWatches() === 1);
+    await waitFor('the watch', () => server.watchStreams >= 1);
     // While disconnected: changes happen and the server forgets the history the informer would resume from.
     const watchesBefore = server.watchRequests.length;
     server.cutWatches();
@@ -143,7 +142,7 @@ describe('Informer over HTTP (client-node against the stopgap API server)', () =
     const inf = newInformer();
     inf.start();
     await inf.waitForSync();
-    await waitFor('the watch', () => server.openWatches() === 1);
+    await waitFor('the watch', () => server.watchStreams >= 1);
     server.put('configmaps', configMap('before'));
     await waitFor('first event', () => inf.store.get('app/before') !== undefined);
     const rv = inf.resourceVersion;
@@ -178,24 +177,22 @@ describe('Informer over HTTP (client-node against the stopgap API server)', () =
   });
 
   it('bookmarks advance the resourceVersion and keep a quiet watch from counting as stalled', async () => {
+    await server.stop();
+    server = await MachineryDevCluster.start({ bookmarkIntervalMs: 50 });
     server.put('configmaps', configMap('a'));
     const inf = newInformer({ stallTimeoutMs: 400 });
     inf.start();
     await inf.waitForSync();
-    await waitFor('the watch', () => server.openWatches() === 1);
-    server.put('leases', { metadata: { name: 'unrelated', namespace: 'app' } });
-    const bookmarking = setInterval(() => server.sendBookmarks(), 50);
-    try {
-      await waitFor(
-        'bookmark resourceVersion',
-        () => inf.resourceVersion === server.get('leases', 'app', 'unrelated')!.metadata.resourceVersion,
-      );
-      // Several stall periods pass with bookmarks only.
-      const until = Date.now() + 1000;
-      await waitFor('time to pass', () => Date.now() > until, { timeoutMs: 5000 });
-      expect(recoveries.filter((r) => r.type === 'stalled')).to.deep.equal([]);
-    } finally {
-      clearInterval(bookmarking);
-    }
+    await waitFor('the watch', () => server.watchStreams >= 1);
+    // A write to another resource moves the cluster's resourceVersion; only a bookmark can tell the informer.
+    const unrelated = server.put('leases', { metadata: { name: 'unrelated', namespace: 'app' } });
+    await waitFor(
+      'bookmark resourceVersion',
+      () => inf.resourceVersion === unrelated.metadata.resourceVersion,
+    );
+    // Several stall periods pass with bookmarks only.
+    const until = Date.now() + 1000;
+    await waitFor('time to pass', () => Date.now() > until, { timeoutMs: 5000 });
+    expect(recoveries.filter((r) => r.type === 'stalled')).to.deep.equal([]);
   });
 });

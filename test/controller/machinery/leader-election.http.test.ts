@@ -6,7 +6,7 @@ import {
   LeaderElector,
   validateLeaderElectionTimings,
 } from '../../../src/controller/machinery/leader-election.ts';
-import { FakeKubeApiServer } from '../../helpers/fake-kube-apiserver.ts';
+import { MachineryDevCluster } from '../../helpers/machinery-devcluster.ts';
 import { metricValue } from '../../helpers/metrics.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
@@ -44,14 +44,13 @@ describe('validateLeaderElectionTimings', () => {
   });
 });
 
-// Runs client-node's CoordinationV1Api over real HTTP. The server is the test-only stopgap
-// (test/helpers/fake-kube-apiserver.ts) until the devcluster serves leases.
-describe('LeaderElector over HTTP (client-node against the stopgap API server)', () => {
-  let server: FakeKubeApiServer;
+// client-node's CoordinationV1Api over real HTTPS against the devcluster (issue #3).
+describe('LeaderElector over HTTP (client-node against the devcluster)', () => {
+  let server: MachineryDevCluster;
   let electors: LeaderElector[];
 
   beforeEach(async () => {
-    server = await new FakeKubeApiServer().start();
+    server = await MachineryDevCluster.start();
     electors = [];
   });
   afterEach(async () => {
@@ -151,7 +150,7 @@ describe('LeaderElector over HTTP (client-node against the stopgap API server)',
     );
     const b = elector('b', { client: coordination });
     void b.run();
-    const host = new URL(server.kubeConfig.getCurrentCluster()!.server).host;
+    const host = server.host;
     await waitFor('the conflicting PUT', async () => {
       try {
         return (

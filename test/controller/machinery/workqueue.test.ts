@@ -174,6 +174,17 @@ describe('WorkQueue', () => {
     expect(drained).to.equal(true);
   });
 
+  it('shutDownWithDrain resolves even when a key was re-added while it was processing', async () => {
+    const queue = newQueue();
+    queue.add('a');
+    const a = (await queue.get())!;
+    queue.add('a');
+    const drain = queue.shutDownWithDrain();
+    queue.done(a);
+    await drain;
+    expect(queue.len(), 'the re-added key is still queued, not in progress').to.equal(1);
+  });
+
   it('reports client-go workqueue metrics', async () => {
     const clock = new FakeClock();
     const registry = new Registry();
