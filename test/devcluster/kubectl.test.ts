@@ -1,0 +1,229 @@
+import { expect } from 'chai';
+import type { DevCluster } from '../../src/devcluster/index.ts';
+import { eventually, startTestCluster } from '../helpers/devcluster.ts';
+import { KubectlEnv, kubectlAvailable } from '../helpers/kubectl.ts';
+
+const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
+const WIDGETS = { group: 'example.com', version: 'v1', resource: 'widgets' };
+
+if (!kubectlAvailable()) {
+  console.warn('\n  *** kubectl is not on PATH: the devcluster kubectl conformance suite did NOT run ***\n');
+} else {
+  describe('devcluster conformance: kubectl', function () {
+    let cluster: DevCluster;
+    let kubectl: KubectlEnv;
+
+    before(async () => {
+      cluster = await startTestCluster();
+      kubectl = new KubectlEnv(cluster.kubeconfig());
+    });
+    after(async () => {
+      await cluster.stop();
+      kubectl.dispose();
+    });
+
+    it('get: lists namespaces and reads an object as JSON', async () => {
+      const r = await kubectl.run(['get', 'namespaces', '-o', 'json']);
+      expect(r.status, r.stderr).to.equal(0);
+      const list = JSON.parse(r.stdout) as { items: { metadata: { name: string } }[] };
+      expect(list.items.map((i) => i.metadata.name)).to.include.members(['default', 'kube-system']);
+      const missing = await kubectl.run(['get', 'configmap', 'nope']);
+      expect(missing.status).to.equal(1);
+      expect(missing.stderr).to.contain('configmaps "nope" not found');
+    });
+
+    it('create: creates from a file, and AlreadyExists the second time', async () => {
+      const file = kubectl.file(
+        'cm.yaml',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: created\ndata:\n  a: "1"\n',
+      );
+      const r = await kubectl.run(['create', '-f', file]);
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout.trim()).to.equal('configmap/created created');
+      expect(cluster.api.get(CONFIGMAPS, 'default', 'created').data).to.deep.equal({ a: '1' });
+      const again = await kubectl.run(['create', '-f', file]);
+      expect(again.status).to.equal(1);
+      expect(again.stderr).to.contain('configmaps "created" already exists');
+    });
+
+    it('apply: creates with default validation, then re-applies a custom resource', async () => {
+      const file = kubectl.file(
+        'widget.yaml',
+        'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: applied\nspec:\n  size: 1\n  color: red\n',
+      );
+      const first = await kubectl.run(['apply', '-f', file]);
+      expect(first.status, first.stderr).to.equal(0);
+      expect(first.stdout.trim()).to.equal('widget.example.com/applied created');
+      kubectl.file(
+        'widget.yaml',
+        'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: applied\nspec:\n  size: 2\n',
+      );
+      const second = await kubectl.run(['apply', '-f', file]);
+      expect(second.status, second.stderr).to.equal(0);
+      expect(second.stdout.trim()).to.equal('widget.example.com/applied configured');
+      const w = cluster.api.get(WIDGETS, 'default', 'applied');
+      expect(w.spec).to.deep.equal({ size: 2 });
+      expect(w.metadata.generation).to.equal(2);
+      expect(w.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']).to.contain(
+        '"size":2',
+      );
+    });
+
+    it('annotate: merge-patches the annotation in', async () => {
+      cluster.api.create(CONFIGMAPS, 'default', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'annotated' },
+      });
+      const r = await kubectl.run(['annotate', 'configmap', 'annotated', 'team=storage']);
+      expect(r.status, r.stderr).to.equal(0);
+      expect(cluster.api.get(CONFIGMAPS, 'default', 'annotated').metadata.annotations).to.deep.equal({
+        team: 'storage',
+      });
+    });
+
+    it('patch: merge and JSON patch types', async () => {
+      cluster.api.create(CONFIGMAPS, 'default', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'patched' },
+        data: { a: '1' },
+      });
+      const merge = await kubectl.run([
+        'patch',
+        'configmap',
+        'patched',
+        '--type',
+        'merge',
+        '-p',
+        '{"data":{"b":"2"}}',
+      ]);
+      expect(merge.status, merge.stderr).to.equal(0);
+      const json = await kubectl.run([
+        'patch',
+        'configmap',
+        'patched',
+        '--type',
+        'json',
+        '-p',
+        '[{"op":"remove","path":"/data/a"}]',
+      ]);
+      expect(json.status, json.stderr).to.equal(0);
+      expect(cluster.api.get(CONFIGMAPS, 'default', 'patched').data).to.deep.equal({ b: '2' });
+      const failed = await kubectl.run([
+        'patch',
+        'configmap',
+        'patched',
+        '--type',
+        'json',
+        '-p',
+        '[{"op":"test","path":"/data/b","value":"x"}]',
+      ]);
+      expect(failed.status).to.equal(1);
+    });
+
+    it('replace: refuses a stale resourceVersion with the Conflict message', async () => {
+      cluster.api.create(CONFIGMAPS, 'default', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'replaced' },
+        data: { a: '1' },
+      });
+      const stale = await kubectl.run(['get', 'configmap', 'replaced', '-o', 'json']);
+      cluster.api.patch(CONFIGMAPS, 'default', 'replaced', 'application/merge-patch+json', {
+        data: { a: '2' },
+      });
+      const obj = JSON.parse(stale.stdout) as { data: Record<string, string> };
+      obj.data = { a: '3' };
+      const file = kubectl.file('stale.json', JSON.stringify(obj));
+      const r = await kubectl.run(['replace', '-f', file]);
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.contain(
+        'Operation cannot be fulfilled on configmaps "replaced": the object has been modified; please apply your changes to the latest version and try again',
+      );
+      expect(cluster.api.get(CONFIGMAPS, 'default', 'replaced').data).to.deep.equal({ a: '2' });
+    });
+
+    it('delete: removes the object and returns once it is gone', async () => {
+      cluster.api.create(CONFIGMAPS, 'default', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'deleted' },
+      });
+      const r = await kubectl.run(['delete', 'configmap', 'deleted']);
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout.trim()).to.equal('configmap "deleted" deleted');
+      expect(
+        cluster.api.list(CONFIGMAPS, 'default', { fieldSelector: 'metadata.name=deleted' }).items,
+      ).to.have.length(0);
+    });
+
+    it('delete: waits for finalizers to be removed', async () => {
+      cluster.api.create(CONFIGMAPS, 'default', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'finalized', finalizers: ['example.com/hold'] },
+      });
+      const del = kubectl.start(['delete', 'configmap', 'finalized', '--timeout=20s']);
+      await eventually(
+        () =>
+          cluster.api.get(CONFIGMAPS, 'default', 'finalized').metadata.deletionTimestamp ? true : undefined,
+        'deletionTimestamp',
+      );
+      expect(del.exited()).to.equal(false);
+      cluster.api.patch(CONFIGMAPS, 'default', 'finalized', 'application/merge-patch+json', {
+        metadata: { finalizers: null },
+      });
+      const r = await del.result;
+      expect(r.status, r.stderr).to.equal(0);
+    });
+
+    it('wait --for=condition: returns when the condition appears in status', async () => {
+      const w = cluster.api.create(WIDGETS, 'default', {
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        metadata: { name: 'waited' },
+      });
+      const wait = kubectl.start(['wait', '--for=condition=Ready', 'widget/waited', '--timeout=20s']);
+      await new Promise((r) => setTimeout(r, 300));
+      cluster.api.update(
+        WIDGETS,
+        'default',
+        'waited',
+        { ...w, status: { conditions: [{ type: 'Ready', status: 'True' }] } },
+        { subresource: 'status' },
+      );
+      const r = await wait.result;
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout.trim()).to.equal('widget.example.com/waited condition met');
+    });
+
+    it('get -w: streams changes and keeps watching until stopped', async () => {
+      cluster.api.create(CONFIGMAPS, 'default', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'watched-1' },
+      });
+      const watch = kubectl.start(['get', 'configmaps', '-w', '-o', 'name']);
+      try {
+        await eventually(
+          () => (watch.output().includes('configmap/watched-1') ? true : undefined),
+          'the initial list',
+        );
+        cluster.api.create(CONFIGMAPS, 'default', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'watched-2' },
+        });
+        await eventually(
+          () => (watch.output().includes('configmap/watched-2') ? true : undefined),
+          'the watched create',
+        );
+        expect(watch.exited()).to.equal(false);
+      } finally {
+        watch.child.kill('SIGTERM');
+        await watch.result;
+      }
+    });
+  });
+}
