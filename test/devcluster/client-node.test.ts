@@ -93,6 +93,53 @@ describe('devcluster conformance: @kubernetes/client-node', function () {
     });
   });
 
+  it('validates pods as kube-apiserver does: 422 with causes, and no containers added by update', async () => {
+    const invalid = await failure(
+      core.createNamespacedPod({
+        namespace: 'cn',
+        body: {
+          metadata: { name: 'bad' },
+          spec: {
+            initContainers: [{ name: 'c', image: 'busybox' }],
+            containers: [
+              { name: 'c', image: 'nginx', volumeMounts: [{ name: 'missing', mountPath: '/data' }] },
+            ],
+          },
+        },
+      }),
+    );
+    expect(invalid.code).to.equal(422);
+    expect(invalid.status).to.include({ kind: 'Status', reason: 'Invalid', code: 422 });
+    const details = invalid.status.details as { kind: string; name: string; causes: { field: string }[] };
+    expect(details).to.include({ kind: 'Pod', name: 'bad' });
+    expect(details.causes.map((c) => c.field)).to.include.members([
+      'spec.containers[0].name',
+      'spec.containers[0].volumeMounts[0].name',
+    ]);
+
+    const pod = await core.createNamespacedPod({
+      namespace: 'cn',
+      body: { metadata: { name: 'fixed' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+    });
+    const added = await failure(
+      core.replaceNamespacedPod({
+        namespace: 'cn',
+        name: 'fixed',
+        body: { ...pod, spec: { ...pod.spec!, initContainers: [{ name: 'hook', image: 'busybox' }] } },
+      }),
+    );
+    expect(added.code).to.equal(422);
+    expect(added.status.message).to.equal(
+      'Pod "fixed" is invalid: spec.initContainers: Forbidden: pod updates may not add or remove containers',
+    );
+    const image = await core.patchNamespacedPod({
+      namespace: 'cn',
+      name: 'fixed',
+      body: [{ op: 'replace', path: '/spec/containers/0/image', value: 'nginx:1.27' }],
+    });
+    expect(image.spec?.containers[0]?.image).to.equal('nginx:1.27');
+  });
+
   it('answers 409 with the exact Status for AlreadyExists and for a stale replace', async () => {
     const cm = await core.createNamespacedConfigMap({
       namespace: 'cn',

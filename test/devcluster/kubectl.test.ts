@@ -122,6 +122,61 @@ if (!kubectlAvailable()) {
       expect(failed.status).to.equal(1);
     });
 
+    it('patch: strategic merge by container name, and re-apply of a built-in kind with $setElementOrder', async () => {
+      const deployment = (initContainers: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+${initContainers}      containers:
+      - name: app
+        image: nginx:1.27
+`;
+      const file = kubectl.file('deploy.yaml', deployment(''));
+      const first = await kubectl.run(['apply', '-f', file]);
+      expect(first.status, first.stderr).to.equal(0);
+      kubectl.file(
+        'deploy.yaml',
+        deployment('      initContainers:\n      - name: hook\n        image: busybox\n'),
+      );
+      const second = await kubectl.run(['apply', '-f', file]);
+      expect(second.status, second.stderr).to.equal(0);
+      expect(second.stdout.trim()).to.equal('deployment.apps/web configured');
+      const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' };
+      type Spec = {
+        template: {
+          spec: {
+            initContainers: { name: string; imagePullPolicy: string }[];
+            containers: { name: string; image: string }[];
+          };
+        };
+      };
+      let spec = cluster.api.get(DEPLOYMENTS, 'default', 'web').spec as Spec;
+      expect(spec.template.spec.initContainers.map((c) => c.name)).to.deep.equal(['hook']);
+      expect(spec.template.spec.initContainers[0]!.imagePullPolicy).to.equal('Always');
+      expect(cluster.api.get(DEPLOYMENTS, 'default', 'web').metadata.generation).to.equal(2);
+
+      const smp = await kubectl.run([
+        'patch',
+        'deployment',
+        'web',
+        '-p',
+        '{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"nginx:1.28"}]}}}}',
+      ]);
+      expect(smp.status, smp.stderr).to.equal(0);
+      spec = cluster.api.get(DEPLOYMENTS, 'default', 'web').spec as Spec;
+      expect(spec.template.spec.containers).to.have.length(1);
+      expect(spec.template.spec.containers[0]!.image).to.equal('nginx:1.28');
+      expect(spec.template.spec.initContainers.map((c) => c.name)).to.deep.equal(['hook']);
+    });
+
     it('replace: refuses a stale resourceVersion with the Conflict message', async () => {
       cluster.api.create(CONFIGMAPS, 'default', {
         apiVersion: 'v1',
