@@ -45,7 +45,7 @@ function forbiddenMessage(a: RequestAttributes, reason: string | undefined): str
   if (!a.isResourceRequest)
     return `forbidden: User "${a.user.username}" cannot ${a.verb} path "${a.path}"${suffix}`;
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  const qualified = qualifiedResource({ group: a.apiGroup, resource });
+  const qualified = qualifiedResource({ group: a.apiGroup, resource: a.resource });
   const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
   return `${qualified}${a.name ? ` "${a.name}"` : ''} is forbidden: User "${a.user.username}" cannot ${a.verb} resource "${resource}" in API group "${a.apiGroup}" ${scope}${suffix}`;
 }
