@@ -26,7 +26,7 @@ export interface GroupKind {
 }
 
 /** The patch strategy of a field and of what it contains. */
-interface PatchNode {
+export interface PatchNode {
   readonly fields?: Readonly<Record<string, PatchNode>>;
   /** A list merged by this key (patchStrategy merge + patchMergeKey). */
   readonly mergeKey?: string;
@@ -116,9 +116,14 @@ function missingMergeKey(item: unknown, key: string): ApiError {
   return errors.internal(`map: ${JSON.stringify(item)} does not contain declared merge key: ${key}`);
 }
 
+/** The patch strategies of a built-in kind (also used by server-side apply for its associative lists). */
+export function patchSchemaFor(kind: GroupKind): PatchNode {
+  return PATCH_SCHEMAS[`${kind.group}/${kind.kind}`] ?? DEFAULT_SCHEMA;
+}
+
 export function applyStrategicMergePatch(target: unknown, patch: unknown, kind: GroupKind): unknown {
   if (!isJsonObject(patch)) throw errors.badRequest('invalid JSON document');
-  const schema = PATCH_SCHEMAS[`${kind.group}/${kind.kind}`] ?? DEFAULT_SCHEMA;
+  const schema = patchSchemaFor(kind);
   const result = mergeMap(isJsonObject(target) ? target : {}, patch, schema);
   return result === DELETED ? {} : result;
 }
