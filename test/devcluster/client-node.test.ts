@@ -286,6 +286,86 @@ describe('devcluster conformance: @kubernetes/client-node', function () {
     });
   });
 
+  it('prunes unknown fields and answers 422 for enum and type errors in custom resources', async () => {
+    const created = (await custom.createNamespacedCustomObject({
+      group: 'example.com',
+      version: 'v1',
+      namespace: 'cn',
+      plural: 'widgets',
+      body: {
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        metadata: { name: 'pruned' },
+        spec: { size: 1, unknown: 'x' },
+        extra: true,
+      },
+    })) as Record<string, unknown>;
+    expect(created.spec).to.deep.equal({ size: 1 });
+    expect(created).to.not.have.property('extra');
+    const invalid = await failure(
+      custom.createNamespacedCustomObject({
+        group: 'example.com',
+        version: 'v1',
+        namespace: 'cn',
+        plural: 'widgets',
+        body: {
+          apiVersion: 'example.com/v1',
+          kind: 'Widget',
+          metadata: { name: 'bad' },
+          spec: { size: 'big', color: 'purple' },
+        },
+      }),
+    );
+    expect(invalid.code).to.equal(422);
+    expect(invalid.status).to.include({ reason: 'Invalid' });
+    const details = invalid.status.details as {
+      kind: string;
+      group: string;
+      causes: { field: string; reason: string }[];
+    };
+    expect(details).to.include({ kind: 'Widget', group: 'example.com', name: 'bad' });
+    expect(details.causes.map((c) => c.field).sort()).to.deep.equal(['spec.color', 'spec.size']);
+  });
+
+  it('server-side applies with client-node: creates (201), then 409 FieldManagerConflict for another manager', async () => {
+    const body = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'applied', namespace: 'cn' },
+      data: { a: '1' },
+    };
+    const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+    const created = await core.patchNamespacedConfigMap(
+      { namespace: 'cn', name: 'applied', body, fieldManager: 'first' },
+      options,
+    );
+    expect(created.data).to.deep.equal({ a: '1' });
+    const conflict = await failure(
+      core.patchNamespacedConfigMap(
+        { namespace: 'cn', name: 'applied', body: { ...body, data: { a: '2' } }, fieldManager: 'second' },
+        options,
+      ),
+    );
+    expect(conflict.code).to.equal(409);
+    const causes = (conflict.status.details as { causes: { reason: string; field: string }[] }).causes;
+    expect(causes.map((c) => c.reason)).to.deep.equal(['FieldManagerConflict']);
+    const forced = await core.patchNamespacedConfigMap(
+      {
+        namespace: 'cn',
+        name: 'applied',
+        body: { ...body, data: { a: '2' } },
+        fieldManager: 'second',
+        force: true,
+      },
+      options,
+    );
+    expect(forced.data).to.deep.equal({ a: '2' });
+    const missingManager = await failure(
+      core.patchNamespacedConfigMap({ namespace: 'cn', name: 'applied', body }, options),
+    );
+    expect(missingManager.code).to.equal(422);
+  });
+
   it('answers 401 for an unknown token', async () => {
     const bad = new KubeConfig();
     bad.loadFromString(cluster.kubeconfig().replace(/token: \S+/, 'token: not-a-token'));

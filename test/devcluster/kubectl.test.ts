@@ -177,6 +177,39 @@ ${initContainers}      containers:
       expect(spec.template.spec.initContainers.map((c) => c.name)).to.deep.equal(['hook']);
     });
 
+    it('apply --server-side: creates, updates, and reports a conflict with another manager unless forced', async () => {
+      const cm = (value: string) =>
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  key: "${value}"\n`;
+      const file = kubectl.file('ssa.yaml', cm('one'));
+      const created = await kubectl.run(['apply', '--server-side', '-f', file]);
+      expect(created.status, created.stderr).to.equal(0);
+      expect(created.stdout.trim()).to.equal('configmap/ssa serverside-applied');
+      let live = cluster.api.get(CONFIGMAPS, 'default', 'ssa');
+      expect(live.data).to.deep.equal({ key: 'one' });
+      expect(
+        (live.metadata.managedFields as { manager: string; operation: string }[]).map((m) => [
+          m.manager,
+          m.operation,
+        ]),
+      ).to.deep.equal([['kubectl', 'Apply']]);
+      kubectl.file('ssa.yaml', cm('two'));
+      const conflict = await kubectl.run(['apply', '--server-side', '--field-manager=other', '-f', file]);
+      expect(conflict.status).to.equal(1);
+      expect(conflict.stderr).to.contain('conflict');
+      expect(cluster.api.get(CONFIGMAPS, 'default', 'ssa').data).to.deep.equal({ key: 'one' });
+      const forced = await kubectl.run([
+        'apply',
+        '--server-side',
+        '--field-manager=other',
+        '--force-conflicts',
+        '-f',
+        file,
+      ]);
+      expect(forced.status, forced.stderr).to.equal(0);
+      live = cluster.api.get(CONFIGMAPS, 'default', 'ssa');
+      expect(live.data).to.deep.equal({ key: 'two' });
+    });
+
     it('replace: refuses a stale resourceVersion with the Conflict message', async () => {
       cluster.api.create(CONFIGMAPS, 'default', {
         apiVersion: 'v1',

@@ -2,7 +2,7 @@ import { applyDefaults } from '../builtin/defaults.ts';
 import { validateDNS1123Subdomain } from '../builtin/names.ts';
 import { validateCrd } from '../crd/crd-resources.ts';
 import { validateCreate, validateUpdate } from '../builtin/validation.ts';
-import { pruneAndValidate } from './pending-pure-modules.ts';
+import { pruneAndValidate } from '../crd/structural.ts';
 import type { ResourceInfo } from '../registry/resource.ts';
 import { errors } from './errors.ts';
 import type { KubeObject, StatusCause } from './types.ts';

@@ -178,7 +178,7 @@ export class ApiHandler {
           gvr,
           namespace,
           body as KubeObject,
-          this.#writeOptions(a, query),
+          this.#writeOptions(req, a, query),
         );
         return sendJson(res, 201, created);
       }
@@ -188,7 +188,7 @@ export class ApiHandler {
         return sendJson(
           res,
           200,
-          this.#cluster.update(gvr, namespace, a.name, body as KubeObject, this.#writeOptions(a, query)),
+          this.#cluster.update(gvr, namespace, a.name, body as KubeObject, this.#writeOptions(req, a, query)),
         );
       }
       case 'patch':
@@ -213,7 +213,7 @@ export class ApiHandler {
   ): Promise<void> {
     const a = p.attributes;
     if (a.subresource === 'status' && info.statusSubresource) {
-      const options = { ...this.#writeOptions(a, query), subresource: 'status' as const };
+      const options = { ...this.#writeOptions(req, a, query), subresource: 'status' as const };
       switch (a.verb) {
         case 'get':
           return sendJson(res, 200, this.#cluster.get(gvr, namespace, a.name));
@@ -246,7 +246,7 @@ export class ApiHandler {
           `the name of the object (${binding.metadata.name}) does not match the name on the URL (${a.name})`,
         );
       this.#cluster.create(gvr, namespace, binding, {
-        ...this.#writeOptions(a, query),
+        ...this.#writeOptions(req, a, query),
         subresource: 'binding',
       });
       return sendJson(res, 201, {
@@ -265,8 +265,10 @@ export class ApiHandler {
     throw errors.noResource();
   }
 
-  #writeOptions(a: RequestAttributes, query: Query) {
-    const fieldManager = query.string('fieldManager');
+  /** fieldManager defaults to the User-Agent's product (`kubectl/v1.32 ...` -> `kubectl`), as kube-apiserver does. */
+  #writeOptions(req: IncomingMessage, a: RequestAttributes, query: Query) {
+    const agent = (req.headers['user-agent'] ?? '').split('/')[0]!.trim().slice(0, 128);
+    const fieldManager = query.string('fieldManager') ?? (agent || undefined);
     return {
       user: a.user,
       dryRun: query.dryRun(),
@@ -393,8 +395,11 @@ export class ApiHandler {
     const text = await readBody(req, this.#maxBody);
     const body = decodeObject(text, type === 'application/apply-patch+yaml' ? type : 'application/json');
     const force = query.boolean('force');
+    const explicitManager = query.string('fieldManager');
     const { object, created } = this.#cluster.patchWithOutcome(gvr, namespace, a.name, type, body, {
-      ...this.#writeOptions(a, query),
+      ...this.#writeOptions(req, a, query),
+      // Server-side apply needs an explicit fieldManager (422 without one), never the User-Agent default.
+      ...(type === 'application/apply-patch+yaml' ? { fieldManager: explicitManager } : {}),
       ...(force !== undefined ? { force } : {}),
       ...(subresource ? { subresource } : {}),
     });
