@@ -32,6 +32,57 @@ if (!kubectlAvailable()) {
       expect(missing.stderr).to.contain('configmaps "nope" not found');
     });
 
+    it('get: prints server-side Tables, with Init:N/M while init containers run', async () => {
+      const PODS = { group: '', version: 'v1', resource: 'pods' };
+      const pod = cluster.api.create(PODS, 'default', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'initializing' },
+        spec: {
+          initContainers: [
+            { name: 'i1', image: 'busybox' },
+            { name: 'i2', image: 'busybox' },
+          ],
+          containers: [{ name: 'app', image: 'nginx' }],
+        },
+      });
+      const running = { running: { startedAt: '2026-01-01T00:00:00Z' } };
+      const done = { terminated: { exitCode: 0, reason: 'Completed' } };
+      cluster.api.update(
+        PODS,
+        'default',
+        'initializing',
+        {
+          ...pod,
+          status: {
+            phase: 'Pending',
+            initContainerStatuses: [
+              { name: 'i1', image: 'busybox', imageID: '', ready: false, restartCount: 0, state: done },
+              { name: 'i2', image: 'busybox', imageID: '', ready: false, restartCount: 0, state: running },
+            ],
+            containerStatuses: [
+              {
+                name: 'app',
+                image: 'nginx',
+                imageID: '',
+                ready: false,
+                restartCount: 0,
+                state: { waiting: { reason: 'PodInitializing' } },
+              },
+            ],
+          },
+        },
+        { subresource: 'status' },
+      );
+      const r = await kubectl.run(['get', 'pods', 'initializing']);
+      expect(r.status, r.stderr).to.equal(0);
+      const [header, row] = r.stdout.trim().split('\n');
+      expect(header!.split(/\s+/)).to.deep.equal(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+      expect(row!.split(/\s+/).slice(0, 4)).to.deep.equal(['initializing', '0/1', 'Init:1/2', '0']);
+      const ns = await kubectl.run(['get', 'namespace', 'default']);
+      expect(ns.stdout.split('\n')[1]!.split(/\s+/).slice(0, 2)).to.deep.equal(['default', 'Active']);
+    });
+
     it('create: creates from a file, and AlreadyExists the second time', async () => {
       const file = kubectl.file(
         'cm.yaml',

@@ -23,6 +23,7 @@ import { Query } from './query.ts';
 import type { RequestInfo } from './request-info.ts';
 import { parseRequestInfo } from './request-info.ts';
 import { sendError, sendJson, toApiError } from './responses.ts';
+import { negotiateTable, renderTable } from './table.ts';
 
 export interface ApiHandlerOptions {
   readonly cluster: Cluster;
@@ -165,12 +166,20 @@ export class ApiHandler {
     const query = new Query(p.url.searchParams);
     if (a.subresource) return this.#subresource(req, res, p, info, gvr, namespace, query);
     switch (a.verb) {
-      case 'get':
-        return sendJson(res, 200, this.#cluster.get(gvr, namespace, a.name));
+      case 'get': {
+        const object = this.#cluster.get(gvr, namespace, a.name);
+        const table = negotiateTable(req.headers.accept);
+        if (!table) return sendJson(res, 200, object);
+        return sendJson(
+          res,
+          200,
+          renderTable(info, table, [object], { includeObject: query.string('includeObject') }),
+        );
+      }
       case 'list':
-        return this.#list(res, info, gvr, namespace, query);
+        return this.#list(req, res, info, gvr, namespace, query);
       case 'watch':
-        return this.#watch(res, p, gvr, namespace, query);
+        return this.#watch(req, res, p, info, gvr, namespace, query);
       case 'create': {
         const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
         this.#checkFieldValidation(query);
@@ -281,6 +290,7 @@ export class ApiHandler {
   }
 
   #list(
+    req: IncomingMessage,
     res: ServerResponse,
     info: ResourceInfo,
     gvr: GroupVersionResource,
@@ -299,6 +309,22 @@ export class ApiHandler {
       ...optional('continue', query.string('continue')),
       ...(limit !== undefined ? { limit } : {}),
     });
+    const table = negotiateTable(req.headers.accept);
+    if (table)
+      return sendJson(
+        res,
+        200,
+        renderTable(
+          info,
+          table,
+          listed.items.map((s) => s.object),
+          {
+            includeObject: query.string('includeObject'),
+            resourceVersion: listed.resourceVersion,
+            ...(listed.continue ? { continue: listed.continue } : {}),
+          },
+        ),
+      );
     const apiVersion = `${info.group ? `${info.group}/` : ''}${info.version}`;
     const items = listed.items.map((s) => (info.custom ? jsonAs(s, apiVersion) : jsonWithoutTypeMeta(s)));
     const metadata = JSON.stringify({
@@ -315,8 +341,10 @@ export class ApiHandler {
   }
 
   #watch(
+    req: IncomingMessage,
     res: ServerResponse,
     p: Prepared,
+    info: ResourceInfo,
     gvr: GroupVersionResource,
     namespace: string | undefined,
     query: Query,
@@ -334,6 +362,20 @@ export class ApiHandler {
     };
     let eventsSent = 0;
     const eventListeners: ((n: number) => void)[] = [];
+    const table = negotiateTable(req.headers.accept);
+    const includeObject = query.string('includeObject');
+    let tableRows = 0;
+    /** With a Table Accept, each event's object becomes a one-row Table (columns only in the first). */
+    const render = (line: string): string => {
+      if (!table) return line;
+      const event = JSON.parse(line) as { type: string; object: KubeObject };
+      if (event.type === 'BOOKMARK' || event.type === 'ERROR') return line;
+      const object = renderTable(info, table, [event.object], {
+        includeObject,
+        withColumns: tableRows++ === 0,
+      });
+      return JSON.stringify({ type: event.type, object });
+    };
     const startStream = () => {
       res.writeHead(200, {
         'Content-Type': 'application/json',
@@ -345,7 +387,7 @@ export class ApiHandler {
     const write = (line: string) => {
       if (!res.headersSent) startStream();
       if (res.destroyed || res.writableEnded) return;
-      res.write(line + '\n');
+      res.write(render(line) + '\n');
       eventsSent++;
       for (const l of eventListeners) l(eventsSent);
     };
