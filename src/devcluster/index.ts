@@ -87,7 +87,13 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
       : [host, '127.0.0.1', 'localhost'],
   );
   const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => void http.handle(req, res));
-  server.on('upgrade', (req, socket, head) => void http.handleUpgrade(req, socket, head));
+  // Upgraded sockets (pods/exec WebSockets) leave the server's connection tracking; stop() destroys them.
+  const upgraded = new Set<import('node:stream').Duplex>();
+  server.on('upgrade', (req, socket, head) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    void http.handleUpgrade(req, socket, head);
+  });
   server.on('clientError', (_err, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -125,6 +131,7 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
         cluster.close();
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
       })),
   };
 }

@@ -40,6 +40,8 @@ const PATCH_TYPES: readonly PatchType[] = [
   'application/apply-patch+yaml',
 ];
 const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/livez']);
+/** Unsent watch output beyond which a watcher counts as stuck and is disconnected. */
+const MAX_WATCH_BUFFER_BYTES = 64 * 1024 * 1024;
 
 function forbiddenMessage(a: RequestAttributes, reason: string | undefined): string {
   const suffix = reason ? `: ${reason}` : '';
@@ -389,9 +391,15 @@ export class ApiHandler {
       if (res.destroyed || res.writableEnded) return;
       res.write(render(line) + '\n');
       eventsSent++;
+      // A client that stopped reading: drop it as kube-apiserver drops a watcher whose buffer is full.
+      if (res.writableLength > MAX_WATCH_BUFFER_BYTES) {
+        res.destroy();
+        handle?.close();
+        return;
+      }
       for (const l of eventListeners) l(eventsSent);
     };
-    let handle: { close(): void };
+    let handle: { close(): void } | undefined;
     try {
       handle = this.#cluster.watchLines(gvr, namespace, options, {
         line: write,
