@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ClusterOptions } from './api/cluster.ts';
 import { Cluster } from './api/cluster.ts';
 import type { UserInfo } from './api/types.ts';
@@ -88,7 +89,7 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
   );
   const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => void http.handle(req, res));
   // Upgraded sockets (pods/exec WebSockets) leave the server's connection tracking; stop() destroys them.
-  const upgraded = new Set<import('node:stream').Duplex>();
+  const upgraded = new Set<Duplex>();
   server.on('upgrade', (req, socket, head) => {
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
