@@ -132,6 +132,21 @@ describe('devcluster Cluster (in-process API)', () => {
       expect(err.code).to.equal(400);
     });
 
+    it("merges a Secret's stringData into data", () => {
+      const secret = cluster.create({ group: '', version: 'v1', resource: 'secrets' }, 'default', {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 's1' },
+        data: { a: Buffer.from('old').toString('base64'), b: Buffer.from('kept').toString('base64') },
+        stringData: { a: 'new' },
+      });
+      expect(secret.data).to.deep.equal({
+        a: Buffer.from('new').toString('base64'),
+        b: Buffer.from('kept').toString('base64'),
+      });
+      expect(secret).to.not.have.property('stringData');
+    });
+
     it('answers 422 naming metadata.name for an invalid name', () => {
       const err = apiError(() => cluster.create(CONFIGMAPS, 'default', configMap('Bad_Name')));
       expect(err.code).to.equal(422);

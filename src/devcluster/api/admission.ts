@@ -48,6 +48,24 @@ function admitCustom(info: ResourceInfo, object: KubeObject): KubeObject {
   return { ...result, apiVersion: object.apiVersion, kind: object.kind, metadata: object.metadata };
 }
 
+/** v1 Secret's write-only stringData merges into data (base64), as the conversion to the internal type does. */
+function decodeSecretStringData(info: ResourceInfo, object: KubeObject): KubeObject {
+  if (
+    info.group !== '' ||
+    info.resource !== 'secrets' ||
+    typeof object.stringData !== 'object' ||
+    object.stringData === null
+  )
+    return object;
+  const { stringData, ...rest } = object;
+  const data: Record<string, unknown> = {
+    ...(typeof rest.data === 'object' && rest.data !== null ? (rest.data as object) : {}),
+  };
+  for (const [k, v] of Object.entries(stringData as Record<string, unknown>))
+    data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  return { ...rest, data };
+}
+
 /** Defaulting and validation of a new object, as the real server's decoding, strategy and admission do it. */
 export function admitCreate(info: ResourceInfo, object: KubeObject): KubeObject {
   if (info.custom) {
@@ -55,7 +73,7 @@ export function admitCreate(info: ResourceInfo, object: KubeObject): KubeObject 
     if (causes.length > 0) fail(info, object, causes);
     return admitCustom(info, object);
   }
-  const defaulted = applyDefaults(info, object, { operation: 'create' });
+  const defaulted = applyDefaults(info, decodeSecretStringData(info, object), { operation: 'create' });
   const causes = scoped(info, validateCreate(info, defaulted));
   if (info.group === 'apiextensions.k8s.io' && info.resource === 'customresourcedefinitions')
     causes.push(...validateCrd(defaulted));
@@ -78,7 +96,7 @@ export function admitUpdate(info: ResourceInfo, old: KubeObject, next: KubeObjec
     if (causes.length > 0) fail(info, next, causes);
     return admitCustom(info, next);
   }
-  const defaulted = applyDefaults(info, next, { operation: 'update' });
+  const defaulted = applyDefaults(info, decodeSecretStringData(info, next), { operation: 'update' });
   causes.push(...scoped(info, validateUpdate(info, old, defaulted)));
   if (info.group === 'apiextensions.k8s.io' && info.resource === 'customresourcedefinitions')
     causes.push(...validateCrd(defaulted));
