@@ -380,6 +380,17 @@ describe('devcluster Cluster (in-process API)', () => {
       });
     });
 
+    it('refuses to delete the default and system namespaces (403)', () => {
+      const err = apiError(() =>
+        cluster.delete({ group: '', version: 'v1', resource: 'namespaces' }, undefined, 'default'),
+      );
+      expect(err.toStatus()).to.deep.include({
+        code: 403,
+        reason: 'Forbidden',
+        message: 'namespaces "default" is forbidden: this namespace may not be deleted',
+      });
+    });
+
     it('empties a terminating namespace and then removes it', async () => {
       cluster.create({ group: '', version: 'v1', resource: 'namespaces' }, undefined, {
         apiVersion: 'v1',

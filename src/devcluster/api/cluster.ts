@@ -75,6 +75,8 @@ const CUSTOM_PATCH_TYPES = [
   'application/apply-patch+yaml',
 ];
 const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+/** The namespaces kube-apiserver's NamespaceLifecycle admission refuses to delete. */
+const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 const NAMESPACES: GroupVersionResource = { group: '', version: 'v1', resource: 'namespaces' };
 const CRDS: GroupVersionResource = {
   group: 'apiextensions.k8s.io',
@@ -461,6 +463,12 @@ export class Cluster implements ClusterAPI {
     const info = this.resolve(gvr);
     const apiVersion = apiVersionOf(info);
     const existing = this.#mustGet(info, namespace, name);
+    if (info.group === '' && info.resource === 'namespaces' && IMMORTAL_NAMESPACES.has(name))
+      throw errors.forbidden(
+        `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+        info,
+        name,
+      );
     const pre = options.preconditions;
     if (pre?.uid !== undefined && pre.uid !== existing.object.metadata.uid)
       throw errors.conflict(
