@@ -291,7 +291,7 @@ describe('devcluster validation', () => {
           c(
             'spec.template.metadata.labels',
             'FieldValueInvalid',
-            'Invalid value: {"app":"b"}: `selector` does not match template `labels`',
+            'Invalid value: map[string]string{"app":"b"}: `selector` does not match template `labels`',
           ),
         ],
       ],
@@ -309,7 +309,7 @@ describe('devcluster validation', () => {
           c(
             'spec.selector',
             'FieldValueInvalid',
-            'Invalid value: {}: empty selector is invalid for deployment',
+            'Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment',
           ),
         ],
       ],
@@ -381,7 +381,7 @@ describe('devcluster validation', () => {
           c(
             'spec.template.metadata.labels',
             'FieldValueInvalid',
-            'Invalid value: {"app":"a"}: `selector` does not match template `labels`',
+            'Invalid value: map[string]string{"app":"a"}: `selector` does not match template `labels`',
           ),
         ],
       ],
@@ -413,7 +413,7 @@ describe('devcluster validation', () => {
           c(
             'spec.template.metadata.labels',
             'FieldValueInvalid',
-            'Invalid value: {}: `selector` does not match template `labels`',
+            'Invalid value: map[string]string{}: `selector` does not match template `labels`',
           ),
         ],
       ],
@@ -576,7 +576,7 @@ describe('devcluster validation', () => {
           c(
             'rules[1].nonResourceURLs',
             'FieldValueInvalid',
-            'Invalid value: ["/healthz"]: namespaced rules cannot apply to non-resource URLs',
+            'Invalid value: []string{"/healthz"}: namespaced rules cannot apply to non-resource URLs',
           ),
         ],
       ],
@@ -737,7 +737,7 @@ describe('devcluster validation', () => {
           c(
             'spec.activeDeadlineSeconds',
             'FieldValueInvalid',
-            'Invalid value: null: must not update from a positive integer to nil value',
+            'Invalid value: "null": must not update from a positive integer to nil value',
           ),
         ],
       ],
@@ -842,7 +842,7 @@ describe('devcluster validation', () => {
           c(
             'spec.selector',
             'FieldValueInvalid',
-            'Invalid value: {"matchLabels":{"app":"a","t":"1"}}: field is immutable',
+            'Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"a", "t":"1"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
           ),
         ],
       ],
@@ -897,7 +897,7 @@ describe('devcluster validation', () => {
           c(
             'roleRef',
             'FieldValueInvalid',
-            'Invalid value: {"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"other"}: cannot change roleRef',
+            'Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"Role", Name:"other"}: cannot change roleRef',
           ),
         ],
       ],
