@@ -15,7 +15,6 @@ import {
   goLabelSelector,
   goStringMap,
   goStringSlice,
-  renderValue,
   root,
 } from './field-errors.ts';
 import type { FieldPath } from './field-errors.ts';
