@@ -122,7 +122,8 @@ export const fieldError = {
       'FieldValueTooLong',
       path,
       'Too long',
-      `may not be more than ${maxLength} ${maxLength === 1 ? 'byte' : 'bytes'}`,
+      // apimachinery v0.32 has no singular here (later versions print `1 byte`).
+      `may not be more than ${maxLength} bytes`,
     ),
   tooMany: (path: FieldPath, actual: number, max: number) =>
     cause('FieldValueTooMany', path, `Too many: ${actual}`, `must have at most ${max} items`),
