@@ -3,7 +3,12 @@ import fc from 'fast-check';
 import { errors } from '../../src/devcluster/api/errors.ts';
 import type { KubeObject, StatusCause } from '../../src/devcluster/api/types.ts';
 import { applyDefaults } from '../../src/devcluster/builtin/defaults.ts';
-import { selectorMatches, validateCreate, validateUpdate } from '../../src/devcluster/builtin/validation.ts';
+import {
+  isClusterScoped,
+  selectorMatches,
+  validateCreate,
+  validateUpdate,
+} from '../../src/devcluster/builtin/validation.ts';
 
 type Kind = { group: string; kind: string };
 const POD: Kind = { group: '', kind: 'Pod' };
@@ -920,6 +925,33 @@ describe('devcluster validation', () => {
     cases.forEach(([selector, labels, want], i) =>
       it(`case ${i}`, () => expect(selectorMatches(selector, labels)).to.equal(want)),
     );
+  });
+
+  describe('scope', () => {
+    const cases: Array<[Kind, boolean]> = [
+      [{ group: '', kind: 'PersistentVolume' }, false],
+      [{ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' }, false],
+      [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' }, false],
+      [{ group: '', kind: 'Namespace' }, false],
+      [{ group: '', kind: 'ConfigMap' }, true],
+      [{ group: 'example.com', kind: 'Unknown' }, true],
+    ];
+    for (const [kind, namespaced] of cases) {
+      it(`${kind.kind} is ${namespaced ? 'namespaced' : 'cluster-scoped'}`, () => {
+        const object: KubeObject = {
+          apiVersion: 'v1',
+          kind: kind.kind,
+          metadata: { name: 'x', namespace: 'ns' },
+        };
+        const causes = validateCreate(kind, object).filter((c) => c.field === 'metadata.namespace');
+        expect(causes).to.deep.equal(
+          namespaced
+            ? []
+            : [c('metadata.namespace', 'FieldValueForbidden', 'Forbidden: not allowed on this type')],
+        );
+        expect(isClusterScoped(kind)).to.equal(!namespaced);
+      });
+    }
   });
 
   it('never throws and never mutates, whatever the object', () => {

@@ -1271,11 +1271,29 @@ const RULES: Readonly<Record<string, KindRules>> = {
   },
 };
 
+/** Cluster-scoped kinds without rules of their own here: metadata checks only, and no namespace allowed. */
+const CLUSTER_SCOPED_KINDS = [
+  '/PersistentVolume',
+  'apiextensions.k8s.io/CustomResourceDefinition',
+  'apiregistration.k8s.io/APIService',
+  'storage.k8s.io/StorageClass',
+  'storage.k8s.io/CSIDriver',
+  'scheduling.k8s.io/PriorityClass',
+  'node.k8s.io/RuntimeClass',
+  'networking.k8s.io/IngressClass',
+  'certificates.k8s.io/CertificateSigningRequest',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+];
+
 /** Kinds not in the table get the generic metadata checks of a namespaced, DNS-subdomain-named object. */
 const GENERIC: KindRules = { namespaced: true, name: subdomain };
 
 function rulesFor(kind: GroupKind): KindRules {
-  return RULES[`${kind.group}/${kind.kind}`] ?? GENERIC;
+  const key = `${kind.group}/${kind.kind}`;
+  return (
+    RULES[key] ?? (CLUSTER_SCOPED_KINDS.includes(key) ? { namespaced: false, name: subdomain } : GENERIC)
+  );
 }
 
 /** Whether the table knows the kind as cluster-scoped (for callers that need it, e.g. tests). */
