@@ -723,6 +723,11 @@ describe('devcluster validation', () => {
           ),
         ],
       ],
+      [
+        'an empty list equals an absent one (semantic equality)',
+        edit((s) => ((s as Spec).containers[0]!.volumeMounts = [])),
+        [],
+      ],
       ['lowering activeDeadlineSeconds', edit((s) => (s.activeDeadlineSeconds = 50)), []],
       [
         'raising activeDeadlineSeconds',

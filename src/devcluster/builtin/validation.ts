@@ -503,13 +503,14 @@ function validatePodUpdate(oldPod: Obj, newPod: Obj): Causes {
   return out;
 }
 
-/** Drops null members so that `x: null` and an absent `x` compare equal, as they do for Go structs. */
+/** Drops null members and empty lists, so that they compare equal to absent ones as they do for Go structs. */
 function stripEmpty(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripEmpty);
   if (!isJsonObject(value)) return value;
+  // apiequality.Semantic treats a nil slice and an empty one as equal; absent and null are both nil.
   return Object.fromEntries(
     Object.entries(value)
-      .filter(([, v]) => v !== null && v !== undefined)
+      .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
       .map(([k, v]) => [k, stripEmpty(v)]),
   );
 }
