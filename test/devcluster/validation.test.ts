@@ -3,7 +3,12 @@ import fc from 'fast-check';
 import { errors } from '../../src/devcluster/api/errors.ts';
 import type { KubeObject, StatusCause } from '../../src/devcluster/api/types.ts';
 import { applyDefaults } from '../../src/devcluster/builtin/defaults.ts';
-import { selectorMatches, validateCreate, validateUpdate } from '../../src/devcluster/builtin/validation.ts';
+import {
+  isClusterScoped,
+  selectorMatches,
+  validateCreate,
+  validateUpdate,
+} from '../../src/devcluster/builtin/validation.ts';
 
 type Kind = { group: string; kind: string };
 const POD: Kind = { group: '', kind: 'Pod' };
@@ -291,7 +296,7 @@ describe('devcluster validation', () => {
           c(
             'spec.template.metadata.labels',
             'FieldValueInvalid',
-            'Invalid value: {"app":"b"}: `selector` does not match template `labels`',
+            'Invalid value: map[string]string{"app":"b"}: `selector` does not match template `labels`',
           ),
         ],
       ],
@@ -309,7 +314,7 @@ describe('devcluster validation', () => {
           c(
             'spec.selector',
             'FieldValueInvalid',
-            'Invalid value: {}: empty selector is invalid for deployment',
+            'Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment',
           ),
         ],
       ],
@@ -381,7 +386,7 @@ describe('devcluster validation', () => {
           c(
             'spec.template.metadata.labels',
             'FieldValueInvalid',
-            'Invalid value: {"app":"a"}: `selector` does not match template `labels`',
+            'Invalid value: map[string]string{"app":"a"}: `selector` does not match template `labels`',
           ),
         ],
       ],
@@ -413,7 +418,7 @@ describe('devcluster validation', () => {
           c(
             'spec.template.metadata.labels',
             'FieldValueInvalid',
-            'Invalid value: {}: `selector` does not match template `labels`',
+            'Invalid value: map[string]string{}: `selector` does not match template `labels`',
           ),
         ],
       ],
@@ -576,7 +581,7 @@ describe('devcluster validation', () => {
           c(
             'rules[1].nonResourceURLs',
             'FieldValueInvalid',
-            'Invalid value: ["/healthz"]: namespaced rules cannot apply to non-resource URLs',
+            'Invalid value: []string{"/healthz"}: namespaced rules cannot apply to non-resource URLs',
           ),
         ],
       ],
@@ -718,6 +723,11 @@ describe('devcluster validation', () => {
           ),
         ],
       ],
+      [
+        'an empty list equals an absent one (semantic equality)',
+        edit((s) => ((s as Spec).containers[0]!.volumeMounts = [])),
+        [],
+      ],
       ['lowering activeDeadlineSeconds', edit((s) => (s.activeDeadlineSeconds = 50)), []],
       [
         'raising activeDeadlineSeconds',
@@ -737,7 +747,7 @@ describe('devcluster validation', () => {
           c(
             'spec.activeDeadlineSeconds',
             'FieldValueInvalid',
-            'Invalid value: null: must not update from a positive integer to nil value',
+            'Invalid value: "null": must not update from a positive integer to nil value',
           ),
         ],
       ],
@@ -842,7 +852,7 @@ describe('devcluster validation', () => {
           c(
             'spec.selector',
             'FieldValueInvalid',
-            'Invalid value: {"matchLabels":{"app":"a","t":"1"}}: field is immutable',
+            'Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"a", "t":"1"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
           ),
         ],
       ],
@@ -897,7 +907,7 @@ describe('devcluster validation', () => {
           c(
             'roleRef',
             'FieldValueInvalid',
-            'Invalid value: {"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"other"}: cannot change roleRef',
+            'Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"Role", Name:"other"}: cannot change roleRef',
           ),
         ],
       ],
@@ -920,6 +930,33 @@ describe('devcluster validation', () => {
     cases.forEach(([selector, labels, want], i) =>
       it(`case ${i}`, () => expect(selectorMatches(selector, labels)).to.equal(want)),
     );
+  });
+
+  describe('scope', () => {
+    const cases: Array<[Kind, boolean]> = [
+      [{ group: '', kind: 'PersistentVolume' }, false],
+      [{ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' }, false],
+      [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' }, false],
+      [{ group: '', kind: 'Namespace' }, false],
+      [{ group: '', kind: 'ConfigMap' }, true],
+      [{ group: 'example.com', kind: 'Unknown' }, true],
+    ];
+    for (const [kind, namespaced] of cases) {
+      it(`${kind.kind} is ${namespaced ? 'namespaced' : 'cluster-scoped'}`, () => {
+        const object: KubeObject = {
+          apiVersion: 'v1',
+          kind: kind.kind,
+          metadata: { name: 'x', namespace: 'ns' },
+        };
+        const causes = validateCreate(kind, object).filter((c) => c.field === 'metadata.namespace');
+        expect(causes).to.deep.equal(
+          namespaced
+            ? []
+            : [c('metadata.namespace', 'FieldValueForbidden', 'Forbidden: not allowed on this type')],
+        );
+        expect(isClusterScoped(kind)).to.equal(!namespaced);
+      });
+    }
   });
 
   it('never throws and never mutates, whatever the object', () => {

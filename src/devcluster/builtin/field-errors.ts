@@ -28,11 +28,58 @@ export class FieldPath {
 export const root = (name?: string): FieldPath => new FieldPath(name ?? '');
 
 /**
- * How ErrorBody renders a bad value: numbers and booleans plainly, strings quoted, anything else as JSON (Go's
- * json.Marshal, which sorts map keys). null/undefined render as `null`.
+ * A value already spelled as Go's `%#v` prints it (ErrorBody's fallback for values that are neither numbers,
+ * booleans, strings nor Stringers), e.g. `map[string]string{"app":"a"}`.
+ */
+export class GoLiteral {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+const goQuote = (value: unknown) => JSON.stringify(typeof value === 'string' ? value : String(value));
+
+/** `map[string]string{"a":"1", "b":"2"}` (keys sorted, as fmt prints maps); `map[string]string(nil)` if absent. */
+export function goStringMap(value: unknown): GoLiteral {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return new GoLiteral('map[string]string(nil)');
+  const entries = Object.keys(value)
+    .sort()
+    .map((k) => `${goQuote(k)}:${goQuote((value as Record<string, unknown>)[k])}`);
+  return new GoLiteral(`map[string]string{${entries.join(', ')}}`);
+}
+
+/** `[]string{"a", "b"}`; `[]string(nil)` if absent. */
+export function goStringSlice(value: unknown): GoLiteral {
+  if (!Array.isArray(value)) return new GoLiteral('[]string(nil)');
+  return new GoLiteral(`[]string{${value.map(goQuote).join(', ')}}`);
+}
+
+/** A metav1.LabelSelector as `%#v` prints it. */
+export function goLabelSelector(value: unknown): GoLiteral {
+  const selector = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const expressions = Array.isArray(selector.matchExpressions)
+    ? `[]v1.LabelSelectorRequirement{${selector.matchExpressions
+        .map((raw) => {
+          const e = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+          return `v1.LabelSelectorRequirement{Key:${goQuote(e.key ?? '')}, Operator:${goQuote(e.operator ?? '')}, Values:${goStringSlice(e.values).text}}`;
+        })
+        .join(', ')}}`
+    : '[]v1.LabelSelectorRequirement(nil)';
+  return new GoLiteral(
+    `v1.LabelSelector{MatchLabels:${goStringMap(selector.matchLabels).text}, MatchExpressions:${expressions}}`,
+  );
+}
+
+/**
+ * How ErrorBody renders a bad value: numbers and booleans plainly, strings quoted, nil as `"null"`, GoLiteral as
+ * given. Other structured values fall back to JSON with sorted keys, where kube-apiserver prints Go's `%#v` of its
+ * internal types (a documented divergence).
  */
 export function renderValue(value: unknown): string {
-  if (value === undefined || value === null) return 'null';
+  if (value === undefined || value === null) return '"null"';
+  if (value instanceof GoLiteral) return value.text;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return JSON.stringify(value);
   return JSON.stringify(sortKeys(value));
@@ -75,15 +122,11 @@ export const fieldError = {
       'FieldValueTooLong',
       path,
       'Too long',
-      `may not be more than ${maxLength} ${maxLength === 1 ? 'byte' : 'bytes'}`,
+      // apimachinery v0.32 has no singular here (later versions print `1 byte`).
+      `may not be more than ${maxLength} bytes`,
     ),
   tooMany: (path: FieldPath, actual: number, max: number) =>
-    cause(
-      'FieldValueTooMany',
-      path,
-      `Too many: ${actual}`,
-      `must have at most ${max} ${max === 1 ? 'item' : 'items'}`,
-    ),
+    cause('FieldValueTooMany', path, `Too many: ${actual}`, `must have at most ${max} items`),
 };
 
 export const IMMUTABLE = 'field is immutable';

@@ -8,7 +8,15 @@ import type { KubeObject, StatusCause } from '../api/types.ts';
 import { getOwn, isJsonObject, jsonEqual } from '../util/json.ts';
 import { quantityValue } from './defaults.ts';
 import type { GroupKind } from './defaults.ts';
-import { IMMUTABLE, fieldError, renderValue, root } from './field-errors.ts';
+import {
+  GoLiteral,
+  IMMUTABLE,
+  fieldError,
+  goLabelSelector,
+  goStringMap,
+  goStringSlice,
+  root,
+} from './field-errors.ts';
 import type { FieldPath } from './field-errors.ts';
 import {
   annotationsSize,
@@ -495,13 +503,14 @@ function validatePodUpdate(oldPod: Obj, newPod: Obj): Causes {
   return out;
 }
 
-/** Drops null members so that `x: null` and an absent `x` compare equal, as they do for Go structs. */
+/** Drops null members and empty lists, so that they compare equal to absent ones as they do for Go structs. */
 function stripEmpty(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripEmpty);
   if (!isJsonObject(value)) return value;
+  // apiequality.Semantic treats a nil slice and an empty one as equal; absent and null are both nil.
   return Object.fromEntries(
     Object.entries(value)
-      .filter(([, v]) => v !== null && v !== undefined)
+      .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
       .map(([k, v]) => [k, stripEmpty(v)]),
   );
 }
@@ -516,7 +525,7 @@ function specDiff(oldValue: unknown, newValue: unknown, path: string): string {
     } else if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
       a.forEach((x, i) => walk(x, b[i], `${at}[${i}]`));
     } else {
-      lines.push(`- ${at}: ${renderValue(a)}`, `+ ${at}: ${renderValue(b)}`);
+      lines.push(`- ${at}: ${JSON.stringify(a ?? null)}`, `+ ${at}: ${JSON.stringify(b ?? null)}`);
     }
   };
   walk(oldValue, newValue, path);
@@ -607,7 +616,11 @@ function validateSelectorAndTemplate(spec: Obj, path: FieldPath, rules: Workload
     out.push(...validateSelector(spec.selector, selectorPath));
     if (isEmptySelector(spec.selector))
       out.push(
-        fieldError.invalid(selectorPath, spec.selector, `empty selector is invalid for ${rules.kindLabel}`),
+        fieldError.invalid(
+          selectorPath,
+          goLabelSelector(spec.selector),
+          `empty selector is invalid for ${rules.kindLabel}`,
+        ),
       );
   }
   const template = obj(spec.template);
@@ -625,7 +638,7 @@ function validateSelectorAndTemplate(spec: Obj, path: FieldPath, rules: Workload
     out.push(
       fieldError.invalid(
         templatePath.child('metadata', 'labels'),
-        templateLabels,
+        goStringMap(obj(template.metadata).labels),
         '`selector` does not match template `labels`',
       ),
     );
@@ -787,7 +800,7 @@ function validateJobSpec(spec: Obj, path: FieldPath, generatedSelector: boolean)
         out.push(
           fieldError.invalid(
             templatePath.child('metadata', 'labels'),
-            labels,
+            goStringMap(obj(template.metadata).labels),
             '`selector` does not match template `labels`',
           ),
         );
@@ -847,10 +860,15 @@ function validateCronJob(cronJob: Obj): Causes {
   return out;
 }
 
-function immutable(oldValue: unknown, newValue: unknown, path: FieldPath): Causes {
+function immutable(
+  oldValue: unknown,
+  newValue: unknown,
+  path: FieldPath,
+  render: (value: unknown) => unknown = (value) => value ?? null,
+): Causes {
   return jsonEqual(stripEmpty(oldValue), stripEmpty(newValue))
     ? []
-    : [fieldError.invalid(path, newValue ?? null, IMMUTABLE)];
+    : [fieldError.invalid(path, render(newValue), IMMUTABLE)];
 }
 
 function validateSelectorUpdate(oldObject: Obj, newObject: Obj): Causes {
@@ -858,6 +876,7 @@ function validateSelectorUpdate(oldObject: Obj, newObject: Obj): Causes {
     obj(oldObject.spec).selector,
     obj(newObject.spec).selector,
     root('spec').child('selector'),
+    goLabelSelector,
   );
 }
 
@@ -887,7 +906,7 @@ function validateJobUpdate(oldJob: Obj, newJob: Obj): Causes {
   const newSpec = obj(newJob.spec);
   const path = root('spec');
   const out = [
-    ...immutable(oldSpec.selector, newSpec.selector, path.child('selector')),
+    ...immutable(oldSpec.selector, newSpec.selector, path.child('selector'), goLabelSelector),
     ...immutable(oldSpec.template, newSpec.template, path.child('template')),
     ...immutable(oldSpec.completionMode, newSpec.completionMode, path.child('completionMode')),
     ...immutable(oldSpec.podFailurePolicy, newSpec.podFailurePolicy, path.child('podFailurePolicy')),
@@ -1029,14 +1048,6 @@ function validatePersistentVolumeClaim(pvc: Obj): Causes {
   return out;
 }
 
-function validateNamespaceUpdate(oldNs: Obj, newNs: Obj): Causes {
-  return immutable(
-    obj(oldNs.spec).finalizers ?? [],
-    obj(newNs.spec).finalizers ?? [],
-    root('spec').child('finalizers'),
-  );
-}
-
 function validateLease(lease: Obj): Causes {
   const spec = obj(lease.spec);
   const duration = spec.leaseDurationSeconds;
@@ -1094,7 +1105,7 @@ function validatePolicyRules(rules: unknown, namespaced: boolean): Causes {
         out.push(
           fieldError.invalid(
             at.child('nonResourceURLs'),
-            nonResourceURLs,
+            goStringSlice(nonResourceURLs),
             'namespaced rules cannot apply to non-resource URLs',
           ),
         );
@@ -1106,7 +1117,7 @@ function validatePolicyRules(rules: unknown, namespaced: boolean): Causes {
         out.push(
           fieldError.invalid(
             at.child('nonResourceURLs'),
-            nonResourceURLs,
+            goStringSlice(nonResourceURLs),
             'rules cannot apply to both regular resources and non-resource URLs',
           ),
         );
@@ -1162,10 +1173,16 @@ function validateBinding(binding: Obj, namespaced: boolean): Causes {
   return out;
 }
 
+function goRoleRef(value: unknown): GoLiteral {
+  const ref = obj(value);
+  const q = (v: unknown) => JSON.stringify(str(v));
+  return new GoLiteral(`rbac.RoleRef{APIGroup:${q(ref.apiGroup)}, Kind:${q(ref.kind)}, Name:${q(ref.name)}}`);
+}
+
 function validateRoleRefUpdate(oldBinding: Obj, newBinding: Obj): Causes {
   return jsonEqual(oldBinding.roleRef, newBinding.roleRef)
     ? []
-    : [fieldError.invalid(root('roleRef'), newBinding.roleRef, 'cannot change roleRef')];
+    : [fieldError.invalid(root('roleRef'), goRoleRef(newBinding.roleRef), 'cannot change roleRef')];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1174,7 +1191,7 @@ const subdomain: NameRule = validateDNS1123Subdomain;
 
 const RULES: Readonly<Record<string, KindRules>> = {
   '/Pod': { namespaced: true, name: subdomain, create: validatePod, update: validatePodUpdate },
-  '/Namespace': { namespaced: false, name: validateDNS1123Label, update: validateNamespaceUpdate },
+  '/Namespace': { namespaced: false, name: validateDNS1123Label },
   '/ConfigMap': {
     namespaced: true,
     name: subdomain,
@@ -1255,11 +1272,29 @@ const RULES: Readonly<Record<string, KindRules>> = {
   },
 };
 
+/** Cluster-scoped kinds without rules of their own here: metadata checks only, and no namespace allowed. */
+const CLUSTER_SCOPED_KINDS = [
+  '/PersistentVolume',
+  'apiextensions.k8s.io/CustomResourceDefinition',
+  'apiregistration.k8s.io/APIService',
+  'storage.k8s.io/StorageClass',
+  'storage.k8s.io/CSIDriver',
+  'scheduling.k8s.io/PriorityClass',
+  'node.k8s.io/RuntimeClass',
+  'networking.k8s.io/IngressClass',
+  'certificates.k8s.io/CertificateSigningRequest',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+];
+
 /** Kinds not in the table get the generic metadata checks of a namespaced, DNS-subdomain-named object. */
 const GENERIC: KindRules = { namespaced: true, name: subdomain };
 
 function rulesFor(kind: GroupKind): KindRules {
-  return RULES[`${kind.group}/${kind.kind}`] ?? GENERIC;
+  const key = `${kind.group}/${kind.kind}`;
+  return (
+    RULES[key] ?? (CLUSTER_SCOPED_KINDS.includes(key) ? { namespaced: false, name: subdomain } : GENERIC)
+  );
 }
 
 /** Whether the table knows the kind as cluster-scoped (for callers that need it, e.g. tests). */
