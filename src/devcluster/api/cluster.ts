@@ -15,6 +15,7 @@ import { errors } from './errors.ts';
 import { recordUpdate } from '../patch/server-side-apply.ts';
 import { clone, generateName, isObj, kubeTime, orderMetadata, sameObject, specOf } from './object-meta.ts';
 import { applyPatch } from './patching.ts';
+import { boundPod, deletedStatus, gracePeriodSeconds, prepareForCreate } from './strategies.ts';
 import type { WatchSink } from './watch-sessions.ts';
 
 export { kubeTime } from './object-meta.ts';
@@ -385,14 +386,23 @@ export class Cluster implements ClusterAPI {
     if (this.#gcFinalizers && policy === 'Orphan' && !finalizers.includes('orphan'))
       finalizers = [...finalizers, 'orphan'];
     if (finalizers.length > 0) meta.finalizers = finalizers;
-    const grace = this.#gracePeriod(info, existing.object, options);
+    const grace = gracePeriodSeconds(info, existing.object, options);
     const removeNow =
       finalizers.length === 0 && grace === 0 && !(info.group === '' && info.resource === 'namespaces');
 
     if (removeNow) {
-      if (options.dryRun) return { result: this.#deleteResult(info, existing, apiVersion), removed: true };
+      if (options.dryRun)
+        return {
+          result: info.returnDeletedObject
+            ? copyAs(existing, apiVersion)
+            : deletedStatus(info, existing.object),
+          removed: true,
+        };
       const final = this.#removeObject(info, existing);
-      return { result: this.#deleteResult(info, final, apiVersion), removed: true };
+      return {
+        result: info.returnDeletedObject ? copyAs(final, apiVersion) : deletedStatus(info, final.object),
+        removed: true,
+      };
     }
     const now = this.#now();
     const requestedDeletion = new Date(now.getTime() + grace * 1000);
@@ -531,7 +541,7 @@ export class Cluster implements ClusterAPI {
     delete meta.deletionGracePeriodSeconds;
     if (info.hasGeneration) meta.generation = 1;
     else delete meta.generation;
-    this.#prepareForCreate(info, object);
+    prepareForCreate(info, object);
     const defaulted = admitCreate(info, object);
     const admitted = options.serverSideApplied
       ? defaulted
@@ -541,17 +551,6 @@ export class Cluster implements ClusterAPI {
     const stored = this.#commit(info, admitted, undefined);
     if (info.group === CRDS.group && info.resource === CRDS.resource) this.#syncCrd(stored);
     return stored;
-  }
-
-  /** The parts of create the registry strategies own: status starts empty where it is a subresource. */
-  #prepareForCreate(info: ResourceInfo, object: KubeObject): void {
-    if (info.group === '' && info.resource === 'namespaces') {
-      object.spec = { finalizers: ['kubernetes'] };
-      object.status = { phase: 'Active' };
-    } else if (info.statusSubresource) {
-      if (info.custom) delete object.status;
-      else object.status = {};
-    }
   }
 
   #update(
@@ -657,50 +656,10 @@ export class Cluster implements ClusterAPI {
     options: WriteOptions,
   ): KubeObject {
     if (info.group !== '' || info.resource !== 'pods') throw errors.noResource();
-    const name = binding.metadata?.name ?? '';
-    const target = isObj(binding.target) ? binding.target : {};
-    const node = typeof target.name === 'string' ? target.name : '';
-    if (!node)
-      throw errors.invalid('Binding', name, [
-        { reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' },
-      ]);
-    const existing = this.#mustGet(info, namespace, name);
-    const pod = clone(existing.object);
-    const spec = (isObj(pod.spec) ? pod.spec : {}) as Record<string, unknown>;
-    if (spec.nodeName)
-      throw errors.conflict(info, name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
-    if (pod.metadata.deletionTimestamp)
-      throw errors.conflict(info, name, `pod ${name} is being deleted, cannot be assigned to a host`);
-    spec.nodeName = node;
-    pod.spec = spec;
-    const status = (isObj(pod.status) ? pod.status : {}) as Record<string, unknown>;
-    const conditions = (Array.isArray(status.conditions) ? status.conditions : []) as Record<
-      string,
-      unknown
-    >[];
-    status.conditions = [
-      ...conditions.filter((c) => c.type !== 'PodScheduled'),
-      {
-        type: 'PodScheduled',
-        status: 'True',
-        lastProbeTime: null,
-        lastTransitionTime: kubeTime(this.#now()),
-      },
-    ];
-    pod.status = status;
+    const existing = this.#mustGet(info, namespace, binding.metadata?.name ?? '');
+    const pod = boundPod(info, existing.object, binding, this.#now());
     if (options.dryRun) return pod;
     return copyAs(this.#commit(info, pod, existing), apiVersionOf(info));
-  }
-
-  #gracePeriod(info: ResourceInfo, object: KubeObject, options: DeleteOptions): number {
-    if (info.group !== '' || info.resource !== 'pods') return 0;
-    const spec = isObj(object.spec) ? object.spec : {};
-    const phase = isObj(object.status) ? object.status.phase : undefined;
-    if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
-    if (options.gracePeriodSeconds !== undefined) return options.gracePeriodSeconds;
-    if (object.metadata.deletionGracePeriodSeconds !== undefined)
-      return object.metadata.deletionGracePeriodSeconds;
-    return typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30;
   }
 
   #commit(info: ResourceInfo, object: KubeObject, previous: StoredObject | undefined): StoredObject {
@@ -725,23 +684,6 @@ export class Cluster implements ClusterAPI {
     if (info.group === CRDS.group && info.resource === CRDS.resource) this.#unserveCrd(final);
     if (info.namespaced) queueMicrotask(() => this.#finishNamespace(final.namespace));
     return final;
-  }
-
-  #deleteResult(info: ResourceInfo, final: StoredObject, apiVersion: string): KubeObject | Status {
-    if (info.returnDeletedObject) return copyAs(final, apiVersion);
-    return {
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Success',
-      details: {
-        name: final.name,
-        ...(info.group ? { group: info.group } : {}),
-        kind: info.resource,
-        uid: final.object.metadata.uid ?? '',
-      },
-      code: 200,
-    } as Status;
   }
 
   /** Serves the CRD's versions and marks it Established (what apiextensions' controllers do). */
