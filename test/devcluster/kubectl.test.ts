@@ -120,6 +120,19 @@ if (!kubectlAvailable()) {
       );
     });
 
+    it('apply: default (Strict) validation rejects fields the custom resource schema does not declare', async () => {
+      const file = kubectl.file(
+        'typo.yaml',
+        'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: typo\nspec:\n  size: 1\n  colour: red\n',
+      );
+      const r = await kubectl.run(['apply', '-f', file]);
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.contain('strict decoding error: unknown field "spec.colour"');
+      const ignored = await kubectl.run(['apply', '--validate=false', '-f', file]);
+      expect(ignored.status, ignored.stderr).to.equal(0);
+      expect(cluster.api.get(WIDGETS, 'default', 'typo').spec).to.deep.equal({ size: 1 });
+    });
+
     it('annotate: merge-patches the annotation in', async () => {
       cluster.api.create(CONFIGMAPS, 'default', {
         apiVersion: 'v1',

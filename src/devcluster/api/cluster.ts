@@ -542,7 +542,7 @@ export class Cluster implements ClusterAPI {
     if (info.hasGeneration) meta.generation = 1;
     else delete meta.generation;
     prepareForCreate(info, object);
-    const defaulted = admitCreate(info, object);
+    const defaulted = admitCreate(info, object, options.fieldValidation);
     const admitted = options.serverSideApplied
       ? defaulted
       : recordUpdate(undefined, defaulted, options.fieldManager ?? 'unknown', { now: this.#now() });
@@ -617,7 +617,7 @@ export class Cluster implements ClusterAPI {
       else delete next.metadata.namespace;
     }
     next.metadata.resourceVersion = String(existing.rv);
-    const validated = admitUpdate(info, old, next);
+    const validated = admitUpdate(info, old, next, options.fieldValidation);
     if (
       info.hasGeneration &&
       specOf(validated, info.statusSubresource) !== specOf(old, info.statusSubresource)

@@ -275,7 +275,9 @@ export class ApiHandler {
   #writeOptions(req: IncomingMessage, a: RequestAttributes, query: Query) {
     const agent = (req.headers['user-agent'] ?? '').split('/')[0]!.trim().slice(0, 128);
     const fieldManager = query.string('fieldManager') ?? (agent || undefined);
+    const fieldValidation = query.oneOf('fieldValidation', ['Ignore', 'Warn', 'Strict'] as const);
     return {
+      ...(fieldValidation ? { fieldValidation } : {}),
       user: a.user,
       dryRun: query.dryRun(),
       ...(fieldManager !== undefined ? { fieldManager } : {}),
