@@ -97,6 +97,40 @@ if (!kubectlAvailable()) {
       expect(again.stderr).to.contain('configmaps "created" already exists');
     });
 
+    it('create namespace|configmap|secret: the imperative commands (sent as protobuf) work', async () => {
+      expect((await kubectl.run(['create', 'namespace', 'imperative'])).stdout.trim()).to.equal(
+        'namespace/imperative created',
+      );
+      const cm = await kubectl.run(['create', 'configmap', 'cfg', '-n', 'imperative', '--from-literal=k=v']);
+      expect(cm.status, cm.stderr).to.equal(0);
+      expect(cluster.api.get(CONFIGMAPS, 'imperative', 'cfg').data).to.deep.equal({ k: 'v' });
+      const secret = await kubectl.run([
+        'create',
+        'secret',
+        'generic',
+        'sec',
+        '-n',
+        'imperative',
+        '--from-literal=p=s3cret',
+      ]);
+      expect(secret.status, secret.stderr).to.equal(0);
+      const stored = cluster.api.get({ group: '', version: 'v1', resource: 'secrets' }, 'imperative', 'sec');
+      expect(stored.type).to.equal('Opaque');
+      expect(stored.data).to.deep.equal({ p: Buffer.from('s3cret').toString('base64') });
+      const unsupported = await kubectl.run([
+        'create',
+        'deployment',
+        'imperative',
+        '-n',
+        'imperative',
+        '--image=nginx',
+      ]);
+      expect(unsupported.status).to.equal(1);
+      expect(unsupported.stderr).to.contain(
+        'accepted media types include: application/json, application/yaml',
+      );
+    });
+
     it('apply: creates with default validation, then re-applies a custom resource', async () => {
       const file = kubectl.file(
         'widget.yaml',

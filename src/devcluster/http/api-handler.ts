@@ -380,8 +380,8 @@ export class ApiHandler {
     const type = mediaType(req.headers['content-type']) as PatchType;
     if (!PATCH_TYPES.includes(type)) throw errors.unsupportedMediaType(PATCH_TYPES);
     this.#checkFieldValidation(query);
-    const text = await readBody(req, this.#maxBody);
-    const body = decodeObject(text, type === 'application/apply-patch+yaml' ? type : 'application/json');
+    const raw = await readBody(req, this.#maxBody);
+    const body = decodeObject(raw, type === 'application/apply-patch+yaml' ? type : 'application/json');
     const force = query.boolean('force');
     const explicitManager = query.string('fieldManager');
     const { object, created } = this.#cluster.patchWithOutcome(gvr, namespace, a.name, type, body, {
@@ -395,9 +395,11 @@ export class ApiHandler {
   }
 
   async #deleteOptions(req: IncomingMessage, query: Query, a: RequestAttributes): Promise<DeleteOptions> {
-    const text = await readBody(req, this.#maxBody);
+    const raw = await readBody(req, this.#maxBody);
     const body = (
-      text.trim() === '' ? {} : decodeObject(text, req.headers['content-type'] ?? 'application/json')
+      raw.toString('utf8').trim() === ''
+        ? {}
+        : decodeObject(raw, req.headers['content-type'] ?? 'application/json')
     ) as Record<string, unknown>;
     if (typeof body !== 'object' || body === null)
       throw errors.badRequest('DeleteOptions must be a JSON object');
