@@ -308,6 +308,37 @@ ${initContainers}      containers:
       expect(live.data).to.deep.equal({ key: 'two' });
     });
 
+    it('scale: writes spec.replicas through the scale subresource', async () => {
+      const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' };
+      const r = await kubectl.run(['scale', 'deployment', 'web', '--replicas=4']);
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout.trim()).to.equal('deployment.apps/web scaled');
+      const d = cluster.api.get(DEPLOYMENTS, 'default', 'web');
+      expect((d.spec as { replicas: number }).replicas).to.equal(4);
+      const path = '/apis/apps/v1/namespaces/default/deployments/web/scale';
+      const scale = JSON.parse((await kubectl.run(['get', '--raw', path])).stdout) as {
+        spec: unknown;
+        status: { selector: string };
+        metadata: { resourceVersion: string };
+      };
+      expect(scale).to.deep.include({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 4 } });
+      expect(scale.status.selector).to.equal('app=web');
+      const staleFile = kubectl.file(
+        'scale.json',
+        JSON.stringify({
+          ...scale,
+          metadata: { ...scale.metadata, resourceVersion: '1' },
+          spec: { replicas: 2 },
+        }),
+      );
+      const stale = await kubectl.run(['replace', '--raw', path, '-f', staleFile]);
+      expect(stale.status).to.equal(1);
+      expect(stale.stderr).to.contain('the object has been modified');
+      expect((cluster.api.get(DEPLOYMENTS, 'default', 'web').spec as { replicas: number }).replicas).to.equal(
+        4,
+      );
+    });
+
     it('replace: refuses a stale resourceVersion with the Conflict message', async () => {
       cluster.api.create(CONFIGMAPS, 'default', {
         apiVersion: 'v1',

@@ -24,6 +24,7 @@ import { sendError, sendJson, toApiError } from './responses.ts';
 import { negotiateTable, renderTable } from './table.ts';
 import { NonResourceHandler } from './non-resource.ts';
 import { streamWatch, tableEvents } from './watch-stream.ts';
+import { scaleOf, writeScale } from './scale.ts';
 
 export interface ApiHandlerOptions {
   readonly cluster: Cluster;
@@ -233,6 +234,33 @@ export class ApiHandler {
         }
         case 'patch':
           return this.#patch(req, res, a, gvr, namespace, query, 'status');
+        default:
+          throw errors.methodNotAllowed();
+      }
+    }
+    if (a.subresource === 'scale' && info.extraSubresources.includes('scale')) {
+      const options = this.#writeOptions(req, a, query);
+      const body = () => readBody(req, this.#maxBody);
+      switch (a.verb) {
+        case 'get':
+          return sendJson(res, 200, scaleOf(this.#cluster.get(gvr, namespace, a.name)));
+        case 'update': {
+          const scale = decodeObject(await body(), req.headers['content-type']);
+          return sendJson(
+            res,
+            200,
+            writeScale(this.#cluster, gvr, namespace, a.name, { kind: 'update', scale }, options),
+          );
+        }
+        case 'patch': {
+          const type = mediaType(req.headers['content-type']) as PatchType;
+          const patch = decodeObject(await body(), 'application/json');
+          return sendJson(
+            res,
+            200,
+            writeScale(this.#cluster, gvr, namespace, a.name, { kind: 'patch', type, body: patch }, options),
+          );
+        }
         default:
           throw errors.methodNotAllowed();
       }
