@@ -395,6 +395,41 @@ ${initContainers}      containers:
       expect(r.status, r.stderr).to.equal(0);
     });
 
+    it('delete pod: a scheduled pod waits for its grace period until the node (kubelet) finishes it', async () => {
+      const PODS = { group: '', version: 'v1', resource: 'pods' };
+      cluster.api.create(PODS, 'default', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'graceful' },
+        spec: { containers: [{ name: 'app', image: 'nginx' }], terminationGracePeriodSeconds: 45 },
+      });
+      cluster.api.create(
+        PODS,
+        'default',
+        {
+          apiVersion: 'v1',
+          kind: 'Binding',
+          metadata: { name: 'graceful' },
+          target: { kind: 'Node', name: 'node-1' },
+        },
+        { subresource: 'binding' },
+      );
+      const del = kubectl.start(['delete', 'pod', 'graceful', '--timeout=20s']);
+      const terminating = await eventually(() => {
+        const p = cluster.api.get(PODS, 'default', 'graceful');
+        return p.metadata.deletionTimestamp ? p : undefined;
+      }, 'deletionTimestamp');
+      expect(terminating.metadata.deletionGracePeriodSeconds).to.equal(45);
+      expect(del.exited()).to.equal(false);
+      const table = await kubectl.run(['get', 'pod', 'graceful', '--no-headers']);
+      expect(table.stdout.split(/\s+/)[2]).to.equal('Terminating');
+      // What the simulated kubelet does once the containers have stopped:
+      cluster.api.delete(PODS, 'default', 'graceful', { gracePeriodSeconds: 0 });
+      const r = await del.result;
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout.trim()).to.equal('pod "graceful" deleted');
+    });
+
     it('wait --for=condition: returns when the condition appears in status', async () => {
       const w = cluster.api.create(WIDGETS, 'default', {
         apiVersion: 'example.com/v1',
