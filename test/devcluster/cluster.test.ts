@@ -558,6 +558,25 @@ describe('devcluster Cluster (in-process API)', () => {
       expect(cluster.store.count('example.com/widgets')).to.equal(0);
     });
 
+    it('removes the custom resources of a CRD held by a finalizer once the finalizer goes', () => {
+      const CRDS = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' };
+      cluster.create(WIDGETS, 'default', {
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        metadata: { name: 'w1' },
+      });
+      cluster.patch(CRDS, undefined, 'widgets.example.com', 'application/merge-patch+json', {
+        metadata: { finalizers: ['example.com/hold'] },
+      });
+      cluster.delete(CRDS, undefined, 'widgets.example.com');
+      expect(cluster.list(WIDGETS, 'default').items.map((w) => w.metadata.name)).to.deep.equal(['w1']);
+      cluster.patch(CRDS, undefined, 'widgets.example.com', 'application/merge-patch+json', {
+        metadata: { finalizers: null },
+      });
+      expect(apiError(() => cluster.list(WIDGETS, 'default')).code).to.equal(404);
+      expect(cluster.store.count('example.com/widgets')).to.equal(0);
+    });
+
     it('rejects a CRD whose name is not plural.group (422)', () => {
       const err = apiError(() =>
         cluster.create(

@@ -695,7 +695,8 @@ export class Cluster implements ClusterAPI {
       const owner = this.registry.customOwnerOf(first.group, first.resource);
       if (owner !== undefined && owner !== stored.name) return;
     }
-    this.registry.setCustom(stored.name, crd.metadata.deletionTimestamp ? [] : infos);
+    // A terminating CRD keeps serving its resources until it is gone, as kube-apiserver does for their cleanup.
+    this.registry.setCustom(stored.name, infos);
     const status = isObj(crd.status) ? crd.status : {};
     const conditions = Array.isArray(status.conditions)
       ? (status.conditions as Record<string, unknown>[])
@@ -711,9 +712,10 @@ export class Cluster implements ClusterAPI {
   #unserveCrd(crd: StoredObject): void {
     const infos = crdResources(crd.object);
     const [first] = infos;
-    if (first && this.registry.customOwnerOf(first.group, first.resource) === crd.name) {
+    const owner = first ? this.registry.customOwnerOf(first.group, first.resource) : undefined;
+    // A terminating CRD is no longer served (owner undefined), but its objects still go with it.
+    if (first && (owner === undefined || owner === crd.name))
       for (const s of [...this.store.objects(storageKey(first))]) this.#removeObject(first, s);
-    }
     this.registry.setCustom(crd.name, []);
   }
 
