@@ -439,6 +439,22 @@ export class Cluster implements ClusterAPI {
     return this.store.get(storageKey(info), info.namespaced ? namespace! : '', name);
   }
 
+  /** The ServiceAccount admission's inputs for a new pod: a token volume suffix and the account's automount. */
+  #createContext(info: ResourceInfo, object: KubeObject, namespace: string | undefined) {
+    if (info.group !== '' || info.resource !== 'pods' || namespace === undefined) return {};
+    const spec = isObj(object.spec) ? object.spec : {};
+    const account =
+      typeof spec.serviceAccountName === 'string' && spec.serviceAccountName
+        ? spec.serviceAccountName
+        : 'default';
+    const sa = this.store.get('/serviceaccounts', namespace, account)?.object;
+    const automount = sa?.automountServiceAccountToken;
+    return {
+      tokenVolumeSuffix: generateName('').slice(-5),
+      ...(typeof automount === 'boolean' ? { serviceAccountAutomount: automount } : {}),
+    };
+  }
+
   #mustGet(info: ResourceInfo, namespace: string | undefined, name: string): StoredObject {
     const found = this.#lookup(info, namespace, name);
     if (!found) throw errors.notFound(info, name);
@@ -542,7 +558,12 @@ export class Cluster implements ClusterAPI {
     if (info.hasGeneration) meta.generation = 1;
     else delete meta.generation;
     prepareForCreate(info, object);
-    const defaulted = admitCreate(info, object, options.fieldValidation);
+    const defaulted = admitCreate(
+      info,
+      object,
+      options.fieldValidation,
+      this.#createContext(info, object, namespace),
+    );
     const admitted = options.serverSideApplied
       ? defaulted
       : recordUpdate(undefined, defaulted, options.fieldManager ?? 'unknown', { now: this.#now() });
