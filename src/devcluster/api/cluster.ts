@@ -286,6 +286,7 @@ export class Cluster implements ClusterAPI {
     const patched = applyPatch(patchType, base, body, info, {
       manager: options.fieldManager ?? '',
       force: options.force === true,
+      toStatus: options.subresource === 'status',
     });
     if (!existing) {
       if (options.subresource) throw errors.notFound(info, name);
