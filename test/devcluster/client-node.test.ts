@@ -93,6 +93,53 @@ describe('devcluster conformance: @kubernetes/client-node', function () {
     });
   });
 
+  it('validates pods as kube-apiserver does: 422 with causes, and no containers added by update', async () => {
+    const invalid = await failure(
+      core.createNamespacedPod({
+        namespace: 'cn',
+        body: {
+          metadata: { name: 'bad' },
+          spec: {
+            initContainers: [{ name: 'c', image: 'busybox' }],
+            containers: [
+              { name: 'c', image: 'nginx', volumeMounts: [{ name: 'missing', mountPath: '/data' }] },
+            ],
+          },
+        },
+      }),
+    );
+    expect(invalid.code).to.equal(422);
+    expect(invalid.status).to.include({ kind: 'Status', reason: 'Invalid', code: 422 });
+    const details = invalid.status.details as { kind: string; name: string; causes: { field: string }[] };
+    expect(details).to.include({ kind: 'Pod', name: 'bad' });
+    expect(details.causes.map((c) => c.field)).to.include.members([
+      'spec.containers[0].name',
+      'spec.containers[0].volumeMounts[0].name',
+    ]);
+
+    const pod = await core.createNamespacedPod({
+      namespace: 'cn',
+      body: { metadata: { name: 'fixed' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+    });
+    const added = await failure(
+      core.replaceNamespacedPod({
+        namespace: 'cn',
+        name: 'fixed',
+        body: { ...pod, spec: { ...pod.spec!, initContainers: [{ name: 'hook', image: 'busybox' }] } },
+      }),
+    );
+    expect(added.code).to.equal(422);
+    expect(added.status.message).to.equal(
+      'Pod "fixed" is invalid: spec.initContainers: Forbidden: pod updates may not add or remove containers',
+    );
+    const image = await core.patchNamespacedPod({
+      namespace: 'cn',
+      name: 'fixed',
+      body: [{ op: 'replace', path: '/spec/containers/0/image', value: 'nginx:1.27' }],
+    });
+    expect(image.spec?.containers[0]?.image).to.equal('nginx:1.27');
+  });
+
   it('answers 409 with the exact Status for AlreadyExists and for a stale replace', async () => {
     const cm = await core.createNamespacedConfigMap({
       namespace: 'cn',
@@ -237,6 +284,86 @@ describe('devcluster conformance: @kubernetes/client-node', function () {
       kind: 'widgets',
       uid: w.metadata.uid,
     });
+  });
+
+  it('prunes unknown fields and answers 422 for enum and type errors in custom resources', async () => {
+    const created = (await custom.createNamespacedCustomObject({
+      group: 'example.com',
+      version: 'v1',
+      namespace: 'cn',
+      plural: 'widgets',
+      body: {
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        metadata: { name: 'pruned' },
+        spec: { size: 1, unknown: 'x' },
+        extra: true,
+      },
+    })) as Record<string, unknown>;
+    expect(created.spec).to.deep.equal({ size: 1 });
+    expect(created).to.not.have.property('extra');
+    const invalid = await failure(
+      custom.createNamespacedCustomObject({
+        group: 'example.com',
+        version: 'v1',
+        namespace: 'cn',
+        plural: 'widgets',
+        body: {
+          apiVersion: 'example.com/v1',
+          kind: 'Widget',
+          metadata: { name: 'bad' },
+          spec: { size: 'big', color: 'purple' },
+        },
+      }),
+    );
+    expect(invalid.code).to.equal(422);
+    expect(invalid.status).to.include({ reason: 'Invalid' });
+    const details = invalid.status.details as {
+      kind: string;
+      group: string;
+      causes: { field: string; reason: string }[];
+    };
+    expect(details).to.include({ kind: 'Widget', group: 'example.com', name: 'bad' });
+    expect(details.causes.map((c) => c.field).sort()).to.deep.equal(['spec.color', 'spec.size']);
+  });
+
+  it('server-side applies with client-node: creates (201), then 409 FieldManagerConflict for another manager', async () => {
+    const body = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'applied', namespace: 'cn' },
+      data: { a: '1' },
+    };
+    const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+    const created = await core.patchNamespacedConfigMap(
+      { namespace: 'cn', name: 'applied', body, fieldManager: 'first' },
+      options,
+    );
+    expect(created.data).to.deep.equal({ a: '1' });
+    const conflict = await failure(
+      core.patchNamespacedConfigMap(
+        { namespace: 'cn', name: 'applied', body: { ...body, data: { a: '2' } }, fieldManager: 'second' },
+        options,
+      ),
+    );
+    expect(conflict.code).to.equal(409);
+    const causes = (conflict.status.details as { causes: { reason: string; field: string }[] }).causes;
+    expect(causes.map((c) => c.reason)).to.deep.equal(['FieldManagerConflict']);
+    const forced = await core.patchNamespacedConfigMap(
+      {
+        namespace: 'cn',
+        name: 'applied',
+        body: { ...body, data: { a: '2' } },
+        fieldManager: 'second',
+        force: true,
+      },
+      options,
+    );
+    expect(forced.data).to.deep.equal({ a: '2' });
+    const missingManager = await failure(
+      core.patchNamespacedConfigMap({ namespace: 'cn', name: 'applied', body }, options),
+    );
+    expect(missingManager.code).to.equal(422);
   });
 
   it('answers 401 for an unknown token', async () => {

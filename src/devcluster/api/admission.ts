@@ -1,37 +1,32 @@
-import { applyDefaults } from '../builtin/defaults.ts';
+import {
+  addServiceAccountTokenVolume,
+  applyDefaults,
+  applyJobSelectorDefaults,
+} from '../builtin/defaults.ts';
 import { validateDNS1123Subdomain } from '../builtin/names.ts';
 import { validateCrd } from '../crd/crd-resources.ts';
-import { pruneAndValidate, validateCreate, validateUpdate } from './pending-pure-modules.ts';
+import { validateCreate, validateUpdate } from '../builtin/validation.ts';
+import { pruneAndValidate } from '../crd/structural.ts';
 import type { ResourceInfo } from '../registry/resource.ts';
 import { errors } from './errors.ts';
 import type { KubeObject, StatusCause } from './types.ts';
 
-/** Groups whose object names are path segments rather than DNS subdomains (e.g. `system:controller:x`). */
-const PATH_SEGMENT_NAME_GROUPS = new Set(['rbac.authorization.k8s.io']);
-
-function nameCauses(info: ResourceInfo, name: string): StatusCause[] {
-  if (PATH_SEGMENT_NAME_GROUPS.has(info.group)) {
-    const bad =
-      name === '.' || name === '..'
-        ? `may not be '${name}'`
-        : /[/%]/.test(name)
-          ? `may not contain '/' or '%'`
-          : undefined;
-    return bad
-      ? [
-          {
-            reason: 'FieldValueInvalid',
-            message: `Invalid value: ${JSON.stringify(name)}: ${bad}`,
-            field: 'metadata.name',
-          },
-        ]
-      : [];
-  }
+/** Custom resource names are DNS subdomains (built-in kinds get their rules from builtin/validation.ts). */
+function customNameCauses(name: string): StatusCause[] {
   return validateDNS1123Subdomain(name).map((m: string) => ({
     reason: 'FieldValueInvalid',
     message: `Invalid value: ${JSON.stringify(name)}: ${m}`,
     field: 'metadata.name',
   }));
+}
+
+/**
+ * Scope is the registry's to enforce (the request path decides the namespace); builtin/validation.ts treats kinds
+ * missing from its table (PersistentVolume, CustomResourceDefinition) as namespaced, so its metadata.namespace
+ * causes are dropped for cluster-scoped resources.
+ */
+function scoped(info: ResourceInfo, causes: StatusCause[]): StatusCause[] {
+  return info.namespaced ? causes : causes.filter((c) => c.field !== 'metadata.namespace');
 }
 
 function dedupe(causes: StatusCause[]): StatusCause[] {
@@ -49,23 +44,87 @@ function fail(info: ResourceInfo, object: KubeObject, causes: StatusCause[]): ne
 }
 
 /** Prunes a custom resource by its version's structural schema (with defaults) and validates it. */
-function admitCustom(info: ResourceInfo, object: KubeObject): KubeObject {
+/** What create-time admission needs from outside the object (the server looks it up or generates it). */
+export interface CreateContext {
+  /** 5 random characters for the pod's `kube-api-access-<suffix>` token volume. */
+  readonly tokenVolumeSuffix?: string;
+  /** The pod's ServiceAccount's automountServiceAccountToken, when it exists and sets it. */
+  readonly serviceAccountAutomount?: boolean;
+}
+
+/** Paths present in `original` but pruned away, as kube-apiserver's strict decoding names them. */
+export function unknownFields(original: unknown, pruned: unknown, path = ''): string[] {
+  if (Array.isArray(original) && Array.isArray(pruned))
+    return original.flatMap((item, i) => unknownFields(item, pruned[i], `${path}[${i}]`));
+  if (typeof original !== 'object' || original === null || typeof pruned !== 'object' || pruned === null)
+    return [];
+  const kept = pruned as Record<string, unknown>;
+  return Object.entries(original as Record<string, unknown>).flatMap(([key, value]) => {
+    const child = path ? `${path}.${key}` : key;
+    return Object.hasOwn(kept, key) ? unknownFields(value, kept[key], child) : [child];
+  });
+}
+
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+
+function admitCustom(info: ResourceInfo, object: KubeObject, fieldValidation: FieldValidation): KubeObject {
   if (info.custom?.schema === undefined) return object;
   const { object: pruned, causes } = pruneAndValidate(info.custom.schema, object);
   if (causes.length > 0) fail(info, object, causes);
+  if (fieldValidation === 'Strict') {
+    const { metadata: _m, apiVersion: _a, kind: _k, ...body } = object;
+    const unknown = unknownFields(body, pruned);
+    if (unknown.length > 0)
+      throw errors.badRequest(
+        `strict decoding error: ${unknown.map((f) => `unknown field ${JSON.stringify(f)}`).join(', ')}`,
+      );
+  }
   const result = pruned as KubeObject;
   return { ...result, apiVersion: object.apiVersion, kind: object.kind, metadata: object.metadata };
 }
 
-/** Defaulting and validation of a new object, as the real server's decoding, strategy and admission do it. */
-export function admitCreate(info: ResourceInfo, object: KubeObject): KubeObject {
-  const causes = nameCauses(info, object.metadata.name ?? '');
+/** v1 Secret's write-only stringData merges into data (base64), as the conversion to the internal type does. */
+function decodeSecretStringData(info: ResourceInfo, object: KubeObject): KubeObject {
+  if (
+    info.group !== '' ||
+    info.resource !== 'secrets' ||
+    typeof object.stringData !== 'object' ||
+    object.stringData === null
+  )
+    return object;
+  const { stringData, ...rest } = object;
+  const data: Record<string, unknown> = {
+    ...(typeof rest.data === 'object' && rest.data !== null ? (rest.data as object) : {}),
+  };
+  for (const [k, v] of Object.entries(stringData as Record<string, unknown>))
+    data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  return { ...rest, data };
+}
+
+/**
+ * Defaulting and validation of a new object. With fieldValidation Strict, fields a custom resource's schema prunes
+ * are a 400 instead (built-in kinds have no schemas here, so their unknown fields are kept).
+ */
+export function admitCreate(
+  info: ResourceInfo,
+  object: KubeObject,
+  fieldValidation: FieldValidation = 'Ignore',
+  context: CreateContext = {},
+): KubeObject {
   if (info.custom) {
+    const causes = customNameCauses(object.metadata.name ?? '');
     if (causes.length > 0) fail(info, object, causes);
-    return admitCustom(info, object);
+    return admitCustom(info, object, fieldValidation);
   }
-  const defaulted = applyDefaults(info, object, { operation: 'create' });
-  causes.push(...validateCreate(info, defaulted));
+  let defaulted = applyDefaults(info, decodeSecretStringData(info, object), { operation: 'create' });
+  if (info.group === '' && info.resource === 'pods' && context.tokenVolumeSuffix !== undefined)
+    defaulted = addServiceAccountTokenVolume(defaulted, context.tokenVolumeSuffix, {
+      ...(context.serviceAccountAutomount !== undefined
+        ? { automount: context.serviceAccountAutomount }
+        : {}),
+    });
+  if (info.group === 'batch' && info.resource === 'jobs') defaulted = applyJobSelectorDefaults(defaulted);
+  const causes = scoped(info, validateCreate(info, defaulted));
   if (info.group === 'apiextensions.k8s.io' && info.resource === 'customresourcedefinitions')
     causes.push(...validateCrd(defaulted));
   if (causes.length > 0) fail(info, defaulted, causes);
@@ -73,7 +132,12 @@ export function admitCreate(info: ResourceInfo, object: KubeObject): KubeObject 
 }
 
 /** Defaulting and validation of an update; `next` already carries the server-owned metadata of `old`. */
-export function admitUpdate(info: ResourceInfo, old: KubeObject, next: KubeObject): KubeObject {
+export function admitUpdate(
+  info: ResourceInfo,
+  old: KubeObject,
+  next: KubeObject,
+  fieldValidation: FieldValidation = 'Ignore',
+): KubeObject {
   const causes: StatusCause[] = [];
   const oldFinalizers = new Set(old.metadata.finalizers ?? []);
   const added = (next.metadata.finalizers ?? []).filter((f) => !oldFinalizers.has(f));
@@ -85,10 +149,10 @@ export function admitUpdate(info: ResourceInfo, old: KubeObject, next: KubeObjec
     });
   if (info.custom) {
     if (causes.length > 0) fail(info, next, causes);
-    return admitCustom(info, next);
+    return admitCustom(info, next, fieldValidation);
   }
-  const defaulted = applyDefaults(info, next, { operation: 'update' });
-  causes.push(...validateUpdate(info, old, defaulted));
+  const defaulted = applyDefaults(info, decodeSecretStringData(info, next), { operation: 'update' });
+  causes.push(...scoped(info, validateUpdate(info, old, defaulted)));
   if (info.group === 'apiextensions.k8s.io' && info.resource === 'customresourcedefinitions')
     causes.push(...validateCrd(defaulted));
   if (causes.length > 0) fail(info, defaulted, causes);

@@ -5,10 +5,9 @@ import { ApiError, errors, qualifiedResource } from '../api/errors.ts';
 import type { DeleteOptions, GroupVersionResource, KubeObject, PatchType, UserInfo } from '../api/types.ts';
 import type { ResourceInfo } from '../registry/resource.ts';
 import { jsonAs, jsonWithoutTypeMeta } from '../store/stored-object.ts';
-import { acceptsPlainJson, negotiateDiscovery } from './accept.ts';
+import { acceptsPlainJson } from './accept.ts';
 import type { TokenAuthenticator } from './authentication.ts';
 import { DEFAULT_MAX_BODY_BYTES, decodeObject, mediaType, readBody } from './body.ts';
-import { Discovery, VERSION_INFO, aggregatedContentType } from './discovery.ts';
 import type {
   Authorizer,
   RequestAttributes,
@@ -18,11 +17,14 @@ import type {
   WatchStreamControl,
 } from './extension-points.ts';
 import { allowAuthenticated } from './extension-points.ts';
-import { OpenApi } from './openapi.ts';
 import { Query } from './query.ts';
 import type { RequestInfo } from './request-info.ts';
 import { parseRequestInfo } from './request-info.ts';
 import { sendError, sendJson, toApiError } from './responses.ts';
+import { negotiateTable, renderTable } from './table.ts';
+import { NonResourceHandler } from './non-resource.ts';
+import { streamWatch, tableEvents } from './watch-stream.ts';
+import { scaleOf, writeScale } from './scale.ts';
 
 export interface ApiHandlerOptions {
   readonly cluster: Cluster;
@@ -38,14 +40,13 @@ const PATCH_TYPES: readonly PatchType[] = [
   'application/strategic-merge-patch+json',
   'application/apply-patch+yaml',
 ];
-const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/livez']);
 
 function forbiddenMessage(a: RequestAttributes, reason: string | undefined): string {
   const suffix = reason ? `: ${reason}` : '';
   if (!a.isResourceRequest)
     return `forbidden: User "${a.user.username}" cannot ${a.verb} path "${a.path}"${suffix}`;
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  const qualified = qualifiedResource({ group: a.apiGroup, resource });
+  const qualified = qualifiedResource({ group: a.apiGroup, resource: a.resource });
   const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
   return `${qualified}${a.name ? ` "${a.name}"` : ''} is forbidden: User "${a.user.username}" cannot ${a.verb} resource "${resource}" in API group "${a.apiGroup}" ${scope}${suffix}`;
 }
@@ -66,8 +67,7 @@ export class ApiHandler {
   #authorizer: Authorizer;
   readonly #filters: RequestFilter[];
   readonly #maxBody: number;
-  readonly #discovery: Discovery;
-  readonly #openapi: OpenApi;
+  readonly #nonResource: NonResourceHandler;
   readonly #upgrades = new Map<string, UpgradeHandler>();
 
   constructor(options: ApiHandlerOptions) {
@@ -76,8 +76,7 @@ export class ApiHandler {
     this.#authorizer = options.authorizer ?? allowAuthenticated;
     this.#filters = [...(options.requestFilters ?? [])];
     this.#maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.#discovery = new Discovery(options.cluster.registry);
-    this.#openapi = new OpenApi(options.cluster.registry);
+    this.#nonResource = new NonResourceHandler(options.cluster.registry);
   }
 
   set authorizer(authorizer: Authorizer) {
@@ -153,7 +152,7 @@ export class ApiHandler {
 
   async #dispatch(req: IncomingMessage, res: ServerResponse, p: Prepared): Promise<void> {
     const a = p.attributes;
-    if (!a.isResourceRequest) return this.#nonResource(req, res, p);
+    if (!a.isResourceRequest) return this.#nonResource.handle(req, res, p.url.pathname);
     if (!acceptsPlainJson(req.headers.accept))
       throw errors.notAcceptable('only the following media types are accepted: application/json');
     const gvr: GroupVersionResource = { group: a.apiGroup, version: a.apiVersion, resource: a.resource };
@@ -165,12 +164,20 @@ export class ApiHandler {
     const query = new Query(p.url.searchParams);
     if (a.subresource) return this.#subresource(req, res, p, info, gvr, namespace, query);
     switch (a.verb) {
-      case 'get':
-        return sendJson(res, 200, this.#cluster.get(gvr, namespace, a.name));
+      case 'get': {
+        const object = this.#cluster.get(gvr, namespace, a.name);
+        const table = negotiateTable(req.headers.accept);
+        if (!table) return sendJson(res, 200, object);
+        return sendJson(
+          res,
+          200,
+          renderTable(info, table, [object], { includeObject: query.string('includeObject') }),
+        );
+      }
       case 'list':
-        return this.#list(res, info, gvr, namespace, query);
+        return this.#list(req, res, info, gvr, namespace, query);
       case 'watch':
-        return this.#watch(res, p, gvr, namespace, query);
+        return this.#watch(req, res, p, info, gvr, namespace, query);
       case 'create': {
         const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
         this.#checkFieldValidation(query);
@@ -178,7 +185,7 @@ export class ApiHandler {
           gvr,
           namespace,
           body as KubeObject,
-          this.#writeOptions(a, query),
+          this.#writeOptions(req, a, query),
         );
         return sendJson(res, 201, created);
       }
@@ -188,7 +195,7 @@ export class ApiHandler {
         return sendJson(
           res,
           200,
-          this.#cluster.update(gvr, namespace, a.name, body as KubeObject, this.#writeOptions(a, query)),
+          this.#cluster.update(gvr, namespace, a.name, body as KubeObject, this.#writeOptions(req, a, query)),
         );
       }
       case 'patch':
@@ -213,7 +220,7 @@ export class ApiHandler {
   ): Promise<void> {
     const a = p.attributes;
     if (a.subresource === 'status' && info.statusSubresource) {
-      const options = { ...this.#writeOptions(a, query), subresource: 'status' as const };
+      const options = { ...this.#writeOptions(req, a, query), subresource: 'status' as const };
       switch (a.verb) {
         case 'get':
           return sendJson(res, 200, this.#cluster.get(gvr, namespace, a.name));
@@ -227,6 +234,33 @@ export class ApiHandler {
         }
         case 'patch':
           return this.#patch(req, res, a, gvr, namespace, query, 'status');
+        default:
+          throw errors.methodNotAllowed();
+      }
+    }
+    if (a.subresource === 'scale' && info.extraSubresources.includes('scale')) {
+      const options = this.#writeOptions(req, a, query);
+      const body = () => readBody(req, this.#maxBody);
+      switch (a.verb) {
+        case 'get':
+          return sendJson(res, 200, scaleOf(this.#cluster.get(gvr, namespace, a.name)));
+        case 'update': {
+          const scale = decodeObject(await body(), req.headers['content-type']);
+          return sendJson(
+            res,
+            200,
+            writeScale(this.#cluster, gvr, namespace, a.name, { kind: 'update', scale }, options),
+          );
+        }
+        case 'patch': {
+          const type = mediaType(req.headers['content-type']) as PatchType;
+          const patch = decodeObject(await body(), 'application/json');
+          return sendJson(
+            res,
+            200,
+            writeScale(this.#cluster, gvr, namespace, a.name, { kind: 'patch', type, body: patch }, options),
+          );
+        }
         default:
           throw errors.methodNotAllowed();
       }
@@ -246,7 +280,7 @@ export class ApiHandler {
           `the name of the object (${binding.metadata.name}) does not match the name on the URL (${a.name})`,
         );
       this.#cluster.create(gvr, namespace, binding, {
-        ...this.#writeOptions(a, query),
+        ...this.#writeOptions(req, a, query),
         subresource: 'binding',
       });
       return sendJson(res, 201, {
@@ -265,9 +299,13 @@ export class ApiHandler {
     throw errors.noResource();
   }
 
-  #writeOptions(a: RequestAttributes, query: Query) {
-    const fieldManager = query.string('fieldManager');
+  /** fieldManager defaults to the User-Agent's product (`kubectl/v1.32 ...` -> `kubectl`), as kube-apiserver does. */
+  #writeOptions(req: IncomingMessage, a: RequestAttributes, query: Query) {
+    const agent = (req.headers['user-agent'] ?? '').split('/')[0]!.trim().slice(0, 128);
+    const fieldManager = query.string('fieldManager') ?? (agent || undefined);
+    const fieldValidation = query.oneOf('fieldValidation', ['Ignore', 'Warn', 'Strict'] as const);
     return {
+      ...(fieldValidation ? { fieldValidation } : {}),
       user: a.user,
       dryRun: query.dryRun(),
       ...(fieldManager !== undefined ? { fieldManager } : {}),
@@ -279,6 +317,7 @@ export class ApiHandler {
   }
 
   #list(
+    req: IncomingMessage,
     res: ServerResponse,
     info: ResourceInfo,
     gvr: GroupVersionResource,
@@ -297,6 +336,22 @@ export class ApiHandler {
       ...optional('continue', query.string('continue')),
       ...(limit !== undefined ? { limit } : {}),
     });
+    const table = negotiateTable(req.headers.accept);
+    if (table)
+      return sendJson(
+        res,
+        200,
+        renderTable(
+          info,
+          table,
+          listed.items.map((s) => s.object),
+          {
+            includeObject: query.string('includeObject'),
+            resourceVersion: listed.resourceVersion,
+            ...(listed.continue ? { continue: listed.continue } : {}),
+          },
+        ),
+      );
     const apiVersion = `${info.group ? `${info.group}/` : ''}${info.version}`;
     const items = listed.items.map((s) => (info.custom ? jsonAs(s, apiVersion) : jsonWithoutTypeMeta(s)));
     const metadata = JSON.stringify({
@@ -313,8 +368,10 @@ export class ApiHandler {
   }
 
   #watch(
+    req: IncomingMessage,
     res: ServerResponse,
     p: Prepared,
+    info: ResourceInfo,
     gvr: GroupVersionResource,
     namespace: string | undefined,
     query: Query,
@@ -330,52 +387,13 @@ export class ApiHandler {
       ...optional('allowWatchBookmarks', query.boolean('allowWatchBookmarks')),
       ...optional('timeoutSeconds', timeoutSeconds),
     };
-    let eventsSent = 0;
-    const eventListeners: ((n: number) => void)[] = [];
-    const startStream = () => {
-      res.writeHead(200, {
-        'Content-Type': 'application/json',
-        'Cache-Control': 'no-cache, private',
-        'Transfer-Encoding': 'chunked',
-      });
-      res.flushHeaders();
-    };
-    const write = (line: string) => {
-      if (!res.headersSent) startStream();
-      if (res.destroyed || res.writableEnded) return;
-      res.write(line + '\n');
-      eventsSent++;
-      for (const l of eventListeners) l(eventsSent);
-    };
-    let handle: { close(): void };
-    try {
-      handle = this.#cluster.watchLines(gvr, namespace, options, {
-        line: write,
-        end: () => {
-          if (!res.headersSent) startStream();
-          if (!res.writableEnded) res.end();
-        },
-      });
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.code !== 410) throw err;
-      write(JSON.stringify({ type: 'ERROR', object: err.toStatus() }));
-      res.end();
-      return;
-    }
-    if (!res.headersSent) startStream();
-    res.on('close', () => handle.close());
-    const control: WatchStreamControl = {
-      get eventsSent() {
-        return eventsSent;
-      },
-      close: () => handle.close(),
-      destroy: () => {
-        res.destroy();
-        handle.close();
-      },
-      onEvent: (listener) => void eventListeners.push(listener),
-    };
-    for (const l of p.watchListeners) l(control);
+    const render = tableEvents(info, negotiateTable(req.headers.accept), query.string('includeObject'));
+    streamWatch(
+      res,
+      (sink) => this.#cluster.watchLines(gvr, namespace, options, sink),
+      render,
+      p.watchListeners,
+    );
   }
 
   async #patch(
@@ -390,11 +408,14 @@ export class ApiHandler {
     const type = mediaType(req.headers['content-type']) as PatchType;
     if (!PATCH_TYPES.includes(type)) throw errors.unsupportedMediaType(PATCH_TYPES);
     this.#checkFieldValidation(query);
-    const text = await readBody(req, this.#maxBody);
-    const body = decodeObject(text, type === 'application/apply-patch+yaml' ? type : 'application/json');
+    const raw = await readBody(req, this.#maxBody);
+    const body = decodeObject(raw, type === 'application/apply-patch+yaml' ? type : 'application/json');
     const force = query.boolean('force');
+    const explicitManager = query.string('fieldManager');
     const { object, created } = this.#cluster.patchWithOutcome(gvr, namespace, a.name, type, body, {
-      ...this.#writeOptions(a, query),
+      ...this.#writeOptions(req, a, query),
+      // Server-side apply needs an explicit fieldManager (422 without one), never the User-Agent default.
+      ...(type === 'application/apply-patch+yaml' ? { fieldManager: explicitManager } : {}),
       ...(force !== undefined ? { force } : {}),
       ...(subresource ? { subresource } : {}),
     });
@@ -402,9 +423,11 @@ export class ApiHandler {
   }
 
   async #deleteOptions(req: IncomingMessage, query: Query, a: RequestAttributes): Promise<DeleteOptions> {
-    const text = await readBody(req, this.#maxBody);
+    const raw = await readBody(req, this.#maxBody);
     const body = (
-      text.trim() === '' ? {} : decodeObject(text, req.headers['content-type'] ?? 'application/json')
+      raw.toString('utf8').trim() === ''
+        ? {}
+        : decodeObject(raw, req.headers['content-type'] ?? 'application/json')
     ) as Record<string, unknown>;
     if (typeof body !== 'object' || body === null)
       throw errors.badRequest('DeleteOptions must be a JSON object');
@@ -464,52 +487,6 @@ export class ApiHandler {
       metadata: {},
       items: deleted,
     });
-  }
-
-  #nonResource(req: IncomingMessage, res: ServerResponse, p: Prepared): void {
-    const path = p.url.pathname.replace(/\/+$/, '') || '/';
-    const method = req.method ?? 'GET';
-    if (method !== 'GET' && method !== 'HEAD') throw errors.methodNotAllowed();
-    if (path === '/version') return sendJson(res, 200, VERSION_INFO);
-    if (HEALTH_PATHS.has(path) || [...HEALTH_PATHS].some((h) => path.startsWith(`${h}/`)))
-      return sendJson(res, 200, 'ok', { 'Content-Type': 'text/plain; charset=utf-8' });
-    if (path === '/api' || path === '/apis') {
-      const format = negotiateDiscovery(req.headers.accept);
-      if (format === undefined)
-        throw errors.notAcceptable(
-          'only the following media types are accepted: application/json, application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList, application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList',
-        );
-      const vary = { Vary: 'Accept' };
-      if (format !== 'legacy')
-        return sendJson(res, 200, this.#discovery.aggregated(path === '/api', format), {
-          ...vary,
-          'Content-Type': aggregatedContentType(format),
-        });
-      return sendJson(
-        res,
-        200,
-        path === '/api'
-          ? this.#discovery.apiVersions(req.headers.host ?? '127.0.0.1')
-          : this.#discovery.apiGroupList(),
-        vary,
-      );
-    }
-    const parts = path.split('/').filter(Boolean);
-    if (parts[0] === 'api' && parts.length === 2)
-      return this.#found(res, this.#discovery.resourceList('', parts[1]!));
-    if (parts[0] === 'apis' && parts.length === 2)
-      return this.#found(res, this.#discovery.apiGroup(parts[1]!));
-    if (parts[0] === 'apis' && parts.length === 3)
-      return this.#found(res, this.#discovery.resourceList(parts[1]!, parts[2]!));
-    if (path === '/openapi/v3') return sendJson(res, 200, this.#openapi.root());
-    if (parts[0] === 'openapi' && parts[1] === 'v3')
-      return this.#found(res, this.#openapi.document(parts.slice(2).join('/')));
-    throw errors.noResource();
-  }
-
-  #found(res: ServerResponse, body: unknown): void {
-    if (body === undefined) throw errors.noResource();
-    sendJson(res, 200, body);
   }
 }
 
