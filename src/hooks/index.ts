@@ -41,7 +41,7 @@ export type {
   HookSource,
   PlanOptions,
 } from './plan.ts';
-export { planHooks, resourceApplies } from './plan.ts';
+export { planHooks, resourceApplies, addedHookContainers } from './plan.ts';
 export type { PlacedHook, AddedHookContainer, RemovalResult } from './init-containers.ts';
 export { placeHookContainers, removeHookContainers } from './init-containers.ts';
 export { hookContentHash, sameHookContent, defaultInitHookName, isVeleroGeneratedInitName } from './names.ts';

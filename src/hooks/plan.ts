@@ -7,7 +7,7 @@ import type { Problem } from './problems.ts';
 import type { Container, HookErrorMode, PodSpec } from './restore-types.ts';
 import type { HookPolicy } from './policy.ts';
 import type { HookResource, RestoreHooks } from './validate.ts';
-import type { PlacedHook } from './init-containers.ts';
+import type { AddedHookContainer, PlacedHook } from './init-containers.ts';
 import { DEFAULT_HOOK_POLICY, imagePolicyError } from './policy.ts';
 import { DEFAULT_EXEC_TIMEOUT_MS, durationField } from './validate.ts';
 import { matchIncludesExcludes } from './glob.ts';
@@ -526,4 +526,14 @@ export function planHooks(hooks: RestoreHooks, target: HookTarget, options: Plan
     execHooksByContainer,
     problems,
   };
+}
+
+/**
+ * The hook containers this plan adds (state `insert`), as the controller records them on the template it patches
+ * (APPLIED_INIT_HOOKS_ANNOTATION), so that cleanup later removes exactly these.
+ */
+export function addedHookContainers(plan: Pick<HookPlan, 'initHooks'>): AddedHookContainer[] {
+  return plan.initHooks
+    .filter((h) => h.state === 'insert')
+    .map((h) => ({ name: h.container.name, hash: h.contentHash }));
 }
