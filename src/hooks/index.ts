@@ -40,7 +40,7 @@ export type {
   HookOrigin,
   HookSource,
   PlanOptions,
-} from './plan.ts';
+} from './hook-plan.ts';
 export { planHooks, resourceApplies, addedHookContainers } from './plan.ts';
 export type { PlacedHook, AddedHookContainer, RemovalResult } from './init-containers.ts';
 export { placeHookContainers, removeHookContainers } from './init-containers.ts';
