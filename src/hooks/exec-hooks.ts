@@ -7,6 +7,7 @@ import type { ExecHook, HookOrigin, HookPlan } from './hook-plan.ts';
 import type { PlanContext } from './plan-context.ts';
 import { DEFAULT_EXEC_TIMEOUT_MS, durationField } from './validate.ts';
 import { parseGoBool } from './boolean.ts';
+import { formatGoDuration } from './duration.ts';
 import { shortHash } from './names.ts';
 import {
   EXEC_COMMAND,
@@ -34,9 +35,7 @@ interface DeclaredExec {
   readonly valid: boolean;
 }
 
-/** Plans the hooks of one Restore for one target. `hooks` comes from parseRestoreHooks. */
-
-const DEFAULT_EXEC_TIMEOUT_TEXT = '30s';
+const DEFAULT_EXEC_TIMEOUT_TEXT = formatGoDuration(BigInt(DEFAULT_EXEC_TIMEOUT_MS) * 1_000_000n);
 
 /** The annotation exec hook, read as leniently as Velero reads it (with warnings); undefined when there is none. */
 function declareAnnotationExecHook(ctx: PlanContext): DeclaredExec | undefined {
