@@ -2,26 +2,9 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { METRIC_NAMES, createMetricsRegistry } from '../../src/telemetry/metrics.ts';
+import { MACHINERY_METRICS, metricNamesIn } from '../helpers/metric-names.ts';
 
 const DASHBOARD = fileURLToPath(new URL('../../manifests/dashboards/restore-hooks.json', import.meta.url));
-
-/** The controller-runtime compatible names the controller machinery exports (issue #8; client-node reference). */
-const MACHINERY_METRICS = [
-  'controller_runtime_reconcile_total',
-  'controller_runtime_reconcile_errors_total',
-  'controller_runtime_reconcile_time_seconds',
-  'controller_runtime_max_concurrent_reconciles',
-  'controller_runtime_active_workers',
-  'workqueue_depth',
-  'workqueue_adds_total',
-  'workqueue_queue_duration_seconds',
-  'workqueue_work_duration_seconds',
-  'workqueue_retries_total',
-  'workqueue_unfinished_work_seconds',
-  'workqueue_longest_running_processor_seconds',
-  'leader_election_master_status',
-  'rest_client_requests_total',
-];
 
 interface Panel {
   id: number;
@@ -40,10 +23,7 @@ describe('manifests: Grafana dashboard', () => {
   };
   const panels = dashboard.panels.filter((p) => p.type !== 'row');
   const exprs = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
-  /** Metric names in the queries: identifiers followed by `{` (every query selects at least the job). */
-  const referenced = new Set(
-    exprs.flatMap((e) => [...e.matchAll(/([a-z_:][a-z0-9_:]*)\{/g)].map((m) => m[1]!)),
-  );
+  const referenced = new Set(exprs.flatMap(metricNamesIn));
   const familyOf = (name: string) => name.replace(/_(bucket|count|sum)$/, '');
 
   it('charts every restore_hooks_* metric and every controller-runtime metric', () => {

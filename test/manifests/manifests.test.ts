@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { parseFlags } from '../../src/cli/flags.ts';
 import { runFlags } from '../../src/cli/commands/run.ts';
 import { resolveSettings } from '../../src/config/resolve.ts';
+import { METRIC_NAMES } from '../../src/telemetry/metrics.ts';
 import { kustomize } from '../helpers/kustomize.ts';
+import { MACHINERY_METRICS, metricNamesIn } from '../helpers/metric-names.ts';
 import type { Obj } from '../helpers/kustomize.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -242,6 +244,32 @@ describe('manifests: components and overlays', function () {
     expect(monitor.spec.endpoints).to.deep.equal([
       { port: service.spec.ports[0].name, path: '/metrics', interval: '30s', honorLabels: true },
     ]);
+  });
+
+  it('the prometheus-operator overlay adds alert rules on metrics that exist, each with a severity and advice', async () => {
+    const objs = await kustomize(join(MANIFESTS, 'overlays/prometheus-operator'));
+    const rule = find(objs, 'PrometheusRule');
+    expect(rule.metadata.namespace).to.equal(NAMESPACE);
+    const rules: Obj[] = rule.spec.groups.flatMap((g: Obj) => g.rules);
+    const job = `job="${find(objs, 'Service').metadata.name}"`;
+    const known = new Set<string>([...Object.values(METRIC_NAMES), ...MACHINERY_METRICS, 'up']);
+    expect(rules.map((r) => r.alert)).to.include.members([
+      'RestoreHooksDown',
+      'RestoreHooksNoLeader',
+      'RestoreHooksFailing',
+      'RestoreHooksRestoreStuck',
+      'RestoreHooksReconcileErrors',
+      'RestoreHooksWorkqueueBacklog',
+    ]);
+    for (const r of rules) {
+      expect(r.labels.severity, r.alert).to.be.oneOf(['critical', 'warning', 'info']);
+      expect(r.annotations, r.alert).to.have.all.keys('summary', 'description');
+      const names = metricNamesIn(r.expr);
+      expect(names, r.alert).to.have.length.greaterThan(0);
+      for (const name of names) expect(known.has(name), `${r.alert}: ${name}`).to.equal(true);
+      // Prometheus-operator names the scrape job after the Service; every selector pins it.
+      expect(r.expr.split('{').length - 1, r.alert).to.equal(r.expr.split(job).length - 1);
+    }
   });
 
   it('the restore-conditions component adds status.conditions to the Velero Restore CRD', async () => {
