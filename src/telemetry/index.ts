@@ -18,4 +18,6 @@ export type { BindAddress, RunningServer } from './http-listener.ts';
 export { createLogger } from './logger.ts';
 export type { LogContext, LogFields, Logger, LoggerOptions } from './logger.ts';
 export { LOG_LEVELS } from './log-levels.ts';
+export { startTelemetry } from './telemetry.ts';
+export type { Telemetry } from './telemetry.ts';
 export type { LogLevel } from './log-levels.ts';
