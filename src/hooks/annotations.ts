@@ -25,11 +25,6 @@ export const HOOK_ANNOTATIONS = [
   EXEC_WAIT_FOR_READY,
 ] as const;
 
-/** The field path of an annotation, as problems name it. */
-export function annotationField(key: string): string {
-  return `metadata.annotations[${key}]`;
-}
-
 /**
  * Velero's command syntax: a value starting with `[` is a JSON array of strings; when that does not parse, or
  * for any other value, the whole value is one argument (never split on spaces). The empty string is no command.

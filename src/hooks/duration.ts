@@ -71,7 +71,7 @@ export function parseGoDuration(original: string): DurationResult {
           continue;
         }
         const next = f * 10n + BigInt(s.charCodeAt(j) - 48);
-        if (next > MAX_DURATION) {
+        if (next > TWO_63) {
           overflow = true;
           continue;
         }

@@ -40,8 +40,8 @@ export type {
   HookOrigin,
   HookSource,
   PlanOptions,
-} from './plan.ts';
-export { planHooks, resourceApplies } from './plan.ts';
+} from './hook-plan.ts';
+export { planHooks, resourceApplies, addedHookContainers } from './plan.ts';
 export type { PlacedHook, AddedHookContainer, RemovalResult } from './init-containers.ts';
 export { placeHookContainers, removeHookContainers } from './init-containers.ts';
 export { hookContentHash, sameHookContent, defaultInitHookName, isVeleroGeneratedInitName } from './names.ts';

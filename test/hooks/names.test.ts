@@ -29,6 +29,16 @@ describe('hooks/names: content identity and default names', () => {
     expect(sameHookContent(stored, hook)).to.equal(true);
   });
 
+  it('ignores the port protocol the API server defaults, but not another one', () => {
+    const withPort = { ...hook, ports: [{ containerPort: 8080 }] };
+    expect(hookContentHash({ ...hook, ports: [{ containerPort: 8080, protocol: 'TCP' }] })).to.equal(
+      hookContentHash(withPort),
+    );
+    expect(hookContentHash({ ...hook, ports: [{ containerPort: 8080, protocol: 'UDP' }] })).to.not.equal(
+      hookContentHash(withPort),
+    );
+  });
+
   it('ignores key order and empty fields', () => {
     const reordered = {
       command: hook.command,

@@ -14,6 +14,7 @@ import {
   parseRestoreHooks,
   planHooks,
   HOOK_TARGET_KINDS,
+  hasErrors,
 } from '../../hooks/index.ts';
 import { defaultContainer } from '../../devcluster/builtin/defaults.ts';
 import type { LoadedDocument } from './manifests.ts';
@@ -116,7 +117,7 @@ export async function runPlan(args: ParsedArgs, io: CommandIO): Promise<number> 
   const { restore, hooks } = loaded;
   const objects: Record<string, unknown>[] = [];
   const skipped: string[] = [];
-  let errors = hooks.problems.some((p) => p.severity === 'error');
+  let errors = hasErrors(hooks.problems);
   for (const doc of docs) {
     const v = doc.value;
     if (!isRecord(v)) {
@@ -139,9 +140,8 @@ export async function runPlan(args: ParsedArgs, io: CommandIO): Promise<number> 
     }
     const obj = { ...t.value, namespace };
     const plan = planHooks(hooks, obj.target, { policy: DEFAULT_HOOK_POLICY });
-    const view = objectView(doc, obj, plan);
-    if ((view.problems as { severity: string }[]).some((p) => p.severity === 'error')) errors = true;
-    objects.push(view);
+    if (hasErrors(plan.problems)) errors = true;
+    objects.push(objectView(doc, obj, plan));
   }
   const meta = isRecord(restore.metadata) ? restore.metadata : {};
   const report = {

@@ -1,0 +1,88 @@
+/** What the init and exec planners share while planning one target: its parts, the policy, the problems found. */
+import type { Problem } from './problems.ts';
+import type { Container, PodSpec } from './restore-types.ts';
+import type { HookPolicy } from './policy.ts';
+import type { HookResource, RestoreHooks } from './validate.ts';
+import type { HookTarget, PlanOptions } from './hook-plan.ts';
+import { DEFAULT_HOOK_POLICY } from './policy.ts';
+import { HOOK_ANNOTATIONS } from './annotations.ts';
+import { matchIncludesExcludes } from './glob.ts';
+import { matchesLabelSelector } from './selector.ts';
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function containersOf(value: unknown): Container[] {
+  return Array.isArray(value)
+    ? value.filter((c): c is Container => isRecord(c) && typeof c.name === 'string')
+    : [];
+}
+
+/** True when the hook resource selects a pod in `namespace` with `labels`. */
+export function resourceApplies(
+  resource: HookResource,
+  namespace: string,
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
+  if (!resource.selectable || resource.selector === undefined) return false;
+  if (!matchIncludesExcludes(namespace, resource.includedNamespaces, resource.excludedNamespaces).included)
+    return false;
+  return matchesLabelSelector(resource.selector, labels);
+}
+
+export class PlanContext {
+  readonly problems: Problem[] = [];
+  readonly hooks: RestoreHooks;
+  readonly policy: HookPolicy;
+  readonly specPath: string;
+  readonly metadataPath: string;
+  readonly annotations: Readonly<Record<string, string>> | undefined;
+  /** False when the policy disables annotation hooks. */
+  readonly useAnnotations: boolean;
+  readonly appContainers: readonly Container[];
+  readonly existingInit: readonly Container[];
+  readonly volumes: ReadonlySet<string>;
+  /** The Restore's hook resources that select this target, in order. */
+  readonly applicable: readonly HookResource[];
+
+  constructor(hooks: RestoreHooks, target: HookTarget, options: PlanOptions) {
+    this.hooks = hooks;
+    this.policy = options.policy ?? DEFAULT_HOOK_POLICY;
+    this.specPath = target.specPath ?? 'spec';
+    this.metadataPath = target.metadataPath ?? 'metadata';
+    this.annotations = isRecord(target.annotations) ? target.annotations : undefined;
+    const podSpec: PodSpec = isRecord(target.podSpec) ? target.podSpec : {};
+    if (!isRecord(target.podSpec)) this.report('error', this.specPath, 'must be a pod spec object');
+    this.appContainers = containersOf(podSpec.containers);
+    this.existingInit = containersOf(podSpec.initContainers);
+    this.volumes = new Set(
+      (Array.isArray(podSpec.volumes) ? podSpec.volumes : [])
+        .filter((v): v is { name: string } => isRecord(v) && typeof v.name === 'string')
+        .map((v) => v.name),
+    );
+    this.applicable = hooks.resources.filter((r) => resourceApplies(r, target.namespace, target.labels));
+    this.useAnnotations = this.policy.annotationHooks;
+    if (!this.useAnnotations && HOOK_ANNOTATIONS.some((k) => typeof this.annotations?.[k] === 'string'))
+      this.report(
+        'warning',
+        `${this.metadataPath}.annotations`,
+        'hook annotations are ignored: annotation hooks are disabled by policy',
+      );
+  }
+
+  /** The field path of an annotation of the target. */
+  annotationField(key: string): string {
+    return `${this.metadataPath}.annotations[${key}]`;
+  }
+
+  /** Records a problem of the target. */
+  report(severity: Problem['severity'], field: string, message: string, hookId?: string): void {
+    this.problems.push({ severity, object: 'target', field, message, ...(hookId ? { hookId } : {}) });
+  }
+
+  /** Repeats the Restore's problems at or under `field` (a spec hook's path) on this plan, with the hook's id. */
+  repeatRestoreProblems(field: string, hookId: string): void {
+    for (const p of this.hooks.problems)
+      if (p.field === field || p.field.startsWith(`${field}.`)) this.problems.push({ ...p, hookId });
+  }
+}
