@@ -4,14 +4,15 @@
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # Compiles src/ to dist/ with the dev dependencies (TypeScript). Scripts are skipped: the `node` npm package
-# would download a second Node.js, and the image already has Node 24.
+# would download a second Node.js, and the image already has Node 24. tsc runs on the image's node explicitly,
+# not through node_modules/.bin, where that package's (uninstalled) `node` would come first on the PATH.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
 
 # Production dependencies only.
 FROM ${NODE_IMAGE} AS deps

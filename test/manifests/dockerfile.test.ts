@@ -61,7 +61,12 @@ describe('Dockerfile (checked statically: no Docker engine here)', () => {
   });
 
   it('compiles with the build tsconfig in a build stage and copies only dist/ from it', () => {
-    const build = stages.find((s) => all(s, 'RUN').some((r) => /tsc -p tsconfig\.build\.json/.test(r.args)));
+    // On the image's node, not via npx: the `node` devDependency installed without scripts would shadow it.
+    const build = stages.find((s) =>
+      all(s, 'RUN').some((r) =>
+        /^node node_modules\/typescript\/bin\/tsc -p tsconfig\.build\.json$/.test(r.args),
+      ),
+    );
     expect(build?.name, 'a named stage that runs tsc').to.be.a('string');
     const fromBuild = all(final, 'COPY').filter((c) => c.args.includes(`--from=${build!.name}`));
     expect(fromBuild.map((c) => c.args)).to.deep.equal([`--from=${build!.name} /src/dist ./dist`]);
