@@ -1,4 +1,5 @@
 import type { HookPolicy } from '../hooks/policy.ts';
+import { DEFAULT_EXEC_TIMEOUT_MS } from '../hooks/validate.ts';
 import type { LogLevel } from '../telemetry/log-levels.ts';
 
 /** A duration in milliseconds. The configuration file and environment spell durations the Go way ("30s"). */
@@ -65,7 +66,7 @@ export const DEFAULT_SETTINGS: Settings = {
   concurrency: { reconciles: 4, execHooks: 10 },
   api: { qps: 20, burst: 30 },
   exec: {
-    defaultExecTimeout: 30_000,
+    defaultExecTimeout: DEFAULT_EXEC_TIMEOUT_MS, // Velero's
     defaultWaitTimeout: 600_000,
     retries: { attempts: 1, backoffBase: 1_000, backoffMax: 60_000 },
   },

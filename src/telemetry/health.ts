@@ -100,7 +100,9 @@ export function startHealthServer(
   checks: HealthChecks,
   bindAddress: string,
 ): Promise<RunningServer | undefined> {
-  return listen(bindAddress, (req, res) => void handle(checks, req, res));
+  return listen(bindAddress, (req, res) => {
+    handle(checks, req, res).catch(() => res.destroy());
+  });
 }
 
 async function handle(checks: HealthChecks, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -59,7 +59,10 @@ export function startMetricsServer(
   registry: Registry,
   bindAddress: string,
 ): Promise<RunningServer | undefined> {
-  return listen(bindAddress, (req, res) => void handle(registry, req, res));
+  return listen(bindAddress, (req, res) => {
+    // A client that went away mid-answer is its own problem; never let it become an unhandled rejection.
+    handle(registry, req, res).catch(() => res.destroy());
+  });
 }
 
 async function handle(registry: Registry, req: IncomingMessage, res: ServerResponse): Promise<void> {

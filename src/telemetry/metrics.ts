@@ -67,20 +67,11 @@ export type SkipReason = (typeof SKIP_REASONS)[number];
 export const EXEC_RESULTS = ['success', 'failure', 'timeout', 'error'] as const;
 export type ExecResult = (typeof EXEC_RESULTS)[number];
 
-/** Resources the controller's informers watch. */
-export const WATCHED_RESOURCES = [
-  'restores',
-  'pods',
-  'replicasets',
-  'deployments',
-  'statefulsets',
-  'daemonsets',
-  'jobs',
-] as const;
-export type WatchedResource = (typeof WATCHED_RESOURCES)[number];
+/** An informer's name, as the code names it (its resource: "pods", "restores"): bounded by the informers the code starts. */
+const INFORMER_NAME = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
 
-/** Why an informer listed again: 410 Gone (expired resourceVersion), a stalled watch, or the periodic re-list. */
-export const RELIST_REASONS = ['expired', 'stalled', 'periodic'] as const;
+/** Why an informer listed again: 410 Expired, a watch silent for too long, or recovery after an error. */
+export const RELIST_REASONS = ['expired', 'stalled', 'error'] as const;
 export type RelistReason = (typeof RELIST_REASONS)[number];
 
 export interface WorkloadLabels {
@@ -236,13 +227,14 @@ export class HookMetrics {
     this.#restoresActive.set(count);
   }
 
-  informerRestarted(resource: WatchedResource): void {
-    this.#informerRestarts.inc({ resource: member(WATCHED_RESOURCES, resource, 'resource') });
+  /** The informer named `resource` (e.g. "pods") was restarted after it stopped on an error. */
+  informerRestarted(resource: string): void {
+    this.#informerRestarts.inc({ resource: informerName(resource) });
   }
 
-  informerRelisted(resource: WatchedResource, reason: RelistReason): void {
+  informerRelisted(resource: string, reason: RelistReason): void {
     this.#informerRelists.inc({
-      resource: member(WATCHED_RESOURCES, resource, 'resource'),
+      resource: informerName(resource),
       reason: member(RELIST_REASONS, reason, 'reason'),
     });
   }
@@ -288,6 +280,12 @@ function member<T extends string>(allowed: readonly T[], value: T, label: string
     );
   }
   return value;
+}
+
+function informerName(name: string): string {
+  if (!INFORMER_NAME.test(name))
+    throw new RangeError(`metric label resource: ${JSON.stringify(name)} is not an informer name`);
+  return name;
 }
 
 function nonEmpty(value: string, label: string): string {

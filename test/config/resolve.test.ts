@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMap, isPair, isScalar, parseDocument } from 'yaml';
@@ -395,5 +396,37 @@ describe('config: resolveSettings', () => {
       '1h0m0s',
       '1h30m0s',
     ]);
+  });
+});
+
+describe('config: precedence (property)', () => {
+  it('the highest-precedence source that sets a value wins, for a flag-backed and a file-only setting', () => {
+    const level = fc.constantFrom('error', 'warn', 'info', 'debug');
+    const window = fc.integer({ min: 0, max: 48 }).map((h) => `${h}h`);
+    fc.assert(
+      fc.property(
+        fc.option(level),
+        fc.option(level),
+        fc.option(level),
+        fc.option(window),
+        fc.option(window),
+        (fileLevel, envLevel, flagLevel, fileWindow, envWindow) => {
+          const file = [
+            fileLevel ? `logLevel: ${fileLevel}` : '',
+            fileWindow ? `hookWindow: ${fileWindow}` : '',
+          ].join('\n');
+          const env: Record<string, string> = {};
+          if (envLevel) env.RESTORE_HOOKS_LOG_LEVEL = envLevel;
+          if (envWindow) env.RESTORE_HOOKS_HOOK_WINDOW = envWindow;
+          const argv = ['--config', FILE, ...(flagLevel ? ['--log-level', flagLevel] : [])];
+          const s = resolve(argv, env, { [FILE]: file });
+          expect(s.logLevel).to.equal(flagLevel ?? envLevel ?? fileLevel ?? DEFAULT_SETTINGS.logLevel);
+          const hours = envWindow ?? fileWindow;
+          expect(s.hookWindow).to.equal(
+            hours ? Number.parseInt(hours, 10) * 3_600_000 : DEFAULT_SETTINGS.hookWindow,
+          );
+        },
+      ),
+    );
   });
 });

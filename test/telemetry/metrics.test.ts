@@ -7,7 +7,6 @@ import {
   METRIC_NAMES,
   RELIST_REASONS,
   SKIP_REASONS,
-  WATCHED_RESOURCES,
   createMetricsRegistry,
 } from '../../src/telemetry/metrics.ts';
 import type { SkipReason } from '../../src/telemetry/metrics.ts';
@@ -120,7 +119,8 @@ describe('telemetry: metrics', () => {
       m.hookInjected({ restore: 'r', namespace: 'n', kind: 'Pod', source: 'pod' as 'spec' }),
     ).to.throw(RangeError, /source/);
     expect(() => m.execAttemptFinished('maybe' as 'success', 1)).to.throw(RangeError, /result/);
-    expect(() => m.informerRelisted('secrets' as 'pods', 'expired')).to.throw(RangeError, /resource/);
+    expect(() => m.informerRelisted('Pods in app', 'expired')).to.throw(RangeError, /resource/);
+    expect(() => m.informerRelisted('pods', 'periodic' as 'expired')).to.throw(RangeError, /reason/);
     expect(() => m.podReplaced({ restore: '', namespace: 'n', kind: 'Pod' })).to.throw(RangeError, /restore/);
   });
 
@@ -178,7 +178,7 @@ describe('telemetry: metrics', () => {
   });
 
   it('enumerations are small and distinct', () => {
-    for (const values of [SKIP_REASONS, WATCHED_RESOURCES, RELIST_REASONS]) {
+    for (const values of [SKIP_REASONS, RELIST_REASONS]) {
       expect(new Set(values).size).to.equal(values.length);
     }
   });

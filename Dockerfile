@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1
+# restore-hooks controller image. Build: docker build -t restore-hooks:0.1.0 .
+# Pin NODE_IMAGE to a digest in your registry for reproducible builds.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# Compiles src/ to dist/ with the dev dependencies (TypeScript). Scripts are skipped: the `node` npm package
+# would download a second Node.js, and the image already has Node 24. tsc runs on the image's node explicitly,
+# not through node_modules/.bin, where that package's (uninstalled) `node` would come first on the PATH.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
+
+# Production dependencies only.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# Runtime: root-owned, read-only application files; runs as a numeric non-root user (runAsNonRoot can verify it);
+# writes nothing at run time, so readOnlyRootFilesystem works.
+FROM ${NODE_IMAGE}
+# tini as PID 1: it forwards SIGTERM to Node and reaps zombies. Node as PID 1 would ignore SIGTERM until the
+# controller has installed its handlers (during start-up), so a pod deleted then would wait out its grace period.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+USER 65532:65532
+EXPOSE 8080 8081
+# No HEALTHCHECK: Kubernetes probes /healthz and /readyz.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/cli.js", "run"]
