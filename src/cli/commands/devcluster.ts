@@ -27,7 +27,34 @@ With --demo it also loads the sample scenario from config/samples/.`,
     },
     { name: 'demo', type: 'boolean', description: 'Load the demo scenario from config/samples/.' },
   ],
-  async run() {
-    throw new NotImplementedError('restore-hooks devcluster (the embedded API server)');
+  async run(args, io) {
+    // The demo scenario (simulated kubelet, controllers and Velero loading config/samples/) plugs in here.
+    if (args.values.demo === true)
+      throw new NotImplementedError('restore-hooks devcluster --demo (the demo scenario)');
+    const { startDevCluster } = await import('../../devcluster/index.ts');
+    const kubeconfigPath = String(args.values.kubeconfig);
+    const port = typeof args.values.port === 'number' ? args.values.port : 0;
+    const cluster = await startDevCluster({ port });
+    try {
+      await cluster.writeKubeconfig(kubeconfigPath);
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    io.stdout.write(
+      JSON.stringify({
+        level: 'info',
+        msg: 'devcluster serving',
+        url: cluster.url,
+        kubeconfig: kubeconfigPath,
+      }) + '\n',
+    );
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    await cluster.stop();
+    io.stdout.write(JSON.stringify({ level: 'info', msg: 'devcluster stopped', signal }) + '\n');
+    return 0;
   },
 };

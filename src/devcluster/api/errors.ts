@@ -56,6 +56,23 @@ export const errors = {
   badRequest(message: string): ApiError {
     return new ApiError(400, 'BadRequest', message);
   },
+  unauthorized(): ApiError {
+    return new ApiError(401, 'Unauthorized', 'Unauthorized');
+  },
+  /** 404 for a path that names no served resource (unknown group, version or resource). */
+  noResource(): ApiError {
+    return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+  },
+  requestEntityTooLarge(limitBytes: number): ApiError {
+    return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limitBytes}`);
+  },
+  /** 504 for a list or watch at a resourceVersion the server has not reached. */
+  resourceVersionTooLarge(requested: string, current: number): ApiError {
+    return new ApiError(504, 'Timeout', `Too large resource version: ${requested}, current: ${current}`, {
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+      retryAfterSeconds: 1,
+    });
+  },
   notFound(gvr: Gr, name: string): ApiError {
     return new ApiError(
       404,

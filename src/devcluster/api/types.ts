@@ -127,8 +127,11 @@ export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
   fieldValidation?: 'Ignore' | 'Warn' | 'Strict';
-  /** Write the status subresource instead of the main resource. */
-  subresource?: 'status';
+  /**
+   * Write the status subresource instead of the main resource; or, on create for pods, 'binding': assign the pod
+   * to a node (the object is a Binding: metadata.name = the pod, target.name = the node).
+   */
+  subresource?: 'status' | 'binding';
 }
 
 export type PatchType =

@@ -1,0 +1,518 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Cluster } from '../api/cluster.ts';
+import { ApiError, errors, qualifiedResource } from '../api/errors.ts';
+import type { DeleteOptions, GroupVersionResource, KubeObject, PatchType, UserInfo } from '../api/types.ts';
+import type { ResourceInfo } from '../registry/resource.ts';
+import { jsonAs, jsonWithoutTypeMeta } from '../store/stored-object.ts';
+import { acceptsPlainJson, negotiateDiscovery } from './accept.ts';
+import type { TokenAuthenticator } from './authentication.ts';
+import { DEFAULT_MAX_BODY_BYTES, decodeObject, mediaType, readBody } from './body.ts';
+import { Discovery, VERSION_INFO, aggregatedContentType } from './discovery.ts';
+import type {
+  Authorizer,
+  RequestAttributes,
+  RequestContext,
+  RequestFilter,
+  UpgradeHandler,
+  WatchStreamControl,
+} from './extension-points.ts';
+import { allowAuthenticated } from './extension-points.ts';
+import { OpenApi } from './openapi.ts';
+import { Query } from './query.ts';
+import type { RequestInfo } from './request-info.ts';
+import { parseRequestInfo } from './request-info.ts';
+import { sendError, sendJson, toApiError } from './responses.ts';
+
+export interface ApiHandlerOptions {
+  readonly cluster: Cluster;
+  readonly authenticator: TokenAuthenticator;
+  readonly authorizer?: Authorizer;
+  readonly requestFilters?: readonly RequestFilter[];
+  readonly maxBodyBytes?: number;
+}
+
+const PATCH_TYPES: readonly PatchType[] = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+];
+const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/livez']);
+
+function forbiddenMessage(a: RequestAttributes, reason: string | undefined): string {
+  const suffix = reason ? `: ${reason}` : '';
+  if (!a.isResourceRequest)
+    return `forbidden: User "${a.user.username}" cannot ${a.verb} path "${a.path}"${suffix}`;
+  const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  const qualified = qualifiedResource({ group: a.apiGroup, resource });
+  const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
+  return `${qualified}${a.name ? ` "${a.name}"` : ''} is forbidden: User "${a.user.username}" cannot ${a.verb} resource "${resource}" in API group "${a.apiGroup}" ${scope}${suffix}`;
+}
+
+interface Prepared {
+  readonly attributes: RequestAttributes;
+  readonly url: URL;
+  readonly watchListeners: ((w: WatchStreamControl) => void)[];
+}
+
+/**
+ * The HTTP face of the devcluster: authentication, authorization, request filters, then discovery, openapi, and
+ * resource CRUD/list/watch over the Cluster. Transport (TLS, sockets) is the caller's.
+ */
+export class ApiHandler {
+  readonly #cluster: Cluster;
+  readonly #authenticator: TokenAuthenticator;
+  #authorizer: Authorizer;
+  readonly #filters: RequestFilter[];
+  readonly #maxBody: number;
+  readonly #discovery: Discovery;
+  readonly #openapi: OpenApi;
+  readonly #upgrades = new Map<string, UpgradeHandler>();
+
+  constructor(options: ApiHandlerOptions) {
+    this.#cluster = options.cluster;
+    this.#authenticator = options.authenticator;
+    this.#authorizer = options.authorizer ?? allowAuthenticated;
+    this.#filters = [...(options.requestFilters ?? [])];
+    this.#maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.#discovery = new Discovery(options.cluster.registry);
+    this.#openapi = new OpenApi(options.cluster.registry);
+  }
+
+  set authorizer(authorizer: Authorizer) {
+    this.#authorizer = authorizer;
+  }
+
+  addRequestFilter(filter: RequestFilter): () => void {
+    this.#filters.push(filter);
+    return () => {
+      const i = this.#filters.indexOf(filter);
+      if (i >= 0) this.#filters.splice(i, 1);
+    };
+  }
+
+  /** Serves WebSocket upgrades on `resource/subresource`, e.g. 'pods/exec'. */
+  registerUpgradeHandler(resourcePath: string, handler: UpgradeHandler): void {
+    this.#upgrades.set(resourcePath, handler);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const prepared = await this.#prepare(req);
+      await this.#dispatch(req, res, prepared);
+    } catch (err) {
+      sendError(res, err);
+    }
+  }
+
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    try {
+      const { attributes: a } = await this.#prepare(req);
+      const handler = this.#upgrades.get(`${a.resource}/${a.subresource}`);
+      if (!a.isResourceRequest || !handler)
+        throw errors.badRequest(`${a.path} does not accept protocol upgrades`);
+      await handler(req, socket, head, a);
+    } catch (err) {
+      const apiError = toApiError(err);
+      const body = JSON.stringify(apiError.toStatus());
+      if (socket.writable)
+        socket.end(
+          `HTTP/1.1 ${apiError.code} ${apiError.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+    }
+  }
+
+  async #prepare(req: IncomingMessage): Promise<Prepared> {
+    const url = new URL(req.url ?? '/', 'https://devcluster.invalid');
+    const method = req.method ?? 'GET';
+    const info: RequestInfo = parseRequestInfo(method, url.pathname, url.searchParams);
+    const user: UserInfo = this.#authenticator.authenticate(req.headers.authorization);
+    const attributes: RequestAttributes = { ...info, user };
+    const decision = await this.#authorizer(attributes);
+    if (!decision.allowed)
+      throw errors.forbidden(
+        forbiddenMessage(attributes, decision.reason),
+        attributes.isResourceRequest
+          ? { group: attributes.apiGroup, resource: attributes.resource }
+          : undefined,
+        attributes.name || undefined,
+      );
+    const watchListeners: ((w: WatchStreamControl) => void)[] = [];
+    const context: RequestContext = {
+      info,
+      user,
+      method,
+      url,
+      headers: req.headers,
+      onWatch: (listener) => void watchListeners.push(listener),
+    };
+    for (const filter of [...this.#filters]) await filter(context);
+    return { attributes, url, watchListeners };
+  }
+
+  async #dispatch(req: IncomingMessage, res: ServerResponse, p: Prepared): Promise<void> {
+    const a = p.attributes;
+    if (!a.isResourceRequest) return this.#nonResource(req, res, p);
+    if (!acceptsPlainJson(req.headers.accept))
+      throw errors.notAcceptable('only the following media types are accepted: application/json');
+    const gvr: GroupVersionResource = { group: a.apiGroup, version: a.apiVersion, resource: a.resource };
+    const info = this.#cluster.resolve(gvr);
+    const isNamespaceObject = a.apiGroup === '' && a.resource === 'namespaces';
+    const namespace = info.namespaced ? a.namespace : undefined;
+    if (!info.namespaced && a.namespace && !isNamespaceObject) throw errors.noResource();
+    if (info.namespaced && !a.namespace && a.name) throw errors.noResource();
+    const query = new Query(p.url.searchParams);
+    if (a.subresource) return this.#subresource(req, res, p, info, gvr, namespace, query);
+    switch (a.verb) {
+      case 'get':
+        return sendJson(res, 200, this.#cluster.get(gvr, namespace, a.name));
+      case 'list':
+        return this.#list(res, info, gvr, namespace, query);
+      case 'watch':
+        return this.#watch(res, p, gvr, a.name ? namespace : namespace, query);
+      case 'create': {
+        const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
+        this.#checkFieldValidation(query);
+        const created = this.#cluster.create(
+          gvr,
+          namespace,
+          body as KubeObject,
+          this.#writeOptions(a, query),
+        );
+        return sendJson(res, 201, created);
+      }
+      case 'update': {
+        const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
+        this.#checkFieldValidation(query);
+        return sendJson(
+          res,
+          200,
+          this.#cluster.update(gvr, namespace, a.name, body as KubeObject, this.#writeOptions(a, query)),
+        );
+      }
+      case 'patch':
+        return this.#patch(req, res, a, gvr, namespace, query, undefined);
+      case 'delete':
+        return this.#delete(req, res, a, gvr, namespace, query);
+      case 'deletecollection':
+        return this.#deleteCollection(req, res, a, gvr, namespace, query);
+      default:
+        throw errors.methodNotAllowed();
+    }
+  }
+
+  async #subresource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    p: Prepared,
+    info: ResourceInfo,
+    gvr: GroupVersionResource,
+    namespace: string | undefined,
+    query: Query,
+  ): Promise<void> {
+    const a = p.attributes;
+    if (a.subresource === 'status' && info.statusSubresource) {
+      const options = { ...this.#writeOptions(a, query), subresource: 'status' as const };
+      switch (a.verb) {
+        case 'get':
+          return sendJson(res, 200, this.#cluster.get(gvr, namespace, a.name));
+        case 'update': {
+          const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
+          return sendJson(
+            res,
+            200,
+            this.#cluster.update(gvr, namespace, a.name, body as KubeObject, options),
+          );
+        }
+        case 'patch':
+          return this.#patch(req, res, a, gvr, namespace, query, 'status');
+        default:
+          throw errors.methodNotAllowed();
+      }
+    }
+    if (a.subresource === 'binding' && info.extraSubresources.includes('binding')) {
+      if (a.verb !== 'create') throw errors.methodNotAllowed();
+      const body = decodeObject(
+        await readBody(req, this.#maxBody),
+        req.headers['content-type'],
+      ) as KubeObject;
+      const binding = {
+        ...body,
+        metadata: { ...(body?.metadata ?? {}), name: body?.metadata?.name ?? a.name },
+      };
+      if (binding.metadata.name !== a.name)
+        throw errors.badRequest(
+          `the name of the object (${binding.metadata.name}) does not match the name on the URL (${a.name})`,
+        );
+      this.#cluster.create(gvr, namespace, binding, {
+        ...this.#writeOptions(a, query),
+        subresource: 'binding',
+      });
+      return sendJson(res, 201, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        code: 201,
+      });
+    }
+    if (
+      info.extraSubresources.includes(a.subresource) &&
+      this.#upgrades.has(`${a.resource}/${a.subresource}`)
+    )
+      throw errors.badRequest('Upgrade request required');
+    throw errors.noResource();
+  }
+
+  #writeOptions(a: RequestAttributes, query: Query) {
+    const fieldManager = query.string('fieldManager');
+    return {
+      user: a.user,
+      dryRun: query.dryRun(),
+      ...(fieldManager !== undefined ? { fieldManager } : {}),
+    };
+  }
+
+  #checkFieldValidation(query: Query): void {
+    query.oneOf('fieldValidation', ['Ignore', 'Warn', 'Strict']);
+  }
+
+  #list(
+    res: ServerResponse,
+    info: ResourceInfo,
+    gvr: GroupVersionResource,
+    namespace: string | undefined,
+    query: Query,
+  ): void {
+    const limit = query.integer('limit');
+    const listed = this.#cluster.listStored(gvr, namespace, {
+      ...optional('labelSelector', query.string('labelSelector')),
+      ...optional('fieldSelector', query.string('fieldSelector')),
+      ...optional('resourceVersion', query.string('resourceVersion')),
+      ...optional(
+        'resourceVersionMatch',
+        query.oneOf('resourceVersionMatch', ['Exact', 'NotOlderThan'] as const),
+      ),
+      ...optional('continue', query.string('continue')),
+      ...(limit !== undefined ? { limit } : {}),
+    });
+    const apiVersion = `${info.group ? `${info.group}/` : ''}${info.version}`;
+    const items = listed.items.map((s) => (info.custom ? jsonAs(s, apiVersion) : jsonWithoutTypeMeta(s)));
+    const metadata = JSON.stringify({
+      resourceVersion: listed.resourceVersion,
+      ...(listed.continue
+        ? { continue: listed.continue, remainingItemCount: listed.remainingItemCount }
+        : {}),
+    });
+    sendJson(
+      res,
+      200,
+      `{"kind":${JSON.stringify(info.listKind)},"apiVersion":${JSON.stringify(apiVersion)},"metadata":${metadata},"items":[${items.join(',')}]}`,
+    );
+  }
+
+  #watch(
+    res: ServerResponse,
+    p: Prepared,
+    gvr: GroupVersionResource,
+    namespace: string | undefined,
+    query: Query,
+  ): void {
+    const a = p.attributes;
+    let fieldSelector = query.string('fieldSelector');
+    if (a.name) fieldSelector = [fieldSelector, `metadata.name=${a.name}`].filter(Boolean).join(',');
+    const timeoutSeconds = query.integer('timeoutSeconds');
+    const options = {
+      ...optional('labelSelector', query.string('labelSelector')),
+      ...optional('fieldSelector', fieldSelector),
+      ...optional('resourceVersion', query.string('resourceVersion')),
+      ...optional('allowWatchBookmarks', query.boolean('allowWatchBookmarks')),
+      ...optional('timeoutSeconds', timeoutSeconds),
+    };
+    let eventsSent = 0;
+    const eventListeners: ((n: number) => void)[] = [];
+    const startStream = () => {
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-cache, private',
+        'Transfer-Encoding': 'chunked',
+      });
+      res.flushHeaders();
+    };
+    const write = (line: string) => {
+      if (!res.headersSent) startStream();
+      if (res.destroyed || res.writableEnded) return;
+      res.write(line + '\n');
+      eventsSent++;
+      for (const l of eventListeners) l(eventsSent);
+    };
+    let handle: { close(): void };
+    try {
+      handle = this.#cluster.watchLines(gvr, namespace, options, {
+        line: write,
+        end: () => {
+          if (!res.headersSent) startStream();
+          if (!res.writableEnded) res.end();
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 410) throw err;
+      write(JSON.stringify({ type: 'ERROR', object: err.toStatus() }));
+      res.end();
+      return;
+    }
+    if (!res.headersSent) startStream();
+    res.on('close', () => handle.close());
+    const control: WatchStreamControl = {
+      get eventsSent() {
+        return eventsSent;
+      },
+      close: () => handle.close(),
+      destroy: () => {
+        res.destroy();
+        handle.close();
+      },
+      onEvent: (listener) => void eventListeners.push(listener),
+    };
+    for (const l of p.watchListeners) l(control);
+  }
+
+  async #patch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    a: RequestAttributes,
+    gvr: GroupVersionResource,
+    namespace: string | undefined,
+    query: Query,
+    subresource: 'status' | undefined,
+  ): Promise<void> {
+    const type = mediaType(req.headers['content-type']) as PatchType;
+    if (!PATCH_TYPES.includes(type)) throw errors.unsupportedMediaType(PATCH_TYPES);
+    this.#checkFieldValidation(query);
+    const text = await readBody(req, this.#maxBody);
+    const body = decodeObject(text, type === 'application/apply-patch+yaml' ? type : 'application/json');
+    const force = query.boolean('force');
+    const { object, created } = this.#cluster.patchWithOutcome(gvr, namespace, a.name, type, body, {
+      ...this.#writeOptions(a, query),
+      ...(force !== undefined ? { force } : {}),
+      ...(subresource ? { subresource } : {}),
+    });
+    sendJson(res, created ? 201 : 200, object);
+  }
+
+  async #deleteOptions(req: IncomingMessage, query: Query, a: RequestAttributes): Promise<DeleteOptions> {
+    const text = await readBody(req, this.#maxBody);
+    const body = (
+      text.trim() === '' ? {} : decodeObject(text, req.headers['content-type'] ?? 'application/json')
+    ) as Record<string, unknown>;
+    if (typeof body !== 'object' || body === null)
+      throw errors.badRequest('DeleteOptions must be a JSON object');
+    const grace = query.integer('gracePeriodSeconds') ?? (body.gracePeriodSeconds as number | undefined);
+    const policy = query.string('propagationPolicy') ?? (body.propagationPolicy as string | undefined);
+    const dryRun = query.dryRun() || (Array.isArray(body.dryRun) && body.dryRun.includes('All'));
+    const pre = body.preconditions as DeleteOptions['preconditions'] | undefined;
+    return {
+      user: a.user,
+      dryRun,
+      ...(grace !== undefined && grace !== null ? { gracePeriodSeconds: grace } : {}),
+      ...(policy ? { propagationPolicy: policy as DeleteOptions['propagationPolicy'] } : {}),
+      ...(pre ? { preconditions: pre } : {}),
+    };
+  }
+
+  async #delete(
+    req: IncomingMessage,
+    res: ServerResponse,
+    a: RequestAttributes,
+    gvr: GroupVersionResource,
+    namespace: string | undefined,
+    query: Query,
+  ): Promise<void> {
+    const options = await this.#deleteOptions(req, query, a);
+    const { result } = this.#cluster.deleteWithOutcome(gvr, namespace, a.name, options);
+    sendJson(res, 200, result);
+  }
+
+  async #deleteCollection(
+    req: IncomingMessage,
+    res: ServerResponse,
+    a: RequestAttributes,
+    gvr: GroupVersionResource,
+    namespace: string | undefined,
+    query: Query,
+  ): Promise<void> {
+    const options = await this.#deleteOptions(req, query, a);
+    const listed = this.#cluster.list(gvr, namespace, {
+      ...optional('labelSelector', query.string('labelSelector')),
+      ...optional('fieldSelector', query.string('fieldSelector')),
+    });
+    const deleted: unknown[] = [];
+    for (const item of listed.items) {
+      try {
+        deleted.push(
+          this.#cluster.deleteWithOutcome(gvr, item.metadata.namespace, item.metadata.name!, options).result,
+        );
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.code !== 404) throw err;
+      }
+    }
+    const info = this.#cluster.resolve(gvr);
+    sendJson(res, 200, {
+      kind: info.listKind,
+      apiVersion: `${info.group ? `${info.group}/` : ''}${info.version}`,
+      metadata: {},
+      items: deleted,
+    });
+  }
+
+  #nonResource(req: IncomingMessage, res: ServerResponse, p: Prepared): void {
+    const path = p.url.pathname.replace(/\/+$/, '') || '/';
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD') throw errors.methodNotAllowed();
+    if (path === '/version') return sendJson(res, 200, VERSION_INFO);
+    if (HEALTH_PATHS.has(path) || [...HEALTH_PATHS].some((h) => path.startsWith(`${h}/`)))
+      return sendJson(res, 200, 'ok', { 'Content-Type': 'text/plain; charset=utf-8' });
+    if (path === '/api' || path === '/apis') {
+      const format = negotiateDiscovery(req.headers.accept);
+      if (format === undefined)
+        throw errors.notAcceptable(
+          'only the following media types are accepted: application/json, application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList, application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList',
+        );
+      const vary = { Vary: 'Accept' };
+      if (format !== 'legacy')
+        return sendJson(res, 200, this.#discovery.aggregated(path === '/api', format), {
+          ...vary,
+          'Content-Type': aggregatedContentType(format),
+        });
+      return sendJson(
+        res,
+        200,
+        path === '/api'
+          ? this.#discovery.apiVersions(req.headers.host ?? '127.0.0.1')
+          : this.#discovery.apiGroupList(),
+        vary,
+      );
+    }
+    const parts = path.split('/').filter(Boolean);
+    if (parts[0] === 'api' && parts.length === 2)
+      return this.#found(res, this.#discovery.resourceList('', parts[1]!));
+    if (parts[0] === 'apis' && parts.length === 2)
+      return this.#found(res, this.#discovery.apiGroup(parts[1]!));
+    if (parts[0] === 'apis' && parts.length === 3)
+      return this.#found(res, this.#discovery.resourceList(parts[1]!, parts[2]!));
+    if (path === '/openapi/v3') return sendJson(res, 200, this.#openapi.root());
+    if (parts[0] === 'openapi' && parts[1] === 'v3')
+      return this.#found(res, this.#openapi.document(parts.slice(2).join('/')));
+    throw errors.noResource();
+  }
+
+  #found(res: ServerResponse, body: unknown): void {
+    if (body === undefined) throw errors.noResource();
+    sendJson(res, 200, body);
+  }
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

@@ -1,0 +1,44 @@
+import type { IncomingMessage } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { errors } from '../api/errors.ts';
+
+/** kube-apiserver's request body limit (3 MiB). */
+export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw errors.requestEntityTooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw errors.requestEntityTooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The media type of a Content-Type header, without parameters, lower case. */
+export function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Decodes an object body sent as JSON or YAML; 415 for other media types, 400 when undecodable. */
+export function decodeObject(text: string, contentType: string | undefined): unknown {
+  const type = mediaType(contentType);
+  if (type === '' || type === 'application/json') {
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+    }
+  }
+  if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
+    try {
+      return parseYaml(text);
+    } catch (err) {
+      throw errors.badRequest(`error decoding YAML: ${(err as Error).message}`);
+    }
+  }
+  throw errors.unsupportedMediaType(['application/json', 'application/yaml']);
+}
