@@ -7,9 +7,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import { ApiError, errors } from '../api/errors.ts';
+import { errors } from '../api/errors.ts';
+import type { UpgradeHandler } from '../http/extension-points.ts';
 import {
   CHANNEL,
+  EXEC_SUBPROTOCOLS,
   encodeFrame,
   exitCodeStatus,
   internalErrorStatus,
@@ -61,33 +63,6 @@ export function parseExecQuery(
   return { command, ...flags, ...(container ? { container } : {}) };
 }
 
-/** Writes a Status error as a plain HTTP response on a not-yet-upgraded socket. */
-export function rejectUpgrade(socket: Duplex, error: ApiError): void {
-  const body = JSON.stringify(error.toStatus());
-  const statusText: Record<number, string> = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'Not Found',
-    429: 'Too Many Requests',
-    500: 'Internal Server Error',
-    503: 'Service Unavailable',
-  };
-  const headers = {
-    ...error.headers,
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(body),
-  };
-  socket.end(
-    `HTTP/1.1 ${error.code} ${statusText[error.code] ?? 'Error'}\r\n` +
-      Object.entries(headers)
-        .map(([k, v]) => `${k}: ${v}\r\n`)
-        .join('') +
-      'Connection: close\r\n\r\n' +
-      body,
-  );
-}
-
 /** A queue of stdin chunks, readable once as an async iterable. */
 class StdinQueue implements AsyncIterable<Buffer> {
   private readonly chunks: Buffer[] = [];
@@ -125,39 +100,48 @@ export class ExecEndpoint {
     this.options = options;
   }
 
-  /** Handles the upgrade of GET .../namespaces/{namespace}/pods/{pod}/exec?{query}. Never throws. */
+  /**
+   * Handles the upgrade of GET .../namespaces/{namespace}/pods/{pod}/exec?{query}. Throws ApiError (the HTTP layer
+   * answers with its Status) when the request is invalid or the container cannot run commands.
+   */
   handleUpgrade(
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
     target: { namespace: string; pod: string; query: URLSearchParams },
   ): void {
-    let request: ExecRequest;
-    try {
-      if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-        throw errors.badRequest('Upgrade request required');
-      }
-      const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-      if (!negotiateSubprotocol(offered)) {
-        throw errors.badRequest(
-          `requested protocol(s) are not supported: [${offered.join(' ')}]; supported protocols are [v5.channel.k8s.io v4.channel.k8s.io]`,
-        );
-      }
-      const parsed = parseExecQuery(target.query);
-      const container = this.options.resolveContainer(target.namespace, target.pod, parsed.container);
-      request = {
-        namespace: target.namespace,
-        pod: target.pod,
-        container,
-        command: parsed.command,
-        tty: parsed.tty,
-        stdin: parsed.stdin,
-      };
-      const streams = parsed;
-      this.wss.handleUpgrade(req, socket, head, (ws) => void this.serve(ws, request, streams));
-    } catch (e) {
-      rejectUpgrade(socket, e instanceof ApiError ? e : errors.internal(String(e)));
+    const parsed = parseExecQuery(target.query);
+    const container = this.options.resolveContainer(target.namespace, target.pod, parsed.container);
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      throw errors.badRequest(
+        `the devcluster serves exec over WebSocket only (${EXEC_SUBPROTOCOLS.join(', ')}), not ${req.headers.upgrade ?? 'plain HTTP'}`,
+      );
     }
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    if (!negotiateSubprotocol(offered)) {
+      throw errors.badRequest(
+        `requested protocol(s) are not supported: [${offered.join(' ')}]; supported protocols are [${EXEC_SUBPROTOCOLS.join(' ')}]`,
+      );
+    }
+    const request: ExecRequest = {
+      namespace: target.namespace,
+      pod: target.pod,
+      container,
+      command: parsed.command,
+      tty: parsed.tty,
+      stdin: parsed.stdin,
+    };
+    this.wss.handleUpgrade(req, socket, head, (ws) => void this.serve(ws, request, parsed));
+  }
+
+  /** The pods/exec handler for the devcluster's HTTP layer (register it for 'pods/exec'). */
+  upgradeHandler(): UpgradeHandler {
+    return (req, socket, head, attributes) =>
+      this.handleUpgrade(req, socket, head, {
+        namespace: attributes.namespace,
+        pod: attributes.name,
+        query: new URL(req.url ?? '/', 'https://devcluster.invalid').searchParams,
+      });
   }
 
   private async serve(ws: WebSocket, request: ExecRequest, streams: StreamFlags): Promise<void> {

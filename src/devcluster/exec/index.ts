@@ -1,4 +1,4 @@
-export { ExecEndpoint, parseExecQuery, rejectUpgrade } from './endpoint.ts';
+export { ExecEndpoint, parseExecQuery } from './endpoint.ts';
 export type { ExecEndpointOptions, ExecTargetResolver } from './endpoint.ts';
 export {
   CHANNEL,

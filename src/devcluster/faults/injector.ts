@@ -32,11 +32,11 @@ export interface FaultState {
   counters: FaultCounters;
 }
 
-export interface WatchGuard {
-  /** Pass every event through; it is held while the API is paused, and the stream is cut when a rule says so. */
-  onEvent(event: unknown): void;
-  /** Call when the stream ends for any reason. */
-  dispose(): void;
+/** The part of a watch stream the injector needs (the HTTP layer's WatchStreamControl). */
+export interface WatchStreamLike {
+  close(): void;
+  destroy(): void;
+  onEvent(listener: (eventsSent: number) => void): void;
 }
 
 const WRITE_VERBS = new Set(['update', 'patch', 'delete']);
@@ -111,7 +111,7 @@ export class FaultInjector {
     this.rules = [];
   }
 
-  /** Holds every new request, and the events of open watches, until resume(). */
+  /** Holds every new request until resume(). Open watch streams keep streaming. */
   pause(): void {
     this.isPaused = true;
   }
@@ -187,53 +187,33 @@ export class FaultInjector {
     if (failure) throw failure;
   }
 
-  /** Wraps one watch stream: `cut` is called to close it early when a cutWatch rule matches. */
-  guardWatch(req: FaultRequest, deliver: (event: unknown) => void, cut: () => void): WatchGuard {
+  /**
+   * Watches one watch stream and cuts it when a cutWatch rule says so: `close` ends it cleanly (clients re-watch
+   * from their last resourceVersion), `drop` breaks the connection mid-stream.
+   */
+  attachWatch(req: FaultRequest, watch: WatchStreamLike): void {
     const rule = this.active(req).find((r) => r.cutWatch);
-    let events = 0;
+    if (!rule?.cutWatch) return;
+    const { afterSeconds, afterEvents, mode } = rule.cutWatch;
     let done = false;
-    let held: unknown[] = [];
     let timer: NodeJS.Timeout | undefined;
-    const dispose = () => {
+    const cut = () => {
+      if (done) return;
       done = true;
-      held = [];
       if (timer) {
         clearTimeout(timer);
         this.timers.delete(timer);
       }
-    };
-    const cutNow = () => {
-      if (done) return;
-      dispose();
       this.counts.watchesCut++;
-      if (rule) this.used(rule);
-      cut();
+      this.used(rule);
+      if (mode === 'drop') watch.destroy();
+      else watch.close();
     };
-    if (rule?.cutWatch?.afterSeconds !== undefined) {
-      timer = setTimeout(cutNow, rule.cutWatch.afterSeconds * 1000);
+    if (afterSeconds !== undefined) {
+      timer = setTimeout(cut, afterSeconds * 1000);
       this.timers.add(timer);
     }
-    const pass = (event: unknown) => {
-      if (done) return;
-      deliver(event);
-      events++;
-      if (rule?.cutWatch?.afterEvents !== undefined && events >= rule.cutWatch.afterEvents) cutNow();
-    };
-    return {
-      onEvent: (event) => {
-        if (done) return;
-        if (!this.isPaused && held.length === 0) return pass(event);
-        held.push(event);
-        if (held.length === 1) {
-          this.waiters.push(() => {
-            const queued = held;
-            held = [];
-            for (const e of queued) pass(e);
-          });
-        }
-      },
-      dispose,
-    };
+    if (afterEvents !== undefined) watch.onEvent((sent) => sent >= afterEvents && cut());
   }
 
   /** Releases paused requests and stops timers; call when the server stops. */

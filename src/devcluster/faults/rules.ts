@@ -30,7 +30,7 @@ export interface FaultRule {
   /** Fail this fraction of matching requests (0..1) with `code`. 409 is a write Conflict. */
   error?: { code: FaultErrorCode; rate: number; retryAfterSeconds?: number };
   /** Close matching watch streams after this long or this many events (whichever comes first). */
-  cutWatch?: { afterSeconds?: number; afterEvents?: number };
+  cutWatch?: { afterSeconds?: number; afterEvents?: number; mode?: 'close' | 'drop' };
   /** The rule expires after injecting this many faults. */
   times?: number;
 }
@@ -133,7 +133,11 @@ export function parseFaultRule(input: unknown, path: string, defaultId: string):
     if (afterSeconds === undefined && afterEvents === undefined) {
       throw new FaultRuleError(`${path}.cutWatch: needs afterSeconds or afterEvents`);
     }
+    if (c.mode !== undefined && c.mode !== 'close' && c.mode !== 'drop') {
+      throw new FaultRuleError(`${path}.cutWatch.mode: must be "close" or "drop"`);
+    }
     rule.cutWatch = {
+      ...(c.mode !== undefined ? { mode: c.mode } : {}),
       ...(afterSeconds !== undefined ? { afterSeconds } : {}),
       ...(afterEvents !== undefined ? { afterEvents: Math.floor(afterEvents) } : {}),
     };

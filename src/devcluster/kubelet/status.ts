@@ -6,6 +6,7 @@
  */
 import { readPodBehaviour } from './behaviour.ts';
 import type { BehaviourProblem, ContainerBehaviour } from './behaviour.ts';
+import { podQOSClass } from '../builtin/defaults.ts';
 import { containerID, imageID, normalizeImage } from './images.ts';
 
 export interface ContainerSpec {
@@ -267,21 +268,6 @@ function containerStatus(
   };
 }
 
-function qosClass(containers: ContainerSpec[]): string {
-  const all = containers.map((c) => c.resources ?? {});
-  const any = all.some((r) => Object.keys(r.requests ?? {}).length || Object.keys(r.limits ?? {}).length);
-  if (!any) return 'BestEffort';
-  const guaranteed = all.every((r) => {
-    const limits = r.limits ?? {};
-    const requests = r.requests ?? {};
-    return (
-      ['cpu', 'memory'].every((k) => limits[k] !== undefined) &&
-      Object.entries(requests).every(([k, v]) => limits[k] === undefined || String(limits[k]) === String(v))
-    );
-  });
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
 export function kubeletPodStatus(pod: PodLike, runtime: PodRuntime): KubeletStatusResult {
   const { now } = runtime;
   const spec = pod.spec ?? {};
@@ -416,7 +402,7 @@ export function kubeletPodStatus(pod: PodLike, runtime: PodRuntime): KubeletStat
     startTime: rfc3339(runtime.startedAt),
     ...(inits.length ? { initContainerStatuses: initStatuses } : {}),
     containerStatuses: appStatuses,
-    qosClass: qosClass([...inits, ...apps]),
+    qosClass: podQOSClass(spec),
   };
   const future = nexts.filter((n) => n > now);
   return {

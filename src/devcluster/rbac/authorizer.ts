@@ -2,13 +2,11 @@
  * The RBAC authorizer: Roles, ClusterRoles and their bindings evaluated as kube-apiserver does. system:masters is
  * always allowed (kube-apiserver's privileged-group authorizer). Aggregated ClusterRoles are not expanded.
  */
-import { ApiError, errors } from '../api/errors.ts';
+import { ApiError } from '../api/errors.ts';
 import type { ClusterAPI, GroupVersionResource } from '../api/types.ts';
-import type { RequestAttributes } from './attributes.ts';
+import type { Authorizer, AuthorizationDecision, RequestAttributes } from '../http/extension-points.ts';
 import { ruleAllows, subjectMatches } from './rules.ts';
 import type { PolicyRule, RoleRef, Subject } from './rules.ts';
-
-export type Decision = { allowed: true } | { allowed: false; reason: string };
 
 export interface Binding {
   metadata: { namespace?: string };
@@ -55,10 +53,10 @@ export class RbacAuthorizer {
     this.policy = policy;
   }
 
-  authorize(attrs: RequestAttributes): Decision {
+  authorize(attrs: RequestAttributes): AuthorizationDecision {
     if (attrs.user.groups.includes('system:masters')) return { allowed: true };
     const problems: string[] = [];
-    const namespace = attrs.resourceRequest ? (attrs.namespace ?? '') : '';
+    const namespace = attrs.isResourceRequest ? attrs.namespace : '';
     const scopes: [Iterable<Binding>, string][] = [[this.policy.clusterRoleBindings(), '']];
     if (namespace !== '') scopes.push([this.policy.roleBindings(namespace), namespace]);
     for (const [bindings, bindingNamespace] of scopes) {
@@ -68,13 +66,7 @@ export class RbacAuthorizer {
         if (rules.some((rule) => ruleAllows(rule, attrs))) return { allowed: true };
       }
     }
-    return { allowed: false, reason: problems.length ? `RBAC: ${problems.join(', ')}` : '' };
-  }
-
-  /** Throws the 403 kube-apiserver sends when `authorize` denies. */
-  check(attrs: RequestAttributes): void {
-    const decision = this.authorize(attrs);
-    if (!decision.allowed) throw forbidden(attrs, decision.reason);
+    return { allowed: false, ...(problems.length ? { reason: `RBAC: ${problems.join(', ')}` } : {}) };
   }
 
   /** A RoleBinding may name a Role of its namespace or a ClusterRole; a ClusterRoleBinding only a ClusterRole. */
@@ -92,21 +84,19 @@ export class RbacAuthorizer {
   }
 }
 
-/** The 403 Forbidden Status kube-apiserver writes for a denied request, message and details included. */
-export function forbidden(attrs: RequestAttributes, reason = ''): ApiError {
-  const user = attrs.user.username;
-  const suffix = reason ? `: ${reason}` : '';
-  if (!attrs.resourceRequest) {
-    const message = `forbidden: User "${user}" cannot ${attrs.verb} path "${attrs.path}"${suffix}`;
-    return new ApiError(403, 'Forbidden', message, {});
-  }
-  const resource = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
-  const scope = attrs.namespace ? `in the namespace "${attrs.namespace}"` : 'at the cluster scope';
-  const why = `User "${user}" cannot ${attrs.verb} resource "${resource}" in API group "${attrs.apiGroup}" ${scope}${suffix}`;
-  const gr = { group: attrs.apiGroup, resource: attrs.resource };
-  const qualified = attrs.apiGroup ? `${attrs.resource}.${attrs.apiGroup}` : attrs.resource;
-  const message = attrs.name
-    ? `${qualified} "${attrs.name}" is forbidden: ${why}`
-    : `${qualified} is forbidden: ${why}`;
-  return errors.forbidden(message, gr, attrs.name);
+/** Subresources that stream over a WebSocket upgrade (a GET), for which kube-apiserver 1.32 also requires `create`. */
+const STREAMING_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
+
+/**
+ * The devcluster Authorizer backed by RBAC. As kube-apiserver 1.32 does (AuthorizePodWebsocketUpgradeCreatePermission),
+ * a WebSocket GET on pods/exec, pods/attach or pods/portforward needs `create` as well as `get`.
+ */
+export function rbacAuthorizer(api: ClusterAPI): Authorizer {
+  const rbac = new RbacAuthorizer(clusterPolicy(api));
+  return (attrs) => {
+    const decision = rbac.authorize(attrs);
+    if (!decision.allowed || !attrs.isResourceRequest || attrs.verb !== 'get') return decision;
+    if (attrs.resource !== 'pods' || !STREAMING_SUBRESOURCES.has(attrs.subresource)) return decision;
+    return rbac.authorize({ ...attrs, verb: 'create' });
+  };
 }

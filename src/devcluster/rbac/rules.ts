@@ -1,5 +1,5 @@
 /** Pure RBAC rule and subject matching, as kube-apiserver's RBAC authorizer evaluates them. */
-import type { NonResourceAttributes, ResourceAttributes } from './attributes.ts';
+import type { RequestAttributes } from '../http/extension-points.ts';
 
 export interface PolicyRule {
   verbs?: string[];
@@ -49,13 +49,13 @@ export function nonResourceURLMatches(rule: PolicyRule, path: string): boolean {
   );
 }
 
-export function ruleAllows(rule: PolicyRule, attrs: ResourceAttributes | NonResourceAttributes): boolean {
+export function ruleAllows(rule: PolicyRule, attrs: RequestAttributes): boolean {
   if (!verbMatches(rule, attrs.verb)) return false;
-  if (!attrs.resourceRequest) return nonResourceURLMatches(rule, attrs.path);
+  if (!attrs.isResourceRequest) return nonResourceURLMatches(rule, attrs.path);
   return (
     has(rule.apiGroups, attrs.apiGroup) &&
-    resourceMatches(rule, attrs.resource, attrs.subresource ?? '') &&
-    resourceNameMatches(rule, attrs.name ?? '')
+    resourceMatches(rule, attrs.resource, attrs.subresource) &&
+    resourceNameMatches(rule, attrs.name)
   );
 }
 

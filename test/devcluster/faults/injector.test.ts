@@ -114,46 +114,43 @@ describe('devcluster fault injection', () => {
     expect(counters.delayMsTotal).to.be.within(5, 9);
   });
 
-  it('holds requests and watch events while paused and releases them in order on resume', async () => {
+  it('holds requests while paused and releases them on resume', async () => {
     const injector = new FaultInjector();
-    const delivered: unknown[] = [];
-    const guard = injector.guardWatch(
-      listPods,
-      (e) => delivered.push(e),
-      () => undefined,
-    );
-    guard.onEvent(1);
     injector.pause();
     let served = false;
     const request = injector.beforeRequest(listPods).then(() => (served = true));
-    guard.onEvent(2);
-    guard.onEvent(3);
     await new Promise((r) => setImmediate(r));
     expect(served).to.equal(false);
-    expect(delivered).to.deep.equal([1]);
     injector.resume();
     await request;
-    expect(delivered).to.deep.equal([1, 2, 3]);
     expect(injector.counters().pausedRequests).to.equal(1);
   });
 
-  it('cuts watch streams after N events and after N seconds', async () => {
+  function fakeWatch() {
+    const w = { closed: 0, destroyed: 0, listeners: [] as ((n: number) => void)[], sent: 0 };
+    return Object.assign(w, {
+      close: () => void w.closed++,
+      destroy: () => void w.destroyed++,
+      onEvent: (l: (n: number) => void) => void w.listeners.push(l),
+      emit: () => w.listeners.forEach((l) => l(++w.sent)),
+    });
+  }
+
+  it('cuts watch streams after N events (clean close) and after N seconds (dropped connection)', async () => {
     const injector = new FaultInjector({ rules: [{ verbs: ['watch'], cutWatch: { afterEvents: 2 } }] });
-    const delivered: unknown[] = [];
-    let cuts = 0;
-    const guard = injector.guardWatch(
-      { ...listPods, verb: 'watch' },
-      (e) => delivered.push(e),
-      () => cuts++,
-    );
-    for (const e of ['a', 'b', 'c']) guard.onEvent(e);
-    expect(delivered).to.deep.equal(['a', 'b']);
-    expect(cuts).to.equal(1);
-    const timed = new FaultInjector({ rules: [{ cutWatch: { afterSeconds: 0.01 } }] });
-    const cut = new Promise<void>((resolve) =>
-      timed.guardWatch({ ...listPods, verb: 'watch' }, () => undefined, resolve),
-    );
-    await cut;
+    const watch = fakeWatch();
+    injector.attachWatch({ ...listPods, verb: 'watch' }, watch);
+    watch.emit();
+    expect(watch.closed).to.equal(0);
+    watch.emit();
+    watch.emit();
+    expect(watch.closed).to.equal(1);
+    injector.attachWatch(listPods, fakeWatch());
+    const timed = new FaultInjector({ rules: [{ cutWatch: { afterSeconds: 0.01, mode: 'drop' } }] });
+    const dropped = fakeWatch();
+    timed.attachWatch({ ...listPods, verb: 'watch' }, dropped);
+    for (let i = 0; i < 200 && dropped.destroyed === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(dropped.destroyed).to.equal(1);
     expect(timed.counters().watchesCut).to.equal(1);
     expect(injector.counters().watchesCut).to.equal(1);
   });
