@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ClusterOptions } from './api/cluster.ts';
 import { Cluster } from './api/cluster.ts';
 import type { UserInfo } from './api/types.ts';
@@ -87,7 +88,13 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
       : [host, '127.0.0.1', 'localhost'],
   );
   const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => void http.handle(req, res));
-  server.on('upgrade', (req, socket, head) => void http.handleUpgrade(req, socket, head));
+  // Upgraded sockets (pods/exec WebSockets) leave the server's connection tracking; stop() destroys them.
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req, socket, head) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    void http.handleUpgrade(req, socket, head);
+  });
   server.on('clientError', (_err, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -125,6 +132,7 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
         cluster.close();
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
       })),
   };
 }

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import type { KubeObject } from '../../src/devcluster/api/types.ts';
 import {
+  addServiceAccountTokenVolume,
   applyDefaults,
   applyJobSelectorDefaults,
   defaultContainer,
@@ -239,6 +240,80 @@ describe('devcluster defaults', () => {
       expect(get(out, 'spec.tolerations')).to.equal(undefined);
       expect(get(out, 'status')).to.deep.equal({ phase: 'Running' });
       expect(get(out, 'spec.restartPolicy')).to.equal('Always');
+    });
+  });
+
+  describe('service account token volume (ServiceAccount admission)', () => {
+    const pod = (spec: Record<string, unknown>): KubeObject => obj('v1', 'Pod', { spec });
+    const mount = {
+      name: 'kube-api-access-abcde',
+      readOnly: true,
+      mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+    };
+    it('mounts a projected token volume into every init and app container', () => {
+      const out = addServiceAccountTokenVolume(
+        pod({
+          initContainers: [{ name: 'i', image: 'x' }],
+          containers: [{ name: 'c', image: 'x', volumeMounts: [{ name: 'd', mountPath: '/d' }] }],
+          volumes: [{ name: 'd', emptyDir: {} }],
+        }),
+        'abcde',
+      );
+      expect(get(out, 'spec.initContainers.0.volumeMounts')).to.deep.equal([mount]);
+      expect(get(out, 'spec.containers.0.volumeMounts')).to.deep.equal([
+        { name: 'd', mountPath: '/d' },
+        mount,
+      ]);
+      expect(get(out, 'spec.volumes.1')).to.deep.equal({
+        name: 'kube-api-access-abcde',
+        projected: {
+          sources: [
+            { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+            { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+            {
+              downwardAPI: {
+                items: [
+                  { path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } },
+                ],
+              },
+            },
+          ],
+          defaultMode: 420,
+        },
+      });
+    });
+    const untouched: Array<[string, Record<string, unknown>, { automount?: boolean }]> = [
+      [
+        'automountServiceAccountToken: false',
+        { automountServiceAccountToken: false, containers: [{ name: 'c' }] },
+        {},
+      ],
+      ['the service account opts out', { containers: [{ name: 'c' }] }, { automount: false }],
+      [
+        'every container already mounts the path',
+        {
+          containers: [
+            {
+              name: 'c',
+              volumeMounts: [{ name: 'own', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }],
+            },
+          ],
+        },
+        {},
+      ],
+    ];
+    for (const [name, spec, options] of untouched) {
+      it(`leaves the pod alone when ${name}`, () => {
+        expect(addServiceAccountTokenVolume(pod(spec), 'abcde', options)).to.deep.equal(pod(spec));
+      });
+    }
+    it('reuses an existing kube-api-access volume', () => {
+      const out = addServiceAccountTokenVolume(
+        pod({ containers: [{ name: 'c' }], volumes: [{ name: 'kube-api-access-zzzzz', emptyDir: {} }] }),
+        'abcde',
+      );
+      expect(get(out, 'spec.containers.0.volumeMounts.0.name')).to.equal('kube-api-access-zzzzz');
+      expect((get(out, 'spec.volumes') as unknown[]).length).to.equal(1);
     });
   });
 

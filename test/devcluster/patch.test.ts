@@ -239,6 +239,18 @@ describe('devcluster JSON patch (RFC 6902)', () => {
       });
     });
   }
+  it('a `__proto__` member is refused with 422 (divergence: Go has no such restriction)', () => {
+    expect(apiError(() => applyJsonPatch({}, [{ op: 'add', path: '/__proto__', value: {} }])).code).to.equal(
+      422,
+    );
+  });
+  it('cannot reach Object.prototype through constructor/prototype', () => {
+    expect(
+      apiError(() => applyJsonPatch({}, [{ op: 'add', path: '/constructor/prototype/polluted', value: 1 }]))
+        .code,
+    ).to.equal(422);
+    expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
+  });
   it('a failed op leaves no partial change behind', () => {
     const before = structuredClone(doc);
     apiError(() =>
@@ -284,7 +296,8 @@ describe('devcluster JSON patch (RFC 6902)', () => {
     it('add then remove of a new member is the identity', () => {
       fc.assert(
         fc.property(jsonObject, fc.string(), json, (t, k, v) => {
-          fc.pre(!Object.hasOwn(t, k));
+          // fast-json-patch refuses `__proto__` members (a documented divergence, tested below).
+          fc.pre(!Object.hasOwn(t, k) && k !== '__proto__');
           const path = `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
           expect(
             applyJsonPatch(t, [

@@ -1,37 +1,28 @@
 import { applyDefaults } from '../builtin/defaults.ts';
 import { validateDNS1123Subdomain } from '../builtin/names.ts';
 import { validateCrd } from '../crd/crd-resources.ts';
-import { pruneAndValidate, validateCreate, validateUpdate } from './pending-pure-modules.ts';
+import { validateCreate, validateUpdate } from '../builtin/validation.ts';
+import { pruneAndValidate } from '../crd/structural.ts';
 import type { ResourceInfo } from '../registry/resource.ts';
 import { errors } from './errors.ts';
 import type { KubeObject, StatusCause } from './types.ts';
 
-/** Groups whose object names are path segments rather than DNS subdomains (e.g. `system:controller:x`). */
-const PATH_SEGMENT_NAME_GROUPS = new Set(['rbac.authorization.k8s.io']);
-
-function nameCauses(info: ResourceInfo, name: string): StatusCause[] {
-  if (PATH_SEGMENT_NAME_GROUPS.has(info.group)) {
-    const bad =
-      name === '.' || name === '..'
-        ? `may not be '${name}'`
-        : /[/%]/.test(name)
-          ? `may not contain '/' or '%'`
-          : undefined;
-    return bad
-      ? [
-          {
-            reason: 'FieldValueInvalid',
-            message: `Invalid value: ${JSON.stringify(name)}: ${bad}`,
-            field: 'metadata.name',
-          },
-        ]
-      : [];
-  }
+/** Custom resource names are DNS subdomains (built-in kinds get their rules from builtin/validation.ts). */
+function customNameCauses(name: string): StatusCause[] {
   return validateDNS1123Subdomain(name).map((m: string) => ({
     reason: 'FieldValueInvalid',
     message: `Invalid value: ${JSON.stringify(name)}: ${m}`,
     field: 'metadata.name',
   }));
+}
+
+/**
+ * Scope is the registry's to enforce (the request path decides the namespace); builtin/validation.ts treats kinds
+ * missing from its table (PersistentVolume, CustomResourceDefinition) as namespaced, so its metadata.namespace
+ * causes are dropped for cluster-scoped resources.
+ */
+function scoped(info: ResourceInfo, causes: StatusCause[]): StatusCause[] {
+  return info.namespaced ? causes : causes.filter((c) => c.field !== 'metadata.namespace');
 }
 
 function dedupe(causes: StatusCause[]): StatusCause[] {
@@ -57,15 +48,33 @@ function admitCustom(info: ResourceInfo, object: KubeObject): KubeObject {
   return { ...result, apiVersion: object.apiVersion, kind: object.kind, metadata: object.metadata };
 }
 
+/** v1 Secret's write-only stringData merges into data (base64), as the conversion to the internal type does. */
+function decodeSecretStringData(info: ResourceInfo, object: KubeObject): KubeObject {
+  if (
+    info.group !== '' ||
+    info.resource !== 'secrets' ||
+    typeof object.stringData !== 'object' ||
+    object.stringData === null
+  )
+    return object;
+  const { stringData, ...rest } = object;
+  const data: Record<string, unknown> = {
+    ...(typeof rest.data === 'object' && rest.data !== null ? (rest.data as object) : {}),
+  };
+  for (const [k, v] of Object.entries(stringData as Record<string, unknown>))
+    data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  return { ...rest, data };
+}
+
 /** Defaulting and validation of a new object, as the real server's decoding, strategy and admission do it. */
 export function admitCreate(info: ResourceInfo, object: KubeObject): KubeObject {
-  const causes = nameCauses(info, object.metadata.name ?? '');
   if (info.custom) {
+    const causes = customNameCauses(object.metadata.name ?? '');
     if (causes.length > 0) fail(info, object, causes);
     return admitCustom(info, object);
   }
-  const defaulted = applyDefaults(info, object, { operation: 'create' });
-  causes.push(...validateCreate(info, defaulted));
+  const defaulted = applyDefaults(info, decodeSecretStringData(info, object), { operation: 'create' });
+  const causes = scoped(info, validateCreate(info, defaulted));
   if (info.group === 'apiextensions.k8s.io' && info.resource === 'customresourcedefinitions')
     causes.push(...validateCrd(defaulted));
   if (causes.length > 0) fail(info, defaulted, causes);
@@ -87,8 +96,8 @@ export function admitUpdate(info: ResourceInfo, old: KubeObject, next: KubeObjec
     if (causes.length > 0) fail(info, next, causes);
     return admitCustom(info, next);
   }
-  const defaulted = applyDefaults(info, next, { operation: 'update' });
-  causes.push(...validateUpdate(info, old, defaulted));
+  const defaulted = applyDefaults(info, decodeSecretStringData(info, next), { operation: 'update' });
+  causes.push(...scoped(info, validateUpdate(info, old, defaulted)));
   if (info.group === 'apiextensions.k8s.io' && info.resource === 'customresourcedefinitions')
     causes.push(...validateCrd(defaulted));
   if (causes.length > 0) fail(info, defaulted, causes);

@@ -12,6 +12,7 @@ import { copyAs, storeObject } from '../store/stored-object.ts';
 import type { WatchFilter, Watcher } from '../store/watch-hub.ts';
 import { admitCreate, admitUpdate } from './admission.ts';
 import { ApiError, errors } from './errors.ts';
+import { recordUpdate } from '../patch/server-side-apply.ts';
 import { applyPatch } from './patching.ts';
 import type {
   ClusterAPI,
@@ -74,12 +75,17 @@ const CUSTOM_PATCH_TYPES = [
   'application/apply-patch+yaml',
 ];
 const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+/** The namespaces kube-apiserver's NamespaceLifecycle admission refuses to delete. */
+const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 const NAMESPACES: GroupVersionResource = { group: '', version: 'v1', resource: 'namespaces' };
 const CRDS: GroupVersionResource = {
   group: 'apiextensions.k8s.io',
   version: 'v1',
   resource: 'customresourcedefinitions',
 };
+
+/** Internal write flags: a server-side apply already computed the object's managedFields. */
+type InternalWriteOptions = WriteOptions & { serverSideApplied?: boolean };
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const isObj = (v: unknown): v is Record<string, unknown> =>
@@ -415,7 +421,7 @@ export class Cluster implements ClusterAPI {
         info,
         namespace,
         { ...patched, metadata: { ...patched.metadata, name } },
-        options,
+        { ...options, serverSideApplied: true },
       );
       return { object: copyAs(created, apiVersion), created: true };
     }
@@ -423,7 +429,17 @@ export class Cluster implements ClusterAPI {
     if (patchedRv !== undefined && patchedRv !== String(existing.rv)) throw errors.conflict(info, name);
     patched.metadata = { ...patched.metadata, resourceVersion: String(existing.rv) };
     return {
-      object: copyAs(this.#update(info, namespace, name, patched, options, false), apiVersion),
+      object: copyAs(
+        this.#update(
+          info,
+          namespace,
+          name,
+          patched,
+          { ...options, serverSideApplied: patchType === 'application/apply-patch+yaml' },
+          false,
+        ),
+        apiVersion,
+      ),
       created: false,
     };
   }
@@ -447,6 +463,12 @@ export class Cluster implements ClusterAPI {
     const info = this.resolve(gvr);
     const apiVersion = apiVersionOf(info);
     const existing = this.#mustGet(info, namespace, name);
+    if (info.group === '' && info.resource === 'namespaces' && IMMORTAL_NAMESPACES.has(name))
+      throw errors.forbidden(
+        `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+        info,
+        name,
+      );
     const pre = options.preconditions;
     if (pre?.uid !== undefined && pre.uid !== existing.object.metadata.uid)
       throw errors.conflict(
@@ -605,7 +627,7 @@ export class Cluster implements ClusterAPI {
     info: ResourceInfo,
     requestNamespace: string | undefined,
     input: KubeObject,
-    options: WriteOptions,
+    options: InternalWriteOptions,
   ): StoredObject {
     const object = this.#typed(info, input);
     const meta = object.metadata;
@@ -644,7 +666,10 @@ export class Cluster implements ClusterAPI {
     if (info.hasGeneration) meta.generation = 1;
     else delete meta.generation;
     this.#prepareForCreate(info, object);
-    const admitted = admitCreate(info, object);
+    const defaulted = admitCreate(info, object);
+    const admitted = options.serverSideApplied
+      ? defaulted
+      : recordUpdate(undefined, defaulted, options.fieldManager ?? 'unknown', { now: this.#now() });
     if (this.#lookup(info, namespace, meta.name)) throw errors.alreadyExists(info, meta.name);
     if (options.dryRun) return storeObject({ ...admitted, metadata: orderMetadata(admitted.metadata) });
     const stored = this.#commit(info, admitted, undefined);
@@ -668,7 +693,7 @@ export class Cluster implements ClusterAPI {
     namespace: string | undefined,
     name: string,
     input: KubeObject,
-    options: WriteOptions,
+    options: InternalWriteOptions,
     isPut: boolean,
   ): StoredObject {
     const existing = this.#mustGet(info, namespace, name);
@@ -727,12 +752,18 @@ export class Cluster implements ClusterAPI {
       else delete next.metadata.namespace;
     }
     next.metadata.resourceVersion = String(existing.rv);
-    const admitted = admitUpdate(info, old, next);
+    const validated = admitUpdate(info, old, next);
     if (
       info.hasGeneration &&
-      specOf(admitted, info.statusSubresource) !== specOf(old, info.statusSubresource)
+      specOf(validated, info.statusSubresource) !== specOf(old, info.statusSubresource)
     )
-      admitted.metadata.generation = (old.metadata.generation ?? 0) + 1;
+      validated.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    const admitted = options.serverSideApplied
+      ? validated
+      : recordUpdate(old, validated, options.fieldManager ?? 'unknown', {
+          now: this.#now(),
+          ...(options.subresource ? { subresource: options.subresource } : {}),
+        });
     if (sameObject(admitted, old)) return existing;
     if (options.dryRun) return storeObject({ ...admitted, metadata: orderMetadata(admitted.metadata) });
     const m = admitted.metadata;

@@ -1,8 +1,9 @@
 import { applyJsonPatch } from '../patch/json-patch.ts';
 import { applyMergePatch } from '../patch/merge-patch.ts';
+import { applyServerSideApply } from '../patch/server-side-apply.ts';
+import { applyStrategicMergePatch } from '../patch/strategic-merge.ts';
 import type { ResourceInfo } from '../registry/resource.ts';
 import { errors } from './errors.ts';
-import { applyServerSideApply, applyStrategicMergePatch } from './pending-pure-modules.ts';
 import type { KubeObject, PatchType } from './types.ts';
 
 const isObj = (v: unknown): v is Record<string, unknown> =>

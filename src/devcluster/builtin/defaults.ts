@@ -229,6 +229,67 @@ function admitPod(pod: Obj): void {
   if (added.length > 0) spec.tolerations = [...tolerations, ...added];
 }
 
+export const SERVICE_ACCOUNT_TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+const TOKEN_VOLUME_PREFIX = 'kube-api-access-';
+
+/**
+ * The ServiceAccount admission plugin's token volume, for a new pod: unless spec.automountServiceAccountToken is
+ * false (or the service account says so: pass `automount: false`), every init and app container without a mount at
+ * /var/run/secrets/kubernetes.io/serviceaccount gets a read-only mount of a projected `kube-api-access-<suffix>`
+ * volume (token, kube-root-ca.crt, namespace), which is added to spec.volumes. `suffix` is the 5 random characters
+ * kube-apiserver generates; the caller supplies them so that this stays pure.
+ */
+export function addServiceAccountTokenVolume(
+  pod: KubeObject,
+  suffix: string,
+  options: { automount?: boolean } = {},
+): KubeObject {
+  const copy = structuredClone(pod) as KubeObject & Obj;
+  const spec = ensureObj(copy, 'spec');
+  const podSetting = spec.automountServiceAccountToken;
+  if (podSetting === false || (podSetting !== true && options.automount === false)) return copy;
+  const volumes = Array.isArray(spec.volumes) ? (spec.volumes as unknown[]) : [];
+  const existing = volumes.find(
+    (v) => isObj(v) && typeof v.name === 'string' && v.name.startsWith(TOKEN_VOLUME_PREFIX),
+  );
+  const volumeName = isObj(existing) ? String(existing.name) : `${TOKEN_VOLUME_PREFIX}${suffix}`;
+  let needsVolume = false;
+  for (const list of ['initContainers', 'containers']) {
+    eachObj(spec[list], (container) => {
+      const mounts = Array.isArray(container.volumeMounts) ? (container.volumeMounts as unknown[]) : [];
+      if (mounts.some((m) => isObj(m) && m.mountPath === SERVICE_ACCOUNT_TOKEN_MOUNT_PATH)) return;
+      container.volumeMounts = [
+        ...mounts,
+        { name: volumeName, readOnly: true, mountPath: SERVICE_ACCOUNT_TOKEN_MOUNT_PATH },
+      ];
+      needsVolume = true;
+    });
+  }
+  if (needsVolume && !existing) {
+    spec.volumes = [
+      ...volumes,
+      {
+        name: volumeName,
+        projected: {
+          sources: [
+            { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+            { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+            {
+              downwardAPI: {
+                items: [
+                  { path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } },
+                ],
+              },
+            },
+          ],
+          defaultMode: DEFAULT_MODE,
+        },
+      },
+    ];
+  }
+  return copy;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Pod status at create: phase Pending and the QoS class
 

@@ -119,3 +119,77 @@ export function annotationsSize(annotations: Record<string, string>): number {
   for (const [k, v] of Object.entries(annotations)) total += Buffer.byteLength(k) + Buffer.byteLength(v);
   return total;
 }
+
+const DNS1035_LABEL_FMT = '[a-z]([-a-z0-9]*[a-z0-9])?';
+const DNS1035_LABEL = anchored(DNS1035_LABEL_FMT);
+const DNS1035_LABEL_MSG =
+  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character";
+
+/** IsDNS1035Label: service names. */
+export function validateDNS1035Label(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
+  if (!DNS1035_LABEL.test(value))
+    errs.push(regexError(DNS1035_LABEL_MSG, DNS1035_LABEL_FMT, 'my-name', 'abc-123'));
+  return errs;
+}
+
+/** IsValidPathSegmentName: RBAC object names. */
+export function validatePathSegmentName(value: string): string[] {
+  if (value === '.' || value === '..') return [`may not be '${value}'`];
+  return ['/', '%'].filter((c) => value.includes(c)).map((c) => `may not contain '${c}'`);
+}
+
+const CONFIG_MAP_KEY_FMT = '[-._a-zA-Z0-9]+';
+const CONFIG_MAP_KEY = anchored(CONFIG_MAP_KEY_FMT);
+
+/** IsConfigMapKey: keys of ConfigMap and Secret data. */
+export function validateConfigMapKey(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
+  if (!CONFIG_MAP_KEY.test(value)) {
+    errs.push(
+      regexError(
+        "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+        CONFIG_MAP_KEY_FMT,
+        'key.name',
+        'KEY_NAME',
+        'key-name',
+      ),
+    );
+  }
+  if (value === '.') errs.push("must not be '.'");
+  else if (value === '..') errs.push("must not be '..'");
+  else if (value.startsWith('..')) errs.push("must not start with '..'");
+  return errs;
+}
+
+/** IsRelaxedEnvVarName (RelaxedEnvironmentVariableValidation, on by default in 1.32). */
+export function validateEnvVarName(value: string): string[] {
+  return /^[ -<>-~]+$/.test(value)
+    ? []
+    : ["a valid environment variable name must consist only of printable ASCII characters other than '='"];
+}
+
+/** IsValidPortName (IANA_SVC_NAME). */
+export function validatePortName(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > 15) errs.push(maxLenError(15));
+  if (!/^[-a-z0-9]+$/.test(value))
+    errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+  if (!/[a-z]/.test(value)) errs.push('must contain at least one letter (a-z)');
+  if (value.includes('--')) errs.push('must not contain consecutive hyphens');
+  if (value.startsWith('-') || value.endsWith('-')) errs.push('must not begin or end with a hyphen');
+  return errs;
+}
+
+export function inclusiveRangeError(low: number, high: number): string {
+  return `must be between ${low} and ${high}, inclusive`;
+}
+
+/** IsValidPortNum. */
+export function validatePortNumber(value: unknown): string[] {
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65535
+    ? []
+    : [inclusiveRangeError(1, 65535)];
+}

@@ -8,6 +8,7 @@ interface CrdVersion {
   storage: boolean;
   schema?: { openAPIV3Schema?: unknown };
   subresources?: { status?: unknown; scale?: unknown };
+  additionalPrinterColumns?: unknown;
 }
 
 interface CrdSpec {
@@ -108,7 +109,7 @@ export function crdResources(crd: KubeObject): ResourceInfo[] {
       hasGeneration: true,
       returnDeletedObject: false,
       selectableFields: {},
-      custom: { schema: v.schema?.openAPIV3Schema },
+      custom: { schema: v.schema?.openAPIV3Schema, printerColumns: v.additionalPrinterColumns },
     }));
 }
 

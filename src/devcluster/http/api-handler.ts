@@ -23,6 +23,7 @@ import { Query } from './query.ts';
 import type { RequestInfo } from './request-info.ts';
 import { parseRequestInfo } from './request-info.ts';
 import { sendError, sendJson, toApiError } from './responses.ts';
+import { negotiateTable, renderTable } from './table.ts';
 
 export interface ApiHandlerOptions {
   readonly cluster: Cluster;
@@ -39,13 +40,15 @@ const PATCH_TYPES: readonly PatchType[] = [
   'application/apply-patch+yaml',
 ];
 const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/livez']);
+/** Unsent watch output beyond which a watcher counts as stuck and is disconnected. */
+const MAX_WATCH_BUFFER_BYTES = 64 * 1024 * 1024;
 
 function forbiddenMessage(a: RequestAttributes, reason: string | undefined): string {
   const suffix = reason ? `: ${reason}` : '';
   if (!a.isResourceRequest)
     return `forbidden: User "${a.user.username}" cannot ${a.verb} path "${a.path}"${suffix}`;
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  const qualified = qualifiedResource({ group: a.apiGroup, resource });
+  const qualified = qualifiedResource({ group: a.apiGroup, resource: a.resource });
   const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
   return `${qualified}${a.name ? ` "${a.name}"` : ''} is forbidden: User "${a.user.username}" cannot ${a.verb} resource "${resource}" in API group "${a.apiGroup}" ${scope}${suffix}`;
 }
@@ -159,18 +162,26 @@ export class ApiHandler {
     const gvr: GroupVersionResource = { group: a.apiGroup, version: a.apiVersion, resource: a.resource };
     const info = this.#cluster.resolve(gvr);
     const isNamespaceObject = a.apiGroup === '' && a.resource === 'namespaces';
-    const namespace = info.namespaced ? a.namespace : undefined;
+    const namespace = info.namespaced && a.namespace !== '' ? a.namespace : undefined;
     if (!info.namespaced && a.namespace && !isNamespaceObject) throw errors.noResource();
     if (info.namespaced && !a.namespace && a.name) throw errors.noResource();
     const query = new Query(p.url.searchParams);
     if (a.subresource) return this.#subresource(req, res, p, info, gvr, namespace, query);
     switch (a.verb) {
-      case 'get':
-        return sendJson(res, 200, this.#cluster.get(gvr, namespace, a.name));
+      case 'get': {
+        const object = this.#cluster.get(gvr, namespace, a.name);
+        const table = negotiateTable(req.headers.accept);
+        if (!table) return sendJson(res, 200, object);
+        return sendJson(
+          res,
+          200,
+          renderTable(info, table, [object], { includeObject: query.string('includeObject') }),
+        );
+      }
       case 'list':
-        return this.#list(res, info, gvr, namespace, query);
+        return this.#list(req, res, info, gvr, namespace, query);
       case 'watch':
-        return this.#watch(res, p, gvr, a.name ? namespace : namespace, query);
+        return this.#watch(req, res, p, info, gvr, namespace, query);
       case 'create': {
         const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
         this.#checkFieldValidation(query);
@@ -178,7 +189,7 @@ export class ApiHandler {
           gvr,
           namespace,
           body as KubeObject,
-          this.#writeOptions(a, query),
+          this.#writeOptions(req, a, query),
         );
         return sendJson(res, 201, created);
       }
@@ -188,7 +199,7 @@ export class ApiHandler {
         return sendJson(
           res,
           200,
-          this.#cluster.update(gvr, namespace, a.name, body as KubeObject, this.#writeOptions(a, query)),
+          this.#cluster.update(gvr, namespace, a.name, body as KubeObject, this.#writeOptions(req, a, query)),
         );
       }
       case 'patch':
@@ -213,7 +224,7 @@ export class ApiHandler {
   ): Promise<void> {
     const a = p.attributes;
     if (a.subresource === 'status' && info.statusSubresource) {
-      const options = { ...this.#writeOptions(a, query), subresource: 'status' as const };
+      const options = { ...this.#writeOptions(req, a, query), subresource: 'status' as const };
       switch (a.verb) {
         case 'get':
           return sendJson(res, 200, this.#cluster.get(gvr, namespace, a.name));
@@ -246,7 +257,7 @@ export class ApiHandler {
           `the name of the object (${binding.metadata.name}) does not match the name on the URL (${a.name})`,
         );
       this.#cluster.create(gvr, namespace, binding, {
-        ...this.#writeOptions(a, query),
+        ...this.#writeOptions(req, a, query),
         subresource: 'binding',
       });
       return sendJson(res, 201, {
@@ -265,8 +276,10 @@ export class ApiHandler {
     throw errors.noResource();
   }
 
-  #writeOptions(a: RequestAttributes, query: Query) {
-    const fieldManager = query.string('fieldManager');
+  /** fieldManager defaults to the User-Agent's product (`kubectl/v1.32 ...` -> `kubectl`), as kube-apiserver does. */
+  #writeOptions(req: IncomingMessage, a: RequestAttributes, query: Query) {
+    const agent = (req.headers['user-agent'] ?? '').split('/')[0]!.trim().slice(0, 128);
+    const fieldManager = query.string('fieldManager') ?? (agent || undefined);
     return {
       user: a.user,
       dryRun: query.dryRun(),
@@ -279,6 +292,7 @@ export class ApiHandler {
   }
 
   #list(
+    req: IncomingMessage,
     res: ServerResponse,
     info: ResourceInfo,
     gvr: GroupVersionResource,
@@ -297,6 +311,22 @@ export class ApiHandler {
       ...optional('continue', query.string('continue')),
       ...(limit !== undefined ? { limit } : {}),
     });
+    const table = negotiateTable(req.headers.accept);
+    if (table)
+      return sendJson(
+        res,
+        200,
+        renderTable(
+          info,
+          table,
+          listed.items.map((s) => s.object),
+          {
+            includeObject: query.string('includeObject'),
+            resourceVersion: listed.resourceVersion,
+            ...(listed.continue ? { continue: listed.continue } : {}),
+          },
+        ),
+      );
     const apiVersion = `${info.group ? `${info.group}/` : ''}${info.version}`;
     const items = listed.items.map((s) => (info.custom ? jsonAs(s, apiVersion) : jsonWithoutTypeMeta(s)));
     const metadata = JSON.stringify({
@@ -313,8 +343,10 @@ export class ApiHandler {
   }
 
   #watch(
+    req: IncomingMessage,
     res: ServerResponse,
     p: Prepared,
+    info: ResourceInfo,
     gvr: GroupVersionResource,
     namespace: string | undefined,
     query: Query,
@@ -332,6 +364,20 @@ export class ApiHandler {
     };
     let eventsSent = 0;
     const eventListeners: ((n: number) => void)[] = [];
+    const table = negotiateTable(req.headers.accept);
+    const includeObject = query.string('includeObject');
+    let tableRows = 0;
+    /** With a Table Accept, each event's object becomes a one-row Table (columns only in the first). */
+    const render = (line: string): string => {
+      if (!table) return line;
+      const event = JSON.parse(line) as { type: string; object: KubeObject };
+      if (event.type === 'BOOKMARK' || event.type === 'ERROR') return line;
+      const object = renderTable(info, table, [event.object], {
+        includeObject,
+        withColumns: tableRows++ === 0,
+      });
+      return JSON.stringify({ type: event.type, object });
+    };
     const startStream = () => {
       res.writeHead(200, {
         'Content-Type': 'application/json',
@@ -343,11 +389,17 @@ export class ApiHandler {
     const write = (line: string) => {
       if (!res.headersSent) startStream();
       if (res.destroyed || res.writableEnded) return;
-      res.write(line + '\n');
+      res.write(render(line) + '\n');
       eventsSent++;
+      // A client that stopped reading: drop it as kube-apiserver drops a watcher whose buffer is full.
+      if (res.writableLength > MAX_WATCH_BUFFER_BYTES) {
+        res.destroy();
+        handle?.close();
+        return;
+      }
       for (const l of eventListeners) l(eventsSent);
     };
-    let handle: { close(): void };
+    let handle: { close(): void } | undefined;
     try {
       handle = this.#cluster.watchLines(gvr, namespace, options, {
         line: write,
@@ -393,8 +445,11 @@ export class ApiHandler {
     const text = await readBody(req, this.#maxBody);
     const body = decodeObject(text, type === 'application/apply-patch+yaml' ? type : 'application/json');
     const force = query.boolean('force');
+    const explicitManager = query.string('fieldManager');
     const { object, created } = this.#cluster.patchWithOutcome(gvr, namespace, a.name, type, body, {
-      ...this.#writeOptions(a, query),
+      ...this.#writeOptions(req, a, query),
+      // Server-side apply needs an explicit fieldManager (422 without one), never the User-Agent default.
+      ...(type === 'application/apply-patch+yaml' ? { fieldManager: explicitManager } : {}),
       ...(force !== undefined ? { force } : {}),
       ...(subresource ? { subresource } : {}),
     });

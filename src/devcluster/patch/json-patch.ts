@@ -13,7 +13,8 @@
  * evanphx v4 behaviours kept: `replace` of an absent object member adds it; `add`/`replace`/`test` without `value`
  * use null; `null` as the whole body is an empty patch.
  * Divergences: cause messages follow evanphx v4 for failed tests, unresolvable paths and parents, nonexistent keys,
- * out-of-range indices and unknown ops; rarer failures (a missing `path` or `from` member, a path without a leading
+ * out-of-range indices and unknown ops; a member named `__proto__` cannot be added or replaced (fast-json-patch
+ * refuses it to protect prototypes; kube-apiserver accepts it); rarer failures (a missing `path` or `from` member, a path without a leading
  * `/`, `__proto__` segments) are still 422 but carry fast-json-patch's or a simplified wording.
  */
 import fastJsonPatch from 'fast-json-patch';

@@ -36,8 +36,8 @@ export interface ResourceInfo {
   readonly returnDeletedObject: boolean;
   /** Field selector labels beyond metadata.name and metadata.namespace, with how to read them. */
   readonly selectableFields: Readonly<Record<string, (object: KubeObject) => string | undefined>>;
-  /** Set for custom resources: the openAPIV3Schema of this version, if any. */
-  readonly custom?: { readonly schema: unknown };
+  /** Set for custom resources: the openAPIV3Schema and additionalPrinterColumns of this version, if any. */
+  readonly custom?: { readonly schema: unknown; readonly printerColumns?: unknown };
 }
 
 /** `group/resource`: the storage identity, shared by every version of a resource. */
