@@ -147,7 +147,10 @@ export class ReplicaSetController {
         for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
         return 0;
       });
-      for (const pod of victims.slice(0, active.length - want)) this.deletePod(pod);
+      for (const pod of victims.slice(0, active.length - want)) {
+        this.deletePod(pod);
+        active.splice(active.indexOf(pod), 1);
+      }
     }
     const ready = active.filter(isPodReady).length;
     const status = withoutZeros(

@@ -9,6 +9,7 @@ import { SharedInformers } from './informer.ts';
 import { Kubelet } from './kubelet.ts';
 import { registerNodes } from './nodes.ts';
 import type { NodeSpec } from './nodes.ts';
+import { DeploymentController } from './deployment.ts';
 import { ReplicaSetController } from './replicaset.ts';
 import { Scheduler } from './scheduler.ts';
 
@@ -68,6 +69,7 @@ export class Simulation {
       );
     }
     if (enabled('replicaSets')) this.components.push(new ReplicaSetController(api, this.informers));
+    if (enabled('deployments')) this.components.push(new DeploymentController(api, this.informers));
   }
 
   /** Lists and starts watching; components begin reconciling. */
