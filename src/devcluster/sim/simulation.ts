@@ -10,6 +10,7 @@ import { Kubelet } from './kubelet.ts';
 import { registerNodes } from './nodes.ts';
 import type { NodeSpec } from './nodes.ts';
 import { DeploymentController } from './deployment.ts';
+import { GarbageCollector } from './garbage-collector.ts';
 import { ReplicaSetController } from './replicaset.ts';
 import { Scheduler } from './scheduler.ts';
 
@@ -70,6 +71,7 @@ export class Simulation {
     }
     if (enabled('replicaSets')) this.components.push(new ReplicaSetController(api, this.informers));
     if (enabled('deployments')) this.components.push(new DeploymentController(api, this.informers));
+    if (enabled('garbageCollector')) this.components.push(new GarbageCollector(api, this.informers));
   }
 
   /** Lists and starts watching; components begin reconciling. */
