@@ -13,6 +13,7 @@ import { DeploymentController } from './deployment.ts';
 import { GarbageCollector } from './garbage-collector.ts';
 import { ReplicaSetController } from './replicaset.ts';
 import { Scheduler } from './scheduler.ts';
+import { StatefulSetController } from './statefulset.ts';
 
 export interface SimulationComponents {
   scheduler?: boolean;
@@ -71,6 +72,7 @@ export class Simulation {
     }
     if (enabled('replicaSets')) this.components.push(new ReplicaSetController(api, this.informers));
     if (enabled('deployments')) this.components.push(new DeploymentController(api, this.informers));
+    if (enabled('statefulSets')) this.components.push(new StatefulSetController(api, this.informers));
     if (enabled('garbageCollector')) this.components.push(new GarbageCollector(api, this.informers));
   }
 
