@@ -29,6 +29,7 @@ export class Informer {
   private readonly indexers = new Map<string, IndexFunction>();
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
   private handle: WatchHandle | undefined;
+  private retry: NodeJS.Timeout | undefined;
   private resourceVersion = '';
   private stopped = false;
   private started = false;
@@ -82,12 +83,21 @@ export class Informer {
 
   stop(): void {
     this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
     this.handle?.close();
   }
 
   private relist(): void {
     if (this.stopped) return;
-    const list = this.api.list(this.gvr, undefined);
+    let list;
+    try {
+      list = this.api.list(this.gvr, undefined);
+    } catch (e) {
+      // A custom resource whose CRD is not installed yet: try again shortly.
+      if ((e as { code?: number }).code !== 404) throw e;
+      this.retry = setTimeout(() => this.relist(), 500);
+      return;
+    }
     const seen = new Set<string>();
     for (const object of list.items) {
       const full = { ...object, apiVersion: object.apiVersion ?? this.apiVersion(), kind: object.kind ?? '' };

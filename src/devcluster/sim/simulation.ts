@@ -14,6 +14,8 @@ import { GarbageCollector } from './garbage-collector.ts';
 import { ReplicaSetController } from './replicaset.ts';
 import { Scheduler } from './scheduler.ts';
 import { StatefulSetController } from './statefulset.ts';
+import { VeleroServer } from '../velero/server.ts';
+import type { VeleroServerOptions } from '../velero/server.ts';
 
 export interface SimulationComponents {
   scheduler?: boolean;
@@ -34,6 +36,8 @@ export interface SimulationOptions {
   clock?: Clock;
   /** Every component defaults to on. */
   components?: SimulationComponents;
+  /** The simulated Velero server (opt-in). */
+  velero?: VeleroServerOptions;
 }
 
 interface Component {
@@ -73,6 +77,8 @@ export class Simulation {
     if (enabled('replicaSets')) this.components.push(new ReplicaSetController(api, this.informers));
     if (enabled('deployments')) this.components.push(new DeploymentController(api, this.informers));
     if (enabled('statefulSets')) this.components.push(new StatefulSetController(api, this.informers));
+    if (options.velero)
+      this.components.push(new VeleroServer(api, this.informers, this.clock, options.velero));
     if (enabled('garbageCollector')) this.components.push(new GarbageCollector(api, this.informers));
   }
 

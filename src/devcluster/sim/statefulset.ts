@@ -5,6 +5,7 @@
  * Ready before it updates one, so a pending pod of an old revision blocks the rollout.
  */
 import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import { applyDefaults } from '../builtin/defaults.ts';
 import { objectKey } from './informer.ts';
 import type { SharedInformers } from './informer.ts';
 import {
@@ -49,6 +50,15 @@ function ordinalOf(sts: KubeObject, pod: KubeObject): number | undefined {
   return /^(0|[1-9]\d*)$/.test(rest) ? Number(rest) : undefined;
 }
 
+/** A template as the API server stores it in a StatefulSet, so revisions written elsewhere compare equal. */
+function normalizedTemplate(template: unknown): string {
+  const { $patch: _patch, ...rest } = (template ?? {}) as Record<string, unknown>;
+  const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: {}, spec: { template: rest } };
+  return stableJson(
+    (applyDefaults({ group: 'apps', kind: 'StatefulSet' }, sts).spec as { template: unknown }).template,
+  );
+}
+
 const revisionLabel = (pod: KubeObject) => pod.metadata.labels?.[REVISION_HASH];
 const phaseOf = (pod: KubeObject) => (pod.status as { phase?: string } | undefined)?.phase;
 const healthy = (pod: KubeObject) =>
@@ -80,6 +90,7 @@ export class StatefulSetController {
     };
     pods.on({ add: podChanged, update: (_o, p) => podChanged(p), delete: podChanged });
     informers.for(GVR.controllerrevisions).addIndex('controller', byControllerUID);
+    informers.for(GVR.controllerrevisions).addIndex('namespace', byNamespace);
   }
 
   stop(): void {
@@ -165,7 +176,7 @@ export class StatefulSetController {
       if (!pod.metadata.deletionTimestamp) this.deletePod(pod);
     }
     if (!rolling) return;
-    const updateHash = update.metadata.labels?.[REVISION_HASH] ?? '';
+    const updateHash = update.metadata.name;
     for (let i = replicas - 1; i >= partition; i--) {
       const pod = byOrdinal.get(i);
       if (!pod) return;
@@ -179,13 +190,35 @@ export class StatefulSetController {
 
   private revisions(sts: KubeObject, spec: StatefulSetSpec): { update: Revision; current: Revision } {
     const namespace = sts.metadata.namespace!;
-    const owned = this.informers
-      .for(GVR.controllerrevisions)
-      .byIndex('controller', sts.metadata.uid ?? '') as Revision[];
+    const revisions = this.informers.for(GVR.controllerrevisions);
+    const owned = revisions.byIndex('controller', sts.metadata.uid ?? '') as Revision[];
+    // Adopt orphan revisions that match the selector: a restored StatefulSet finds its restored history.
+    const selects = labelSelectorMatcher(spec.selector);
+    for (const r of revisions.byIndex('namespace', namespace) as Revision[]) {
+      if (controllerOf(r) || r.metadata.deletionTimestamp || !selects(r.metadata.labels)) continue;
+      try {
+        owned.push(
+          this.api.patch(
+            GVR.controllerrevisions,
+            namespace,
+            r.metadata.name!,
+            'application/merge-patch+json',
+            {
+              metadata: {
+                ownerReferences: [controllerRef(sts)],
+                resourceVersion: r.metadata.resourceVersion,
+              },
+            },
+          ) as Revision,
+        );
+      } catch (e) {
+        if (!isNotFound(e) && !isConflictOrExists(e)) throw e;
+      }
+    }
     const data = { spec: { template: { ...structuredClone(spec.template ?? {}), $patch: 'replace' } } };
-    const wanted = stableJson(data);
+    const wanted = normalizedTemplate(spec.template);
     const max = Math.max(0, ...owned.map((r) => r.revision ?? 0));
-    let update = owned.find((r) => stableJson(r.data) === wanted);
+    let update = owned.find((r) => normalizedTemplate(r.data?.spec?.template) === wanted);
     if (!update) {
       const hash = templateHash(data);
       const name = `${sts.metadata.name}-${hash}`;
