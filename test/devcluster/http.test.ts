@@ -59,7 +59,7 @@ describe('devcluster HTTP layer', () => {
       const apps = body.items.find((g) => g.metadata.name === 'apps')!;
       const deployments = apps.versions[0]!.resources.find((r) => r.resource === 'deployments')!;
       expect(deployments.scope).to.equal('Namespaced');
-      expect(deployments.subresources?.map((s) => s.subresource)).to.deep.equal(['status']);
+      expect(deployments.subresources?.map((s) => s.subresource)).to.deep.equal(['status', 'scale']);
       const widgets = body.items.find((g) => g.metadata.name === 'example.com')!;
       expect(widgets.versions.map((v) => v.version)).to.deep.equal(['v1', 'v1beta1']);
 

@@ -97,6 +97,40 @@ if (!kubectlAvailable()) {
       expect(again.stderr).to.contain('configmaps "created" already exists');
     });
 
+    it('create namespace|configmap|secret: the imperative commands (sent as protobuf) work', async () => {
+      expect((await kubectl.run(['create', 'namespace', 'imperative'])).stdout.trim()).to.equal(
+        'namespace/imperative created',
+      );
+      const cm = await kubectl.run(['create', 'configmap', 'cfg', '-n', 'imperative', '--from-literal=k=v']);
+      expect(cm.status, cm.stderr).to.equal(0);
+      expect(cluster.api.get(CONFIGMAPS, 'imperative', 'cfg').data).to.deep.equal({ k: 'v' });
+      const secret = await kubectl.run([
+        'create',
+        'secret',
+        'generic',
+        'sec',
+        '-n',
+        'imperative',
+        '--from-literal=p=s3cret',
+      ]);
+      expect(secret.status, secret.stderr).to.equal(0);
+      const stored = cluster.api.get({ group: '', version: 'v1', resource: 'secrets' }, 'imperative', 'sec');
+      expect(stored.type).to.equal('Opaque');
+      expect(stored.data).to.deep.equal({ p: Buffer.from('s3cret').toString('base64') });
+      const unsupported = await kubectl.run([
+        'create',
+        'deployment',
+        'imperative',
+        '-n',
+        'imperative',
+        '--image=nginx',
+      ]);
+      expect(unsupported.status).to.equal(1);
+      expect(unsupported.stderr).to.contain(
+        'accepted media types include: application/json, application/yaml',
+      );
+    });
+
     it('apply: creates with default validation, then re-applies a custom resource', async () => {
       const file = kubectl.file(
         'widget.yaml',
@@ -118,6 +152,19 @@ if (!kubectlAvailable()) {
       expect(w.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']).to.contain(
         '"size":2',
       );
+    });
+
+    it('apply: default (Strict) validation rejects fields the custom resource schema does not declare', async () => {
+      const file = kubectl.file(
+        'typo.yaml',
+        'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: typo\nspec:\n  size: 1\n  colour: red\n',
+      );
+      const r = await kubectl.run(['apply', '-f', file]);
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.contain('strict decoding error: unknown field "spec.colour"');
+      const ignored = await kubectl.run(['apply', '--validate=false', '-f', file]);
+      expect(ignored.status, ignored.stderr).to.equal(0);
+      expect(cluster.api.get(WIDGETS, 'default', 'typo').spec).to.deep.equal({ size: 1 });
     });
 
     it('annotate: merge-patches the annotation in', async () => {
@@ -261,6 +308,37 @@ ${initContainers}      containers:
       expect(live.data).to.deep.equal({ key: 'two' });
     });
 
+    it('scale: writes spec.replicas through the scale subresource', async () => {
+      const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' };
+      const r = await kubectl.run(['scale', 'deployment', 'web', '--replicas=4']);
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout.trim()).to.equal('deployment.apps/web scaled');
+      const d = cluster.api.get(DEPLOYMENTS, 'default', 'web');
+      expect((d.spec as { replicas: number }).replicas).to.equal(4);
+      const path = '/apis/apps/v1/namespaces/default/deployments/web/scale';
+      const scale = JSON.parse((await kubectl.run(['get', '--raw', path])).stdout) as {
+        spec: unknown;
+        status: { selector: string };
+        metadata: { resourceVersion: string };
+      };
+      expect(scale).to.deep.include({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 4 } });
+      expect(scale.status.selector).to.equal('app=web');
+      const staleFile = kubectl.file(
+        'scale.json',
+        JSON.stringify({
+          ...scale,
+          metadata: { ...scale.metadata, resourceVersion: '1' },
+          spec: { replicas: 2 },
+        }),
+      );
+      const stale = await kubectl.run(['replace', '--raw', path, '-f', staleFile]);
+      expect(stale.status).to.equal(1);
+      expect(stale.stderr).to.contain('the object has been modified');
+      expect((cluster.api.get(DEPLOYMENTS, 'default', 'web').spec as { replicas: number }).replicas).to.equal(
+        4,
+      );
+    });
+
     it('replace: refuses a stale resourceVersion with the Conflict message', async () => {
       cluster.api.create(CONFIGMAPS, 'default', {
         apiVersion: 'v1',
@@ -315,6 +393,41 @@ ${initContainers}      containers:
       });
       const r = await del.result;
       expect(r.status, r.stderr).to.equal(0);
+    });
+
+    it('delete pod: a scheduled pod waits for its grace period until the node (kubelet) finishes it', async () => {
+      const PODS = { group: '', version: 'v1', resource: 'pods' };
+      cluster.api.create(PODS, 'default', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'graceful' },
+        spec: { containers: [{ name: 'app', image: 'nginx' }], terminationGracePeriodSeconds: 45 },
+      });
+      cluster.api.create(
+        PODS,
+        'default',
+        {
+          apiVersion: 'v1',
+          kind: 'Binding',
+          metadata: { name: 'graceful' },
+          target: { kind: 'Node', name: 'node-1' },
+        },
+        { subresource: 'binding' },
+      );
+      const del = kubectl.start(['delete', 'pod', 'graceful', '--timeout=20s']);
+      const terminating = await eventually(() => {
+        const p = cluster.api.get(PODS, 'default', 'graceful');
+        return p.metadata.deletionTimestamp ? p : undefined;
+      }, 'deletionTimestamp');
+      expect(terminating.metadata.deletionGracePeriodSeconds).to.equal(45);
+      expect(del.exited()).to.equal(false);
+      const table = await kubectl.run(['get', 'pod', 'graceful', '--no-headers']);
+      expect(table.stdout.split(/\s+/)[2]).to.equal('Terminating');
+      // What the simulated kubelet does once the containers have stopped:
+      cluster.api.delete(PODS, 'default', 'graceful', { gracePeriodSeconds: 0 });
+      const r = await del.result;
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout.trim()).to.equal('pod "graceful" deleted');
     });
 
     it('wait --for=condition: returns when the condition appears in status', async () => {

@@ -40,10 +40,33 @@ function fail(info: ResourceInfo, object: KubeObject, causes: StatusCause[]): ne
 }
 
 /** Prunes a custom resource by its version's structural schema (with defaults) and validates it. */
-function admitCustom(info: ResourceInfo, object: KubeObject): KubeObject {
+/** Paths present in `original` but pruned away, as kube-apiserver's strict decoding names them. */
+export function unknownFields(original: unknown, pruned: unknown, path = ''): string[] {
+  if (Array.isArray(original) && Array.isArray(pruned))
+    return original.flatMap((item, i) => unknownFields(item, pruned[i], `${path}[${i}]`));
+  if (typeof original !== 'object' || original === null || typeof pruned !== 'object' || pruned === null)
+    return [];
+  const kept = pruned as Record<string, unknown>;
+  return Object.entries(original as Record<string, unknown>).flatMap(([key, value]) => {
+    const child = path ? `${path}.${key}` : key;
+    return Object.hasOwn(kept, key) ? unknownFields(value, kept[key], child) : [child];
+  });
+}
+
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+
+function admitCustom(info: ResourceInfo, object: KubeObject, fieldValidation: FieldValidation): KubeObject {
   if (info.custom?.schema === undefined) return object;
   const { object: pruned, causes } = pruneAndValidate(info.custom.schema, object);
   if (causes.length > 0) fail(info, object, causes);
+  if (fieldValidation === 'Strict') {
+    const { metadata: _m, apiVersion: _a, kind: _k, ...body } = object;
+    const unknown = unknownFields(body, pruned);
+    if (unknown.length > 0)
+      throw errors.badRequest(
+        `strict decoding error: ${unknown.map((f) => `unknown field ${JSON.stringify(f)}`).join(', ')}`,
+      );
+  }
   const result = pruned as KubeObject;
   return { ...result, apiVersion: object.apiVersion, kind: object.kind, metadata: object.metadata };
 }
@@ -66,12 +89,19 @@ function decodeSecretStringData(info: ResourceInfo, object: KubeObject): KubeObj
   return { ...rest, data };
 }
 
-/** Defaulting and validation of a new object, as the real server's decoding, strategy and admission do it. */
-export function admitCreate(info: ResourceInfo, object: KubeObject): KubeObject {
+/**
+ * Defaulting and validation of a new object. With fieldValidation Strict, fields a custom resource's schema prunes
+ * are a 400 instead (built-in kinds have no schemas here, so their unknown fields are kept).
+ */
+export function admitCreate(
+  info: ResourceInfo,
+  object: KubeObject,
+  fieldValidation: FieldValidation = 'Ignore',
+): KubeObject {
   if (info.custom) {
     const causes = customNameCauses(object.metadata.name ?? '');
     if (causes.length > 0) fail(info, object, causes);
-    return admitCustom(info, object);
+    return admitCustom(info, object, fieldValidation);
   }
   const defaulted = applyDefaults(info, decodeSecretStringData(info, object), { operation: 'create' });
   const causes = scoped(info, validateCreate(info, defaulted));
@@ -82,7 +112,12 @@ export function admitCreate(info: ResourceInfo, object: KubeObject): KubeObject 
 }
 
 /** Defaulting and validation of an update; `next` already carries the server-owned metadata of `old`. */
-export function admitUpdate(info: ResourceInfo, old: KubeObject, next: KubeObject): KubeObject {
+export function admitUpdate(
+  info: ResourceInfo,
+  old: KubeObject,
+  next: KubeObject,
+  fieldValidation: FieldValidation = 'Ignore',
+): KubeObject {
   const causes: StatusCause[] = [];
   const oldFinalizers = new Set(old.metadata.finalizers ?? []);
   const added = (next.metadata.finalizers ?? []).filter((f) => !oldFinalizers.has(f));
@@ -94,7 +129,7 @@ export function admitUpdate(info: ResourceInfo, old: KubeObject, next: KubeObjec
     });
   if (info.custom) {
     if (causes.length > 0) fail(info, next, causes);
-    return admitCustom(info, next);
+    return admitCustom(info, next, fieldValidation);
   }
   const defaulted = applyDefaults(info, decodeSecretStringData(info, next), { operation: 'update' });
   causes.push(...scoped(info, validateUpdate(info, old, defaulted)));

@@ -11,9 +11,16 @@ import type { StoredObject } from '../store/stored-object.ts';
 import { copyAs, storeObject } from '../store/stored-object.ts';
 import type { WatchFilter, Watcher } from '../store/watch-hub.ts';
 import { admitCreate, admitUpdate } from './admission.ts';
-import { ApiError, errors } from './errors.ts';
+import { errors } from './errors.ts';
 import { recordUpdate } from '../patch/server-side-apply.ts';
+import { clone, generateName, isObj, kubeTime, orderMetadata, sameObject, specOf } from './object-meta.ts';
 import { applyPatch } from './patching.ts';
+import { boundPod, deletedStatus, gracePeriodSeconds, prepareForCreate } from './strategies.ts';
+import type { WatchSink } from './watch-sessions.ts';
+
+export { kubeTime } from './object-meta.ts';
+export type { WatchSink } from './watch-sessions.ts';
+import { WatchSessions, deliverInProcess } from './watch-sessions.ts';
 import type {
   ClusterAPI,
   DeleteOptions,
@@ -21,7 +28,6 @@ import type {
   KubeObject,
   ListOptions,
   ListResult,
-  ObjectMeta,
   PatchOptions,
   PatchType,
   Status,
@@ -55,26 +61,11 @@ export interface StoredList {
   readonly remainingItemCount?: number;
 }
 
-/** Receives a watch's NDJSON lines synchronously, in resourceVersion order. */
-export interface WatchSink {
-  line(text: string): void;
-  /** The watch ended (timeout, close, server stop). Called once. */
-  end(): void;
-}
-
-interface WatchSession {
-  readonly info: ResourceInfo;
-  readonly bookmarks: boolean;
-  readonly sink: WatchSink;
-  close(): void;
-}
-
 const CUSTOM_PATCH_TYPES = [
   'application/json-patch+json',
   'application/merge-patch+json',
   'application/apply-patch+yaml',
 ];
-const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 /** The namespaces kube-apiserver's NamespaceLifecycle admission refuses to delete. */
 const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 const NAMESPACES: GroupVersionResource = { group: '', version: 'v1', resource: 'namespaces' };
@@ -87,62 +78,6 @@ const CRDS: GroupVersionResource = {
 /** Internal write flags: a server-side apply already computed the object's managedFields. */
 type InternalWriteOptions = WriteOptions & { serverSideApplied?: boolean };
 
-const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** RFC 3339 in whole seconds, as Kubernetes serializes metav1.Time. */
-export function kubeTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** metadata in the order kube-apiserver serializes it. */
-function orderMetadata(m: ObjectMeta): ObjectMeta {
-  const order: (keyof ObjectMeta)[] = [
-    'name',
-    'generateName',
-    'namespace',
-    'uid',
-    'resourceVersion',
-    'generation',
-    'creationTimestamp',
-    'deletionTimestamp',
-    'deletionGracePeriodSeconds',
-    'labels',
-    'annotations',
-    'ownerReferences',
-    'finalizers',
-    'managedFields',
-  ];
-  const out: Record<string, unknown> = {};
-  for (const k of order) if (m[k] !== undefined) out[k] = m[k];
-  for (const [k, v] of Object.entries(m)) if (!(k in out) && v !== undefined) out[k] = v;
-  return out as ObjectMeta;
-}
-
-/** Everything but metadata (and status when it is a subresource): what bumps generation. */
-function specOf(object: KubeObject, withoutStatus: boolean): string {
-  const { metadata: _m, status, ...rest } = object;
-  return JSON.stringify(withoutStatus ? rest : { ...rest, status });
-}
-
-/** Equal apart from resourceVersion and managedFields: a write that changes nothing. */
-function sameObject(a: KubeObject, b: KubeObject): boolean {
-  const strip = (o: KubeObject) => ({
-    ...o,
-    metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined },
-  });
-  return JSON.stringify(canonical(strip(a))) === JSON.stringify(canonical(strip(b)));
-}
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (!isObj(v)) return v;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v).sort()) if (v[k] !== undefined) out[k] = canonical(v[k]);
-  return out;
-}
-
 /**
  * The devcluster's API semantics over the object store: the ClusterAPI every in-process component and the HTTP
  * server use. See docs/devcluster.md for what it implements and where it diverges from kube-apiserver.
@@ -150,18 +85,16 @@ function canonical(v: unknown): unknown {
 export class Cluster implements ClusterAPI {
   readonly store: ObjectStore;
   readonly registry = new ResourceRegistry();
-  readonly #sessions = new Set<WatchSession>();
-  readonly #bookmarkIntervalMs: number;
+  readonly #watches: WatchSessions;
   readonly #gcFinalizers: boolean;
   readonly #now: () => Date;
-  #bookmarkTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(options: ClusterOptions = {}) {
     this.store = new ObjectStore({
       ...(options.historySize !== undefined ? { historySize: options.historySize } : {}),
     });
-    this.#bookmarkIntervalMs = options.bookmarkIntervalMs ?? 10_000;
+    this.#watches = new WatchSessions(options.bookmarkIntervalMs ?? 10_000, () => this.store.resourceVersion);
     this.#gcFinalizers = options.garbageCollectorFinalizers ?? false;
     this.#now = options.now ?? (() => new Date());
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
@@ -245,50 +178,7 @@ export class Cluster implements ClusterAPI {
     onEvent: (event: WatchEvent) => void,
     onClose?: () => void,
   ): WatchHandle {
-    let queue: WatchEvent[] = [];
-    let closed = false;
-    let scheduled = false;
-    let ended = false;
-    const flush = () => {
-      scheduled = false;
-      const batch = queue;
-      queue = [];
-      for (const e of batch) if (!closed) onEvent(e);
-      if (ended && !closed) {
-        closed = true;
-        onClose?.();
-      }
-    };
-    const schedule = () => {
-      if (!scheduled) {
-        scheduled = true;
-        queueMicrotask(flush);
-      }
-    };
-    const sink: WatchSink = {
-      line: (text) => {
-        queue.push(JSON.parse(text) as WatchEvent);
-        schedule();
-      },
-      end: () => {
-        ended = true;
-        schedule();
-      },
-    };
-    try {
-      const handle = this.watchLines(gvr, namespace, options, sink);
-      return {
-        close: () => {
-          closed = true;
-          handle.close();
-        },
-      };
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.code !== 410) throw err;
-      sink.line(JSON.stringify({ type: 'ERROR', object: err.toStatus() }));
-      sink.end();
-      return { close: () => void (closed = true) };
-    }
+    return deliverInProcess((sink) => this.watchLines(gvr, namespace, options, sink), onEvent, onClose);
   }
 
   /**
@@ -315,29 +205,15 @@ export class Cluster implements ClusterAPI {
         throw errors.badRequest(`invalid resource version: ${JSON.stringify(options.resourceVersion)}`);
       start = { kind: 'after', rv };
     }
-    let timer: NodeJS.Timeout | undefined;
     let open = true;
-    const watcher: Watcher = { filter, send: (line) => open && sink.line(line) };
+    const watcher: Watcher = { filter, send: (line) => void (open && sink.line(line)) };
     const unsubscribe = this.store.watch(storageKey(info), start, watcher);
-    const session: WatchSession = {
-      info,
-      bookmarks: options.allowWatchBookmarks === true,
-      sink,
-      close: () => {
-        if (!open) return;
-        open = false;
-        if (timer) clearTimeout(timer);
-        unsubscribe();
-        this.#sessions.delete(session);
-        this.#updateBookmarkTimer();
-        sink.end();
-      },
+    const detach = () => {
+      open = false;
+      unsubscribe();
     };
-    this.#sessions.add(session);
-    this.#updateBookmarkTimer();
-    if (options.timeoutSeconds !== undefined && options.timeoutSeconds > 0)
-      timer = setTimeout(() => session.close(), options.timeoutSeconds * 1000);
-    return { close: () => session.close() };
+    const bookmarks = options.allowWatchBookmarks === true;
+    return this.#watches.open(info, sink, { bookmarks, timeoutSeconds: options.timeoutSeconds }, detach);
   }
 
   /**
@@ -510,14 +386,23 @@ export class Cluster implements ClusterAPI {
     if (this.#gcFinalizers && policy === 'Orphan' && !finalizers.includes('orphan'))
       finalizers = [...finalizers, 'orphan'];
     if (finalizers.length > 0) meta.finalizers = finalizers;
-    const grace = this.#gracePeriod(info, existing.object, options);
+    const grace = gracePeriodSeconds(info, existing.object, options);
     const removeNow =
       finalizers.length === 0 && grace === 0 && !(info.group === '' && info.resource === 'namespaces');
 
     if (removeNow) {
-      if (options.dryRun) return { result: this.#deleteResult(info, existing, apiVersion), removed: true };
+      if (options.dryRun)
+        return {
+          result: info.returnDeletedObject
+            ? copyAs(existing, apiVersion)
+            : deletedStatus(info, existing.object),
+          removed: true,
+        };
       const final = this.#removeObject(info, existing);
-      return { result: this.#deleteResult(info, final, apiVersion), removed: true };
+      return {
+        result: info.returnDeletedObject ? copyAs(final, apiVersion) : deletedStatus(info, final.object),
+        removed: true,
+      };
     }
     const now = this.#now();
     const requestedDeletion = new Date(now.getTime() + grace * 1000);
@@ -543,9 +428,7 @@ export class Cluster implements ClusterAPI {
   /** Ends every watch (their streams close cleanly) and refuses new ones. */
   close(): void {
     this.#closed = true;
-    for (const s of [...this.#sessions]) s.close();
-    if (this.#bookmarkTimer) clearInterval(this.#bookmarkTimer);
-    this.#bookmarkTimer = undefined;
+    this.#watches.closeAll();
   }
 
   // ---- internals ----
@@ -578,13 +461,6 @@ export class Cluster implements ClusterAPI {
         labels.matches(s.object.metadata.labels) &&
         (!needsFields || fields.matches(objectFields(info, s.object))),
     };
-  }
-
-  #generateName(prefix: string): string {
-    let suffix = '';
-    for (let i = 0; i < 5; i++)
-      suffix += GENERATE_NAME_ALPHABET[Math.floor(Math.random() * GENERATE_NAME_ALPHABET.length)];
-    return prefix + suffix;
   }
 
   /** apiVersion/kind of a request body must match the endpoint; missing ones are filled in. */
@@ -634,7 +510,7 @@ export class Cluster implements ClusterAPI {
     const namespace = this.#namespaceOf(info, requestNamespace, object);
     if (meta.resourceVersion)
       throw errors.badRequest('resourceVersion should not be set on objects to be created');
-    if (!meta.name && meta.generateName) meta.name = this.#generateName(meta.generateName);
+    if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
     if (!meta.name)
       throw errors.invalid(
         info.kind,
@@ -665,8 +541,8 @@ export class Cluster implements ClusterAPI {
     delete meta.deletionGracePeriodSeconds;
     if (info.hasGeneration) meta.generation = 1;
     else delete meta.generation;
-    this.#prepareForCreate(info, object);
-    const defaulted = admitCreate(info, object);
+    prepareForCreate(info, object);
+    const defaulted = admitCreate(info, object, options.fieldValidation);
     const admitted = options.serverSideApplied
       ? defaulted
       : recordUpdate(undefined, defaulted, options.fieldManager ?? 'unknown', { now: this.#now() });
@@ -675,17 +551,6 @@ export class Cluster implements ClusterAPI {
     const stored = this.#commit(info, admitted, undefined);
     if (info.group === CRDS.group && info.resource === CRDS.resource) this.#syncCrd(stored);
     return stored;
-  }
-
-  /** The parts of create the registry strategies own: status starts empty where it is a subresource. */
-  #prepareForCreate(info: ResourceInfo, object: KubeObject): void {
-    if (info.group === '' && info.resource === 'namespaces') {
-      object.spec = { finalizers: ['kubernetes'] };
-      object.status = { phase: 'Active' };
-    } else if (info.statusSubresource) {
-      if (info.custom) delete object.status;
-      else object.status = {};
-    }
   }
 
   #update(
@@ -752,7 +617,7 @@ export class Cluster implements ClusterAPI {
       else delete next.metadata.namespace;
     }
     next.metadata.resourceVersion = String(existing.rv);
-    const validated = admitUpdate(info, old, next);
+    const validated = admitUpdate(info, old, next, options.fieldValidation);
     if (
       info.hasGeneration &&
       specOf(validated, info.statusSubresource) !== specOf(old, info.statusSubresource)
@@ -791,50 +656,10 @@ export class Cluster implements ClusterAPI {
     options: WriteOptions,
   ): KubeObject {
     if (info.group !== '' || info.resource !== 'pods') throw errors.noResource();
-    const name = binding.metadata?.name ?? '';
-    const target = isObj(binding.target) ? binding.target : {};
-    const node = typeof target.name === 'string' ? target.name : '';
-    if (!node)
-      throw errors.invalid('Binding', name, [
-        { reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' },
-      ]);
-    const existing = this.#mustGet(info, namespace, name);
-    const pod = clone(existing.object);
-    const spec = (isObj(pod.spec) ? pod.spec : {}) as Record<string, unknown>;
-    if (spec.nodeName)
-      throw errors.conflict(info, name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
-    if (pod.metadata.deletionTimestamp)
-      throw errors.conflict(info, name, `pod ${name} is being deleted, cannot be assigned to a host`);
-    spec.nodeName = node;
-    pod.spec = spec;
-    const status = (isObj(pod.status) ? pod.status : {}) as Record<string, unknown>;
-    const conditions = (Array.isArray(status.conditions) ? status.conditions : []) as Record<
-      string,
-      unknown
-    >[];
-    status.conditions = [
-      ...conditions.filter((c) => c.type !== 'PodScheduled'),
-      {
-        type: 'PodScheduled',
-        status: 'True',
-        lastProbeTime: null,
-        lastTransitionTime: kubeTime(this.#now()),
-      },
-    ];
-    pod.status = status;
+    const existing = this.#mustGet(info, namespace, binding.metadata?.name ?? '');
+    const pod = boundPod(info, existing.object, binding, this.#now());
     if (options.dryRun) return pod;
     return copyAs(this.#commit(info, pod, existing), apiVersionOf(info));
-  }
-
-  #gracePeriod(info: ResourceInfo, object: KubeObject, options: DeleteOptions): number {
-    if (info.group !== '' || info.resource !== 'pods') return 0;
-    const spec = isObj(object.spec) ? object.spec : {};
-    const phase = isObj(object.status) ? object.status.phase : undefined;
-    if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
-    if (options.gracePeriodSeconds !== undefined) return options.gracePeriodSeconds;
-    if (object.metadata.deletionGracePeriodSeconds !== undefined)
-      return object.metadata.deletionGracePeriodSeconds;
-    return typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30;
   }
 
   #commit(info: ResourceInfo, object: KubeObject, previous: StoredObject | undefined): StoredObject {
@@ -859,23 +684,6 @@ export class Cluster implements ClusterAPI {
     if (info.group === CRDS.group && info.resource === CRDS.resource) this.#unserveCrd(final);
     if (info.namespaced) queueMicrotask(() => this.#finishNamespace(final.namespace));
     return final;
-  }
-
-  #deleteResult(info: ResourceInfo, final: StoredObject, apiVersion: string): KubeObject | Status {
-    if (info.returnDeletedObject) return copyAs(final, apiVersion);
-    return {
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Success',
-      details: {
-        name: final.name,
-        ...(info.group ? { group: info.group } : {}),
-        kind: info.resource,
-        uid: final.object.metadata.uid ?? '',
-      },
-      code: 200,
-    } as Status;
   }
 
   /** Serves the CRD's versions and marks it Established (what apiextensions' controllers do). */
@@ -926,29 +734,5 @@ export class Cluster implements ClusterAPI {
     }
     if (remaining > 0 || (ns.object.metadata.finalizers ?? []).length > 0) return;
     this.#removeObject(nsInfo, ns);
-  }
-
-  #updateBookmarkTimer(): void {
-    const wanted = [...this.#sessions].some((s) => s.bookmarks);
-    if (wanted && !this.#bookmarkTimer) {
-      this.#bookmarkTimer = setInterval(() => this.#sendBookmarks(), this.#bookmarkIntervalMs);
-      this.#bookmarkTimer.unref();
-    } else if (!wanted && this.#bookmarkTimer) {
-      clearInterval(this.#bookmarkTimer);
-      this.#bookmarkTimer = undefined;
-    }
-  }
-
-  #sendBookmarks(): void {
-    const rv = String(this.store.resourceVersion);
-    for (const s of this.#sessions) {
-      if (!s.bookmarks) continue;
-      s.sink.line(
-        JSON.stringify({
-          type: 'BOOKMARK',
-          object: { kind: s.info.kind, apiVersion: apiVersionOf(s.info), metadata: { resourceVersion: rv } },
-        }),
-      );
-    }
   }
 }

@@ -160,7 +160,11 @@ export interface DeleteOptions {
 export interface ClusterAPI {
   get(gvr: GroupVersionResource, namespace: string | undefined, name: string): KubeObject;
   list(gvr: GroupVersionResource, namespace: string | undefined, options?: ListOptions): ListResult;
-  /** Events are delivered asynchronously, in resourceVersion order. An expired resourceVersion yields one ERROR event (410) and closes. */
+  /**
+   * Events are delivered asynchronously, in resourceVersion order. An expired resourceVersion yields one ERROR event
+   * (410) and closes. `onClose` runs when the server ends the watch (timeoutSeconds, expiry, shutdown), not after
+   * the caller's own `close()`.
+   */
   watch(
     gvr: GroupVersionResource,
     namespace: string | undefined,

@@ -5,10 +5,9 @@ import { ApiError, errors, qualifiedResource } from '../api/errors.ts';
 import type { DeleteOptions, GroupVersionResource, KubeObject, PatchType, UserInfo } from '../api/types.ts';
 import type { ResourceInfo } from '../registry/resource.ts';
 import { jsonAs, jsonWithoutTypeMeta } from '../store/stored-object.ts';
-import { acceptsPlainJson, negotiateDiscovery } from './accept.ts';
+import { acceptsPlainJson } from './accept.ts';
 import type { TokenAuthenticator } from './authentication.ts';
 import { DEFAULT_MAX_BODY_BYTES, decodeObject, mediaType, readBody } from './body.ts';
-import { Discovery, VERSION_INFO, aggregatedContentType } from './discovery.ts';
 import type {
   Authorizer,
   RequestAttributes,
@@ -18,12 +17,14 @@ import type {
   WatchStreamControl,
 } from './extension-points.ts';
 import { allowAuthenticated } from './extension-points.ts';
-import { OpenApi } from './openapi.ts';
 import { Query } from './query.ts';
 import type { RequestInfo } from './request-info.ts';
 import { parseRequestInfo } from './request-info.ts';
 import { sendError, sendJson, toApiError } from './responses.ts';
 import { negotiateTable, renderTable } from './table.ts';
+import { NonResourceHandler } from './non-resource.ts';
+import { streamWatch, tableEvents } from './watch-stream.ts';
+import { scaleOf, writeScale } from './scale.ts';
 
 export interface ApiHandlerOptions {
   readonly cluster: Cluster;
@@ -39,9 +40,6 @@ const PATCH_TYPES: readonly PatchType[] = [
   'application/strategic-merge-patch+json',
   'application/apply-patch+yaml',
 ];
-const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/livez']);
-/** Unsent watch output beyond which a watcher counts as stuck and is disconnected. */
-const MAX_WATCH_BUFFER_BYTES = 64 * 1024 * 1024;
 
 function forbiddenMessage(a: RequestAttributes, reason: string | undefined): string {
   const suffix = reason ? `: ${reason}` : '';
@@ -69,8 +67,7 @@ export class ApiHandler {
   #authorizer: Authorizer;
   readonly #filters: RequestFilter[];
   readonly #maxBody: number;
-  readonly #discovery: Discovery;
-  readonly #openapi: OpenApi;
+  readonly #nonResource: NonResourceHandler;
   readonly #upgrades = new Map<string, UpgradeHandler>();
 
   constructor(options: ApiHandlerOptions) {
@@ -79,8 +76,7 @@ export class ApiHandler {
     this.#authorizer = options.authorizer ?? allowAuthenticated;
     this.#filters = [...(options.requestFilters ?? [])];
     this.#maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.#discovery = new Discovery(options.cluster.registry);
-    this.#openapi = new OpenApi(options.cluster.registry);
+    this.#nonResource = new NonResourceHandler(options.cluster.registry);
   }
 
   set authorizer(authorizer: Authorizer) {
@@ -156,7 +152,7 @@ export class ApiHandler {
 
   async #dispatch(req: IncomingMessage, res: ServerResponse, p: Prepared): Promise<void> {
     const a = p.attributes;
-    if (!a.isResourceRequest) return this.#nonResource(req, res, p);
+    if (!a.isResourceRequest) return this.#nonResource.handle(req, res, p.url.pathname);
     if (!acceptsPlainJson(req.headers.accept))
       throw errors.notAcceptable('only the following media types are accepted: application/json');
     const gvr: GroupVersionResource = { group: a.apiGroup, version: a.apiVersion, resource: a.resource };
@@ -242,6 +238,33 @@ export class ApiHandler {
           throw errors.methodNotAllowed();
       }
     }
+    if (a.subresource === 'scale' && info.extraSubresources.includes('scale')) {
+      const options = this.#writeOptions(req, a, query);
+      const body = () => readBody(req, this.#maxBody);
+      switch (a.verb) {
+        case 'get':
+          return sendJson(res, 200, scaleOf(this.#cluster.get(gvr, namespace, a.name)));
+        case 'update': {
+          const scale = decodeObject(await body(), req.headers['content-type']);
+          return sendJson(
+            res,
+            200,
+            writeScale(this.#cluster, gvr, namespace, a.name, { kind: 'update', scale }, options),
+          );
+        }
+        case 'patch': {
+          const type = mediaType(req.headers['content-type']) as PatchType;
+          const patch = decodeObject(await body(), 'application/json');
+          return sendJson(
+            res,
+            200,
+            writeScale(this.#cluster, gvr, namespace, a.name, { kind: 'patch', type, body: patch }, options),
+          );
+        }
+        default:
+          throw errors.methodNotAllowed();
+      }
+    }
     if (a.subresource === 'binding' && info.extraSubresources.includes('binding')) {
       if (a.verb !== 'create') throw errors.methodNotAllowed();
       const body = decodeObject(
@@ -280,7 +303,9 @@ export class ApiHandler {
   #writeOptions(req: IncomingMessage, a: RequestAttributes, query: Query) {
     const agent = (req.headers['user-agent'] ?? '').split('/')[0]!.trim().slice(0, 128);
     const fieldManager = query.string('fieldManager') ?? (agent || undefined);
+    const fieldValidation = query.oneOf('fieldValidation', ['Ignore', 'Warn', 'Strict'] as const);
     return {
+      ...(fieldValidation ? { fieldValidation } : {}),
       user: a.user,
       dryRun: query.dryRun(),
       ...(fieldManager !== undefined ? { fieldManager } : {}),
@@ -362,72 +387,13 @@ export class ApiHandler {
       ...optional('allowWatchBookmarks', query.boolean('allowWatchBookmarks')),
       ...optional('timeoutSeconds', timeoutSeconds),
     };
-    let eventsSent = 0;
-    const eventListeners: ((n: number) => void)[] = [];
-    const table = negotiateTable(req.headers.accept);
-    const includeObject = query.string('includeObject');
-    let tableRows = 0;
-    /** With a Table Accept, each event's object becomes a one-row Table (columns only in the first). */
-    const render = (line: string): string => {
-      if (!table) return line;
-      const event = JSON.parse(line) as { type: string; object: KubeObject };
-      if (event.type === 'BOOKMARK' || event.type === 'ERROR') return line;
-      const object = renderTable(info, table, [event.object], {
-        includeObject,
-        withColumns: tableRows++ === 0,
-      });
-      return JSON.stringify({ type: event.type, object });
-    };
-    const startStream = () => {
-      res.writeHead(200, {
-        'Content-Type': 'application/json',
-        'Cache-Control': 'no-cache, private',
-        'Transfer-Encoding': 'chunked',
-      });
-      res.flushHeaders();
-    };
-    const write = (line: string) => {
-      if (!res.headersSent) startStream();
-      if (res.destroyed || res.writableEnded) return;
-      res.write(render(line) + '\n');
-      eventsSent++;
-      // A client that stopped reading: drop it as kube-apiserver drops a watcher whose buffer is full.
-      if (res.writableLength > MAX_WATCH_BUFFER_BYTES) {
-        res.destroy();
-        handle?.close();
-        return;
-      }
-      for (const l of eventListeners) l(eventsSent);
-    };
-    let handle: { close(): void } | undefined;
-    try {
-      handle = this.#cluster.watchLines(gvr, namespace, options, {
-        line: write,
-        end: () => {
-          if (!res.headersSent) startStream();
-          if (!res.writableEnded) res.end();
-        },
-      });
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.code !== 410) throw err;
-      write(JSON.stringify({ type: 'ERROR', object: err.toStatus() }));
-      res.end();
-      return;
-    }
-    if (!res.headersSent) startStream();
-    res.on('close', () => handle.close());
-    const control: WatchStreamControl = {
-      get eventsSent() {
-        return eventsSent;
-      },
-      close: () => handle.close(),
-      destroy: () => {
-        res.destroy();
-        handle.close();
-      },
-      onEvent: (listener) => void eventListeners.push(listener),
-    };
-    for (const l of p.watchListeners) l(control);
+    const render = tableEvents(info, negotiateTable(req.headers.accept), query.string('includeObject'));
+    streamWatch(
+      res,
+      (sink) => this.#cluster.watchLines(gvr, namespace, options, sink),
+      render,
+      p.watchListeners,
+    );
   }
 
   async #patch(
@@ -442,8 +408,8 @@ export class ApiHandler {
     const type = mediaType(req.headers['content-type']) as PatchType;
     if (!PATCH_TYPES.includes(type)) throw errors.unsupportedMediaType(PATCH_TYPES);
     this.#checkFieldValidation(query);
-    const text = await readBody(req, this.#maxBody);
-    const body = decodeObject(text, type === 'application/apply-patch+yaml' ? type : 'application/json');
+    const raw = await readBody(req, this.#maxBody);
+    const body = decodeObject(raw, type === 'application/apply-patch+yaml' ? type : 'application/json');
     const force = query.boolean('force');
     const explicitManager = query.string('fieldManager');
     const { object, created } = this.#cluster.patchWithOutcome(gvr, namespace, a.name, type, body, {
@@ -457,9 +423,11 @@ export class ApiHandler {
   }
 
   async #deleteOptions(req: IncomingMessage, query: Query, a: RequestAttributes): Promise<DeleteOptions> {
-    const text = await readBody(req, this.#maxBody);
+    const raw = await readBody(req, this.#maxBody);
     const body = (
-      text.trim() === '' ? {} : decodeObject(text, req.headers['content-type'] ?? 'application/json')
+      raw.toString('utf8').trim() === ''
+        ? {}
+        : decodeObject(raw, req.headers['content-type'] ?? 'application/json')
     ) as Record<string, unknown>;
     if (typeof body !== 'object' || body === null)
       throw errors.badRequest('DeleteOptions must be a JSON object');
@@ -519,52 +487,6 @@ export class ApiHandler {
       metadata: {},
       items: deleted,
     });
-  }
-
-  #nonResource(req: IncomingMessage, res: ServerResponse, p: Prepared): void {
-    const path = p.url.pathname.replace(/\/+$/, '') || '/';
-    const method = req.method ?? 'GET';
-    if (method !== 'GET' && method !== 'HEAD') throw errors.methodNotAllowed();
-    if (path === '/version') return sendJson(res, 200, VERSION_INFO);
-    if (HEALTH_PATHS.has(path) || [...HEALTH_PATHS].some((h) => path.startsWith(`${h}/`)))
-      return sendJson(res, 200, 'ok', { 'Content-Type': 'text/plain; charset=utf-8' });
-    if (path === '/api' || path === '/apis') {
-      const format = negotiateDiscovery(req.headers.accept);
-      if (format === undefined)
-        throw errors.notAcceptable(
-          'only the following media types are accepted: application/json, application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList, application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList',
-        );
-      const vary = { Vary: 'Accept' };
-      if (format !== 'legacy')
-        return sendJson(res, 200, this.#discovery.aggregated(path === '/api', format), {
-          ...vary,
-          'Content-Type': aggregatedContentType(format),
-        });
-      return sendJson(
-        res,
-        200,
-        path === '/api'
-          ? this.#discovery.apiVersions(req.headers.host ?? '127.0.0.1')
-          : this.#discovery.apiGroupList(),
-        vary,
-      );
-    }
-    const parts = path.split('/').filter(Boolean);
-    if (parts[0] === 'api' && parts.length === 2)
-      return this.#found(res, this.#discovery.resourceList('', parts[1]!));
-    if (parts[0] === 'apis' && parts.length === 2)
-      return this.#found(res, this.#discovery.apiGroup(parts[1]!));
-    if (parts[0] === 'apis' && parts.length === 3)
-      return this.#found(res, this.#discovery.resourceList(parts[1]!, parts[2]!));
-    if (path === '/openapi/v3') return sendJson(res, 200, this.#openapi.root());
-    if (parts[0] === 'openapi' && parts[1] === 'v3')
-      return this.#found(res, this.#openapi.document(parts.slice(2).join('/')));
-    throw errors.noResource();
-  }
-
-  #found(res: ServerResponse, body: unknown): void {
-    if (body === undefined) throw errors.noResource();
-    sendJson(res, 200, body);
   }
 }
 

@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { errors } from '../api/errors.ts';
+import { decodeProtobuf } from './protobuf.ts';
 
 /** kube-apiserver's request body limit (3 MiB). */
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw errors.requestEntityTooLarge(limit);
   const chunks: Buffer[] = [];
@@ -15,7 +16,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
     if (size > limit) throw errors.requestEntityTooLarge(limit);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** The media type of a Content-Type header, without parameters, lower case. */
@@ -23,9 +24,14 @@ export function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** Decodes an object body sent as JSON or YAML; 415 for other media types, 400 when undecodable. */
-export function decodeObject(text: string, contentType: string | undefined): unknown {
+/**
+ * Decodes an object body sent as JSON, YAML, or (for the few kinds kubectl's imperative create sends that way)
+ * Kubernetes protobuf; 415 for other media types, 400 when undecodable.
+ */
+export function decodeObject(body: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
+  if (type === 'application/vnd.kubernetes.protobuf') return decodeProtobuf(body);
+  const text = body.toString('utf8');
   if (type === '' || type === 'application/json') {
     try {
       return JSON.parse(text);

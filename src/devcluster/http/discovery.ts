@@ -19,6 +19,7 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   status: ['get', 'patch', 'update'],
   exec: ['create', 'get'],
   binding: ['create'],
+  scale: ['get', 'patch', 'update'],
 };
 
 function subresources(r: ResourceInfo): string[] {
@@ -28,6 +29,7 @@ function subresources(r: ResourceInfo): string[] {
 function subresourceKind(r: ResourceInfo, sub: string): { group: string; version: string; kind: string } {
   if (sub === 'exec') return { group: '', version: 'v1', kind: 'PodExecOptions' };
   if (sub === 'binding') return { group: '', version: 'v1', kind: 'Binding' };
+  if (sub === 'scale') return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
   return { group: r.group, version: r.version, kind: r.kind };
 }
 
