@@ -6,7 +6,7 @@ import type { DevCluster, DevClusterOptions } from './index.ts';
 import { startDevCluster } from './index.ts';
 import { ExecEndpoint, SimulatedExecRunner, podExecResolver } from './exec/index.ts';
 import type { ExecRunner } from './exec/index.ts';
-import { FaultInjector, faultFilter } from './faults/index.ts';
+import { FAULTS_ADMIN_PATH, FaultInjector, faultFilter, handleFaultAdmin } from './faults/index.ts';
 import { rbacAuthorizer } from './rbac/index.ts';
 import { Simulation } from './sim/simulation.ts';
 import type { SimulationOptions } from './sim/simulation.ts';
@@ -44,6 +44,7 @@ export async function startSimulatedCluster(
     requestFilters: [faultFilter(faults), ...(options.requestFilters ?? [])],
   });
   faults.setCompactor(() => dev.api.compact());
+  dev.http.registerAdminPath(FAULTS_ADMIN_PATH, (req, res) => void handleFaultAdmin(faults, req, res));
   if (options.rbac) dev.http.authorizer = rbacAuthorizer(dev.api);
   const endpoint = new ExecEndpoint({ runner, resolveContainer: podExecResolver(dev.api) });
   dev.http.registerUpgradeHandler('pods/exec', endpoint.upgradeHandler());

@@ -36,11 +36,4 @@ describe('restore-hooks devcluster', () => {
     expect(stdout).to.contain('"msg":"devcluster serving"');
     expect(stdout).to.contain('"msg":"devcluster stopped"');
   });
-
-  it('says --demo is not implemented yet (exit 1)', async () => {
-    const r = await runCli(['devcluster', '--kubeconfig', join(dir, 'kc'), '--demo']);
-    expect(r.status).to.equal(1);
-    expect(r.stderr).to.contain('--demo (the demo scenario) is not implemented yet');
-    expect(existsSync(join(dir, 'kc'))).to.equal(false);
-  });
 });

@@ -43,7 +43,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** Serves the request if its path is under /devcluster/faults; returns false otherwise. */
+/** Serves the request if its path is under /devcluster/faults; returns false otherwise. Use as an admin path handler. */
 export function handleFaultAdmin(
   injector: FaultInjector,
   req: IncomingMessage,
