@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_PATH, runCli } from '../helpers/cli.ts';
+import { CLI_PATH } from '../helpers/cli.ts';
 import { eventually } from '../helpers/devcluster.ts';
 
 describe('restore-hooks devcluster', () => {

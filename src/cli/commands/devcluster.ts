@@ -64,7 +64,7 @@ endpoint /devcluster/faults changes them at runtime.`,
           rules?: unknown[];
         };
       } catch (e) {
-        throw new Error(`--faults ${args.values.faults}: ${(e as Error).message}`);
+        throw new Error(`--faults ${args.values.faults}: ${(e as Error).message}`, { cause: e });
       }
     }
     const cluster = await startSimulatedCluster({
