@@ -37,6 +37,7 @@ export function loadDemo(api: ClusterAPI, samples = samplesDirectory()): KubeObj
           type.qualified === 'restores.velero.io' ? ' (is the Restore CRD from config/crd installed?)' : '';
         throw new Error(
           `${file}: cannot create ${object.kind} ${object.metadata.name}: ${(e as Error).message}${hint}`,
+          { cause: e },
         );
       }
     }
