@@ -67,8 +67,20 @@ describe('restore-hooks devcluster --demo and --faults', () => {
         'app pods running',
         async () => {
           const list = await core.listNamespacedPod({ namespace: 'app' });
+          const names = list.items.map((p) => p.metadata?.name);
+          const restored = [
+            'db-0',
+            'agent-4t8zq',
+            'standalone',
+            'web-5d8f7c9b6d-q9m4w',
+            'web-5d8f7c9b6d-x7k2p',
+          ];
+          // The DaemonSet also starts agents on the two other demo nodes.
           return (
-            list.items.length === 5 && list.items.every((p) => p.status?.phase === 'Running') && list.items
+            list.items.length === 7 &&
+            restored.every((n) => names.includes(n)) &&
+            list.items.every((p) => p.status?.phase === 'Running') &&
+            list.items
           );
         },
         20_000,

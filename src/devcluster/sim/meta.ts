@@ -1,5 +1,6 @@
 /** Small helpers the simulated controllers share: GVRs, owner references, label selectors, hashes. */
 import type { GroupVersionResource, KubeObject, OwnerReference } from '../api/types.ts';
+import { applyDefaults } from '../builtin/defaults.ts';
 
 const gvr = (group: string, version: string, resource: string): GroupVersionResource => ({
   group,
@@ -114,4 +115,14 @@ export function isNotFound(e: unknown): boolean {
 }
 export function isConflictOrExists(e: unknown): boolean {
   return (e as { code?: number }).code === 409;
+}
+
+/**
+ * A pod template (a ControllerRevision's, without `$patch`) as the API server would store it in a `kind` of the
+ * apps group, as stable JSON: revisions written elsewhere (a restored backup) compare equal to the live template.
+ */
+export function normalizedTemplate(kind: 'StatefulSet' | 'DaemonSet', template: unknown): string {
+  const { $patch: _patch, ...rest } = (template ?? {}) as Record<string, unknown>;
+  const object = { apiVersion: 'apps/v1', kind, metadata: {}, spec: { template: rest } };
+  return stableJson((applyDefaults({ group: 'apps', kind }, object).spec as { template: unknown }).template);
 }

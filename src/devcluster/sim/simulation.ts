@@ -6,9 +6,12 @@ import type { ClusterAPI } from '../api/types.ts';
 import type { Clock } from './clock.ts';
 import { RealClock } from './clock.ts';
 import { SharedInformers } from './informer.ts';
+import { JobController } from './job.ts';
 import { Kubelet } from './kubelet.ts';
 import { registerNodes } from './nodes.ts';
 import type { NodeSpec } from './nodes.ts';
+import { CronJobController } from './cronjob.ts';
+import { DaemonSetController } from './daemonset.ts';
 import { DeploymentController } from './deployment.ts';
 import { GarbageCollector } from './garbage-collector.ts';
 import { ReplicaSetController } from './replicaset.ts';
@@ -76,6 +79,9 @@ export class Simulation {
     }
     if (enabled('replicaSets')) this.components.push(new ReplicaSetController(api, this.informers));
     if (enabled('deployments')) this.components.push(new DeploymentController(api, this.informers));
+    if (enabled('daemonSets')) this.components.push(new DaemonSetController(api, this.informers));
+    if (enabled('jobs')) this.components.push(new JobController(api, this.informers, this.clock));
+    if (enabled('cronJobs')) this.components.push(new CronJobController(api, this.informers, this.clock));
     if (enabled('statefulSets')) this.components.push(new StatefulSetController(api, this.informers));
     if (options.velero)
       this.components.push(new VeleroServer(api, this.informers, this.clock, options.velero));

@@ -5,7 +5,6 @@
  * Ready before it updates one, so a pending pod of an old revision blocks the rollout.
  */
 import type { ClusterAPI, KubeObject } from '../api/types.ts';
-import { applyDefaults } from '../builtin/defaults.ts';
 import { objectKey } from './informer.ts';
 import type { SharedInformers } from './informer.ts';
 import {
@@ -18,6 +17,7 @@ import {
   isNotFound,
   isPodReady,
   labelSelectorMatcher,
+  normalizedTemplate,
   stableJson,
   templateHash,
 } from './meta.ts';
@@ -48,15 +48,6 @@ function ordinalOf(sts: KubeObject, pod: KubeObject): number | undefined {
   if (!name.startsWith(prefix)) return undefined;
   const rest = name.slice(prefix.length);
   return /^(0|[1-9]\d*)$/.test(rest) ? Number(rest) : undefined;
-}
-
-/** A template as the API server stores it in a StatefulSet, so revisions written elsewhere compare equal. */
-function normalizedTemplate(template: unknown): string {
-  const { $patch: _patch, ...rest } = (template ?? {}) as Record<string, unknown>;
-  const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: {}, spec: { template: rest } };
-  return stableJson(
-    (applyDefaults({ group: 'apps', kind: 'StatefulSet' }, sts).spec as { template: unknown }).template,
-  );
 }
 
 const revisionLabel = (pod: KubeObject) => pod.metadata.labels?.[REVISION_HASH];
@@ -216,9 +207,9 @@ export class StatefulSetController {
       }
     }
     const data = { spec: { template: { ...structuredClone(spec.template ?? {}), $patch: 'replace' } } };
-    const wanted = normalizedTemplate(spec.template);
+    const wanted = normalizedTemplate('StatefulSet', spec.template);
     const max = Math.max(0, ...owned.map((r) => r.revision ?? 0));
-    let update = owned.find((r) => normalizedTemplate(r.data?.spec?.template) === wanted);
+    let update = owned.find((r) => normalizedTemplate('StatefulSet', r.data?.spec?.template) === wanted);
     if (!update) {
       const hash = templateHash(data);
       const name = `${sts.metadata.name}-${hash}`;

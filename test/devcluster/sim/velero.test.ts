@@ -52,7 +52,7 @@ describe('devcluster simulation: the Velero server restores backup fixtures', fu
     });
     expect(status.startTimestamp).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(Date.parse(status.completionTimestamp!)).to.be.at.least(Date.parse(status.startTimestamp!));
-    expect(status.progress).to.deep.equal({ itemsRestored: 17, totalItems: 17 });
+    expect(status.progress).to.deep.equal({ itemsRestored: 18, totalItems: 18 });
   });
 
   it('labels every restored object with the restore and backup names', async () => {
@@ -116,7 +116,7 @@ describe('devcluster simulation: the Velero server restores backup fixtures', fu
       const s = await restoreStatus('r-copy');
       return s.phase === 'Completed' && s;
     });
-    expect(status.warnings).to.equal(13);
+    expect(status.warnings).to.equal(14);
     const copies = await core.listNamespacedPod({ namespace: 'other-copy' });
     expect(copies.items.map((p) => p.metadata?.name).sort()).to.deep.equal([
       'annotated',

@@ -34,6 +34,7 @@ describe('devcluster Velero restore plan (pure)', () => {
       'Pod/other/exec-annotated',
       'Pod/other/plain',
       'ReplicaSet/app/web-5d8f7c9b6d',
+      'ControllerRevision/app/agent-7b9c6d5f4',
       'ControllerRevision/app/db-6c9d8f7b5',
       'DaemonSet/app/agent',
       'Deployment/app/web',
