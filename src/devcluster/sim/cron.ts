@@ -31,12 +31,13 @@ function field(text: string, [min, max]: [number, number], index: number): Set<n
   for (const part of text.split(',')) {
     const m = /^(\*|\d+(?:-\d+)?)(?:\/(\d+))?$/.exec(part);
     if (!m) throw new CronError(`field ${index + 1} ("${text}"): not a cron expression`);
-    let [lo, hi] = m[1] === '*' ? [min, max] : (m[1]!.split('-').map(Number) as [number, number?]);
-    hi ??= m[2] ? max : lo;
+    const [lo, upper] = m[1] === '*' ? [min, max] : (m[1]!.split('-').map(Number) as [number, number?]);
+    const hi = upper ?? (m[2] ? max : lo);
     const step = m[2] ? Number(m[2]) : 1;
-    if (lo < min || hi! > max || lo > hi! || step < 1)
+    const top = index === 4 ? 7 : max;
+    if (lo < min || hi > top || lo > hi || step < 1)
       throw new CronError(`field ${index + 1} ("${text}"): out of range ${min}-${max}`);
-    for (let v = lo; v <= hi!; v += step) out.add(index === 4 && v === 7 ? 0 : v);
+    for (let v = lo; v <= hi; v += step) out.add(index === 4 && v === 7 ? 0 : v);
   }
   return out;
 }
