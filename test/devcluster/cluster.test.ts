@@ -92,6 +92,47 @@ describe('devcluster Cluster (in-process API)', () => {
       expect(p.status).to.have.property('phase', 'Pending');
     });
 
+    it('mounts the service account token volume into new pods, unless the account opts out', () => {
+      type PodSpec = {
+        volumes: { name: string }[];
+        containers: { volumeMounts: { name: string; mountPath: string }[] }[];
+      };
+      const p = cluster.create(PODS, 'default', pod('p1'));
+      const spec = p.spec as PodSpec;
+      expect(spec.volumes.map((v) => v.name)).to.have.length(1);
+      expect(spec.volumes[0]!.name).to.match(/^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+      expect(spec.containers[0]!.volumeMounts).to.deep.include({
+        name: spec.volumes[0]!.name,
+        mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+        readOnly: true,
+      });
+      cluster.create({ group: '', version: 'v1', resource: 'serviceaccounts' }, 'default', {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'quiet' },
+        automountServiceAccountToken: false,
+      });
+      const quiet = cluster.create(
+        PODS,
+        'default',
+        pod('p2', { spec: { serviceAccountName: 'quiet', containers: [{ name: 'c', image: 'busybox' }] } }),
+      );
+      expect((quiet.spec as Partial<PodSpec>).volumes).to.equal(undefined);
+    });
+
+    it('gives a Job the generated controller-uid selector', () => {
+      const job = cluster.create({ group: 'batch', version: 'v1', resource: 'jobs' }, 'default', {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'j1' },
+        spec: {
+          template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } },
+        },
+      });
+      const selector = (job.spec as { selector: { matchLabels: Record<string, string> } }).selector;
+      expect(selector.matchLabels).to.deep.equal({ 'batch.kubernetes.io/controller-uid': job.metadata.uid });
+    });
+
     it('gives workloads and custom resources generation 1', () => {
       expect(cluster.create(DEPLOYMENTS, 'default', deployment('d1')).metadata.generation).to.equal(1);
       const w = cluster.create(WIDGETS, 'default', {
@@ -554,6 +595,25 @@ describe('devcluster Cluster (in-process API)', () => {
         undefined,
         'widgets.example.com',
       );
+      expect(apiError(() => cluster.list(WIDGETS, 'default')).code).to.equal(404);
+      expect(cluster.store.count('example.com/widgets')).to.equal(0);
+    });
+
+    it('removes the custom resources of a CRD held by a finalizer once the finalizer goes', () => {
+      const CRDS = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' };
+      cluster.create(WIDGETS, 'default', {
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        metadata: { name: 'w1' },
+      });
+      cluster.patch(CRDS, undefined, 'widgets.example.com', 'application/merge-patch+json', {
+        metadata: { finalizers: ['example.com/hold'] },
+      });
+      cluster.delete(CRDS, undefined, 'widgets.example.com');
+      expect(cluster.list(WIDGETS, 'default').items.map((w) => w.metadata.name)).to.deep.equal(['w1']);
+      cluster.patch(CRDS, undefined, 'widgets.example.com', 'application/merge-patch+json', {
+        metadata: { finalizers: null },
+      });
       expect(apiError(() => cluster.list(WIDGETS, 'default')).code).to.equal(404);
       expect(cluster.store.count('example.com/widgets')).to.equal(0);
     });

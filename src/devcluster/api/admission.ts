@@ -1,4 +1,8 @@
-import { applyDefaults } from '../builtin/defaults.ts';
+import {
+  addServiceAccountTokenVolume,
+  applyDefaults,
+  applyJobSelectorDefaults,
+} from '../builtin/defaults.ts';
 import { validateDNS1123Subdomain } from '../builtin/names.ts';
 import { validateCrd } from '../crd/crd-resources.ts';
 import { validateCreate, validateUpdate } from '../builtin/validation.ts';
@@ -40,6 +44,14 @@ function fail(info: ResourceInfo, object: KubeObject, causes: StatusCause[]): ne
 }
 
 /** Prunes a custom resource by its version's structural schema (with defaults) and validates it. */
+/** What create-time admission needs from outside the object (the server looks it up or generates it). */
+export interface CreateContext {
+  /** 5 random characters for the pod's `kube-api-access-<suffix>` token volume. */
+  readonly tokenVolumeSuffix?: string;
+  /** The pod's ServiceAccount's automountServiceAccountToken, when it exists and sets it. */
+  readonly serviceAccountAutomount?: boolean;
+}
+
 /** Paths present in `original` but pruned away, as kube-apiserver's strict decoding names them. */
 export function unknownFields(original: unknown, pruned: unknown, path = ''): string[] {
   if (Array.isArray(original) && Array.isArray(pruned))
@@ -97,13 +109,21 @@ export function admitCreate(
   info: ResourceInfo,
   object: KubeObject,
   fieldValidation: FieldValidation = 'Ignore',
+  context: CreateContext = {},
 ): KubeObject {
   if (info.custom) {
     const causes = customNameCauses(object.metadata.name ?? '');
     if (causes.length > 0) fail(info, object, causes);
     return admitCustom(info, object, fieldValidation);
   }
-  const defaulted = applyDefaults(info, decodeSecretStringData(info, object), { operation: 'create' });
+  let defaulted = applyDefaults(info, decodeSecretStringData(info, object), { operation: 'create' });
+  if (info.group === '' && info.resource === 'pods' && context.tokenVolumeSuffix !== undefined)
+    defaulted = addServiceAccountTokenVolume(defaulted, context.tokenVolumeSuffix, {
+      ...(context.serviceAccountAutomount !== undefined
+        ? { automount: context.serviceAccountAutomount }
+        : {}),
+    });
+  if (info.group === 'batch' && info.resource === 'jobs') defaulted = applyJobSelectorDefaults(defaulted);
   const causes = scoped(info, validateCreate(info, defaulted));
   if (info.group === 'apiextensions.k8s.io' && info.resource === 'customresourcedefinitions')
     causes.push(...validateCrd(defaulted));

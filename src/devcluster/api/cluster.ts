@@ -286,6 +286,7 @@ export class Cluster implements ClusterAPI {
     const patched = applyPatch(patchType, base, body, info, {
       manager: options.fieldManager ?? '',
       force: options.force === true,
+      toStatus: options.subresource === 'status',
     });
     if (!existing) {
       if (options.subresource) throw errors.notFound(info, name);
@@ -439,6 +440,22 @@ export class Cluster implements ClusterAPI {
     return this.store.get(storageKey(info), info.namespaced ? namespace! : '', name);
   }
 
+  /** The ServiceAccount admission's inputs for a new pod: a token volume suffix and the account's automount. */
+  #createContext(info: ResourceInfo, object: KubeObject, namespace: string | undefined) {
+    if (info.group !== '' || info.resource !== 'pods' || namespace === undefined) return {};
+    const spec = isObj(object.spec) ? object.spec : {};
+    const account =
+      typeof spec.serviceAccountName === 'string' && spec.serviceAccountName
+        ? spec.serviceAccountName
+        : 'default';
+    const sa = this.store.get('/serviceaccounts', namespace, account)?.object;
+    const automount = sa?.automountServiceAccountToken;
+    return {
+      tokenVolumeSuffix: generateName('').slice(-5),
+      ...(typeof automount === 'boolean' ? { serviceAccountAutomount: automount } : {}),
+    };
+  }
+
   #mustGet(info: ResourceInfo, namespace: string | undefined, name: string): StoredObject {
     const found = this.#lookup(info, namespace, name);
     if (!found) throw errors.notFound(info, name);
@@ -542,7 +559,12 @@ export class Cluster implements ClusterAPI {
     if (info.hasGeneration) meta.generation = 1;
     else delete meta.generation;
     prepareForCreate(info, object);
-    const defaulted = admitCreate(info, object, options.fieldValidation);
+    const defaulted = admitCreate(
+      info,
+      object,
+      options.fieldValidation,
+      this.#createContext(info, object, namespace),
+    );
     const admitted = options.serverSideApplied
       ? defaulted
       : recordUpdate(undefined, defaulted, options.fieldManager ?? 'unknown', { now: this.#now() });
@@ -695,7 +717,8 @@ export class Cluster implements ClusterAPI {
       const owner = this.registry.customOwnerOf(first.group, first.resource);
       if (owner !== undefined && owner !== stored.name) return;
     }
-    this.registry.setCustom(stored.name, crd.metadata.deletionTimestamp ? [] : infos);
+    // A terminating CRD keeps serving its resources until it is gone, as kube-apiserver does for their cleanup.
+    this.registry.setCustom(stored.name, infos);
     const status = isObj(crd.status) ? crd.status : {};
     const conditions = Array.isArray(status.conditions)
       ? (status.conditions as Record<string, unknown>[])
@@ -711,9 +734,10 @@ export class Cluster implements ClusterAPI {
   #unserveCrd(crd: StoredObject): void {
     const infos = crdResources(crd.object);
     const [first] = infos;
-    if (first && this.registry.customOwnerOf(first.group, first.resource) === crd.name) {
+    const owner = first ? this.registry.customOwnerOf(first.group, first.resource) : undefined;
+    // A terminating CRD is no longer served (owner undefined), but its objects still go with it.
+    if (first && (owner === undefined || owner === crd.name))
       for (const s of [...this.store.objects(storageKey(first))]) this.#removeObject(first, s);
-    }
     this.registry.setCustom(crd.name, []);
   }
 

@@ -23,7 +23,7 @@ export function applyPatch(
   base: KubeObject | undefined,
   body: unknown,
   info: ResourceInfo,
-  apply: { manager: string; force: boolean },
+  apply: { manager: string; force: boolean; toStatus?: boolean },
 ): KubeObject {
   switch (type) {
     case 'application/merge-patch+json':
@@ -39,10 +39,19 @@ export function applyPatch(
       const applied = body as KubeObject;
       if (applied.kind !== info.kind || (applied.apiVersion ?? '') === '')
         throw errors.badRequest(`the apply patch must name apiVersion and kind ${info.kind}`);
+      const { status, ...rest } = applied;
+      // On the main resource of a kind with a status subresource, the applied status is ignored (and not owned).
+      const configuration =
+        info.statusSubresource && !apply.toStatus
+          ? rest
+          : { ...rest, ...(status !== undefined ? { status } : {}) };
       return applyServerSideApply(
         base,
-        { ...applied, metadata: { ...(isObj(applied.metadata) ? applied.metadata : {}) } },
-        apply,
+        {
+          ...configuration,
+          metadata: { ...(isObj(applied.metadata) ? applied.metadata : {}) },
+        } as KubeObject,
+        { manager: apply.manager, force: apply.force },
       );
     }
     default:
