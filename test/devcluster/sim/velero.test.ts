@@ -177,17 +177,19 @@ describe("devcluster simulation: emulating Velero's own init-hook injection", fu
     const annotated = await waitFor('annotated restored', () =>
       core.readNamespacedPod({ namespace: 'other', name: 'annotated' }),
     );
-    expect(annotated.spec?.initContainers).to.deep.equal([
-      {
-        name: 'restore-hook',
-        image: 'alpine:latest',
-        command: ['/bin/ash', '-c', 'date'],
-        imagePullPolicy: 'Always',
-        resources: {},
-        terminationMessagePath: '/dev/termination-log',
-        terminationMessagePolicy: 'File',
-      },
-    ]);
+    // Golden test 1: the annotation hook, with the API server's defaults (plus the service-account token mount
+    // that admission adds to every container).
+    const { volumeMounts: _mounts, ...hook } = annotated.spec!.initContainers![0]!;
+    expect(annotated.spec?.initContainers).to.have.length(1);
+    expect(hook).to.deep.equal({
+      name: 'restore-hook',
+      image: 'alpine:latest',
+      command: ['/bin/ash', '-c', 'date'],
+      imagePullPolicy: 'Always',
+      resources: {},
+      terminationMessagePath: '/dev/termination-log',
+      terminationMessagePolicy: 'File',
+    });
     const plain = await waitFor('plain restored', () =>
       core.readNamespacedPod({ namespace: 'other', name: 'plain' }),
     );
