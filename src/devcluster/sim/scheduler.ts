@@ -59,6 +59,7 @@ export function nodeFits(spec: PodSpecLike, node: KubeObject): boolean {
 export class Scheduler {
   private readonly queue: WorkQueue;
   private readonly podsPerNode = new Map<string, number>();
+  private readonly bound = new Set<string>();
   private readonly api: ClusterAPI;
   private readonly informers: SharedInformers;
 
@@ -77,6 +78,8 @@ export class Scheduler {
         if (this.wants(pod)) this.queue.add(objectKey(pod));
       },
       update: (old, pod) => {
+        // A pod this scheduler just bound was counted at bind time.
+        if (this.bound.delete(objectKey(pod))) return;
         count(old, -1);
         count(pod, 1);
         if (this.wants(pod)) this.queue.add(objectKey(pod));
@@ -132,6 +135,8 @@ export class Scheduler {
         },
         { subresource: 'binding' },
       );
+      this.bound.add(key);
+      this.podsPerNode.set(node.metadata.name!, (this.podsPerNode.get(node.metadata.name!) ?? 0) + 1);
     } catch (e) {
       if (!isNotFound(e) && (e as { code?: number }).code !== 409) throw e;
     }
