@@ -1,6 +1,7 @@
 import { CoreV1Api, AppsV1Api } from '@kubernetes/client-node';
 import type { V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
+import type { SimulatedExecRunner } from '../../../src/devcluster/exec/index.ts';
 import { execWithClientNode, exitCodeOf } from '../../helpers/exec.ts';
 import { startTestCluster, waitFor } from '../../helpers/sim-cluster.ts';
 import type { TestCluster } from '../../helpers/sim-cluster.ts';
@@ -85,6 +86,40 @@ describe('devcluster simulation: scheduler, kubelet, ReplicaSets and exec (clien
       'exit 42',
     ]);
     expect(exitCodeOf(failed.status)).to.equal(42);
+  });
+
+  it('lets tests handle commands per pod and container, keeps per-container files, and records every command', async () => {
+    const runner = t.cluster.exec as SimulatedExecRunner;
+    const target = { namespace: 'app', pod: 'p1', container: 'app' };
+    const remove = runner.handle({ pod: 'p1', command: /^\/hooks\/freeze/ }, (_req, session) => {
+      session.stdout('frozen\n');
+      return 7;
+    });
+    try {
+      const r = await execWithClientNode(t.kc, target, ['/hooks/freeze', '--now']);
+      expect(r.stdout).to.equal('frozen\n');
+      expect(exitCodeOf(r.status)).to.equal(7);
+      expect(runner.history.at(-1)).to.deep.include({ exitCode: 7, stdout: 'frozen\n' });
+      expect(runner.history.at(-1)!.request).to.deep.include({
+        namespace: 'app',
+        pod: 'p1',
+        container: 'app',
+      });
+    } finally {
+      remove();
+    }
+    const missing = await execWithClientNode(t.kc, target, ['/hooks/freeze']);
+    expect(missing.status).to.deep.include({ status: 'Failure', reason: 'InternalError' });
+    expect(missing.status.message).to.contain('"/hooks/freeze": executable file not found in $PATH');
+    await execWithClientNode(t.kc, target, [
+      '/bin/ash',
+      '-c',
+      'echo -n "FOOBARBAZ" >> /restores/pvc1-vm/foobarbaz',
+    ]);
+    expect(runner.files('app', 'p1', 'app').get('/restores/pvc1-vm/foobarbaz')).to.equal('FOOBARBAZ');
+    expect((await execWithClientNode(t.kc, target, ['cat', '/restores/pvc1-vm/foobarbaz'])).stdout).to.equal(
+      'FOOBARBAZ',
+    );
   });
 
   it('runs kubectl exec, with the exit code passed through', async () => {
