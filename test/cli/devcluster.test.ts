@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_PATH, runCli } from '../helpers/cli.ts';
+import { CLI_PATH } from '../helpers/cli.ts';
 import { eventually } from '../helpers/devcluster.ts';
 
 describe('restore-hooks devcluster', () => {
@@ -35,12 +35,5 @@ describe('restore-hooks devcluster', () => {
     expect(await exited, stderr).to.equal(0);
     expect(stdout).to.contain('"msg":"devcluster serving"');
     expect(stdout).to.contain('"msg":"devcluster stopped"');
-  });
-
-  it('says --demo is not implemented yet (exit 1)', async () => {
-    const r = await runCli(['devcluster', '--kubeconfig', join(dir, 'kc'), '--demo']);
-    expect(r.status).to.equal(1);
-    expect(r.stderr).to.contain('--demo (the demo scenario) is not implemented yet');
-    expect(existsSync(join(dir, 'kc'))).to.equal(false);
   });
 });

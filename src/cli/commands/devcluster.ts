@@ -1,14 +1,16 @@
 import type { Command } from '../command.ts';
-import { NotImplementedError } from '../command.ts';
 import { validators } from '../flags.ts';
 
 export const devclusterCommand: Command = {
   name: 'devcluster',
   summary: 'Serve the embedded Kubernetes API server until SIGINT or SIGTERM.',
-  usage: '--kubeconfig FILE [--port N] [--demo]',
+  usage: '--kubeconfig FILE [--port N] [--demo] [--faults FILE] [--crds DIR]',
   description: `
 Writes FILE, usable by kubectl and client-node, once the server is ready to serve requests.
-With --demo it also loads the sample scenario from config/samples/.`,
+With --demo it runs the simulated cluster (nodes, scheduler, kubelet, workload controllers, garbage collector and
+the Velero server reading config/samples/backups) and applies config/samples/demo/restore-r2.yaml.
+--faults FILE starts fault injection with the rules of FILE (JSON {"seed": N, "rules": [...]}); the admin
+endpoint /devcluster/faults changes them at runtime.`,
   flags: [
     {
       name: 'kubeconfig',
@@ -25,17 +27,54 @@ With --demo it also loads the sample scenario from config/samples/.`,
       validate: validators.port,
       description: 'TCP port on 127.0.0.1. Default 0: any free port.',
     },
-    { name: 'demo', type: 'boolean', description: 'Load the demo scenario from config/samples/.' },
+    {
+      name: 'demo',
+      type: 'boolean',
+      description: 'Run the simulated cluster and load the demo scenario from config/samples/.',
+    },
+    {
+      name: 'faults',
+      type: 'string',
+      valueName: 'FILE',
+      validate: validators.nonEmpty,
+      description:
+        'Initial fault-injection rules (JSON {"seed", "rules"}); see docs/devcluster-behaviour.md.',
+    },
+    {
+      name: 'crds',
+      type: 'string',
+      valueName: 'DIR',
+      validate: validators.nonEmpty,
+      description: "Directory of CRDs to install at startup. Default: the package's config/crd.",
+    },
   ],
   async run(args, io) {
-    // The demo scenario (simulated kubelet, controllers and Velero loading config/samples/) plugs in here.
-    if (args.values.demo === true)
-      throw new NotImplementedError('restore-hooks devcluster --demo (the demo scenario)');
-    const { startDevCluster } = await import('../../devcluster/index.ts');
+    const { startSimulatedCluster } = await import('../../devcluster/simulated.ts');
+    const { loadDemo, samplesDirectory } = await import('../../devcluster/demo.ts');
+    const { readFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
     const kubeconfigPath = String(args.values.kubeconfig);
     const port = typeof args.values.port === 'number' ? args.values.port : 0;
-    const cluster = await startDevCluster({ port });
+    const demo = args.values.demo === true;
+    let faults: { seed?: number; rules?: unknown[] } | undefined;
+    if (typeof args.values.faults === 'string') {
+      try {
+        faults = JSON.parse(await readFile(args.values.faults, 'utf8')) as {
+          seed?: number;
+          rules?: unknown[];
+        };
+      } catch (e) {
+        throw new Error(`--faults ${args.values.faults}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    const cluster = await startSimulatedCluster({
+      port,
+      ...(typeof args.values.crds === 'string' ? { crdDirectory: args.values.crds } : {}),
+      ...(faults ? { faults } : {}),
+      simulation: demo ? { velero: { fixturesDir: join(samplesDirectory(), 'backups') } } : false,
+    });
     try {
+      if (demo) loadDemo(cluster.api);
       await cluster.writeKubeconfig(kubeconfigPath);
     } catch (err) {
       await cluster.stop();
@@ -46,6 +85,7 @@ With --demo it also loads the sample scenario from config/samples/.`,
         level: 'info',
         msg: 'devcluster serving',
         url: cluster.url,
+        demo,
         kubeconfig: kubeconfigPath,
       }) + '\n',
     );

@@ -26,6 +26,9 @@ import { NonResourceHandler } from './non-resource.ts';
 import { streamWatch, tableEvents } from './watch-stream.ts';
 import { scaleOf, writeScale } from './scale.ts';
 
+/** Serves one admin request (see registerAdminPath). */
+export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 export interface ApiHandlerOptions {
   readonly cluster: Cluster;
   readonly authenticator: TokenAuthenticator;
@@ -69,6 +72,7 @@ export class ApiHandler {
   readonly #maxBody: number;
   readonly #nonResource: NonResourceHandler;
   readonly #upgrades = new Map<string, UpgradeHandler>();
+  readonly #adminPaths = new Map<string, AdminHandler>();
 
   constructor(options: ApiHandlerOptions) {
     this.#cluster = options.cluster;
@@ -96,8 +100,26 @@ export class ApiHandler {
     this.#upgrades.set(resourcePath, handler);
   }
 
+  /**
+   * Serves an admin endpoint on `prefix` (e.g. /devcluster/faults) for system:masters only, before authorization
+   * and request filters, so that it keeps working while a filter holds or fails every other request.
+   */
+  registerAdminPath(prefix: string, handler: AdminHandler): void {
+    this.#adminPaths.set(prefix, handler);
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      const path = new URL(req.url ?? '/', 'https://devcluster.invalid').pathname;
+      for (const [prefix, handler] of this.#adminPaths) {
+        if (path !== prefix && !path.startsWith(`${prefix}/`)) continue;
+        const user = this.#authenticator.authenticate(req.headers.authorization);
+        if (!user.groups.includes('system:masters'))
+          throw errors.forbidden(
+            `forbidden: User "${user.username}" cannot ${(req.method ?? 'get').toLowerCase()} path "${path}"`,
+          );
+        return void handler(req, res);
+      }
       const prepared = await this.#prepare(req);
       await this.#dispatch(req, res, prepared);
     } catch (err) {

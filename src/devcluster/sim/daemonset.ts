@@ -1,0 +1,248 @@
+/**
+ * The DaemonSet controller: one pod per fitting node, pinned with node affinity on metadata.name as the real
+ * controller does (the scheduler then binds it), adoption of matching orphans, RollingUpdate within
+ * maxUnavailable (OnDelete replaces nothing), and status.
+ */
+import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import { objectKey } from './informer.ts';
+import type { SharedInformers } from './informer.ts';
+import {
+  GVR,
+  byControllerUID,
+  byNamespace,
+  controllerOf,
+  controllerRef,
+  isConflictOrExists,
+  isNotFound,
+  isPodActive,
+  isPodReady,
+  labelSelectorMatcher,
+  normalizedTemplate,
+  stableJson,
+  templateHash,
+} from './meta.ts';
+import { WorkQueue } from './queue.ts';
+import type { PodTemplate } from './replicaset.ts';
+import { resolveIntOrPercent } from './deployment.ts';
+import { podFromTemplate, withoutZeros } from './replicaset.ts';
+import { nodeFits } from './scheduler.ts';
+
+interface DaemonSetSpec {
+  selector?: unknown;
+  template?: PodTemplate;
+  updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } };
+}
+
+const HASH = 'controller-revision-hash';
+
+const DAEMON_TOLERATIONS = [
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
+];
+
+/** The node a daemon pod is for: its nodeName, or the metadata.name its node affinity requires. */
+function targetNode(pod: KubeObject): string | undefined {
+  const spec = pod.spec as {
+    nodeName?: string;
+    affinity?: {
+      nodeAffinity?: {
+        requiredDuringSchedulingIgnoredDuringExecution?: {
+          nodeSelectorTerms?: { matchFields?: { key: string; values?: string[] }[] }[];
+        };
+      };
+    };
+  };
+  if (spec?.nodeName) return spec.nodeName;
+  const terms =
+    spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  return terms.flatMap((t) => t.matchFields ?? []).find((f) => f.key === 'metadata.name')?.values?.[0];
+}
+
+export class DaemonSetController {
+  private readonly queue: WorkQueue;
+  private readonly api: ClusterAPI;
+  private readonly informers: SharedInformers;
+
+  constructor(api: ClusterAPI, informers: SharedInformers) {
+    this.api = api;
+    this.informers = informers;
+    this.queue = new WorkQueue('daemonset', (key) => this.sync(key));
+    const sets = informers.for(GVR.daemonsets);
+    sets.addIndex('namespace', byNamespace);
+    sets.on({ add: (d) => this.queue.add(objectKey(d)), update: (_o, d) => this.queue.add(objectKey(d)) });
+    const pods = informers.for(GVR.pods);
+    pods.addIndex('controller', byControllerUID);
+    pods.addIndex('namespace', byNamespace);
+    const podChanged = (pod: KubeObject) => {
+      const ref = controllerOf(pod);
+      if (ref?.kind === 'DaemonSet') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
+      else if (!ref) {
+        for (const d of sets.byIndex('namespace', pod.metadata.namespace ?? '')) {
+          if (labelSelectorMatcher((d.spec as DaemonSetSpec).selector)(pod.metadata.labels))
+            this.queue.add(objectKey(d));
+        }
+      }
+    };
+    pods.on({ add: podChanged, update: (_o, p) => podChanged(p), delete: podChanged });
+    const all = () => {
+      for (const d of sets.list()) this.queue.add(objectKey(d));
+    };
+    informers.for(GVR.nodes).on({ add: all, update: all, delete: all });
+    informers.for(GVR.controllerrevisions).addIndex('namespace', byNamespace);
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private sync(key: string): void {
+    const ds = this.informers.for(GVR.daemonsets).byKey(key);
+    if (!ds || ds.metadata.deletionTimestamp) return;
+    const spec = (ds.spec ?? {}) as DaemonSetSpec;
+    const namespace = ds.metadata.namespace!;
+    const hash = this.revisionHash(ds, spec);
+    const selects = labelSelectorMatcher(spec.selector);
+    const pods = this.informers.for(GVR.pods);
+    const owned = pods.byIndex('controller', ds.metadata.uid ?? '');
+    for (const pod of pods.byIndex('namespace', namespace)) {
+      if (controllerOf(pod) || pod.metadata.deletionTimestamp || !selects(pod.metadata.labels)) continue;
+      try {
+        owned.push(
+          this.api.patch(GVR.pods, namespace, pod.metadata.name!, 'application/merge-patch+json', {
+            metadata: { ownerReferences: [controllerRef(ds)], resourceVersion: pod.metadata.resourceVersion },
+          }),
+        );
+      } catch (e) {
+        if (!isNotFound(e) && !isConflictOrExists(e)) throw e;
+      }
+    }
+    const nodes = [...this.informers.for(GVR.nodes).list()].filter((n) =>
+      nodeFits(spec.template?.spec ?? {}, n),
+    );
+    const wanted = new Set(nodes.map((n) => n.metadata.name!));
+    const byNode = new Map<string, KubeObject[]>();
+    for (const pod of owned.filter(isPodActive)) {
+      const node = targetNode(pod) ?? '';
+      byNode.set(node, [...(byNode.get(node) ?? []), pod]);
+    }
+    let misscheduled = 0;
+    for (const [node, list] of byNode) {
+      if (!wanted.has(node)) {
+        misscheduled += list.length;
+        list.forEach((p) => this.deletePod(p));
+      } else list.slice(1).forEach((p) => this.deletePod(p));
+    }
+    for (const node of wanted) if (!byNode.has(node)) this.createPod(ds, spec, node, hash);
+    if ((spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
+      const maxUnavailable = Math.max(
+        1,
+        resolveIntOrPercent(spec.updateStrategy?.rollingUpdate?.maxUnavailable, wanted.size, false, '1'),
+      );
+      const current = [...wanted].map((n) => byNode.get(n)?.[0]);
+      let unavailable = current.filter((p) => !p || !isPodReady(p)).length;
+      for (const pod of current) {
+        if (!pod || pod.metadata.labels?.[HASH] === hash) continue;
+        if (!isPodReady(pod)) this.deletePod(pod);
+        else if (unavailable < maxUnavailable) {
+          this.deletePod(pod);
+          unavailable++;
+        }
+      }
+    }
+    const current = [...wanted].map((n) => byNode.get(n)?.[0]).filter((p): p is KubeObject => !!p);
+    const ready = current.filter(isPodReady).length;
+    const status = withoutZeros(
+      {
+        currentNumberScheduled: current.length,
+        numberMisscheduled: misscheduled,
+        desiredNumberScheduled: wanted.size,
+        numberReady: ready,
+        observedGeneration: ds.metadata.generation ?? 1,
+        updatedNumberScheduled: current.filter((p) => p.metadata.labels?.[HASH] === hash).length,
+        numberAvailable: ready,
+        numberUnavailable: wanted.size - ready,
+      },
+      ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady'],
+    );
+    if (stableJson(status) === stableJson(ds.status)) return;
+    try {
+      const latest = this.api.get(GVR.daemonsets, namespace, ds.metadata.name!);
+      this.api.update(
+        GVR.daemonsets,
+        namespace,
+        ds.metadata.name!,
+        { ...latest, status },
+        { subresource: 'status' },
+      );
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  /**
+   * The hash pods of the current template carry: that of a ControllerRevision with the same template (adopting it
+   * when orphaned, e.g. restored from a backup), else the template's own hash. Revisions are not created.
+   */
+  private revisionHash(ds: KubeObject, spec: DaemonSetSpec): string {
+    const wanted = normalizedTemplate('DaemonSet', spec.template);
+    const selects = labelSelectorMatcher(spec.selector);
+    const revisions = this.informers.for(GVR.controllerrevisions);
+    for (const r of revisions.byIndex('namespace', ds.metadata.namespace ?? '')) {
+      const owner = controllerOf(r);
+      if (owner ? owner.uid !== ds.metadata.uid : !selects(r.metadata.labels)) continue;
+      const data = (r as { data?: { spec?: { template?: unknown } } }).data;
+      if (normalizedTemplate('DaemonSet', data?.spec?.template) !== wanted) continue;
+      if (!owner) {
+        try {
+          this.api.patch(
+            GVR.controllerrevisions,
+            r.metadata.namespace,
+            r.metadata.name!,
+            'application/merge-patch+json',
+            {
+              metadata: { ownerReferences: [controllerRef(ds)] },
+            },
+          );
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+      const hash = r.metadata.labels?.['controller.kubernetes.io/hash'];
+      if (hash) return hash;
+    }
+    return templateHash(spec.template);
+  }
+
+  private createPod(ds: KubeObject, spec: DaemonSetSpec, node: string, hash: string): void {
+    const pod = podFromTemplate(ds, spec.template, `${ds.metadata.name}-`);
+    pod.metadata.labels = {
+      ...pod.metadata.labels,
+      [HASH]: hash,
+      'pod-template-generation': String(ds.metadata.generation ?? 1),
+    };
+    const podSpec = pod.spec as Record<string, unknown>;
+    podSpec.affinity = {
+      ...(podSpec.affinity as object),
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] }],
+        },
+      },
+    };
+    podSpec.tolerations = [...((podSpec.tolerations as unknown[]) ?? []), ...DAEMON_TOLERATIONS];
+    this.api.create(GVR.pods, ds.metadata.namespace, pod);
+  }
+
+  private deletePod(pod: KubeObject): void {
+    if (pod.metadata.deletionTimestamp) return;
+    try {
+      this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}

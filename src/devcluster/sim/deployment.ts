@@ -1,0 +1,364 @@
+/**
+ * The Deployment controller: one ReplicaSet per pod template (named <deployment>-<pod-template-hash>, found again
+ * by template equality, as after a restore), revision annotations, the Recreate strategy, and rolling updates that
+ * honour maxSurge and maxUnavailable; status as kube-controller-manager writes it.
+ */
+import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import { objectKey } from './informer.ts';
+import type { SharedInformers } from './informer.ts';
+import {
+  GVR,
+  byControllerUID,
+  byNamespace,
+  controllerOf,
+  controllerRef,
+  isNotFound,
+  labelSelectorMatcher,
+  stableJson,
+  templateHash,
+} from './meta.ts';
+import { WorkQueue } from './queue.ts';
+import type { PodTemplate } from './replicaset.ts';
+import { withoutZeros } from './replicaset.ts';
+
+const REVISION = 'deployment.kubernetes.io/revision';
+const HASH = 'pod-template-hash';
+
+interface DeploymentSpec {
+  replicas?: number;
+  selector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+  template?: PodTemplate;
+  strategy?: {
+    type?: string;
+    rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string };
+  };
+  revisionHistoryLimit?: number;
+  paused?: boolean;
+}
+interface RSLike extends KubeObject {
+  spec?: { replicas?: number; selector?: unknown; template?: PodTemplate };
+  status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number };
+}
+
+/** intstr: a number, or a percentage of `total` rounded up (surge) or down (unavailable). */
+export function resolveIntOrPercent(
+  value: number | string | undefined,
+  total: number,
+  roundUp: boolean,
+  fallback: string,
+): number {
+  const v = value ?? fallback;
+  if (typeof v === 'number') return v;
+  const m = /^(\d+)%$/.exec(v);
+  if (!m) return Number.parseInt(v, 10) || 0;
+  const exact = (Number(m[1]) * total) / 100;
+  return roundUp ? Math.ceil(exact) : Math.floor(exact);
+}
+
+function templateWithoutHash(template: PodTemplate | undefined): unknown {
+  const labels = { ...template?.metadata?.labels };
+  delete labels[HASH];
+  return { ...template, metadata: { ...template?.metadata, labels } };
+}
+
+const revisionOf = (rs: KubeObject) => Number(rs.metadata.annotations?.[REVISION] ?? '0') || 0;
+
+export class DeploymentController {
+  private readonly queue: WorkQueue;
+  private readonly api: ClusterAPI;
+  private readonly informers: SharedInformers;
+
+  constructor(api: ClusterAPI, informers: SharedInformers) {
+    this.api = api;
+    this.informers = informers;
+    this.queue = new WorkQueue('deployment', (key) => this.sync(key));
+    const deployments = informers.for(GVR.deployments);
+    deployments.addIndex('namespace', byNamespace);
+    deployments.on({
+      add: (d) => this.queue.add(objectKey(d)),
+      update: (_o, d) => this.queue.add(objectKey(d)),
+    });
+    const sets = informers.for(GVR.replicasets);
+    sets.addIndex('controller', byControllerUID);
+    sets.addIndex('namespace', byNamespace);
+    const rsChanged = (rs: KubeObject) => {
+      const ref = controllerOf(rs);
+      if (ref?.kind === 'Deployment') this.queue.add(`${rs.metadata.namespace}/${ref.name}`);
+      else if (!ref) {
+        for (const d of deployments.byIndex('namespace', rs.metadata.namespace ?? '')) {
+          if (labelSelectorMatcher((d.spec as DeploymentSpec).selector)(rs.metadata.labels))
+            this.queue.add(objectKey(d));
+        }
+      }
+    };
+    sets.on({ add: rsChanged, update: (_o, rs) => rsChanged(rs), delete: rsChanged });
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private sync(key: string): void {
+    const d = this.informers.for(GVR.deployments).byKey(key);
+    if (!d || d.metadata.deletionTimestamp) return;
+    const spec = (d.spec ?? {}) as DeploymentSpec;
+    const namespace = d.metadata.namespace!;
+    const sets = this.informers.for(GVR.replicasets);
+    const selects = labelSelectorMatcher(spec.selector);
+    // Read owned ReplicaSets fresh: the decisions below must not act twice on a stale cache.
+    const owned = sets
+      .byIndex('controller', d.metadata.uid ?? '')
+      .map((rs) => this.fresh(rs))
+      .filter((rs): rs is RSLike => rs !== undefined);
+    for (const rs of sets.byIndex('namespace', namespace) as RSLike[]) {
+      if (!controllerOf(rs) && !rs.metadata.deletionTimestamp && selects(rs.metadata.labels)) {
+        const adopted = this.patchRS(rs, {
+          metadata: { ownerReferences: [...(rs.metadata.ownerReferences ?? []), controllerRef(d)] },
+        });
+        if (adopted) owned.push(adopted as RSLike);
+      }
+    }
+    const wanted = stableJson(templateWithoutHash(spec.template));
+    let newRS = owned.find((rs) => stableJson(templateWithoutHash(rs.spec?.template)) === wanted);
+    const olds = owned.filter((rs) => rs !== newRS);
+    const maxRevision = Math.max(0, ...owned.map(revisionOf));
+    const replicas = spec.replicas ?? 1;
+    if (spec.paused) return this.writeStatus(d, newRS, olds);
+    const recreate = spec.strategy?.type === 'Recreate';
+    const surge = recreate
+      ? 0
+      : resolveIntOrPercent(spec.strategy?.rollingUpdate?.maxSurge, replicas, true, '25%');
+    let unavailable = recreate
+      ? replicas
+      : resolveIntOrPercent(spec.strategy?.rollingUpdate?.maxUnavailable, replicas, false, '25%');
+    if (surge === 0 && unavailable === 0) unavailable = 1;
+
+    if (!newRS) {
+      const hash = templateHash(spec.template);
+      const template = structuredClone(spec.template ?? {});
+      template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [HASH]: hash } };
+      const oldPods = olds.reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0);
+      const initial = recreate
+        ? 0
+        : olds.length === 0
+          ? replicas
+          : Math.max(0, Math.min(replicas, replicas + surge - oldPods));
+      const selector = structuredClone(spec.selector ?? {});
+      selector.matchLabels = { ...selector.matchLabels, [HASH]: hash };
+      newRS = this.api.create(GVR.replicasets, namespace, {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `${d.metadata.name}-${hash}`,
+          namespace,
+          labels: { ...template.metadata.labels },
+          annotations: {
+            [REVISION]: String(maxRevision + 1),
+            'deployment.kubernetes.io/desired-replicas': String(replicas),
+            'deployment.kubernetes.io/max-replicas': String(replicas + surge),
+          },
+          ownerReferences: [controllerRef(d)],
+        },
+        spec: { replicas: initial, selector, template },
+      }) as RSLike;
+    } else if (revisionOf(newRS) < maxRevision || revisionOf(newRS) === 0) {
+      // Rolling back to an older template makes its ReplicaSet the newest revision.
+      const annotations = { [REVISION]: String(maxRevision + 1) };
+      newRS = (this.patchRS(newRS, { metadata: { annotations } }) ?? newRS) as RSLike;
+    }
+
+    if (recreate) {
+      for (const rs of olds) if ((rs.spec?.replicas ?? 0) > 0) this.scale(rs, 0);
+      const oldRunning = olds.reduce((n, rs) => n + (rs.status?.replicas ?? 0), 0);
+      if (oldRunning === 0 && (newRS.spec?.replicas ?? 0) !== replicas) this.scale(newRS, replicas);
+    } else {
+      // Scale up the new ReplicaSet within maxSurge.
+      const total =
+        owned.reduce((n, rs) => n + (rs === newRS ? 0 : (rs.spec?.replicas ?? 0)), 0) +
+        (newRS.spec?.replicas ?? 0);
+      const newReplicas = newRS.spec?.replicas ?? 0;
+      if (newReplicas > replicas) this.scale(newRS, replicas);
+      else if (newReplicas < replicas && total < replicas + surge) {
+        this.scale(newRS, Math.min(replicas, newReplicas + (replicas + surge - total)));
+      }
+      // Scale down old ReplicaSets within maxUnavailable, unhealthy replicas first.
+      const minAvailable = replicas - unavailable;
+      const newUnavailable = Math.max(
+        0,
+        (newRS.spec?.replicas ?? 0) - (newRS.status?.availableReplicas ?? 0),
+      );
+      const allPods = owned.reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0);
+      let budget = Math.max(0, allPods - minAvailable - newUnavailable);
+      const byAge = [...olds].sort((a, b) => revisionOf(a) - revisionOf(b));
+      const scaledTo = new Map<RSLike, number>();
+      for (const rs of byAge) {
+        if (budget <= 0) break;
+        const current = rs.spec?.replicas ?? 0;
+        const unhealthy = Math.max(0, current - (rs.status?.availableReplicas ?? 0));
+        const cut = Math.min(unhealthy, budget);
+        if (cut > 0) {
+          this.scale(rs, current - cut);
+          scaledTo.set(rs, current - cut);
+          budget -= cut;
+        }
+      }
+      const available = owned.reduce((n, rs) => n + (rs.status?.availableReplicas ?? 0), 0);
+      let down = Math.max(0, available - minAvailable - newUnavailable);
+      for (const rs of byAge) {
+        if (down <= 0) break;
+        const current = scaledTo.get(rs) ?? rs.spec?.replicas ?? 0;
+        const cut = Math.min(current, down);
+        if (cut > 0) {
+          this.scale(rs, current - cut);
+          down -= cut;
+        }
+      }
+    }
+    this.cleanup(spec, olds);
+    this.writeStatus(d, newRS, olds);
+  }
+
+  private cleanup(spec: DeploymentSpec, olds: RSLike[]): void {
+    const limit = spec.revisionHistoryLimit ?? 10;
+    const idle = olds
+      .filter(
+        (rs) =>
+          (rs.spec?.replicas ?? 0) === 0 &&
+          (rs.status?.replicas ?? 0) === 0 &&
+          !rs.metadata.deletionTimestamp,
+      )
+      .sort((a, b) => revisionOf(a) - revisionOf(b));
+    for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
+      try {
+        this.api.delete(GVR.replicasets, rs.metadata.namespace, rs.metadata.name!);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+  }
+
+  private fresh(rs: KubeObject): RSLike | undefined {
+    try {
+      return this.api.get(GVR.replicasets, rs.metadata.namespace, rs.metadata.name!) as RSLike;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  private scale(rs: KubeObject, replicas: number): void {
+    this.patchRS(rs, { spec: { replicas } });
+  }
+
+  private patchRS(rs: KubeObject, patch: Record<string, unknown>): KubeObject | undefined {
+    try {
+      return this.api.patch(
+        GVR.replicasets,
+        rs.metadata.namespace,
+        rs.metadata.name!,
+        'application/merge-patch+json',
+        patch,
+      );
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  private writeStatus(d: KubeObject, newRS: RSLike | undefined, olds: RSLike[]): void {
+    const spec = (d.spec ?? {}) as DeploymentSpec;
+    const all = newRS ? [newRS, ...olds] : olds;
+    const sum = (f: (rs: RSLike) => number | undefined) => all.reduce((n, rs) => n + (f(rs) ?? 0), 0);
+    const desired = spec.replicas ?? 1;
+    const replicas = sum((rs) => rs.status?.replicas);
+    const available = sum((rs) => rs.status?.availableReplicas);
+    const updated = newRS?.status?.replicas ?? 0;
+    const counts = withoutZeros(
+      {
+        observedGeneration: d.metadata.generation ?? 1,
+        replicas,
+        updatedReplicas: updated,
+        readyReplicas: sum((rs) => rs.status?.readyReplicas),
+        availableReplicas: available,
+        unavailableReplicas: Math.max(0, desired - available),
+      },
+      [],
+    );
+    const previous = (d.status ?? {}) as {
+      conditions?: {
+        type: string;
+        status: string;
+        reason?: string;
+        lastTransitionTime?: string;
+        lastUpdateTime?: string;
+        message?: string;
+      }[];
+    };
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const condition = (type: string, status: string, reason: string, message: string) => {
+      const before = previous.conditions?.find((c) => c.type === type);
+      const same = before?.status === status && before.reason === reason && before.message === message;
+      return {
+        type,
+        status,
+        lastUpdateTime: same ? before!.lastUpdateTime : now,
+        lastTransitionTime: before?.status === status ? before.lastTransitionTime : now,
+        reason,
+        message,
+      };
+    };
+    const complete =
+      updated === desired && replicas === desired && available === desired && newRS !== undefined;
+    const conditions = [
+      available >=
+      desired - resolveIntOrPercent(spec.strategy?.rollingUpdate?.maxUnavailable, desired, false, '25%')
+        ? condition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
+        : condition(
+            'Available',
+            'False',
+            'MinimumReplicasUnavailable',
+            'Deployment does not have minimum availability.',
+          ),
+      complete
+        ? condition(
+            'Progressing',
+            'True',
+            'NewReplicaSetAvailable',
+            `ReplicaSet "${newRS.metadata.name}" has successfully progressed.`,
+          )
+        : condition(
+            'Progressing',
+            'True',
+            'ReplicaSetUpdated',
+            `ReplicaSet "${newRS?.metadata.name ?? ''}" is progressing.`,
+          ),
+    ];
+    const status = { ...counts, conditions };
+    const revision = newRS ? String(revisionOf(newRS)) : undefined;
+    const strip = (s: unknown) => stableJson(s).replace(/"last(Update|Transition)Time":"[^"]*"/g, '');
+    try {
+      if (revision && d.metadata.annotations?.[REVISION] !== revision) {
+        d = this.api.patch(
+          GVR.deployments,
+          d.metadata.namespace,
+          d.metadata.name!,
+          'application/merge-patch+json',
+          {
+            metadata: { annotations: { [REVISION]: revision } },
+          },
+        );
+      }
+      if (strip(status) === strip(d.status)) return;
+      const current = this.api.get(GVR.deployments, d.metadata.namespace, d.metadata.name!);
+      this.api.update(
+        GVR.deployments,
+        d.metadata.namespace,
+        d.metadata.name!,
+        { ...current, status },
+        { subresource: 'status' },
+      );
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}

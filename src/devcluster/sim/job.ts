@@ -1,0 +1,155 @@
+/**
+ * The Job controller: runs pods until `completions` succeed (at most `parallelism` at once), or fails the Job
+ * after more than `backoffLimit` failed pods; conditions and counts as kube-controller-manager 1.32 writes them.
+ * Not simulated: indexed completion, pod failure policy, success policy, suspend, activeDeadlineSeconds, TTL.
+ */
+import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import { rfc3339 } from '../kubelet/status.ts';
+import type { Clock } from './clock.ts';
+import { objectKey } from './informer.ts';
+import type { SharedInformers } from './informer.ts';
+import { GVR, byControllerUID, controllerOf, isNotFound, isPodReady, stableJson } from './meta.ts';
+import { WorkQueue } from './queue.ts';
+import type { PodTemplate } from './replicaset.ts';
+import { podFromTemplate, withoutZeros } from './replicaset.ts';
+
+interface JobSpec {
+  completions?: number;
+  parallelism?: number;
+  backoffLimit?: number;
+  template?: PodTemplate;
+}
+interface JobCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastProbeTime: string;
+  lastTransitionTime: string;
+}
+
+const phaseOf = (pod: KubeObject) => (pod.status as { phase?: string } | undefined)?.phase;
+
+export function jobFinished(job: KubeObject): 'Complete' | 'Failed' | undefined {
+  const conditions = (job.status as { conditions?: JobCondition[] } | undefined)?.conditions ?? [];
+  return conditions.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')
+    ?.type as 'Complete' | 'Failed' | undefined;
+}
+
+export class JobController {
+  private readonly queue: WorkQueue;
+  private readonly api: ClusterAPI;
+  private readonly informers: SharedInformers;
+  private readonly clock: Clock;
+
+  constructor(api: ClusterAPI, informers: SharedInformers, clock: Clock) {
+    this.api = api;
+    this.informers = informers;
+    this.clock = clock;
+    this.queue = new WorkQueue('job', (key) => this.sync(key));
+    informers
+      .for(GVR.jobs)
+      .on({ add: (j) => this.queue.add(objectKey(j)), update: (_o, j) => this.queue.add(objectKey(j)) });
+    const pods = informers.for(GVR.pods);
+    pods.addIndex('controller', byControllerUID);
+    const podChanged = (pod: KubeObject) => {
+      const ref = controllerOf(pod);
+      if (ref?.kind === 'Job') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
+    };
+    pods.on({ add: podChanged, update: (_o, p) => podChanged(p), delete: podChanged });
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private sync(key: string): void {
+    const job = this.informers.for(GVR.jobs).byKey(key);
+    if (!job || job.metadata.deletionTimestamp || jobFinished(job)) return;
+    const spec = (job.spec ?? {}) as JobSpec;
+    const namespace = job.metadata.namespace!;
+    const completions = spec.completions ?? 1;
+    const parallelism = spec.parallelism ?? 1;
+    const backoffLimit = spec.backoffLimit ?? 6;
+    const pods = this.informers.for(GVR.pods).byIndex('controller', job.metadata.uid ?? '');
+    const succeeded = pods.filter((p) => phaseOf(p) === 'Succeeded').length;
+    const failed = pods.filter((p) => phaseOf(p) === 'Failed').length;
+    const active = pods.filter(
+      (p) => !p.metadata.deletionTimestamp && phaseOf(p) !== 'Succeeded' && phaseOf(p) !== 'Failed',
+    );
+    const now = rfc3339(this.clock.now());
+    const previous = (job.status ?? {}) as { startTime?: string; conditions?: JobCondition[] };
+    const condition = (type: string, reason: string, message: string): JobCondition => ({
+      type,
+      status: 'True',
+      reason,
+      message,
+      lastProbeTime: now,
+      lastTransitionTime: now,
+    });
+    let conditions = previous.conditions;
+    let completionTime: string | undefined;
+    let activeCount = active.length;
+    if (succeeded >= completions) {
+      conditions = [
+        condition('SuccessCriteriaMet', 'CompletionsReached', 'Reached expected number of succeeded pods'),
+        condition('Complete', 'CompletionsReached', 'Reached expected number of succeeded pods'),
+      ];
+      completionTime = now;
+      for (const p of active) this.deletePod(p);
+      activeCount = 0;
+    } else if (failed > backoffLimit) {
+      conditions = [
+        condition('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
+        condition('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
+      ];
+      for (const p of active) this.deletePod(p);
+      activeCount = 0;
+    } else {
+      const want = Math.min(parallelism, completions - succeeded) - active.length;
+      for (let i = 0; i < want; i++) {
+        this.api.create(GVR.pods, namespace, podFromTemplate(job, spec.template, `${job.metadata.name}-`));
+        activeCount++;
+      }
+    }
+    const status = {
+      ...withoutZeros(
+        {
+          active: activeCount,
+          succeeded,
+          failed,
+          ready: active.filter(isPodReady).length,
+          terminating: pods.filter((p) => !!p.metadata.deletionTimestamp).length,
+        },
+        ['ready', 'terminating'],
+      ),
+      startTime: previous.startTime ?? now,
+      ...(completionTime ? { completionTime } : {}),
+      ...(conditions ? { conditions } : {}),
+      uncountedTerminatedPods: {},
+    };
+    if (stableJson(status) === stableJson(job.status)) return;
+    try {
+      const latest = this.api.get(GVR.jobs, namespace, job.metadata.name!);
+      this.api.update(
+        GVR.jobs,
+        namespace,
+        job.metadata.name!,
+        { ...latest, status },
+        { subresource: 'status' },
+      );
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  private deletePod(pod: KubeObject): void {
+    try {
+      this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!, {
+        propagationPolicy: 'Background',
+      });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+/** The simulated nodes: Node objects that look Ready to every client. */
+import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import { GVR, isConflictOrExists } from './meta.ts';
+
+export interface NodeSpec {
+  name: string;
+  labels?: Record<string, string>;
+  /** Unschedulable nodes get no new pods. */
+  unschedulable?: boolean;
+}
+
+export function nodeObject(node: NodeSpec, index: number, now: string): KubeObject {
+  const condition = (type: string, status: string, reason: string, message: string) => ({
+    type,
+    status,
+    lastHeartbeatTime: now,
+    lastTransitionTime: now,
+    reason,
+    message,
+  });
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: node.name,
+      labels: {
+        'kubernetes.io/hostname': node.name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        ...node.labels,
+      },
+    },
+    spec: { podCIDR: `10.244.${index}.0/24`, ...(node.unschedulable ? { unschedulable: true } : {}) },
+    status: {
+      capacity: { cpu: '8', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' },
+      allocatable: { cpu: '8', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' },
+      conditions: [
+        condition(
+          'MemoryPressure',
+          'False',
+          'KubeletHasSufficientMemory',
+          'kubelet has sufficient memory available',
+        ),
+        condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+        condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+      ],
+      addresses: [
+        { type: 'InternalIP', address: `10.0.0.${index + 1}` },
+        { type: 'Hostname', address: node.name },
+      ],
+      nodeInfo: {
+        kubeletVersion: 'v1.32.0',
+        kubeProxyVersion: 'v1.32.0',
+        containerRuntimeVersion: 'containerd://1.7.24',
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+        osImage: 'devcluster',
+        kernelVersion: '6.1.0',
+        machineID: '',
+        systemUUID: '',
+        bootID: '',
+      },
+    },
+  };
+}
+
+/** Creates the nodes that do not exist yet. */
+export function registerNodes(api: ClusterAPI, nodes: readonly NodeSpec[], now: string): void {
+  nodes.forEach((node, i) => {
+    try {
+      const created = api.create(GVR.nodes, undefined, nodeObject(node, i, now));
+      api.update(
+        GVR.nodes,
+        undefined,
+        node.name,
+        { ...created, status: nodeObject(node, i, now).status },
+        {
+          subresource: 'status',
+        },
+      );
+    } catch (e) {
+      if (!isConflictOrExists(e)) throw e;
+    }
+  });
+}

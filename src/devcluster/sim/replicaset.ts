@@ -1,0 +1,226 @@
+/**
+ * The ReplicaSet controller: keeps spec.replicas active pods, adopts orphan pods that match the selector (what
+ * follows a Velero restore), releases owned pods that stop matching, and writes status.
+ */
+import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import { objectKey } from './informer.ts';
+import type { SharedInformers } from './informer.ts';
+import {
+  GVR,
+  byControllerUID,
+  byNamespace,
+  controllerOf,
+  controllerRef,
+  isNotFound,
+  isPodActive,
+  isPodReady,
+  labelSelectorMatcher,
+  stableJson,
+} from './meta.ts';
+import { WorkQueue } from './queue.ts';
+
+/** Go's omitempty: zero counts are left out of status, except the fields listed in `keep`. */
+export function withoutZeros(
+  status: Record<string, number>,
+  keep: readonly string[] = [],
+): Record<string, number> {
+  return Object.fromEntries(Object.entries(status).filter(([k, v]) => v !== 0 || keep.includes(k)));
+}
+
+interface ReplicaSetLike extends KubeObject {
+  spec?: {
+    replicas?: number;
+    selector?: unknown;
+    template?: { metadata?: KubeObject['metadata']; spec?: unknown };
+  };
+  status?: Record<string, unknown>;
+}
+
+/** Deletion preference, most deletable first: unscheduled, pending, not ready, then the newest. */
+function deletionRank(pod: KubeObject): number[] {
+  const spec = pod.spec as { nodeName?: string } | undefined;
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  return [
+    spec?.nodeName ? 1 : 0,
+    phase === 'Pending' ? 0 : 1,
+    isPodReady(pod) ? 1 : 0,
+    -Date.parse(pod.metadata.creationTimestamp ?? '0'),
+  ];
+}
+
+export interface PodTemplate {
+  metadata?: KubeObject['metadata'];
+  spec?: unknown;
+}
+
+/** A pod for a workload: the template's labels, annotations and spec, owned by the workload. */
+export function podFromTemplate(
+  owner: KubeObject,
+  template: PodTemplate | undefined,
+  namePrefix: string,
+): KubeObject {
+  const meta = template?.metadata ?? {};
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      generateName: namePrefix,
+      namespace: owner.metadata.namespace,
+      ...(meta.labels ? { labels: { ...meta.labels } } : {}),
+      ...(meta.annotations ? { annotations: { ...meta.annotations } } : {}),
+      ownerReferences: [controllerRef(owner)],
+    },
+    spec: structuredClone(template?.spec ?? {}),
+  };
+}
+
+export class ReplicaSetController {
+  private readonly queue: WorkQueue;
+  private readonly api: ClusterAPI;
+  private readonly informers: SharedInformers;
+
+  constructor(api: ClusterAPI, informers: SharedInformers) {
+    this.api = api;
+    this.informers = informers;
+    this.queue = new WorkQueue('replicaset', (key) => this.sync(key));
+    const sets = informers.for(GVR.replicasets);
+    sets.addIndex('namespace', byNamespace);
+    sets.on({
+      add: (rs) => this.queue.add(objectKey(rs)),
+      update: (_o, rs) => this.queue.add(objectKey(rs)),
+    });
+    const pods = informers.for(GVR.pods);
+    pods.addIndex('controller', byControllerUID);
+    pods.addIndex('namespace', byNamespace);
+    const podChanged = (pod: KubeObject) => {
+      const ref = controllerOf(pod);
+      if (ref?.kind === 'ReplicaSet') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
+      else if (!ref) {
+        for (const rs of sets.byIndex('namespace', pod.metadata.namespace ?? '')) {
+          if (labelSelectorMatcher((rs as ReplicaSetLike).spec?.selector)(pod.metadata.labels))
+            this.queue.add(objectKey(rs));
+        }
+      }
+    };
+    pods.on({
+      add: podChanged,
+      update: (old, pod) => (podChanged(old), podChanged(pod)),
+      delete: podChanged,
+    });
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private sync(key: string): void {
+    const rs = this.informers.for(GVR.replicasets).byKey(key) as ReplicaSetLike | undefined;
+    if (!rs) return;
+    const namespace = rs.metadata.namespace!;
+    const pods = this.informers.for(GVR.pods);
+    const selects = labelSelectorMatcher(rs.spec?.selector);
+    const owned = pods.byIndex('controller', rs.metadata.uid ?? '');
+    const deleting = !!rs.metadata.deletionTimestamp;
+    // Adopt matching orphans; release owned pods that no longer match.
+    if (!deleting) {
+      for (const pod of pods.byIndex('namespace', namespace)) {
+        if (!controllerOf(pod) && !pod.metadata.deletionTimestamp && selects(pod.metadata.labels)) {
+          owned.push(this.setOwner(pod, rs) ?? pod);
+        }
+      }
+    }
+    const mine: KubeObject[] = [];
+    for (const pod of owned) {
+      if (selects(pod.metadata.labels)) mine.push(pod);
+      else this.release(pod, rs);
+    }
+    const active = mine.filter(isPodActive);
+    const want = deleting ? active.length : (rs.spec?.replicas ?? 1);
+    if (active.length < want) {
+      for (let i = active.length; i < want; i++) {
+        this.api.create(GVR.pods, namespace, podFromTemplate(rs, rs.spec?.template, `${rs.metadata.name}-`));
+      }
+    } else if (active.length > want) {
+      const victims = [...active].sort((a, b) => {
+        const ra = deletionRank(a);
+        const rb = deletionRank(b);
+        for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
+        return 0;
+      });
+      for (const pod of victims.slice(0, active.length - want)) {
+        this.deletePod(pod);
+        active.splice(active.indexOf(pod), 1);
+      }
+    }
+    const ready = active.filter(isPodReady).length;
+    const status = withoutZeros(
+      {
+        replicas: active.length,
+        fullyLabeledReplicas: active.length,
+        readyReplicas: ready,
+        availableReplicas: ready,
+        observedGeneration: rs.metadata.generation ?? 1,
+      },
+      ['replicas'],
+    );
+    const { conditions: _conditions, ...previous } = rs.status ?? {};
+    if (stableJson(status) !== stableJson(previous)) this.writeStatus(rs, status);
+  }
+
+  private setOwner(pod: KubeObject, owner: KubeObject): KubeObject | undefined {
+    try {
+      return this.api.patch(
+        GVR.pods,
+        pod.metadata.namespace,
+        pod.metadata.name!,
+        'application/merge-patch+json',
+        {
+          metadata: {
+            ownerReferences: [...(pod.metadata.ownerReferences ?? []), controllerRef(owner)],
+            resourceVersion: pod.metadata.resourceVersion,
+          },
+        },
+      );
+    } catch (e) {
+      if (isNotFound(e) || (e as { code?: number }).code === 409) return undefined;
+      throw e;
+    }
+  }
+
+  private release(pod: KubeObject, owner: KubeObject): void {
+    try {
+      this.api.patch(GVR.pods, pod.metadata.namespace, pod.metadata.name!, 'application/merge-patch+json', {
+        metadata: {
+          ownerReferences: (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid),
+          resourceVersion: pod.metadata.resourceVersion,
+        },
+      });
+    } catch (e) {
+      if (!isNotFound(e) && (e as { code?: number }).code !== 409) throw e;
+    }
+  }
+
+  private deletePod(pod: KubeObject): void {
+    try {
+      this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  private writeStatus(rs: KubeObject, status: Record<string, number>): void {
+    try {
+      const current = this.api.get(GVR.replicasets, rs.metadata.namespace, rs.metadata.name!);
+      const conditions = (current.status as { conditions?: unknown } | undefined)?.conditions;
+      this.api.update(
+        GVR.replicasets,
+        rs.metadata.namespace,
+        rs.metadata.name!,
+        { ...current, status: { ...status, ...(conditions ? { conditions } : {}) } },
+        { subresource: 'status' },
+      );
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}

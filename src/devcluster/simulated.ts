@@ -1,0 +1,67 @@
+/**
+ * A devcluster that behaves like a small cluster: the API server (index.ts) plus the simulation, pods/exec,
+ * optional RBAC and fault injection, all switchable per test.
+ */
+import type { DevCluster, DevClusterOptions } from './index.ts';
+import { startDevCluster } from './index.ts';
+import { ExecEndpoint, SimulatedExecRunner, podExecResolver } from './exec/index.ts';
+import type { ExecRunner } from './exec/index.ts';
+import { FAULTS_ADMIN_PATH, FaultInjector, faultFilter, handleFaultAdmin } from './faults/index.ts';
+import { rbacAuthorizer } from './rbac/index.ts';
+import { Simulation } from './sim/simulation.ts';
+import type { SimulationOptions } from './sim/simulation.ts';
+
+export interface SimulatedClusterOptions extends DevClusterOptions {
+  /** The simulated nodes, kubelet and controllers; false: the API server alone. */
+  simulation?: SimulationOptions | false;
+  /** Authorize with RBAC instead of allowing every authenticated user. */
+  rbac?: boolean;
+  /** Fault injection: an injector to control at runtime, or its initial seed and rules. */
+  faults?: FaultInjector | { seed?: number; rules?: unknown[] };
+  /** Runs exec commands; default a SimulatedExecRunner. */
+  execRunner?: ExecRunner;
+}
+
+export interface SimulatedCluster extends DevCluster {
+  readonly simulation: Simulation | undefined;
+  readonly faults: FaultInjector;
+  /** The exec runner (a SimulatedExecRunner unless one was passed): register handlers, read the history. */
+  readonly exec: ExecRunner;
+}
+
+export async function startSimulatedCluster(
+  options: SimulatedClusterOptions = {},
+): Promise<SimulatedCluster> {
+  const faults =
+    options.faults instanceof FaultInjector ? options.faults : new FaultInjector(options.faults ?? {});
+  const runner = options.execRunner ?? new SimulatedExecRunner();
+  const clock = options.simulation ? options.simulation.clock : undefined;
+  const dev = await startDevCluster({
+    ...(clock ? { now: () => new Date(clock.now()) } : {}),
+    garbageCollectorFinalizers:
+      options.simulation !== false && options.simulation?.components?.garbageCollector !== false,
+    ...options,
+    requestFilters: [faultFilter(faults), ...(options.requestFilters ?? [])],
+  });
+  faults.setCompactor(() => dev.api.compact());
+  dev.http.registerAdminPath(FAULTS_ADMIN_PATH, (req, res) => void handleFaultAdmin(faults, req, res));
+  if (options.rbac) dev.http.authorizer = rbacAuthorizer(dev.api);
+  const endpoint = new ExecEndpoint({ runner, resolveContainer: podExecResolver(dev.api) });
+  dev.http.registerUpgradeHandler('pods/exec', endpoint.upgradeHandler());
+  const simulation =
+    options.simulation === false ? undefined : new Simulation(dev.api, options.simulation).start();
+  let stopping: Promise<void> | undefined;
+  return {
+    ...dev,
+    simulation,
+    faults,
+    exec: runner,
+    stop: () =>
+      (stopping ??= (async () => {
+        simulation?.stop();
+        endpoint.close();
+        faults.dispose();
+        await dev.stop();
+      })()),
+  };
+}
