@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { Settings } from '../config/settings.ts';
 import type { HealthChecks } from '../telemetry/health.ts';
-import type { HookMetrics, WatchedResource } from '../telemetry/metrics.ts';
+import type { HookMetrics } from '../telemetry/metrics.ts';
 import type { Pod, Workload } from '../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../kube/velero-labels.ts';
 import { Cluster } from './cluster.ts';
@@ -73,7 +73,7 @@ export class Manager {
     const identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
     const events = new EventRecorder(client, { instance: identity, logger: this.#logger });
 
-    const onRecovery = (resource: WatchedResource) => (event: RecoveryEvent) => {
+    const onRecovery = (resource: string) => (event: RecoveryEvent) => {
       if (event.type === 'restarted') metrics.informerRestarted(resource);
       if (event.type === 'relisted')
         metrics.informerRelisted(resource, event.reason === 'expired' ? 'expired' : 'stalled');
@@ -81,7 +81,7 @@ export class Manager {
     const informer = <T extends KubeObject>(
       name: string,
       path: string,
-      resource: WatchedResource,
+      resource: string,
       extra: {
         labelSelector?: string;
         fieldSelector?: string;
@@ -105,7 +105,7 @@ export class Manager {
         informer<KubeObject>(
           kind.toLowerCase(),
           `/apis/apps/v1/${WORKLOAD_RESOURCES[kind]}`,
-          WORKLOAD_RESOURCES[kind] as WatchedResource,
+          WORKLOAD_RESOURCES[kind],
           {
             labelSelector: RESTORE_NAME_LABEL,
             indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
@@ -208,9 +208,11 @@ export class Manager {
         workloadController.enqueue(workloadKey(kind, o.metadata?.namespace ?? '', o.metadata?.name ?? ''));
       i.addEventHandler({ onAdd: enqueue, onUpdate: (_old, o) => enqueue(o) });
     }
+    // Deletions matter too: a bare pod being replaced is recreated once its predecessor is gone.
     pendingPods.addEventHandler({
       onAdd: (o) => podController.enqueue(keyOf(o)),
       onUpdate: (_old, o) => podController.enqueue(keyOf(o)),
+      onDelete: (o) => podController.enqueue(keyOf(o)),
     });
 
     const synced = health.readinessGate('informers-synced', 'informers have not completed their first list');

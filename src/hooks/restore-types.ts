@@ -1,3 +1,4 @@
+import type { Container } from '../kube/types.ts';
 /**
  * TypeScript shapes of the velero.io/v1 Restore fields that restore hooks use, and of the core/v1 pieces a hook
  * touches. They describe well-formed objects; the engine never trusts them and checks every field at run time,
@@ -40,27 +41,7 @@ export interface LabelSelector {
   matchExpressions?: LabelSelectorRequirement[];
 }
 
-export interface VolumeMount {
-  name: string;
-  mountPath: string;
-  readOnly?: boolean;
-  subPath?: string;
-  [field: string]: unknown;
-}
-
-/** core/v1 Container; fields the engine does not look at pass through untouched. */
-export interface Container {
-  name: string;
-  image?: string;
-  command?: string[];
-  args?: string[];
-  volumeMounts?: VolumeMount[];
-  imagePullPolicy?: string;
-  terminationMessagePath?: string;
-  terminationMessagePolicy?: string;
-  resources?: Record<string, unknown>;
-  [field: string]: unknown;
-}
+export type { Container, VolumeMount } from '../kube/types.ts';
 
 export interface PodSpec {
   initContainers?: Container[];

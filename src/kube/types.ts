@@ -26,6 +26,7 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];
   finalizers?: string[];
+  [field: string]: unknown;
 }
 
 export interface VolumeMount {

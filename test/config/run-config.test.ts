@@ -32,9 +32,25 @@ describe('restore-hooks run: configuration errors', () => {
     expect(r.stderr).to.contain('--config: cannot read');
   });
 
-  it('gets past configuration with the shipped config/controller.yaml', async () => {
-    const r = await runCli(['run', '--config', DEFAULT_FILE]);
-    expect(r.stderr).to.contain('is not implemented yet');
+  it('gets past configuration with the shipped config/controller.yaml, then fails on a missing kubeconfig', async () => {
+    const r = await runCli([
+      'run',
+      '--config',
+      DEFAULT_FILE,
+      '--kubeconfig',
+      '/nonexistent/kubeconfig',
+      '--metrics-bind-address',
+      '0',
+      '--health-probe-bind-address',
+      '0',
+    ]);
     expect(r.status).to.equal(1);
+    const failure = r.stdout
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { level: string; msg: string; error?: string })
+      .find((l) => l.msg === 'controller failed');
+    expect(failure?.level).to.equal('error');
+    expect(failure?.error).to.contain('/nonexistent/kubeconfig');
   });
 });

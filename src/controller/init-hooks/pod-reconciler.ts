@@ -2,7 +2,8 @@ import { APPLIED_INIT_HOOKS_ANNOTATION, formatAppliedInitHooks } from '../../hoo
 import { planHooks } from '../../hooks/plan.ts';
 import { hookContentHash } from '../../hooks/names.ts';
 import { hasErrors } from '../../hooks/problems.ts';
-import { controllerOf, splitKey } from '../../kube/owners.ts';
+import { controllerOf } from '../../kube/owners.ts';
+import { splitObjectKey as splitKey } from '../machinery/kube-object.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { Cluster } from '../cluster.ts';
@@ -159,13 +160,13 @@ export class PodReconciler {
         });
         logger.debug('deleted pod being replaced', { result });
         // Whatever happened, the next step is decided from what the cluster shows next.
-        return { requeueAfterMs: result === 'deleted' ? 0 : WAIT_FOR_TERMINATION_MS };
+        return result === 'deleted' ? { requeue: true } : { requeueAfterMs: WAIT_FOR_TERMINATION_MS };
       }
       case 'wait':
         return { requeueAfterMs: WAIT_FOR_TERMINATION_MS };
       case 'create': {
         const created = await this.#deps.cluster.createPod(entry.replacement);
-        if (created === 'exists') return { requeueAfterMs: 0 };
+        if (created === 'exists') return { requeue: true };
         await this.#forget(entry);
         logger.info('replaced bare pod with one that runs the init hooks');
         void this.#deps.events.record({

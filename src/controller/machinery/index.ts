@@ -24,7 +24,7 @@ export type { IndexFunc } from './indexer.ts';
 export { Informer } from './informer.ts';
 export type { InformerEventHandler, InformerOptions, ReadonlyIndexer, RecoveryEvent } from './informer.ts';
 export { objectKey, splitObjectKey } from './kube-object.ts';
-export type { KubeObject, ObjectMetaJson, OwnerReferenceJson } from './kube-object.ts';
+export type { KubeObject } from './kube-object.ts';
 export {
   DEFAULT_LEADER_ELECTION_TIMINGS,
   LeaderElector,

@@ -1,29 +1,4 @@
-/** An owner reference as it appears on the wire. */
-export interface OwnerReferenceJson {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-/** Object metadata as it appears on the wire: timestamps are RFC 3339 strings, never Dates. */
-export interface ObjectMetaJson {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReferenceJson[];
-  finalizers?: string[];
-  [field: string]: unknown;
-}
+import type { ObjectMeta } from '../../kube/types.ts';
 
 /**
  * A Kubernetes object as plain JSON, exactly as the API server sends it. The informer caches only this
@@ -33,7 +8,7 @@ export interface ObjectMetaJson {
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: ObjectMetaJson;
+  metadata?: ObjectMeta;
   [field: string]: unknown;
 }
 

@@ -1,5 +1,5 @@
 import type { Problem } from '../../hooks/problems.ts';
-import { splitKey } from '../../kube/owners.ts';
+import { splitObjectKey as splitKey } from '../machinery/kube-object.ts';
 import { veleroLabelValue } from '../../kube/velero-labels.ts';
 import type { EventRecorder } from '../events.ts';
 import type { KubeJsonClient } from '../kube-json-client.ts';

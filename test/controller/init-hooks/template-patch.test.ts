@@ -8,41 +8,9 @@ import { initHooksState } from '../../../src/controller/init-hooks/template-hook
 import { cleanupPatch, injectionPatch } from '../../../src/controller/init-hooks/template-patch.ts';
 import { CLEANED_UP_ANNOTATION, RESTORE_LABEL } from '../../../src/controller/marks.ts';
 import type { Workload } from '../../../src/kube/types.ts';
+import { restoreR2 } from '../../helpers/restore-fixtures.ts';
 
-const hookContainer = (n: number, volume: string, file: string, word: string) => ({
-  name: `restore-hook-init${n}`,
-  image: 'alpine:latest',
-  volumeMounts: [{ mountPath: `/restores/${volume}`, name: volume }],
-  command: ['/bin/ash', '-c', `echo -n "${word}" >> /restores/${volume}/${file}`],
-});
-
-const r2 = {
-  apiVersion: 'velero.io/v1',
-  kind: 'Restore',
-  metadata: { name: 'r2', namespace: 'velero', uid: 'r2-uid' },
-  spec: {
-    backupName: 'b2',
-    includedNamespaces: ['*'],
-    hooks: {
-      resources: [
-        {
-          name: 'restore-hook-1',
-          includedNamespaces: ['app'],
-          postHooks: [
-            {
-              init: {
-                initContainers: [
-                  hookContainer(1, 'pvc1-vm', 'foobarbaz', 'FOOBARBAZ'),
-                  hookContainer(2, 'pvc2-vm', 'deadfeed', 'DEADFEED'),
-                ],
-              },
-            },
-          ],
-        },
-      ],
-    },
-  },
-};
+const r2 = { ...restoreR2(), metadata: { name: 'r2', namespace: 'velero', uid: 'r2-uid' } };
 const restore = { key: 'velero/r2', uid: 'r2-uid', labelValue: 'r2' };
 const hooks = parseRestoreHooks(r2, DEFAULT_HOOK_POLICY);
 
