@@ -35,11 +35,15 @@ export class Cluster {
     });
   }
 
-  async getReplicaSet(namespace: string, name: string): Promise<Workload | undefined> {
+  getReplicaSet(namespace: string, name: string): Promise<Workload | undefined> {
+    return this.getWorkload('ReplicaSet', namespace, name);
+  }
+
+  async getWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<Workload | undefined> {
     try {
       return await this.#client.request<Workload>({
         method: 'GET',
-        path: `/apis/apps/v1/namespaces/${namespace}/replicasets/${name}`,
+        path: `/apis/apps/v1/namespaces/${namespace}/${WORKLOAD_RESOURCES[kind]}/${name}`,
       });
     } catch (error) {
       if (isNotFound(error)) return undefined;

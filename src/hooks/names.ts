@@ -38,10 +38,13 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** Where ServiceAccount admission mounts the API token (the kube-api-access-* projected volume). */
+const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+
 /**
- * The part of a container that decides what a hook does: everything but its name, empty fields and the fields
- * API server defaulting writes (imagePullPolicy, the default termination message settings, empty resources,
- * port protocol TCP).
+ * The part of a container that decides what a hook does: everything but its name, empty fields and what the API
+ * server adds (defaulting: imagePullPolicy, the default termination message settings, empty resources, port
+ * protocol TCP; admission: the service-account token mount).
  */
 export function hookContent(container: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const content: Record<string, unknown> = {};
@@ -49,6 +52,12 @@ export function hookContent(container: Readonly<Record<string, unknown>>): Recor
     if (key === 'name' || key === 'imagePullPolicy' || isEmpty(value)) continue;
     if (key === 'terminationMessagePath' && value === '/dev/termination-log') continue;
     if (key === 'terminationMessagePolicy' && value === 'File') continue;
+    if (key === 'volumeMounts' && Array.isArray(value)) {
+      // ServiceAccount admission mounts the API token into every container, init containers included.
+      const own = value.filter((m: unknown) => !(isRecord(m) && m.mountPath === SERVICE_ACCOUNT_TOKEN_PATH));
+      if (own.length > 0) content[key] = own;
+      continue;
+    }
     if (key === 'ports' && Array.isArray(value)) {
       content[key] = value.map((p: unknown) => {
         if (!isRecord(p) || p.protocol !== 'TCP') return p;

@@ -83,3 +83,28 @@ describe('hooks/names: content identity and default names', () => {
     );
   });
 });
+
+describe('hook content and API server admission', () => {
+  it('ignores the service-account token mount that admission adds to every container', async () => {
+    const { hookContentHash } = await import('../../src/hooks/names.ts');
+    const hook = {
+      name: 'h',
+      image: 'alpine',
+      command: ['date'],
+      volumeMounts: [{ name: 'pvc1-vm', mountPath: '/restores/pvc1-vm' }],
+    };
+    const admitted = {
+      ...hook,
+      volumeMounts: [
+        ...hook.volumeMounts,
+        {
+          name: 'kube-api-access-x7k2p',
+          mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+          readOnly: true,
+        },
+      ],
+    };
+    expect(hookContentHash(admitted)).to.equal(hookContentHash(hook));
+    expect(hookContentHash({ ...hook, volumeMounts: [] })).to.not.equal(hookContentHash(hook));
+  });
+});

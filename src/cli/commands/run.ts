@@ -1,4 +1,6 @@
-import type { Command } from '../command.ts';
+import type { Command, CommandIO } from '../command.ts';
+import type { Settings } from '../../config/settings.ts';
+import type { ParsedArgs } from '../flags.ts';
 import type { FlagSpec } from '../flags.ts';
 import { validators } from '../flags.ts';
 import { LOG_LEVELS } from '../../telemetry/log-levels.ts';
@@ -56,6 +58,38 @@ export const runFlags: readonly FlagSpec[] = [
   },
 ];
 
+/** Resolves the controller's settings; on bad configuration, writes each problem and returns undefined (exit 2). */
+export async function resolveRunSettings(
+  args: ParsedArgs,
+  io: CommandIO,
+  command: string,
+): Promise<Settings | undefined> {
+  const { readFileSync } = await import('node:fs');
+  const { resolveSettings } = await import('../../config/resolve.ts');
+  const { ConfigError } = await import('../../config/errors.ts');
+  try {
+    return resolveSettings(args, io.env, (path) => readFileSync(path, 'utf8'));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const problem of err.problems) io.stderr.write(`restore-hooks ${command}: ${problem}\n`);
+    return undefined;
+  }
+}
+
+/** Runs `body` with a signal that SIGTERM or SIGINT aborts, for a graceful stop. */
+export async function untilStopSignal(body: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    return await body(stop.signal);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
 export const runCommand: Command = {
   name: 'run',
   summary: 'Run the controller against a Kubernetes cluster.',
@@ -63,27 +97,9 @@ export const runCommand: Command = {
     '[--kubeconfig FILE] [--config FILE] [--metrics-bind-address HOST:PORT] [--health-probe-bind-address HOST:PORT] [--leader-elect] [--log-level LEVEL]',
   flags: runFlags,
   async run(args, io) {
-    const { readFileSync } = await import('node:fs');
-    const { resolveSettings } = await import('../../config/resolve.ts');
-    const { ConfigError } = await import('../../config/errors.ts');
-    let settings;
-    try {
-      settings = resolveSettings(args, io.env, (path) => readFileSync(path, 'utf8'));
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      for (const problem of err.problems) io.stderr.write(`restore-hooks run: ${problem}\n`);
-      return 2;
-    }
+    const settings = await resolveRunSettings(args, io, 'run');
+    if (!settings) return 2;
     const { runController } = await import('../../controller/run-controller.ts');
-    const stop = new AbortController();
-    const onSignal = (): void => stop.abort();
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-    try {
-      return await runController({ settings, env: io.env, signal: stop.signal });
-    } finally {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    }
+    return untilStopSignal((signal) => runController({ settings, env: io.env, signal }));
   },
 };

@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from '../command.ts';
-import { NotImplementedError } from '../command.ts';
-import { runFlags } from './run.ts';
+import { resolveRunSettings, runCommand, runFlags, untilStopSignal } from './run.ts';
 
 /** True when client-node's default loading order would find a cluster. */
 export function clusterConfigured(env: NodeJS.ProcessEnv): boolean {
@@ -18,8 +17,11 @@ export const startCommand: Command = {
     'What `npm start` runs: `run` when a cluster is configured, else the devcluster demo with the controller.',
   usage: '[run flags]',
   flags: runFlags,
-  async run(_args, io) {
-    if (clusterConfigured(io.env)) throw new NotImplementedError('restore-hooks run (the controller)');
-    throw new NotImplementedError('the devcluster demo with the controller in one process');
+  async run(args, io) {
+    if (clusterConfigured(io.env)) return runCommand.run(args, io);
+    const settings = await resolveRunSettings(args, io, 'start');
+    if (!settings) return 2;
+    const { startDemo } = await import('../start-demo.ts');
+    return untilStopSignal((signal) => startDemo(settings, io, signal));
   },
 };

@@ -40,6 +40,18 @@ export interface PodReconcilerDeps {
 }
 
 const WAIT_FOR_TERMINATION_MS = 1000;
+const ADOPTION_RECHECK_MS = 2000;
+
+/** Labels only workload controllers put on pods: a restored pod carrying one belongs to an owner yet to adopt it. */
+const OWNED_POD_LABELS = [
+  'pod-template-hash',
+  'controller-revision-hash',
+  'statefulset.kubernetes.io/pod-name',
+];
+
+export function awaitsAdoption(pod: Pod): boolean {
+  return OWNED_POD_LABELS.some((label) => pod.metadata.labels?.[label] !== undefined);
+}
 
 /**
  * Reconciles one pending pod. A pod with a workload owner is handed to that workload's reconcile; a bare pod
@@ -75,6 +87,11 @@ export class PodReconciler {
 
     const labelValue = pod.metadata.labels?.[RESTORE_NAME_LABEL];
     if (!labelValue) return;
+    if (awaitsAdoption(pod)) {
+      // Velero strips ownerReferences; the restored owner adopts the pod. It is not a bare pod.
+      ctx.logger.debug('restored pod awaits adoption by its owner', { namespace, name });
+      return { requeueAfterMs: ADOPTION_RECHECK_MS };
+    }
     const lookup = this.#deps.restores.byLabelValue(labelValue);
     if (!lookup.found) return;
     const { restore, hooks } = lookup;

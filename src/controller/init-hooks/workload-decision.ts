@@ -60,6 +60,8 @@ export interface PodFacts {
   readonly initialized: boolean;
   /** StatefulSet ordinal. */
   readonly ordinal?: number;
+  /** The pod was created from the owner's current template (StatefulSet: its update revision); deleting it cannot help. */
+  readonly atCurrentRevision?: boolean;
 }
 
 export type PodSkipReason =
@@ -126,8 +128,12 @@ const keep = (
 
 function cleanupDue(w: WorkloadFacts): boolean {
   if (!w.injectedByUs || w.cleanupPolicy !== 'RemoveAfterRestore' || !w.restore.finished) return false;
-  // Past the window nothing waits any longer; within it, wait until every hooked pod has run its init hooks.
-  return !w.restore.active || w.pods.every((p) => !p.hasHooks || p.initialized);
+  // Past the window nothing waits any longer. Within it, wait for the rollout: some pod has the hooks, every hooked
+  // pod has got past them, and no pod of the old template is still pending (it is about to be replaced).
+  if (!w.restore.active) return true;
+  return (
+    w.pods.some((p) => p.hasHooks) && w.pods.every((p) => (p.hasHooks ? p.initialized : !p.stillPending))
+  );
 }
 
 export function decideWorkload(w: WorkloadFacts): WorkloadDecision {
@@ -160,6 +166,7 @@ export function decideWorkload(w: WorkloadFacts): WorkloadDecision {
   const deletePods: Array<{ name: string; uid: string }> = [];
   if (!ownerReplacesPendingPods(w)) {
     for (const pod of withoutHooks.filter((p) => p.stillPending)) {
+      if (pod.atCurrentRevision) continue;
       if (pod.restoreWait) skippedPods.push({ name: pod.name, reason: 'RestoreWait' });
       else if (w.kind === 'StatefulSet' && (pod.ordinal ?? 0) < (w.partition ?? 0)) {
         skippedPods.push({ name: pod.name, reason: 'BelowPartition' });

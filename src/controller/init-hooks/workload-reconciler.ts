@@ -18,11 +18,15 @@ import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import { podFacts } from './pod-facts.ts';
 import { initHooksState } from './template-hooks.ts';
 import { cleanupPatch, injectionPatch } from './template-patch.ts';
+import type { MergePatch } from './template-patch.ts';
+import { isConflict } from '../machinery/api-errors.ts';
+import { retryOnConflict } from '../machinery/retry.ts';
 import type { RestoreIdentity } from './template-patch.ts';
 import { decideWorkload } from './workload-decision.ts';
 import type { PodSkipReason, WorkloadDecision, WorkloadFacts, WorkloadKind } from './workload-decision.ts';
 
 const MAX_REMEMBERED_REPLICASETS = 50_000;
+const POD_TEMPLATE_HASH = 'pod-template-hash';
 
 export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
   'Deployment',
@@ -148,6 +152,12 @@ export class WorkloadReconciler {
     if (!workload) return;
     const labelValue = workload.metadata.labels?.[RESTORE_NAME_LABEL];
     if (!labelValue) return;
+    // A ReplicaSet of a Deployment (adopted, or restored and about to be) is changed only through its Deployment.
+    if (
+      kind === 'ReplicaSet' &&
+      (controllerOf(workload.metadata) || workload.metadata.labels?.[POD_TEMPLATE_HASH])
+    )
+      return;
     const lookup = this.#deps.restores.byLabelValue(labelValue);
     if (!lookup.found) {
       if (lookup.reason === 'Ambiguous') {
@@ -198,7 +208,15 @@ export class WorkloadReconciler {
       cleanedUp,
       restore: { active: activity.active, finished },
       cleanupPolicy: settings.cleanupPolicy,
-      pods: pods.map((p) => podFacts(p, workload.spec.template, hooks, settings.policy)),
+      pods: pods.map((p) => {
+        const f = podFacts(p, workload.spec.template, hooks, settings.policy);
+        const updateRevision = (workload.status as { updateRevision?: string } | undefined)?.updateRevision;
+        const atCurrentRevision =
+          kind === 'StatefulSet' &&
+          !!updateRevision &&
+          p.metadata.labels?.['controller-revision-hash'] === updateRevision;
+        return atCurrentRevision ? { ...f, atCurrentRevision } : f;
+      }),
     };
     const decision = decideWorkload(facts);
     logger.debug('workload decision', { decision: decision.reason, template: decision.template });
@@ -206,7 +224,11 @@ export class WorkloadReconciler {
     const restoreRef = reference('Restore', restore.metadata, 'velero.io/v1');
 
     if (decision.template === 'inject') {
-      await this.#deps.cluster.patchWorkload(kind, namespace, name, injectionPatch(workload, plan, identity));
+      const written = await this.#patchFresh(kind, workload, (current) => {
+        const currentPlan = current === workload ? plan : templatePlan(current, hooks, settings.policy);
+        return currentPlan.initContainersChanged ? injectionPatch(current, currentPlan, identity) : undefined;
+      });
+      if (!written) return;
       const names = plan.initHooks.filter((h) => h.state === 'insert').map((h) => h.container.name);
       logger.info('injected init hooks into pod template', { hooks: names });
       void this.#deps.events.record({
@@ -219,7 +241,15 @@ export class WorkloadReconciler {
       });
     } else if (decision.template === 'remove' && record) {
       const cleanup = cleanupPatch(workload, record);
-      await this.#deps.cluster.patchWorkload(kind, namespace, name, cleanup.patch);
+      const written = await this.#patchFresh(kind, workload, (current) => {
+        const currentRecord = parseAppliedInitHooks(
+          current.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
+        );
+        return currentRecord?.restore === identity.key
+          ? cleanupPatch(current, currentRecord).patch
+          : undefined;
+      });
+      if (!written) return;
       logger.info('removed init hooks from pod template after the restore', {
         removed: cleanup.removed,
         kept: cleanup.kept,
@@ -303,7 +333,34 @@ export class WorkloadReconciler {
     }
   }
 
-  /** The workload's current pods: those matching its selector whose controller chain leads to it. */
+  /**
+   * Patches with a resourceVersion precondition, rebuilding the patch from a fresh read after each conflict
+   * (workload status changes often, so the cached version is frequently stale). `build` returns undefined when the
+   * fresh object no longer needs the change. Resolves false when nothing was written.
+   */
+  async #patchFresh(
+    kind: WorkloadKind,
+    cached: Workload,
+    build: (current: Workload) => MergePatch | undefined,
+  ): Promise<boolean> {
+    const namespace = cached.metadata.namespace ?? '';
+    const name = cached.metadata.name ?? '';
+    let current: Workload | undefined = cached;
+    return retryOnConflict(async () => {
+      if (current === undefined) return false;
+      const patch = build(current);
+      if (!patch) return false;
+      try {
+        await this.#deps.cluster.patchWorkload(kind, namespace, name, patch);
+        return true;
+      } catch (error) {
+        if (isConflict(error)) current = await this.#deps.cluster.getWorkload(kind, namespace, name);
+        throw error;
+      }
+    });
+  }
+
+  /** The workload's pods: those matching its selector whose controller chain leads to it, or that await adoption. */
   async #podsOf(kind: WorkloadKind, workload: Workload): Promise<Pod[]> {
     const namespace = workload.metadata.namespace ?? '';
     const candidates = await this.#deps.cluster.listPods(
@@ -314,7 +371,11 @@ export class WorkloadReconciler {
     const pods: Pod[] = [];
     for (const pod of candidates) {
       const owner = controllerOf(pod.metadata);
-      if (!owner) continue;
+      if (!owner) {
+        // Restored pods have no owner until adopted; one the selector matches will be this workload's.
+        pods.push(pod);
+        continue;
+      }
       if (kind !== 'Deployment') {
         if (owner.uid === uid) pods.push(pod);
         continue;

@@ -11,6 +11,7 @@ const podFacts: fc.Arbitrary<PodFacts> = fc.record({
   restoreWait: fc.boolean(),
   initialized: fc.boolean(),
   ordinal: fc.nat(5),
+  atCurrentRevision: fc.boolean(),
 });
 
 const workloadFacts: fc.Arbitrary<WorkloadFacts> = fc.record({
@@ -30,13 +31,13 @@ const rollsEveryPod = (w: WorkloadFacts) =>
   w.kind === 'Deployment' || (w.kind !== 'ReplicaSet' && w.updateStrategy === 'RollingUpdate');
 
 describe('decideWorkload safety properties', () => {
-  it('never deletes a pod that started, waits for a file-system restore, or has its hooks', () => {
+  it('never deletes a pod that started, waits for a file-system restore, has its hooks, or is at the current revision', () => {
     fc.assert(
       fc.property(workloadFacts, (w) => {
         for (const victim of decideWorkload(w).deletePods) {
           const p = w.pods.find((x) => x.uid === victim.uid);
           expect(p).to.not.equal(undefined);
-          expect(p!.stillPending && !p!.restoreWait && !p!.hasHooks).to.equal(true);
+          expect(p!.stillPending && !p!.restoreWait && !p!.hasHooks && !p!.atCurrentRevision).to.equal(true);
         }
       }),
     );

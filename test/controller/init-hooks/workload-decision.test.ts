@@ -148,6 +148,14 @@ const cases: Array<[string, WorkloadFacts, Want]> = [
     { deletePods: ['db-1'], skippedPods: [['db-0', 'BelowPartition']] },
   ],
   [
+    'a StatefulSet pod already at the update revision is never deleted',
+    sts('OrderedReady', 'OnDelete', {
+      templateHooks: 'present',
+      pods: [pod('db-0', { ordinal: 0, atCurrentRevision: true })],
+    }),
+    { deletePods: [] },
+  ],
+  [
     'a pod with restore-wait is never deleted',
     facts({ kind: 'ReplicaSet', templateHooks: 'present', pods: [pod('a', { restoreWait: true })] }),
     { deletePods: [], skippedPods: [['a', 'RestoreWait']] },
@@ -186,6 +194,26 @@ const cases: Array<[string, WorkloadFacts, Want]> = [
       pods: [pod('a', { hasHooks: true })],
     }),
     { template: 'remove' },
+  ],
+  [
+    'no cleanup before the rollout produced hooked pods',
+    facts({
+      templateHooks: 'present',
+      injectedByUs: true,
+      restore: finishedInWindow,
+      pods: [pod('old-pending')],
+    }),
+    { template: 'keep', reason: 'WaitingForPodsToInitialize' },
+  ],
+  [
+    'no cleanup while a pod of the old template is still pending',
+    facts({
+      templateHooks: 'present',
+      injectedByUs: true,
+      restore: finishedInWindow,
+      pods: [running('new', true), pod('old')],
+    }),
+    { template: 'keep', reason: 'WaitingForPodsToInitialize' },
   ],
   [
     'no cleanup while the restore runs',
