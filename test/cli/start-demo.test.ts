@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IsomorphicFetchHttpLibrary, KubeConfig } from '@kubernetes/client-node';
+import { KubeJsonClient } from '../../src/controller/kube-json-client.ts';
+import { CLI_PATH } from '../helpers/cli.ts';
+import { eventually } from '../helpers/controller-env.ts';
+
+interface EventObject {
+  reason: string;
+  regarding: { kind: string; name: string };
+}
+
+describe('npm start without a configured cluster (restore-hooks start)', function () {
+  this.timeout(90_000);
+
+  it('runs the demo restore on the devcluster and the controller applies its init hooks', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'restore-hooks-start-'));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      HOME: home,
+      RESTORE_HOOKS_METRICS_BIND_ADDRESS: '127.0.0.1:0',
+      RESTORE_HOOKS_HEALTH_PROBE_BIND_ADDRESS: '127.0.0.1:0',
+    };
+    delete env.KUBECONFIG;
+    delete env.KUBERNETES_SERVICE_HOST;
+    const child = spawn(process.execPath, [CLI_PATH, 'start'], {
+      cwd: home,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      const kubeconfigPath = await eventually(
+        async () => /^kubeconfig: (.+)$/m.exec(stderr)?.[1],
+        'the kubeconfig line',
+        30_000,
+      );
+      expect(kubeconfigPath).to.equal(join(home, '.devcluster', 'kubeconfig'));
+      expect(stderr).to.contain('kubectl --kubeconfig');
+      const kc = new KubeConfig();
+      kc.loadFromFile(kubeconfigPath);
+      const client = new KubeJsonClient(kc, new IsomorphicFetchHttpLibrary());
+      const events = async () =>
+        (
+          await client.request<{ items: EventObject[] }>({
+            method: 'GET',
+            path: '/apis/events.k8s.io/v1/namespaces/app/events',
+          })
+        ).items;
+      for (const [reason, kind, name] of [
+        ['HookInjected', 'Deployment', 'web'],
+        ['HookInjected', 'StatefulSet', 'db'],
+        ['HookInjected', 'DaemonSet', 'agent'],
+        ['PodReplaced', 'Pod', 'standalone'],
+      ] as const) {
+        await eventually(
+          async () =>
+            (await events()).find(
+              (e) => e.reason === reason && e.regarding.kind === kind && e.regarding.name === name,
+            ),
+          `${reason} for ${kind} ${name}`,
+          45_000,
+        );
+      }
+      const standalone = await client.request<{ spec: { initContainers?: { name: string }[] } }>({
+        method: 'GET',
+        path: '/api/v1/namespaces/app/pods/standalone',
+      });
+      expect(standalone.spec.initContainers?.map((c) => c.name).slice(0, 2)).to.deep.equal([
+        'restore-hook-init1',
+        'restore-hook-init2',
+      ]);
+    } finally {
+      child.kill('SIGINT');
+      expect(await exited).to.equal(0);
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
