@@ -56,6 +56,7 @@ describe('devcluster Velero restore plan (pure)', () => {
         'velero.io/backup-name': 'b2',
         'velero.io/restore-name': 'r2',
       },
+      annotations: { 'devcluster.restore-hooks.io/start-seconds': '5' },
     });
     expect(pod).to.not.have.property('status');
     expect(pod).to.not.have.nested.property('spec.nodeName');
