@@ -8,7 +8,6 @@ import { objectKey } from './informer.ts';
 import type { SharedInformers } from './informer.ts';
 import {
   GVR,
-  byControllerUID,
   byNamespace,
   controllerOf,
   controllerRef,
@@ -22,6 +21,7 @@ import {
   templateHash,
 } from './meta.ts';
 import { WorkQueue } from './queue.ts';
+import { queueOwnersOnChange } from './ownership.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { resolveIntOrPercent } from './deployment.ts';
 import { podFromTemplate, withoutZeros } from './replicaset.ts';
@@ -72,22 +72,13 @@ export class DaemonSetController {
     this.informers = informers;
     this.queue = new WorkQueue('daemonset', (key) => this.sync(key));
     const sets = informers.for(GVR.daemonsets);
-    sets.addIndex('namespace', byNamespace);
-    sets.on({ add: (d) => this.queue.add(objectKey(d)), update: (_o, d) => this.queue.add(objectKey(d)) });
-    const pods = informers.for(GVR.pods);
-    pods.addIndex('controller', byControllerUID);
-    pods.addIndex('namespace', byNamespace);
-    const podChanged = (pod: KubeObject) => {
-      const ref = controllerOf(pod);
-      if (ref?.kind === 'DaemonSet') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
-      else if (!ref) {
-        for (const d of sets.byIndex('namespace', pod.metadata.namespace ?? '')) {
-          if (labelSelectorMatcher((d.spec as DaemonSetSpec).selector)(pod.metadata.labels))
-            this.queue.add(objectKey(d));
-        }
-      }
-    };
-    pods.on({ add: podChanged, update: (_o, p) => podChanged(p), delete: podChanged });
+    queueOwnersOnChange({
+      owners: sets,
+      dependents: informers.for(GVR.pods),
+      ownerKind: 'DaemonSet',
+      queue: this.queue,
+      mayAdopt: (d, pod) => labelSelectorMatcher((d.spec as DaemonSetSpec).selector)(pod.metadata.labels),
+    });
     const all = () => {
       for (const d of sets.list()) this.queue.add(objectKey(d));
     };

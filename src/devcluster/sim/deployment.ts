@@ -4,12 +4,9 @@
  * honour maxSurge and maxUnavailable; status as kube-controller-manager writes it.
  */
 import type { ClusterAPI, KubeObject } from '../api/types.ts';
-import { objectKey } from './informer.ts';
 import type { SharedInformers } from './informer.ts';
 import {
   GVR,
-  byControllerUID,
-  byNamespace,
   controllerOf,
   controllerRef,
   isNotFound,
@@ -18,6 +15,7 @@ import {
   templateHash,
 } from './meta.ts';
 import { WorkQueue } from './queue.ts';
+import { queueOwnersOnChange } from './ownership.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { withoutZeros } from './replicaset.ts';
 
@@ -72,26 +70,13 @@ export class DeploymentController {
     this.api = api;
     this.informers = informers;
     this.queue = new WorkQueue('deployment', (key) => this.sync(key));
-    const deployments = informers.for(GVR.deployments);
-    deployments.addIndex('namespace', byNamespace);
-    deployments.on({
-      add: (d) => this.queue.add(objectKey(d)),
-      update: (_o, d) => this.queue.add(objectKey(d)),
+    queueOwnersOnChange({
+      owners: informers.for(GVR.deployments),
+      dependents: informers.for(GVR.replicasets),
+      ownerKind: 'Deployment',
+      queue: this.queue,
+      mayAdopt: (d, rs) => labelSelectorMatcher((d.spec as DeploymentSpec).selector)(rs.metadata.labels),
     });
-    const sets = informers.for(GVR.replicasets);
-    sets.addIndex('controller', byControllerUID);
-    sets.addIndex('namespace', byNamespace);
-    const rsChanged = (rs: KubeObject) => {
-      const ref = controllerOf(rs);
-      if (ref?.kind === 'Deployment') this.queue.add(`${rs.metadata.namespace}/${ref.name}`);
-      else if (!ref) {
-        for (const d of deployments.byIndex('namespace', rs.metadata.namespace ?? '')) {
-          if (labelSelectorMatcher((d.spec as DeploymentSpec).selector)(rs.metadata.labels))
-            this.queue.add(objectKey(d));
-        }
-      }
-    };
-    sets.on({ add: rsChanged, update: (_o, rs) => rsChanged(rs), delete: rsChanged });
   }
 
   stop(): void {

@@ -6,10 +6,10 @@
 import type { ClusterAPI, KubeObject } from '../api/types.ts';
 import { rfc3339 } from '../kubelet/status.ts';
 import type { Clock } from './clock.ts';
-import { objectKey } from './informer.ts';
 import type { SharedInformers } from './informer.ts';
-import { GVR, byControllerUID, controllerOf, isNotFound, isPodReady, stableJson } from './meta.ts';
+import { GVR, isNotFound, isPodReady, stableJson } from './meta.ts';
 import { WorkQueue } from './queue.ts';
+import { queueOwnersOnChange } from './ownership.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { podFromTemplate, withoutZeros } from './replicaset.ts';
 
@@ -47,16 +47,12 @@ export class JobController {
     this.informers = informers;
     this.clock = clock;
     this.queue = new WorkQueue('job', (key) => this.sync(key));
-    informers
-      .for(GVR.jobs)
-      .on({ add: (j) => this.queue.add(objectKey(j)), update: (_o, j) => this.queue.add(objectKey(j)) });
-    const pods = informers.for(GVR.pods);
-    pods.addIndex('controller', byControllerUID);
-    const podChanged = (pod: KubeObject) => {
-      const ref = controllerOf(pod);
-      if (ref?.kind === 'Job') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
-    };
-    pods.on({ add: podChanged, update: (_o, p) => podChanged(p), delete: podChanged });
+    queueOwnersOnChange({
+      owners: informers.for(GVR.jobs),
+      dependents: informers.for(GVR.pods),
+      ownerKind: 'Job',
+      queue: this.queue,
+    });
   }
 
   stop(): void {

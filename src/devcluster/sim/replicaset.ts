@@ -3,12 +3,9 @@
  * follows a Velero restore), releases owned pods that stop matching, and writes status.
  */
 import type { ClusterAPI, KubeObject } from '../api/types.ts';
-import { objectKey } from './informer.ts';
 import type { SharedInformers } from './informer.ts';
 import {
   GVR,
-  byControllerUID,
-  byNamespace,
   controllerOf,
   controllerRef,
   isNotFound,
@@ -18,6 +15,7 @@ import {
   stableJson,
 } from './meta.ts';
 import { WorkQueue } from './queue.ts';
+import { queueOwnersOnChange } from './ownership.ts';
 
 /** Go's omitempty: zero counts are left out of status, except the fields listed in `keep`. */
 export function withoutZeros(
@@ -84,28 +82,13 @@ export class ReplicaSetController {
     this.informers = informers;
     this.queue = new WorkQueue('replicaset', (key) => this.sync(key));
     const sets = informers.for(GVR.replicasets);
-    sets.addIndex('namespace', byNamespace);
-    sets.on({
-      add: (rs) => this.queue.add(objectKey(rs)),
-      update: (_o, rs) => this.queue.add(objectKey(rs)),
-    });
     const pods = informers.for(GVR.pods);
-    pods.addIndex('controller', byControllerUID);
-    pods.addIndex('namespace', byNamespace);
-    const podChanged = (pod: KubeObject) => {
-      const ref = controllerOf(pod);
-      if (ref?.kind === 'ReplicaSet') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
-      else if (!ref) {
-        for (const rs of sets.byIndex('namespace', pod.metadata.namespace ?? '')) {
-          if (labelSelectorMatcher((rs as ReplicaSetLike).spec?.selector)(pod.metadata.labels))
-            this.queue.add(objectKey(rs));
-        }
-      }
-    };
-    pods.on({
-      add: podChanged,
-      update: (old, pod) => (podChanged(old), podChanged(pod)),
-      delete: podChanged,
+    queueOwnersOnChange({
+      owners: sets,
+      dependents: pods,
+      ownerKind: 'ReplicaSet',
+      queue: this.queue,
+      mayAdopt: (rs, pod) => labelSelectorMatcher((rs as ReplicaSetLike).spec?.selector)(pod.metadata.labels),
     });
   }
 

@@ -5,7 +5,6 @@
  * Ready before it updates one, so a pending pod of an old revision blocks the rollout.
  */
 import type { ClusterAPI, KubeObject } from '../api/types.ts';
-import { objectKey } from './informer.ts';
 import type { SharedInformers } from './informer.ts';
 import {
   GVR,
@@ -22,6 +21,7 @@ import {
   templateHash,
 } from './meta.ts';
 import { WorkQueue } from './queue.ts';
+import { queueOwnersOnChange } from './ownership.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { podFromTemplate, withoutZeros } from './replicaset.ts';
 
@@ -65,21 +65,14 @@ export class StatefulSetController {
     this.informers = informers;
     this.queue = new WorkQueue('statefulset', (key) => this.sync(key));
     const sets = informers.for(GVR.statefulsets);
-    sets.addIndex('namespace', byNamespace);
-    sets.on({ add: (s) => this.queue.add(objectKey(s)), update: (_o, s) => this.queue.add(objectKey(s)) });
     const pods = informers.for(GVR.pods);
-    pods.addIndex('controller', byControllerUID);
-    pods.addIndex('namespace', byNamespace);
-    const podChanged = (pod: KubeObject) => {
-      const ref = controllerOf(pod);
-      if (ref?.kind === 'StatefulSet') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
-      else if (!ref) {
-        for (const s of sets.byIndex('namespace', pod.metadata.namespace ?? '')) {
-          if (ordinalOf(s, pod) !== undefined) this.queue.add(objectKey(s));
-        }
-      }
-    };
-    pods.on({ add: podChanged, update: (_o, p) => podChanged(p), delete: podChanged });
+    queueOwnersOnChange({
+      owners: sets,
+      dependents: pods,
+      ownerKind: 'StatefulSet',
+      queue: this.queue,
+      mayAdopt: (s, pod) => ordinalOf(s, pod) !== undefined,
+    });
     informers.for(GVR.controllerrevisions).addIndex('controller', byControllerUID);
     informers.for(GVR.controllerrevisions).addIndex('namespace', byNamespace);
   }
