@@ -148,6 +148,7 @@ export class Manager {
       events,
       settings: initSettings,
       now,
+      metrics,
       onOutcome: (outcome) => {
         outcomes.record(outcome);
         restoreController.queue.addAfter(outcome.restore, RESTORE_STATUS_COALESCE_MS);
@@ -166,6 +167,7 @@ export class Manager {
       restores: directory,
       cluster,
       journal: new ReplacementJournalStore(client, this.#options.namespace),
+      metrics,
       events,
       settings: initSettings,
       now,
@@ -193,6 +195,7 @@ export class Manager {
       hookWindowMs: settings.hookWindow,
       now,
       onActiveRestores: (count) => metrics.setRestoresActive(count),
+      onRestoreDone: (name) => metrics.forgetRestore(name),
     });
 
     const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;

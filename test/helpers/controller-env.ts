@@ -17,6 +17,8 @@ export interface ControllerEnv {
   readonly client: KubeJsonClient;
   /** JSON log lines the controller wrote. */
   readonly logs: Record<string, unknown>[];
+  /** The running controller's /metrics text. */
+  scrapeMetrics(): Promise<string>;
   /** Starts (or restarts) the controller. */
   startController(overrides?: Partial<Settings>): Promise<void>;
   /** Stops the controller gracefully; resolves to its exit status. */
@@ -39,12 +41,17 @@ export async function startControllerEnv(options: { conditionsCrd?: boolean } = 
   if (options.conditionsCrd) await addConditionsToRestoreCrd(client);
   const logs: Record<string, unknown>[] = [];
   let running: { abort: AbortController; done: Promise<number> } | undefined;
+  let metricsUrl: string | undefined;
 
   const env: ControllerEnv = {
     cluster,
     kubeConfig,
     client,
     logs,
+    async scrapeMetrics() {
+      if (!metricsUrl) throw new Error('the controller serves no metrics yet');
+      return (await fetch(`${metricsUrl}/metrics`)).text();
+    },
     async startController(overrides = {}) {
       if (running) throw new Error('controller already running');
       const stream = new PassThrough();
@@ -66,6 +73,7 @@ export async function startControllerEnv(options: { conditionsCrd?: boolean } = 
         signal: abort.signal,
         logStream: stream,
         kubeConfig,
+        onListening: (addresses) => (metricsUrl = addresses.metrics),
       });
       running = { abort, done };
     },

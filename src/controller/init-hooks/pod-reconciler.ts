@@ -8,6 +8,8 @@ import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { Cluster } from '../cluster.ts';
 import type { EventRecorder } from '../events.ts';
+import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
+import { SeenOnce } from './workload-reconciler.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import { RESTORE_LABEL } from '../marks.ts';
 import { createdDuringRestore } from '../membership.ts';
@@ -37,7 +39,14 @@ export interface PodReconcilerDeps {
   readonly events: EventRecorder;
   readonly settings: InitHookSettings;
   readonly now: () => number;
+  readonly metrics?: HookMetrics;
 }
+
+const SKIP_METRIC: Partial<Record<string, SkipReason>> = {
+  RestoreWait: 'file-system-restore',
+  AppContainersStarted: 'already-running',
+  HookConflict: 'hook-conflict',
+};
 
 const WAIT_FOR_TERMINATION_MS = 1000;
 const ADOPTION_RECHECK_MS = 2000;
@@ -62,6 +71,7 @@ export class PodReconciler {
   readonly #deps: PodReconcilerDeps;
   /** Journal entries by `namespace/name`, loaded at start and kept by this process (the only writer). */
   readonly #journal = new Map<string, JournalEntry>();
+  readonly #skips = new SeenOnce();
 
   constructor(deps: PodReconcilerDeps) {
     this.#deps = deps;
@@ -117,7 +127,12 @@ export class PodReconciler {
       restoreWait: hasRestoreWait(pod),
     });
     logger.debug('pod decision', { decision });
+    const metricLabels = { restore: restore.metadata.name ?? '', namespace, kind: 'Pod' };
     if (decision.action === 'none') {
+      const skipReason = SKIP_METRIC[decision.reason];
+      if (skipReason && this.#skips.first(`${pod.metadata.uid ?? key}/${decision.reason}`)) {
+        this.#deps.metrics?.hookSkipped({ ...metricLabels, reason: skipReason });
+      }
       if (
         decision.reason === 'RestoreWait' ||
         decision.reason === 'AppContainersStarted' ||
@@ -158,6 +173,7 @@ export class PodReconciler {
       },
     });
     const newEntry: JournalEntry = { namespace, name, replacedUID: pod.metadata.uid ?? '', replacement };
+    for (const h of inserted) this.#deps.metrics?.hookInjected({ ...metricLabels, source: h.origin.source });
     await this.#deps.journal.put(newEntry);
     this.#journal.set(key, newEntry);
     logger.info('replacing bare pod to add init hooks', { hooks: inserted.map((h) => h.container.name) });
@@ -185,6 +201,8 @@ export class PodReconciler {
         const created = await this.#deps.cluster.createPod(entry.replacement);
         if (created === 'exists') return { requeue: true };
         await this.#forget(entry);
+        const restore = entry.replacement.metadata.labels?.[RESTORE_NAME_LABEL] ?? '';
+        this.#deps.metrics?.podReplaced({ restore, namespace, kind: 'Pod' });
         logger.info('replaced bare pod with one that runs the init hooks');
         void this.#deps.events.record({
           regarding: {

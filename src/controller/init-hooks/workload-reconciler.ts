@@ -10,6 +10,7 @@ import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { Cluster } from '../cluster.ts';
 import type { EventRecorder, ObjectReference } from '../events.ts';
+import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import { CLEANED_UP_ANNOTATION } from '../marks.ts';
 import { createdDuringRestore } from '../membership.ts';
@@ -72,6 +73,30 @@ export interface WorkloadReconcilerDeps {
   readonly settings: InitHookSettings;
   readonly now: () => number;
   readonly onOutcome?: (outcome: WorkloadOutcome) => void;
+  readonly metrics?: HookMetrics;
+}
+
+/** Skip reasons of the decision, as the restore_hooks_hooks_skipped_total reason label spells them. */
+export const SKIP_METRIC_REASONS: Readonly<Record<PodSkipReason, SkipReason>> = {
+  AppContainersStarted: 'already-running',
+  RestoreWait: 'file-system-restore',
+  BelowPartition: 'below-partition',
+  RolloutWouldDisturbRunningPods: 'rollout-would-disturb-running-pods',
+};
+
+/** Remembers keys seen by this process (bounded), so that repeated reconciles of one state count once. */
+export class SeenOnce {
+  readonly #seen = new Set<string>();
+  readonly #limit: number;
+  constructor(limit = 50_000) {
+    this.#limit = limit;
+  }
+  first(key: string): boolean {
+    if (this.#seen.has(key)) return false;
+    if (this.#seen.size >= this.#limit) this.#seen.clear();
+    this.#seen.add(key);
+    return true;
+  }
 }
 
 function reference(
@@ -136,6 +161,7 @@ export class WorkloadReconciler {
   readonly #deps: WorkloadReconcilerDeps;
   /** ReplicaSet uid → its controller's uid, for pods of Deployments (owners never change). */
   readonly #replicaSetOwners = new Map<string, string | undefined>();
+  readonly #skips = new SeenOnce();
 
   constructor(deps: WorkloadReconcilerDeps) {
     this.#deps = deps;
@@ -229,7 +255,11 @@ export class WorkloadReconciler {
         return currentPlan.initContainersChanged ? injectionPatch(current, currentPlan, identity) : undefined;
       });
       if (!written) return;
-      const names = plan.initHooks.filter((h) => h.state === 'insert').map((h) => h.container.name);
+      const inserted = plan.initHooks.filter((h) => h.state === 'insert');
+      const names = inserted.map((h) => h.container.name);
+      const labels = { restore: restore.metadata.name ?? '', namespace, kind };
+      this.#deps.metrics?.templatePatched(labels);
+      for (const h of inserted) this.#deps.metrics?.hookInjected({ ...labels, source: h.origin.source });
       logger.info('injected init hooks into pod template', { hooks: names });
       void this.#deps.events.record({
         regarding: ref,
@@ -250,6 +280,7 @@ export class WorkloadReconciler {
           : undefined;
       });
       if (!written) return;
+      this.#deps.metrics?.templateCleaned({ restore: restore.metadata.name ?? '', namespace, kind });
       logger.info('removed init hooks from pod template after the restore', {
         removed: cleanup.removed,
         kept: cleanup.kept,
@@ -289,6 +320,7 @@ export class WorkloadReconciler {
         result,
       });
       if (result === 'deleted') {
+        this.#deps.metrics?.podReplaced({ restore: restore.metadata.name ?? '', namespace, kind });
         void this.#deps.events.record({
           regarding: reference('Pod', { namespace, name: victim.name, uid: victim.uid }, 'v1'),
           related: ref,
@@ -300,6 +332,14 @@ export class WorkloadReconciler {
       }
     }
     for (const skipped of decision.skippedPods) {
+      if (this.#skips.first(`${identity.uid}/${namespace}/${skipped.name}/${skipped.reason}`)) {
+        this.#deps.metrics?.hookSkipped({
+          restore: restore.metadata.name ?? '',
+          namespace,
+          kind,
+          reason: SKIP_METRIC_REASONS[skipped.reason],
+        });
+      }
       void this.#deps.events.record({
         regarding: reference('Pod', { namespace, name: skipped.name }, 'v1'),
         related: restoreRef,

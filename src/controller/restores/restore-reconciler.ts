@@ -65,6 +65,8 @@ export interface RestoreReconcilerDeps {
   readonly hookWindowMs: number;
   readonly now: () => number;
   readonly onActiveRestores?: (count: number) => void;
+  /** A restore was deleted or left its hook window: drop what is kept per restore (metric series). */
+  readonly onRestoreDone?: (name: string) => void;
 }
 
 function errorsOf(problems: readonly Problem[]): Problem[] {
@@ -101,8 +103,11 @@ export class RestoreReconciler {
     if (!restore) {
       this.#deps.outcomes.forget(key);
       this.#lastWritten.delete(key);
+      this.#deps.onRestoreDone?.(name);
       return;
     }
+    const activity = restoreActivity(restore.status, now, this.#deps.hookWindowMs);
+    if (!activity.active && activity.reason === 'WindowElapsed') this.#deps.onRestoreDone?.(name);
     const hooks = this.#deps.restores.hooksOf(restore);
     const errors = errorsOf(hooks.problems);
     const labelValue = veleroLabelValue(name);

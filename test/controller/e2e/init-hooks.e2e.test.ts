@@ -88,6 +88,13 @@ describe('controller: init hooks end to end (devcluster, client-node over HTTPS)
     );
     expect(injected.regarding).to.include({ kind: 'Deployment', name: 'web' });
     expect(injected.note).to.contain('restore-hook-init1, restore-hook-init2');
+    const metrics = await env.scrapeMetrics();
+    expect(metrics).to.match(
+      /^restore_hooks_templates_patched_total\{restore="r2",namespace="app",kind="Deployment"\} 1$/m,
+    );
+    expect(metrics).to.match(
+      /^restore_hooks_hooks_injected_total\{restore="r2",namespace="app",kind="Deployment",source="spec"\} 2$/m,
+    );
   });
 
   it('changes nothing on a second pass, nor after a controller restart', async () => {
@@ -222,6 +229,13 @@ describe('controller: init hooks end to end (devcluster, client-node over HTTPS)
       path: `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/configmaps/restore-hooks-replacements`,
     });
     expect(journal.data ?? {}).to.deep.equal({});
+    const metrics = await eventually(async () => {
+      const text = await env.scrapeMetrics();
+      return /^restore_hooks_pods_replaced_total\{[^}]*kind="Pod"[^}]*\} 1$/m.test(text) ? text : undefined;
+    }, 'the pods-replaced metric');
+    expect(metrics).to.match(
+      /^restore_hooks_hooks_injected_total\{restore="r2",namespace="app",kind="Pod",source="annotation"\} 1$/m,
+    );
   });
 
   it('never replaces a pod with restore-wait, and says why', async () => {
