@@ -60,7 +60,7 @@ export async function startDemo(settings: Settings, io: CommandIO, signal: Abort
           'The demo Restore velero/r2 is restoring backup b2 into namespace app. Watch the hooks being applied:',
           `  ${k} get pods -n app -w`,
           `  ${k} get deployments,statefulsets,daemonsets -n app -o custom-columns=KIND:.kind,NAME:.metadata.name,INIT:.spec.template.spec.initContainers[*].name`,
-          `  ${k} get events.events.k8s.io -A`,
+          `  ${k} get events -A`,
           `  ${k} get restore r2 -n velero -o yaml`,
           'Press Ctrl-C to stop.',
           '',

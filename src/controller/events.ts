@@ -30,12 +30,13 @@ const MAX_NOTE = 1024;
 /** Remembered events; beyond this the oldest are forgotten and may be recorded again. */
 const MAX_REMEMBERED = 10_000;
 
-function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+function rfc3339Seconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**
- * Records events.k8s.io/v1 Events. Reconciles are level-triggered and see the same state many times, so an
+ * Records core/v1 Events, as client-go's and controller-runtime's recorders do, so that `kubectl describe` and
+ * `kubectl get events` show them (kube-apiserver also serves them as events.k8s.io/v1). Reconciles are level-triggered and see the same state many times, so an
  * event identical to one already recorded by this process (same object, reason and note) is not written again.
  * Recording never throws: a failure is logged, because an Event must never fail a reconcile.
  */
@@ -62,22 +63,26 @@ export class EventRecorder {
     this.#seen.add(key);
     try {
       const name = `${event.regarding.name}.${randomBytes(8).toString('hex')}`;
+      const now = rfc3339Seconds(this.#now());
       await this.#client.request({
         method: 'POST',
-        path: `/apis/events.k8s.io/v1/namespaces/${namespace}/events`,
+        path: `/api/v1/namespaces/${namespace}/events`,
         body: {
-          apiVersion: 'events.k8s.io/v1',
+          apiVersion: 'v1',
           kind: 'Event',
           metadata: { name, namespace },
-          eventTime: microTime(this.#now()),
-          reportingController: REPORTING_CONTROLLER,
-          reportingInstance: this.#instance,
-          action: event.action,
-          reason: event.reason,
-          regarding: event.regarding,
+          involvedObject: event.regarding,
           ...(event.related ? { related: event.related } : {}),
-          note,
+          reason: event.reason,
+          message: note,
           type: event.type,
+          action: event.action,
+          source: { component: REPORTING_CONTROLLER },
+          reportingComponent: REPORTING_CONTROLLER,
+          reportingInstance: this.#instance,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
         },
       });
     } catch (error) {

@@ -10,7 +10,7 @@ import { eventually } from '../helpers/controller-env.ts';
 
 interface EventObject {
   reason: string;
-  regarding: { kind: string; name: string };
+  involvedObject: { kind: string; name: string };
 }
 
 describe('npm start without a configured cluster (restore-hooks start)', function () {
@@ -49,7 +49,7 @@ describe('npm start without a configured cluster (restore-hooks start)', functio
         (
           await client.request<{ items: EventObject[] }>({
             method: 'GET',
-            path: '/apis/events.k8s.io/v1/namespaces/app/events',
+            path: '/api/v1/namespaces/app/events',
           })
         ).items;
       for (const [reason, kind, name] of [
@@ -61,7 +61,7 @@ describe('npm start without a configured cluster (restore-hooks start)', functio
         await eventually(
           async () =>
             (await events()).find(
-              (e) => e.reason === reason && e.regarding.kind === kind && e.regarding.name === name,
+              (e) => e.reason === reason && e.involvedObject.kind === kind && e.involvedObject.name === name,
             ),
           `${reason} for ${kind} ${name}`,
           45_000,

@@ -149,7 +149,7 @@ describe('manifests: the kustomize base', function () {
       {
         apiGroups: ['velero.io'],
         resources: ['restores'],
-        verbs: ['get', 'list', 'watch', 'patch', 'update'],
+        verbs: ['get', 'list', 'watch', 'patch'],
       },
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch', 'create', 'delete'] },
       { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
@@ -169,13 +169,20 @@ describe('manifests: the kustomize base', function () {
     }
   });
 
-  it('limits leases to the controller’s own namespace and binds both roles to its service account', () => {
+  it('limits leases and the replacement journal to the controller’s own namespace and binds both roles to its service account', () => {
     expect(find(objs, 'Role').rules).to.deep.equal([
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
       {
         apiGroups: ['coordination.k8s.io'],
         resources: ['leases'],
         resourceNames: ['restore-hooks'],
+        verbs: ['get', 'update'],
+      },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: ['restore-hooks-replacements'],
         verbs: ['get', 'update'],
       },
     ]);

@@ -15,9 +15,9 @@ import {
 
 interface EventObject {
   reason: string;
-  note: string;
+  message: string;
   type: string;
-  regarding: { kind: string; name: string; namespace?: string };
+  involvedObject: { kind: string; name: string; namespace?: string };
 }
 
 describe('controller: init hooks end to end (devcluster, client-node over HTTPS)', function () {
@@ -44,7 +44,7 @@ describe('controller: init hooks end to end (devcluster, client-node over HTTPS)
     (
       await env.client.request<{ items: EventObject[] }>({
         method: 'GET',
-        path: `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
+        path: `/api/v1/namespaces/${ns}/events`,
       })
     ).items;
   const restoreStatus = async (name = 'r2') =>
@@ -86,8 +86,8 @@ describe('controller: init hooks end to end (devcluster, client-node over HTTPS)
       async () => (await events('app')).find((e) => e.reason === 'HookInjected'),
       'a HookInjected event',
     );
-    expect(injected.regarding).to.include({ kind: 'Deployment', name: 'web' });
-    expect(injected.note).to.contain('restore-hook-init1, restore-hook-init2');
+    expect(injected.involvedObject).to.include({ kind: 'Deployment', name: 'web' });
+    expect(injected.message).to.contain('restore-hook-init1, restore-hook-init2');
     const metrics = await env.scrapeMetrics();
     expect(metrics).to.match(
       /^restore_hooks_templates_patched_total\{restore="r2",namespace="app",kind="Deployment"\} 1$/m,
@@ -189,7 +189,7 @@ describe('controller: init hooks end to end (devcluster, client-node over HTTPS)
       async () => (await events('app')).find((e) => e.reason === 'PodReplaced'),
       'a PodReplaced event',
     );
-    expect(replaced.regarding.name).to.equal('db-0');
+    expect(replaced.involvedObject.name).to.equal('db-0');
   });
 
   it('replaces a pending bare pod with one that has the annotation hook (seed scenario 1)', async () => {
@@ -248,10 +248,11 @@ describe('controller: init hooks end to end (devcluster, client-node over HTTPS)
     );
     await env.startController();
     const skipped = await eventually(
-      async () => (await events('app')).find((e) => e.reason === 'HookSkipped' && e.regarding.name === 'fsr'),
+      async () =>
+        (await events('app')).find((e) => e.reason === 'HookSkipped' && e.involvedObject.name === 'fsr'),
       'a HookSkipped event',
     );
-    expect(skipped.note).to.contain('restore-wait');
+    expect(skipped.message).to.contain('restore-wait');
     expect((await getPod('fsr')).metadata.uid).to.equal((original.metadata as { uid: string }).uid);
   });
 
