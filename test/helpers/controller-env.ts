@@ -5,6 +5,7 @@ import type { Settings } from '../../src/config/settings.ts';
 import { runController } from '../../src/controller/run-controller.ts';
 import { KubeJsonClient } from '../../src/controller/kube-json-client.ts';
 import { startDevCluster } from '../../src/devcluster/index.ts';
+import { rbacAuthorizer } from '../../src/devcluster/rbac/index.ts';
 import type { DevCluster } from '../../src/devcluster/index.ts';
 import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node';
 
@@ -26,11 +27,21 @@ export interface ControllerEnv {
   stop(): Promise<void>;
 }
 
-export async function startControllerEnv(options: { conditionsCrd?: boolean } = {}): Promise<ControllerEnv> {
+export interface ControllerEnvOptions {
+  /** Apply the optional CRD patch that keeps status.conditions. */
+  readonly conditionsCrd?: boolean;
+  /**
+   * Enforce RBAC and run the controller as the restore-hooks ServiceAccount with exactly the rules of
+   * manifests/base/rbac.yaml. Tests keep using an admin client.
+   */
+  readonly rbac?: boolean;
+}
+
+export async function startControllerEnv(options: ControllerEnvOptions = {}): Promise<ControllerEnv> {
   const cluster = await startDevCluster();
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(cluster.kubeconfig());
-  const client = new KubeJsonClient(kubeConfig, new IsomorphicFetchHttpLibrary(), 'restore-hooks-tests');
+  const adminConfig = new KubeConfig();
+  adminConfig.loadFromString(cluster.kubeconfig());
+  const client = new KubeJsonClient(adminConfig, new IsomorphicFetchHttpLibrary(), 'restore-hooks-tests');
   for (const name of ['velero', 'app', 'other', CONTROLLER_NAMESPACE]) {
     await client.request({
       method: 'POST',
@@ -39,6 +50,15 @@ export async function startControllerEnv(options: { conditionsCrd?: boolean } = 
     });
   }
   if (options.conditionsCrd) await addConditionsToRestoreCrd(client);
+  let kubeConfig = adminConfig;
+  if (options.rbac) {
+    await applyManifestRbac(client);
+    cluster.http.authorizer = rbacAuthorizer(cluster.api);
+    kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(
+      cluster.kubeconfig({ serviceAccount: { namespace: CONTROLLER_NAMESPACE, name: 'restore-hooks' } }),
+    );
+  }
   const logs: Record<string, unknown>[] = [];
   let running: { abort: AbortController; done: Promise<number> } | undefined;
   let metricsUrl: string | undefined;
@@ -90,6 +110,33 @@ export async function startControllerEnv(options: { conditionsCrd?: boolean } = 
     },
   };
   return env;
+}
+
+/** The ServiceAccount and the RBAC objects of manifests/base/rbac.yaml, in the controller's namespace. */
+async function applyManifestRbac(client: KubeJsonClient): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  const { parseAllDocuments } = await import('yaml');
+  const sa = {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'restore-hooks', namespace: CONTROLLER_NAMESPACE },
+  };
+  await client.request({
+    method: 'POST',
+    path: `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/serviceaccounts`,
+    body: sa,
+  });
+  const text = readFileSync(new URL('../../manifests/base/rbac.yaml', import.meta.url), 'utf8');
+  for (const doc of parseAllDocuments(text)) {
+    const obj = doc.toJSON() as { kind: string; metadata: { namespace?: string } };
+    const plural = `${obj.kind.toLowerCase()}s`;
+    const namespaced = obj.kind === 'Role' || obj.kind === 'RoleBinding';
+    if (namespaced) obj.metadata.namespace = CONTROLLER_NAMESPACE;
+    const path = namespaced
+      ? `/apis/rbac.authorization.k8s.io/v1/namespaces/${CONTROLLER_NAMESPACE}/${plural}`
+      : `/apis/rbac.authorization.k8s.io/v1/${plural}`;
+    await client.request({ method: 'POST', path, body: obj });
+  }
 }
 
 /** Applies config/crd/patches/restore-status-conditions.yaml's change, as a cluster admin would. */

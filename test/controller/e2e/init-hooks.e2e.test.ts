@@ -20,284 +20,288 @@ interface EventObject {
   involvedObject: { kind: string; name: string; namespace?: string };
 }
 
-describe('controller: init hooks end to end (devcluster, client-node over HTTPS)', function () {
-  this.timeout(60_000);
-  let env: ControllerEnv;
+for (const rbac of [false, true]) {
+  describe(`controller: init hooks end to end (devcluster, client-node over HTTPS${rbac ? ', RBAC of manifests/ enforced' : ''})`, function () {
+    this.timeout(60_000);
+    let env: ControllerEnv;
 
-  beforeEach(async () => {
-    env = await startControllerEnv({ conditionsCrd: true });
-  });
-  afterEach(async () => {
-    await env.stop();
-  });
-
-  const create = (path: string, body: unknown) =>
-    env.client.request<Record<string, unknown>>({ method: 'POST', path, body });
-  const getDeployment = (name: string, ns = 'app') =>
-    env.client.request<Workload>({
-      method: 'GET',
-      path: `/apis/apps/v1/namespaces/${ns}/deployments/${name}`,
+    beforeEach(async () => {
+      env = await startControllerEnv({ conditionsCrd: true, rbac });
     });
-  const getPod = (name: string, ns = 'app') =>
-    env.client.request<Pod>({ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${name}` });
-  const events = async (ns: string): Promise<EventObject[]> =>
-    (
-      await env.client.request<{ items: EventObject[] }>({
-        method: 'GET',
-        path: `/api/v1/namespaces/${ns}/events`,
-      })
-    ).items;
-  const restoreStatus = async (name = 'r2') =>
-    (
-      await env.client.request<{
-        status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
-      }>({
-        method: 'GET',
-        path: `/apis/velero.io/v1/namespaces/velero/restores/${name}`,
-      })
-    ).status;
-  const initNames = (w: Workload) => (w.spec.template.spec.initContainers ?? []).map((c) => c.name);
+    afterEach(async () => {
+      await env.stop();
+    });
 
-  it('patches a restored Deployment template with the r2 hooks, in order, as the API server stores them', async () => {
-    await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
-    await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
-    await env.startController();
-    const patched = await eventually(async () => {
-      const d = await getDeployment('web');
-      return initNames(d).length > 0 ? d : undefined;
-    }, 'the template patch');
-    expect(initNames(patched)).to.deep.equal(R2_HOOK_NAMES);
-    for (const [i, c] of (patched.spec.template.spec.initContainers ?? []).entries()) {
-      expect(c).to.include({
-        image: 'alpine:latest',
-        imagePullPolicy: 'Always',
-        terminationMessagePath: '/dev/termination-log',
-        terminationMessagePolicy: 'File',
+    const create = (path: string, body: unknown) =>
+      env.client.request<Record<string, unknown>>({ method: 'POST', path, body });
+    const getDeployment = (name: string, ns = 'app') =>
+      env.client.request<Workload>({
+        method: 'GET',
+        path: `/apis/apps/v1/namespaces/${ns}/deployments/${name}`,
       });
-      expect(c.resources).to.deep.equal({});
-      expect(c.volumeMounts).to.deep.equal([
-        { mountPath: `/restores/pvc${i + 1}-vm`, name: `pvc${i + 1}-vm` },
-      ]);
-    }
-    expect(patched.spec.template.metadata?.annotations?.['restore-hooks.dev/applied-init-hooks']).to.contain(
-      'velero/r2',
-    );
-    const injected = await eventually(
-      async () => (await events('app')).find((e) => e.reason === 'HookInjected'),
-      'a HookInjected event',
-    );
-    expect(injected.involvedObject).to.include({ kind: 'Deployment', name: 'web' });
-    expect(injected.message).to.contain('restore-hook-init1, restore-hook-init2');
-    const metrics = await env.scrapeMetrics();
-    expect(metrics).to.match(
-      /^restore_hooks_templates_patched_total\{restore="r2",namespace="app",kind="Deployment"\} 1$/m,
-    );
-    expect(metrics).to.match(
-      /^restore_hooks_hooks_injected_total\{restore="r2",namespace="app",kind="Deployment",source="spec"\} 2$/m,
-    );
-  });
+    const getPod = (name: string, ns = 'app') =>
+      env.client.request<Pod>({ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/${name}` });
+    const events = async (ns: string): Promise<EventObject[]> =>
+      (
+        await env.client.request<{ items: EventObject[] }>({
+          method: 'GET',
+          path: `/api/v1/namespaces/${ns}/events`,
+        })
+      ).items;
+    const restoreStatus = async (name = 'r2') =>
+      (
+        await env.client.request<{
+          status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+        }>({
+          method: 'GET',
+          path: `/apis/velero.io/v1/namespaces/velero/restores/${name}`,
+        })
+      ).status;
+    const initNames = (w: Workload) => (w.spec.template.spec.initContainers ?? []).map((c) => c.name);
 
-  it('changes nothing on a second pass, nor after a controller restart', async () => {
-    await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
-    await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
-    await env.startController();
-    const patched = await eventually(async () => {
-      const d = await getDeployment('web');
-      return initNames(d).length > 0 ? d : undefined;
-    }, 'the template patch');
-    await env.stopController();
-    await env.startController();
-    // A new restored workload is a barrier: once it is patched, the restarted controller has seen 'web' too.
-    await create('/apis/apps/v1/namespaces/app/deployments', deployment('barrier'));
-    await eventually(
-      async () => (initNames(await getDeployment('barrier')).length > 0 ? true : undefined),
-      'the barrier patch',
-    );
-    const after = await getDeployment('web');
-    expect(after.metadata.resourceVersion).to.equal(patched.metadata.resourceVersion);
-    expect(initNames(after)).to.deep.equal(R2_HOOK_NAMES);
-  });
-
-  it('leaves workloads alone that are outside the hook selector, older than the restore, or not restored', async () => {
-    await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
-    await create('/apis/apps/v1/namespaces/other/deployments', deployment('elsewhere', 'other'));
-    await create(
-      '/apis/apps/v1/namespaces/app/deployments',
-      deployment('not-restored', 'app', { labels: { app: 'x' } }),
-    );
-    await env.startController();
-    await create('/apis/apps/v1/namespaces/app/deployments', deployment('barrier'));
-    await eventually(
-      async () => (initNames(await getDeployment('barrier')).length > 0 ? true : undefined),
-      'the barrier patch',
-    );
-    expect(initNames(await getDeployment('elsewhere', 'other'))).to.deep.equal([]);
-    expect(initNames(await getDeployment('not-restored'))).to.deep.equal([]);
-  });
-
-  it('does not touch a labelled workload that existed before the restore started (existingResourcePolicy=update)', async () => {
-    await create('/apis/apps/v1/namespaces/app/deployments', deployment('old'));
-    // The restore started after 'old' was created: start it in the future of that object.
-    await new Promise((r) => setTimeout(r, 1100));
-    await create(
-      '/apis/velero.io/v1/namespaces/velero/restores',
-      restoreR2({ startTimestamp: isoSecondsAgo(0) }),
-    );
-    await env.startController();
-    await new Promise((r) => setTimeout(r, 1100));
-    await create('/apis/apps/v1/namespaces/app/deployments', deployment('barrier'));
-    await eventually(
-      async () => (initNames(await getDeployment('barrier')).length > 0 ? true : undefined),
-      'the barrier patch',
-    );
-    expect(initNames(await getDeployment('old'))).to.deep.equal([]);
-  });
-
-  it('patches a restored StatefulSet with OnDelete and replaces its pending pod', async () => {
-    await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
-    const sts = await create('/apis/apps/v1/namespaces/app/statefulsets', statefulSet('db', 'OnDelete'));
-    const meta = sts.metadata as { uid: string };
-    // The pod the StatefulSet had before its template got the hooks.
-    const pod = barePod('db-0', 'app', { labels: { app: 'db' } });
-    const ownedPod = {
-      ...pod,
-      metadata: {
-        ...pod.metadata,
-        ownerReferences: [
-          { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: meta.uid, controller: true },
-        ],
-      },
-    };
-    const created = await create('/api/v1/namespaces/app/pods', ownedPod);
-    await env.startController();
-    await eventually(async () => {
-      const s = await env.client.request<Workload>({
-        method: 'GET',
-        path: '/apis/apps/v1/namespaces/app/statefulsets/db',
-      });
-      return initNames(s).length === 2 ? true : undefined;
-    }, 'the StatefulSet template patch');
-    await eventually(async () => {
-      try {
-        const p = await getPod('db-0');
-        return p.metadata.uid !== (created.metadata as { uid: string }).uid ? true : undefined;
-      } catch {
-        return true; // deleted; the StatefulSet controller (not simulated here) would recreate it
+    it('patches a restored Deployment template with the r2 hooks, in order, as the API server stores them', async () => {
+      await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
+      await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
+      await env.startController();
+      const patched = await eventually(async () => {
+        const d = await getDeployment('web');
+        return initNames(d).length > 0 ? d : undefined;
+      }, 'the template patch');
+      expect(initNames(patched)).to.deep.equal(R2_HOOK_NAMES);
+      for (const [i, c] of (patched.spec.template.spec.initContainers ?? []).entries()) {
+        expect(c).to.include({
+          image: 'alpine:latest',
+          imagePullPolicy: 'Always',
+          terminationMessagePath: '/dev/termination-log',
+          terminationMessagePolicy: 'File',
+        });
+        expect(c.resources).to.deep.equal({});
+        expect(c.volumeMounts).to.deep.equal([
+          { mountPath: `/restores/pvc${i + 1}-vm`, name: `pvc${i + 1}-vm` },
+        ]);
       }
-    }, 'the pending pod to be deleted');
-    const replaced = await eventually(
-      async () => (await events('app')).find((e) => e.reason === 'PodReplaced'),
-      'a PodReplaced event',
-    );
-    expect(replaced.involvedObject.name).to.equal('db-0');
-  });
-
-  it('replaces a pending bare pod with one that has the annotation hook (seed scenario 1)', async () => {
-    await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2({ hooks: {} }));
-    const original = await create(
-      '/api/v1/namespaces/app/pods',
-      barePod('annotated', 'app', { annotations: ANNOTATION_HOOK }),
-    );
-    await env.startController();
-    const replaced = await eventually(async () => {
-      const p = await getPod('annotated').catch(() => undefined);
-      return p && p.metadata.uid !== (original.metadata as { uid: string }).uid ? p : undefined;
-    }, 'the replacement pod');
-    // Admission mounts the service-account token into every container, init containers included, as in a real cluster.
-    const [hook, ...others] = replaced.spec.initContainers ?? [];
-    expect(others).to.deep.equal([]);
-    const { volumeMounts, ...golden } = hook!;
-    expect(volumeMounts?.map((m) => m.mountPath)).to.deep.equal([
-      '/var/run/secrets/kubernetes.io/serviceaccount',
-    ]);
-    expect([golden]).to.deep.equal([
-      {
-        name: 'restore-hook',
-        image: 'alpine:latest',
-        command: ['/bin/ash', '-c', 'date'],
-        imagePullPolicy: 'Always',
-        resources: {},
-        terminationMessagePath: '/dev/termination-log',
-        terminationMessagePolicy: 'File',
-      },
-    ]);
-    expect(replaced.metadata.labels).to.include(restoredLabels());
-    expect(replaced.metadata.annotations).to.include(ANNOTATION_HOOK);
-    // The journal entry is gone once the replacement exists.
-    const journal = await env.client.request<{ data?: Record<string, string> }>({
-      method: 'GET',
-      path: `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/configmaps/restore-hooks-replacements`,
+      expect(
+        patched.spec.template.metadata?.annotations?.['restore-hooks.dev/applied-init-hooks'],
+      ).to.contain('velero/r2');
+      const injected = await eventually(
+        async () => (await events('app')).find((e) => e.reason === 'HookInjected'),
+        'a HookInjected event',
+      );
+      expect(injected.involvedObject).to.include({ kind: 'Deployment', name: 'web' });
+      expect(injected.message).to.contain('restore-hook-init1, restore-hook-init2');
+      const metrics = await env.scrapeMetrics();
+      expect(metrics).to.match(
+        /^restore_hooks_templates_patched_total\{restore="r2",namespace="app",kind="Deployment"\} 1$/m,
+      );
+      expect(metrics).to.match(
+        /^restore_hooks_hooks_injected_total\{restore="r2",namespace="app",kind="Deployment",source="spec"\} 2$/m,
+      );
     });
-    expect(journal.data ?? {}).to.deep.equal({});
-    const metrics = await eventually(async () => {
-      const text = await env.scrapeMetrics();
-      return /^restore_hooks_pods_replaced_total\{[^}]*kind="Pod"[^}]*\} 1$/m.test(text) ? text : undefined;
-    }, 'the pods-replaced metric');
-    expect(metrics).to.match(
-      /^restore_hooks_hooks_injected_total\{restore="r2",namespace="app",kind="Pod",source="annotation"\} 1$/m,
-    );
-  });
 
-  it('never replaces a pod with restore-wait, and says why', async () => {
-    await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
-    const original = await create(
-      '/api/v1/namespaces/app/pods',
-      barePod('fsr', 'app', {
-        initContainers: [{ name: 'restore-wait', image: 'velero/velero-restore-helper:v1.15.0' }],
-      }),
-    );
-    await env.startController();
-    const skipped = await eventually(
-      async () =>
-        (await events('app')).find((e) => e.reason === 'HookSkipped' && e.involvedObject.name === 'fsr'),
-      'a HookSkipped event',
-    );
-    expect(skipped.message).to.contain('restore-wait');
-    expect((await getPod('fsr')).metadata.uid).to.equal((original.metadata as { uid: string }).uid);
-  });
+    it('changes nothing on a second pass, nor after a controller restart', async () => {
+      await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
+      await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
+      await env.startController();
+      const patched = await eventually(async () => {
+        const d = await getDeployment('web');
+        return initNames(d).length > 0 ? d : undefined;
+      }, 'the template patch');
+      await env.stopController();
+      await env.startController();
+      // A new restored workload is a barrier: once it is patched, the restarted controller has seen 'web' too.
+      await create('/apis/apps/v1/namespaces/app/deployments', deployment('barrier'));
+      await eventually(
+        async () => (initNames(await getDeployment('barrier')).length > 0 ? true : undefined),
+        'the barrier patch',
+      );
+      const after = await getDeployment('web');
+      expect(after.metadata.resourceVersion).to.equal(patched.metadata.resourceVersion);
+      expect(initNames(after)).to.deep.equal(R2_HOOK_NAMES);
+    });
 
-  it('writes no workload for an invalid hook spec, and reports the field in the status and an Event', async () => {
-    await create(
-      '/apis/velero.io/v1/namespaces/velero/restores',
-      restoreR2({
-        hooks: {
-          resources: [
-            {
-              name: 'bad',
-              postHooks: [
-                { init: { initContainers: [{ name: 'Bad_Name', image: 'alpine', command: ['true'] }] } },
-              ],
-            },
+    it('leaves workloads alone that are outside the hook selector, older than the restore, or not restored', async () => {
+      await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
+      await create('/apis/apps/v1/namespaces/other/deployments', deployment('elsewhere', 'other'));
+      await create(
+        '/apis/apps/v1/namespaces/app/deployments',
+        deployment('not-restored', 'app', { labels: { app: 'x' } }),
+      );
+      await env.startController();
+      await create('/apis/apps/v1/namespaces/app/deployments', deployment('barrier'));
+      await eventually(
+        async () => (initNames(await getDeployment('barrier')).length > 0 ? true : undefined),
+        'the barrier patch',
+      );
+      expect(initNames(await getDeployment('elsewhere', 'other'))).to.deep.equal([]);
+      expect(initNames(await getDeployment('not-restored'))).to.deep.equal([]);
+    });
+
+    it('does not touch a labelled workload that existed before the restore started (existingResourcePolicy=update)', async () => {
+      await create('/apis/apps/v1/namespaces/app/deployments', deployment('old'));
+      // The restore started after 'old' was created: start it in the future of that object.
+      await new Promise((r) => setTimeout(r, 1100));
+      await create(
+        '/apis/velero.io/v1/namespaces/velero/restores',
+        restoreR2({ startTimestamp: isoSecondsAgo(0) }),
+      );
+      await env.startController();
+      await new Promise((r) => setTimeout(r, 1100));
+      await create('/apis/apps/v1/namespaces/app/deployments', deployment('barrier'));
+      await eventually(
+        async () => (initNames(await getDeployment('barrier')).length > 0 ? true : undefined),
+        'the barrier patch',
+      );
+      expect(initNames(await getDeployment('old'))).to.deep.equal([]);
+    });
+
+    it('patches a restored StatefulSet with OnDelete and replaces its pending pod', async () => {
+      await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
+      const sts = await create('/apis/apps/v1/namespaces/app/statefulsets', statefulSet('db', 'OnDelete'));
+      const meta = sts.metadata as { uid: string };
+      // The pod the StatefulSet had before its template got the hooks.
+      const pod = barePod('db-0', 'app', { labels: { app: 'db' } });
+      const ownedPod = {
+        ...pod,
+        metadata: {
+          ...pod.metadata,
+          ownerReferences: [
+            { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: meta.uid, controller: true },
           ],
         },
-      }),
-    );
-    await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
-    await env.startController();
-    const condition = await eventually(
-      async () => (await restoreStatus())?.conditions?.find((c) => c.type === 'HooksValid'),
-      'the HooksValid condition',
-    );
-    expect(condition).to.include({ status: 'False', reason: 'InvalidHookSpec' });
-    expect(condition.message).to.contain('spec.hooks.resources[0].postHooks[0].init.initContainers[0].name');
-    const event = await eventually(
-      async () => (await events('velero')).find((e) => e.reason === 'InvalidHook'),
-      'an InvalidHook event',
-    );
-    expect(event.type).to.equal('Warning');
-    expect(initNames(await getDeployment('web'))).to.deep.equal([]);
-  });
+      };
+      const created = await create('/api/v1/namespaces/app/pods', ownedPod);
+      await env.startController();
+      await eventually(async () => {
+        const s = await env.client.request<Workload>({
+          method: 'GET',
+          path: '/apis/apps/v1/namespaces/app/statefulsets/db',
+        });
+        return initNames(s).length === 2 ? true : undefined;
+      }, 'the StatefulSet template patch');
+      await eventually(async () => {
+        try {
+          const p = await getPod('db-0');
+          return p.metadata.uid !== (created.metadata as { uid: string }).uid ? true : undefined;
+        } catch {
+          return true; // deleted; the StatefulSet controller (not simulated here) would recreate it
+        }
+      }, 'the pending pod to be deleted');
+      const replaced = await eventually(
+        async () => (await events('app')).find((e) => e.reason === 'PodReplaced'),
+        'a PodReplaced event',
+      );
+      expect(replaced.involvedObject.name).to.equal('db-0');
+    });
 
-  it('sets InitHooksApplied once the restored workloads have their hooks', async () => {
-    await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
-    await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
-    await env.startController();
-    const applied = await eventually(async () => {
-      const c = (await restoreStatus())?.conditions?.find((x) => x.type === 'InitHooksApplied');
-      return c?.status === 'True' ? c : undefined;
-    }, 'InitHooksApplied=True');
-    expect(applied.reason).to.equal('HooksInPlace');
-    const valid = (await restoreStatus())?.conditions?.find((x) => x.type === 'HooksValid');
-    expect(valid?.status).to.equal('True');
+    it('replaces a pending bare pod with one that has the annotation hook (seed scenario 1)', async () => {
+      await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2({ hooks: {} }));
+      const original = await create(
+        '/api/v1/namespaces/app/pods',
+        barePod('annotated', 'app', { annotations: ANNOTATION_HOOK }),
+      );
+      await env.startController();
+      const replaced = await eventually(async () => {
+        const p = await getPod('annotated').catch(() => undefined);
+        return p && p.metadata.uid !== (original.metadata as { uid: string }).uid ? p : undefined;
+      }, 'the replacement pod');
+      // Admission mounts the service-account token into every container, init containers included, as in a real cluster.
+      const [hook, ...others] = replaced.spec.initContainers ?? [];
+      expect(others).to.deep.equal([]);
+      const { volumeMounts, ...golden } = hook!;
+      expect(volumeMounts?.map((m) => m.mountPath)).to.deep.equal([
+        '/var/run/secrets/kubernetes.io/serviceaccount',
+      ]);
+      expect([golden]).to.deep.equal([
+        {
+          name: 'restore-hook',
+          image: 'alpine:latest',
+          command: ['/bin/ash', '-c', 'date'],
+          imagePullPolicy: 'Always',
+          resources: {},
+          terminationMessagePath: '/dev/termination-log',
+          terminationMessagePolicy: 'File',
+        },
+      ]);
+      expect(replaced.metadata.labels).to.include(restoredLabels());
+      expect(replaced.metadata.annotations).to.include(ANNOTATION_HOOK);
+      // The journal entry is gone once the replacement exists.
+      const journal = await env.client.request<{ data?: Record<string, string> }>({
+        method: 'GET',
+        path: `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/configmaps/restore-hooks-replacements`,
+      });
+      expect(journal.data ?? {}).to.deep.equal({});
+      const metrics = await eventually(async () => {
+        const text = await env.scrapeMetrics();
+        return /^restore_hooks_pods_replaced_total\{[^}]*kind="Pod"[^}]*\} 1$/m.test(text) ? text : undefined;
+      }, 'the pods-replaced metric');
+      expect(metrics).to.match(
+        /^restore_hooks_hooks_injected_total\{restore="r2",namespace="app",kind="Pod",source="annotation"\} 1$/m,
+      );
+    });
+
+    it('never replaces a pod with restore-wait, and says why', async () => {
+      await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
+      const original = await create(
+        '/api/v1/namespaces/app/pods',
+        barePod('fsr', 'app', {
+          initContainers: [{ name: 'restore-wait', image: 'velero/velero-restore-helper:v1.15.0' }],
+        }),
+      );
+      await env.startController();
+      const skipped = await eventually(
+        async () =>
+          (await events('app')).find((e) => e.reason === 'HookSkipped' && e.involvedObject.name === 'fsr'),
+        'a HookSkipped event',
+      );
+      expect(skipped.message).to.contain('restore-wait');
+      expect((await getPod('fsr')).metadata.uid).to.equal((original.metadata as { uid: string }).uid);
+    });
+
+    it('writes no workload for an invalid hook spec, and reports the field in the status and an Event', async () => {
+      await create(
+        '/apis/velero.io/v1/namespaces/velero/restores',
+        restoreR2({
+          hooks: {
+            resources: [
+              {
+                name: 'bad',
+                postHooks: [
+                  { init: { initContainers: [{ name: 'Bad_Name', image: 'alpine', command: ['true'] }] } },
+                ],
+              },
+            ],
+          },
+        }),
+      );
+      await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
+      await env.startController();
+      const condition = await eventually(
+        async () => (await restoreStatus())?.conditions?.find((c) => c.type === 'HooksValid'),
+        'the HooksValid condition',
+      );
+      expect(condition).to.include({ status: 'False', reason: 'InvalidHookSpec' });
+      expect(condition.message).to.contain(
+        'spec.hooks.resources[0].postHooks[0].init.initContainers[0].name',
+      );
+      const event = await eventually(
+        async () => (await events('velero')).find((e) => e.reason === 'InvalidHook'),
+        'an InvalidHook event',
+      );
+      expect(event.type).to.equal('Warning');
+      expect(initNames(await getDeployment('web'))).to.deep.equal([]);
+    });
+
+    it('sets InitHooksApplied once the restored workloads have their hooks', async () => {
+      await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
+      await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
+      await env.startController();
+      const applied = await eventually(async () => {
+        const c = (await restoreStatus())?.conditions?.find((x) => x.type === 'InitHooksApplied');
+        return c?.status === 'True' ? c : undefined;
+      }, 'InitHooksApplied=True');
+      expect(applied.reason).to.equal('HooksInPlace');
+      const valid = (await restoreStatus())?.conditions?.find((x) => x.type === 'HooksValid');
+      expect(valid?.status).to.equal('True');
+    });
   });
-});
+}

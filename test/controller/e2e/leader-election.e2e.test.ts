@@ -1,0 +1,110 @@
+import { expect } from 'chai';
+import { PassThrough } from 'node:stream';
+import { DEFAULT_SETTINGS } from '../../../src/config/settings.ts';
+import type { Settings } from '../../../src/config/settings.ts';
+import { runController } from '../../../src/controller/run-controller.ts';
+import type { Workload } from '../../../src/kube/types.ts';
+import { CONTROLLER_NAMESPACE, eventually, startControllerEnv } from '../../helpers/controller-env.ts';
+import type { ControllerEnv } from '../../helpers/controller-env.ts';
+import { deployment, restoreR2 } from '../../helpers/restore-fixtures.ts';
+
+interface Replica {
+  readonly logs: Record<string, unknown>[];
+  readonly abort: AbortController;
+  readonly done: Promise<number>;
+}
+
+const settings: Settings = {
+  ...DEFAULT_SETTINGS,
+  metricsBindAddress: '0',
+  healthProbeBindAddress: '0',
+  logLevel: 'info',
+  leaderElection: {
+    enabled: true,
+    leaseName: 'restore-hooks',
+    leaseNamespace: CONTROLLER_NAMESPACE,
+    leaseDuration: 3_000,
+    renewDeadline: 2_000,
+    retryPeriod: 500,
+  },
+};
+
+describe('controller: two replicas with leader election (devcluster, RBAC of manifests/ enforced)', function () {
+  this.timeout(60_000);
+  let env: ControllerEnv;
+  const replicas: Replica[] = [];
+
+  beforeEach(async () => {
+    env = await startControllerEnv({ rbac: true });
+  });
+  afterEach(async () => {
+    for (const r of replicas.splice(0)) {
+      r.abort.abort();
+      await r.done;
+    }
+    await env.stop();
+  });
+
+  function startReplica(): Replica {
+    const logs: Record<string, unknown>[] = [];
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n'))
+        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+    });
+    const abort = new AbortController();
+    const done = runController({
+      settings,
+      env: { POD_NAMESPACE: CONTROLLER_NAMESPACE },
+      signal: abort.signal,
+      logStream: stream,
+      kubeConfig: env.kubeConfig,
+    });
+    const replica = { logs, abort, done };
+    replicas.push(replica);
+    return replica;
+  }
+  const leads = (r: Replica) => r.logs.some((l) => l.msg === 'controllers started');
+  const injections = (r: Replica) =>
+    r.logs.filter((l) => l.msg === 'injected init hooks into pod template').map((l) => l.name);
+  const hooked = async (name: string) => {
+    const d = await env.client.request<Workload>({
+      method: 'GET',
+      path: `/apis/apps/v1/namespaces/app/deployments/${name}`,
+    });
+    return (d.spec.template.spec.initContainers ?? []).length === 2 ? true : undefined;
+  };
+
+  it('only the leader writes; after it stops, the other replica takes over', async () => {
+    const a = startReplica();
+    const b = startReplica();
+    const leader = await eventually(async () => [a, b].find(leads), 'a leader');
+    const follower = leader === a ? b : a;
+    await env.client.request({
+      method: 'POST',
+      path: '/apis/velero.io/v1/namespaces/velero/restores',
+      body: restoreR2(),
+    });
+    await env.client.request({
+      method: 'POST',
+      path: '/apis/apps/v1/namespaces/app/deployments',
+      body: deployment('first'),
+    });
+    await eventually(() => hooked('first'), 'the first Deployment to be hooked');
+    expect(injections(leader)).to.deep.equal(['first']);
+    expect(leads(follower)).to.equal(false);
+    expect(injections(follower)).to.deep.equal([]);
+
+    leader.abort.abort();
+    expect(await leader.done).to.equal(0);
+    await eventually(async () => (leads(follower) ? true : undefined), 'the follower to take over', 20_000);
+    await env.client.request({
+      method: 'POST',
+      path: '/apis/apps/v1/namespaces/app/deployments',
+      body: deployment('second'),
+    });
+    await eventually(() => hooked('second'), 'the second Deployment to be hooked by the new leader');
+    // The new leader re-reconciles 'first' on start and finds nothing to do.
+    expect(injections(follower)).to.deep.equal(['second']);
+  });
+});
