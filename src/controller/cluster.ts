@@ -51,6 +51,18 @@ export class Cluster {
     }
   }
 
+  async getJob(namespace: string, name: string): Promise<Workload | undefined> {
+    try {
+      return await this.#client.request<Workload>({
+        method: 'GET',
+        path: `/apis/batch/v1/namespaces/${namespace}/jobs/${name}`,
+      });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
   /** Every pod of the namespace that matches the selector (paged). */
   async listPods(namespace: string, labelSelector: string): Promise<Pod[]> {
     const pods: Pod[] = [];

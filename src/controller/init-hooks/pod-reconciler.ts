@@ -93,7 +93,7 @@ export class PodReconciler {
     const pod = this.#deps.getPendingPod(namespace, name);
     if (!pod) return;
     const owner = controllerOf(pod.metadata);
-    if (owner) return this.#routeToOwner(pod, owner.kind, owner.name, owner.uid, ctx);
+    if (owner) return this.#routeToOwner(pod, owner.kind, owner.name, owner.uid);
 
     const labelValue = pod.metadata.labels?.[RESTORE_NAME_LABEL];
     if (!labelValue) return;
@@ -227,32 +227,70 @@ export class PodReconciler {
     }
   }
 
+  /** Job templates are immutable: a restored Job's pod whose hooks apply can only be reported. */
+  async #reportJobPod(pod: Pod, jobName: string, jobUID: string): Promise<void> {
+    const namespace = pod.metadata.namespace ?? '';
+    const job = await this.#deps.cluster.getJob(namespace, jobName);
+    if (!job || job.metadata.uid !== jobUID) return;
+    const labelled = [pod, job].find((o) => o.metadata.labels?.[RESTORE_NAME_LABEL]);
+    const labelValue = labelled?.metadata.labels?.[RESTORE_NAME_LABEL];
+    if (!labelled || !labelValue) return;
+    const lookup = this.#deps.restores.byLabelValue(labelValue);
+    if (!lookup.found) return;
+    const { restore, hooks } = lookup;
+    if (!createdDuringRestore(labelled.metadata, restore.status?.startTimestamp)) return;
+    if (!restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs).active) return;
+    const plan = planHooks(
+      hooks,
+      {
+        namespace,
+        labels: pod.metadata.labels ?? {},
+        annotations: job.spec.template.metadata?.annotations ?? {},
+        podSpec: pod.spec,
+      },
+      { policy: this.#deps.settings.policy },
+    );
+    if (initHooksState(plan, hasErrors(hooks.problems)) !== 'missing') return;
+    const name = pod.metadata.name ?? '';
+    const restoreKey = `${restore.metadata.namespace}/${restore.metadata.name}`;
+    if (this.#skips.first(`${pod.metadata.uid ?? name}/JobTemplateImmutable`)) {
+      this.#deps.metrics?.hookSkipped({
+        restore: restore.metadata.name ?? '',
+        namespace,
+        kind: 'Job',
+        reason: 'job-owned',
+      });
+    }
+    void this.#deps.events.record({
+      regarding: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        namespace,
+        name,
+        ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
+      },
+      related: { apiVersion: 'batch/v1', kind: 'Job', namespace, name: jobName, uid: jobUID },
+      type: 'Warning',
+      reason: 'HookSkipped',
+      action: 'Skip',
+      note: `Pod ${name} of Job ${jobName} will not run the init hooks of Restore ${restoreKey}: a Job's pod template is immutable. Add the init containers to the Job in the backup, or run the setup another way.`,
+    });
+  }
+
   async #forget(entry: JournalEntry): Promise<void> {
     await this.#deps.journal.remove(entry.namespace, entry.name);
     this.#journal.delete(`${entry.namespace}/${entry.name}`);
   }
 
-  async #routeToOwner(
-    pod: Pod,
-    kind: string,
-    ownerName: string,
-    ownerUID: string,
-    ctx: ReconcileContext,
-  ): Promise<void> {
+  async #routeToOwner(pod: Pod, kind: string, ownerName: string, ownerUID: string): Promise<void> {
     const namespace = pod.metadata.namespace ?? '';
     if (kind === 'StatefulSet' || kind === 'DaemonSet') {
       if (this.#deps.getWorkload(kind, namespace, ownerName))
         this.#deps.enqueueWorkload(workloadKey(kind, namespace, ownerName));
       return;
     }
-    if (kind !== 'ReplicaSet') {
-      if (kind === 'Job')
-        ctx.logger.debug('pod owned by a Job: templates of Jobs are immutable', {
-          namespace,
-          name: pod.metadata.name,
-        });
-      return;
-    }
+    if (kind === 'Job') return this.#reportJobPod(pod, ownerName, ownerUID);
+    if (kind !== 'ReplicaSet') return;
     const rs =
       this.#deps.getWorkload('ReplicaSet', namespace, ownerName) ??
       (await this.#deps.cluster.getReplicaSet(namespace, ownerName));

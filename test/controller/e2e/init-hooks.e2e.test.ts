@@ -8,6 +8,7 @@ import {
   barePod,
   deployment,
   isoSecondsAgo,
+  podSpec,
   restoreR2,
   restoredLabels,
   statefulSet,
@@ -255,6 +256,42 @@ for (const rbac of [false, true]) {
       );
       expect(skipped.message).to.contain('restore-wait');
       expect((await getPod('fsr')).metadata.uid).to.equal((original.metadata as { uid: string }).uid);
+    });
+
+    it('reports a restored Job’s pending pod, whose template is immutable, and leaves both alone', async () => {
+      await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
+      const job = await create('/apis/batch/v1/namespaces/app/jobs', {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'migrate', namespace: 'app', labels: restoredLabels() },
+        spec: { template: { spec: { ...podSpec(), restartPolicy: 'Never' } } },
+      });
+      const jobMeta = job.metadata as { uid: string };
+      const pod = barePod('migrate-x1', 'app', { labels: { app: 'migrate' } });
+      const created = await create('/api/v1/namespaces/app/pods', {
+        ...pod,
+        metadata: {
+          ...pod.metadata,
+          ownerReferences: [
+            { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate', uid: jobMeta.uid, controller: true },
+          ],
+        },
+        spec: { ...pod.spec, restartPolicy: 'Never' },
+      });
+      await env.startController();
+      const skipped = await eventually(
+        async () =>
+          (await events('app')).find(
+            (e) => e.reason === 'HookSkipped' && e.involvedObject.name === 'migrate-x1',
+          ),
+        'a HookSkipped event for the Job pod',
+      );
+      expect(skipped.message).to.contain('immutable');
+      expect((await getPod('migrate-x1')).metadata.uid).to.equal((created.metadata as { uid: string }).uid);
+      const metrics = await env.scrapeMetrics();
+      expect(metrics).to.match(
+        /^restore_hooks_hooks_skipped_total\{restore="r2",namespace="app",kind="Job",reason="job-owned"\} 1$/m,
+      );
     });
 
     it('writes no workload for an invalid hook spec, and reports the field in the status and an Event', async () => {
