@@ -1,4 +1,9 @@
-import { APPLIED_INIT_HOOKS_ANNOTATION, formatAppliedInitHooks } from '../../hooks/applied-record.ts';
+import {
+  APPLIED_INIT_HOOKS_ANNOTATION,
+  formatAppliedInitHooks,
+  parseAppliedInitHooks,
+} from '../../hooks/applied-record.ts';
+import { INIT_CONTAINER_IMAGE } from '../../hooks/annotations.ts';
 import { planHooks } from '../../hooks/plan.ts';
 import { hookContentHash } from '../../hooks/names.ts';
 import { hasErrors } from '../../hooks/problems.ts';
@@ -173,7 +178,6 @@ export class PodReconciler {
       },
     });
     const newEntry: JournalEntry = { namespace, name, replacedUID: pod.metadata.uid ?? '', replacement };
-    for (const h of inserted) this.#deps.metrics?.hookInjected({ ...metricLabels, source: h.origin.source });
     await this.#deps.journal.put(newEntry);
     this.#journal.set(key, newEntry);
     logger.info('replacing bare pod to add init hooks', { hooks: inserted.map((h) => h.container.name) });
@@ -203,6 +207,13 @@ export class PodReconciler {
         await this.#forget(entry);
         const restore = entry.replacement.metadata.labels?.[RESTORE_NAME_LABEL] ?? '';
         this.#deps.metrics?.podReplaced({ restore, namespace, kind: 'Pod' });
+        // Annotation init hooks replace the spec's for a pod (Velero's precedence), so one source covers them all.
+        const annotations = entry.replacement.metadata.annotations ?? {};
+        const source = annotations[INIT_CONTAINER_IMAGE] ? 'annotation' : 'spec';
+        const added =
+          parseAppliedInitHooks(annotations[APPLIED_INIT_HOOKS_ANNOTATION])?.containers.length ?? 0;
+        for (let i = 0; i < added; i++)
+          this.#deps.metrics?.hookInjected({ restore, namespace, kind: 'Pod', source });
         logger.info('replaced bare pod with one that runs the init hooks');
         void this.#deps.events.record({
           regarding: {
