@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeJsonClient } from './kube-json-client.ts';
+import { SeenOnce } from './seen-once.ts';
 import type { Logger } from './machinery/logger.ts';
 import { describeApiError } from './machinery/api-errors.ts';
 
@@ -45,7 +46,7 @@ export class EventRecorder {
   readonly #instance: string;
   readonly #logger: Logger;
   readonly #now: () => number;
-  readonly #seen = new Set<string>();
+  readonly #seen = new SeenOnce(MAX_REMEMBERED);
 
   constructor(client: KubeJsonClient, options: { instance: string; logger: Logger; now?: () => number }) {
     this.#client = client;
@@ -58,9 +59,7 @@ export class EventRecorder {
     const note = event.note.length > MAX_NOTE ? `${event.note.slice(0, MAX_NOTE - 1)}…` : event.note;
     const key = JSON.stringify([event.regarding.uid ?? event.regarding.name, event.reason, note]);
     const namespace = event.regarding.namespace ?? 'default';
-    if (this.#seen.has(key)) return;
-    if (this.#seen.size >= MAX_REMEMBERED) this.#seen.delete(this.#seen.values().next().value!);
-    this.#seen.add(key);
+    if (!this.#seen.first(key)) return;
     try {
       const name = `${event.regarding.name}.${randomBytes(8).toString('hex')}`;
       const now = rfc3339Seconds(this.#now());
@@ -86,7 +85,7 @@ export class EventRecorder {
         },
       });
     } catch (error) {
-      this.#seen.delete(key);
+      this.#seen.forget(key);
       this.#logger.warn('could not record event', {
         reason: event.reason,
         namespace,

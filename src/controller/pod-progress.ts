@@ -30,19 +30,3 @@ export function isStillPending(pod: Pod): boolean {
 export function hasRestoreWait(pod: Pick<Pod, 'spec'>): boolean {
   return (pod.spec.initContainers ?? []).some((c) => c.name === RESTORE_WAIT_CONTAINER);
 }
-
-/** Whether every init container named has terminated; undefined while any of them has not finished yet. */
-export function initContainersOutcome(
-  pod: Pod,
-  names: readonly string[],
-): 'succeeded' | 'failed' | undefined {
-  const statuses = new Map((pod.status?.initContainerStatuses ?? []).map((s) => [s.name, s]));
-  let failed = false;
-  for (const name of names) {
-    const status = statuses.get(name);
-    const terminated = status?.state?.terminated ?? status?.lastState?.terminated;
-    if (!terminated) return undefined;
-    if (terminated.exitCode !== 0) failed = true;
-  }
-  return failed ? 'failed' : 'succeeded';
-}

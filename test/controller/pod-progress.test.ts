@@ -1,10 +1,5 @@
 import { expect } from 'chai';
-import {
-  appContainersStarted,
-  hasRestoreWait,
-  initContainersOutcome,
-  isStillPending,
-} from '../../src/controller/pod-progress.ts';
+import { appContainersStarted, hasRestoreWait, isStillPending } from '../../src/controller/pod-progress.ts';
 import type { ContainerStatus, Pod, PodStatus } from '../../src/kube/types.ts';
 
 function pod(status: PodStatus | undefined, deleting = false): Pod {
@@ -80,52 +75,5 @@ describe('pod progress', () => {
       true,
     );
     expect(hasRestoreWait({ spec: { containers: [{ name: 'restore-wait' }] } })).to.equal(false);
-  });
-
-  describe('initContainersOutcome', () => {
-    const init = (
-      name: string,
-      state: ContainerStatus['state'],
-      lastState?: ContainerStatus['lastState'],
-    ) => ({
-      name,
-      ready: false,
-      restartCount: 0,
-      ...(state ? { state } : {}),
-      ...(lastState ? { lastState } : {}),
-    });
-    const cases: Array<[string, ContainerStatus[], 'succeeded' | 'failed' | undefined]> = [
-      ['none reported', [], undefined],
-      [
-        'one still running',
-        [init('a', { terminated: { exitCode: 0 } }), init('b', { running: {} })],
-        undefined,
-      ],
-      [
-        'all exited 0',
-        [init('a', { terminated: { exitCode: 0 } }), init('b', { terminated: { exitCode: 0 } })],
-        'succeeded',
-      ],
-      [
-        'one exited 1',
-        [init('a', { terminated: { exitCode: 0 } }), init('b', { terminated: { exitCode: 1 } })],
-        'failed',
-      ],
-      [
-        'crash looping after a failure',
-        [
-          init('a', { terminated: { exitCode: 0 } }),
-          init('b', { waiting: { reason: 'CrashLoopBackOff' } }, { terminated: { exitCode: 2 } }),
-        ],
-        'failed',
-      ],
-    ];
-    for (const [title, statuses, want] of cases) {
-      it(`${title} => ${String(want)}`, () => {
-        expect(
-          initContainersOutcome(pod({ phase: 'Pending', initContainerStatuses: statuses }), ['a', 'b']),
-        ).to.equal(want);
-      });
-    }
   });
 });

@@ -14,7 +14,7 @@ import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { Cluster } from '../cluster.ts';
 import type { EventRecorder } from '../events.ts';
 import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
-import { SeenOnce } from './workload-reconciler.ts';
+import { SeenOnce } from '../seen-once.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import { RESTORE_LABEL } from '../marks.ts';
 import { createdDuringRestore } from '../membership.ts';

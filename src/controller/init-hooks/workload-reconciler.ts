@@ -17,6 +17,7 @@ import { createdDuringRestore } from '../membership.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import { podFacts } from './pod-facts.ts';
+import { SeenOnce } from '../seen-once.ts';
 import { initHooksState } from './template-hooks.ts';
 import { cleanupPatch, injectionPatch } from './template-patch.ts';
 import type { MergePatch } from './template-patch.ts';
@@ -83,21 +84,6 @@ export const SKIP_METRIC_REASONS: Readonly<Record<PodSkipReason, SkipReason>> = 
   BelowPartition: 'below-partition',
   RolloutWouldDisturbRunningPods: 'rollout-would-disturb-running-pods',
 };
-
-/** Remembers keys seen by this process (bounded), so that repeated reconciles of one state count once. */
-export class SeenOnce {
-  readonly #seen = new Set<string>();
-  readonly #limit: number;
-  constructor(limit = 50_000) {
-    this.#limit = limit;
-  }
-  first(key: string): boolean {
-    if (this.#seen.has(key)) return false;
-    if (this.#seen.size >= this.#limit) this.#seen.clear();
-    this.#seen.add(key);
-    return true;
-  }
-}
 
 function reference(
   kind: string,

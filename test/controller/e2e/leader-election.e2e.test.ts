@@ -91,6 +91,8 @@ describe('controller: two replicas with leader election (devcluster, RBAC of man
       body: deployment('first'),
     });
     await eventually(() => hooked('first'), 'the first Deployment to be hooked');
+    // The leader logs the injection once the patch's response arrives, a little after the template changes.
+    await eventually(async () => (injections(leader).length > 0 ? true : undefined), 'the leader to log it');
     expect(injections(leader)).to.deep.equal(['first']);
     expect(leads(follower)).to.equal(false);
     expect(injections(follower)).to.deep.equal([]);
@@ -105,6 +107,10 @@ describe('controller: two replicas with leader election (devcluster, RBAC of man
     });
     await eventually(() => hooked('second'), 'the second Deployment to be hooked by the new leader');
     // The new leader re-reconciles 'first' on start and finds nothing to do.
+    await eventually(
+      async () => (injections(follower).length > 0 ? true : undefined),
+      'the new leader to log it',
+    );
     expect(injections(follower)).to.deep.equal(['second']);
   });
 });
