@@ -2,7 +2,7 @@
  * The devcluster: an embedded Kubernetes API server for tests, demos and development. It runs in-process over
  * HTTPS with a generated CA and serves kubectl and @kubernetes/client-node unmodified. See docs/devcluster.md.
  */
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -63,6 +63,16 @@ export interface DevCluster {
   writeKubeconfig(path: string, subject?: KubeconfigSubject): Promise<void>;
   /** Ends every watch, closes every connection and the listener. Idempotent. */
   stop(): Promise<void>;
+}
+
+/**
+ * Writes through a temporary file and a rename, so that whoever waits for the kubeconfig (a script, a test,
+ * kubectl) never reads it half-written: it appears complete, or not at all.
+ */
+async function writeFileAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, text, { mode: 0o600 });
+  await rename(temporary, path);
 }
 
 export async function startDevCluster(options: DevClusterOptions = {}): Promise<DevCluster> {
@@ -126,7 +136,7 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
     http,
     caCert: tls.caCert,
     kubeconfig,
-    writeKubeconfig: (path, subject) => writeFile(path, kubeconfig(subject), { mode: 0o600 }),
+    writeKubeconfig: (path, subject) => writeFileAtomically(path, kubeconfig(subject)),
     stop: () =>
       (stopping ??= new Promise<void>((resolve) => {
         cluster.close();
