@@ -19,6 +19,7 @@ import {
   isConflictOrExists,
   isNotFound,
   stableJson,
+  writeStatus,
 } from './meta.ts';
 import { WorkQueue } from './queue.ts';
 
@@ -130,18 +131,7 @@ export class CronJobController {
         : {}),
     };
     if (stableJson(next) !== stableJson(cj.status ?? {})) {
-      try {
-        const latest = this.api.get(GVR.cronjobs, namespace, cj.metadata.name!);
-        this.api.update(
-          GVR.cronjobs,
-          namespace,
-          cj.metadata.name!,
-          { ...latest, status: next },
-          { subresource: 'status' },
-        );
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
+      writeStatus(this.api, GVR.cronjobs, cj, next);
     }
     const upcoming = schedule.next(Math.max(now, due ?? now));
     if (upcoming !== undefined)

@@ -19,6 +19,7 @@ import {
   normalizedTemplate,
   stableJson,
   templateHash,
+  writeStatus,
 } from './meta.ts';
 import { WorkQueue } from './queue.ts';
 import { queueOwnersOnChange } from './ownership.ts';
@@ -160,18 +161,7 @@ export class DaemonSetController {
       ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady'],
     );
     if (stableJson(status) === stableJson(ds.status)) return;
-    try {
-      const latest = this.api.get(GVR.daemonsets, namespace, ds.metadata.name!);
-      this.api.update(
-        GVR.daemonsets,
-        namespace,
-        ds.metadata.name!,
-        { ...latest, status },
-        { subresource: 'status' },
-      );
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    writeStatus(this.api, GVR.daemonsets, ds, status);
   }
 
   /**

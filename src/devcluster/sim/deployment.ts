@@ -13,6 +13,7 @@ import {
   labelSelectorMatcher,
   stableJson,
   templateHash,
+  writeStatus,
 } from './meta.ts';
 import { WorkQueue } from './queue.ts';
 import { queueOwnersOnChange } from './ownership.ts';
@@ -334,14 +335,7 @@ export class DeploymentController {
         );
       }
       if (strip(status) === strip(d.status)) return;
-      const current = this.api.get(GVR.deployments, d.metadata.namespace, d.metadata.name!);
-      this.api.update(
-        GVR.deployments,
-        d.metadata.namespace,
-        d.metadata.name!,
-        { ...current, status },
-        { subresource: 'status' },
-      );
+      writeStatus(this.api, GVR.deployments, d, status);
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }

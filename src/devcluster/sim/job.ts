@@ -7,7 +7,7 @@ import type { ClusterAPI, KubeObject } from '../api/types.ts';
 import { rfc3339 } from '../kubelet/status.ts';
 import type { Clock } from './clock.ts';
 import type { SharedInformers } from './informer.ts';
-import { GVR, isNotFound, isPodReady, stableJson } from './meta.ts';
+import { GVR, isNotFound, isPodReady, stableJson, writeStatus } from './meta.ts';
 import { WorkQueue } from './queue.ts';
 import { queueOwnersOnChange } from './ownership.ts';
 import type { PodTemplate } from './replicaset.ts';
@@ -125,18 +125,7 @@ export class JobController {
       uncountedTerminatedPods: {},
     };
     if (stableJson(status) === stableJson(job.status)) return;
-    try {
-      const latest = this.api.get(GVR.jobs, namespace, job.metadata.name!);
-      this.api.update(
-        GVR.jobs,
-        namespace,
-        job.metadata.name!,
-        { ...latest, status },
-        { subresource: 'status' },
-      );
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    writeStatus(this.api, GVR.jobs, job, status);
   }
 
   private deletePod(pod: KubeObject): void {

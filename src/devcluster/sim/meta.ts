@@ -1,5 +1,5 @@
 /** Small helpers the simulated controllers share: GVRs, owner references, label selectors, hashes. */
-import type { GroupVersionResource, KubeObject, OwnerReference } from '../api/types.ts';
+import type { ClusterAPI, GroupVersionResource, KubeObject, OwnerReference } from '../api/types.ts';
 import { applyDefaults } from '../builtin/defaults.ts';
 
 const gvr = (group: string, version: string, resource: string): GroupVersionResource => ({
@@ -125,4 +125,28 @@ export function normalizedTemplate(kind: 'StatefulSet' | 'DaemonSet', template: 
   const { $patch: _patch, ...rest } = (template ?? {}) as Record<string, unknown>;
   const object = { apiVersion: 'apps/v1', kind, metadata: {}, spec: { template: rest } };
   return stableJson((applyDefaults({ group: 'apps', kind }, object).spec as { template: unknown }).template);
+}
+
+/**
+ * Writes `status` through the status subresource onto the latest stored object (the cached one may be behind);
+ * an object deleted meanwhile is no error. Callers decide first whether the status changed.
+ */
+export function writeStatus(
+  api: ClusterAPI,
+  gvr: GroupVersionResource,
+  object: KubeObject,
+  status: unknown,
+): void {
+  try {
+    const latest = api.get(gvr, object.metadata.namespace, object.metadata.name!);
+    api.update(
+      gvr,
+      object.metadata.namespace,
+      object.metadata.name!,
+      { ...latest, status },
+      { subresource: 'status' },
+    );
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
 }

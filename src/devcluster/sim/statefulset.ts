@@ -19,6 +19,7 @@ import {
   normalizedTemplate,
   stableJson,
   templateHash,
+  writeStatus,
 } from './meta.ts';
 import { WorkQueue } from './queue.ts';
 import { queueOwnersOnChange } from './ownership.ts';
@@ -336,17 +337,6 @@ export class StatefulSetController {
       updateRevision: update.metadata.name!,
     };
     if (stableJson(status) === stableJson(sts.status)) return;
-    try {
-      const latest = this.api.get(GVR.statefulsets, sts.metadata.namespace, sts.metadata.name!);
-      this.api.update(
-        GVR.statefulsets,
-        sts.metadata.namespace,
-        sts.metadata.name!,
-        { ...latest, status },
-        { subresource: 'status' },
-      );
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    writeStatus(this.api, GVR.statefulsets, sts, status);
   }
 }
