@@ -179,7 +179,9 @@ export class Manager {
     });
     const restoreReconciler = new RestoreReconciler({
       getRestore: (namespace, name) =>
-        listRestores().find((r) => r.metadata.namespace === namespace && r.metadata.name === name),
+        restoreInformers[settings.veleroNamespaces.indexOf(namespace)]?.store.get(
+          `${namespace}/${name}`,
+        ) as unknown as RestoreObject | undefined,
       listRestores,
       restores: directory,
       memberWorkloads: (labelValue) =>
