@@ -4,15 +4,21 @@ import { DEFAULT_SETTINGS } from '../../src/config/settings.ts';
 import type { Settings } from '../../src/config/settings.ts';
 import { runController } from '../../src/controller/run-controller.ts';
 import { KubeJsonClient } from '../../src/controller/kube-json-client.ts';
-import { startDevCluster } from '../../src/devcluster/index.ts';
 import { rbacAuthorizer } from '../../src/devcluster/rbac/index.ts';
-import type { DevCluster } from '../../src/devcluster/index.ts';
+import type { RequestAttributes } from '../../src/devcluster/http/extension-points.ts';
+import { startSimulatedCluster } from '../../src/devcluster/simulated.ts';
+import type { SimulatedCluster } from '../../src/devcluster/simulated.ts';
+import type { SimulationOptions } from '../../src/devcluster/sim/simulation.ts';
 import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node';
 
 export const CONTROLLER_NAMESPACE = 'restore-hooks';
+const CONTROLLER_USER = `system:serviceaccount:${CONTROLLER_NAMESPACE}:restore-hooks`;
 
 export interface ControllerEnv {
-  readonly cluster: DevCluster;
+  /** The devcluster: API server, pods/exec, fault injector, and the simulation when asked for. */
+  readonly cluster: SimulatedCluster;
+  /** With `rbac`: every request the controller's ServiceAccount was allowed to make, in order. */
+  readonly authorizedRequests: RequestAttributes[];
   readonly kubeConfig: KubeConfig;
   /** A plain-JSON client for setup and assertions, over client-node's transport. */
   readonly client: KubeJsonClient;
@@ -35,10 +41,12 @@ export interface ControllerEnvOptions {
    * manifests/base/rbac.yaml. Tests keep using an admin client.
    */
   readonly rbac?: boolean;
+  /** Simulated nodes, kubelet and workload controllers; default none (the API server alone). */
+  readonly simulation?: SimulationOptions;
 }
 
 export async function startControllerEnv(options: ControllerEnvOptions = {}): Promise<ControllerEnv> {
-  const cluster = await startDevCluster();
+  const cluster = await startSimulatedCluster({ simulation: options.simulation ?? false });
   const adminConfig = new KubeConfig();
   adminConfig.loadFromString(cluster.kubeconfig());
   const client = new KubeJsonClient(adminConfig, new IsomorphicFetchHttpLibrary(), 'restore-hooks-tests');
@@ -51,9 +59,16 @@ export async function startControllerEnv(options: ControllerEnvOptions = {}): Pr
   }
   if (options.conditionsCrd) await addConditionsToRestoreCrd(client);
   let kubeConfig = adminConfig;
+  const authorizedRequests: RequestAttributes[] = [];
   if (options.rbac) {
     await applyManifestRbac(client);
-    cluster.http.authorizer = rbacAuthorizer(cluster.api);
+    const authorize = rbacAuthorizer(cluster.api);
+    cluster.http.authorizer = async (attributes) => {
+      const decision = await authorize(attributes);
+      if (decision.allowed && attributes.user.username === CONTROLLER_USER)
+        authorizedRequests.push(attributes);
+      return decision;
+    };
     kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(
       cluster.kubeconfig({ serviceAccount: { namespace: CONTROLLER_NAMESPACE, name: 'restore-hooks' } }),
@@ -65,6 +80,7 @@ export async function startControllerEnv(options: ControllerEnvOptions = {}): Pr
 
   const env: ControllerEnv = {
     cluster,
+    authorizedRequests,
     kubeConfig,
     client,
     logs,
