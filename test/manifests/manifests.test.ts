@@ -149,7 +149,7 @@ describe('manifests: the kustomize base', function () {
       {
         apiGroups: ['velero.io'],
         resources: ['restores'],
-        verbs: ['get', 'list', 'watch', 'patch'],
+        verbs: ['list', 'watch', 'patch'],
       },
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch', 'create', 'delete'] },
       { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
@@ -158,9 +158,8 @@ describe('manifests: the kustomize base', function () {
         resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'],
         verbs: ['get', 'list', 'watch', 'patch'],
       },
-      { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
-      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
     ]);
     const all = [...find(objs, 'ClusterRole').rules, ...find(objs, 'Role').rules];
     for (const r of all) {
