@@ -12,7 +12,13 @@ import { Cluster } from './cluster.ts';
 import { EventRecorder } from './events.ts';
 import { PodReconciler } from './init-hooks/pod-reconciler.ts';
 import { ReplacementJournalStore } from './init-hooks/replacement-journal-store.ts';
-import { WORKLOAD_KINDS, WorkloadReconciler, workloadKey } from './init-hooks/workload-reconciler.ts';
+import {
+  WORKLOAD_KINDS,
+  WorkloadReconciler,
+  changedThroughItsDeployment,
+  workloadKey,
+} from './init-hooks/workload-reconciler.ts';
+import { createdDuringRestore } from './membership.ts';
 import type { WorkloadKind } from './init-hooks/workload-decision.ts';
 import { KubeJsonClient } from './kube-json-client.ts';
 import { createApiClients, instrumentedHttpLibrary } from './machinery/api-clients.ts';
@@ -184,11 +190,16 @@ export class Manager {
         ) as unknown as RestoreObject | undefined,
       listRestores,
       restores: directory,
-      memberWorkloads: (labelValue) =>
+      memberWorkloads: (labelValue, restoreStart) =>
         WORKLOAD_KINDS.flatMap((kind) =>
-          (workloadInformers.get(kind)?.store.byIndex(RESTORE_INDEX, labelValue) ?? []).map((w) =>
-            workloadKey(kind, w.metadata?.namespace ?? '', w.metadata?.name ?? ''),
-          ),
+          (
+            (workloadInformers.get(kind)?.store.byIndex(RESTORE_INDEX, labelValue) ??
+              []) as unknown as Workload[]
+          )
+            .filter(
+              (w) => !changedThroughItsDeployment(kind, w) && createdDuringRestore(w.metadata, restoreStart),
+            )
+            .map((w) => workloadKey(kind, w.metadata.namespace ?? '', w.metadata.name ?? '')),
         ),
       enqueueWorkload: (key) => workloadController.enqueue(key),
       outcomes,

@@ -59,6 +59,15 @@ export interface InitHookSettings {
 }
 
 /** What one workload reconcile concluded, for the Restore's status and conditions. */
+/** A ReplicaSet of a Deployment (adopted, or restored and about to be) is changed only through its Deployment. */
+export function changedThroughItsDeployment(kind: WorkloadKind, workload: Workload): boolean {
+  return (
+    kind === 'ReplicaSet' &&
+    (controllerOf(workload.metadata) !== undefined ||
+      workload.metadata.labels?.[POD_TEMPLATE_HASH] !== undefined)
+  );
+}
+
 export interface WorkloadOutcome {
   readonly restore: string;
   readonly workload: string;
@@ -164,12 +173,7 @@ export class WorkloadReconciler {
     if (!workload) return;
     const labelValue = workload.metadata.labels?.[RESTORE_NAME_LABEL];
     if (!labelValue) return;
-    // A ReplicaSet of a Deployment (adopted, or restored and about to be) is changed only through its Deployment.
-    if (
-      kind === 'ReplicaSet' &&
-      (controllerOf(workload.metadata) || workload.metadata.labels?.[POD_TEMPLATE_HASH])
-    )
-      return;
+    if (changedThroughItsDeployment(kind, workload)) return;
     const lookup = this.#deps.restores.byLabelValue(labelValue);
     if (!lookup.found) {
       if (lookup.reason === 'Ambiguous') {

@@ -56,8 +56,11 @@ export interface RestoreReconcilerDeps {
   readonly getRestore: (namespace: string, name: string) => RestoreObject | undefined;
   readonly listRestores: () => readonly RestoreObject[];
   readonly restores: RestoreDirectory;
-  /** Keys of the workloads labelled with a restore label value. */
-  readonly memberWorkloads: (labelValue: string) => string[];
+  /**
+   * Keys of the workloads the restore's hooks are written into: labelled with its label value, created at or after
+   * its start, and not a Deployment's ReplicaSet.
+   */
+  readonly memberWorkloads: (labelValue: string, restoreStart: string | undefined) => string[];
   readonly enqueueWorkload: (key: string) => void;
   readonly outcomes: WorkloadOutcomes;
   readonly client: KubeJsonClient;
@@ -111,7 +114,7 @@ export class RestoreReconciler {
     const hooks = this.#deps.restores.hooksOf(restore);
     const errors = errorsOf(hooks.problems);
     const labelValue = veleroLabelValue(name);
-    const members = this.#deps.memberWorkloads(labelValue);
+    const members = this.#deps.memberWorkloads(labelValue, restore.status?.startTimestamp);
     if (errors.length === 0) for (const workload of members) this.#deps.enqueueWorkload(workload);
 
     const ref = {
