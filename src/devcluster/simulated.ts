@@ -8,6 +8,7 @@ import { ExecEndpoint, SimulatedExecRunner, podExecResolver } from './exec/index
 import type { ExecRunner } from './exec/index.ts';
 import { FAULTS_ADMIN_PATH, FaultInjector, faultFilter, handleFaultAdmin } from './faults/index.ts';
 import { rbacAuthorizer } from './rbac/index.ts';
+import { REQUESTS_ADMIN_PATH, RequestCounter } from './requests/request-counter.ts';
 import { Simulation } from './sim/simulation.ts';
 import type { SimulationOptions } from './sim/simulation.ts';
 
@@ -27,6 +28,8 @@ export interface SimulatedCluster extends DevCluster {
   readonly faults: FaultInjector;
   /** The exec runner (a SimulatedExecRunner unless one was passed): register handlers, read the history. */
   readonly exec: ExecRunner;
+  /** API requests served so far, by client, verb and resource (also at /devcluster/requests). */
+  readonly requests: RequestCounter;
 }
 
 export async function startSimulatedCluster(
@@ -36,15 +39,17 @@ export async function startSimulatedCluster(
     options.faults instanceof FaultInjector ? options.faults : new FaultInjector(options.faults ?? {});
   const runner = options.execRunner ?? new SimulatedExecRunner();
   const clock = options.simulation ? options.simulation.clock : undefined;
+  const requests = new RequestCounter();
   const dev = await startDevCluster({
     ...(clock ? { now: () => new Date(clock.now()) } : {}),
     garbageCollectorFinalizers:
       options.simulation !== false && options.simulation?.components?.garbageCollector !== false,
     ...options,
-    requestFilters: [faultFilter(faults), ...(options.requestFilters ?? [])],
+    requestFilters: [requests.filter, faultFilter(faults), ...(options.requestFilters ?? [])],
   });
   faults.setCompactor(() => dev.api.compact());
   dev.http.registerAdminPath(FAULTS_ADMIN_PATH, (req, res) => void handleFaultAdmin(faults, req, res));
+  dev.http.registerAdminPath(REQUESTS_ADMIN_PATH, (req, res) => requests.handleAdmin(req, res));
   if (options.rbac) dev.http.authorizer = rbacAuthorizer(dev.api);
   const endpoint = new ExecEndpoint({ runner, resolveContainer: podExecResolver(dev.api) });
   dev.http.registerUpgradeHandler('pods/exec', endpoint.upgradeHandler());
@@ -56,6 +61,7 @@ export async function startSimulatedCluster(
     simulation,
     faults,
     exec: runner,
+    requests,
     stop: () =>
       (stopping ??= (async () => {
         simulation?.stop();

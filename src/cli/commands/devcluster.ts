@@ -4,11 +4,14 @@ import { validators } from '../flags.ts';
 export const devclusterCommand: Command = {
   name: 'devcluster',
   summary: 'Serve the embedded Kubernetes API server until SIGINT or SIGTERM.',
-  usage: '--kubeconfig FILE [--port N] [--demo] [--faults FILE] [--crds DIR]',
+  usage: '--kubeconfig FILE [--port N] [--demo | --simulation] [--faults FILE] [--crds DIR]',
   description: `
 Writes FILE, usable by kubectl and client-node, once the server is ready to serve requests.
 With --demo it runs the simulated cluster (nodes, scheduler, kubelet, workload controllers, garbage collector and
 the Velero server reading config/samples/backups) and applies config/samples/demo/restore-r2.yaml.
+With --simulation it runs the simulated cluster (without Velero) and loads nothing: an empty cluster whose
+workloads get pods and whose pods run, as benchmarks need.
+Admins can read the API requests served so far, by client, verb and resource, at /devcluster/requests.
 --faults FILE starts fault injection with the rules of FILE (JSON {"seed": N, "rules": [...]}); the admin
 endpoint /devcluster/faults changes them at runtime.`,
   flags: [
@@ -31,6 +34,11 @@ endpoint /devcluster/faults changes them at runtime.`,
       name: 'demo',
       type: 'boolean',
       description: 'Run the simulated cluster and load the demo scenario from config/samples/.',
+    },
+    {
+      name: 'simulation',
+      type: 'boolean',
+      description: 'Run the simulated nodes, scheduler, kubelet and workload controllers, without the demo.',
     },
     {
       name: 'faults',
@@ -56,6 +64,13 @@ endpoint /devcluster/faults changes them at runtime.`,
     const kubeconfigPath = String(args.values.kubeconfig);
     const port = typeof args.values.port === 'number' ? args.values.port : 0;
     const demo = args.values.demo === true;
+    if (demo && args.values.simulation === true)
+      throw new Error('--demo and --simulation are exclusive: --demo already runs the simulation');
+    const simulation = demo
+      ? { velero: { fixturesDir: join(samplesDirectory(), 'backups') } }
+      : args.values.simulation === true
+        ? {}
+        : (false as const);
     let faults: { seed?: number; rules?: unknown[] } | undefined;
     if (typeof args.values.faults === 'string') {
       try {
@@ -71,7 +86,7 @@ endpoint /devcluster/faults changes them at runtime.`,
       port,
       ...(typeof args.values.crds === 'string' ? { crdDirectory: args.values.crds } : {}),
       ...(faults ? { faults } : {}),
-      simulation: demo ? { velero: { fixturesDir: join(samplesDirectory(), 'backups') } } : false,
+      simulation,
     });
     try {
       if (demo) loadDemo(cluster.api);
@@ -86,6 +101,7 @@ endpoint /devcluster/faults changes them at runtime.`,
         msg: 'devcluster serving',
         url: cluster.url,
         demo,
+        simulation: simulation !== false,
         kubeconfig: kubeconfigPath,
       }) + '\n',
     );
