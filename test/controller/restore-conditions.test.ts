@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import {
+  conditionsShow,
   hooksValidCondition,
   initHooksAppliedCondition,
   mergeConditions,
@@ -79,4 +80,33 @@ describe('restore conditions', () => {
       expect(initHooksAppliedCondition(valid, tally)).to.include({ status, reason });
     });
   }
+});
+
+describe('conditionsShow', () => {
+  const valid = hooksValidCondition([]);
+  const at = (
+    c: typeof valid,
+    extra: Partial<{ observedGeneration: number; lastTransitionTime: string }> = {},
+  ) => ({
+    ...c,
+    lastTransitionTime: T0,
+    ...extra,
+  });
+  const cases: [string, Parameters<typeof conditionsShow>[0], boolean][] = [
+    ['no conditions yet', undefined, false],
+    ['the same status, reason and message', [at(valid)], true],
+    [
+      'only observedGeneration and lastTransitionTime differ',
+      [at(valid, { observedGeneration: 7, lastTransitionTime: T1 })],
+      true,
+    ],
+    ['another message', [at({ ...valid, message: 'old' })], false],
+    ['another reason', [at({ ...valid, reason: 'Old' })], false],
+    ['another status', [at({ ...valid, status: 'False' })], false],
+    ['only other types', [at({ ...valid, type: 'Other' })], false],
+  ];
+  for (const [title, current, expected] of cases)
+    it(`${title}: ${expected ? 'already shown' : 'to be written'}`, () => {
+      expect(conditionsShow(current, [valid])).to.equal(expected);
+    });
 });

@@ -39,6 +39,22 @@ export function mergeConditions(
   return result;
 }
 
+/** Whether the current conditions already say what the desired ones say (type, status, reason and message). */
+export function conditionsShow(
+  current: readonly Condition[] | undefined,
+  desired: readonly DesiredCondition[],
+): boolean {
+  return desired.every((want) =>
+    (current ?? []).some(
+      (c) =>
+        c.type === want.type &&
+        c.status === want.status &&
+        c.reason === want.reason &&
+        c.message === want.message,
+    ),
+  );
+}
+
 export interface HookProblemSummary {
   readonly field: string;
   readonly message: string;

@@ -8,7 +8,12 @@ import { restoreActivity } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import type { WorkloadOutcome } from '../init-hooks/workload-reconciler.ts';
 import type { Condition, WorkloadTally } from './conditions.ts';
-import { hooksValidCondition, initHooksAppliedCondition, mergeConditions } from './conditions.ts';
+import {
+  conditionsShow,
+  hooksValidCondition,
+  initHooksAppliedCondition,
+  mergeConditions,
+} from './conditions.ts';
 
 const DONE_DECISIONS = new Set<WorkloadOutcome['decision']>([
   'HooksInPlace',
@@ -135,18 +140,16 @@ export class RestoreReconciler {
       initHooksAppliedCondition(errors.length === 0, this.#deps.outcomes.tally(key, members)),
     ];
     const current = (restore.status as { conditions?: Condition[] } | undefined)?.conditions;
+    // Only status, reason and message decide: each write bumps generation (no status subresource), so comparing
+    // observedGeneration would make every write call for the next one, in a loop.
+    const fingerprint = JSON.stringify(desired);
+    if (conditionsShow(current, desired) || this.#lastWritten.get(key) === fingerprint) return;
     const merged = mergeConditions(
       current,
       desired,
       restore.metadata.generation,
       new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     );
-    const fingerprint = `${restore.metadata.generation ?? ''}:${JSON.stringify(desired)}`;
-    if (
-      JSON.stringify(merged) === JSON.stringify(current ?? []) ||
-      this.#lastWritten.get(key) === fingerprint
-    )
-      return;
     await this.#deps.client.request({
       method: 'PATCH',
       path: `/apis/velero.io/v1/namespaces/${namespace}/restores/${name}`,
