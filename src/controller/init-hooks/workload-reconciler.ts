@@ -64,7 +64,8 @@ export interface InitHookSettings {
 export interface WorkloadOutcome {
   readonly restore: string;
   readonly workload: string;
-  readonly decision: WorkloadDecision['reason'];
+  /** The decision, or why the labelled workload is none of this restore's business. */
+  readonly decision: WorkloadDecision['reason'] | 'ManagedByDeployment' | 'ExistedBeforeRestore';
   readonly skippedPods: number;
 }
 
@@ -163,12 +164,6 @@ export class WorkloadReconciler {
     if (!workload) return;
     const labelValue = workload.metadata.labels?.[RESTORE_NAME_LABEL];
     if (!labelValue) return;
-    // A ReplicaSet of a Deployment (adopted, or restored and about to be) is changed only through its Deployment.
-    if (
-      kind === 'ReplicaSet' &&
-      (controllerOf(workload.metadata) || workload.metadata.labels?.[POD_TEMPLATE_HASH])
-    )
-      return;
     const lookup = this.#deps.restores.byLabelValue(labelValue);
     if (!lookup.found) {
       if (lookup.reason === 'Ambiguous') {
@@ -186,7 +181,22 @@ export class WorkloadReconciler {
       namespace,
       name,
     });
-    if (!createdDuringRestore(workload.metadata, restore.status?.startTimestamp)) return;
+    // Labelled, but not for us to change: the Restore's status must not wait for it.
+    const notCounted = (decision: WorkloadOutcome['decision']) =>
+      this.#deps.onOutcome?.({
+        restore: `${restore.metadata.namespace}/${restore.metadata.name}`,
+        workload: workloadKey(kind, namespace, name),
+        decision,
+        skippedPods: 0,
+      });
+    // A ReplicaSet of a Deployment (adopted, or restored and about to be) is changed only through its Deployment.
+    if (
+      kind === 'ReplicaSet' &&
+      (controllerOf(workload.metadata) || workload.metadata.labels?.[POD_TEMPLATE_HASH])
+    )
+      return notCounted('ManagedByDeployment');
+    if (!createdDuringRestore(workload.metadata, restore.status?.startTimestamp))
+      return notCounted('ExistedBeforeRestore');
 
     const { settings } = this.#deps;
     const now = this.#deps.now();
@@ -342,7 +352,8 @@ export class WorkloadReconciler {
     });
 
     if (decision.deletePods.length > 0) return { requeueAfterMs: 1000 };
-    if (decision.reason === 'WaitingForFileSystemRestore') return { requeueAfterMs: FILE_SYSTEM_RESTORE_RECHECK_MS };
+    if (decision.reason === 'WaitingForFileSystemRestore')
+      return { requeueAfterMs: FILE_SYSTEM_RESTORE_RECHECK_MS };
     if (
       injectedByUs &&
       finished &&
