@@ -62,8 +62,6 @@ export const SKIP_REASONS = [
   'hook-window-closed',
   /** A StatefulSet pod below the rollout partition stays at the old template. */
   'below-partition',
-  /** Patching the template would make the owner replace pods that already run. */
-  'rollout-would-disturb-running-pods',
   /** The pod or template has a different container under the hook's name. */
   'hook-conflict',
 ] as const;

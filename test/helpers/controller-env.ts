@@ -43,6 +43,8 @@ export interface ControllerEnvOptions {
   readonly rbac?: boolean;
   /** Simulated nodes, kubelet and workload controllers; default none (the API server alone). */
   readonly simulation?: SimulationOptions;
+  /** Namespaces to create besides velero, app, other and the controller's. */
+  readonly namespaces?: readonly string[];
 }
 
 export async function startControllerEnv(options: ControllerEnvOptions = {}): Promise<ControllerEnv> {
@@ -50,7 +52,7 @@ export async function startControllerEnv(options: ControllerEnvOptions = {}): Pr
   const adminConfig = new KubeConfig();
   adminConfig.loadFromString(cluster.kubeconfig());
   const client = new KubeJsonClient(adminConfig, new IsomorphicFetchHttpLibrary(), 'restore-hooks-tests');
-  for (const name of ['velero', 'app', 'other', CONTROLLER_NAMESPACE]) {
+  for (const name of ['velero', 'app', 'other', CONTROLLER_NAMESPACE, ...(options.namespaces ?? [])]) {
     await client.request({
       method: 'POST',
       path: '/api/v1/namespaces',

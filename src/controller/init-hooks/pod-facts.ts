@@ -2,6 +2,7 @@ import type { RestoreHooks } from '../../hooks/validate.ts';
 import type { HookPolicy } from '../../hooks/policy.ts';
 import { planHooks } from '../../hooks/plan.ts';
 import type { Pod, PodTemplateSpec } from '../../kube/types.ts';
+import { createdDuringRestore } from '../membership.ts';
 import { appContainersStarted, hasRestoreWait, isStillPending } from '../pod-progress.ts';
 import { initHooksState } from './template-hooks.ts';
 import type { PodFacts } from './workload-decision.ts';
@@ -21,6 +22,7 @@ export function podFacts(
   template: PodTemplateSpec,
   hooks: RestoreHooks,
   policy: HookPolicy,
+  restoreStart: string | undefined,
 ): PodFacts {
   const plan = planHooks(
     hooks,
@@ -42,6 +44,7 @@ export function podFacts(
     uid: pod.metadata.uid ?? '',
     hasHooks: state === 'present' || state === 'none',
     stillPending: isStillPending(pod),
+    createdDuringRestore: createdDuringRestore(pod.metadata, restoreStart),
     restoreWait: hasRestoreWait(pod),
     initialized,
     ...(ordinal !== undefined ? { ordinal } : {}),

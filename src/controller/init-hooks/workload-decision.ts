@@ -7,6 +7,11 @@
  * ReplicaSets and OnDelete owners never replace a pod; an OrderedReady StatefulSet blocks on a pending pod of
  * the old revision. Pending pods that the owner will not replace are deleted so they come back from the new
  * template.
+ *
+ * For owners that roll out every pod, a template patch is worth its rollout only when a pod still has to run the
+ * hooks: a pending pod without them that the restore brought. Then the rollout replaces pods with new pods that run
+ * the hooks once each (no container is ever added to a started pod). When every pod has the hooks, or the only
+ * pods without them have already started, the template is kept and running applications are not rolled.
  */
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet';
@@ -54,6 +59,8 @@ export interface PodFacts {
   readonly hasHooks: boolean;
   /** Phase Pending, not being deleted, no application container ever started. */
   readonly stillPending: boolean;
+  /** Created at or after the restore started (a pod of the restore, not one adopted from before it). */
+  readonly createdDuringRestore: boolean;
   /** Velero's file-system restore is in progress: the pod must never be deleted. */
   readonly restoreWait: boolean;
   /** The pod has got past its init containers (Initialized=True or an application container started). */
@@ -64,8 +71,7 @@ export interface PodFacts {
   readonly atCurrentRevision?: boolean;
 }
 
-export type PodSkipReason =
-  'AppContainersStarted' | 'RestoreWait' | 'BelowPartition' | 'RolloutWouldDisturbRunningPods';
+export type PodSkipReason = 'AppContainersStarted' | 'RestoreWait' | 'BelowPartition';
 
 export interface WorkloadDecision {
   readonly template: 'inject' | 'remove' | 'keep';
@@ -81,6 +87,7 @@ export interface WorkloadDecision {
     | 'CleanedUp'
     | 'PodsAlreadyHaveHooks'
     | 'RolloutWouldDisturbRunningPods'
+    | 'WaitingForFileSystemRestore'
     | 'WaitingForPodsToInitialize';
   /** Pending pods without hooks that the owner will not replace: delete them (with a uid precondition). */
   readonly deletePods: readonly { readonly name: string; readonly uid: string }[];
@@ -116,6 +123,11 @@ function ownerReplacesPendingPods(w: WorkloadFacts): boolean {
   }
 }
 
+/** For an owner that rolls out every pod: whether a template change replaces this pod (not below the partition). */
+function replacedByRollout(w: WorkloadFacts, p: PodFacts): boolean {
+  return !(w.kind === 'StatefulSet' && (p.ordinal ?? 0) < (w.partition ?? 0));
+}
+
 const keep = (
   reason: WorkloadDecision['reason'],
   skippedPods: WorkloadDecision['skippedPods'] = [],
@@ -146,18 +158,27 @@ export function decideWorkload(w: WorkloadFacts): WorkloadDecision {
   if (w.templateHooks === 'none') return keep('NoHooks');
 
   const withoutHooks = w.pods.filter((p) => !p.hasHooks);
-  const started = withoutHooks.filter((p) => !p.stillPending);
-  const missed = started.map((p) => ({ name: p.name, reason: 'AppContainersStarted' as const }));
+  const rolls = ownerRollsOutEveryPod(w);
+  // Started pods without hooks are missed, unless the owner's rollout replaces them with hooked pods.
+  const missed = withoutHooks
+    .filter((p) => !p.stillPending && !(rolls && replacedByRollout(w, p)))
+    .map((p) => ({ name: p.name, reason: 'AppContainersStarted' as const }));
 
   if (w.templateHooks === 'missing') {
     if (w.pods.length > 0 && withoutHooks.length === 0) return keep('PodsAlreadyHaveHooks');
-    if (ownerRollsOutEveryPod(w) && w.pods.some((p) => !p.stillPending)) {
-      const pending = withoutHooks.filter((p) => p.stillPending);
-      return keep('RolloutWouldDisturbRunningPods', [
-        ...missed,
-        ...pending.map((p) => ({ name: p.name, reason: 'RolloutWouldDisturbRunningPods' as const })),
-      ]);
+    if (!rolls) return { template: 'inject', reason: 'InjectHooks', deletePods: [], skippedPods: missed };
+    const awaitingHooks = withoutHooks.some((p) => p.stillPending && p.createdDuringRestore);
+    if (w.pods.length > 0 && !awaitingHooks) {
+      return keep(
+        'RolloutWouldDisturbRunningPods',
+        withoutHooks
+          .filter((p) => !p.stillPending)
+          .map((p) => ({ name: p.name, reason: 'AppContainersStarted' as const })),
+      );
     }
+    // The rollout would delete a pod whose file-system restore is still running: wait until it has started.
+    if (w.pods.some((p) => p.stillPending && p.restoreWait && replacedByRollout(w, p)))
+      return keep('WaitingForFileSystemRestore');
     return { template: 'inject', reason: 'InjectHooks', deletePods: [], skippedPods: missed };
   }
 

@@ -29,6 +29,8 @@ import type { PodSkipReason, WorkloadDecision, WorkloadFacts, WorkloadKind } fro
 
 const MAX_REMEMBERED_REPLICASETS = 50_000;
 const POD_TEMPLATE_HASH = 'pod-template-hash';
+/** A pod leaving Pending drops out of the pod informer, so a wait for a file-system restore is polled. */
+const FILE_SYSTEM_RESTORE_RECHECK_MS = 5000;
 
 export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
   'Deployment',
@@ -91,7 +93,6 @@ export const SKIP_METRIC_REASONS: Readonly<Record<PodSkipReason, SkipReason>> = 
   AppContainersStarted: 'already-running',
   RestoreWait: 'file-system-restore',
   BelowPartition: 'below-partition',
-  RolloutWouldDisturbRunningPods: 'rollout-would-disturb-running-pods',
 };
 
 function reference(
@@ -143,8 +144,6 @@ const SKIP_NOTES: Record<PodSkipReason, string> = {
   RestoreWait:
     "it has Velero's restore-wait init container (a file-system restore is in progress), so it is never deleted",
   BelowPartition: 'its ordinal is below the StatefulSet rollout partition, so it stays at the old template',
-  RolloutWouldDisturbRunningPods:
-    'patching the template would make its owner replace pods that are already running; restart the workload yourself if the hooks must run',
 };
 
 /**
@@ -225,7 +224,7 @@ export class WorkloadReconciler {
       restore: { active: activity.active, finished },
       cleanupPolicy: settings.cleanupPolicy,
       pods: pods.map((p) => {
-        const f = podFacts(p, workload.spec.template, hooks, settings.policy);
+        const f = podFacts(p, workload.spec.template, hooks, settings.policy, restore.status?.startTimestamp);
         const updateRevision = (workload.status as { updateRevision?: string } | undefined)?.updateRevision;
         const atCurrentRevision =
           kind === 'StatefulSet' &&
@@ -347,6 +346,8 @@ export class WorkloadReconciler {
     });
 
     if (decision.deletePods.length > 0) return { requeueAfterMs: 1000 };
+    if (decision.reason === 'WaitingForFileSystemRestore')
+      return { requeueAfterMs: FILE_SYSTEM_RESTORE_RECHECK_MS };
     if (
       injectedByUs &&
       finished &&

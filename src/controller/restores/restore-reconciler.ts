@@ -24,6 +24,9 @@ const DONE_DECISIONS = new Set<WorkloadOutcome['decision']>([
   'NoHooks',
 ]);
 
+/** Workloads that neither wait for hooks nor count as hooked. */
+const NOT_COUNTED_DECISIONS = new Set<WorkloadOutcome['decision']>(['RestoreInactive', 'InvalidHooks']);
+
 /** The latest outcome of every workload reconcile, per restore: the facts behind InitHooksApplied. */
 export class WorkloadOutcomes {
   readonly #byRestore = new Map<string, Map<string, WorkloadOutcome>>();
@@ -50,7 +53,7 @@ export class WorkloadOutcomes {
       else if (outcome.decision === 'HookConflict') conflicts++;
       else if (DONE_DECISIONS.has(outcome.decision) || outcome.decision === 'RolloutWouldDisturbRunningPods')
         done++;
-      else if (outcome.decision !== 'RestoreInactive' && outcome.decision !== 'InvalidHooks') pending++;
+      else if (!NOT_COUNTED_DECISIONS.has(outcome.decision)) pending++;
       skippedPods += outcome?.skippedPods ?? 0;
     }
     return { done, pending, conflicts, skippedPods };

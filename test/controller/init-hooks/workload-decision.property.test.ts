@@ -8,6 +8,7 @@ const podFacts: fc.Arbitrary<PodFacts> = fc.record({
   uid: fc.uuid(),
   hasHooks: fc.boolean(),
   stillPending: fc.boolean(),
+  createdDuringRestore: fc.boolean(),
   restoreWait: fc.boolean(),
   initialized: fc.boolean(),
   ordinal: fc.nat(5),
@@ -29,6 +30,9 @@ const workloadFacts: fc.Arbitrary<WorkloadFacts> = fc.record({
 
 const rollsEveryPod = (w: WorkloadFacts) =>
   w.kind === 'Deployment' || (w.kind !== 'ReplicaSet' && w.updateStrategy === 'RollingUpdate');
+/** Pods a rollout of this owner replaces (a StatefulSet keeps those below its partition). */
+const rolledPods = (w: WorkloadFacts) =>
+  w.pods.filter((p) => !(w.kind === 'StatefulSet' && (p.ordinal ?? 0) < (w.partition ?? 0)));
 
 describe('decideWorkload safety properties', () => {
   it('never deletes a pod that started, waits for a file-system restore, has its hooks, or is at the current revision', () => {
@@ -54,12 +58,44 @@ describe('decideWorkload safety properties', () => {
     );
   });
 
-  it('never triggers a rollout that would replace a pod whose application containers started', () => {
+  it('triggers a rollout of existing pods only when a pending pod of the restore still lacks the hooks', () => {
     fc.assert(
       fc.property(workloadFacts, (w) => {
-        if (decideWorkload(w).template === 'inject' && rollsEveryPod(w)) {
-          expect(w.pods.every((p) => p.stillPending)).to.equal(true);
-        }
+        if (decideWorkload(w).template !== 'inject' || !rollsEveryPod(w) || w.pods.length === 0) return;
+        expect(w.pods.some((p) => !p.hasHooks && p.stillPending && p.createdDuringRestore)).to.equal(true);
+      }),
+    );
+  });
+
+  it('never rolls out pods that all have their hooks', () => {
+    fc.assert(
+      fc.property(workloadFacts, (w) => {
+        if (w.pods.length > 0 && w.pods.every((p) => p.hasHooks))
+          expect(decideWorkload(w).template).to.not.equal('inject');
+      }),
+    );
+  });
+
+  it('never triggers a rollout that would delete a pod whose file-system restore is in progress', () => {
+    fc.assert(
+      fc.property(workloadFacts, (w) => {
+        if (decideWorkload(w).template !== 'inject' || !rollsEveryPod(w)) return;
+        expect(rolledPods(w).some((p) => p.stillPending && p.restoreWait)).to.equal(false);
+      }),
+    );
+  });
+
+  it('reports every started pod without hooks that no rollout will replace', () => {
+    fc.assert(
+      fc.property(workloadFacts, (w) => {
+        const d = decideWorkload(w);
+        if (w.templateHooks !== 'missing' || !w.restore.active || w.cleanedUp || d.template === 'remove')
+          return;
+        if (d.reason === 'WaitingForFileSystemRestore') return;
+        const rolled = new Set(d.template === 'inject' && rollsEveryPod(w) ? rolledPods(w) : []);
+        const missed = w.pods.filter((p) => !p.hasHooks && !p.stillPending && !rolled.has(p));
+        const reported = d.skippedPods.filter((s) => s.reason === 'AppContainersStarted').map((s) => s.name);
+        expect(reported).to.deep.equal(missed.map((p) => p.name));
       }),
     );
   });

@@ -30,6 +30,7 @@ function pod(name: string, overrides: Partial<PodFacts> = {}): PodFacts {
     uid: `uid-${name}`,
     hasHooks: false,
     stillPending: true,
+    createdDuringRestore: true,
     restoreWait: false,
     initialized: false,
     ...overrides,
@@ -83,15 +84,31 @@ const cases: Array<[string, WorkloadFacts, Want]> = [
     { template: 'keep', reason: 'PodsAlreadyHaveHooks', skippedPods: [] },
   ],
   [
-    'a Deployment with a running pod is not rolled: the running pod is missed',
+    'a Deployment with a pending pod without hooks is patched even with running pods: its rollout runs them once each',
     facts({ pods: [running('a'), pod('b')] }),
+    { template: 'inject', reason: 'InjectHooks', skippedPods: [] },
+  ],
+  [
+    'a Velero-hooked pod was recreated without hooks (eviction): the rollout is now necessary',
+    facts({ pods: [running('a', true), pod('a2')] }),
+    { template: 'inject', reason: 'InjectHooks', skippedPods: [] },
+  ],
+  [
+    'a Deployment whose only pods without hooks have started is not rolled: they are missed',
+    facts({ pods: [running('a'), pod('b', { hasHooks: true })] }),
     {
       template: 'keep',
       reason: 'RolloutWouldDisturbRunningPods',
-      skippedPods: [
-        ['a', 'AppContainersStarted'],
-        ['b', 'RolloutWouldDisturbRunningPods'],
-      ],
+      skippedPods: [['a', 'AppContainersStarted']],
+    },
+  ],
+  [
+    'a pending pod from before the restore does not justify rolling running pods',
+    facts({ pods: [running('a'), pod('old', { createdDuringRestore: false })] }),
+    {
+      template: 'keep',
+      reason: 'RolloutWouldDisturbRunningPods',
+      skippedPods: [['a', 'AppContainersStarted']],
     },
   ],
   [
@@ -100,14 +117,46 @@ const cases: Array<[string, WorkloadFacts, Want]> = [
     { template: 'inject', skippedPods: [['a', 'AppContainersStarted']] },
   ],
   [
+    'a ReplicaSet whose pods have all started is still patched: no rollout, later pods get the hooks',
+    facts({ kind: 'ReplicaSet', pods: [running('a')] }),
+    { template: 'inject', skippedPods: [['a', 'AppContainersStarted']] },
+  ],
+  [
     'an OnDelete StatefulSet is patched even with running pods',
     sts('OrderedReady', 'OnDelete', { pods: [running('db-0', true), pod('db-1')] }),
     { template: 'inject' },
   ],
   [
-    'a RollingUpdate DaemonSet with a running pod is not rolled',
+    'a RollingUpdate DaemonSet whose only pod without hooks runs is not rolled',
     facts({ kind: 'DaemonSet', pods: [running('ds-a')] }),
-    { template: 'keep', reason: 'RolloutWouldDisturbRunningPods' },
+    {
+      template: 'keep',
+      reason: 'RolloutWouldDisturbRunningPods',
+      skippedPods: [['ds-a', 'AppContainersStarted']],
+    },
+  ],
+  [
+    'a RollingUpdate StatefulSet: a running pod below the partition is not replaced by the rollout, so it is missed',
+    sts('OrderedReady', 'RollingUpdate', {
+      partition: 1,
+      pods: [running('db-0'), pod('db-1', { ordinal: 1 })],
+    }),
+    { template: 'inject', skippedPods: [['db-0', 'AppContainersStarted']] },
+  ],
+  [
+    'a Deployment rollout waits while a pending pod runs its file-system restore (restore-wait)',
+    facts({ pods: [pod('fsr', { hasHooks: true, restoreWait: true }), pod('b')] }),
+    { template: 'keep', reason: 'WaitingForFileSystemRestore', deletePods: [], skippedPods: [] },
+  ],
+  [
+    'a ReplicaSet with a restore-wait pod is patched: it replaces nothing by itself',
+    facts({ kind: 'ReplicaSet', pods: [pod('fsr', { restoreWait: true })] }),
+    { template: 'inject' },
+  ],
+  [
+    'template in place, Deployment: a running pod without hooks is replaced by the rollout, not missed',
+    facts({ templateHooks: 'present', pods: [running('a'), pod('b', { hasHooks: true })] }),
+    { template: 'keep', reason: 'HooksInPlace', deletePods: [], skippedPods: [] },
   ],
   [
     'template in place, Deployment replaces pending pods itself',

@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import { WorkloadOutcomes } from '../../src/controller/restores/restore-reconciler.ts';
+import type { WorkloadOutcome } from '../../src/controller/init-hooks/workload-reconciler.ts';
+
+const RESTORE = 'velero/r2';
+const outcome = (
+  workload: string,
+  decision: WorkloadOutcome['decision'],
+  skippedPods = 0,
+): WorkloadOutcome => ({
+  restore: RESTORE,
+  workload,
+  decision,
+  skippedPods,
+});
+
+describe('WorkloadOutcomes.tally (the facts behind InitHooksApplied)', () => {
+  const cases: Array<[string, WorkloadOutcome[], string[], ReturnType<WorkloadOutcomes['tally']>]> = [
+    [
+      'a member not reconciled yet is pending',
+      [],
+      ['Deployment/app/web'],
+      { done: 0, pending: 1, conflicts: 0, skippedPods: 0 },
+    ],
+    [
+      'hooked and already-hooked workloads are done; skipped pods add up',
+      [outcome('Deployment/app/a', 'HooksInPlace'), outcome('Deployment/app/b', 'PodsAlreadyHaveHooks', 2)],
+      ['Deployment/app/a', 'Deployment/app/b'],
+      { done: 2, pending: 0, conflicts: 0, skippedPods: 2 },
+    ],
+    [
+      'a template about to be patched, or waiting for a file-system restore, is pending',
+      [
+        outcome('Deployment/app/a', 'InjectHooks'),
+        outcome('Deployment/app/b', 'WaitingForFileSystemRestore'),
+      ],
+      ['Deployment/app/a', 'Deployment/app/b'],
+      { done: 0, pending: 2, conflicts: 0, skippedPods: 0 },
+    ],
+    [
+      'conflicts are counted apart',
+      [outcome('StatefulSet/app/db', 'HookConflict')],
+      ['StatefulSet/app/db'],
+      { done: 0, pending: 0, conflicts: 1, skippedPods: 0 },
+    ],
+  ];
+  for (const [title, recorded, members, want] of cases) {
+    it(title, () => {
+      const outcomes = new WorkloadOutcomes();
+      for (const o of recorded) outcomes.record(o);
+      expect(outcomes.tally(RESTORE, members)).to.deep.equal(want);
+    });
+  }
+});
