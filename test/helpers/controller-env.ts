@@ -7,6 +7,8 @@ import { KubeJsonClient } from '../../src/controller/kube-json-client.ts';
 import { startDevCluster } from '../../src/devcluster/index.ts';
 import { rbacAuthorizer } from '../../src/devcluster/rbac/index.ts';
 import type { DevCluster } from '../../src/devcluster/index.ts';
+import { startSimulatedCluster } from '../../src/devcluster/simulated.ts';
+import type { SimulatedExecRunner } from '../../src/devcluster/exec/index.ts';
 import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node';
 
 export const CONTROLLER_NAMESPACE = 'restore-hooks';
@@ -16,6 +18,8 @@ export interface ControllerEnv {
   readonly kubeConfig: KubeConfig;
   /** A plain-JSON client for setup and assertions, over client-node's transport. */
   readonly client: KubeJsonClient;
+  /** With `simulation`: the devcluster's exec runner (its in-memory container files and exec history). */
+  readonly execRunner: SimulatedExecRunner | undefined;
   /** JSON log lines the controller wrote. */
   readonly logs: Record<string, unknown>[];
   /** The running controller's /metrics text. */
@@ -35,10 +39,13 @@ export interface ControllerEnvOptions {
    * manifests/base/rbac.yaml. Tests keep using an admin client.
    */
   readonly rbac?: boolean;
+  /** Run the simulated cluster (scheduler, kubelet, workload controllers, pods/exec) instead of the API alone. */
+  readonly simulation?: boolean;
 }
 
 export async function startControllerEnv(options: ControllerEnvOptions = {}): Promise<ControllerEnv> {
-  const cluster = await startDevCluster();
+  const simulated = options.simulation ? await startSimulatedCluster() : undefined;
+  const cluster: DevCluster = simulated ?? (await startDevCluster());
   const adminConfig = new KubeConfig();
   adminConfig.loadFromString(cluster.kubeconfig());
   const client = new KubeJsonClient(adminConfig, new IsomorphicFetchHttpLibrary(), 'restore-hooks-tests');
@@ -67,6 +74,7 @@ export async function startControllerEnv(options: ControllerEnvOptions = {}): Pr
     cluster,
     kubeConfig,
     client,
+    execRunner: simulated?.exec as SimulatedExecRunner | undefined,
     logs,
     async scrapeMetrics() {
       if (!metricsUrl) throw new Error('the controller serves no metrics yet');
