@@ -269,8 +269,8 @@ export class Manager {
     });
     // Pending pods of restored workloads may need claiming for their exec hooks.
     pendingPods.addEventHandler({
-      onAdd: (o) => execController.enqueue(keyOf(o)),
-      onUpdate: (_old, o) => execController.enqueue(keyOf(o)),
+      onAdd: (o) => execReconciler.podSeenPending(o as unknown as Pod),
+      onUpdate: (_old, o) => execReconciler.podSeenPending(o as unknown as Pod),
     });
     for (const i of [hookedPods, ...(veleroPods ? [veleroPods] : [])]) {
       i.addEventHandler({

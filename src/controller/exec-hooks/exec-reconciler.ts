@@ -71,7 +71,7 @@ interface Member {
 }
 
 type Membership =
-  | { readonly kind: 'none' }
+  | { readonly kind: 'none'; readonly why: string }
   | { readonly kind: 'velero'; readonly member: Member }
   | { readonly kind: 'claim'; readonly member: Member; readonly labelValue: string }
   | { readonly kind: 'member'; readonly member: Member };
@@ -126,11 +126,31 @@ export class ExecHookReconciler {
   /** The last state of labelled pods that were deleted, until their remaining hooks are counted. */
   readonly #deleted = new Map<string, Pod>();
   readonly #once = new SeenOnce();
+  /** Pods seen pending without our label, by key, until they are claimed or found not to be members (uid). */
+  readonly #candidates = new Map<string, string>();
+  /**
+   * Entries this process wrote, by pod uid, until the informer cache shows them: the cache lags behind our own
+   * writes, and a hook must not look unfinished (and run again) in that gap. Only the leader writes records.
+   */
+  readonly #written = new Map<string, Map<string, HookEntry>>();
   #stopping = false;
 
   constructor(deps: ExecHookReconcilerDeps) {
     this.#deps = deps;
     this.#queue = new PQueue({ concurrency: deps.settings.concurrency });
+  }
+
+  /**
+   * A pod was seen pending. Pods of restored workloads whose template we did not patch carry no label of ours, so
+   * no informer keeps them once they leave Pending (often within milliseconds); remember the key so that the
+   * reconcile reads it from the API if the cache has already dropped it.
+   */
+  podSeenPending(pod: Pod): void {
+    if (pod.metadata.labels?.[RESTORE_LABEL] !== undefined) return;
+    const key = `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
+    if (this.#candidates.size >= MAX_REMEMBERED_DELETED) this.#candidates.clear();
+    this.#candidates.set(key, pod.metadata.uid ?? '');
+    this.#deps.enqueue(key);
   }
 
   /** A watched pod was deleted: keep its last state so that its remaining hooks are counted as failed. */
@@ -156,15 +176,27 @@ export class ExecHookReconciler {
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> {
     const { namespace, name } = splitObjectKey(key);
     if (namespace === undefined) return;
-    const pod = this.#deps.getPod(namespace, name);
+    let pod = this.#deps.getPod(namespace, name);
+    const candidate = this.#candidates.get(key);
+    this.#candidates.delete(key);
+    if (!pod && candidate !== undefined) {
+      const live = await this.#deps.cluster.getPod(namespace, name);
+      if (live?.metadata.uid === candidate) pod = live;
+    }
     if (!pod) {
       const gone = this.#deleted.get(key);
       this.#deleted.delete(key);
-      if (gone) await this.#countDeleted(gone, ctx.logger);
+      if (gone) {
+        await this.#countDeleted(gone, ctx.logger);
+        this.#written.delete(gone.metadata.uid ?? '');
+      }
       return;
     }
     const membership = await this.#membership(pod);
-    if (membership.kind === 'none') return;
+    if (membership.kind === 'none') {
+      ctx.logger.debug('no exec hooks to run here', { namespace, name, why: membership.why });
+      return;
+    }
     const { member } = membership;
     const logger = ctx.logger.child({ restore: member.restoreKey, namespace, name });
     if (membership.kind === 'velero') {
@@ -194,7 +226,7 @@ export class ExecHookReconciler {
       return;
     }
     if (parsed.record && parsed.record.restore !== member.restoreKey) return;
-    const entries = parsed.record?.hooks ?? {};
+    const entries = this.#withOwnWrites(pod.metadata.uid ?? '', parsed.record?.hooks ?? {});
     const now = this.#deps.now();
     const step = execStep({
       pod: podFacts(pod),
@@ -224,6 +256,21 @@ export class ExecHookReconciler {
       for (const { hook, attempt } of step.run) this.#submit(pod, member, hook, attempt, retry, logger);
     }
     if (step.waitUntilMs !== undefined) return { requeueAfterMs: Math.max(50, step.waitUntilMs - now + 50) };
+  }
+
+  #withOwnWrites(uid: string, cached: Readonly<Record<string, HookEntry>>): Record<string, HookEntry> {
+    const own = this.#written.get(uid);
+    if (!own) return { ...cached };
+    for (const [id, entry] of own)
+      if (JSON.stringify(cached[id]) === JSON.stringify(entry)) own.delete(id);
+    if (own.size === 0) this.#written.delete(uid);
+    return { ...cached, ...Object.fromEntries(own) };
+  }
+
+  #remember(uid: string, updates: Record<string, HookEntry>): void {
+    let own = this.#written.get(uid);
+    if (!own) this.#written.set(uid, (own = new Map()));
+    for (const [id, entry] of Object.entries(updates)) own.set(id, entry);
   }
 
   #retryPolicy(pod: Pod, logger: Logger): RetryPolicy {
@@ -320,7 +367,7 @@ export class ExecHookReconciler {
       if (!parsed.ok) throw new Error(`the exec-hook record of pod ${namespace}/${name} became unreadable: ${parsed.error}`);
       const record: ExecRecord = {
         restore: restoreKey,
-        hooks: { ...(parsed.record?.hooks ?? {}), ...updates },
+        hooks: { ...this.#withOwnWrites(uid ?? '', parsed.record?.hooks ?? {}), ...updates },
       };
       try {
         await this.#deps.client.request({
@@ -335,6 +382,7 @@ export class ExecHookReconciler {
           },
           query: { fieldManager: 'restore-hooks' },
         });
+        this.#remember(uid ?? '', updates);
         return 'written';
       } catch (error) {
         if (isNotFound(error)) return 'gone';
@@ -383,23 +431,25 @@ export class ExecHookReconciler {
     let claimed = false;
     let workload: Workload | undefined;
     if (labelValue === undefined) {
-      if (pod.status?.phase !== 'Pending' || pod.metadata.deletionTimestamp) return { kind: 'none' };
+      const phase = pod.status?.phase;
+      if (phase === 'Succeeded' || phase === 'Failed' || pod.metadata.deletionTimestamp)
+        return { kind: 'none', why: 'pod ended' };
       workload = await this.#restoredOwner(pod);
       labelValue = workload?.metadata.labels?.[RESTORE_NAME_LABEL];
-      if (!workload || labelValue === undefined) return { kind: 'none' };
+      if (!workload || labelValue === undefined) return { kind: 'none', why: 'no restored owner' };
       // Pods of the cleanup rollout no longer belong to the restore.
-      if (workload.metadata.annotations?.[CLEANED_UP_ANNOTATION] !== undefined) return { kind: 'none' };
+      if (workload.metadata.annotations?.[CLEANED_UP_ANNOTATION] !== undefined) return { kind: 'none', why: 'cleanup rollout' };
       claimed = true;
     }
     const lookup = this.#deps.restores.byLabelValue(labelValue);
-    if (!lookup.found) return { kind: 'none' };
+    if (!lookup.found) return { kind: 'none', why: 'no such restore' };
     const { restore, hooks } = lookup;
-    if (hasErrors(hooks.problems)) return { kind: 'none' };
+    if (hasErrors(hooks.problems)) return { kind: 'none', why: 'invalid hooks' };
     const start = restore.status?.startTimestamp;
     if (!restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs).active)
-      return { kind: 'none' };
-    if (!createdDuringRestore(pod.metadata, start)) return { kind: 'none' };
-    if (workload && !createdDuringRestore(workload.metadata, start)) return { kind: 'none' };
+      return { kind: 'none', why: 'restore inactive' };
+    if (!createdDuringRestore(pod.metadata, start)) return { kind: 'none', why: 'pod older than the restore' };
+    if (workload && !createdDuringRestore(workload.metadata, start)) return { kind: 'none', why: 'workload older than the restore' };
     const plan = planHooks(
       hooks,
       {
@@ -410,7 +460,7 @@ export class ExecHookReconciler {
       },
       { policy: this.#deps.settings.policy },
     );
-    if (plan.execHooks.length === 0) return { kind: 'none' };
+    if (plan.execHooks.length === 0) return { kind: 'none', why: 'no exec hooks' };
     const member: Member = {
       restore,
       restoreKey: `${restore.metadata.namespace ?? ''}/${restore.metadata.name ?? ''}`,

@@ -71,7 +71,9 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
   beforeEach(async () => {
     env = await startControllerEnv({ rbac: true, simulation: true });
   });
-  afterEach(async () => {
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && process.env.DEBUG_LOGS)
+      for (const l of env.logs) console.log(JSON.stringify(l));
     await env.stop();
   });
 
@@ -108,6 +110,11 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
   const restoreEvents = async (): Promise<EventObject[]> =>
     (await env.client.request<{ items: EventObject[] }>({ method: 'GET', path: '/api/v1/namespaces/velero/events' }))
       .items;
+  /** Starts the controller and waits until its informers have synced and its controllers run. */
+  const startSynced = async (overrides?: Partial<Settings>) => {
+    await env.startController(overrides);
+    await eventually(() => env.logs.some((l) => l.msg === 'controllers started'), 'the controllers to start');
+  };
   const files = (podName: string, container = 'app') => env.execRunner!.files('app', podName, container);
 
   it('runs a hook once the container runs and records success, an Event and the metrics', async () => {
@@ -134,7 +141,7 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
 
   it('claims the pods a restored Deployment creates (exec-only hooks) and runs the hooks there', async () => {
     await createRestore(execRestore({ command: sh('echo hi') }));
-    await env.startController();
+    await startSynced();
     await create('/apis/apps/v1/namespaces/app/deployments', {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -167,8 +174,8 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
 
   it("leaves Velero's restored pods to Velero by default (exec.veleroRestoredPods: Skip)", async () => {
     await createRestore(execRestore({ command: sh('echo hi') }));
+    await startSynced();
     await createPod(pod('velero-pod'));
-    await env.startController();
     await eventually(
       async () =>
         /restore_hooks_hooks_skipped_total\{restore="r2",namespace="app",kind="Pod",reason="velero-runs-exec-hooks"\} 1/.test(
@@ -183,7 +190,7 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
   it('records a non-zero exit and goes on with the next hook (onError: Continue)', async () => {
     await createRestore(
       execRestore(
-        { command: sh('echo broken >&2; exit 3'), onError: 'Continue' },
+        { command: sh('cat /missing; exit 3'), onError: 'Continue' },
         { command: sh('echo second >> /tmp/log') },
       ),
     );
@@ -234,7 +241,7 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
     await env.startController(RUN_VELERO_PODS);
     const [entry] = await finished('web', 1);
     expect(entry).to.include({ result: 'Failed', reason: 'ExecTimeout', stdout: 'started\n' });
-    expect(entry.exitCode).to.equal(undefined);
+    expect(entry!.exitCode).to.equal(undefined);
     expect(await env.scrapeMetrics()).to.match(/^restore_hooks_exec_hook_duration_seconds_count\{result="timeout"\} 1$/m);
   });
 
