@@ -204,9 +204,9 @@ export class Manager {
     const execReconciler = new ExecHookReconciler({
       getPod: (namespace, name) => {
         const key = `${namespace}/${name}`;
-        return (hookedPods.store.get(key) ?? veleroPods?.store.get(key) ?? pendingPods.store.get(key)) as unknown as
-          | Pod
-          | undefined;
+        return (hookedPods.store.get(key) ??
+          veleroPods?.store.get(key) ??
+          pendingPods.store.get(key)) as unknown as Pod | undefined;
       },
       getWorkload,
       restores: directory,

@@ -17,20 +17,19 @@ import { describeApiError, isConflict, isNotFound } from '../machinery/api-error
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import { splitObjectKey } from '../machinery/kube-object.ts';
 import type { Logger } from '../machinery/logger.ts';
-import { CLEANED_UP_ANNOTATION, EXEC_HOOKS_ANNOTATION, EXEC_RETRIES_ANNOTATION, RESTORE_LABEL } from '../marks.ts';
+import {
+  CLEANED_UP_ANNOTATION,
+  EXEC_HOOKS_ANNOTATION,
+  EXEC_RETRIES_ANNOTATION,
+  RESTORE_LABEL,
+} from '../marks.ts';
 import { createdDuringRestore } from '../membership.ts';
 import { restoreActivity } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import { SeenOnce } from '../seen-once.ts';
 import { describeOutcome } from './exec-messages.ts';
 import type { ExecRecord, HookEntry, RetryPolicy } from './exec-record.ts';
-import {
-  entryAfterAttempt,
-  failedEntry,
-  formatExecRecord,
-  isFinal,
-  parseExecRecord,
-} from './exec-record.ts';
+import { entryAfterAttempt, failedEntry, formatExecRecord, isFinal, parseExecRecord } from './exec-record.ts';
 import type { ExecFunc } from './exec-runner.ts';
 import type { PodFacts } from './exec-step.ts';
 import { execStep } from './exec-step.ts';
@@ -201,7 +200,9 @@ export class ExecHookReconciler {
     const logger = ctx.logger.child({ restore: member.restoreKey, namespace, name });
     if (membership.kind === 'velero') {
       if (this.#once.first(`${pod.metadata.uid ?? key}/velero-skip`)) {
-        logger.debug('Velero restored this pod and runs its exec hooks; left to Velero (exec.veleroRestoredPods: Skip)');
+        logger.debug(
+          'Velero restored this pod and runs its exec hooks; left to Velero (exec.veleroRestoredPods: Skip)',
+        );
         this.#deps.metrics?.hookSkipped({
           restore: member.restore.metadata.name ?? '',
           namespace,
@@ -261,8 +262,7 @@ export class ExecHookReconciler {
   #withOwnWrites(uid: string, cached: Readonly<Record<string, HookEntry>>): Record<string, HookEntry> {
     const own = this.#written.get(uid);
     if (!own) return { ...cached };
-    for (const [id, entry] of own)
-      if (JSON.stringify(cached[id]) === JSON.stringify(entry)) own.delete(id);
+    for (const [id, entry] of own) if (JSON.stringify(cached[id]) === JSON.stringify(entry)) own.delete(id);
     if (own.size === 0) this.#written.delete(uid);
     return { ...cached, ...Object.fromEntries(own) };
   }
@@ -289,7 +289,14 @@ export class ExecHookReconciler {
     return { attempts, backoffBaseMs: retries.backoffBase, backoffMaxMs: retries.backoffMax };
   }
 
-  #submit(pod: Pod, member: Member, hook: ExecHook, attempt: number, retry: RetryPolicy, logger: Logger): void {
+  #submit(
+    pod: Pod,
+    member: Member,
+    hook: ExecHook,
+    attempt: number,
+    retry: RetryPolicy,
+    logger: Logger,
+  ): void {
     const uid = pod.metadata.uid ?? '';
     const namespace = pod.metadata.namespace ?? '';
     const name = pod.metadata.name ?? '';
@@ -298,7 +305,9 @@ export class ExecHookReconciler {
     running.add(hook.id);
     // The engine resolves an unset execTimeout to Velero's 30s; exec.defaultExecTimeout takes its place.
     const timeoutMs =
-      hook.execTimeoutMs === DEFAULT_EXEC_TIMEOUT_MS ? this.#deps.settings.exec.defaultExecTimeout : hook.execTimeoutMs;
+      hook.execTimeoutMs === DEFAULT_EXEC_TIMEOUT_MS
+        ? this.#deps.settings.exec.defaultExecTimeout
+        : hook.execTimeoutMs;
     const job = async (): Promise<void> => {
       if (this.#stopping) return;
       logger.info('running exec hook', { hook: hook.id, container: hook.container, attempt });
@@ -323,7 +332,8 @@ export class ExecHookReconciler {
           : 'gone';
       if (written === 'gone') {
         // The pod is gone: the outcome can only be counted.
-        const final = entry.result === 'Retrying' ? failedEntry(entry, 'PodDeleted', this.#deps.now()) : entry;
+        const final =
+          entry.result === 'Retrying' ? failedEntry(entry, 'PodDeleted', this.#deps.now()) : entry;
         this.#reportFinal(pod, member, hook, final, logger, false);
         return;
       }
@@ -357,14 +367,21 @@ export class ExecHookReconciler {
    * on a conflict the pod is read again and the merge redone. 'gone' when the pod no longer exists (or is another
    * pod of the same name).
    */
-  async #write(pod: Pod, restoreKey: string, updates: Record<string, HookEntry>): Promise<'written' | 'gone'> {
+  async #write(
+    pod: Pod,
+    restoreKey: string,
+    updates: Record<string, HookEntry>,
+  ): Promise<'written' | 'gone'> {
     const namespace = pod.metadata.namespace ?? '';
     const name = pod.metadata.name ?? '';
     const uid = pod.metadata.uid;
     let current: Pod | undefined = pod;
     for (let attempt = 1; ; attempt++) {
       const parsed = parseExecRecord(current.metadata.annotations?.[EXEC_HOOKS_ANNOTATION]);
-      if (!parsed.ok) throw new Error(`the exec-hook record of pod ${namespace}/${name} became unreadable: ${parsed.error}`);
+      if (!parsed.ok)
+        throw new Error(
+          `the exec-hook record of pod ${namespace}/${name} became unreadable: ${parsed.error}`,
+        );
       const record: ExecRecord = {
         restore: restoreKey,
         hooks: { ...this.#withOwnWrites(uid ?? '', parsed.record?.hooks ?? {}), ...updates },
@@ -394,7 +411,12 @@ export class ExecHookReconciler {
     }
   }
 
-  async #claim(pod: Pod, labelValue: string, member: Member, logger: Logger): Promise<ReconcileResult | void> {
+  async #claim(
+    pod: Pod,
+    labelValue: string,
+    member: Member,
+    logger: Logger,
+  ): Promise<ReconcileResult | void> {
     const namespace = pod.metadata.namespace ?? '';
     const name = pod.metadata.name ?? '';
     try {
@@ -438,7 +460,8 @@ export class ExecHookReconciler {
       labelValue = workload?.metadata.labels?.[RESTORE_NAME_LABEL];
       if (!workload || labelValue === undefined) return { kind: 'none', why: 'no restored owner' };
       // Pods of the cleanup rollout no longer belong to the restore.
-      if (workload.metadata.annotations?.[CLEANED_UP_ANNOTATION] !== undefined) return { kind: 'none', why: 'cleanup rollout' };
+      if (workload.metadata.annotations?.[CLEANED_UP_ANNOTATION] !== undefined)
+        return { kind: 'none', why: 'cleanup rollout' };
       claimed = true;
     }
     const lookup = this.#deps.restores.byLabelValue(labelValue);
@@ -448,8 +471,10 @@ export class ExecHookReconciler {
     const start = restore.status?.startTimestamp;
     if (!restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs).active)
       return { kind: 'none', why: 'restore inactive' };
-    if (!createdDuringRestore(pod.metadata, start)) return { kind: 'none', why: 'pod older than the restore' };
-    if (workload && !createdDuringRestore(workload.metadata, start)) return { kind: 'none', why: 'workload older than the restore' };
+    if (!createdDuringRestore(pod.metadata, start))
+      return { kind: 'none', why: 'pod older than the restore' };
+    if (workload && !createdDuringRestore(workload.metadata, start))
+      return { kind: 'none', why: 'workload older than the restore' };
     const plan = planHooks(
       hooks,
       {
@@ -495,9 +520,15 @@ export class ExecHookReconciler {
 
   /** Counts the hooks a deleted pod never finished; nothing can be written on it any more. */
   async #countDeleted(pod: Pod, logger: Logger): Promise<void> {
-    if (pod.metadata.labels?.[RESTORE_LABEL] === undefined && pod.metadata.labels?.[RESTORE_NAME_LABEL] === undefined)
+    if (
+      pod.metadata.labels?.[RESTORE_LABEL] === undefined &&
+      pod.metadata.labels?.[RESTORE_NAME_LABEL] === undefined
+    )
       return;
-    const membership = await this.#membership({ ...pod, metadata: { ...pod.metadata, deletionTimestamp: undefined } });
+    const membership = await this.#membership({
+      ...pod,
+      metadata: { ...pod.metadata, deletionTimestamp: undefined },
+    });
     if (membership.kind !== 'member') return;
     const parsed = parseExecRecord(pod.metadata.annotations?.[EXEC_HOOKS_ANNOTATION]);
     if (!parsed.ok) return;
@@ -506,7 +537,14 @@ export class ExecHookReconciler {
     for (const hook of membership.member.plan.execHooks) {
       const previous = parsed.record?.hooks[hook.id];
       if (isFinal(previous) || running.has(hook.id)) continue;
-      this.#reportFinal(pod, membership.member, hook, failedEntry(previous, 'PodDeleted', now), logger, false);
+      this.#reportFinal(
+        pod,
+        membership.member,
+        hook,
+        failedEntry(previous, 'PodDeleted', now),
+        logger,
+        false,
+      );
     }
   }
 
@@ -532,7 +570,8 @@ export class ExecHookReconciler {
     const failed = entry.result === 'Failed';
     if (failed) this.#deps.metrics?.hookFailed({ ...labels, type: 'exec' });
     const message = describeOutcome({ pod: name, hook, entry });
-    if (failed) logger.warn('exec hook failed', { hook: hook.id, reason: entry.reason, exitCode: entry.exitCode });
+    if (failed)
+      logger.warn('exec hook failed', { hook: hook.id, reason: entry.reason, exitCode: entry.exitCode });
     else logger.info('exec hook succeeded', { hook: hook.id, attempts: entry.attempts });
     if (podExists)
       void this.#deps.events.record({
@@ -580,6 +619,7 @@ function restoreRef(restore: RestoreObject): ObjectReference {
 function topKind(pod: Pod): string {
   const owner = controllerOf(pod.metadata);
   if (!owner) return 'Pod';
-  if (owner.kind === 'ReplicaSet' && pod.metadata.labels?.['pod-template-hash'] !== undefined) return 'Deployment';
+  if (owner.kind === 'ReplicaSet' && pod.metadata.labels?.['pod-template-hash'] !== undefined)
+    return 'Deployment';
   return owner.kind;
 }

@@ -79,15 +79,22 @@ function parseEntry(id: string, raw: unknown): HookEntry | string {
     return `${at}.attempts: expected a non-negative integer`;
   if (typeof result !== 'string' || !(EXEC_RESULTS as readonly string[]).includes(result))
     return `${at}.result: expected one of ${EXEC_RESULTS.join(', ')}`;
-  if (reason !== undefined && (typeof reason !== 'string' || !(FAILURE_REASONS as readonly string[]).includes(reason)))
+  if (
+    reason !== undefined &&
+    (typeof reason !== 'string' || !(FAILURE_REASONS as readonly string[]).includes(reason))
+  )
     return `${at}.reason: expected one of ${FAILURE_REASONS.join(', ')}`;
   if (exitCode !== undefined && (typeof exitCode !== 'number' || !Number.isInteger(exitCode)))
     return `${at}.exitCode: expected an integer`;
   if (typeof finishedAt !== 'string' || Number.isNaN(Date.parse(finishedAt)))
     return `${at}.finishedAt: expected an RFC 3339 time`;
-  if (nextAttemptAt !== undefined && (typeof nextAttemptAt !== 'string' || Number.isNaN(Date.parse(nextAttemptAt))))
+  if (
+    nextAttemptAt !== undefined &&
+    (typeof nextAttemptAt !== 'string' || Number.isNaN(Date.parse(nextAttemptAt)))
+  )
     return `${at}.nextAttemptAt: expected an RFC 3339 time`;
-  if (result === 'Retrying' && nextAttemptAt === undefined) return `${at}.nextAttemptAt: required when Retrying`;
+  if (result === 'Retrying' && nextAttemptAt === undefined)
+    return `${at}.nextAttemptAt: required when Retrying`;
   if (stdout !== undefined && typeof stdout !== 'string') return `${at}.stdout: expected a string`;
   if (stderr !== undefined && typeof stderr !== 'string') return `${at}.stderr: expected a string`;
   return {
@@ -167,8 +174,9 @@ export function retryBackoffMs(attempt: number, policy: RetryPolicy): number {
   return Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** Math.min(attempt - 1, 30));
 }
 
+/** RFC 3339 with milliseconds, so that a short retry backoff is not rounded away. */
 export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return new Date(ms).toISOString();
 }
 
 /** The entry after attempt number `attempt` ended with `result` at `nowMs`. */
@@ -205,7 +213,11 @@ export function entryAfterAttempt(
 }
 
 /** The entry of a hook failed without (another) attempt, e.g. WaitTimeout or NotRunAfterFailure. */
-export function failedEntry(previous: HookEntry | undefined, reason: FailureReason, nowMs: number): HookEntry {
+export function failedEntry(
+  previous: HookEntry | undefined,
+  reason: FailureReason,
+  nowMs: number,
+): HookEntry {
   return {
     attempts: previous?.attempts ?? 0,
     result: 'Failed',

@@ -49,7 +49,11 @@ export interface StepResult {
  * same waitTimeout. That is the pod's creation, or the end of the hook before it in the same container (a hook
  * cannot start before its predecessor finished), or its last failed attempt for a retry.
  */
-export function waitStartMs(pod: PodFacts, previous: HookEntry | undefined, own: HookEntry | undefined): number {
+export function waitStartMs(
+  pod: PodFacts,
+  previous: HookEntry | undefined,
+  own: HookEntry | undefined,
+): number {
   const times = [pod.createdAtMs];
   if (previous) times.push(Date.parse(previous.finishedAt));
   if (own?.nextAttemptAt) times.push(Date.parse(own.nextAttemptAt));
@@ -72,7 +76,8 @@ export function execStep(input: StepInput): StepResult {
   }
   // Invalid hooks (a container the pod does not have) fail up front; they are never waited for.
   const invalid = waiting.filter((h) => !h.valid);
-  if (invalid.length > 0) return finish(invalid.map((hook) => ({ hook, reason: 'ContainerNotFound' as const })));
+  if (invalid.length > 0)
+    return finish(invalid.map((hook) => ({ hook, reason: 'ContainerNotFound' as const })));
 
   const run: { hook: ExecHook; attempt: number }[] = [];
   const fail: { hook: ExecHook; reason: FailureReason }[] = [];
@@ -94,8 +99,7 @@ export function execStep(input: StepInput): StepResult {
       continue;
     }
     const previous = index > 0 ? entries[group.hooks[index - 1]!.id] : undefined;
-    const deadline =
-      waitStartMs(pod, previous, own) + (hook.waitTimeoutMs ?? input.defaultWaitTimeoutMs);
+    const deadline = waitStartMs(pod, previous, own) + (hook.waitTimeoutMs ?? input.defaultWaitTimeoutMs);
     if (nowMs >= deadline) fail.push({ hook, reason: 'WaitTimeout' });
     else until(deadline);
   }

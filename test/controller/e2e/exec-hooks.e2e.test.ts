@@ -42,7 +42,11 @@ const sh = (script: string) => ['sh', '-c', script];
 
 function pod(
   name: string,
-  options: { annotations?: Record<string, string>; containers?: string[]; labels?: Record<string, string> } = {},
+  options: {
+    annotations?: Record<string, string>;
+    containers?: string[];
+    labels?: Record<string, string>;
+  } = {},
 ) {
   return {
     apiVersion: 'v1',
@@ -79,7 +83,8 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
 
   const create = (path: string, body: unknown) =>
     env.client.request<Record<string, unknown>>({ method: 'POST', path, body });
-  const createRestore = (restore: unknown) => create('/apis/velero.io/v1/namespaces/velero/restores', restore);
+  const createRestore = (restore: unknown) =>
+    create('/apis/velero.io/v1/namespaces/velero/restores', restore);
   const createPod = (body: unknown) => create('/api/v1/namespaces/app/pods', body);
   const getPod = (name: string) =>
     env.client.request<Pod>({ method: 'GET', path: `/api/v1/namespaces/app/pods/${name}` });
@@ -105,11 +110,19 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
       timeoutMs,
     );
   const events = async (): Promise<EventObject[]> =>
-    (await env.client.request<{ items: EventObject[] }>({ method: 'GET', path: '/api/v1/namespaces/app/events' }))
-      .items;
+    (
+      await env.client.request<{ items: EventObject[] }>({
+        method: 'GET',
+        path: '/api/v1/namespaces/app/events',
+      })
+    ).items;
   const restoreEvents = async (): Promise<EventObject[]> =>
-    (await env.client.request<{ items: EventObject[] }>({ method: 'GET', path: '/api/v1/namespaces/velero/events' }))
-      .items;
+    (
+      await env.client.request<{ items: EventObject[] }>({
+        method: 'GET',
+        path: '/api/v1/namespaces/velero/events',
+      })
+    ).items;
   /** Starts the controller and waits until its informers have synced and its controllers run. */
   const startSynced = async (overrides?: Partial<Settings>) => {
     await env.startController(overrides);
@@ -242,7 +255,9 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
     const [entry] = await finished('web', 1);
     expect(entry).to.include({ result: 'Failed', reason: 'ExecTimeout', stdout: 'started\n' });
     expect(entry!.exitCode).to.equal(undefined);
-    expect(await env.scrapeMetrics()).to.match(/^restore_hooks_exec_hook_duration_seconds_count\{result="timeout"\} 1$/m);
+    expect(await env.scrapeMetrics()).to.match(
+      /^restore_hooks_exec_hook_duration_seconds_count\{result="timeout"\} 1$/m,
+    );
   });
 
   it('fails a hook whose container never starts once waitTimeout has passed', async () => {
@@ -274,7 +289,8 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
       const r = await recordOf('web');
       return r && Object.values(r.hooks).filter((e) => e.result !== 'Retrying').length === 2 ? r : undefined;
     }, 'both outcomes');
-    const byContainer = (c: string) => Object.entries(record.hooks).find(([id]) => id.startsWith(`exec/${c}/`))![1];
+    const byContainer = (c: string) =>
+      Object.entries(record.hooks).find(([id]) => id.startsWith(`exec/${c}/`))![1];
     expect(byContainer('app')).to.include({ result: 'Failed', reason: 'WaitTimeout' });
     expect(byContainer('sidecar')).to.include({ result: 'Succeeded', stdout: 'running\n' });
   });
