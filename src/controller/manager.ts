@@ -29,7 +29,9 @@ import type { RestoreObject } from './restore-directory.ts';
 import { RestoreReconciler, WorkloadOutcomes } from './restores/restore-reconciler.ts';
 import { ExecHookReconciler } from './exec-hooks/exec-reconciler.ts';
 import { createExec } from './exec-hooks/exec-runner.ts';
-import { RESTORE_LABEL } from './marks.ts';
+import { EXEC_HOOKS_ANNOTATION, RESTORE_LABEL } from './marks.ts';
+import { OutcomeLedgerStore } from './restores/restore-hook-status.ts';
+import { planHooks } from '../hooks/plan.ts';
 import { WORKLOAD_RESOURCES } from './cluster.ts';
 
 export interface ManagerOptions {
@@ -122,11 +124,13 @@ export class Manager {
     // Exec hooks: pods we hooked or claimed (any phase), and Velero's restored pods only when we run theirs too.
     const hookedPods = informer<KubeObject>('hooked-pods', '/api/v1/pods', 'pods', {
       labelSelector: RESTORE_LABEL,
+      indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_LABEL) },
     });
     const veleroPods =
       settings.exec.veleroRestoredPods === 'Run'
         ? informer<KubeObject>('velero-restored-pods', '/api/v1/pods', 'pods', {
             labelSelector: RESTORE_NAME_LABEL,
+            indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
           })
         : undefined;
     const allInformers = [
@@ -224,6 +228,7 @@ export class Manager {
       now,
       logger: this.#logger.child({ controller: 'exec' }),
       metrics,
+      onOutcome: (restoreKey) => restoreController.queue.addAfter(restoreKey, RESTORE_STATUS_COALESCE_MS),
     });
     const restoreReconciler = new RestoreReconciler({
       getRestore: (namespace, name) =>
@@ -245,6 +250,29 @@ export class Manager {
       hookWindowMs: settings.hookWindow,
       now,
       onActiveRestores: (count) => metrics.setRestoresActive(count),
+      hookStatus: {
+        memberPods: (labelValue) => {
+          const pods = [
+            ...hookedPods.store.byIndex(RESTORE_INDEX, labelValue),
+            ...(veleroPods?.store.byIndex(RESTORE_INDEX, labelValue) ?? []).filter(
+              (p) => p.metadata?.annotations?.[EXEC_HOOKS_ANNOTATION] !== undefined,
+            ),
+          ] as unknown as Pod[];
+          return [...new Map(pods.map((p) => [p.metadata.uid, p])).values()];
+        },
+        execHookIds: (restore, pod) =>
+          planHooks(
+            directory.hooksOf(restore),
+            {
+              namespace: pod.metadata.namespace ?? '',
+              labels: pod.metadata.labels ?? {},
+              annotations: pod.metadata.annotations ?? {},
+              podSpec: pod.spec,
+            },
+            { policy: settings.policy },
+          ).execHooks.map((h) => h.id),
+        ledgers: new OutcomeLedgerStore(client, this.#options.namespace),
+      },
       onRestoreDone: (name) => metrics.forgetRestore(name),
     });
 
@@ -275,7 +303,17 @@ export class Manager {
     for (const i of [hookedPods, ...(veleroPods ? [veleroPods] : [])]) {
       i.addEventHandler({
         onAdd: (o) => execController.enqueue(keyOf(o)),
-        onUpdate: (_old, o) => execController.enqueue(keyOf(o)),
+        onUpdate: (_old, o) => {
+          execController.enqueue(keyOf(o));
+          // Hook init containers finishing change the restore's counts.
+          const value = o.metadata?.labels?.[RESTORE_LABEL] ?? o.metadata?.labels?.[RESTORE_NAME_LABEL];
+          const lookup = value === undefined ? undefined : directory.byLabelValue(value);
+          if (lookup?.found)
+            restoreController.queue.addAfter(
+              `${lookup.restore.metadata.namespace ?? ''}/${lookup.restore.metadata.name ?? ''}`,
+              RESTORE_STATUS_COALESCE_MS,
+            );
+        },
         onDelete: (o) => execReconciler.podDeleted(o as unknown as Pod),
       });
     }

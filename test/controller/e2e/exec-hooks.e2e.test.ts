@@ -29,7 +29,12 @@ interface ExecSpec {
 
 /** Restore r2 with only exec hooks, for namespace app. */
 function execRestore(...execs: ExecSpec[]) {
+  return restoreWith({}, ...execs);
+}
+
+function restoreWith(overrides: Parameters<typeof restoreR2>[0], ...execs: ExecSpec[]) {
   return restoreR2({
+    ...overrides,
     hooks: {
       resources: [
         { name: 'exec-hooks', includedNamespaces: ['app'], postHooks: execs.map((exec) => ({ exec })) },
@@ -73,7 +78,7 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
   let env: ControllerEnv;
 
   beforeEach(async () => {
-    env = await startControllerEnv({ rbac: true, simulation: true });
+    env = await startControllerEnv({ rbac: true, simulation: true, conditionsCrd: true });
   });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && process.env.DEBUG_LOGS)
@@ -379,5 +384,70 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
       'a HookFailed event',
     );
     expect(failed.message).to.contain('after 3 attempts');
+  });
+
+  it('adds its counts to the status Velero wrote when the restore ended, keeps them after the pod is deleted, and sets ExecHooksCompleted', async () => {
+    const completed = restoreWith(
+      { phase: 'Completed', completionTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      { command: sh('exit 4') },
+      { command: sh('echo ok') },
+    );
+    await createRestore({
+      ...completed,
+      status: {
+        ...completed.status,
+        errors: 0,
+        warnings: 1,
+        hookStatus: { hooksAttempted: 2, hooksFailed: 0 },
+      },
+    });
+    await createPod(pod('web'));
+    await env.startController(RUN_VELERO_PODS);
+    await finished('web', 2);
+    type Status = {
+      phase: string;
+      errors?: number;
+      warnings?: number;
+      hookStatus?: { hooksAttempted: number; hooksFailed: number };
+      conditions?: { type: string; status: string; reason: string }[];
+    };
+    const restoreStatus = async () =>
+      (
+        await env.client.request<{ status: Status }>({
+          method: 'GET',
+          path: '/apis/velero.io/v1/namespaces/velero/restores/r2',
+        })
+      ).status;
+    const status = await eventually(async () => {
+      const s = await restoreStatus();
+      return s.hookStatus?.hooksAttempted === 4 ? s : undefined;
+    }, 'the hook counts on the Restore');
+    expect(status).to.deep.include({ phase: 'PartiallyFailed', errors: 1, warnings: 1 });
+    expect(status.hookStatus).to.deep.equal({ hooksAttempted: 4, hooksFailed: 1 });
+    const condition = await eventually(
+      async () => (await restoreStatus()).conditions?.find((c) => c.type === 'ExecHooksCompleted'),
+      'the ExecHooksCompleted condition',
+    );
+    expect(condition).to.include({ status: 'False', reason: 'HooksFailed' });
+
+    await env.client.request({ method: 'DELETE', path: '/api/v1/namespaces/app/pods/web' });
+    await eventually(async () => {
+      const pods = await env.client.request<{ items: Pod[] }>({
+        method: 'GET',
+        path: '/api/v1/namespaces/app/pods',
+      });
+      return pods.items.length === 0;
+    }, 'the pod to be gone');
+    // A restart reads the ledger: the deleted pod's hooks stay counted, once.
+    await env.stopController();
+    await env.startController(RUN_VELERO_PODS);
+    await createPod(pod('barrier'));
+    await finished('barrier', 2);
+    const after = await eventually(async () => {
+      const s = await restoreStatus();
+      return s.hookStatus?.hooksAttempted === 6 ? s : undefined;
+    }, 'the second pod to be counted on top');
+    expect(after.hookStatus).to.deep.equal({ hooksAttempted: 6, hooksFailed: 2 });
+    expect(after).to.deep.include({ phase: 'PartiallyFailed', errors: 2 });
   });
 });
