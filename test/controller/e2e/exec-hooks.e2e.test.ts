@@ -4,7 +4,9 @@ import type { Settings } from '../../../src/config/settings.ts';
 import type { ExecRecord, HookEntry } from '../../../src/controller/exec-hooks/exec-record.ts';
 import { parseExecRecord } from '../../../src/controller/exec-hooks/exec-record.ts';
 import type { Pod } from '../../../src/kube/types.ts';
-import { eventually, startControllerEnv } from '../../helpers/controller-env.ts';
+import { PassThrough } from 'node:stream';
+import { runController } from '../../../src/controller/run-controller.ts';
+import { CONTROLLER_NAMESPACE, eventually, startControllerEnv } from '../../helpers/controller-env.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
 import { restoreR2, restoredLabels } from '../../helpers/restore-fixtures.ts';
 
@@ -449,5 +451,67 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
     }, 'the second pod to be counted on top');
     expect(after.hookStatus).to.deep.equal({ hooksAttempted: 6, hooksFailed: 2 });
     expect(after).to.deep.include({ phase: 'PartiallyFailed', errors: 2 });
+  });
+
+  it('a new leader continues where the old one stopped, without running a finished hook again', async () => {
+    await createRestore(
+      execRestore(
+        { command: sh('echo first >> /tmp/log') },
+        { command: sh('echo second >> /tmp/log'), waitForReady: true },
+      ),
+    );
+    await createPod(pod('web', { annotations: { [`${BEHAVIOUR}/ready-after-seconds`]: '8' } }));
+    const settings: Settings = {
+      ...DEFAULT_SETTINGS,
+      ...RUN_VELERO_PODS,
+      metricsBindAddress: '0',
+      healthProbeBindAddress: '0',
+      logLevel: 'info',
+      leaderElection: {
+        enabled: true,
+        leaseName: 'restore-hooks',
+        leaseNamespace: CONTROLLER_NAMESPACE,
+        leaseDuration: 3_000,
+        renewDeadline: 2_000,
+        retryPeriod: 500,
+      },
+    };
+    const replicas = [0, 1].map(() => {
+      const logs: Record<string, unknown>[] = [];
+      const stream = new PassThrough();
+      stream.on('data', (chunk: Buffer) => {
+        for (const line of chunk.toString().split('\n'))
+          if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      });
+      const abort = new AbortController();
+      const done = runController({
+        settings,
+        env: { POD_NAMESPACE: CONTROLLER_NAMESPACE },
+        signal: abort.signal,
+        logStream: stream,
+        kubeConfig: env.kubeConfig,
+      });
+      return { logs, abort, done };
+    });
+    try {
+      const ran = (r: (typeof replicas)[number]) =>
+        r.logs.filter((l) => l.msg === 'running exec hook').map((l) => String(l.hook));
+      await finished('web', 1);
+      const leader = await eventually(
+        () => replicas.find((r) => ran(r).length > 0),
+        'the leader to have run a hook',
+      );
+      const follower = replicas.find((r) => r !== leader)!;
+      leader.abort.abort();
+      expect(await leader.done).to.equal(0);
+      await finished('web', 2, 30_000);
+      expect(files('web').get('/tmp/log')).to.equal('first\nsecond\n');
+      expect(ran(leader)).to.have.length(1);
+      expect(ran(follower)).to.have.length(1);
+      expect(ran(follower)[0]).not.to.equal(ran(leader)[0]);
+    } finally {
+      for (const r of replicas) r.abort.abort();
+      await Promise.all(replicas.map((r) => r.done));
+    }
   });
 });
