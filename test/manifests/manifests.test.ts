@@ -178,7 +178,7 @@ describe('manifests: the kustomize base', function () {
         resourceNames: ['restore-hooks'],
         verbs: ['get', 'update'],
       },
-      { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'update'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'update', 'delete'] },
     ]);
     for (const [binding, role] of [
       ['ClusterRoleBinding', 'ClusterRole'],

@@ -148,7 +148,7 @@ export function execHooksCompletedCondition(tally: ExecTally): DesiredCondition 
       ...base,
       status: 'True',
       reason: 'NoExecHooks',
-      message: 'No restored pod has exec hooks to run.',
+      message: 'No pod of this restore has exec hooks for restore-hooks to run (so far).',
     };
   return {
     ...base,

@@ -61,6 +61,8 @@ export class OutcomeLedgerStore {
           ? stored
           : { restore: restore.key, restoreUID: restore.uid, pods: {} };
       const next = change(base);
+      // A restore none of whose pods we hooked needs no ledger.
+      if (!current && Object.keys(next.pods).length === 0) return next;
       const text = formatLedger(next);
       if (current && current.data?.[LEDGER_KEY] === text) return next;
       const metadata = {
@@ -82,6 +84,18 @@ export class OutcomeLedgerStore {
         });
       return next;
     });
+  }
+
+  /** Deletes the ledger of a Restore that is gone. */
+  async remove(restoreKey: string): Promise<void> {
+    try {
+      await this.#client.request({
+        method: 'DELETE',
+        path: `/api/v1/namespaces/${this.#namespace}/configmaps/${ledgerName(restoreKey)}`,
+      });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
   }
 
   async #get(name: string): Promise<ConfigMap | undefined> {

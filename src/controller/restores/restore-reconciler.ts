@@ -109,6 +109,7 @@ export class RestoreReconciler {
       this.#deps.outcomes.forget(key);
       this.#lastWritten.delete(key);
       this.#deps.onRestoreDone?.(name);
+      await this.#deps.hookStatus?.ledgers.remove(key);
       return;
     }
     const activity = restoreActivity(restore.status, now, this.#deps.hookWindowMs);
