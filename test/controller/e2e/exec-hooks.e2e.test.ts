@@ -6,6 +6,7 @@ import { parseExecRecord } from '../../../src/controller/exec-hooks/exec-record.
 import type { Pod } from '../../../src/kube/types.ts';
 import { PassThrough } from 'node:stream';
 import { runController } from '../../../src/controller/run-controller.ts';
+import { ledgerName } from '../../../src/controller/restores/restore-hook-status.ts';
 import { CONTROLLER_NAMESPACE, eventually, startControllerEnv } from '../../helpers/controller-env.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
 import { restoreR2, restoredLabels } from '../../helpers/restore-fixtures.ts';
@@ -451,6 +452,19 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
     }, 'the second pod to be counted on top');
     expect(after.hookStatus).to.deep.equal({ hooksAttempted: 6, hooksFailed: 2 });
     expect(after).to.deep.include({ phase: 'PartiallyFailed', errors: 2 });
+
+    // The ledger lives as long as its Restore.
+    const ledgerPath = `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/configmaps/${ledgerName('velero/r2')}`;
+    await env.client.request({ method: 'GET', path: ledgerPath });
+    await env.client.request({ method: 'DELETE', path: '/apis/velero.io/v1/namespaces/velero/restores/r2' });
+    await eventually(
+      () =>
+        env.client.request({ method: 'GET', path: ledgerPath }).then(
+          () => false,
+          (error: { code?: number }) => error.code === 404,
+        ),
+      'the ledger to be deleted with its Restore',
+    );
   });
 
   it('a new leader continues where the old one stopped, without running a finished hook again', async () => {
