@@ -76,7 +76,7 @@ type Membership =
   | { readonly kind: 'member'; readonly member: Member };
 
 const WRITE_ATTEMPTS = 8;
-const MAX_REMEMBERED_DELETED = 10_000;
+const MAX_REMEMBERED = 10_000;
 const MAX_RETRY_ATTEMPTS = 100;
 
 /** What the step function needs to know about a pod. */
@@ -147,7 +147,7 @@ export class ExecHookReconciler {
   podSeenPending(pod: Pod): void {
     if (pod.metadata.labels?.[RESTORE_LABEL] !== undefined) return;
     const key = `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
-    if (this.#candidates.size >= MAX_REMEMBERED_DELETED) this.#candidates.clear();
+    if (this.#candidates.size >= MAX_REMEMBERED) this.#candidates.clear();
     this.#candidates.set(key, pod.metadata.uid ?? '');
     this.#deps.enqueue(key);
   }
@@ -155,7 +155,7 @@ export class ExecHookReconciler {
   /** A watched pod was deleted: keep its last state so that its remaining hooks are counted as failed. */
   podDeleted(pod: Pod): void {
     const key = `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
-    if (this.#deleted.size >= MAX_REMEMBERED_DELETED) this.#deleted.clear();
+    if (this.#deleted.size >= MAX_REMEMBERED) this.#deleted.clear();
     this.#deleted.set(key, pod);
     this.#deps.enqueue(key);
   }
@@ -168,7 +168,7 @@ export class ExecHookReconciler {
   }
 
   /** Exec hooks of this pod under way in this process. */
-  inFlight(uid: string): ReadonlySet<string> {
+  #inFlightOf(uid: string): ReadonlySet<string> {
     return this.#inFlight.get(uid) ?? new Set();
   }
 
@@ -212,7 +212,12 @@ export class ExecHookReconciler {
       }
       return;
     }
-    if (membership.kind === 'claim') return this.#claim(pod, membership.labelValue, member, logger);
+    if (membership.kind === 'claim') {
+      const result = await this.#claim(pod, membership.labelValue, member, logger);
+      // Lost a race with another write: try again, from the API if the pod has left the pending cache by then.
+      if (result?.requeue) this.#candidates.set(key, pod.metadata.uid ?? '');
+      return result;
+    }
 
     const parsed = parseExecRecord(pod.metadata.annotations?.[EXEC_HOOKS_ANNOTATION]);
     if (!parsed.ok) {
@@ -233,7 +238,7 @@ export class ExecHookReconciler {
       pod: podFacts(pod),
       groups: member.plan.execHooksByContainer,
       entries,
-      inFlight: this.inFlight(pod.metadata.uid ?? ''),
+      inFlight: this.#inFlightOf(pod.metadata.uid ?? ''),
       nowMs: now,
       defaultWaitTimeoutMs: this.#deps.settings.exec.defaultWaitTimeout,
     });
@@ -532,7 +537,7 @@ export class ExecHookReconciler {
     if (membership.kind !== 'member') return;
     const parsed = parseExecRecord(pod.metadata.annotations?.[EXEC_HOOKS_ANNOTATION]);
     if (!parsed.ok) return;
-    const running = this.inFlight(pod.metadata.uid ?? '');
+    const running = this.#inFlightOf(pod.metadata.uid ?? '');
     const now = this.#deps.now();
     for (const hook of membership.member.plan.execHooks) {
       const previous = parsed.record?.hooks[hook.id];
