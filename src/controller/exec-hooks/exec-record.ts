@@ -45,8 +45,11 @@ export interface ExecRecord {
 }
 
 export const TAIL_BYTES = 256;
-/** The whole annotation stays below this; output tails are dropped first when it would not. */
-export const MAX_RECORD_BYTES = 16 * 1024;
+/**
+ * The whole annotation stays below this (a pod's annotations may total 256 KiB): output tails are dropped first.
+ * An outcome without output takes about 140 bytes, so the bound holds for up to ~450 exec hooks per pod.
+ */
+export const MAX_RECORD_BYTES = 64 * 1024;
 
 export function isFinal(entry: HookEntry | undefined): boolean {
   return entry !== undefined && entry.result !== 'Retrying';

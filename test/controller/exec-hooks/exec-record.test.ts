@@ -141,7 +141,7 @@ describe('exec-hooks: the progress record', () => {
 
   it('stays within MAX_RECORD_BYTES by dropping output tails, oldest first, keeping every outcome (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 60, max: 120 }), (count) => {
+      fc.property(fc.integer({ min: 100, max: 300 }), (count) => {
         const hooks: Record<string, HookEntry> = {};
         for (let i = 0; i < count; i++)
           hooks[`exec/app/${i}-0123456789ab`] = {
