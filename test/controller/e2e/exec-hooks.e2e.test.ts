@@ -333,6 +333,27 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
     );
   });
 
+  it('records PodDeleted on a pod that is being deleted (graceful termination) before its hooks ran', async () => {
+    await createRestore(execRestore({ command: sh('echo hi'), waitTimeout: '10m' }));
+    await createPod(
+      pod('web', {
+        annotations: {
+          [`${BEHAVIOUR}/image-pull-failure`]: 'true',
+          [`${BEHAVIOUR}/termination-seconds`]: '20',
+        },
+      }),
+    );
+    await env.startController(RUN_VELERO_PODS);
+    await eventually(
+      async () => env.logs.some((l) => l.msg === 'exec step' && l.name === 'web'),
+      'the pod to be seen by the exec controller',
+    );
+    await env.client.request({ method: 'DELETE', path: '/api/v1/namespaces/app/pods/web' });
+    const [entry] = await finished('web', 1);
+    expect(entry).to.include({ result: 'Failed', reason: 'PodDeleted', attempts: 0 });
+    expect(env.execRunner!.history).to.have.length(0);
+  });
+
   it('runs several hooks per container in order, containers independently', async () => {
     await createRestore(
       execRestore(
