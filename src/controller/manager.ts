@@ -31,6 +31,7 @@ import { ExecHookReconciler } from './exec-hooks/exec-reconciler.ts';
 import { createExec } from './exec-hooks/exec-runner.ts';
 import { EXEC_HOOKS_ANNOTATION, RESTORE_LABEL } from './marks.ts';
 import { OutcomeLedgerStore } from './restores/restore-hook-status.ts';
+import { restoreActivity } from './restore-activity.ts';
 import { planHooks } from '../hooks/plan.ts';
 import { WORKLOAD_RESOURCES } from './cluster.ts';
 
@@ -214,6 +215,8 @@ export class Manager {
       },
       getWorkload,
       restores: directory,
+      anyRestoreActive: () =>
+        listRestores().some((r) => restoreActivity(r.status, now(), settings.hookWindow).active),
       cluster,
       client,
       events,

@@ -47,6 +47,8 @@ export interface ExecHookReconcilerDeps {
   readonly getPod: (namespace: string, name: string) => Pod | undefined;
   readonly getWorkload: (kind: WorkloadKind, namespace: string, name: string) => Workload | undefined;
   readonly restores: RestoreDirectory;
+  /** True when some Restore is active: without one, no pending pod is worth an owner lookup. */
+  readonly anyRestoreActive: () => boolean;
   readonly cluster: Cluster;
   readonly client: KubeJsonClient;
   readonly events: EventRecorder;
@@ -458,6 +460,7 @@ export class ExecHookReconciler {
     let claimed = false;
     let workload: Workload | undefined;
     if (labelValue === undefined) {
+      if (!this.#deps.anyRestoreActive()) return { kind: 'none', why: 'no active restore' };
       const phase = pod.status?.phase;
       if (phase === 'Succeeded' || phase === 'Failed' || pod.metadata.deletionTimestamp)
         return { kind: 'none', why: 'pod ended' };
