@@ -8,7 +8,7 @@ import { startDevCluster } from '../../src/devcluster/index.ts';
 import { rbacAuthorizer } from '../../src/devcluster/rbac/index.ts';
 import type { DevCluster } from '../../src/devcluster/index.ts';
 import { startSimulatedCluster } from '../../src/devcluster/simulated.ts';
-import type { SimulatedExecRunner } from '../../src/devcluster/exec/index.ts';
+import type { SimulationOptions } from '../../src/devcluster/sim/simulation.ts';
 import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node';
 
 export const CONTROLLER_NAMESPACE = 'restore-hooks';
@@ -18,8 +18,6 @@ export interface ControllerEnv {
   readonly kubeConfig: KubeConfig;
   /** A plain-JSON client for setup and assertions, over client-node's transport. */
   readonly client: KubeJsonClient;
-  /** With `simulation`: the devcluster's exec runner (its in-memory container files and exec history). */
-  readonly execRunner: SimulatedExecRunner | undefined;
   /** JSON log lines the controller wrote. */
   readonly logs: Record<string, unknown>[];
   /** The running controller's /metrics text. */
@@ -39,12 +37,14 @@ export interface ControllerEnvOptions {
    * manifests/base/rbac.yaml. Tests keep using an admin client.
    */
   readonly rbac?: boolean;
-  /** Run the simulated cluster (scheduler, kubelet, workload controllers, pods/exec) instead of the API alone. */
-  readonly simulation?: boolean;
+  /** Simulated nodes, kubelet, workload controllers and pods/exec (`cluster.exec`); default the API server alone. */
+  readonly simulation?: SimulationOptions;
 }
 
 export async function startControllerEnv(options: ControllerEnvOptions = {}): Promise<ControllerEnv> {
-  const simulated = options.simulation ? await startSimulatedCluster() : undefined;
+  const simulated = options.simulation
+    ? await startSimulatedCluster({ simulation: options.simulation })
+    : undefined;
   const cluster: DevCluster = simulated ?? (await startDevCluster());
   const adminConfig = new KubeConfig();
   adminConfig.loadFromString(cluster.kubeconfig());
@@ -74,7 +74,6 @@ export async function startControllerEnv(options: ControllerEnvOptions = {}): Pr
     cluster,
     kubeConfig,
     client,
-    execRunner: simulated?.exec as SimulatedExecRunner | undefined,
     logs,
     async scrapeMetrics() {
       if (!metricsUrl) throw new Error('the controller serves no metrics yet');

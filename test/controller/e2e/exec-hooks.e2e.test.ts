@@ -4,6 +4,7 @@ import type { Settings } from '../../../src/config/settings.ts';
 import type { ExecRecord, HookEntry } from '../../../src/controller/exec-hooks/exec-record.ts';
 import { parseExecRecord } from '../../../src/controller/exec-hooks/exec-record.ts';
 import type { Pod } from '../../../src/kube/types.ts';
+import type { SimulatedExecRunner } from '../../../src/devcluster/exec/index.ts';
 import { PassThrough } from 'node:stream';
 import { runController } from '../../../src/controller/run-controller.ts';
 import { ledgerName } from '../../../src/controller/restores/restore-hook-status.ts';
@@ -81,7 +82,7 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
   let env: ControllerEnv;
 
   beforeEach(async () => {
-    env = await startControllerEnv({ rbac: true, simulation: true, conditionsCrd: true });
+    env = await startControllerEnv({ rbac: true, simulation: {}, conditionsCrd: true });
   });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && process.env.DEBUG_LOGS)
@@ -136,7 +137,9 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
     await env.startController(overrides);
     await eventually(() => env.logs.some((l) => l.msg === 'controllers started'), 'the controllers to start');
   };
-  const files = (podName: string, container = 'app') => env.execRunner!.files('app', podName, container);
+  /** The devcluster's exec runner: its in-memory container files and its history of commands. */
+  const execRunner = () => (env.cluster as unknown as { exec: SimulatedExecRunner }).exec;
+  const files = (podName: string, container = 'app') => execRunner().files('app', podName, container);
 
   it('runs a hook once the container runs and records success, an Event and the metrics', async () => {
     await createRestore(execRestore({ command: sh('echo restored >> /tmp/log; echo done') }));
@@ -205,7 +208,7 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
       'the skip to be counted',
     );
     expect(await recordOf('velero-pod')).to.equal(undefined);
-    expect(env.execRunner!.history).to.have.length(0);
+    expect(execRunner().history).to.have.length(0);
   });
 
   it('records a non-zero exit and goes on with the next hook (onError: Continue)', async () => {
@@ -279,7 +282,7 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
       'a HookFailed event',
     );
     expect(failed.message).to.contain('was not running within');
-    expect(env.execRunner!.history).to.have.length(0);
+    expect(execRunner().history).to.have.length(0);
   });
 
   it('waits for Ready with waitForReady: a running but never-ready container times out', async () => {
@@ -351,7 +354,7 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
     await env.client.request({ method: 'DELETE', path: '/api/v1/namespaces/app/pods/web' });
     const [entry] = await finished('web', 1);
     expect(entry).to.include({ result: 'Failed', reason: 'PodDeleted', attempts: 0 });
-    expect(env.execRunner!.history).to.have.length(0);
+    expect(execRunner().history).to.have.length(0);
   });
 
   it('runs several hooks per container in order, containers independently', async () => {
@@ -386,7 +389,7 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
     await env.startController(RUN_VELERO_PODS);
     await finished('web', 2);
     expect(files('web').get('/tmp/log')).to.equal('first\nsecond\n');
-    const runs = env.execRunner!.history.filter((h) => h.request.pod === 'web');
+    const runs = execRunner().history.filter((h) => h.request.pod === 'web');
     expect(runs).to.have.length(2);
   });
 
