@@ -35,7 +35,7 @@ export interface RestoredTarget {
   readonly podSelector: string;
   /** Objects to create, in Velero's restore order. */
   readonly objects: readonly KubeBody[];
-  /** How many pods the target runs once settled (one node in these tests). */
+  /** How many pods the target runs once settled (the DaemonSet runs on node-1 only). */
   readonly replicas: number;
   /** Whether the controller, not the owner, deletes the restored pending pod so it comes back hooked. */
   readonly controllerReplacesPod: boolean;
@@ -180,7 +180,13 @@ export function restoredTarget(target: Target, name: string, options: TargetOpti
               },
             },
           ),
-          owner('apps/v1', 'DaemonSet', name, { selector: { matchLabels: app }, template: template(app) }),
+          owner('apps/v1', 'DaemonSet', name, {
+            selector: { matchLabels: app },
+            template: {
+              ...template(app),
+              spec: spec({ nodeSelector: { 'kubernetes.io/hostname': 'node-1' } }),
+            },
+          }),
         ],
         controllerReplacesPod: false,
       };

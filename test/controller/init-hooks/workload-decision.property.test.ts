@@ -89,7 +89,8 @@ describe('decideWorkload safety properties', () => {
     fc.assert(
       fc.property(workloadFacts, (w) => {
         const d = decideWorkload(w);
-        if (w.templateHooks !== 'missing' || !w.restore.active || w.cleanedUp || d.template === 'remove') return;
+        if (w.templateHooks !== 'missing' || !w.restore.active || w.cleanedUp || d.template === 'remove')
+          return;
         if (d.reason === 'WaitingForFileSystemRestore') return;
         const rolled = new Set(d.template === 'inject' && rollsEveryPod(w) ? rolledPods(w) : []);
         const missed = w.pods.filter((p) => !p.hasHooks && !p.stillPending && !rolled.has(p));
