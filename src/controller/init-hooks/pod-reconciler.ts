@@ -45,6 +45,8 @@ export interface PodReconcilerDeps {
   readonly settings: InitHookSettings;
   readonly now: () => number;
   readonly metrics?: HookMetrics;
+  /** A pod of the restore (`namespace/name` of the Restore) will not run its init hooks: for the Restore's status. */
+  readonly onSkippedPod?: (restore: string, pod: string) => void;
 }
 
 const SKIP_METRIC: Partial<Record<string, SkipReason>> = {
@@ -138,6 +140,8 @@ export class PodReconciler {
       if (skipReason && this.#skips.first(`${pod.metadata.uid ?? key}/${decision.reason}`)) {
         this.#deps.metrics?.hookSkipped({ ...metricLabels, reason: skipReason });
       }
+      if (decision.reason === 'RestoreWait' || decision.reason === 'AppContainersStarted')
+        this.#deps.onSkippedPod?.(restoreKey, key);
       if (
         decision.reason === 'RestoreWait' ||
         decision.reason === 'AppContainersStarted' ||
@@ -264,6 +268,7 @@ export class PodReconciler {
     if (initHooksState(plan, hasErrors(hooks.problems)) !== 'missing') return;
     const name = pod.metadata.name ?? '';
     const restoreKey = `${restore.metadata.namespace}/${restore.metadata.name}`;
+    this.#deps.onSkippedPod?.(restoreKey, `${namespace}/${name}`);
     if (this.#skips.first(`${pod.metadata.uid ?? name}/JobTemplateImmutable`)) {
       this.#deps.metrics?.hookSkipped({
         restore: restore.metadata.name ?? '',
