@@ -310,3 +310,109 @@ describe('controller e2e: init-hook cases (simulated devcluster, client-node ove
     expect(await reads.condition('r-scope', 'HooksValid')).to.include({ status: 'True' });
   });
 });
+
+describe('controller e2e: a controller restart in the middle of a restore (simulated devcluster)', function () {
+  this.timeout(120_000);
+  let env: ControllerEnv;
+  let reads: ClusterReads;
+
+  beforeEach(async () => {
+    env = await startControllerEnv({ conditionsCrd: true, simulation: true });
+    reads = new ClusterReads(env.client);
+  });
+  afterEach(async () => {
+    await env?.stop();
+  });
+
+  async function restore(t: RestoredTarget): Promise<string[]> {
+    const uids: string[] = [];
+    for (const body of t.objects) {
+      const created = await reads.create(body);
+      if (body.kind === 'Pod') uids.push(created.metadata.uid);
+    }
+    return uids;
+  }
+  const hookedPods = (t: RestoredTarget, restoredUIDs: readonly string[]) =>
+    eventually(
+      async () => {
+        const live = await reads.livePods(t.namespace, t.podSelector);
+        const settled =
+          live.length === t.replicas &&
+          live.every(
+            (p) =>
+              !restoredUIDs.includes(p.metadata.uid ?? '') &&
+              same(initNames(p.spec.initContainers), R2_HOOK_NAMES),
+          );
+        return settled ? live : undefined;
+      },
+      `the ${t.target}'s pods to run the hooks`,
+      SETTLE_MS,
+    );
+
+  it('a new controller finishes the restore: no duplicate hook, no second write to the workload already hooked', async () => {
+    await env.client.request({
+      method: 'POST',
+      path: '/apis/velero.io/v1/namespaces/velero/restores',
+      body: restoreR2(),
+    });
+    const first = restoredTarget('Deployment', 'first');
+    const firstUIDs = await restore(first);
+    await env.startController();
+    const patched = await eventually(
+      async () => {
+        const d = await reads.workload('Deployment', 'app', 'first');
+        return templateInitNames(d).length > 0 ? d : undefined;
+      },
+      'the first template patch',
+      SETTLE_MS,
+    );
+    expect(await env.stopController()).to.equal(0);
+
+    // Velero goes on restoring while no controller runs.
+    const second = restoredTarget('StatefulSet (OnDelete)', 'second');
+    const third = restoredTarget('bare pod', 'third');
+    const secondUIDs = await restore(second);
+    const thirdUIDs = await restore(third);
+    const logsBefore = env.logs.length;
+    await env.startController();
+
+    await hookedPods(second, secondUIDs);
+    await hookedPods(third, thirdUIDs);
+    await hookedPods(first, firstUIDs);
+    const applied = await eventually(
+      async () => {
+        const c = await reads.condition('r2', 'InitHooksApplied');
+        return c?.status === 'True' && c.message.includes('for 2 restored workload') ? c : undefined;
+      },
+      'InitHooksApplied=True for both workloads',
+      SETTLE_MS,
+    );
+    expect(applied.reason).to.equal('HooksInPlace');
+
+    const after = await reads.workload('Deployment', 'app', 'first');
+    expect(after.metadata.generation, 'no spec write after the first patch').to.equal(
+      patched.metadata.generation,
+    );
+    expect(after.spec.template).to.deep.equal(patched.spec.template);
+    expect(templateInitNames(after)).to.deep.equal(R2_HOOK_NAMES);
+    const secondWorkload = await reads.workload('StatefulSet', 'app', 'second');
+    expect(templateInitNames(secondWorkload)).to.deep.equal(R2_HOOK_NAMES);
+    expect(secondWorkload.metadata.generation, 'one template patch').to.equal(2);
+    const injections = env.logs
+      .slice(logsBefore)
+      .filter((l) => l.msg === 'injected init hooks into pod template')
+      .map((l) => l.name);
+    expect(injections, 'the new controller patched only the new workload').to.deep.equal(['second']);
+
+    const events = await reads.events('app');
+    const count = (reason: string, name: string) =>
+      events
+        .filter((e) => e.reason === reason && e.involvedObject.name === name)
+        .reduce((n, e) => n + ((e as { count?: number }).count ?? 1), 0);
+    expect(count('HookInjected', 'first')).to.equal(1);
+    expect(count('HookInjected', 'second')).to.equal(1);
+    expect(count('PodReplaced', 'third')).to.equal(1);
+    expect(count('PodReplaced', 'second-0')).to.equal(1);
+    expect(events.filter((e) => e.reason === 'HookSkipped' || e.reason === 'HookConflict')).to.deep.equal([]);
+  });
+});
