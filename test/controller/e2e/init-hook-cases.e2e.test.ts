@@ -172,7 +172,7 @@ describe('controller e2e: init-hook cases (simulated devcluster, client-node ove
     await conditionWhen('r-evicted', 'InitHooksApplied', 'True', 'for 1 restored workload');
   });
 
-  it('a pod annotated with an init hook its owner’s template lacks: the template is not changed', async () => {
+  it('a pod annotated with an init hook its owner’s template lacks: the template is not changed, the pod is reported', async () => {
     await createRestore('r-podonly', {});
     // A StatefulSet's restored pod waits for its owner (a ReplicaSet's would look like a bare pod until adopted).
     const t = restoredTarget('StatefulSet (OnDelete)', 'podonly', { restore: 'r-podonly' });
@@ -183,7 +183,19 @@ describe('controller e2e: init-hook cases (simulated devcluster, client-node ove
       ...ANNOTATION_HOOK,
     };
     const [restored] = await restoreTarget(t);
-    await conditionWhen('r-podonly', 'InitHooksApplied', 'True', 'for 1 restored workload');
+    const skipped = await eventually(
+      () => reads.eventAbout('app', 'HookSkipped', restored!.metadata.name ?? '', 'Pod'),
+      'a HookSkipped Event about the pod',
+      SETTLE_MS,
+    );
+    expect(skipped.type).to.equal('Warning');
+    expect(skipped.message).to.contain('not on the pod template of StatefulSet podonly');
+    expect(skipped.related).to.include({ kind: 'StatefulSet', name: 'podonly' });
+    const condition = await conditionWhen('r-podonly', 'InitHooksApplied', 'False', '1 pod(s)');
+    expect(condition).to.include({ reason: 'PodsSkipped' });
+    expect(await env.scrapeMetrics()).to.match(
+      /^restore_hooks_hooks_skipped_total\{restore="r-podonly",namespace="app",kind="StatefulSet",reason="not-in-template"\} 1$/m,
+    );
     await logged('workload decision', { key: 'StatefulSet/app/podonly', decision: 'NoHooks' });
 
     const sts = await reads.workload('StatefulSet', 'app', 'podonly');
