@@ -261,6 +261,58 @@ describe('controller e2e: init-hook cases (simulated devcluster, client-node ove
     ).to.deep.equal([]);
   });
 
+  it('a Deployment waiting for a file-system restore is patched once that pod has started, without deleting it', async () => {
+    await createRestore('r-fsr-then');
+    const t = restoredTarget('Deployment', 'fsr-then', { restore: 'r-fsr-then', replicas: 2 });
+    // The first restored pod runs Velero's restore-wait for a while, then starts; the second stays Pending.
+    const [fsr, pending] = t.objects as [KubeBody, KubeBody];
+    fsr.metadata = {
+      ...fsr.metadata,
+      annotations: { 'devcluster.restore-hooks.io/init-seconds.restore-wait': '8' },
+    } as KubeBody['metadata'];
+    (fsr.spec as { initContainers?: unknown[] }).initContainers = [
+      { name: 'restore-wait', image: 'velero/velero-restore-helper:v1.15.0' },
+    ];
+    const [fsrPod] = await restoreTarget(t);
+    await logged('workload decision', {
+      key: 'Deployment/app/fsr-then',
+      decision: 'WaitingForFileSystemRestore',
+    });
+    const patched = await eventually(
+      async () => {
+        const d = await reads.workload('Deployment', 'app', 'fsr-then');
+        return templateInitNames(d).length > 0 ? d : undefined;
+      },
+      'the template patch once the file-system restore is over',
+      SETTLE_MS,
+    );
+    expect(templateInitNames(patched)).to.deep.equal(R2_HOOK_NAMES);
+    const injected = await eventually(
+      () => reads.eventAbout('app', 'HookInjected', 'fsr-then', 'Deployment'),
+      'a HookInjected Event about the Deployment',
+    );
+    expect(injected.related).to.include({ kind: 'Restore', name: 'r-fsr-then' });
+    const decisions = env.logs
+      .filter((l) => l.key === 'Deployment/app/fsr-then' && l.msg === 'workload decision')
+      .map((l) => l.decision);
+    const firstInject = decisions.indexOf('InjectHooks');
+    expect(firstInject, 'injected only after waiting').to.be.greaterThan(0);
+    expect(new Set(decisions.slice(0, firstInject))).to.deep.equal(new Set(['WaitingForFileSystemRestore']));
+    // The rollout replaced the pending pod; the pod whose file-system restore ran was never deleted.
+    await eventually(
+      async () => {
+        const live = await reads.livePods('app', t.podSelector);
+        return live.some((p) => p.metadata.name === pending.metadata.name) ? undefined : true;
+      },
+      'the rollout to replace the pending pod',
+      SETTLE_MS,
+    );
+    const fsrNow = await reads.pod('app', fsrPod!.metadata.name ?? '');
+    expect(fsrNow.metadata.uid).to.equal(fsrPod!.metadata.uid);
+    expect(fsrNow.metadata.deletionTimestamp).to.equal(undefined);
+    expect(running(fsrNow)).to.equal(true);
+  });
+
   it('a restored pod that already runs is reported missed and not touched; its Deployment is not rolled', async () => {
     await createRestore('r-running');
     const t = restoredTarget('Deployment', 'started', { restore: 'r-running', restoredPodsStart: true });
