@@ -5,9 +5,10 @@ import type { Settings } from '../../src/config/settings.ts';
 import { runController } from '../../src/controller/run-controller.ts';
 import { KubeJsonClient } from '../../src/controller/kube-json-client.ts';
 import { startDevCluster } from '../../src/devcluster/index.ts';
+import { startSimulatedCluster } from '../../src/devcluster/simulated.ts';
+import type { SimulationOptions } from '../../src/devcluster/sim/simulation.ts';
 import { rbacAuthorizer } from '../../src/devcluster/rbac/index.ts';
 import type { DevCluster } from '../../src/devcluster/index.ts';
-import { startSimulatedCluster } from '../../src/devcluster/simulated.ts';
 import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node';
 
 export const CONTROLLER_NAMESPACE = 'restore-hooks';
@@ -36,15 +37,19 @@ export interface ControllerEnvOptions {
    * manifests/base/rbac.yaml. Tests keep using an admin client.
    */
   readonly rbac?: boolean;
-  /** Run the simulated cluster (scheduler, kubelet, workload controllers, pods/exec) instead of the API alone. */
-  readonly simulation?: boolean;
+  /**
+   * Run the simulated cluster (nodes, scheduler, kubelet, workload controllers, garbage collector) with these
+   * options; without it, the API server alone.
+   */
+  readonly simulation?: SimulationOptions;
   /** Namespaces to create besides velero, app, other and the controller's. */
   readonly namespaces?: readonly string[];
 }
 
 export async function startControllerEnv(options: ControllerEnvOptions = {}): Promise<ControllerEnv> {
-  const simulated = options.simulation ? await startSimulatedCluster() : undefined;
-  const cluster: DevCluster = simulated ?? (await startDevCluster());
+  const cluster = options.simulation
+    ? await startSimulatedCluster({ simulation: options.simulation })
+    : await startDevCluster();
   const adminConfig = new KubeConfig();
   adminConfig.loadFromString(cluster.kubeconfig());
   const client = new KubeJsonClient(adminConfig, new IsomorphicFetchHttpLibrary(), 'restore-hooks-tests');

@@ -33,7 +33,7 @@ describe('controller e2e: init-hook cases (simulated devcluster, client-node ove
   let reads: ClusterReads;
 
   before(async () => {
-    env = await startControllerEnv({ conditionsCrd: true, simulation: true });
+    env = await startControllerEnv({ conditionsCrd: true, simulation: {} });
     reads = new ClusterReads(env.client);
     await env.startController();
   });
@@ -381,7 +381,7 @@ describe('controller e2e: a controller restart in the middle of a restore (simul
   let reads: ClusterReads;
 
   beforeEach(async () => {
-    env = await startControllerEnv({ conditionsCrd: true, simulation: true });
+    env = await startControllerEnv({ conditionsCrd: true, simulation: {} });
     reads = new ClusterReads(env.client);
   });
   afterEach(async () => {
