@@ -201,6 +201,10 @@ export class Manager {
       events,
       settings: initSettings,
       now,
+      onSkippedPod: (restore, pod) => {
+        outcomes.recordSkippedPod(restore, pod);
+        restoreController.queue.addAfter(restore, RESTORE_STATUS_COALESCE_MS);
+      },
     });
     const podController = new Controller({
       name: 'pod',

@@ -44,6 +44,23 @@ describe('WorkloadOutcomes.tally (the facts behind InitHooksApplied)', () => {
       { done: 0, pending: 0, conflicts: 1, skippedPods: 0 },
     ],
   ];
+  it('counts skipped pods without a workload (bare pods, Jobs’ pods) once each, with the workloads’ skipped pods', () => {
+    const outcomes = new WorkloadOutcomes();
+    outcomes.record(outcome('ReplicaSet/app/fsr', 'HooksInPlace', 1));
+    outcomes.recordSkippedPod(RESTORE, 'app/migrate-x1');
+    outcomes.recordSkippedPod(RESTORE, 'app/migrate-x1');
+    outcomes.recordSkippedPod(RESTORE, 'app/solo');
+    outcomes.recordSkippedPod('velero/other', 'app/elsewhere');
+    expect(outcomes.tally(RESTORE, ['ReplicaSet/app/fsr'])).to.deep.equal({
+      done: 1,
+      pending: 0,
+      conflicts: 0,
+      skippedPods: 3,
+    });
+    outcomes.forget(RESTORE);
+    expect(outcomes.tally(RESTORE, []).skippedPods).to.equal(0);
+  });
+
   for (const [title, recorded, members, want] of cases) {
     it(title, () => {
       const outcomes = new WorkloadOutcomes();

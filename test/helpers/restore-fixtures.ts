@@ -9,6 +9,14 @@ const hookContainer = (n: number, volume: string, file: string, word: string) =>
   command: ['/bin/ash', '-c', `echo -n "${word}" >> /restores/${volume}/${file}`],
 });
 
+/** Restore r2's hook containers as its spec declares them (what Velero injects into the pods it restores). */
+export function r2HookContainers() {
+  return [
+    hookContainer(1, 'pvc1-vm', 'foobarbaz', 'FOOBARBAZ'),
+    hookContainer(2, 'pvc2-vm', 'deadfeed', 'DEADFEED'),
+  ];
+}
+
 export function isoSecondsAgo(seconds: number): string {
   return new Date(Math.floor(Date.now() / 1000) * 1000 - seconds * 1000)
     .toISOString()
@@ -40,10 +48,7 @@ export function restoreR2(
             postHooks: [
               {
                 init: {
-                  initContainers: [
-                    hookContainer(1, 'pvc1-vm', 'foobarbaz', 'FOOBARBAZ'),
-                    hookContainer(2, 'pvc2-vm', 'deadfeed', 'DEADFEED'),
-                  ],
+                  initContainers: r2HookContainers(),
                 },
               },
             ],

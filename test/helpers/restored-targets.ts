@@ -35,7 +35,7 @@ export interface RestoredTarget {
   readonly podSelector: string;
   /** Objects to create, in Velero's restore order. */
   readonly objects: readonly KubeBody[];
-  /** How many pods the target runs once settled (one node in these tests). */
+  /** How many pods the target runs once settled (the DaemonSet runs on node-1 only). */
   readonly replicas: number;
   /** Whether the controller, not the owner, deletes the restored pending pod so it comes back hooked. */
   readonly controllerReplacesPod: boolean;
@@ -52,6 +52,10 @@ export interface TargetOptions {
   readonly restoredPodInitContainers?: unknown[];
   /** Labels on the owner; default the restore's labels. */
   readonly ownerLabels?: Record<string, string>;
+  /** Restored pods (Deployment and adopted ReplicaSet targets); default 1. */
+  readonly replicas?: number;
+  /** The restored pods start at once instead of staying Pending (their templates' pods still stay Pending). */
+  readonly restoredPodsStart?: boolean;
 }
 
 export function plural(kind: string): string {
@@ -77,7 +81,12 @@ export function restoredTarget(target: Target, name: string, options: TargetOpti
   ) => ({
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: podName, namespace, labels: restoredLabels(restore, labels), annotations },
+    metadata: {
+      name: podName,
+      namespace,
+      labels: restoredLabels(restore, labels),
+      annotations: options.restoredPodsStart ? { ...options.annotations } : annotations,
+    },
     spec: spec({
       ...(options.restoredPodInitContainers ? { initContainers: options.restoredPodInitContainers } : {}),
       ...extra,
@@ -97,6 +106,8 @@ export function restoredTarget(target: Target, name: string, options: TargetOpti
     spec: ownerSpec,
   });
   const app = { app: name };
+  const replicas = options.replicas ?? 1;
+  const suffixes = ['x2x9q', 'm4d7r', 'p9z3k', 'h2v8w'].slice(0, replicas);
   const common = { target, name, namespace, podSelector: `app=${name}`, replicas: 1 };
   switch (target) {
     case 'bare pod':
@@ -112,17 +123,18 @@ export function restoredTarget(target: Target, name: string, options: TargetOpti
       return {
         ...common,
         kind: 'Deployment',
+        replicas,
         objects: [
-          restoredPod(`${name}-5d4f8b7c9-x2x9q`, hashed),
+          ...suffixes.map((suffix) => restoredPod(`${name}-5d4f8b7c9-${suffix}`, hashed)),
           owner(
             'apps/v1',
             'ReplicaSet',
             `${name}-5d4f8b7c9`,
-            { replicas: 1, selector: { matchLabels: hashed }, template: template(hashed) },
+            { replicas, selector: { matchLabels: hashed }, template: template(hashed) },
             hashed,
           ),
           owner('apps/v1', 'Deployment', name, {
-            replicas: 1,
+            replicas,
             // These pods never become available, so a surge-first rollout would wait forever (as in Kubernetes).
             strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
             selector: { matchLabels: app },
@@ -180,7 +192,13 @@ export function restoredTarget(target: Target, name: string, options: TargetOpti
               },
             },
           ),
-          owner('apps/v1', 'DaemonSet', name, { selector: { matchLabels: app }, template: template(app) }),
+          owner('apps/v1', 'DaemonSet', name, {
+            selector: { matchLabels: app },
+            template: {
+              ...template(app),
+              spec: spec({ nodeSelector: { 'kubernetes.io/hostname': 'node-1' } }),
+            },
+          }),
         ],
         controllerReplacesPod: false,
       };
@@ -188,10 +206,11 @@ export function restoredTarget(target: Target, name: string, options: TargetOpti
       return {
         ...common,
         kind: 'ReplicaSet',
+        replicas,
         objects: [
-          restoredPod(`${name}-q8w2z`, app),
+          ...suffixes.map((suffix) => restoredPod(`${name}-${suffix}`, app)),
           owner('apps/v1', 'ReplicaSet', name, {
-            replicas: 1,
+            replicas,
             selector: { matchLabels: app },
             template: template(app),
           }),

@@ -3,7 +3,7 @@ import {
   formatAppliedInitHooks,
   parseAppliedInitHooks,
 } from '../../hooks/applied-record.ts';
-import { INIT_CONTAINER_IMAGE } from '../../hooks/annotations.ts';
+import { INIT_COMMAND, INIT_CONTAINER_IMAGE, INIT_CONTAINER_NAME } from '../../hooks/annotations.ts';
 import { planHooks } from '../../hooks/plan.ts';
 import { hookContentHash } from '../../hooks/names.ts';
 import { hasErrors } from '../../hooks/problems.ts';
@@ -45,6 +45,8 @@ export interface PodReconcilerDeps {
   readonly settings: InitHookSettings;
   readonly now: () => number;
   readonly metrics?: HookMetrics;
+  /** A pod of the restore (`namespace/name` of the Restore) will not run its init hooks: for the Restore's status. */
+  readonly onSkippedPod?: (restore: string, pod: string) => void;
 }
 
 const SKIP_METRIC: Partial<Record<string, SkipReason>> = {
@@ -98,7 +100,11 @@ export class PodReconciler {
     const pod = this.#deps.getPendingPod(namespace, name);
     if (!pod) return;
     const owner = controllerOf(pod.metadata);
-    if (owner) return this.#routeToOwner(pod, owner.kind, owner.name, owner.uid);
+    if (owner) {
+      const reached = await this.#routeToOwner(pod, owner.kind, owner.name, owner.uid);
+      if (reached) this.#reportHooksNotInTemplate(pod, reached.kind, reached.workload);
+      return;
+    }
 
     const labelValue = pod.metadata.labels?.[RESTORE_NAME_LABEL];
     if (!labelValue) return;
@@ -138,6 +144,8 @@ export class PodReconciler {
       if (skipReason && this.#skips.first(`${pod.metadata.uid ?? key}/${decision.reason}`)) {
         this.#deps.metrics?.hookSkipped({ ...metricLabels, reason: skipReason });
       }
+      if (decision.reason === 'RestoreWait' || decision.reason === 'AppContainersStarted')
+        this.#deps.onSkippedPod?.(restoreKey, key);
       if (
         decision.reason === 'RestoreWait' ||
         decision.reason === 'AppContainersStarted' ||
@@ -264,6 +272,7 @@ export class PodReconciler {
     if (initHooksState(plan, hasErrors(hooks.problems)) !== 'missing') return;
     const name = pod.metadata.name ?? '';
     const restoreKey = `${restore.metadata.namespace}/${restore.metadata.name}`;
+    this.#deps.onSkippedPod?.(restoreKey, `${namespace}/${name}`);
     if (this.#skips.first(`${pod.metadata.uid ?? name}/JobTemplateImmutable`)) {
       this.#deps.metrics?.hookSkipped({
         restore: restore.metadata.name ?? '',
@@ -293,28 +302,91 @@ export class PodReconciler {
     this.#journal.delete(`${entry.namespace}/${entry.name}`);
   }
 
-  async #routeToOwner(pod: Pod, kind: string, ownerName: string, ownerUID: string): Promise<void> {
+  /** Hands the pod to the restored workload at the top of its controller chain; resolves to that workload. */
+  async #routeToOwner(
+    pod: Pod,
+    kind: string,
+    ownerName: string,
+    ownerUID: string,
+  ): Promise<{ kind: WorkloadKind; workload: Workload } | undefined> {
     const namespace = pod.metadata.namespace ?? '';
-    if (kind === 'StatefulSet' || kind === 'DaemonSet') {
-      if (this.#deps.getWorkload(kind, namespace, ownerName))
-        this.#deps.enqueueWorkload(workloadKey(kind, namespace, ownerName));
-      return;
+    const handOver = (top: WorkloadKind, name: string) => {
+      const workload = this.#deps.getWorkload(top, namespace, name);
+      if (!workload) return undefined;
+      this.#deps.enqueueWorkload(workloadKey(top, namespace, name));
+      return { kind: top, workload };
+    };
+    if (kind === 'StatefulSet' || kind === 'DaemonSet') return handOver(kind, ownerName);
+    if (kind === 'Job') {
+      await this.#reportJobPod(pod, ownerName, ownerUID);
+      return undefined;
     }
-    if (kind === 'Job') return this.#reportJobPod(pod, ownerName, ownerUID);
-    if (kind !== 'ReplicaSet') return;
+    if (kind !== 'ReplicaSet') return undefined;
     const rs =
       this.#deps.getWorkload('ReplicaSet', namespace, ownerName) ??
       (await this.#deps.cluster.getReplicaSet(namespace, ownerName));
-    if (!rs || rs.metadata.uid !== ownerUID) return;
+    if (!rs || rs.metadata.uid !== ownerUID) return undefined;
     const deployment = controllerOf(rs.metadata);
-    if (deployment?.kind === 'Deployment') {
-      if (this.#deps.getWorkload('Deployment', namespace, deployment.name)) {
-        this.#deps.enqueueWorkload(workloadKey('Deployment', namespace, deployment.name));
-      }
+    if (deployment?.kind === 'Deployment') return handOver('Deployment', deployment.name);
+    return deployment ? undefined : handOver('ReplicaSet', ownerName);
+  }
+
+  /**
+   * A restored pod's own init hook annotations never reach its owner's template (a user who can create pods must
+   * not change a workload they cannot edit). When the template lacks them, the hook will not run: say so, once.
+   */
+  #reportHooksNotInTemplate(pod: Pod, kind: WorkloadKind, workload: Workload): void {
+    const own = pod.metadata.annotations ?? {};
+    if (!own[INIT_CONTAINER_IMAGE]) return;
+    const inTemplate = workload.spec.template.metadata?.annotations ?? {};
+    if ([INIT_CONTAINER_IMAGE, INIT_CONTAINER_NAME, INIT_COMMAND].every((k) => own[k] === inTemplate[k]))
       return;
+    const labelValue = pod.metadata.labels?.[RESTORE_NAME_LABEL];
+    if (!labelValue) return;
+    const lookup = this.#deps.restores.byLabelValue(labelValue);
+    if (!lookup.found) return;
+    const { restore, hooks } = lookup;
+    if (!createdDuringRestore(pod.metadata, restore.status?.startTimestamp)) return;
+    if (!restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs).active) return;
+    const namespace = pod.metadata.namespace ?? '';
+    const plan = planHooks(
+      hooks,
+      { namespace, labels: pod.metadata.labels ?? {}, annotations: own, podSpec: pod.spec },
+      { policy: this.#deps.settings.policy },
+    );
+    const missing = plan.initHooks.filter((h) => h.origin.source === 'annotation' && h.state === 'insert');
+    if (missing.length === 0) return;
+    const name = pod.metadata.name ?? '';
+    const restoreKey = `${restore.metadata.namespace}/${restore.metadata.name}`;
+    this.#deps.onSkippedPod?.(restoreKey, `${namespace}/${name}`);
+    if (this.#skips.first(`${pod.metadata.uid ?? name}/NotInTemplate`)) {
+      this.#deps.metrics?.hookSkipped({
+        restore: restore.metadata.name ?? '',
+        namespace,
+        kind,
+        reason: 'not-in-template',
+      });
     }
-    if (!deployment && this.#deps.getWorkload('ReplicaSet', namespace, ownerName)) {
-      this.#deps.enqueueWorkload(workloadKey('ReplicaSet', namespace, ownerName));
-    }
+    const workloadName = workload.metadata.name ?? '';
+    void this.#deps.events.record({
+      regarding: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        namespace,
+        name,
+        ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
+      },
+      related: {
+        apiVersion: 'apps/v1',
+        kind,
+        namespace,
+        name: workloadName,
+        ...(workload.metadata.uid ? { uid: workload.metadata.uid } : {}),
+      },
+      type: 'Warning',
+      reason: 'HookSkipped',
+      action: 'Skip',
+      note: `Pod ${name} will not run its annotation init hook ${missing.map((h) => h.container.name).join(', ')} of Restore ${restoreKey}: the annotations are on the pod only, not on the pod template of ${kind} ${workloadName}, and a pod's own annotations never change its workload. Put them on the template in the backup, or declare the hook in the Restore's spec.hooks.`,
+    });
   }
 }

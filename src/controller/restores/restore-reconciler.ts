@@ -33,6 +33,8 @@ const NOT_COUNTED_DECISIONS = new Set<WorkloadOutcome['decision']>(['RestoreInac
 /** The latest outcome of every workload reconcile, per restore: the facts behind InitHooksApplied. */
 export class WorkloadOutcomes {
   readonly #byRestore = new Map<string, Map<string, WorkloadOutcome>>();
+  /** Pods without a workload (bare pods, Jobs' pods) that will not run their init hooks, per restore. */
+  readonly #skippedPods = new Map<string, Set<string>>();
 
   record(outcome: WorkloadOutcome): void {
     let workloads = this.#byRestore.get(outcome.restore);
@@ -40,8 +42,16 @@ export class WorkloadOutcomes {
     workloads.set(outcome.workload, outcome);
   }
 
+  /** A pod that no workload reconcile reports (bare, or a Job's) will not run its init hooks. */
+  recordSkippedPod(restore: string, pod: string): void {
+    let pods = this.#skippedPods.get(restore);
+    if (!pods) this.#skippedPods.set(restore, (pods = new Set()));
+    pods.add(pod);
+  }
+
   forget(restore: string): void {
     this.#byRestore.delete(restore);
+    this.#skippedPods.delete(restore);
   }
 
   tally(restore: string, memberWorkloads: readonly string[]): WorkloadTally {
@@ -49,7 +59,7 @@ export class WorkloadOutcomes {
     let done = 0;
     let pending = 0;
     let conflicts = 0;
-    let skippedPods = 0;
+    let skippedPods = this.#skippedPods.get(restore)?.size ?? 0;
     for (const workload of memberWorkloads) {
       const outcome = outcomes?.get(workload);
       if (!outcome) pending++;

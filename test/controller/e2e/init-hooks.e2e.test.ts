@@ -138,7 +138,7 @@ for (const rbac of [false, true]) {
     });
 
     it('does not touch a labelled workload that existed before the restore started (existingResourcePolicy=update)', async () => {
-      await create('/apis/apps/v1/namespaces/app/deployments', deployment('old'));
+      const old = await create('/apis/apps/v1/namespaces/app/deployments', deployment('old'));
       // The restore started after 'old' was created: start it in the future of that object.
       await new Promise((r) => setTimeout(r, 1100));
       await create(
@@ -152,7 +152,18 @@ for (const rbac of [false, true]) {
         async () => (initNames(await getDeployment('barrier')).length > 0 ? true : undefined),
         'the barrier patch',
       );
-      expect(initNames(await getDeployment('old'))).to.deep.equal([]);
+      const after = await getDeployment('old');
+      expect(initNames(after)).to.deep.equal([]);
+      expect(after.metadata.resourceVersion, 'never written').to.equal(
+        (old.metadata as { resourceVersion: string }).resourceVersion,
+      );
+      expect((await events('app')).filter((e) => e.involvedObject.name === 'old')).to.deep.equal([]);
+      // 'old' carries the restore label but is not the restore's: the status does not wait for it.
+      const applied = await eventually(async () => {
+        const c = (await restoreStatus())?.conditions?.find((x) => x.type === 'InitHooksApplied');
+        return c?.message.includes('for 1 restored workload') ? c : undefined;
+      }, "InitHooksApplied to count 'barrier' alone");
+      expect(applied).to.include({ status: 'True', reason: 'HooksInPlace' });
     });
 
     it('patches a restored StatefulSet with OnDelete and replaces its pending pod', async () => {
@@ -258,6 +269,14 @@ for (const rbac of [false, true]) {
       );
       expect(skipped.message).to.contain('restore-wait');
       expect((await getPod('fsr')).metadata.uid).to.equal((original.metadata as { uid: string }).uid);
+      const applied = await eventually(async () => {
+        const c = (await restoreStatus())?.conditions?.find((x) => x.type === 'InitHooksApplied');
+        return c?.reason === 'PodsSkipped' ? c : undefined;
+      }, 'InitHooksApplied to count the skipped pod');
+      expect(applied).to.include({
+        status: 'False',
+        message: '1 pod(s) will not run their init hooks; see HookSkipped events.',
+      });
     });
 
     it('reports a restored Job’s pending pod, whose template is immutable, and leaves both alone', async () => {
@@ -289,7 +308,22 @@ for (const rbac of [false, true]) {
         'a HookSkipped event for the Job pod',
       );
       expect(skipped.message).to.contain('immutable');
+      expect(skipped.involvedObject).to.include({ kind: 'Pod', name: 'migrate-x1' });
       expect((await getPod('migrate-x1')).metadata.uid).to.equal((created.metadata as { uid: string }).uid);
+      const jobAfter = await env.client.request<{
+        metadata: { generation?: number; resourceVersion?: string };
+      }>({
+        method: 'GET',
+        path: '/apis/batch/v1/namespaces/app/jobs/migrate',
+      });
+      expect(jobAfter.metadata.resourceVersion, 'the Job is untouched').to.equal(
+        (job.metadata as { resourceVersion: string }).resourceVersion,
+      );
+      const applied = await eventually(async () => {
+        const c = (await restoreStatus())?.conditions?.find((x) => x.type === 'InitHooksApplied');
+        return c?.reason === 'PodsSkipped' ? c : undefined;
+      }, 'InitHooksApplied to count the Job’s pod');
+      expect(applied.status).to.equal('False');
       const metrics = await env.scrapeMetrics();
       expect(metrics).to.match(
         /^restore_hooks_hooks_skipped_total\{restore="r2",namespace="app",kind="Job",reason="job-owned"\} 1$/m,
@@ -312,7 +346,7 @@ for (const rbac of [false, true]) {
           },
         }),
       );
-      await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
+      const web = await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
       await env.startController();
       const condition = await eventually(
         async () => (await restoreStatus())?.conditions?.find((c) => c.type === 'HooksValid'),
@@ -327,7 +361,15 @@ for (const rbac of [false, true]) {
         'an InvalidHook event',
       );
       expect(event.type).to.equal('Warning');
-      expect(initNames(await getDeployment('web'))).to.deep.equal([]);
+      const after = await getDeployment('web');
+      expect(initNames(after)).to.deep.equal([]);
+      expect(after.metadata.resourceVersion, 'never written').to.equal(
+        (web.metadata as { resourceVersion: string }).resourceVersion,
+      );
+      expect((await restoreStatus())?.conditions?.find((c) => c.type === 'InitHooksApplied')).to.include({
+        status: 'False',
+        reason: 'InvalidHooks',
+      });
     });
 
     it('sets InitHooksApplied once the restored workloads have their hooks', async () => {

@@ -6,7 +6,8 @@ import { runController } from '../../../src/controller/run-controller.ts';
 import type { Workload } from '../../../src/kube/types.ts';
 import { CONTROLLER_NAMESPACE, eventually, startControllerEnv } from '../../helpers/controller-env.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
-import { deployment, restoreR2 } from '../../helpers/restore-fixtures.ts';
+import { ClusterReads, templateInitNames } from '../../helpers/cluster-reads.ts';
+import { R2_HOOK_NAMES, deployment, restoreR2 } from '../../helpers/restore-fixtures.ts';
 
 interface Replica {
   readonly logs: Record<string, unknown>[];
@@ -35,7 +36,7 @@ describe('controller: two replicas with leader election (devcluster, RBAC of man
   const replicas: Replica[] = [];
 
   beforeEach(async () => {
-    env = await startControllerEnv({ rbac: true });
+    env = await startControllerEnv({ rbac: true, conditionsCrd: true });
   });
   afterEach(async () => {
     for (const r of replicas.splice(0)) {
@@ -112,5 +113,20 @@ describe('controller: two replicas with leader election (devcluster, RBAC of man
       'the new leader to log it',
     );
     expect(injections(follower)).to.deep.equal(['second']);
+
+    // Objects, Events and status: each template was written once, by one leader or the other.
+    const reads = new ClusterReads(env.client);
+    for (const name of ['first', 'second']) {
+      const d = await reads.workload('Deployment', 'app', name);
+      expect(d.metadata.generation, `${name} patched once`).to.equal(2);
+      expect(templateInitNames(d)).to.deep.equal(R2_HOOK_NAMES);
+    }
+    const injected = (await reads.events('app')).filter((e) => e.reason === 'HookInjected');
+    expect(injected.map((e) => e.involvedObject.name).sort()).to.deep.equal(['first', 'second']);
+    const applied = await eventually(async () => {
+      const c = await reads.condition('r2', 'InitHooksApplied');
+      return c?.message.includes('for 2 restored workload') ? c : undefined;
+    }, 'InitHooksApplied to count both Deployments');
+    expect(applied).to.include({ status: 'True', reason: 'HooksInPlace' });
   });
 });

@@ -96,7 +96,7 @@ for (const seed of SEEDS) {
     const restoredPodUIDs = new Map<Target, string>();
 
     before(async () => {
-      env = await startControllerEnv({ conditionsCrd: true, simulation: { nodes: ['node-1'] } });
+      env = await startControllerEnv({ conditionsCrd: true, simulation: {} });
       reads = new ClusterReads(env.client);
       await env.client.request({
         method: 'POST',
