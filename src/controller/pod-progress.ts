@@ -26,6 +26,19 @@ export function isStillPending(pod: Pod): boolean {
   return phase === 'Pending' && pod.metadata.deletionTimestamp === undefined && !appContainersStarted(pod);
 }
 
+/**
+ * Velero's file-system restore wrote into a volume that lives and dies with this pod (emptyDir): its restore-wait
+ * init container mounts it. Replacing the pod would lose the restored data.
+ */
+export function holdsPodLocalRestoredData(pod: Pick<Pod, 'spec'>): boolean {
+  const restoreWait = (pod.spec.initContainers ?? []).find((c) => c.name === RESTORE_WAIT_CONTAINER);
+  if (!restoreWait) return false;
+  const podLocal = new Set(
+    (pod.spec.volumes ?? []).filter((v) => v.emptyDir !== undefined).map((v) => v.name),
+  );
+  return (restoreWait.volumeMounts ?? []).some((m) => podLocal.has(m.name));
+}
+
 /** Velero's file-system restore is in progress: the pod is bound to a PodVolumeRestore and must not be deleted. */
 export function hasRestoreWait(pod: Pick<Pod, 'spec'>): boolean {
   return (pod.spec.initContainers ?? []).some((c) => c.name === RESTORE_WAIT_CONTAINER);

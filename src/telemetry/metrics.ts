@@ -62,6 +62,8 @@ export const SKIP_REASONS = [
   'hook-window-closed',
   /** A StatefulSet pod below the rollout partition stays at the old template. */
   'below-partition',
+  /** The rollout that would bring the hooks would replace a pod holding file-system-restored emptyDir data. */
+  'would-lose-restored-data',
   /** The pod or template has a different container under the hook's name. */
   'hook-conflict',
   /** Velero restored the pod and runs its exec hooks itself (exec.veleroRestoredPods: Skip). */

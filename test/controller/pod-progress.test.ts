@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { appContainersStarted, hasRestoreWait, isStillPending } from '../../src/controller/pod-progress.ts';
+import {
+  appContainersStarted,
+  hasRestoreWait,
+  holdsPodLocalRestoredData,
+  isStillPending,
+} from '../../src/controller/pod-progress.ts';
 import type { ContainerStatus, Pod, PodStatus } from '../../src/kube/types.ts';
 
 function pod(status: PodStatus | undefined, deleting = false): Pod {
@@ -76,4 +81,39 @@ describe('pod progress', () => {
     );
     expect(hasRestoreWait({ spec: { containers: [{ name: 'restore-wait' }] } })).to.equal(false);
   });
+});
+
+describe('holdsPodLocalRestoredData: file-system-restored data that lives only in the pod', () => {
+  const restoreWait = (mounts: string[]) => ({
+    name: 'restore-wait',
+    image: 'velero/velero-restore-helper',
+    volumeMounts: mounts.map((name) => ({ name, mountPath: `/restores/${name}` })),
+  });
+  const volumes = [
+    { name: 'scratch', emptyDir: {} },
+    { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
+  ];
+  const cases: [string, Pod['spec'], boolean][] = [
+    [
+      'restore-wait into an emptyDir',
+      { containers: [], volumes, initContainers: [restoreWait(['scratch'])] },
+      true,
+    ],
+    [
+      'restore-wait into a PVC only',
+      { containers: [], volumes, initContainers: [restoreWait(['data'])] },
+      false,
+    ],
+    ['an emptyDir but no restore-wait', { containers: [], volumes, initContainers: [] }, false],
+    [
+      'another init container mounting the emptyDir',
+      { containers: [], volumes, initContainers: [{ ...restoreWait(['scratch']), name: 'setup' }] },
+      false,
+    ],
+  ];
+  for (const [name, spec, expected] of cases) {
+    it(`${name}: ${expected}`, () => {
+      expect(holdsPodLocalRestoredData({ spec })).to.equal(expected);
+    });
+  }
 });

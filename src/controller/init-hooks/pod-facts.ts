@@ -3,7 +3,12 @@ import type { HookPolicy } from '../../hooks/policy.ts';
 import { planHooks } from '../../hooks/plan.ts';
 import type { Pod, PodTemplateSpec } from '../../kube/types.ts';
 import { createdDuringRestore } from '../membership.ts';
-import { appContainersStarted, hasRestoreWait, isStillPending } from '../pod-progress.ts';
+import {
+  appContainersStarted,
+  hasRestoreWait,
+  holdsPodLocalRestoredData,
+  isStillPending,
+} from '../pod-progress.ts';
 import { initHooksState } from './template-hooks.ts';
 import type { PodFacts } from './workload-decision.ts';
 
@@ -46,6 +51,7 @@ export function podFacts(
     stillPending: isStillPending(pod),
     createdDuringRestore: createdDuringRestore(pod.metadata, restoreStart),
     restoreWait: hasRestoreWait(pod),
+    holdsRestoredData: holdsPodLocalRestoredData(pod),
     initialized,
     ...(ordinal !== undefined ? { ordinal } : {}),
   };

@@ -63,6 +63,8 @@ export interface PodFacts {
   readonly createdDuringRestore: boolean;
   /** Velero's file-system restore is in progress: the pod must never be deleted. */
   readonly restoreWait: boolean;
+  /** Velero's file-system restore put data into an emptyDir of this pod: replacing the pod loses it. */
+  readonly holdsRestoredData: boolean;
   /** The pod has got past its init containers (Initialized=True or an application container started). */
   readonly initialized: boolean;
   /** StatefulSet ordinal. */
@@ -71,7 +73,8 @@ export interface PodFacts {
   readonly atCurrentRevision?: boolean;
 }
 
-export type PodSkipReason = 'AppContainersStarted' | 'RestoreWait' | 'BelowPartition';
+export type PodSkipReason =
+  'AppContainersStarted' | 'RestoreWait' | 'BelowPartition' | 'RolloutWouldLoseRestoredData';
 
 export interface WorkloadDecision {
   readonly template: 'inject' | 'remove' | 'keep';
@@ -87,6 +90,7 @@ export interface WorkloadDecision {
     | 'CleanedUp'
     | 'PodsAlreadyHaveHooks'
     | 'RolloutWouldDisturbRunningPods'
+    | 'RolloutWouldLoseRestoredData'
     | 'WaitingForFileSystemRestore'
     | 'WaitingForPodsToInitialize';
   /** Pending pods without hooks that the owner will not replace: delete them (with a uid precondition). */
@@ -176,6 +180,17 @@ export function decideWorkload(w: WorkloadFacts): WorkloadDecision {
           .map((p) => ({ name: p.name, reason: 'AppContainersStarted' as const })),
       );
     }
+    // Data Velero restored into a pod's emptyDir exists in that pod only: a rollout would throw it away.
+    if (w.pods.some((p) => p.holdsRestoredData && replacedByRollout(w, p)))
+      return keep(
+        'RolloutWouldLoseRestoredData',
+        withoutHooks.map((p) => ({
+          name: p.name,
+          reason: p.stillPending
+            ? ('RolloutWouldLoseRestoredData' as const)
+            : ('AppContainersStarted' as const),
+        })),
+      );
     // The rollout would delete a pod whose file-system restore is still running: wait until it has started.
     if (w.pods.some((p) => p.stillPending && p.restoreWait && replacedByRollout(w, p)))
       return keep('WaitingForFileSystemRestore');

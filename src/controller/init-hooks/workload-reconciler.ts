@@ -93,6 +93,7 @@ export const SKIP_METRIC_REASONS: Readonly<Record<PodSkipReason, SkipReason>> = 
   AppContainersStarted: 'already-running',
   RestoreWait: 'file-system-restore',
   BelowPartition: 'below-partition',
+  RolloutWouldLoseRestoredData: 'would-lose-restored-data',
 };
 
 function reference(
@@ -144,6 +145,8 @@ const SKIP_NOTES: Record<PodSkipReason, string> = {
   RestoreWait:
     "it has Velero's restore-wait init container (a file-system restore is in progress), so it is never deleted",
   BelowPartition: 'its ordinal is below the StatefulSet rollout partition, so it stays at the old template',
+  RolloutWouldLoseRestoredData:
+    "the rollout that would bring the hooks would also replace a pod holding data Velero's file-system restore put into an emptyDir volume, which lives only in that pod; run the setup by hand, or move the data to a PersistentVolumeClaim",
 };
 
 /**

@@ -64,7 +64,11 @@ export class WorkloadOutcomes {
       const outcome = outcomes?.get(workload);
       if (!outcome) pending++;
       else if (outcome.decision === 'HookConflict') conflicts++;
-      else if (DONE_DECISIONS.has(outcome.decision) || outcome.decision === 'RolloutWouldDisturbRunningPods')
+      else if (
+        DONE_DECISIONS.has(outcome.decision) ||
+        outcome.decision === 'RolloutWouldDisturbRunningPods' ||
+        outcome.decision === 'RolloutWouldLoseRestoredData'
+      )
         done++;
       else if (!NOT_COUNTED_DECISIONS.has(outcome.decision)) pending++;
       skippedPods += outcome?.skippedPods ?? 0;

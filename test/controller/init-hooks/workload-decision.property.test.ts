@@ -10,6 +10,7 @@ const podFacts: fc.Arbitrary<PodFacts> = fc.record({
   stillPending: fc.boolean(),
   createdDuringRestore: fc.boolean(),
   restoreWait: fc.boolean(),
+  holdsRestoredData: fc.boolean(),
   initialized: fc.boolean(),
   ordinal: fc.nat(5),
   atCurrentRevision: fc.boolean(),
@@ -35,6 +36,16 @@ const rolledPods = (w: WorkloadFacts) =>
   w.pods.filter((p) => !(w.kind === 'StatefulSet' && (p.ordinal ?? 0) < (w.partition ?? 0)));
 
 describe('decideWorkload safety properties', () => {
+  it('never patches a rolling owner whose rollout would replace a pod holding file-system-restored emptyDir data', () => {
+    fc.assert(
+      fc.property(workloadFacts, (w) => {
+        const d = decideWorkload(w);
+        if (d.template === 'inject' && rollsEveryPod(w))
+          expect(rolledPods(w).some((p) => p.holdsRestoredData)).to.equal(false);
+      }),
+    );
+  });
+
   it('never deletes a pod that started, waits for a file-system restore, has its hooks, or is at the current revision', () => {
     fc.assert(
       fc.property(workloadFacts, (w) => {

@@ -32,6 +32,7 @@ function pod(name: string, overrides: Partial<PodFacts> = {}): PodFacts {
     stillPending: true,
     createdDuringRestore: true,
     restoreWait: false,
+    holdsRestoredData: false,
     initialized: false,
     ...overrides,
   };
@@ -147,6 +148,45 @@ const cases: Array<[string, WorkloadFacts, Want]> = [
     'a Deployment rollout waits while a pending pod runs its file-system restore (restore-wait)',
     facts({ pods: [pod('fsr', { hasHooks: true, restoreWait: true }), pod('b')] }),
     { template: 'keep', reason: 'WaitingForFileSystemRestore', deletePods: [], skippedPods: [] },
+  ],
+  [
+    "a Deployment whose running pod holds emptyDir data from Velero's file-system restore is never rolled",
+    facts({
+      pods: [
+        pod('fsr', {
+          hasHooks: true,
+          restoreWait: true,
+          holdsRestoredData: true,
+          stillPending: false,
+          initialized: true,
+        }),
+        pod('new'),
+      ],
+    }),
+    {
+      template: 'keep',
+      reason: 'RolloutWouldLoseRestoredData',
+      deletePods: [],
+      skippedPods: [['new', 'RolloutWouldLoseRestoredData']],
+    },
+  ],
+  [
+    'a StatefulSet pod holding restored emptyDir data below the partition is not rolled, so the patch goes ahead',
+    sts('Parallel', 'RollingUpdate', {
+      partition: 1,
+      pods: [
+        pod('db-0', {
+          hasHooks: true,
+          restoreWait: true,
+          holdsRestoredData: true,
+          stillPending: false,
+          initialized: true,
+          ordinal: 0,
+        }),
+        pod('db-1', { ordinal: 1 }),
+      ],
+    }),
+    { template: 'inject' },
   ],
   [
     'a ReplicaSet with a restore-wait pod is patched: it replaces nothing by itself',
