@@ -12,6 +12,27 @@ export interface ObjectReference {
   readonly uid?: string;
 }
 
+/** The reference an Event's regarding/related field holds for an object. */
+export function objectReference(
+  apiVersion: string,
+  kind: string,
+  meta: { readonly namespace?: string; readonly name?: string; readonly uid?: string },
+): ObjectReference {
+  return {
+    apiVersion,
+    kind,
+    namespace: meta.namespace ?? '',
+    name: meta.name ?? '',
+    ...(meta.uid ? { uid: meta.uid } : {}),
+  };
+}
+
+export const podReference = (meta: Parameters<typeof objectReference>[2]): ObjectReference =>
+  objectReference('v1', 'Pod', meta);
+
+export const restoreReference = (meta: Parameters<typeof objectReference>[2]): ObjectReference =>
+  objectReference('velero.io/v1', 'Restore', meta);
+
 export type EventReason =
   | 'HookInjected'
   | 'HookRemoved'

@@ -10,7 +10,8 @@ import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { HookMetrics } from '../../telemetry/metrics.ts';
 import type { Cluster } from '../cluster.ts';
-import type { EventRecorder, ObjectReference } from '../events.ts';
+import type { EventRecorder } from '../events.ts';
+import { podReference, restoreReference } from '../events.ts';
 import type { WorkloadKind } from '../init-hooks/workload-decision.ts';
 import type { KubeJsonClient } from '../kube-json-client.ts';
 import { describeApiError, isConflict, isNotFound } from '../machinery/api-errors.ts';
@@ -225,7 +226,7 @@ export class ExecHookReconciler {
     if (!parsed.ok) {
       logger.warn('unreadable exec-hook record; no exec hooks run in this pod', { error: parsed.error });
       void this.#deps.events.record({
-        regarding: podRef(pod),
+        regarding: podReference(pod.metadata),
         type: 'Warning',
         reason: 'HookFailed',
         action: 'Exec',
@@ -286,7 +287,7 @@ export class ExecHookReconciler {
     if (problem) {
       logger.warn('invalid exec-retries annotation', { problem });
       void this.#deps.events.record({
-        regarding: podRef(pod),
+        regarding: podReference(pod.metadata),
         type: 'Warning',
         reason: 'InvalidHook',
         action: 'Validate',
@@ -583,8 +584,8 @@ export class ExecHookReconciler {
     else logger.info('exec hook succeeded', { hook: hook.id, attempts: entry.attempts });
     if (podExists)
       void this.#deps.events.record({
-        regarding: podRef(pod),
-        related: restoreRef(member.restore),
+        regarding: podReference(pod.metadata),
+        related: restoreReference(member.restore.metadata),
         type: failed ? 'Warning' : 'Normal',
         reason: failed ? 'HookFailed' : 'HookExecuted',
         action: 'Exec',
@@ -592,8 +593,8 @@ export class ExecHookReconciler {
       });
     if (failed)
       void this.#deps.events.record({
-        regarding: restoreRef(member.restore),
-        related: podRef(pod),
+        regarding: restoreReference(member.restore.metadata),
+        related: podReference(pod.metadata),
         type: 'Warning',
         reason: 'HookFailed',
         action: 'Exec',
@@ -601,26 +602,6 @@ export class ExecHookReconciler {
       });
     this.#deps.onOutcome?.(member.restoreKey);
   }
-}
-
-function podRef(pod: Pod): ObjectReference {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    namespace: pod.metadata.namespace ?? '',
-    name: pod.metadata.name ?? '',
-    ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
-  };
-}
-
-function restoreRef(restore: RestoreObject): ObjectReference {
-  return {
-    apiVersion: 'velero.io/v1',
-    kind: 'Restore',
-    namespace: restore.metadata.namespace ?? '',
-    name: restore.metadata.name ?? '',
-    ...(restore.metadata.uid ? { uid: restore.metadata.uid } : {}),
-  };
 }
 
 /** The kind the hook reaches the pod through, for metric labels: a Deployment's pods carry pod-template-hash. */

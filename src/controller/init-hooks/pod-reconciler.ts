@@ -13,6 +13,7 @@ import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { Cluster } from '../cluster.ts';
 import type { EventRecorder } from '../events.ts';
+import { objectReference, podReference } from '../events.ts';
 import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
 import { SeenOnce } from '../seen-once.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
@@ -152,13 +153,7 @@ export class PodReconciler {
         decision.reason === 'HookConflict'
       ) {
         void this.#deps.events.record({
-          regarding: {
-            apiVersion: 'v1',
-            kind: 'Pod',
-            namespace,
-            name,
-            ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
-          },
+          regarding: podReference(pod.metadata),
           type: 'Warning',
           reason: decision.reason === 'HookConflict' ? 'HookConflict' : 'HookSkipped',
           action: 'Skip',
@@ -224,13 +219,7 @@ export class PodReconciler {
           this.#deps.metrics?.hookInjected({ restore, namespace, kind: 'Pod', source });
         logger.info('replaced bare pod with one that runs the init hooks');
         void this.#deps.events.record({
-          regarding: {
-            apiVersion: 'v1',
-            kind: 'Pod',
-            namespace,
-            name,
-            ...(created.metadata.uid ? { uid: created.metadata.uid } : {}),
-          },
+          regarding: podReference(created.metadata),
           type: 'Normal',
           reason: 'PodReplaced',
           action: 'ReplacePod',
@@ -282,13 +271,7 @@ export class PodReconciler {
       });
     }
     void this.#deps.events.record({
-      regarding: {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        namespace,
-        name,
-        ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
-      },
+      regarding: podReference(pod.metadata),
       related: { apiVersion: 'batch/v1', kind: 'Job', namespace, name: jobName, uid: jobUID },
       type: 'Warning',
       reason: 'HookSkipped',
@@ -369,20 +352,8 @@ export class PodReconciler {
     }
     const workloadName = workload.metadata.name ?? '';
     void this.#deps.events.record({
-      regarding: {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        namespace,
-        name,
-        ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
-      },
-      related: {
-        apiVersion: 'apps/v1',
-        kind,
-        namespace,
-        name: workloadName,
-        ...(workload.metadata.uid ? { uid: workload.metadata.uid } : {}),
-      },
+      regarding: podReference(pod.metadata),
+      related: objectReference('apps/v1', kind, workload.metadata),
       type: 'Warning',
       reason: 'HookSkipped',
       action: 'Skip',

@@ -9,7 +9,8 @@ import { controllerOf } from '../../kube/owners.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { Cluster } from '../cluster.ts';
-import type { EventRecorder, ObjectReference } from '../events.ts';
+import type { EventRecorder } from '../events.ts';
+import { objectReference, podReference, restoreReference } from '../events.ts';
 import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import { CLEANED_UP_ANNOTATION } from '../marks.ts';
@@ -95,20 +96,6 @@ export const SKIP_METRIC_REASONS: Readonly<Record<PodSkipReason, SkipReason>> = 
   BelowPartition: 'below-partition',
   RolloutWouldLoseRestoredData: 'would-lose-restored-data',
 };
-
-function reference(
-  kind: string,
-  meta: { namespace?: string; name?: string; uid?: string },
-  apiVersion: string,
-): ObjectReference {
-  return {
-    apiVersion,
-    kind,
-    namespace: meta.namespace ?? '',
-    name: meta.name ?? '',
-    ...(meta.uid ? { uid: meta.uid } : {}),
-  };
-}
 
 function restoreIdentity(restore: RestoreObject, labelValue: string): RestoreIdentity {
   return {
@@ -238,8 +225,8 @@ export class WorkloadReconciler {
     };
     const decision = decideWorkload(facts);
     logger.debug('workload decision', { decision: decision.reason, template: decision.template });
-    const ref = reference(kind, workload.metadata, 'apps/v1');
-    const restoreRef = reference('Restore', restore.metadata, 'velero.io/v1');
+    const ref = objectReference('apps/v1', kind, workload.metadata);
+    const restoreRef = restoreReference(restore.metadata);
 
     if (decision.template === 'inject') {
       const written = await this.#patchFresh(kind, workload, (current) => {
@@ -314,7 +301,7 @@ export class WorkloadReconciler {
       if (result === 'deleted') {
         this.#deps.metrics?.podReplaced({ restore: restore.metadata.name ?? '', namespace, kind });
         void this.#deps.events.record({
-          regarding: reference('Pod', { namespace, name: victim.name, uid: victim.uid }, 'v1'),
+          regarding: podReference({ namespace, name: victim.name, uid: victim.uid }),
           related: ref,
           type: 'Normal',
           reason: 'PodReplaced',
@@ -333,7 +320,7 @@ export class WorkloadReconciler {
         });
       }
       void this.#deps.events.record({
-        regarding: reference('Pod', { namespace, name: skipped.name }, 'v1'),
+        regarding: podReference({ namespace, name: skipped.name }),
         related: restoreRef,
         type: 'Warning',
         reason: 'HookSkipped',

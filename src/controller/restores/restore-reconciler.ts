@@ -2,6 +2,7 @@ import type { Problem } from '../../hooks/problems.ts';
 import { splitObjectKey as splitKey } from '../machinery/kube-object.ts';
 import { veleroLabelValue } from '../../kube/velero-labels.ts';
 import type { EventRecorder } from '../events.ts';
+import { restoreReference } from '../events.ts';
 import type { KubeJsonClient } from '../kube-json-client.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import { restoreActivity } from '../restore-activity.ts';
@@ -145,13 +146,7 @@ export class RestoreReconciler {
     const members = this.#deps.memberWorkloads(labelValue, restore.status?.startTimestamp);
     if (errors.length === 0) for (const workload of members) this.#deps.enqueueWorkload(workload);
 
-    const ref = {
-      apiVersion: 'velero.io/v1',
-      kind: 'Restore',
-      namespace,
-      name,
-      ...(restore.metadata.uid ? { uid: restore.metadata.uid } : {}),
-    };
+    const ref = restoreReference(restore.metadata);
     for (const error of errors) {
       void this.#deps.events.record({
         regarding: ref,
