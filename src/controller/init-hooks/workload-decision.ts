@@ -113,18 +113,15 @@ function ownerRollsOutEveryPod(w: WorkloadFacts): boolean {
   }
 }
 
-/** Owners that replace a never-started pending pod of the old template on their own. */
+/**
+ * Owners that replace a never-started pending pod of the old template on their own, before it can start. A
+ * Deployment does (its ReplicaSet would recreate a deleted pod from the old template anyway). A StatefulSet's
+ * rolling update replaces one pod at a time from the highest ordinal, and a DaemonSet's within maxUnavailable, so an
+ * old pending pod further down may start first: those are deleted, and their owner recreates them from the new
+ * template (a StatefulSet at its update revision, at or above the partition).
+ */
 function ownerReplacesPendingPods(w: WorkloadFacts): boolean {
-  switch (w.kind) {
-    case 'Deployment':
-      return true;
-    case 'DaemonSet':
-      return w.updateStrategy === 'RollingUpdate';
-    case 'StatefulSet':
-      return w.updateStrategy === 'RollingUpdate' && w.podManagementPolicy === 'Parallel';
-    case 'ReplicaSet':
-      return false;
-  }
+  return w.kind === 'Deployment';
 }
 
 /** For an owner that rolls out every pod: whether a template change replaces this pod (not below the partition). */

@@ -223,8 +223,24 @@ const cases: Array<[string, WorkloadFacts, Want]> = [
     { deletePods: ['db-0'] },
   ],
   [
-    'template in place, Parallel RollingUpdate StatefulSet replaces pending pods itself',
-    sts('Parallel', 'RollingUpdate', { templateHooks: 'present', pods: [pod('db-0', { ordinal: 0 })] }),
+    'template in place, Parallel RollingUpdate StatefulSet: its rollout goes one pod at a time from the top, so a pending old pod is deleted before it can start without the hooks',
+    sts('Parallel', 'RollingUpdate', {
+      templateHooks: 'present',
+      pods: [
+        pod('db-0', { ordinal: 0 }),
+        pod('db-1', { ordinal: 1, hasHooks: true, atCurrentRevision: true }),
+      ],
+    }),
+    { deletePods: ['db-0'] },
+  ],
+  [
+    'template in place, RollingUpdate DaemonSet: a pending pod of the old template is deleted, recreated from the new one',
+    facts({ kind: 'DaemonSet', templateHooks: 'present', pods: [pod('ds-a'), running('ds-b', true)] }),
+    { deletePods: ['ds-a'] },
+  ],
+  [
+    'template in place, Deployment: its ReplicaSet would recreate a deleted pod from the old template, so none is deleted',
+    facts({ templateHooks: 'present', pods: [pod('web-a')] }),
     { deletePods: [] },
   ],
   [
