@@ -6,6 +6,15 @@ import { labelIndex } from '../../../src/controller/machinery/indexer.ts';
 import type { KubeObject } from '../../../src/controller/machinery/kube-object.ts';
 import { KubeListWatch } from '../../../src/controller/machinery/list-watch.ts';
 import { silentLogger } from '../../../src/controller/machinery/logger.ts';
+import { DEFAULT_SETTINGS } from '../../../src/config/settings.ts';
+import type { Pod } from '../../../src/kube/types.ts';
+import { EventRecorder } from '../../../src/controller/events.ts';
+import { formatExecRecord } from '../../../src/controller/exec-hooks/exec-record.ts';
+import { EXEC_HOOKS_ANNOTATION } from '../../../src/controller/marks.ts';
+import type { Logger } from '../../../src/controller/machinery/logger.ts';
+import { RestoreDirectory } from '../../../src/controller/restore-directory.ts';
+import type { RestoreObject } from '../../../src/controller/restore-directory.ts';
+import { RestoreReconciler, WorkloadOutcomes } from '../../../src/controller/restores/restore-reconciler.ts';
 import type { HookCounts } from '../../../src/controller/restores/hook-outcomes.ts';
 import { LEDGER_LIMITS, ledgerTotals } from '../../../src/controller/restores/ledger-shards.ts';
 import {
@@ -47,7 +56,7 @@ describe('the sharded hook-count ledger on the devcluster (RBAC enforced)', func
   const informers: Informer<KubeObject>[] = [];
 
   before(async () => {
-    env = await startControllerEnv({ rbac: true });
+    env = await startControllerEnv({ rbac: true, conditionsCrd: true });
     client = new KubeJsonClient(env.kubeConfig, new IsomorphicFetchHttpLibrary(), 'ledger-test');
   });
   after(async () => {
@@ -156,7 +165,136 @@ describe('the sharded hook-count ledger on the devcluster (RBAC enforced)', func
     await store.remove(restore.key);
   });
 
-  it('the controller adds a multi-shard ledger to the status once, also after a restart, and deletes every shard with the Restore', async () => {
+  it('adopts a single-ConfigMap ledger of an earlier build: keeps its pods and baseline, and labels it', async () => {
+    const restore = { key: 'velero/earlier', uid: 'uid-earlier' };
+    const baseline = { phase: 'Completed', hooksAttempted: 2, hooksFailed: 0, errors: 0 };
+    await env.client.request({
+      method: 'POST',
+      path: `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/configmaps`,
+      body: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: ledgerName(restore.key),
+          labels: { 'app.kubernetes.io/managed-by': 'restore-hooks' },
+        },
+        data: {
+          [LEDGER_KEY]: JSON.stringify({
+            restore: restore.key,
+            restoreUID: restore.uid,
+            pods: { old: { attempted: 3, failed: 1 } },
+            baseline,
+          }),
+        },
+      },
+    });
+    const { store } = await cachedStore();
+    expect(store.read(restore).pods).to.deep.equal({});
+    const result = await store.update(
+      restore,
+      { young: { attempted: 1, failed: 0 } },
+      { ...baseline, hooksAttempted: 7 },
+    );
+    expect(result.ledger).to.deep.include({ baseline });
+    expect(ledgerTotals(result.ledger)).to.deep.equal({ attempted: 4, failed: 1 });
+    const [head] = await shardsOf(restore.key);
+    expect(head?.metadata.labels).to.include({
+      [LEDGER_OF_LABEL]: ledgerHash(restore.key),
+      [LEDGER_SHARD_LABEL]: '0',
+    });
+    await eventually(
+      () => ledgerTotals(store.read(restore)).attempted === 4,
+      'the cache to show the adopted ledger',
+    );
+    expect(await store.remove(restore.key)).to.equal(1);
+  });
+
+  it('a Restore whose ledger is full gets an error log, a HookCountsIncomplete Event and a condition message, and keeps what fits', async () => {
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const restore = await env.client.request<RestoreObject>({
+      method: 'POST',
+      path: '/apis/velero.io/v1/namespaces/velero/restores',
+      body: {
+        apiVersion: 'velero.io/v1',
+        kind: 'Restore',
+        metadata: { name: 'crowded', namespace: 'velero' },
+        spec: { backupName: 'everything' },
+        status: { phase: 'InProgress', startTimestamp: now },
+      },
+    });
+    const pods: Pod[] = Array.from({ length: 5 }, (_, i) => ({
+      metadata: {
+        name: `p${i}`,
+        namespace: 'app',
+        uid: `pod-${i}`,
+        annotations: {
+          [EXEC_HOOKS_ANNOTATION]: formatExecRecord({
+            restore: 'velero/crowded',
+            hooks: { h: { attempts: 1, result: 'Succeeded', finishedAt: now } },
+          }),
+        },
+      },
+      spec: { containers: [{ name: 'app' }] },
+    }));
+    const errors: { message: string; meta: unknown }[] = [];
+    const logger: Logger = {
+      ...silentLogger,
+      error: (message, meta) => errors.push({ message, meta }),
+      child: () => logger,
+    };
+    const ledgers = new OutcomeLedgerStore({
+      client,
+      namespace: CONTROLLER_NAMESPACE,
+      cached: () => [],
+      limits: { podsPerShard: 2, shards: 1 },
+    });
+    const reconciler = new RestoreReconciler({
+      getRestore: () => restore,
+      listRestores: () => [restore],
+      restores: new RestoreDirectory(() => [restore], DEFAULT_SETTINGS.policy),
+      memberWorkloads: () => [],
+      enqueueWorkload: () => {},
+      outcomes: new WorkloadOutcomes(),
+      client,
+      events: new EventRecorder(client, { instance: 'ledger-test', logger: silentLogger }),
+      hookWindowMs: DEFAULT_SETTINGS.hookWindow,
+      now: Date.now,
+      hookStatus: { memberPods: () => pods, execHookIds: () => ['h'], ledgers },
+    });
+    const ctx = { reconcileID: 'r', logger, signal: new AbortController().signal };
+    await reconciler.reconcile('velero/crowded', ctx);
+
+    expect(errors.map((e) => e.message)).to.deep.equal(['hook counts not fully kept']);
+    expect(errors[0]!.meta).to.deep.include({ restore: 'velero/crowded', uncountedPods: 3 });
+    const event = await eventually(
+      async () =>
+        (
+          await env.client.request<{ items: { reason: string; type: string; message: string }[] }>({
+            method: 'GET',
+            path: '/api/v1/namespaces/velero/events',
+          })
+        ).items.find((e) => e.reason === 'HookCountsIncomplete'),
+      'the HookCountsIncomplete Event',
+    );
+    expect(event.type).to.equal('Warning');
+    expect(event.message).to.contain('ledger of this Restore is full (2 pods)');
+    const stored = await env.client.request<{ status: { conditions?: { type: string; message: string }[] } }>(
+      {
+        method: 'GET',
+        path: '/apis/velero.io/v1/namespaces/velero/restores/crowded',
+      },
+    );
+    expect(stored.status.conditions?.find((c) => c.type === 'ExecHooksCompleted')?.message).to.contain(
+      'hook counts of further pods are not in status.hookStatus',
+    );
+    const [head] = await shardsOf('velero/crowded');
+    expect(
+      Object.keys((JSON.parse(head!.data?.[LEDGER_KEY] ?? '{}') as { pods: object }).pods),
+    ).to.deep.equal(['pod-0', 'pod-1']);
+    await ledgers.remove('velero/crowded');
+  });
+
+  it('the controller adds a multi-shard ledger to the status once, also after a restart, deletes every shard with the Restore, and an orphaned ledger at its next start', async () => {
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const created = await env.client.request<{ metadata: { uid: string } }>({
       method: 'POST',
@@ -237,6 +375,17 @@ describe('the sharded hook-count ledger on the devcluster (RBAC enforced)', func
     await eventually(
       async () => (await shardsOf(restore.key)).length === 0,
       'every shard deleted with the Restore',
+      60_000,
+    );
+    expect(await env.stopController()).to.equal(0);
+
+    // A ledger whose Restore was deleted while no controller ran is deleted at the next start.
+    await direct.update({ key: 'velero/gone', uid: 'uid-gone' }, syntheticPods(0, 6_000), undefined);
+    expect(await shardsOf('velero/gone')).to.have.lengthOf(2);
+    await env.startController();
+    await eventually(
+      async () => (await shardsOf('velero/gone')).length === 0,
+      'the orphaned ledger deleted',
       60_000,
     );
     expect(await env.stopController()).to.equal(0);
