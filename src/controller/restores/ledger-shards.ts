@@ -108,16 +108,21 @@ export function planLedgerUpdate(
     if (!d) drafts.set(index, (d = { ...ours(index)?.pods }));
     return d;
   };
-  const overflow: string[] = [];
-  let open = 0;
-  for (const uid of Object.keys(pods).sort()) {
-    const counts = pods[uid]!;
+  const added: string[] = [];
+  for (const [uid, counts] of Object.entries(pods)) {
     const index = where.get(uid);
-    if (index !== undefined) {
-      const known = ours(index)!.pods[uid]!;
-      if (known.attempted !== counts.attempted || known.failed !== counts.failed) draft(index)[uid] = counts;
+    if (index === undefined) {
+      added.push(uid);
       continue;
     }
+    const known = ours(index)!.pods[uid]!;
+    if (known.attempted !== counts.attempted || known.failed !== counts.failed) draft(index)[uid] = counts;
+  }
+  const overflow: string[] = [];
+  let open = 0;
+  // New pods in uid order: the same pods give the same shards, whatever order they come in.
+  for (const uid of added.sort()) {
+    const counts = pods[uid]!;
     while (open < limits.shards && sizes[open]! >= limits.podsPerShard) open++;
     if (open === limits.shards) {
       overflow.push(uid);
@@ -125,7 +130,6 @@ export function planLedgerUpdate(
     }
     draft(open)[uid] = counts;
     sizes[open]!++;
-    where.set(uid, open);
   }
   const head = ours(HEAD_SHARD);
   const newBaseline = baseline && !head?.baseline ? baseline : undefined;
