@@ -41,7 +41,8 @@ export type EventReason =
   | 'HookSkipped'
   | 'InvalidHook'
   | 'HookExecuted'
-  | 'HookFailed';
+  | 'HookFailed'
+  | 'HookCountsIncomplete';
 
 export interface EventSpec {
   readonly regarding: ObjectReference;

@@ -36,7 +36,7 @@ import { RestoreReconciler, WorkloadOutcomes } from './restores/restore-reconcil
 import { ExecHookReconciler } from './exec-hooks/exec-reconciler.ts';
 import { createExec } from './exec-hooks/exec-runner.ts';
 import { EXEC_HOOKS_ANNOTATION, RESTORE_LABEL } from './marks.ts';
-import { OutcomeLedgerStore } from './restores/restore-hook-status.ts';
+import { LEDGER_OF_LABEL, LEDGER_RESTORE_ANNOTATION, OutcomeLedgerStore } from './restores/ledger-store.ts';
 import { restoreActivity } from './restore-activity.ts';
 import { planHooks } from '../hooks/plan.ts';
 import { WORKLOAD_RESOURCES } from './cluster.ts';
@@ -54,6 +54,7 @@ export interface ManagerOptions {
 }
 
 const RESTORE_INDEX = 'restore';
+const LEDGER_INDEX = 'ledger-of';
 /** A status write per restore at most this often, however many workload changes arrive. */
 const RESTORE_STATUS_COALESCE_MS = 1000;
 const CLEANUP_POLL_MS = 10_000;
@@ -140,8 +141,16 @@ export class Manager {
             indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
           })
         : undefined;
+    // The hook-count ledgers' shards, in the controller's own namespace only.
+    const ledgerInformer = informer<KubeObject>(
+      'hook-count-ledgers',
+      `/api/v1/namespaces/${this.#options.namespace}/configmaps`,
+      'configmaps',
+      { labelSelector: LEDGER_OF_LABEL, indexers: { [LEDGER_INDEX]: labelIndex(LEDGER_OF_LABEL) } },
+    );
     const allInformers = [
       ...restoreInformers,
+      ledgerInformer,
       ...workloadInformers.values(),
       pendingPods,
       hookedPods,
@@ -289,7 +298,11 @@ export class Manager {
             },
             { policy: settings.policy },
           ).execHooks.map((h) => h.id),
-        ledgers: new OutcomeLedgerStore(client, this.#options.namespace),
+        ledgers: new OutcomeLedgerStore({
+          client,
+          namespace: this.#options.namespace,
+          cached: (hash) => ledgerInformer.store.byIndex(LEDGER_INDEX, hash),
+        }),
       },
       onRestoreDone: (name) => metrics.forgetRestore(name),
     });
@@ -302,6 +315,14 @@ export class Manager {
         onDelete: (o) => restoreController.enqueue(keyOf(o)),
       });
     }
+    // A ledger whose Restore was deleted while no controller ran: reconciling the missing Restore deletes it.
+    ledgerInformer.addEventHandler({
+      onAdd: (o) => {
+        const restoreKey = o.metadata?.annotations?.[LEDGER_RESTORE_ANNOTATION];
+        if (restoreKey && !listRestores().some((r) => keyOf(r as unknown as KubeObject) === restoreKey))
+          restoreController.enqueue(restoreKey);
+      },
+    });
     for (const [kind, i] of workloadInformers) {
       const enqueue = (o: KubeObject) =>
         workloadController.enqueue(workloadKey(kind, o.metadata?.namespace ?? '', o.metadata?.name ?? ''));

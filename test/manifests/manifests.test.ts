@@ -177,7 +177,11 @@ describe('manifests: the kustomize base', function () {
         resourceNames: ['restore-hooks'],
         verbs: ['get', 'update'],
       },
-      { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'update', 'delete'] },
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        verbs: ['create', 'get', 'list', 'watch', 'update', 'delete'],
+      },
     ]);
     for (const [binding, role] of [
       ['ClusterRoleBinding', 'ClusterRole'],

@@ -135,7 +135,12 @@ export class RestoreReconciler {
       this.#deps.outcomes.forget(key);
       this.#lastWritten.delete(key);
       this.#deps.onRestoreDone?.(name);
-      await this.#deps.hookStatus?.ledgers.remove(key);
+      const removed = await this.#deps.hookStatus?.ledgers.remove(key);
+      if (removed)
+        ctx.logger.info('deleted the hook-count ledger of a deleted Restore', {
+          restore: key,
+          shards: removed,
+        });
       return;
     }
     const activity = restoreActivity(restore.status, now, this.#deps.hookWindowMs);
@@ -165,8 +170,20 @@ export class RestoreReconciler {
       const result = await restoreHookStatus(this.#deps.hookStatus, restore, labelValue);
       desired.push(result.condition);
       fields = result.fields;
-      if (result.problem)
-        ctx.logger.warn('hook counts not fully kept', { restore: key, problem: result.problem });
+      if (result.problem) {
+        ctx.logger.error('hook counts not fully kept', {
+          restore: key,
+          problem: result.problem,
+          uncountedPods: result.uncountedPods,
+        });
+        void this.#deps.events.record({
+          regarding: ref,
+          type: 'Warning',
+          reason: 'HookCountsIncomplete',
+          action: 'CountHooks',
+          note: result.problem,
+        });
+      }
     }
     const current = (restore.status as { conditions?: Condition[] } | undefined)?.conditions;
     // Only status, reason and message decide: each write bumps generation (no status subresource), so comparing

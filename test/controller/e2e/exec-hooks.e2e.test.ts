@@ -7,7 +7,7 @@ import type { Pod } from '../../../src/kube/types.ts';
 import type { SimulatedExecRunner } from '../../../src/devcluster/exec/index.ts';
 import { PassThrough } from 'node:stream';
 import { runController } from '../../../src/controller/run-controller.ts';
-import { ledgerName } from '../../../src/controller/restores/restore-hook-status.ts';
+import { ledgerName } from '../../../src/controller/restores/ledger-store.ts';
 import { CONTROLLER_NAMESPACE, eventually, startControllerEnv } from '../../helpers/controller-env.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
 import { restoreR2, restoredLabels } from '../../helpers/restore-fixtures.ts';

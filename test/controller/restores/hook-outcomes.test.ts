@@ -1,20 +1,8 @@
 import { expect } from 'chai';
-import fc from 'fast-check';
 import type { Pod } from '../../../src/kube/types.ts';
 import type { HookEntry } from '../../../src/controller/exec-hooks/exec-record.ts';
-import {
-  LEDGER_CAPACITY,
-  LedgerFullError,
-  desiredStatusFields,
-  formatLedger,
-  ledgerTotals,
-  mergeLedger,
-  parseLedger,
-  podHookCounts,
-} from '../../../src/controller/restores/hook-outcomes.ts';
-import type { Ledger } from '../../../src/controller/restores/hook-outcomes.ts';
+import { desiredStatusFields, podHookCounts } from '../../../src/controller/restores/hook-outcomes.ts';
 import { execHooksCompletedCondition } from '../../../src/controller/restores/conditions.ts';
-import { ledgerName } from '../../../src/controller/restores/restore-hook-status.ts';
 
 const at = '2026-11-24T20:00:00.000Z';
 const entry = (result: HookEntry['result']): HookEntry =>
@@ -70,75 +58,6 @@ describe('restores: hook counts', () => {
     });
     it('does not count a hook init container that is still running', () => {
       expect(podHookCounts(hookedPod([{ name: 'hook-a' }]), {})).to.deep.equal({ attempted: 0, failed: 0 });
-    });
-  });
-
-  describe('the ledger', () => {
-    const empty: Ledger = { restore: 'velero/r2', restoreUID: 'u', pods: {} };
-
-    it('overwrites a pod’s entry instead of adding to it (no double counting)', () => {
-      const once = mergeLedger(empty, { p1: { attempted: 1, failed: 0 } });
-      const twice = mergeLedger(once, { p1: { attempted: 2, failed: 1 }, p2: { attempted: 1, failed: 0 } });
-      expect(ledgerTotals(twice)).to.deep.equal({ attempted: 3, failed: 1 });
-    });
-
-    it('refuses to grow past its capacity with an error that says so', () => {
-      const pods = Object.fromEntries(
-        Array.from({ length: LEDGER_CAPACITY }, (_, i) => [`uid-${i}`, { attempted: 1, failed: 0 }]),
-      );
-      const full = mergeLedger(empty, pods);
-      expect(() => mergeLedger(full, { 'uid-0': { attempted: 2, failed: 0 } })).not.to.throw();
-      expect(() => mergeLedger(full, { another: { attempted: 1, failed: 0 } }))
-        .to.throw(LedgerFullError)
-        .with.property('message')
-        .that.contains(`capacity of ${LEDGER_CAPACITY}`);
-    });
-
-    it('a full ledger still fits in a ConfigMap (1 MiB)', () => {
-      const pods = Object.fromEntries(
-        Array.from({ length: LEDGER_CAPACITY }, () => [crypto.randomUUID(), { attempted: 999, failed: 999 }]),
-      );
-      expect(Buffer.byteLength(formatLedger({ ...empty, pods }))).to.be.below(1024 * 1024);
-    });
-
-    it('format then parse gives the ledger back (property)', () => {
-      const counts = fc
-        .tuple(fc.nat(50), fc.nat(50))
-        .map(([a, b]) => ({ attempted: Math.max(a, b), failed: Math.min(a, b) }));
-      fc.assert(
-        fc.property(
-          fc.dictionary(fc.uuid(), counts, { maxKeys: 20 }),
-          fc.option(
-            fc.record({
-              phase: fc.constantFrom('Completed', 'PartiallyFailed', 'Failed'),
-              hooksAttempted: fc.nat(100),
-              hooksFailed: fc.nat(100),
-              errors: fc.nat(100),
-            }),
-            { nil: undefined },
-          ),
-          (pods, baseline) => {
-            const ledger: Ledger = { ...empty, pods, ...(baseline ? { baseline } : {}) };
-            expect(parseLedger(formatLedger(ledger))).to.deep.equal(ledger);
-          },
-        ),
-      );
-    });
-
-    it('an unreadable ledger is no ledger', () => {
-      for (const text of [
-        undefined,
-        '',
-        '{',
-        '[]',
-        '{"restore":"velero/r2","restoreUID":"u","pods":{"p":{"attempted":1,"failed":2}}}',
-      ])
-        expect(parseLedger(text)).to.equal(undefined);
-    });
-
-    it('is named after a hash of the restore (a valid ConfigMap name)', () => {
-      expect(ledgerName('velero/r2')).to.match(/^restore-hooks-outcomes-[0-9a-f]{10}$/);
-      expect(ledgerName('velero/r2')).not.to.equal(ledgerName('velero/r3'));
     });
   });
 
