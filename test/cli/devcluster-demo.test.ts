@@ -124,11 +124,11 @@ describe('restore-hooks devcluster --demo and --faults', () => {
     });
   });
 
-  it('rejects a --faults file with an invalid rule, naming the field (exit 1)', async () => {
+  it('rejects a --faults file with an invalid rule, naming the field (exit 2)', async () => {
     const file = join(dir, 'faults.json');
     writeFileSync(file, JSON.stringify({ rules: [{ error: { code: 418 } }] }));
     const r = await runCli(['devcluster', '--kubeconfig', join(dir, 'kc'), '--faults', file]);
-    expect(r.status).to.equal(1);
+    expect(r.status).to.equal(2);
     expect(r.stderr).to.contain('rules[0].error.code: must be one of 409, 429, 500, 503');
     expect(existsSync(join(dir, 'kc'))).to.equal(false);
   });

@@ -1,14 +1,18 @@
 import type { Command } from '../command.ts';
-import { validators } from '../flags.ts';
+import { UsageError, validators } from '../flags.ts';
+import type { FaultsFile } from '../../devcluster/faults/config-file.ts';
 
 export const devclusterCommand: Command = {
   name: 'devcluster',
   summary: 'Serve the embedded Kubernetes API server until SIGINT or SIGTERM.',
-  usage: '--kubeconfig FILE [--port N] [--demo] [--faults FILE] [--crds DIR]',
+  usage:
+    '--kubeconfig FILE [--port N] [--demo | --simulate [--backups DIR]] [--rbac] [--faults FILE] [--crds DIR]',
   description: `
 Writes FILE, usable by kubectl and client-node, once the server is ready to serve requests.
 With --demo it runs the simulated cluster (nodes, scheduler, kubelet, workload controllers, garbage collector and
 the Velero server reading config/samples/backups) and applies config/samples/demo/restore-r2.yaml.
+--simulate runs the same simulated cluster without loading anything; --backups DIR adds the Velero server reading
+the backup fixtures of DIR (one sub-directory per backup name). --rbac enforces RBAC (system:masters bypasses it).
 --faults FILE starts fault injection with the rules of FILE (JSON {"seed": N, "rules": [...]}); the admin
 endpoint /devcluster/faults changes them at runtime.`,
   flags: [
@@ -31,6 +35,24 @@ endpoint /devcluster/faults changes them at runtime.`,
       name: 'demo',
       type: 'boolean',
       description: 'Run the simulated cluster and load the demo scenario from config/samples/.',
+    },
+    {
+      name: 'simulate',
+      type: 'boolean',
+      description:
+        'Run the simulated cluster (nodes, scheduler, kubelet, workload controllers) without the demo.',
+    },
+    {
+      name: 'backups',
+      type: 'string',
+      valueName: 'DIR',
+      validate: validators.nonEmpty,
+      description: 'Run the simulated Velero server on the backup fixtures of DIR (implies --simulate).',
+    },
+    {
+      name: 'rbac',
+      type: 'boolean',
+      description: 'Authorize requests with RBAC instead of letting every authenticated user do anything.',
     },
     {
       name: 'faults',
@@ -56,22 +78,35 @@ endpoint /devcluster/faults changes them at runtime.`,
     const kubeconfigPath = String(args.values.kubeconfig);
     const port = typeof args.values.port === 'number' ? args.values.port : 0;
     const demo = args.values.demo === true;
-    let faults: { seed?: number; rules?: unknown[] } | undefined;
+    const backups = typeof args.values.backups === 'string' ? args.values.backups : undefined;
+    if (demo && (backups !== undefined || args.values.simulate === true))
+      throw new UsageError('--demo cannot be combined with --simulate or --backups');
+    const fixturesDir = demo ? join(samplesDirectory(), 'backups') : backups;
+    const simulate = demo || backups !== undefined || args.values.simulate === true;
+    let faults: FaultsFile | undefined;
     if (typeof args.values.faults === 'string') {
+      const file = args.values.faults;
+      const { parseFaultsFile } = await import('../../devcluster/faults/config-file.ts');
+      let text: string;
       try {
-        faults = JSON.parse(await readFile(args.values.faults, 'utf8')) as {
-          seed?: number;
-          rules?: unknown[];
-        };
+        text = await readFile(file, 'utf8');
       } catch (e) {
-        throw new Error(`--faults ${args.values.faults}: ${(e as Error).message}`, { cause: e });
+        throw new UsageError(
+          `--faults ${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
+      }
+      try {
+        faults = parseFaultsFile(text);
+      } catch (e) {
+        throw new UsageError(`--faults ${file}: ${(e as Error).message}`);
       }
     }
     const cluster = await startSimulatedCluster({
       port,
       ...(typeof args.values.crds === 'string' ? { crdDirectory: args.values.crds } : {}),
       ...(faults ? { faults } : {}),
-      simulation: demo ? { velero: { fixturesDir: join(samplesDirectory(), 'backups') } } : false,
+      ...(args.values.rbac === true ? { rbac: true } : {}),
+      simulation: simulate ? (fixturesDir ? { velero: { fixturesDir } } : {}) : false,
     });
     try {
       if (demo) loadDemo(cluster.api);
@@ -86,6 +121,7 @@ endpoint /devcluster/faults changes them at runtime.`,
         msg: 'devcluster serving',
         url: cluster.url,
         demo,
+        simulate,
         kubeconfig: kubeconfigPath,
       }) + '\n',
     );
