@@ -228,7 +228,7 @@ async function main(): Promise<number> {
         'templateCleanup: Retain',
         'api: {qps: 100, burst: 200}',
         'leaderElection: {leaseDuration: 6s, renewDeadline: 4s, retryPeriod: 1s}',
-        'logLevel: info',
+        'logLevel: debug',
         '',
       ].join('\n'),
     );
@@ -285,17 +285,22 @@ async function main(): Promise<number> {
           await client.admin('/devcluster/faults/pause', 'POST');
           await sleep(event.durationMs);
           await client.admin('/devcluster/faults/resume', 'POST');
+          say(`API paused for ${(event.durationMs / 1000).toFixed(1)}s`);
           pauses++;
           pausedMs += event.durationMs;
         } else {
           const leader = replicas.find((r) => r.leading);
           const target = event.kind === 'kill-leader' ? leader : replicas.find((r) => r.alive && !r.leading);
-          if (target) {
-            target.kill();
-            if (target === leader) kills.leader++;
-            else kills.follower++;
-            say(`SIGKILL replica ${target.id} (${target === leader ? 'leader' : 'follower'})`);
+          if (!target) {
+            // No leader (or no follower) right now: try again in a second, so every planned kill happens.
+            events.push({ ...event, atMs: elapsed + 1000 });
+            events.sort((a, b) => a.atMs - b.atMs);
+            continue;
           }
+          target.kill();
+          if (target === leader) kills.leader++;
+          else kills.follower++;
+          say(`SIGKILL replica ${target.id} (${target === leader ? 'leader' : 'follower'})`);
         }
       }
       await Promise.all(replicas.map((r) => r.scrape()));
@@ -389,7 +394,7 @@ async function main(): Promise<number> {
   }
 }
 
-let status = 1;
+let status: number;
 try {
   status = await main();
 } catch (e) {

@@ -88,11 +88,11 @@ export const DEFAULT_SIZE: ScenarioSize = {
   deploymentReplicas: 4,
   statefulSetsRolling: 3,
   statefulSetsOnDelete: 3,
-  statefulSetReplicas: 3,
+  statefulSetReplicas: 2,
   daemonSets: 2,
-  barePods: 40,
-  startSeconds: 20,
-  restoredBarePodStartSeconds: 45,
+  barePods: 44,
+  startSeconds: 30,
+  restoredBarePodStartSeconds: 60,
   restoredReplicaSetPodStartSeconds: 150,
 };
 
@@ -126,6 +126,13 @@ function template(app: string, namespace: string, startSeconds: number) {
   };
 }
 
+/** Strategies under which a Deployment replaces its not-yet-started pods at once: Recreate, or maxUnavailable 100%. */
+function deploymentStrategy(i: number) {
+  return i % 4 === 1
+    ? { type: 'Recreate' }
+    : { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '100%' } };
+}
+
 function withStart(
   metadata: { labels: Record<string, string>; annotations: Record<string, string> },
   seconds: number,
@@ -147,13 +154,21 @@ export function buildScenario(size: ScenarioSize = DEFAULT_SIZE): Scenario {
     for (let i = 0; i < size.deployments; i++) {
       const name = `web-${i}`;
       const tpl = template(name, ns, size.startSeconds);
+      const restoredWithPods = i % 2 === 0;
       backup.push({
         ...meta('Deployment', ns, name),
-        spec: { replicas: size.deploymentReplicas, selector: { matchLabels: { app: name } }, template: tpl },
+        spec: {
+          replicas: size.deploymentReplicas,
+          selector: { matchLabels: { app: name } },
+          template: tpl,
+          // See ROLLOUT_RACE in docs/chaos.md: the pods a Deployment creates from its template before restore-hooks
+          // patches it are replaced only as fast as its strategy allows.
+          ...(restoredWithPods ? {} : { strategy: deploymentStrategy(i) }),
+        },
       });
       workloads.push({ kind: 'Deployment', namespace: ns, name, replicas: size.deploymentReplicas });
       // Every other Deployment comes back with its ReplicaSet and pods, the rest recreate theirs.
-      if (i % 2 === 1) continue;
+      if (!restoredWithPods) continue;
       const hash = `5d8f7c${String(i).padStart(4, '0')}`;
       const rsTemplate = {
         ...tpl,
@@ -171,19 +186,20 @@ export function buildScenario(size: ScenarioSize = DEFAULT_SIZE): Scenario {
       for (let p = 0; p < size.deploymentReplicas; p++)
         backup.push({ ...meta('Pod', ns, `${name}-${hash}-p${p}`, podMeta), spec: rsTemplate.spec });
     }
-    const statefulSets: [string, 'RollingUpdate' | 'OnDelete', number][] = [
-      ...Array.from({ length: size.statefulSetsRolling }, (_, i) => [`db-${i}`, 'RollingUpdate', i] as const),
-      ...Array.from({ length: size.statefulSetsOnDelete }, (_, i) => [`cache-${i}`, 'OnDelete', i] as const),
-    ].map(([n, s, i]) => [n, s, i]);
-    for (const [name, strategy, i] of statefulSets) {
+    const statefulSets: (readonly [string, 'RollingUpdate' | 'OnDelete'])[] = [
+      ...Array.from({ length: size.statefulSetsRolling }, (_, i) => [`db-${i}`, 'RollingUpdate'] as const),
+      ...Array.from({ length: size.statefulSetsOnDelete }, (_, i) => [`cache-${i}`, 'OnDelete'] as const),
+    ];
+    for (const [name, strategy] of statefulSets) {
       backup.push({
         ...meta('StatefulSet', ns, name),
         spec: {
           replicas: size.statefulSetReplicas,
           serviceName: name,
           selector: { matchLabels: { app: name } },
-          // One rolling StatefulSet keeps OrderedReady, whose roll-out a pending pod blocks; the rest start in parallel.
-          podManagementPolicy: strategy === 'RollingUpdate' && i === 0 ? 'OrderedReady' : 'Parallel',
+          // A RollingUpdate roll-out waits for each new pod to be Ready, so it uses OrderedReady, whose roll-out a pending
+          // pod blocks and restore-hooks unblocks; OnDelete ones start in parallel and restore-hooks deletes their pods.
+          podManagementPolicy: strategy === 'RollingUpdate' ? 'OrderedReady' : 'Parallel',
           updateStrategy: { type: strategy },
           template: template(name, ns, size.startSeconds),
         },
