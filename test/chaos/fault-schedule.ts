@@ -28,15 +28,16 @@ export type ScheduledEvent =
   | { atMs: number; kind: 'kill-leader' | 'kill-follower' };
 
 /**
- * Over the first 70 s after the Restore is created: a history compaction every 6–10 s, an API pause of 2–5 s every
- * 12–20 s, and six SIGKILLs 6–12 s apart, four of them aimed at the current leader. Sorted by time.
+ * Over the first 80 s after the Restore is created: a history compaction every 6–10 s, an API pause of 2–5 s every
+ * 12–20 s, and five SIGKILLs 12–18 s apart, three of them aimed at the current leader (each costs a lease duration
+ * before the follower takes over). Sorted by time.
  */
 export function planSchedule(random: () => number): ScheduledEvent[] {
   const between = (min: number, max: number) => min + Math.floor(random() * (max - min));
   const events: ScheduledEvent[] = [];
-  for (let t = between(3000, 6000); t < 70_000; t += between(6000, 10_000))
+  for (let t = between(3000, 6000); t < 80_000; t += between(6000, 10_000))
     events.push({ atMs: t, kind: 'compact' });
-  for (let t = between(8000, 12_000); t < 70_000; t += between(12_000, 20_000))
+  for (let t = between(8000, 12_000); t < 80_000; t += between(12_000, 20_000))
     events.push({ atMs: t, kind: 'pause', durationMs: between(2000, 5000) });
   const kinds = [
     'kill-leader',
