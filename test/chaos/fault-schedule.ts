@@ -39,18 +39,11 @@ export function planSchedule(random: () => number): ScheduledEvent[] {
     events.push({ atMs: t, kind: 'compact' });
   for (let t = between(8000, 12_000); t < 80_000; t += between(12_000, 20_000))
     events.push({ atMs: t, kind: 'pause', durationMs: between(2000, 5000) });
-  const kinds = [
-    'kill-leader',
-    'kill-follower',
-    'kill-leader',
-    'kill-leader',
-    'kill-follower',
-    'kill-leader',
-  ] as const;
-  let t = between(4000, 8000);
+  const kinds = ['kill-leader', 'kill-follower', 'kill-leader', 'kill-follower', 'kill-leader'] as const;
+  let t = between(8000, 14_000);
   for (const kind of kinds) {
     events.push({ atMs: t, kind });
-    t += between(6000, 12_000);
+    t += between(12_000, 18_000);
   }
   return events.sort((a, b) => a.atMs - b.atMs);
 }
