@@ -635,9 +635,9 @@ describe('bad inputs: command-line flags and their variables (exit status 2)', (
       'restore-hooks devcluster: --port: expected a port between 0 and 65535, got 1.5',
     ],
     [
-      ['devcluster', '--kubeconfig', 'k', '--demo', '--simulate'],
+      ['devcluster', '--kubeconfig', 'k', '--demo', '--simulation'],
       {},
-      'restore-hooks devcluster: --demo cannot be combined with --simulate or --backups',
+      'restore-hooks devcluster: --demo cannot be combined with --simulation or --backups',
     ],
     [
       ['devcluster', '--kubeconfig', 'k', '--backups', ''],

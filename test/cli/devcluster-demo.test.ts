@@ -156,7 +156,7 @@ describe('restore-hooks devcluster --demo and --faults', () => {
         expect((denied as { code?: number }).code).to.equal(403);
       },
     );
-    expect(stdout).to.contain('"simulate":true');
+    expect(stdout).to.contain('"simulation":true');
   });
 
   it("--faults starts with the file's rules, and /devcluster/faults reports and changes them", async () => {

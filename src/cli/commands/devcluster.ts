@@ -6,12 +6,12 @@ export const devclusterCommand: Command = {
   name: 'devcluster',
   summary: 'Serve the embedded Kubernetes API server until SIGINT or SIGTERM.',
   usage:
-    '--kubeconfig FILE [--port N] [--demo | --simulate [--backups DIR]] [--rbac] [--faults FILE] [--crds DIR]',
+    '--kubeconfig FILE [--port N] [--demo | --simulation [--backups DIR]] [--rbac] [--faults FILE] [--crds DIR]',
   description: `
 Writes FILE, usable by kubectl and client-node, once the server is ready to serve requests.
 With --demo it runs the simulated cluster (nodes, scheduler, kubelet, workload controllers, garbage collector and
 the Velero server reading config/samples/backups) and applies config/samples/demo/restore-r2.yaml.
---simulate runs the same simulated cluster without loading anything; --backups DIR adds the Velero server reading
+--simulation runs the same simulated cluster without loading anything; --backups DIR adds the Velero server reading
 the backup fixtures of DIR (one sub-directory per backup name). --rbac enforces RBAC (system:masters bypasses it).
 --faults FILE starts fault injection with the rules of FILE (JSON {"seed": N, "rules": [...]}); the admin
 endpoint /devcluster/faults changes them at runtime.`,
@@ -37,7 +37,7 @@ endpoint /devcluster/faults changes them at runtime.`,
       description: 'Run the simulated cluster and load the demo scenario from config/samples/.',
     },
     {
-      name: 'simulate',
+      name: 'simulation',
       type: 'boolean',
       description:
         'Run the simulated cluster (nodes, scheduler, kubelet, workload controllers) without the demo.',
@@ -47,7 +47,7 @@ endpoint /devcluster/faults changes them at runtime.`,
       type: 'string',
       valueName: 'DIR',
       validate: validators.nonEmpty,
-      description: 'Run the simulated Velero server on the backup fixtures of DIR (implies --simulate).',
+      description: 'Run the simulated Velero server on the backup fixtures of DIR (implies --simulation).',
     },
     {
       name: 'rbac',
@@ -79,10 +79,10 @@ endpoint /devcluster/faults changes them at runtime.`,
     const port = typeof args.values.port === 'number' ? args.values.port : 0;
     const demo = args.values.demo === true;
     const backups = typeof args.values.backups === 'string' ? args.values.backups : undefined;
-    if (demo && (backups !== undefined || args.values.simulate === true))
-      throw new UsageError('--demo cannot be combined with --simulate or --backups');
+    if (demo && (backups !== undefined || args.values.simulation === true))
+      throw new UsageError('--demo cannot be combined with --simulation or --backups');
     const fixturesDir = demo ? join(samplesDirectory(), 'backups') : backups;
-    const simulate = demo || backups !== undefined || args.values.simulate === true;
+    const simulate = demo || backups !== undefined || args.values.simulation === true;
     let faults: FaultsFile | undefined;
     if (typeof args.values.faults === 'string') {
       const file = args.values.faults;
@@ -121,7 +121,7 @@ endpoint /devcluster/faults changes them at runtime.`,
         msg: 'devcluster serving',
         url: cluster.url,
         demo,
-        simulate,
+        simulation: simulate,
         kubeconfig: kubeconfigPath,
       }) + '\n',
     );
