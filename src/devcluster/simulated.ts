@@ -9,9 +9,11 @@ import type { ExecRunner } from './exec/index.ts';
 import { FAULTS_ADMIN_PATH, FaultInjector, faultFilter, handleFaultAdmin } from './faults/index.ts';
 import { rbacAuthorizer } from './rbac/index.ts';
 import {
+  EXEC_HISTORY_ADMIN_PATH,
   KUBECONFIG_ADMIN_PATH,
   RUNS_ADMIN_PATH,
   WRITES_ADMIN_PATH,
+  execHistoryAdminHandler,
   kubeconfigAdminHandler,
   runsAdminHandler,
   writesAdminHandler,
@@ -60,6 +62,21 @@ export async function startSimulatedCluster(
     options.simulation === false ? undefined : new Simulation(dev.api, options.simulation).start();
   dev.http.registerAdminPath(WRITES_ADMIN_PATH, writesAdminHandler(dev.http.writes));
   dev.http.registerAdminPath(RUNS_ADMIN_PATH, runsAdminHandler(simulation?.kubelet?.runs));
+  dev.http.registerAdminPath(
+    EXEC_HISTORY_ADMIN_PATH,
+    execHistoryAdminHandler(
+      runner instanceof SimulatedExecRunner
+        ? () =>
+            runner.history.map(({ request, exitCode }) => ({
+              namespace: request.namespace,
+              pod: request.pod,
+              container: request.container,
+              command: request.command,
+              ...(exitCode !== undefined ? { exitCode } : {}),
+            }))
+        : undefined,
+    ),
+  );
   dev.http.registerAdminPath(
     KUBECONFIG_ADMIN_PATH,
     kubeconfigAdminHandler((subject) =>

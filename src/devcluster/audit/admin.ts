@@ -5,6 +5,8 @@
  *   GET /devcluster/writes[?user=U&since=SEQ]                  the write audit: {dropped, items: WriteRecord[]}
  *   GET /devcluster/kubelet/runs[?namespace=NS&since=SEQ]      container runs: {items: ContainerRun[]}
  *   GET /devcluster/kubeconfig?serviceAccount=NS/NAME | ?user=U a kubeconfig (YAML) for that subject
+ *   GET /devcluster/exec/history[?namespace=NS]                 commands the simulated exec runner ran:
+ *                                                               {items: [{namespace, pod, container, command, exitCode}]}
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WriteLog } from './write-log.ts';
@@ -13,6 +15,17 @@ import type { ContainerRunLog } from '../kubelet/run-log.ts';
 export const WRITES_ADMIN_PATH = '/devcluster/writes';
 export const RUNS_ADMIN_PATH = '/devcluster/kubelet/runs';
 export const KUBECONFIG_ADMIN_PATH = '/devcluster/kubeconfig';
+export const EXEC_HISTORY_ADMIN_PATH = '/devcluster/exec/history';
+
+/** One command the exec runner ran, as the history endpoint serves it. */
+export interface ExecHistoryItem {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container: string;
+  readonly command: readonly string[];
+  /** Absent when the command could not start. */
+  readonly exitCode?: number;
+}
 
 export type KubeconfigSubjectRequest =
   { serviceAccount: { namespace: string; name: string } } | { user: string };
@@ -91,5 +104,21 @@ export function kubeconfigAdminHandler(mint: (subject: KubeconfigSubjectRequest)
     }
     if (user) return reply(res, 200, mint({ user }), 'application/yaml');
     failure(res, 400, 'BadRequest', 'serviceAccount or user: one of them is required');
+  };
+}
+
+export function execHistoryAdminHandler(history: (() => readonly ExecHistoryItem[]) | undefined) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.method !== 'GET')
+      return failure(
+        res,
+        405,
+        'MethodNotAllowed',
+        `${req.method} ${EXEC_HISTORY_ADMIN_PATH} is not supported`,
+      );
+    if (!history) return failure(res, 404, 'NotFound', 'the exec runner keeps no history');
+    const namespace = query(req).get('namespace');
+    const items = history().filter((h) => namespace === null || h.namespace === namespace);
+    reply(res, 200, JSON.stringify({ items }));
   };
 }

@@ -13,6 +13,7 @@ import type { ContainerRun } from '../../../src/devcluster/kubelet/run-log.ts';
 import { ContainerRunLog } from '../../../src/devcluster/kubelet/run-log.ts';
 import { rawRequest, tokenOf } from '../../helpers/devcluster.ts';
 import { eventually } from '../../helpers/eventually.ts';
+import { execWithClientNode, exitCodeOf } from '../../helpers/exec.ts';
 
 describe('devcluster audit endpoints', () => {
   let cluster: SimulatedCluster;
@@ -81,6 +82,25 @@ describe('devcluster audit endpoints', () => {
     expect([app!.container, app!.init]).to.deep.equal(['app', false]);
     expect(hook!.seq).to.be.lessThan(app!.seq);
     expect(hook!.finishedAt! <= app!.startedAt).to.equal(true);
+  });
+
+  it('serves the commands the exec runner ran', async () => {
+    const admin = new KubeConfig();
+    admin.loadFromString(cluster.kubeconfig());
+    await eventually(async () => {
+      const pod = await admin.makeApiClient(CoreV1Api).readNamespacedPod({ namespace: 'runs', name: 'p' });
+      return pod.status?.containerStatuses?.[0]?.state?.running !== undefined;
+    }, 'the app container to run');
+    const outcome = await execWithClientNode(admin, { namespace: 'runs', pod: 'p', container: 'app' }, [
+      'sh',
+      '-c',
+      'exit 3',
+    ]);
+    expect(exitCodeOf(outcome.status)).to.equal(3);
+    const { body } = await get<{ items: unknown[] }>('/devcluster/exec/history?namespace=runs');
+    expect(body.items).to.deep.equal([
+      { namespace: 'runs', pod: 'p', container: 'app', command: ['sh', '-c', 'exit 3'], exitCode: 3 },
+    ]);
   });
 
   it('serves only system:masters, and names bad parameters', async () => {
