@@ -169,7 +169,7 @@ describe('manifests: the kustomize base', function () {
     }
   });
 
-  it('limits leases and the replacement journal to the controller’s own namespace and binds both roles to its service account', () => {
+  it('limits leases, the replacement journal and the hook-count ledgers to the controller’s own namespace and binds both roles to its service account', () => {
     expect(find(objs, 'Role').rules).to.deep.equal([
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
       {
@@ -178,13 +178,7 @@ describe('manifests: the kustomize base', function () {
         resourceNames: ['restore-hooks'],
         verbs: ['get', 'update'],
       },
-      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
-      {
-        apiGroups: [''],
-        resources: ['configmaps'],
-        resourceNames: ['restore-hooks-replacements'],
-        verbs: ['get', 'update'],
-      },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'update', 'delete'] },
     ]);
     for (const [binding, role] of [
       ['ClusterRoleBinding', 'ClusterRole'],

@@ -9,6 +9,9 @@ import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import type { WorkloadOutcome } from '../init-hooks/workload-reconciler.ts';
 import type { Condition, WorkloadTally } from './conditions.ts';
 import { hooksValidCondition, initHooksAppliedCondition, mergeConditions } from './conditions.ts';
+import type { RestoreStatusFields } from './hook-outcomes.ts';
+import { restoreHookStatus } from './restore-hook-status.ts';
+import type { RestoreHookStatusDeps } from './restore-hook-status.ts';
 
 const DONE_DECISIONS = new Set<WorkloadOutcome['decision']>([
   'HooksInPlace',
@@ -67,6 +70,8 @@ export interface RestoreReconcilerDeps {
   readonly onActiveRestores?: (count: number) => void;
   /** A restore was deleted or left its hook window: drop what is kept per restore (metric series). */
   readonly onRestoreDone?: (name: string) => void;
+  /** Exec-hook condition and status.hookStatus counts; without it only the init-hook conditions are kept. */
+  readonly hookStatus?: RestoreHookStatusDeps;
 }
 
 function errorsOf(problems: readonly Problem[]): Problem[] {
@@ -104,6 +109,7 @@ export class RestoreReconciler {
       this.#deps.outcomes.forget(key);
       this.#lastWritten.delete(key);
       this.#deps.onRestoreDone?.(name);
+      await this.#deps.hookStatus?.ledgers.remove(key);
       return;
     }
     const activity = restoreActivity(restore.status, now, this.#deps.hookWindowMs);
@@ -134,6 +140,14 @@ export class RestoreReconciler {
       hooksValidCondition(errors.map((e) => ({ field: e.field, message: e.message }))),
       initHooksAppliedCondition(errors.length === 0, this.#deps.outcomes.tally(key, members)),
     ];
+    let fields: RestoreStatusFields | undefined;
+    if (this.#deps.hookStatus) {
+      const result = await restoreHookStatus(this.#deps.hookStatus, restore, labelValue);
+      desired.push(result.condition);
+      fields = result.fields;
+      if (result.problem)
+        ctx.logger.warn('hook counts not fully kept', { restore: key, problem: result.problem });
+    }
     const current = (restore.status as { conditions?: Condition[] } | undefined)?.conditions;
     const merged = mergeConditions(
       current,
@@ -143,8 +157,8 @@ export class RestoreReconciler {
     );
     const fingerprint = `${restore.metadata.generation ?? ''}:${JSON.stringify(desired)}`;
     if (
-      JSON.stringify(merged) === JSON.stringify(current ?? []) ||
-      this.#lastWritten.get(key) === fingerprint
+      !fields &&
+      (JSON.stringify(merged) === JSON.stringify(current ?? []) || this.#lastWritten.get(key) === fingerprint)
     )
       return;
     await this.#deps.client.request({
@@ -153,7 +167,7 @@ export class RestoreReconciler {
       contentType: 'application/merge-patch+json',
       body: {
         metadata: { resourceVersion: restore.metadata.resourceVersion },
-        status: { conditions: merged },
+        status: { conditions: merged, ...fields },
       },
       query: { fieldManager: 'restore-hooks' },
     });
@@ -161,6 +175,7 @@ export class RestoreReconciler {
     ctx.logger.debug('updated restore conditions', {
       restore: key,
       conditions: merged.map((c) => `${c.type}=${c.status}`),
+      ...(fields ? { status: fields } : {}),
     });
   }
 }
