@@ -7,6 +7,7 @@ import type { ContainerRun } from '../../src/devcluster/kubelet/run-log.ts';
 import type { WriteRecord } from '../../src/devcluster/audit/write-log.ts';
 import {
   checkDecoysUntouched,
+  checkExecHooks,
   checkInitHooksRanOnce,
   checkNoDuplicateHooks,
   checkRestoreStatus,
@@ -17,8 +18,11 @@ import {
 import type { Expectations, FinalState, PodLike, WorkloadLike } from './invariants.ts';
 
 const HOOK = { name: 'hook-a', image: 'busybox', command: ['true'] };
+const EXEC = { container: 'app', command: ['echo', 'x'] };
 const e: Expectations = {
   hooksFor: (ns) => (ns === 'ns' ? [HOOK] : []),
+  execHooksFor: (ns) => (ns === 'ns' ? [EXEC] : []),
+  leaderKills: 1,
   restoredNamespaces: ['ns'],
   workloads: [{ kind: 'StatefulSet', namespace: 'ns', name: 'db', replicas: 1 }],
   barePods: [{ namespace: 'ns', name: 'solo' }],
@@ -60,6 +64,12 @@ function pod(name: string, inits: string[], phase = 'Running'): PodLike {
       name,
       namespace: 'ns',
       uid: `uid-${name}`,
+      annotations: {
+        'restore-hooks.dev/exec-hooks': JSON.stringify({
+          restore: 'velero/r',
+          hooks: { 'exec/app/0-x': { result: 'Succeeded' } },
+        }),
+      },
       ...(name.startsWith('db-')
         ? { ownerReferences: [{ kind: 'StatefulSet', name: 'db', controller: true }] }
         : {}),
@@ -94,12 +104,17 @@ function good(): FinalState {
     ],
     restore: {
       status: {
-        conditions: [
-          { type: 'HooksValid', status: 'True' },
-          { type: 'InitHooksApplied', status: 'True' },
-        ],
+        conditions: ['HooksValid', 'InitHooksApplied', 'ExecHooksCompleted'].map((type) => ({
+          type,
+          status: 'True',
+        })),
+        hookStatus: { hooksAttempted: 4, hooksFailed: 0 },
       },
     },
+    execHistory: [
+      { namespace: 'ns', pod: 'db-0', container: 'app', command: EXEC.command, exitCode: 0 },
+      { namespace: 'ns', pod: 'solo', container: 'app', command: EXEC.command, exitCode: 0 },
+    ],
     runs: [
       run('db-0', 'uid-db-0', HOOK.name, true),
       run('db-0', 'uid-db-0', 'app', false),
@@ -126,7 +141,65 @@ describe('chaos invariants', () => {
     expect(checkWritesStayInRestore(state, e)).to.deep.equal([]);
     expect(checkDecoysUntouched(new Map([['Pod/ns/decoy-pod', 'uid-decoy']]), e)).to.deep.equal([]);
     expect(checkRestoreStatus(state, e)).to.deep.equal([]);
+    expect(checkExecHooks(state, e)).to.deep.equal([]);
     expect(unconverged(state, e)).to.deep.equal([]);
+  });
+
+  describe('exec hooks ran, were recorded, and repeated at most once per leader SIGKILL', () => {
+    const run = { namespace: 'ns', pod: 'solo', container: 'app', command: EXEC.command, exitCode: 0 };
+    const recorded = (hooks: Record<string, unknown>): FinalState => {
+      const s = good();
+      const solo = s.pods[1]!;
+      const pods = [
+        s.pods[0]!,
+        {
+          ...solo,
+          metadata: {
+            ...solo.metadata,
+            annotations: { 'restore-hooks.dev/exec-hooks': JSON.stringify({ hooks }) },
+          },
+        },
+      ];
+      return { ...s, pods };
+    };
+    const cases: [string, FinalState, RegExp][] = [
+      [
+        'a hook never ran',
+        { ...good(), execHistory: good().execHistory.slice(0, 1) },
+        /pod ns\/solo: exec hook \["echo","x"\] never ran/,
+      ],
+      [
+        'a hook ran more than once plus one per leader kill',
+        { ...good(), execHistory: [...good().execHistory, run, run] },
+        /pod ns\/solo: exec hook ran 3 times, more than once plus one per leader SIGKILL \(1\)/,
+      ],
+      [
+        'an exec ran in a decoy',
+        { ...good(), execHistory: [...good().execHistory, { ...run, pod: 'decoy-pod' }] },
+        /ran in ns\/decoy-pod, outside the restore/,
+      ],
+      [
+        'a hook failed',
+        recorded({ 'exec/app/0-x': { result: 'Failed', reason: 'NonZeroExit' } }),
+        /exec hook exec\/app\/0-x is Failed \(NonZeroExit\)/,
+      ],
+      ['no outcome was recorded', recorded({}), /0 exec hook outcome\(s\) recorded, expected 1/],
+    ];
+    for (const [title, state, violation] of cases)
+      it(`fails when ${title}`, () => expect(checkExecHooks(state, e).join('\n')).to.match(violation));
+    it('is not converged while an exec outcome is missing', () =>
+      expect(unconverged(recorded({}), e)).to.deep.equal(['Pod/ns/solo: 0/1 running with hooks, 1 pods']));
+  });
+
+  it('fails when hookStatus does not count what ran', () => {
+    const state = good();
+    const restore = {
+      status: { ...state.restore.status, hookStatus: { hooksAttempted: 3, hooksFailed: 1 } },
+    };
+    expect(checkRestoreStatus({ ...state, restore }, e)).to.deep.equal([
+      'Restore status.hookStatus.hooksAttempted is 3, expected 4 (2 init hook runs + 2 exec hooks)',
+      'Restore status.hookStatus.hooksFailed is 1, expected 0',
+    ]);
   });
 
   it('maps pods to the owner they belong to', () => {
@@ -224,10 +297,12 @@ describe('chaos invariants', () => {
   });
 
   it('fails when the Restore does not say the hooks were applied', () => {
-    const state = {
-      ...good(),
-      restore: { status: { conditions: [{ type: 'HooksValid', status: 'True' }] } },
-    };
+    const base = good();
+    const conditions = [
+      { type: 'HooksValid', status: 'True' },
+      { type: 'ExecHooksCompleted', status: 'True' },
+    ];
+    const state = { ...base, restore: { status: { ...base.restore.status, conditions } } };
     expect(checkRestoreStatus(state, e)).to.deep.equal([
       'Restore condition InitHooksApplied is missing, expected True',
     ]);

@@ -6,7 +6,8 @@
  */
 import type { ContainerRun } from '../../src/devcluster/kubelet/run-log.ts';
 import type { WriteRecord } from '../../src/devcluster/audit/write-log.ts';
-import type { ExpectedWorkload, HookExpectation } from './scenario.ts';
+import type { ExecHistoryItem } from '../../src/devcluster/audit/admin.ts';
+import type { ExecHookExpectation, ExpectedWorkload, HookExpectation } from './scenario.ts';
 
 export interface ContainerLike {
   name: string;
@@ -20,6 +21,7 @@ export interface PodLike {
     namespace: string;
     uid: string;
     deletionTimestamp?: string;
+    annotations?: Record<string, string>;
     ownerReferences?: { kind: string; name: string; controller?: boolean }[];
   };
   spec: { initContainers?: ContainerLike[]; containers: ContainerLike[] };
@@ -58,10 +60,15 @@ export interface FinalState {
   readonly runs: readonly ContainerRun[];
   /** Writes by the controller's identity. */
   readonly writes: readonly WriteRecord[];
+  /** Commands the simulated exec runner ran. */
+  readonly execHistory: readonly ExecHistoryItem[];
 }
 
 export interface Expectations {
   readonly hooksFor: (namespace: string) => readonly HookExpectation[];
+  readonly execHooksFor: (namespace: string) => readonly ExecHookExpectation[];
+  /** SIGKILLs of a leader: each may repeat the exec hooks it had run but not yet recorded (the at-least-once window). */
+  readonly leaderKills: number;
   readonly restoredNamespaces: readonly string[];
   readonly workloads: readonly ExpectedWorkload[];
   readonly barePods: readonly { namespace: string; name: string }[];
@@ -226,24 +233,129 @@ export function checkDecoysUntouched(
   return violations;
 }
 
-/** The Restore's status tells what happened: hooks valid and applied (conditions need the optional CRD patch). */
-export function checkRestoreStatus(state: FinalState, e: Expectations): string[] {
-  if (!e.conditions) return [];
+/** The exec hooks' record on a pod (annotation restore-hooks.dev/exec-hooks), or undefined. */
+export interface ExecRecordLike {
+  restore?: string;
+  hooks?: Record<string, { attempts?: number; result?: string; exitCode?: number; reason?: string }>;
+}
+
+export const EXEC_RECORD_ANNOTATION = 'restore-hooks.dev/exec-hooks';
+
+function execRecordOf(pod: PodLike): ExecRecordLike | undefined | 'unparseable' {
+  const text = pod.metadata.annotations?.[EXEC_RECORD_ANNOTATION];
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as ExecRecordLike;
+  } catch {
+    return 'unparseable';
+  }
+}
+
+/**
+ * Every running pod of the restore ran each exec hook, recorded it as Succeeded on the pod, and ran it at least
+ * once and at most once more per leader SIGKILL (the documented at-least-once window); no exec ran in a pod outside
+ * the restore.
+ */
+export function checkExecHooks(state: FinalState, e: Expectations): string[] {
   const violations: string[] = [];
-  const conditions = state.restore.status?.conditions ?? [];
-  for (const type of ['HooksValid', 'InitHooksApplied']) {
-    const c = conditions.find((x) => x.type === type);
-    if (c?.status !== 'True')
+  const runs = new Map<string, number>();
+  for (const h of state.execHistory) {
+    const key = `${h.namespace}/${h.pod}/${h.container}/${JSON.stringify(h.command)}`;
+    runs.set(key, (runs.get(key) ?? 0) + 1);
+    if (!e.restoredNamespaces.includes(h.namespace) || isDecoyPod(e, h.namespace, h.pod))
       violations.push(
-        `Restore condition ${type} is ${c ? `${c.status} (${c.reason ?? ''})` : 'missing'}, expected True`,
+        `exec ${JSON.stringify(h.command)} ran in ${h.namespace}/${h.pod}, outside the restore`,
       );
+  }
+  for (const pod of state.pods) {
+    const { namespace, name } = pod.metadata;
+    const hooks = e.execHooksFor(namespace);
+    if (hooks.length === 0 || isDecoyPod(e, namespace, name) || pod.status?.phase !== 'Running') continue;
+    const where = `pod ${namespace}/${name}`;
+    const record = execRecordOf(pod);
+    if (record === 'unparseable') violations.push(`${where}: ${EXEC_RECORD_ANNOTATION} is not JSON`);
+    else {
+      const outcomes = Object.entries(record?.hooks ?? {});
+      if (outcomes.length !== hooks.length)
+        violations.push(
+          `${where}: ${outcomes.length} exec hook outcome(s) recorded, expected ${hooks.length}`,
+        );
+      for (const [id, outcome] of outcomes)
+        if (outcome.result !== 'Succeeded')
+          violations.push(
+            `${where}: exec hook ${id} is ${outcome.result ?? 'unrecorded'} (${outcome.reason ?? ''})`,
+          );
+    }
+    for (const hook of hooks) {
+      const n = runs.get(`${namespace}/${name}/${hook.container}/${JSON.stringify(hook.command)}`) ?? 0;
+      if (n === 0) violations.push(`${where}: exec hook ${JSON.stringify(hook.command)} never ran`);
+      if (n > 1 + e.leaderKills)
+        violations.push(
+          `${where}: exec hook ran ${n} times, more than once plus one per leader SIGKILL (${e.leaderKills})`,
+        );
+    }
+  }
+  return violations;
+}
+
+/** How many times exec hooks ran more than once in a pod: the at-least-once repeats, for the summary. */
+export function execRepeats(state: FinalState): number {
+  const runs = new Map<string, number>();
+  for (const h of state.execHistory) {
+    const key = `${h.namespace}/${h.pod}/${h.container}/${JSON.stringify(h.command)}`;
+    runs.set(key, (runs.get(key) ?? 0) + 1);
+  }
+  return [...runs.values()].reduce((n, r) => n + r - 1, 0);
+}
+
+/**
+ * The Restore's status tells what happened: hooks valid and applied, exec hooks completed (conditions need the
+ * optional CRD patch), and status.hookStatus counting every init hook container that ran in a pod restore-hooks
+ * hooked plus every exec hook with a final outcome, none failed.
+ */
+export function checkRestoreStatus(state: FinalState, e: Expectations): string[] {
+  const violations: string[] = [];
+  if (e.conditions) {
+    const conditions = state.restore.status?.conditions ?? [];
+    const types = [
+      'HooksValid',
+      'InitHooksApplied',
+      ...(state.execHistory.length > 0 ? ['ExecHooksCompleted'] : []),
+    ];
+    for (const type of types) {
+      const c = conditions.find((x) => x.type === type);
+      if (c?.status !== 'True')
+        violations.push(
+          `Restore condition ${type} is ${c ? `${c.status} (${c.reason ?? ''})` : 'missing'}, expected True`,
+        );
+    }
+  }
+  if (state.execHistory.length > 0) {
+    const initRuns = state.runs.filter(
+      (r) =>
+        r.init &&
+        e.restoredNamespaces.includes(r.namespace) &&
+        !isDecoyPod(e, r.namespace, r.pod) &&
+        e.hooksFor(r.namespace).some((h) => h.name === r.container),
+    ).length;
+    const execFinal = state.pods
+      .filter((p) => !isDecoyPod(e, p.metadata.namespace, p.metadata.name) && p.status?.phase === 'Running')
+      .reduce((n, p) => n + e.execHooksFor(p.metadata.namespace).length, 0);
+    const status = state.restore.status?.hookStatus;
+    const expected = initRuns + execFinal;
+    if (status?.hooksAttempted !== expected)
+      violations.push(
+        `Restore status.hookStatus.hooksAttempted is ${status?.hooksAttempted ?? 'unset'}, expected ${expected} (${initRuns} init hook runs + ${execFinal} exec hooks)`,
+      );
+    if ((status?.hooksFailed ?? 0) !== 0)
+      violations.push(`Restore status.hookStatus.hooksFailed is ${status?.hooksFailed}, expected 0`);
   }
   return violations;
 }
 
 /**
- * What "converged" means: every restored owner has exactly its replicas, all running with their hooks, and every
- * bare pod runs with its hooks; nothing is pending or terminating. Returns what is still missing.
+ * What "converged" means: every restored owner has exactly its replicas, all running with their init hooks and a final
+ * outcome for each exec hook, and so does every bare pod; nothing is pending or terminating. Returns what is missing.
  */
 export function unconverged(state: FinalState, e: Expectations): string[] {
   const missing: string[] = [];
@@ -267,20 +379,23 @@ export function unconverged(state: FinalState, e: Expectations): string[] {
     const ready = pods.filter((p) => {
       const hooks = e.hooksFor(p.metadata.namespace).map((h) => h.name);
       const inits = new Set((p.spec.initContainers ?? []).map((c) => c.name));
+      const record = execRecordOf(p);
+      const execDone =
+        e.execHooksFor(p.metadata.namespace).length === 0 ||
+        (record !== undefined &&
+          record !== 'unparseable' &&
+          Object.values(record.hooks ?? {}).filter((o) => o.result === 'Succeeded' || o.result === 'Failed')
+            .length === e.execHooksFor(p.metadata.namespace).length);
       return (
         !p.metadata.deletionTimestamp &&
         p.status?.phase === 'Running' &&
         hooks.every((h) => inits.has(h)) &&
-        (p.status.containerStatuses ?? []).every((c) => c.ready)
+        (p.status.containerStatuses ?? []).every((c) => c.ready) &&
+        execDone
       );
     });
     if (ready.length !== replicas || pods.length !== replicas)
       missing.push(`${slot}: ${ready.length}/${replicas} running with hooks, ${pods.length} pods`);
   }
   return missing;
-}
-
-/** Exec hooks are not part of the scenario until the exec controller lands (issue #7); this is where they plug in. */
-export function checkExecHooks(): string[] {
-  return [];
 }

@@ -34,6 +34,24 @@ const ANNOTATION_HOOK: HookExpectation = {
   command: ['/bin/sh', '-c', 'echo annotation'],
 };
 
+const SPEC_EXEC_HOOK = { container: 'app', command: ['/bin/sh', '-c', 'echo spec-exec'] } as const;
+const ANNOTATION_EXEC_HOOK = {
+  container: 'app',
+  command: ['/bin/sh', '-c', 'echo annotation-exec'],
+} as const;
+
+export interface ExecHookExpectation {
+  readonly container: string;
+  readonly command: readonly string[];
+}
+
+/** The exec hooks every running pod of a restored namespace must run. */
+export function expectedExecHooks(namespace: string): readonly ExecHookExpectation[] {
+  if (namespace === SPEC_NAMESPACE) return [SPEC_EXEC_HOOK];
+  if (namespace === ANNOTATION_NAMESPACE) return [ANNOTATION_EXEC_HOOK];
+  return [];
+}
+
 /** The init hooks every pod of a restored namespace must run, in order. */
 export function expectedInitHooks(namespace: string): readonly HookExpectation[] {
   if (namespace === SPEC_NAMESPACE) return SPEC_HOOKS;
@@ -45,6 +63,8 @@ const annotationHook = {
   'init.hook.restore.velero.io/container-name': ANNOTATION_HOOK.name,
   'init.hook.restore.velero.io/container-image': ANNOTATION_HOOK.image,
   'init.hook.restore.velero.io/command': JSON.stringify(ANNOTATION_HOOK.command),
+  'post.hook.restore.velero.io/container': ANNOTATION_EXEC_HOOK.container,
+  'post.hook.restore.velero.io/command': JSON.stringify(ANNOTATION_EXEC_HOOK.command),
 };
 
 const START = 'devcluster.restore-hooks.io/start-seconds';
@@ -237,6 +257,7 @@ export function buildScenario(size: ScenarioSize = DEFAULT_SIZE): Scenario {
               initContainers: SPEC_HOOKS.map((h) => ({ name: h.name, image: h.image, command: h.command })),
             },
           },
+          { exec: { ...SPEC_EXEC_HOOK, onError: 'Continue', execTimeout: '10s' } },
         ],
       },
     ],
