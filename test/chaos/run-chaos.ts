@@ -235,7 +235,9 @@ async function main(): Promise<number> {
         'api: {qps: 100, burst: 200}',
         'leaderElection: {leaseDuration: 6s, renewDeadline: 4s, retryPeriod: 1s}',
         // The simulated Velero runs no exec hooks, so restore-hooks runs those of the pods Velero restored too.
-        'exec: {veleroRestoredPods: Run}',
+        // Retries: an injected 429/5xx on the pods/exec upgrade fails the hook with ExecError (nothing ran), and
+        // ExecError is retried only when retries are configured (see docs/chaos.md, findings).
+        'exec: {veleroRestoredPods: Run, retries: {attempts: 6, backoffBase: 200ms, backoffMax: 2s}}',
         'logLevel: debug',
         '',
       ].join('\n'),
