@@ -104,13 +104,13 @@ export interface ScenarioSize {
 }
 
 export const DEFAULT_SIZE: ScenarioSize = {
-  deployments: 24,
+  deployments: 28,
   deploymentReplicas: 4,
   statefulSetsRolling: 3,
   statefulSetsOnDelete: 3,
   statefulSetReplicas: 2,
   daemonSets: 2,
-  barePods: 44,
+  barePods: 24,
   startSeconds: 30,
   restoredBarePodStartSeconds: 60,
   restoredReplicaSetPodStartSeconds: 150,
