@@ -40,7 +40,7 @@ export function planSchedule(random: () => number): ScheduledEvent[] {
   for (let t = between(8000, 12_000); t < 80_000; t += between(12_000, 20_000))
     events.push({ atMs: t, kind: 'pause', durationMs: between(2000, 5000) });
   const kinds = ['kill-leader', 'kill-follower', 'kill-leader', 'kill-follower', 'kill-leader'] as const;
-  let t = between(8000, 14_000);
+  let t = between(12_000, 18_000);
   for (const kind of kinds) {
     events.push({ atMs: t, kind });
     t += between(12_000, 18_000);

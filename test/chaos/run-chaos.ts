@@ -7,7 +7,7 @@
  * exits 0 only when every invariant holds. See docs/chaos.md.
  *
  * Environment: CHAOS_SEED (default: random, printed), CHAOS_TIMEOUT_SECONDS (hard limit for the whole run, default
- * 300), CHAOS_CONVERGE_SECONDS (bound on the time to converge, default 200), CHAOS_KEEP=1 keeps the work directory.
+ * 420), CHAOS_CONVERGE_SECONDS (bound on the time to converge, default 240), CHAOS_KEEP=1 keeps the work directory.
  */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,8 +48,8 @@ import { faultRules, planSchedule } from './fault-schedule.ts';
 const CONTROLLER_NAMESPACE = 'restore-hooks';
 const CONTROLLER_USER = `system:serviceaccount:${CONTROLLER_NAMESPACE}:restore-hooks`;
 const seed = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : Math.floor(Math.random() * 2 ** 31);
-const hardTimeoutMs = Number(process.env.CHAOS_TIMEOUT_SECONDS ?? 300) * 1000;
-const convergeBoundMs = Number(process.env.CHAOS_CONVERGE_SECONDS ?? 200) * 1000;
+const hardTimeoutMs = Number(process.env.CHAOS_TIMEOUT_SECONDS ?? 420) * 1000;
+const convergeBoundMs = Number(process.env.CHAOS_CONVERGE_SECONDS ?? 240) * 1000;
 const repoRoot = new URL('../../', import.meta.url);
 
 const say = (line: string) =>

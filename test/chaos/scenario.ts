@@ -111,9 +111,9 @@ export const DEFAULT_SIZE: ScenarioSize = {
   statefulSetReplicas: 2,
   daemonSets: 2,
   barePods: 24,
-  startSeconds: 30,
-  restoredBarePodStartSeconds: 60,
-  restoredReplicaSetPodStartSeconds: 150,
+  startSeconds: 45,
+  restoredBarePodStartSeconds: 90,
+  restoredReplicaSetPodStartSeconds: 240,
 };
 
 export interface Scenario {
