@@ -1,6 +1,6 @@
 /**
  * The bad-inputs corpus (docs/errors.md): pod hook annotations, Restore spec.hooks, config file values, environment
- * variables and command-line flags. Every case asserts the documented error — the field, setting, variable or flag
+ * variables, command-line flags and the exec-hook progress record. Every case asserts the documented error — the field, setting, variable or flag
  * it names — and that nothing throws: the hook engine reports problems, the CLI exits 2 with one message.
  * Malformed API responses are in api-responses.test.ts.
  */
@@ -19,6 +19,8 @@ import { parseRestoreHooks } from '../../src/hooks/validate.ts';
 import { DEFAULT_HOOK_POLICY } from '../../src/hooks/policy.ts';
 import { formatProblem } from '../../src/hooks/problems.ts';
 import type { Problem } from '../../src/hooks/problems.ts';
+import { formatExecRecord, parseExecRecord } from '../../src/controller/exec-hooks/exec-record.ts';
+import type { ExecRecord } from '../../src/controller/exec-hooks/exec-record.ts';
 
 const I = 'init.hook.restore.velero.io/';
 const P = 'post.hook.restore.velero.io/';
@@ -698,4 +700,64 @@ describe('bad inputs: command-line flags and their variables (exit status 2)', (
       },
     );
   }
+});
+
+const T = '2026-11-24T20:00:00Z';
+const recordWith = (hooks: unknown) => JSON.stringify({ restore: 'velero/r2', hooks });
+
+/** [title, annotation value, the error] for the exec-hook progress record a person may edit by hand. */
+const execRecordCases: [string, string, string][] = [
+  ['not JSON', '{"restore":', 'not JSON'],
+  ['a JSON list', '[]', 'expected a JSON object'],
+  [
+    'a restore without a namespace',
+    JSON.stringify({ restore: 'r2', hooks: {} }),
+    'restore: expected "namespace/name"',
+  ],
+  ['hooks as a list', JSON.stringify({ restore: 'velero/r2', hooks: [] }), 'hooks: expected an object'],
+  ['an entry that is a string', recordWith({ h: 'done' }), 'hooks["h"]: expected an object'],
+  [
+    'negative attempts',
+    recordWith({ h: { attempts: -1, result: 'Succeeded', finishedAt: T } }),
+    'hooks["h"].attempts: expected a non-negative integer',
+  ],
+  [
+    'an unknown result',
+    recordWith({ h: { attempts: 1, result: 'Done', finishedAt: T } }),
+    'hooks["h"].result: expected one of',
+  ],
+  [
+    'an unknown reason',
+    recordWith({ h: { attempts: 1, result: 'Failed', reason: 'Oops', finishedAt: T } }),
+    'hooks["h"].reason: expected one of',
+  ],
+  [
+    'a finishedAt that is no time',
+    recordWith({ h: { attempts: 1, result: 'Succeeded', finishedAt: 'soon' } }),
+    'hooks["h"].finishedAt: expected an RFC 3339 time',
+  ],
+  [
+    'Retrying without nextAttemptAt',
+    recordWith({ h: { attempts: 1, result: 'Retrying', finishedAt: T } }),
+    'hooks["h"].nextAttemptAt: required when Retrying',
+  ],
+];
+
+describe('bad inputs: the exec-hook progress record (restore-hooks.dev/exec-hooks)', () => {
+  for (const [title, text, error] of execRecordCases) {
+    it(title, () => {
+      const parsed = parseExecRecord(text);
+      expect(parsed.ok).to.equal(false);
+      expect((parsed as { error: string }).error).to.contain(error);
+    });
+  }
+
+  it('keeps a hook id such as "__proto__" as a plain key, both ways', () => {
+    const text = recordWith({ ['__proto__']: { attempts: 1, result: 'Succeeded', finishedAt: T } });
+    const parsed = parseExecRecord(text);
+    expect(parsed.ok).to.equal(true);
+    const record = (parsed as { record: ExecRecord }).record;
+    expect(Object.keys(record.hooks)).to.deep.equal(['__proto__']);
+    expect(formatExecRecord(record)).to.equal(text);
+  });
 });
