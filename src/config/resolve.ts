@@ -88,7 +88,11 @@ function readConfigFile(
 ): void {
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
-    for (const e of doc.errors) problems.push(`${file}: ${e.message.split('\n')[0]!.replace(/:$/, '')}`);
+    // The YAML parser can report the same error twice (once per enclosing collection); say it once.
+    const messages = new Set(
+      doc.errors.map((e) => `${file}: ${e.message.split('\n')[0]!.replace(/:$/, '')}`),
+    );
+    problems.push(...messages);
     return;
   }
   const content: unknown = doc.toJS();

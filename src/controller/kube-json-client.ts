@@ -1,5 +1,6 @@
 import { ApiException, HttpMethod, RequestContext } from '@kubernetes/client-node';
 import type { HttpLibrary, KubeConfig } from '@kubernetes/client-node';
+import { parseJsonResponse } from './machinery/response-body.ts';
 
 export type QueryValue = string | number | boolean | undefined;
 
@@ -57,6 +58,6 @@ export class KubeJsonClient {
         response.headers,
       );
     }
-    return (text === '' ? undefined : JSON.parse(text)) as T;
+    return (text === '' ? undefined : parseJsonResponse(text, `${req.method} ${req.path}`)) as T;
   }
 }

@@ -9,6 +9,16 @@ import type { ExecRunner } from './exec/index.ts';
 import { FAULTS_ADMIN_PATH, FaultInjector, faultFilter, handleFaultAdmin } from './faults/index.ts';
 import { rbacAuthorizer } from './rbac/index.ts';
 import { REQUESTS_ADMIN_PATH, RequestCounter } from './requests/request-counter.ts';
+import {
+  EXEC_HISTORY_ADMIN_PATH,
+  KUBECONFIG_ADMIN_PATH,
+  RUNS_ADMIN_PATH,
+  WRITES_ADMIN_PATH,
+  execHistoryAdminHandler,
+  kubeconfigAdminHandler,
+  runsAdminHandler,
+  writesAdminHandler,
+} from './audit/admin.ts';
 import { Simulation } from './sim/simulation.ts';
 import type { SimulationOptions } from './sim/simulation.ts';
 
@@ -55,6 +65,31 @@ export async function startSimulatedCluster(
   dev.http.registerUpgradeHandler('pods/exec', endpoint.upgradeHandler());
   const simulation =
     options.simulation === false ? undefined : new Simulation(dev.api, options.simulation).start();
+  dev.http.registerAdminPath(WRITES_ADMIN_PATH, writesAdminHandler(dev.http.writes));
+  dev.http.registerAdminPath(RUNS_ADMIN_PATH, runsAdminHandler(simulation?.kubelet?.runs));
+  dev.http.registerAdminPath(
+    EXEC_HISTORY_ADMIN_PATH,
+    execHistoryAdminHandler(
+      runner instanceof SimulatedExecRunner
+        ? () =>
+            runner.history.map(({ request, exitCode }) => ({
+              namespace: request.namespace,
+              pod: request.pod,
+              container: request.container,
+              command: request.command,
+              ...(exitCode !== undefined ? { exitCode } : {}),
+            }))
+        : undefined,
+    ),
+  );
+  dev.http.registerAdminPath(
+    KUBECONFIG_ADMIN_PATH,
+    kubeconfigAdminHandler((subject) =>
+      dev.kubeconfig(
+        'user' in subject ? { user: { username: subject.user, groups: ['system:authenticated'] } } : subject,
+      ),
+    ),
+  );
   let stopping: Promise<void> | undefined;
   return {
     ...dev,

@@ -8,7 +8,7 @@ import type { HookOrigin, HookPlan, InitHook, InitHookState } from './hook-plan.
 import type { PlacedHook } from './init-containers.ts';
 import type { PlanContext } from './plan-context.ts';
 import { imagePolicyError } from './policy.ts';
-import { dns1123LabelError } from './k8s-names.ts';
+import { containerImageError, dns1123LabelError } from './k8s-names.ts';
 import { placeHookContainers } from './init-containers.ts';
 import { defaultInitHookName, hookContentHash, isVeleroGeneratedInitName, sameHookContent } from './names.ts';
 import {
@@ -53,7 +53,10 @@ function declareAnnotationInitHook(ctx: PlanContext): DeclaredInit | undefined {
     );
     valid = false;
   }
-  const imageError = imagePolicyError(ctx.policy, annotationInit.image);
+  const formatError = containerImageError(annotationInit.image);
+  const imageError = formatError
+    ? `Invalid value: ${JSON.stringify(annotationInit.image)}: ${formatError}`
+    : imagePolicyError(ctx.policy, annotationInit.image);
   if (imageError) {
     ctx.report('error', ctx.annotationField(INIT_CONTAINER_IMAGE), imageError);
     valid = false;

@@ -20,3 +20,8 @@ export const labelKeyError = (key: string): string | undefined => oneMessage(val
 
 /** Label values: empty, or at most 63 characters of [A-Za-z0-9-_.] starting and ending alphanumeric. */
 export const labelValueError = (value: string): string | undefined => oneMessage(validateLabelValue(value));
+
+/** kube-apiserver's rule for a container image (validateContainerCommon): no leading or trailing whitespace. */
+export function containerImageError(image: string): string | undefined {
+  return image !== image.trim() ? 'must not have leading or trailing whitespace' : undefined;
+}

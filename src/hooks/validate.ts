@@ -9,7 +9,7 @@ import type { HookPolicy } from './policy.ts';
 import { parseLabelSelector } from './selector.ts';
 import { compileGlob } from './glob.ts';
 import { parseGoDuration, toMilliseconds } from './duration.ts';
-import { dns1123LabelError } from './k8s-names.ts';
+import { containerImageError, dns1123LabelError } from './k8s-names.ts';
 import { imagePolicyError } from './policy.ts';
 
 /** Velero's exec timeout when none (or 0) is given. */
@@ -145,7 +145,10 @@ function validateSpecInitContainer(
   if (typeof image !== 'string' || image.trim() === '')
     valid = c.error(`${field}.image`, 'Required value: a container image');
   else {
-    const e = imagePolicyError(policy, image);
+    const formatError = containerImageError(image);
+    const e = formatError
+      ? `Invalid value: ${quote(image)}: ${formatError}`
+      : imagePolicyError(policy, image);
     if (e) valid = c.error(`${field}.image`, e);
   }
   const cmd = stringList(c, command, `${field}.command`);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +96,69 @@ describe('restore-hooks devcluster --demo and --faults', () => {
     expect(stdout).to.contain('"demo":true');
   });
 
+  it('--backups DIR runs the simulation with Velero reading DIR, and --rbac denies an unbound account', async () => {
+    const backup = join(dir, 'backups', 'b1');
+    mkdirSync(backup, { recursive: true });
+    writeFileSync(
+      join(backup, 'pods.json'),
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name: 'p1', namespace: 'ns1' },
+            spec: { containers: [{ name: 'app', image: 'nginx' }] },
+          },
+        ],
+      }),
+    );
+    const stdout = await withDevcluster(
+      dir,
+      ['--backups', join(dir, 'backups'), '--rbac', '--crds', CRDS],
+      async (kc) => {
+        const custom = kc.makeApiClient(CustomObjectsApi);
+        const core = kc.makeApiClient(CoreV1Api);
+        await core.createNamespace({ body: { metadata: { name: 'velero' } } });
+        await custom.createNamespacedCustomObject({
+          group: 'velero.io',
+          version: 'v1',
+          namespace: 'velero',
+          plural: 'restores',
+          body: {
+            apiVersion: 'velero.io/v1',
+            kind: 'Restore',
+            metadata: { name: 'r1' },
+            spec: { backupName: 'b1' },
+          },
+        });
+        await waitFor(
+          'the restored pod to run',
+          async () =>
+            (await core.readNamespacedPod({ namespace: 'ns1', name: 'p1' })).status?.phase === 'Running',
+          20_000,
+        );
+        const cluster = kc.getCurrentCluster()!;
+        const target = {
+          url: cluster.server,
+          caCert: Buffer.from(cluster.caData!, 'base64').toString(),
+        } as DevCluster;
+        const minted = await rawRequest(target, 'GET', '/devcluster/kubeconfig?serviceAccount=ns1/nobody', {
+          token: kc.getCurrentUser()!.token!,
+        });
+        const sa = new KubeConfig();
+        sa.loadFromString(minted.text);
+        const denied = await sa
+          .makeApiClient(CoreV1Api)
+          .listNamespacedPod({ namespace: 'ns1' })
+          .catch((e: { code?: number }) => e);
+        expect((denied as { code?: number }).code).to.equal(403);
+      },
+    );
+    expect(stdout).to.contain('"simulation":true');
+  });
+
   it("--faults starts with the file's rules, and /devcluster/faults reports and changes them", async () => {
     const file = join(dir, 'faults.json');
     writeFileSync(
@@ -124,11 +187,11 @@ describe('restore-hooks devcluster --demo and --faults', () => {
     });
   });
 
-  it('rejects a --faults file with an invalid rule, naming the field (exit 1)', async () => {
+  it('rejects a --faults file with an invalid rule, naming the field (exit 2)', async () => {
     const file = join(dir, 'faults.json');
     writeFileSync(file, JSON.stringify({ rules: [{ error: { code: 418 } }] }));
     const r = await runCli(['devcluster', '--kubeconfig', join(dir, 'kc'), '--faults', file]);
-    expect(r.status).to.equal(1);
+    expect(r.status).to.equal(2);
     expect(r.stderr).to.contain('rules[0].error.code: must be one of 409, 429, 500, 503');
     expect(existsSync(join(dir, 'kc'))).to.equal(false);
   });

@@ -1,16 +1,18 @@
 import type { Command } from '../command.ts';
-import { validators } from '../flags.ts';
+import { UsageError, validators } from '../flags.ts';
+import type { FaultsFile } from '../../devcluster/faults/config-file.ts';
 
 export const devclusterCommand: Command = {
   name: 'devcluster',
   summary: 'Serve the embedded Kubernetes API server until SIGINT or SIGTERM.',
-  usage: '--kubeconfig FILE [--port N] [--demo | --simulation] [--faults FILE] [--crds DIR]',
+  usage:
+    '--kubeconfig FILE [--port N] [--demo | --simulation [--backups DIR]] [--rbac] [--faults FILE] [--crds DIR]',
   description: `
 Writes FILE, usable by kubectl and client-node, once the server is ready to serve requests.
 With --demo it runs the simulated cluster (nodes, scheduler, kubelet, workload controllers, garbage collector and
 the Velero server reading config/samples/backups) and applies config/samples/demo/restore-r2.yaml.
-With --simulation it runs the simulated cluster (without Velero) and loads nothing: an empty cluster whose
-workloads get pods and whose pods run, as benchmarks need.
+--simulation runs the same simulated cluster without loading anything; --backups DIR adds the Velero server reading
+the backup fixtures of DIR (one sub-directory per backup name). --rbac enforces RBAC (system:masters bypasses it).
 Admins can read the API requests served so far, by client, verb and resource, at /devcluster/requests.
 --faults FILE starts fault injection with the rules of FILE (JSON {"seed": N, "rules": [...]}); the admin
 endpoint /devcluster/faults changes them at runtime.`,
@@ -38,7 +40,20 @@ endpoint /devcluster/faults changes them at runtime.`,
     {
       name: 'simulation',
       type: 'boolean',
-      description: 'Run the simulated nodes, scheduler, kubelet and workload controllers, without the demo.',
+      description:
+        'Run the simulated cluster (nodes, scheduler, kubelet, workload controllers) without the demo.',
+    },
+    {
+      name: 'backups',
+      type: 'string',
+      valueName: 'DIR',
+      validate: validators.nonEmpty,
+      description: 'Run the simulated Velero server on the backup fixtures of DIR (implies --simulation).',
+    },
+    {
+      name: 'rbac',
+      type: 'boolean',
+      description: 'Authorize requests with RBAC instead of letting every authenticated user do anything.',
     },
     {
       name: 'faults',
@@ -64,29 +79,35 @@ endpoint /devcluster/faults changes them at runtime.`,
     const kubeconfigPath = String(args.values.kubeconfig);
     const port = typeof args.values.port === 'number' ? args.values.port : 0;
     const demo = args.values.demo === true;
-    if (demo && args.values.simulation === true)
-      throw new Error('--demo and --simulation are exclusive: --demo already runs the simulation');
-    const simulation = demo
-      ? { velero: { fixturesDir: join(samplesDirectory(), 'backups') } }
-      : args.values.simulation === true
-        ? {}
-        : (false as const);
-    let faults: { seed?: number; rules?: unknown[] } | undefined;
+    const backups = typeof args.values.backups === 'string' ? args.values.backups : undefined;
+    if (demo && (backups !== undefined || args.values.simulation === true))
+      throw new UsageError('--demo cannot be combined with --simulation or --backups');
+    const fixturesDir = demo ? join(samplesDirectory(), 'backups') : backups;
+    const simulate = demo || backups !== undefined || args.values.simulation === true;
+    let faults: FaultsFile | undefined;
     if (typeof args.values.faults === 'string') {
+      const file = args.values.faults;
+      const { parseFaultsFile } = await import('../../devcluster/faults/config-file.ts');
+      let text: string;
       try {
-        faults = JSON.parse(await readFile(args.values.faults, 'utf8')) as {
-          seed?: number;
-          rules?: unknown[];
-        };
+        text = await readFile(file, 'utf8');
       } catch (e) {
-        throw new Error(`--faults ${args.values.faults}: ${(e as Error).message}`, { cause: e });
+        throw new UsageError(
+          `--faults ${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
+      }
+      try {
+        faults = parseFaultsFile(text);
+      } catch (e) {
+        throw new UsageError(`--faults ${file}: ${(e as Error).message}`);
       }
     }
     const cluster = await startSimulatedCluster({
       port,
       ...(typeof args.values.crds === 'string' ? { crdDirectory: args.values.crds } : {}),
       ...(faults ? { faults } : {}),
-      simulation,
+      ...(args.values.rbac === true ? { rbac: true } : {}),
+      simulation: simulate ? (fixturesDir ? { velero: { fixturesDir } } : {}) : false,
     });
     try {
       if (demo) loadDemo(cluster.api);
@@ -101,7 +122,7 @@ endpoint /devcluster/faults changes them at runtime.`,
         msg: 'devcluster serving',
         url: cluster.url,
         demo,
-        simulation: simulation !== false,
+        simulation: simulate,
         kubeconfig: kubeconfigPath,
       }) + '\n',
     );

@@ -126,13 +126,14 @@ export function parseExecRecord(text: string | undefined): ParsedRecord {
     return { ok: false, error: 'restore: expected "namespace/name"' };
   const hooksRaw = raw.hooks ?? {};
   if (!isObject(hooksRaw)) return { ok: false, error: 'hooks: expected an object' };
-  const hooks: Record<string, HookEntry> = {};
+  const entries: [string, HookEntry][] = [];
   for (const [id, value] of Object.entries(hooksRaw)) {
     const entry = parseEntry(id, value);
     if (typeof entry === 'string') return { ok: false, error: entry };
-    hooks[id] = entry;
+    entries.push([id, entry]);
   }
-  return { ok: true, record: { restore: raw.restore, hooks } };
+  // fromEntries defines own properties, so an id such as "__proto__" (a hand-edited record) stays a plain key.
+  return { ok: true, record: { restore: raw.restore, hooks: Object.fromEntries(entries) } };
 }
 
 /**
@@ -141,8 +142,7 @@ export function parseExecRecord(text: string | undefined): ParsedRecord {
  */
 export function formatExecRecord(record: ExecRecord): string {
   const ids = Object.keys(record.hooks).sort();
-  const hooks: Record<string, HookEntry> = {};
-  for (const id of ids) hooks[id] = record.hooks[id]!;
+  const hooks: Record<string, HookEntry> = Object.fromEntries(ids.map((id) => [id, record.hooks[id]!]));
   let text = JSON.stringify({ restore: record.restore, hooks });
   if (Buffer.byteLength(text) <= MAX_RECORD_BYTES) return text;
   const byAge = [...ids].sort((a, b) => Date.parse(hooks[a]!.finishedAt) - Date.parse(hooks[b]!.finishedAt));

@@ -7,6 +7,7 @@ import {
 } from '@kubernetes/client-node';
 import type { HttpLibrary, KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from './kube-object.ts';
+import { decodeList, malformedWatchEvent, parseJsonResponse } from './response-body.ts';
 
 export interface Selectors {
   labelSelector?: string;
@@ -65,13 +66,6 @@ function queryString(params: Record<string, string | number | boolean | undefine
   return text ? `?${text}` : '';
 }
 
-interface ListBody {
-  kind?: string;
-  apiVersion?: string;
-  metadata?: { resourceVersion?: string; continue?: string };
-  items?: KubeObject[];
-}
-
 /**
  * List and watch of one collection path (e.g. `/api/v1/namespaces/app/pods`,
  * `/apis/velero.io/v1/namespaces/velero/restores`) over client-node's transport and Watch. Lists are
@@ -111,14 +105,10 @@ export class KubeListWatch<T extends KubeObject> implements ListWatch<T> {
         response.headers,
       );
     }
-    const body = JSON.parse(text) as ListBody;
-    const kind = body.kind?.endsWith('List') ? body.kind.slice(0, -'List'.length) : undefined;
-    const items = (body.items ?? []).map((item) => ({ apiVersion: body.apiVersion, kind, ...item }) as T);
-    return {
-      items,
-      resourceVersion: body.metadata?.resourceVersion ?? '',
-      continue: body.metadata?.continue || undefined,
-    };
+    const body = decodeList(parseJsonResponse(text, `list ${this.path}`), `list ${this.path}`);
+    const kind = body.kind?.slice(0, -'List'.length);
+    const items = body.items.map((item) => ({ apiVersion: body.apiVersion, kind, ...item }) as T);
+    return { items, resourceVersion: body.resourceVersion, continue: body.continue };
   }
 
   async watch(
@@ -127,21 +117,34 @@ export class KubeListWatch<T extends KubeObject> implements ListWatch<T> {
     onDone: (error?: unknown) => void,
   ): Promise<WatchHandle> {
     let stopped = false;
-    const controller = await this.#watch.watch(
+    // The event callback may need to abort before watch() has returned its controller.
+    const started: { controller?: AbortController; abortWhenStarted?: boolean } = {};
+    const abort = (): void => {
+      if (started.controller) started.controller.abort();
+      else started.abortWhenStarted = true;
+    };
+    started.controller = await this.#watch.watch(
       this.path,
       { ...request },
       (type: string, object: T) => {
-        if (!stopped) onEvent({ type: type as WatchEventType, object });
+        if (stopped) return;
+        // client-node swallows what this callback throws: a malformed event ends the watch here instead.
+        const problem = malformedWatchEvent(type, object);
+        if (problem === undefined) return onEvent({ type: type as WatchEventType, object });
+        stopped = true;
+        abort();
+        onDone(new Error(`watch ${this.path}: malformed event: ${problem}`));
       },
       (error: unknown) => {
         if (!stopped) onDone(error ?? undefined);
         stopped = true;
       },
     );
+    if (started.abortWhenStarted) started.controller.abort();
     return {
       stop: () => {
         stopped = true;
-        controller.abort();
+        abort();
       },
     };
   }

@@ -25,6 +25,7 @@ import { negotiateTable, renderTable } from './table.ts';
 import { NonResourceHandler } from './non-resource.ts';
 import { streamWatch, tableEvents } from './watch-stream.ts';
 import { scaleOf, writeScale } from './scale.ts';
+import { WRITE_VERBS, WriteLog } from '../audit/write-log.ts';
 
 /** Serves one admin request (see registerAdminPath). */
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -73,6 +74,8 @@ export class ApiHandler {
   readonly #nonResource: NonResourceHandler;
   readonly #upgrades = new Map<string, UpgradeHandler>();
   readonly #adminPaths = new Map<string, AdminHandler>();
+  /** Every authenticated write request and its answer (see audit/write-log.ts). */
+  readonly writes = new WriteLog();
 
   constructor(options: ApiHandlerOptions) {
     this.#cluster = options.cluster;
@@ -120,7 +123,7 @@ export class ApiHandler {
           );
         return void handler(req, res);
       }
-      const prepared = await this.#prepare(req);
+      const prepared = await this.#prepare(req, res);
       await this.#dispatch(req, res, prepared);
     } catch (err) {
       sendError(res, err);
@@ -144,12 +147,13 @@ export class ApiHandler {
     }
   }
 
-  async #prepare(req: IncomingMessage): Promise<Prepared> {
+  async #prepare(req: IncomingMessage, res?: ServerResponse): Promise<Prepared> {
     const url = new URL(req.url ?? '/', 'https://devcluster.invalid');
     const method = req.method ?? 'GET';
     const info: RequestInfo = parseRequestInfo(method, url.pathname, url.searchParams);
     const user: UserInfo = this.#authenticator.authenticate(req.headers.authorization);
     const attributes: RequestAttributes = { ...info, user };
+    if (res && info.isResourceRequest && WRITE_VERBS.has(info.verb)) this.#audit(attributes, res);
     const decision = await this.#authorizer(attributes);
     if (!decision.allowed)
       throw errors.forbidden(
@@ -170,6 +174,18 @@ export class ApiHandler {
     };
     for (const filter of [...this.#filters]) await filter(context);
     return { attributes, url, watchListeners };
+  }
+
+  #audit(a: RequestAttributes, res: ServerResponse): void {
+    const record = this.writes.begin({
+      user: a.user.username,
+      verb: a.verb,
+      resource: a.apiGroup ? `${a.resource}.${a.apiGroup}` : a.resource,
+      subresource: a.subresource,
+      namespace: a.namespace,
+      name: a.name,
+    });
+    res.once('finish', () => (record.code = res.statusCode));
   }
 
   async #dispatch(req: IncomingMessage, res: ServerResponse, p: Prepared): Promise<void> {

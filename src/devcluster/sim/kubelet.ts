@@ -5,6 +5,7 @@
  */
 import type { ClusterAPI, KubeObject } from '../api/types.ts';
 import { readPodBehaviour } from '../kubelet/behaviour.ts';
+import { ContainerRunLog } from '../kubelet/run-log.ts';
 import { kubeletPodStatus } from '../kubelet/status.ts';
 import type { PodLike } from '../kubelet/status.ts';
 import type { Clock } from './clock.ts';
@@ -30,6 +31,8 @@ export class Kubelet {
   private readonly api: ClusterAPI;
   private readonly informers: SharedInformers;
   private readonly clock: Clock;
+  /** Every container run the kubelets started (see run-log.ts). */
+  readonly runs = new ContainerRunLog();
 
   constructor(api: ClusterAPI, informers: SharedInformers, clock: Clock, nodeNames: readonly string[]) {
     this.api = api;
@@ -88,6 +91,7 @@ export class Kubelet {
         const current = this.api.get(GVR.pods, namespace, name);
         if (current.metadata.uid !== state.uid) return;
         this.api.update(GVR.pods, namespace, name, { ...current, status }, { subresource: 'status' });
+        this.runs.observe(current, status);
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }

@@ -51,6 +51,8 @@ export class Simulation {
   readonly informers: SharedInformers;
   readonly clock: Clock;
   readonly nodes: readonly NodeSpec[];
+  /** The kubelets (one component for every node); undefined when switched off. */
+  readonly kubelet: Kubelet | undefined;
   private readonly components: Component[] = [];
   private readonly ownsClock: boolean;
 
@@ -67,16 +69,15 @@ export class Simulation {
     const enabled = (c: keyof SimulationComponents) => on[c] !== false;
     registerNodes(api, this.nodes, new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'));
     if (enabled('scheduler')) this.components.push(new Scheduler(api, this.informers));
-    if (enabled('kubelet')) {
-      this.components.push(
-        new Kubelet(
+    this.kubelet = enabled('kubelet')
+      ? new Kubelet(
           api,
           this.informers,
           this.clock,
           this.nodes.map((n) => n.name),
-        ),
-      );
-    }
+        )
+      : undefined;
+    if (this.kubelet) this.components.push(this.kubelet);
     if (enabled('replicaSets')) this.components.push(new ReplicaSetController(api, this.informers));
     if (enabled('deployments')) this.components.push(new DeploymentController(api, this.informers));
     if (enabled('daemonSets')) this.components.push(new DaemonSetController(api, this.informers));

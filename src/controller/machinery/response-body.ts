@@ -1,0 +1,72 @@
+/**
+ * Decoding the bodies an API server answers with. A proxy's HTML page, a truncated body or an object of the wrong
+ * kind becomes an error that names the request and what was wrong, instead of a bare SyntaxError or a TypeError
+ * somewhere downstream.
+ */
+import type { KubeObject } from './kube-object.ts';
+
+export class MalformedResponseError extends Error {
+  override name = 'MalformedResponseError';
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** JSON.parse with an error naming the request (`what`, e.g. `GET /api/v1/pods`). */
+export function parseJsonResponse(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    const start = text.slice(0, 60).replace(/\s+/g, ' ');
+    throw new MalformedResponseError(
+      `${what}: invalid JSON in the response (${(e as Error).message}); it starts with ${JSON.stringify(start)}`,
+    );
+  }
+}
+
+export interface DecodedList {
+  readonly kind: string | undefined;
+  readonly apiVersion: string | undefined;
+  readonly items: KubeObject[];
+  readonly resourceVersion: string;
+  readonly continue: string | undefined;
+}
+
+/** A list response: `{kind: *List, metadata: {resourceVersion}, items: [{metadata: {name}}...]}`. */
+export function decodeList(body: unknown, what: string): DecodedList {
+  if (!isObject(body))
+    throw new MalformedResponseError(
+      `${what}: expected a list object, got ${JSON.stringify(body)?.slice(0, 40)}`,
+    );
+  const kind = typeof body.kind === 'string' ? body.kind : undefined;
+  if (kind !== undefined && !kind.endsWith('List'))
+    throw new MalformedResponseError(`${what}: expected a list, got kind ${JSON.stringify(kind)}`);
+  const items = body.items ?? [];
+  if (!Array.isArray(items)) throw new MalformedResponseError(`${what}: items: must be a list`);
+  items.forEach((item: unknown, i) => {
+    if (!isObject(item) || !isObject(item.metadata) || typeof item.metadata.name !== 'string')
+      throw new MalformedResponseError(`${what}: items[${i}]: must be an object with metadata.name`);
+  });
+  const metadata = isObject(body.metadata) ? body.metadata : {};
+  if (typeof metadata.resourceVersion !== 'string' || metadata.resourceVersion === '')
+    throw new MalformedResponseError(`${what}: metadata.resourceVersion: missing (a list must carry one)`);
+  return {
+    kind,
+    apiVersion: typeof body.apiVersion === 'string' ? body.apiVersion : undefined,
+    items: items as KubeObject[],
+    resourceVersion: metadata.resourceVersion,
+    continue:
+      typeof metadata.continue === 'string' && metadata.continue !== '' ? metadata.continue : undefined,
+  };
+}
+
+const WATCH_EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
+
+/** Why a decoded watch event cannot be used, or undefined when it is well-formed. */
+export function malformedWatchEvent(type: unknown, object: unknown): string | undefined {
+  if (typeof type !== 'string' || !WATCH_EVENT_TYPES.has(type))
+    return `unknown event type ${JSON.stringify(type)}`;
+  if (!isObject(object)) return `${type} event without an object`;
+  if (type !== 'ERROR' && !isObject(object.metadata)) return `${type} event: object without metadata`;
+  return undefined;
+}
