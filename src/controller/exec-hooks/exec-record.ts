@@ -163,7 +163,20 @@ export function withEntry(record: ExecRecord, id: string, entry: HookEntry): Exe
 export type AttemptResult =
   | { readonly kind: 'exited'; readonly exitCode: number; readonly stdout: string; readonly stderr: string }
   | { readonly kind: 'timeout'; readonly stdout: string; readonly stderr: string }
-  | { readonly kind: 'error'; readonly message: string; readonly stdout: string; readonly stderr: string };
+  | {
+      readonly kind: 'error';
+      readonly message: string;
+      readonly stdout: string;
+      readonly stderr: string;
+      /** The API server refused the exec (the WebSocket never opened): the command did not start. */
+      readonly notStarted?: boolean;
+    };
+
+/**
+ * Attempts of a hook whose exec the API server refused before the command started (429, 5xx, a dropped
+ * connection): retrying cannot run the command twice, so these are retried even when retries are not configured.
+ */
+export const NOT_STARTED_ATTEMPTS = 5;
 
 export interface RetryPolicy {
   /** Attempts in total, including the first (1: no retry). */
@@ -201,7 +214,11 @@ export function entryAfterAttempt(
   const reason: FailureReason =
     result.kind === 'exited' ? 'NonZeroExit' : result.kind === 'timeout' ? 'ExecTimeout' : 'ExecError';
   const exit = result.kind === 'exited' ? { exitCode: result.exitCode } : {};
-  if (RETRYABLE.has(reason) && attempt < retry.attempts) {
+  const attempts =
+    result.kind === 'error' && result.notStarted
+      ? Math.max(retry.attempts, NOT_STARTED_ATTEMPTS)
+      : retry.attempts;
+  if (RETRYABLE.has(reason) && attempt < attempts) {
     return {
       attempts: attempt,
       result: 'Retrying',

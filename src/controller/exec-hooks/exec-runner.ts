@@ -112,6 +112,7 @@ export function createExec(kubeConfig: KubeConfig): ExecFunc {
         .catch((error: unknown) =>
           settle({
             kind: 'error',
+            notStarted: true,
             message:
               error instanceof Error
                 ? error.message

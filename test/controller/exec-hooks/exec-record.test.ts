@@ -6,6 +6,7 @@ import {
   MAX_RECORD_BYTES,
   TAIL_BYTES,
   entryAfterAttempt,
+  NOT_STARTED_ATTEMPTS,
   failedEntry,
   formatExecRecord,
   parseExecRecord,
@@ -188,6 +189,21 @@ describe('exec-hooks: the progress record', () => {
         'an exec error keeps the message as stderr',
         [1, { kind: 'error', message: 'container not found', stdout: '', stderr: '' }, T0, NO_RETRY],
         { result: 'Failed', reason: 'ExecError', stderr: 'container not found' },
+      ],
+      [
+        'an exec the API server refused (the command never started) is retried even without configured retries',
+        [1, { kind: 'error', message: 'HTTP 503', notStarted: true, stdout: '', stderr: '' }, T0, NO_RETRY],
+        { result: 'Retrying', reason: 'ExecError', attempts: 1 },
+      ],
+      [
+        'a refused exec fails for good after NOT_STARTED_ATTEMPTS attempts',
+        [
+          NOT_STARTED_ATTEMPTS,
+          { kind: 'error', message: 'HTTP 503', notStarted: true, stdout: '', stderr: '' },
+          T0,
+          NO_RETRY,
+        ],
+        { result: 'Failed', reason: 'ExecError', attempts: NOT_STARTED_ATTEMPTS },
       ],
       [
         'a failure with attempts left retries after the base backoff',
