@@ -183,7 +183,7 @@ describe('manifests: the kustomize base', function () {
         apiGroups: [''],
         resources: ['configmaps'],
         resourceNames: ['restore-hooks-replacements'],
-        verbs: ['get', 'update'],
+        verbs: ['get', 'patch'],
       },
     ]);
     for (const [binding, role] of [

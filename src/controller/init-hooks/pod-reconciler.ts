@@ -196,8 +196,10 @@ export class PodReconciler {
           ...(current?.metadata.resourceVersion ? { resourceVersion: current.metadata.resourceVersion } : {}),
         });
         logger.debug('deleted pod being replaced', { result });
-        // Whatever happened, the next step is decided from what the cluster shows next.
-        return result === 'deleted' ? { requeue: true } : { requeueAfterMs: WAIT_FOR_TERMINATION_MS };
+        // Whatever happened, the next step is decided from what the cluster shows next: the pod's update or
+        // deletion event enqueues it at once; the delay is only a fallback. (A rate-limited requeue here went
+        // through the queue's overall 10/s bucket and capped replacements at 10 pods per second.)
+        return { requeueAfterMs: WAIT_FOR_TERMINATION_MS };
       }
       case 'wait':
         return { requeueAfterMs: WAIT_FOR_TERMINATION_MS };
