@@ -72,6 +72,11 @@ export interface RestoreReconcilerDeps {
   readonly onActiveRestores?: (count: number) => void;
   /** A restore was deleted or left its hook window: drop what is kept per restore (metric series). */
   readonly onRestoreDone?: (name: string) => void;
+  /**
+   * At most one status write per restore this often: during a large restore the InitHooksApplied message changes
+   * with every workload, and each write also comes back as an update event. Default 0 (no limit).
+   */
+  readonly minStatusIntervalMs?: number;
 }
 
 function errorsOf(problems: readonly Problem[]): Problem[] {
@@ -91,6 +96,7 @@ export class RestoreReconciler {
    * a write on every reconcile.
    */
   readonly #lastWritten = new Map<string, string>();
+  readonly #lastWriteAt = new Map<string, number>();
 
   constructor(deps: RestoreReconcilerDeps) {
     this.#deps = deps;
@@ -108,6 +114,7 @@ export class RestoreReconciler {
     if (!restore) {
       this.#deps.outcomes.forget(key);
       this.#lastWritten.delete(key);
+      this.#lastWriteAt.delete(key);
       this.#deps.onRestoreDone?.(name);
       return;
     }
@@ -144,6 +151,8 @@ export class RestoreReconciler {
     // observedGeneration would make every write call for the next one, in a loop.
     const fingerprint = JSON.stringify(desired);
     if (conditionsShow(current, desired) || this.#lastWritten.get(key) === fingerprint) return;
+    const wait = (this.#lastWriteAt.get(key) ?? -Infinity) + (this.#deps.minStatusIntervalMs ?? 0) - now;
+    if (wait > 0) return { requeueAfterMs: wait };
     const merged = mergeConditions(
       current,
       desired,
@@ -161,6 +170,7 @@ export class RestoreReconciler {
       query: { fieldManager: 'restore-hooks' },
     });
     this.#lastWritten.set(key, fingerprint);
+    this.#lastWriteAt.set(key, now);
     ctx.logger.debug('updated restore conditions', {
       restore: key,
       conditions: merged.map((c) => `${c.type}=${c.status}`),
