@@ -54,6 +54,7 @@ const SKIP_METRIC: Partial<Record<string, SkipReason>> = {
 };
 
 const WAIT_FOR_TERMINATION_MS = 1000;
+const MAX_REMEMBERED_REPLICASETS = 50_000;
 const ADOPTION_RECHECK_MS = 2000;
 
 /** Labels only workload controllers put on pods: a restored pod carrying one belongs to an owner yet to adopt it. */
@@ -77,6 +78,11 @@ export class PodReconciler {
   /** Journal entries by `namespace/name`, loaded at start and kept by this process (the only writer). */
   readonly #journal = new Map<string, JournalEntry>();
   readonly #skips = new SeenOnce();
+  /**
+   * ReplicaSet uid → its Deployment, so that each event of a Deployment's pending pod does not read the
+   * ReplicaSet from the API (those ReplicaSets carry no restore label, so no informer caches them).
+   */
+  readonly #replicaSetDeployments = new Map<string, { name: string }>();
 
   constructor(deps: PodReconcilerDeps) {
     this.#deps = deps;
@@ -304,18 +310,28 @@ export class PodReconciler {
     }
     if (kind === 'Job') return this.#reportJobPod(pod, ownerName, ownerUID);
     if (kind !== 'ReplicaSet') return;
-    const rs =
-      this.#deps.getWorkload('ReplicaSet', namespace, ownerName) ??
-      (await this.#deps.cluster.getReplicaSet(namespace, ownerName));
-    if (!rs || rs.metadata.uid !== ownerUID) return;
-    const deployment = controllerOf(rs.metadata);
-    if (deployment?.kind === 'Deployment') {
+    let deployment = this.#replicaSetDeployments.get(ownerUID);
+    if (deployment === undefined) {
+      const rs =
+        this.#deps.getWorkload('ReplicaSet', namespace, ownerName) ??
+        (await this.#deps.cluster.getReplicaSet(namespace, ownerName));
+      if (!rs || rs.metadata.uid !== ownerUID) return;
+      const controller = controllerOf(rs.metadata);
+      deployment = controller?.kind === 'Deployment' ? { name: controller.name } : undefined;
+      // A ReplicaSet's controller never changes once set; one without may still be adopted, so is not remembered.
+      if (deployment) {
+        if (this.#replicaSetDeployments.size >= MAX_REMEMBERED_REPLICASETS)
+          this.#replicaSetDeployments.clear();
+        this.#replicaSetDeployments.set(ownerUID, deployment);
+      } else if (controller) return;
+    }
+    if (deployment) {
       if (this.#deps.getWorkload('Deployment', namespace, deployment.name)) {
         this.#deps.enqueueWorkload(workloadKey('Deployment', namespace, deployment.name));
       }
       return;
     }
-    if (!deployment && this.#deps.getWorkload('ReplicaSet', namespace, ownerName)) {
+    if (this.#deps.getWorkload('ReplicaSet', namespace, ownerName)) {
       this.#deps.enqueueWorkload(workloadKey('ReplicaSet', namespace, ownerName));
     }
   }
