@@ -2,7 +2,7 @@ import { validators } from '../cli/flags.ts';
 import { LOG_LEVELS } from '../telemetry/log-levels.ts';
 import { parseGoDuration, toMilliseconds } from '../hooks/duration.ts';
 import { compileGlob } from '../hooks/glob.ts';
-import { TEMPLATE_CLEANUP_POLICIES } from './settings.ts';
+import { TEMPLATE_CLEANUP_POLICIES, VELERO_RESTORED_POD_POLICIES } from './settings.ts';
 
 /** The parsed value, or a problem phrased to follow the setting's name ("invalid duration \"5x\""). */
 export type Parsed = { readonly value: unknown } | { readonly problem: string };
@@ -139,6 +139,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { path: 'api.burst', kind: integer(1) },
   { path: 'exec.defaultExecTimeout', kind: duration({ positive: true }) },
   { path: 'exec.defaultWaitTimeout', kind: duration({ positive: true }) },
+  { path: 'exec.veleroRestoredPods', kind: oneOf(VELERO_RESTORED_POD_POLICIES) },
   { path: 'exec.retries.attempts', kind: integer(1) },
   { path: 'exec.retries.backoffBase', kind: duration({ positive: true }) },
   { path: 'exec.retries.backoffMax', kind: duration({ positive: true }) },

@@ -8,6 +8,10 @@ export type Milliseconds = number;
 export const TEMPLATE_CLEANUP_POLICIES = ['RemoveAfterRestore', 'Retain'] as const;
 export type TemplateCleanupPolicy = (typeof TEMPLATE_CLEANUP_POLICIES)[number];
 
+export const VELERO_RESTORED_POD_POLICIES = ['Skip', 'Run'] as const;
+/** Skip: Velero runs the exec hooks of the pods it restores; Run: restore-hooks runs them too. */
+export type VeleroRestoredPodPolicy = (typeof VELERO_RESTORED_POD_POLICIES)[number];
+
 /**
  * The controller's resolved configuration. Keys mirror config/controller.yaml, which documents every setting;
  * durations are converted to milliseconds.
@@ -31,6 +35,8 @@ export interface Settings {
     readonly defaultExecTimeout: Milliseconds;
     /** waitTimeout of a hook that does not set one (Velero would wait forever). */
     readonly defaultWaitTimeout: Milliseconds;
+    /** Exec hooks of pods carrying velero.io/restore-name (Velero runs those itself). */
+    readonly veleroRestoredPods: VeleroRestoredPodPolicy;
     readonly retries: {
       /** Attempts per exec hook, including the first; 1 means no retry. */
       readonly attempts: number;
@@ -68,6 +74,7 @@ export const DEFAULT_SETTINGS: Settings = {
   exec: {
     defaultExecTimeout: DEFAULT_EXEC_TIMEOUT_MS, // Velero's
     defaultWaitTimeout: 600_000,
+    veleroRestoredPods: 'Skip',
     retries: { attempts: 1, backoffBase: 1_000, backoffMax: 60_000 },
   },
   policy: { annotationHooks: true, allowedImages: ['*'] },

@@ -13,7 +13,14 @@ export interface ObjectReference {
 }
 
 export type EventReason =
-  'HookInjected' | 'HookRemoved' | 'PodReplaced' | 'HookConflict' | 'HookSkipped' | 'InvalidHook';
+  | 'HookInjected'
+  | 'HookRemoved'
+  | 'PodReplaced'
+  | 'HookConflict'
+  | 'HookSkipped'
+  | 'InvalidHook'
+  | 'HookExecuted'
+  | 'HookFailed';
 
 export interface EventSpec {
   readonly regarding: ObjectReference;

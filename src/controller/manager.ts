@@ -28,6 +28,12 @@ import type { Logger } from './machinery/logger.ts';
 import { RestoreDirectory } from './restore-directory.ts';
 import type { RestoreObject } from './restore-directory.ts';
 import { RestoreReconciler, WorkloadOutcomes } from './restores/restore-reconciler.ts';
+import { ExecHookReconciler } from './exec-hooks/exec-reconciler.ts';
+import { createExec } from './exec-hooks/exec-runner.ts';
+import { EXEC_HOOKS_ANNOTATION, RESTORE_LABEL } from './marks.ts';
+import { OutcomeLedgerStore } from './restores/restore-hook-status.ts';
+import { restoreActivity } from './restore-activity.ts';
+import { planHooks } from '../hooks/plan.ts';
 import { WORKLOAD_RESOURCES } from './cluster.ts';
 
 export interface ManagerOptions {
@@ -48,7 +54,7 @@ const RESTORE_STATUS_COALESCE_MS = 1000;
 const CLEANUP_POLL_MS = 10_000;
 
 /**
- * Wires informers, the three controllers (restore, workload, pod) and leader election together, like
+ * Wires informers, the four controllers (restore, workload, pod, exec) and leader election together, like
  * controller-runtime's manager: caches start at once on every replica; reconcilers run only on the leader.
  * `run` resolves with the exit status once `signal` aborts (graceful stop) or the lease is lost.
  */
@@ -118,7 +124,25 @@ export class Manager {
     const pendingPods = informer<KubeObject>('pending-pods', '/api/v1/pods', 'pods', {
       fieldSelector: 'status.phase=Pending',
     });
-    const allInformers = [...restoreInformers, ...workloadInformers.values(), pendingPods];
+    // Exec hooks: pods we hooked or claimed (any phase), and Velero's restored pods only when we run theirs too.
+    const hookedPods = informer<KubeObject>('hooked-pods', '/api/v1/pods', 'pods', {
+      labelSelector: RESTORE_LABEL,
+      indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_LABEL) },
+    });
+    const veleroPods =
+      settings.exec.veleroRestoredPods === 'Run'
+        ? informer<KubeObject>('velero-restored-pods', '/api/v1/pods', 'pods', {
+            labelSelector: RESTORE_NAME_LABEL,
+            indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
+          })
+        : undefined;
+    const allInformers = [
+      ...restoreInformers,
+      ...workloadInformers.values(),
+      pendingPods,
+      hookedPods,
+      ...(veleroPods ? [veleroPods] : []),
+    ];
 
     const listRestores = (): RestoreObject[] =>
       restoreInformers.flatMap((i) => i.store.list() as unknown as RestoreObject[]);
@@ -179,6 +203,38 @@ export class Manager {
       reconcile: (k, ctx) => podReconciler.reconcile(k, ctx),
       ...controllerOptions,
     });
+    const execController: Controller = new Controller({
+      name: 'exec',
+      reconcile: (k, ctx) => execReconciler.reconcile(k, ctx),
+      ...controllerOptions,
+    });
+    const execReconciler = new ExecHookReconciler({
+      getPod: (namespace, name) => {
+        const key = `${namespace}/${name}`;
+        return (hookedPods.store.get(key) ??
+          veleroPods?.store.get(key) ??
+          pendingPods.store.get(key)) as unknown as Pod | undefined;
+      },
+      getWorkload,
+      restores: directory,
+      anyRestoreActive: () =>
+        listRestores().some((r) => restoreActivity(r.status, now(), settings.hookWindow).active),
+      cluster,
+      client,
+      events,
+      exec: createExec(kubeConfig),
+      enqueue: (key) => execController.enqueue(key),
+      settings: {
+        hookWindowMs: settings.hookWindow,
+        policy: settings.policy,
+        exec: settings.exec,
+        concurrency: settings.concurrency.execHooks,
+      },
+      now,
+      logger: this.#logger.child({ controller: 'exec' }),
+      metrics,
+      onOutcome: (restoreKey) => restoreController.queue.addAfter(restoreKey, RESTORE_STATUS_COALESCE_MS),
+    });
     const restoreReconciler = new RestoreReconciler({
       getRestore: (namespace, name) =>
         restoreInformers[settings.veleroNamespaces.indexOf(namespace)]?.store.get(
@@ -199,6 +255,29 @@ export class Manager {
       hookWindowMs: settings.hookWindow,
       now,
       onActiveRestores: (count) => metrics.setRestoresActive(count),
+      hookStatus: {
+        memberPods: (labelValue) => {
+          const pods = [
+            ...hookedPods.store.byIndex(RESTORE_INDEX, labelValue),
+            ...(veleroPods?.store.byIndex(RESTORE_INDEX, labelValue) ?? []).filter(
+              (p) => p.metadata?.annotations?.[EXEC_HOOKS_ANNOTATION] !== undefined,
+            ),
+          ] as unknown as Pod[];
+          return [...new Map(pods.map((p) => [p.metadata.uid, p])).values()];
+        },
+        execHookIds: (restore, pod) =>
+          planHooks(
+            directory.hooksOf(restore),
+            {
+              namespace: pod.metadata.namespace ?? '',
+              labels: pod.metadata.labels ?? {},
+              annotations: pod.metadata.annotations ?? {},
+              podSpec: pod.spec,
+            },
+            { policy: settings.policy },
+          ).execHooks.map((h) => h.id),
+        ledgers: new OutcomeLedgerStore(client, this.#options.namespace),
+      },
       onRestoreDone: (name) => metrics.forgetRestore(name),
       minStatusIntervalMs: RESTORE_STATUS_COALESCE_MS,
     });
@@ -222,6 +301,28 @@ export class Manager {
       onUpdate: (_old, o) => podController.enqueue(keyOf(o)),
       onDelete: (o) => podController.enqueue(keyOf(o)),
     });
+    // Pending pods of restored workloads may need claiming for their exec hooks.
+    pendingPods.addEventHandler({
+      onAdd: (o) => execReconciler.podSeenPending(o as unknown as Pod),
+      onUpdate: (_old, o) => execReconciler.podSeenPending(o as unknown as Pod),
+    });
+    for (const i of [hookedPods, ...(veleroPods ? [veleroPods] : [])]) {
+      i.addEventHandler({
+        onAdd: (o) => execController.enqueue(keyOf(o)),
+        onUpdate: (_old, o) => {
+          execController.enqueue(keyOf(o));
+          // Hook init containers finishing change the restore's counts.
+          const value = o.metadata?.labels?.[RESTORE_LABEL] ?? o.metadata?.labels?.[RESTORE_NAME_LABEL];
+          const lookup = value === undefined ? undefined : directory.byLabelValue(value);
+          if (lookup?.found)
+            restoreController.queue.addAfter(
+              `${lookup.restore.metadata.namespace ?? ''}/${lookup.restore.metadata.name ?? ''}`,
+              RESTORE_STATUS_COALESCE_MS,
+            );
+        },
+        onDelete: (o) => execReconciler.podDeleted(o as unknown as Pod),
+      });
+    }
 
     const synced = health.readinessGate('informers-synced', 'informers have not completed their first list');
     const leading = health.readinessGate('leader-election', 'leader election has not started');
@@ -239,7 +340,7 @@ export class Manager {
 
     const startControllers = async (): Promise<void> => {
       for (const key of await podReconciler.loadJournal()) podController.enqueue(key);
-      for (const c of [restoreController, workloadController, podController]) c.start();
+      for (const c of [restoreController, workloadController, podController, execController]) c.start();
       this.#logger.info('controllers started', { identity });
     };
 
@@ -294,7 +395,11 @@ export class Manager {
       throw new Error('shutting down');
     });
     this.#logger.info('stopping: finishing in-flight reconciles');
-    await Promise.all([restoreController, workloadController, podController].map((c) => c.stop()));
+    await Promise.all(
+      [restoreController, workloadController, podController, execController].map((c) => c.stop()),
+    );
+    // Execs under way finish (each within its execTimeout) and their outcomes are recorded.
+    await execReconciler.drain();
     await elector?.stop();
     await Promise.all(allInformers.map((i) => i.stop()));
     this.#logger.info('stopped', { exitCode });

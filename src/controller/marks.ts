@@ -10,3 +10,7 @@ const PREFIX = 'restore-hooks.dev';
 export const RESTORE_LABEL = `${PREFIX}/restore`;
 /** Annotation on a workload whose injected hooks were removed after the restore: the restore's namespace/name. */
 export const CLEANED_UP_ANNOTATION = `${PREFIX}/cleaned-up`;
+/** Annotation on a pod: the progress record of its exec hooks (src/controller/exec-hooks/exec-record.ts). */
+export const EXEC_HOOKS_ANNOTATION = `${PREFIX}/exec-hooks`;
+/** Annotation on a pod (or pod template): attempts per exec hook, overriding exec.retries.attempts. */
+export const EXEC_RETRIES_ANNOTATION = `${PREFIX}/exec-retries`;

@@ -66,6 +66,8 @@ export const SKIP_REASONS = [
   'rollout-would-disturb-running-pods',
   /** The pod or template has a different container under the hook's name. */
   'hook-conflict',
+  /** Velero restored the pod and runs its exec hooks itself (exec.veleroRestoredPods: Skip). */
+  'velero-runs-exec-hooks',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

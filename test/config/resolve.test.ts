@@ -101,6 +101,7 @@ describe('config: resolveSettings', () => {
         7_200_000,
       ],
       ['exec.retries.attempts', 'exec: {retries: {attempts: 3}}', (s) => s.exec.retries.attempts, 3],
+      ['exec.veleroRestoredPods', 'exec: {veleroRestoredPods: Run}', (s) => s.exec.veleroRestoredPods, 'Run'],
       [
         'exec.retries.backoffBase',
         'exec: {retries: {backoffBase: 2s}}',
@@ -208,6 +209,10 @@ describe('config: resolveSettings', () => {
       ['exec: {defaultExecTimeout: 5x}', `${FILE}: exec.defaultExecTimeout: invalid duration "5x"`],
       ['exec: {defaultExecTimeout: 0s}', `${FILE}: exec.defaultExecTimeout: must be longer than 0, got "0s"`],
       ['exec: {defaultWaitTimeout: forever}', `${FILE}: exec.defaultWaitTimeout: invalid duration "forever"`],
+      [
+        'exec: {veleroRestoredPods: run}',
+        `${FILE}: exec.veleroRestoredPods: expected one of Skip, Run, got "run"`,
+      ],
       [
         'exec: {retries: {attempts: 0}}',
         `${FILE}: exec.retries.attempts: expected an integer of at least 1, got 0`,
@@ -368,6 +373,7 @@ describe('config: resolveSettings', () => {
       [{ RESTORE_HOOKS_API_QPS: '7.5' }, (s) => s.api.qps, 7.5],
       [{ RESTORE_HOOKS_EXEC_DEFAULT_EXEC_TIMEOUT: '1m' }, (s) => s.exec.defaultExecTimeout, 60_000],
       [{ RESTORE_HOOKS_EXEC_RETRIES_ATTEMPTS: '3' }, (s) => s.exec.retries.attempts, 3],
+      [{ RESTORE_HOOKS_EXEC_VELERO_RESTORED_PODS: 'Run' }, (s) => s.exec.veleroRestoredPods, 'Run'],
       [{ RESTORE_HOOKS_POLICY_ANNOTATION_HOOKS: 'false' }, (s) => s.policy.annotationHooks, false],
       [{ RESTORE_HOOKS_POLICY_ALLOWED_IMAGES: 'a/*,b:1' }, (s) => s.policy.allowedImages, ['a/*', 'b:1']],
       [{ RESTORE_HOOKS_LEADER_ELECTION_LEASE_NAME: 'other' }, (s) => s.leaderElection.leaseName, 'other'],

@@ -7,6 +7,8 @@ import { KubeJsonClient } from '../../src/controller/kube-json-client.ts';
 import { startDevCluster } from '../../src/devcluster/index.ts';
 import { rbacAuthorizer } from '../../src/devcluster/rbac/index.ts';
 import type { DevCluster } from '../../src/devcluster/index.ts';
+import { startSimulatedCluster } from '../../src/devcluster/simulated.ts';
+import type { SimulationOptions } from '../../src/devcluster/sim/simulation.ts';
 import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node';
 
 export const CONTROLLER_NAMESPACE = 'restore-hooks';
@@ -35,10 +37,15 @@ export interface ControllerEnvOptions {
    * manifests/base/rbac.yaml. Tests keep using an admin client.
    */
   readonly rbac?: boolean;
+  /** Simulated nodes, kubelet, workload controllers and pods/exec (`cluster.exec`); default the API server alone. */
+  readonly simulation?: SimulationOptions;
 }
 
 export async function startControllerEnv(options: ControllerEnvOptions = {}): Promise<ControllerEnv> {
-  const cluster = await startDevCluster();
+  const simulated = options.simulation
+    ? await startSimulatedCluster({ simulation: options.simulation })
+    : undefined;
+  const cluster: DevCluster = simulated ?? (await startDevCluster());
   const adminConfig = new KubeConfig();
   adminConfig.loadFromString(cluster.kubeconfig());
   const client = new KubeJsonClient(adminConfig, new IsomorphicFetchHttpLibrary(), 'restore-hooks-tests');

@@ -169,7 +169,7 @@ describe('manifests: the kustomize base', function () {
     }
   });
 
-  it('limits leases and the replacement journal to the controller’s own namespace and binds both roles to its service account', () => {
+  it('limits leases, the replacement journal and the hook-count ledgers to the controller’s own namespace and binds both roles to its service account', () => {
     expect(find(objs, 'Role').rules).to.deep.equal([
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
       {
@@ -178,12 +178,10 @@ describe('manifests: the kustomize base', function () {
         resourceNames: ['restore-hooks'],
         verbs: ['get', 'update'],
       },
-      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
       {
         apiGroups: [''],
         resources: ['configmaps'],
-        resourceNames: ['restore-hooks-replacements'],
-        verbs: ['get', 'patch'],
+        verbs: ['create', 'get', 'update', 'patch', 'delete'],
       },
     ]);
     for (const [binding, role] of [

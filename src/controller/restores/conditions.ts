@@ -16,6 +16,7 @@ export type DesiredCondition = Omit<Condition, 'lastTransitionTime' | 'observedG
 
 export const HOOKS_VALID = 'HooksValid';
 export const INIT_HOOKS_APPLIED = 'InitHooksApplied';
+export const EXEC_HOOKS_COMPLETED = 'ExecHooksCompleted';
 
 /** Merges desired conditions into the current list; the result is unchanged (deep-equal) when nothing changed. */
 export function mergeConditions(
@@ -126,5 +127,49 @@ export function initHooksAppliedCondition(valid: boolean, tally: WorkloadTally):
     status: 'True',
     reason: 'HooksInPlace',
     message: `Init hooks are in place for ${tally.done} restored workload(s).`,
+  };
+}
+
+export interface ExecTally {
+  /** Member pods with exec hooks (pods still present). */
+  readonly pods: number;
+  /** Hooks without a final outcome yet (waiting, running or retrying). */
+  readonly open: number;
+  readonly succeeded: number;
+  readonly failed: number;
+}
+
+/**
+ * ExecHooksCompleted: Unknown (InProgress) while hooks remain, False (HooksFailed) once they are done with
+ * failures, True when every one succeeded (or there were none).
+ */
+export function execHooksCompletedCondition(tally: ExecTally): DesiredCondition {
+  const base = { type: EXEC_HOOKS_COMPLETED };
+  if (tally.open > 0)
+    return {
+      ...base,
+      status: 'Unknown',
+      reason: 'InProgress',
+      message: `${tally.open} exec hook(s) in ${tally.pods} pod(s) still to finish; ${tally.succeeded} succeeded, ${tally.failed} failed so far.`,
+    };
+  if (tally.failed > 0)
+    return {
+      ...base,
+      status: 'False',
+      reason: 'HooksFailed',
+      message: `${tally.failed} of ${tally.failed + tally.succeeded} exec hook(s) failed; see the HookFailed events on this Restore and its pods.`,
+    };
+  if (tally.succeeded === 0)
+    return {
+      ...base,
+      status: 'True',
+      reason: 'NoExecHooks',
+      message: 'No pod of this restore has exec hooks for restore-hooks to run (so far).',
+    };
+  return {
+    ...base,
+    status: 'True',
+    reason: 'HooksSucceeded',
+    message: `All ${tally.succeeded} exec hook(s) in ${tally.pods} pod(s) succeeded.`,
   };
 }

@@ -14,6 +14,9 @@ import {
   initHooksAppliedCondition,
   mergeConditions,
 } from './conditions.ts';
+import type { RestoreStatusFields } from './hook-outcomes.ts';
+import { restoreHookStatus } from './restore-hook-status.ts';
+import type { RestoreHookStatusDeps } from './restore-hook-status.ts';
 
 const DONE_DECISIONS = new Set<WorkloadOutcome['decision']>([
   'HooksInPlace',
@@ -77,6 +80,8 @@ export interface RestoreReconcilerDeps {
    * with every workload, and each write also comes back as an update event. Default 0 (no limit).
    */
   readonly minStatusIntervalMs?: number;
+  /** Exec-hook condition and status.hookStatus counts; without it only the init-hook conditions are kept. */
+  readonly hookStatus?: RestoreHookStatusDeps;
 }
 
 function errorsOf(problems: readonly Problem[]): Problem[] {
@@ -116,6 +121,7 @@ export class RestoreReconciler {
       this.#lastWritten.delete(key);
       this.#lastWriteAt.delete(key);
       this.#deps.onRestoreDone?.(name);
+      await this.#deps.hookStatus?.ledgers.remove(key);
       return;
     }
     const activity = restoreActivity(restore.status, now, this.#deps.hookWindowMs);
@@ -146,11 +152,19 @@ export class RestoreReconciler {
       hooksValidCondition(errors.map((e) => ({ field: e.field, message: e.message }))),
       initHooksAppliedCondition(errors.length === 0, this.#deps.outcomes.tally(key, members)),
     ];
+    let fields: RestoreStatusFields | undefined;
+    if (this.#deps.hookStatus) {
+      const result = await restoreHookStatus(this.#deps.hookStatus, restore, labelValue);
+      desired.push(result.condition);
+      fields = result.fields;
+      if (result.problem)
+        ctx.logger.warn('hook counts not fully kept', { restore: key, problem: result.problem });
+    }
     const current = (restore.status as { conditions?: Condition[] } | undefined)?.conditions;
     // Only status, reason and message decide: each write bumps generation (no status subresource), so comparing
     // observedGeneration would make every write call for the next one, in a loop.
     const fingerprint = JSON.stringify(desired);
-    if (conditionsShow(current, desired) || this.#lastWritten.get(key) === fingerprint) return;
+    if (!fields && (conditionsShow(current, desired) || this.#lastWritten.get(key) === fingerprint)) return;
     const wait = (this.#lastWriteAt.get(key) ?? -Infinity) + (this.#deps.minStatusIntervalMs ?? 0) - now;
     if (wait > 0) return { requeueAfterMs: wait };
     const merged = mergeConditions(
@@ -165,7 +179,7 @@ export class RestoreReconciler {
       contentType: 'application/merge-patch+json',
       body: {
         metadata: { resourceVersion: restore.metadata.resourceVersion },
-        status: { conditions: merged },
+        status: { conditions: merged, ...fields },
       },
       query: { fieldManager: 'restore-hooks' },
     });
@@ -174,6 +188,7 @@ export class RestoreReconciler {
     ctx.logger.debug('updated restore conditions', {
       restore: key,
       conditions: merged.map((c) => `${c.type}=${c.status}`),
+      ...(fields ? { status: fields } : {}),
     });
   }
 }
