@@ -9,7 +9,9 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderChart } from './chart.ts';
-import { execHooksFigure } from './exec.ts';
+import { execRun } from './exec.ts';
+import type { ExecRunResult } from './exec.ts';
+import { DEFAULT_SETTINGS } from '../../src/config/settings.ts';
 import { PODS_PER_WORKLOAD, WORKLOADS_PER_NAMESPACE } from './fixtures.ts';
 import { BenchClient, readKubeconfig } from './kube.ts';
 import { latencyRun } from './latency.ts';
@@ -18,7 +20,15 @@ import { memoryRun } from './memory.ts';
 import { USAGE, UsageError, parseBenchArgs } from './options.ts';
 import type { BenchOptions } from './options.ts';
 import { profileInto, useControllerFrom } from './processes.ts';
-import { SCHEMA, formatReport, judge, latencyFigures, memoryFigures, sizeFigures } from './report.ts';
+import {
+  SCHEMA,
+  execFigures,
+  formatReport,
+  judge,
+  latencyFigures,
+  memoryFigures,
+  sizeFigures,
+} from './report.ts';
 import type { BenchResult, Machine } from './report.ts';
 import { FLOOR_AGENT } from './requests.ts';
 import { restoreRun } from './restore-run.ts';
@@ -87,7 +97,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const latency = latencyFigures(latencyRuns);
     progress(`memory with ${options.unrelatedPods} unrelated pods`);
     const memory = memoryFigures(await memoryRun(dir, settings, options.unrelatedPods, options.repeats));
-    const exec = await execHooksFigure();
+    const execRuns: ExecRunResult[] = [];
+    for (let r = 0; r < options.repeats; r++) {
+      progress(`exec hooks: ${options.execHooks} pods with one hook each, run ${r + 1}/${options.repeats}`);
+      execRuns.push(await execRun(dir, settings, options.execHooks));
+    }
+    const exec = execFigures(execRuns, DEFAULT_SETTINGS.concurrency.execHooks);
     return {
       schema: SCHEMA,
       date,
@@ -100,6 +115,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         controller: { ...settings, from: options.controller },
         latency: { ratePerSecond: options.latencyRate, seconds: options.latencySeconds, warmupSeconds: 2 },
         unrelatedPods: options.unrelatedPods,
+        execHooks: { hooksPerRun: options.execHooks, concurrency: DEFAULT_SETTINGS.concurrency.execHooks },
       },
       sizes,
       latency,

@@ -11,6 +11,7 @@ export interface BenchOptions {
   readonly latencyRate: number;
   readonly latencySeconds: number;
   readonly unrelatedPods: number;
+  readonly execHooks: number;
   readonly controller: 'dist' | 'src';
   readonly profile: string | undefined;
   readonly reconciles: number;
@@ -27,12 +28,14 @@ Measures restore-hooks on the devcluster (separate processes) and prints a table
 
   --sizes N,N,...        restore sizes in pods, multiples of ${PODS_PER_WORKLOAD} (default 100,1000,10000; ${PODS_PER_WORKLOAD} pods per workload)
   --repeats N            measured runs per figure; medians are reported (default 3)
-  --quick                sizes 100,1000, 1 repeat, 5 s of latency, 5,000 unrelated pods (flags given win)
+  --quick                sizes 100,1000, 1 repeat, 5 s of latency, 5,000 unrelated pods, 200 exec hooks
+                         (flags given win)
   --json FILE            also write the figures as JSON (shape: docs/performance.md)
   --svg FILE             also write the chart of latency and memory against restore size
   --latency-rate N       bare restored pods created per second for the latency figure (default 100)
   --latency-seconds N    how long they are created, after a warm-up of 2 s (default 20)
   --unrelated N          unrelated running pods for the memory-growth figure (default 50000)
+  --exec-hooks N         restored pods with one exec hook each for the exec figure (default 1000)
   --reconciles N         the controller's concurrency.reconciles, also the floor's concurrency (default 4)
   --qps N, --burst N     the controller's API client limit, also the floor's (default 500, 1000)
   --controller dist|src  run the built controller (npm run build; as shipped) or the sources (default dist)
@@ -68,6 +71,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         'latency-rate': { type: 'string' },
         'latency-seconds': { type: 'string' },
         unrelated: { type: 'string' },
+        'exec-hooks': { type: 'string' },
         reconciles: { type: 'string' },
         qps: { type: 'string' },
         burst: { type: 'string' },
@@ -106,6 +110,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     latencyRate: positiveInteger('latency-rate', v['latency-rate'], 100),
     latencySeconds: positiveInteger('latency-seconds', v['latency-seconds'], quick ? 5 : 20),
     unrelatedPods: positiveInteger('unrelated', v.unrelated, quick ? 5000 : 50_000),
+    execHooks: positiveInteger('exec-hooks', v['exec-hooks'], quick ? 200 : 1000),
     reconciles: positiveInteger('reconciles', v.reconciles, 4),
     qps: positiveInteger('qps', v.qps, 500),
     burst: positiveInteger('burst', v.burst, 1000),

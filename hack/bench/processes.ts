@@ -134,6 +134,10 @@ export interface ControllerSettings {
   readonly reconciles: number;
   readonly qps: number;
   readonly burst: number;
+  /** concurrency.execHooks; default the controller's. */
+  readonly execHooks?: number;
+  /** exec.veleroRestoredPods: Run (the bench's exec restore has no Velero running its hooks). */
+  readonly runExecHooksOfVeleroPods?: boolean;
 }
 
 export interface ControllerProcess {
@@ -155,8 +159,9 @@ export async function startController(
     config,
     [
       'veleroNamespaces: [velero]',
-      `concurrency: { reconciles: ${settings.reconciles} }`,
+      `concurrency: { reconciles: ${settings.reconciles}${settings.execHooks ? `, execHooks: ${settings.execHooks}` : ''} }`,
       `api: { qps: ${settings.qps}, burst: ${settings.burst} }`,
+      ...(settings.runExecHooksOfVeleroPods ? ['exec: { veleroRestoredPods: Run }'] : []),
       '',
     ].join('\n'),
   );

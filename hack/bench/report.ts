@@ -1,5 +1,5 @@
 /** The figures of a bench run: summarised from the raw runs, judged against the targets, printed as a table. */
-import type { ExecFigure } from './exec.ts';
+import type { ExecFigure, ExecRunResult } from './exec.ts';
 import type { LatencyRunResult } from './latency.ts';
 import type { MemoryRunResult } from './memory.ts';
 import type { RestoreRunResult } from './restore-run.ts';
@@ -126,6 +126,16 @@ export function latencyFigures(runs: readonly LatencyRunResult[]): BenchResult['
       p50: round(medianOf(runs, (r) => percentile(r.firstWriteMs, 50))),
       p99: round(medianOf(runs, (r) => percentile(r.firstWriteMs, 99))),
     },
+  };
+}
+
+export function execFigures(runs: readonly ExecRunResult[], concurrency: number): ExecFigure {
+  if (runs.length === 0) return { available: false, reason: 'not run' };
+  return {
+    available: true,
+    concurrency,
+    hooksPerRun: runs[0]!.hooks,
+    hooksPerSecond: round(medianOf(runs, (r) => r.hooks / r.seconds)),
   };
 }
 
@@ -281,7 +291,7 @@ export function formatReport(result: BenchResult): string {
       ` (growth ${n(result.memory.rssGrowthMiB)} MiB RSS, ${n(result.memory.heapGrowthMiB)} MiB heap)`,
     `Exec hooks per second: ${
       result.exec.available
-        ? `${n(median(result.exec.hooksPerSecond))} at concurrency ${result.exec.concurrency}`
+        ? `${n(result.exec.hooksPerSecond)} at concurrency.execHooks ${result.exec.concurrency} (${result.exec.hooksPerRun} pods with one hook each)`
         : `n/a (${result.exec.reason})`
     }`,
     '',

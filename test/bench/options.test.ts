@@ -18,7 +18,7 @@ describe('bench: command line', () => {
   it('--quick shrinks the run, and explicit flags win over it', () => {
     const quick = parseBenchArgs(['--quick']);
     expect(quick.sizes).to.deep.equal([100, 1000]);
-    expect(quick).to.include({ repeats: 1, latencySeconds: 5, unrelatedPods: 5000 });
+    expect(quick).to.include({ repeats: 1, latencySeconds: 5, unrelatedPods: 5000, execHooks: 200 });
     expect(parseBenchArgs(['--quick', '--repeats', '2', '--sizes', '20']).sizes).to.deep.equal([20]);
     expect(parseBenchArgs(['--quick', '--repeats', '2']).repeats).to.equal(2);
   });
@@ -47,6 +47,7 @@ describe('bench: command line', () => {
     [['--repeats', '1.5'], /^--repeats: /],
     [['--latency-rate', '-3'], /--latency-rate/],
     [['--unrelated', 'many'], /^--unrelated: /],
+    [['--exec-hooks', '0'], /^--exec-hooks: /],
     [['--controller', 'docker'], /^--controller: expected dist or src, got "docker"/],
     [['--json', ''], /^--json: /],
     [['--bogus'], /Unknown option '--bogus'/],
