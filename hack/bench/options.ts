@@ -33,7 +33,7 @@ Measures restore-hooks on the devcluster (separate processes) and prints a table
   --json FILE            also write the figures as JSON (shape: docs/performance.md)
   --svg FILE             also write the chart of latency and memory against restore size
   --latency-rate N       bare restored pods created per second for the latency figure (default 100)
-  --latency-seconds N    how long they are created, after a warm-up of 2 s (default 20)
+  --latency-seconds N    how long they are created, after a warm-up of 2 s (default 10)
   --unrelated N          unrelated running pods for the memory-growth figure (default 50000)
   --exec-hooks N         restored pods with one exec hook each for the exec figure (default 1000)
   --reconciles N         the controller's concurrency.reconciles, also the floor's concurrency (default 4)
@@ -108,7 +108,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     json: nonEmpty('json', v.json),
     svg: nonEmpty('svg', v.svg),
     latencyRate: positiveInteger('latency-rate', v['latency-rate'], 100),
-    latencySeconds: positiveInteger('latency-seconds', v['latency-seconds'], quick ? 5 : 20),
+    latencySeconds: positiveInteger('latency-seconds', v['latency-seconds'], quick ? 5 : 10),
     unrelatedPods: positiveInteger('unrelated', v.unrelated, quick ? 5000 : 50_000),
     execHooks: positiveInteger('exec-hooks', v['exec-hooks'], quick ? 200 : 1000),
     reconciles: positiveInteger('reconciles', v.reconciles, 4),

@@ -7,7 +7,7 @@ describe('bench: command line', () => {
     expect(parseBenchArgs([])).to.include({
       repeats: 3,
       latencyRate: 100,
-      latencySeconds: 20,
+      latencySeconds: 10,
       unrelatedPods: 50_000,
       controller: 'dist',
       json: undefined,
