@@ -20,6 +20,12 @@ interface Series {
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const fmt = (v: number) => (v >= 1000 ? `${+(v / 1000).toFixed(1)}k` : `${+v.toFixed(v < 10 ? 1 : 0)}`);
 
+/** 1, 2 or 5 times a power of ten, at least `raw`. */
+function niceStep(raw: number): number {
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * power).find((x) => x >= raw) ?? 10 * power;
+}
+
 function niceLogTicks(min: number, max: number): number[] {
   const ticks: number[] = [];
   for (let p = Math.floor(Math.log10(min)); p <= Math.ceil(Math.log10(max)); p++) ticks.push(10 ** p);
@@ -41,7 +47,8 @@ function panel(
   const xMin = Math.min(...xs) / 1.5;
   const xMax = Math.max(...xs) * 1.5;
   const yMin = logY ? Math.max(1e-3, Math.min(...values) / 2) : 0;
-  const yMax = Math.max(...values, 1) * (logY ? 2 : 1.15) || 1;
+  const step = niceStep((Math.max(...values, 1) * 1.1) / 5);
+  const yMax = logY ? Math.max(...values, 1) * 2 : step * 5;
   const sx = (x: number) =>
     x0 + ((Math.log10(x) - Math.log10(xMin)) / (Math.log10(xMax) - Math.log10(xMin))) * PANEL.width;
   const sy = (y: number) =>
@@ -64,17 +71,19 @@ function panel(
     );
   const yTicks = logY
     ? niceLogTicks(yMin, yMax).filter((t) => t >= yMin && t <= yMax)
-    : Array.from({ length: 6 }, (_, i) => (yMax / 5) * i);
+    : Array.from({ length: 6 }, (_, i) => step * i);
   for (const t of yTicks)
     parts.push(
       `<line x1="${x0}" y1="${sy(t)}" x2="${x0 + PANEL.width}" y2="${sy(t)}" stroke="#eee"/>`,
       `<text x="${x0 - 6}" y="${sy(t) + 4}" text-anchor="end" font-size="11">${fmt(t)}</text>`,
     );
-  for (const line of hLines)
+  // Labels alternate above and below their lines, so that two close lines stay readable.
+  hLines.forEach((line, k) =>
     parts.push(
       `<line x1="${x0}" y1="${sy(line.value)}" x2="${x0 + PANEL.width}" y2="${sy(line.value)}" stroke="#d62728" stroke-dasharray="2,3"/>`,
-      `<text x="${x0 + PANEL.width - 4}" y="${sy(line.value) - 4}" text-anchor="end" font-size="10" fill="#d62728">${esc(line.label)}</text>`,
-    );
+      `<text x="${x0 + PANEL.width - 4}" y="${sy(line.value) + (k % 2 === 0 ? -4 : 12)}" text-anchor="end" font-size="10" fill="#d62728">${esc(line.label)}</text>`,
+    ),
+  );
   series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
     const pts = s.points.filter((p) => Number.isFinite(p[1]));
