@@ -4,7 +4,7 @@
  * them; the bench only creates objects, watches and counts. See docs/performance.md for what each figure means.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,6 +128,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   }
 }
 
+/** A result saved with --json, its targets judged again by this version of the bench. */
+function rejudge(path: string): BenchResult {
+  const saved = JSON.parse(readFileSync(path, 'utf8')) as BenchResult;
+  if (saved.schema !== SCHEMA)
+    throw new Error(`${path}: not a ${SCHEMA} result (schema ${String(saved.schema)})`);
+  return { ...saved, targets: judge(saved.sizes, saved.latency, saved.memory) };
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let options: BenchOptions;
   try {
@@ -141,7 +149,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const result = await runBench(options);
+  const result = options.fromJson ? rejudge(options.fromJson) : await runBench(options);
   process.stdout.write(formatReport(result));
   if (options.json) writeFileSync(options.json, JSON.stringify(result, null, 2) + '\n');
   if (options.svg) writeFileSync(options.svg, renderChart(result));

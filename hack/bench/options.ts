@@ -14,6 +14,8 @@ export interface BenchOptions {
   readonly execHooks: number;
   readonly controller: 'dist' | 'src';
   readonly profile: string | undefined;
+  /** Re-report a result saved with --json instead of measuring. */
+  readonly fromJson: string | undefined;
   readonly reconciles: number;
   readonly qps: number;
   readonly burst: number;
@@ -40,6 +42,8 @@ Measures restore-hooks on the devcluster (separate processes) and prints a table
   --qps N, --burst N     the controller's API client limit, also the floor's (default 500, 1000)
   --controller dist|src  run the built controller (npm run build; as shipped) or the sources (default dist)
   --profile DIR          write --cpu-prof profiles of the devcluster and controller processes into DIR
+  --from-json FILE       measure nothing: print the report of a result saved with --json (targets judged again),
+                         and write --json/--svg from it
   --help                 this text`;
 
 function positiveInteger(flag: string, value: string | undefined, fallback: number, min = 1): number {
@@ -77,6 +81,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         burst: { type: 'string' },
         controller: { type: 'string' },
         profile: { type: 'string' },
+        'from-json': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -116,6 +121,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     burst: positiveInteger('burst', v.burst, 1000),
     controller,
     profile: nonEmpty('profile', v.profile),
+    fromJson: nonEmpty('from-json', v['from-json']),
     help: v.help === true,
   };
 }

@@ -28,6 +28,9 @@ export interface SizeFigures {
   readonly templateWritesPerWorkload: number;
   readonly writesPerWorkload: number;
   readonly writesByKind: Readonly<Record<string, number>>;
+  /** The controller's get and list requests per workload, by kind (absent from results of schema 1 before they were counted). */
+  readonly readsPerWorkload?: number;
+  readonly readsByKind?: Readonly<Record<string, number>>;
   readonly statusWritesPerRestore: number;
   readonly statusWritesPerRestorePerSecond: number;
   readonly rssMiB: number;
@@ -80,10 +83,13 @@ export function sizeFigures(runs: readonly RestoreRunResult[]): SizeFigures {
     throw new Error('a size needs at least one controller run and one floor run');
   const controllerMedian = medianOf(controller, (r) => r.totalMs);
   const floorMedian = medianOf(floor, (r) => r.totalMs);
-  const kinds: Record<string, number> = {};
-  for (const r of controller)
-    for (const [k, n] of Object.entries(r.writes.controller.byKind))
-      kinds[k] = (kinds[k] ?? 0) + n / controller.length / r.workloads;
+  const perWorkload = (pick: (r: RestoreRunResult) => Readonly<Record<string, number>>) => {
+    const kinds: Record<string, number> = {};
+    for (const r of controller)
+      for (const [k, n] of Object.entries(pick(r)))
+        kinds[k] = (kinds[k] ?? 0) + n / controller.length / r.workloads;
+    return Object.fromEntries(Object.entries(kinds).map(([k, n]) => [k, round(n, 3)]));
+  };
   return {
     pods: first.pods,
     workloads: first.workloads,
@@ -102,7 +108,12 @@ export function sizeFigures(runs: readonly RestoreRunResult[]): SizeFigures {
       medianOf(controller, (r) => r.writes.controller.total / r.workloads),
       2,
     ),
-    writesByKind: Object.fromEntries(Object.entries(kinds).map(([k, n]) => [k, round(n, 3)])),
+    writesByKind: perWorkload((r) => r.writes.controller.byKind),
+    readsPerWorkload: round(
+      medianOf(controller, (r) => r.writes.controllerReads.total / r.workloads),
+      2,
+    ),
+    readsByKind: perWorkload((r) => r.writes.controllerReads.byKind),
     statusWritesPerRestore: medianOf(controller, (r) => r.writes.controller.restoreStatus),
     statusWritesPerRestorePerSecond: round(
       medianOf(controller, (r) => r.writes.controller.restoreStatus / r.windowSeconds),
@@ -166,7 +177,7 @@ export function judge(
   const check = (value: number | null | undefined, ok: (v: number) => boolean) =>
     value === null || value === undefined || Number.isNaN(value) ? null : ok(value);
   const worst = (f: (s: SizeFigures) => number, pick: (a: number, b: number) => number) =>
-    sizes.length ? sizes.map(f).reduce(pick) : null;
+    sizes.length ? sizes.map(f).reduce((a, b) => pick(a, b)) : null;
   // The size whose template writes per workload are farthest from the ideal 1.0.
   const templateWorst = sizes.length
     ? sizes
@@ -276,12 +287,14 @@ export function formatReport(result: BenchResult): string {
       ]),
     ),
     '',
-    ...result.sizes.map(
-      (s) =>
-        `writes per workload at ${s.pods} pods: ${Object.entries(s.writesByKind)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', ')}`,
-    ),
+    ...result.sizes.flatMap((s) => [
+      `writes per workload at ${s.pods} pods: ${Object.entries(s.writesByKind)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+      `reads per workload at ${s.pods} pods: ${Object.entries(s.readsByKind ?? {})
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    ]),
     '',
     `Latency at ${result.latency.ratePerSecond} bare restored pods/s (achieved ${n(result.latency.achievedRatePerSecond)}/s, ${result.latency.podsPerRun} pods per run):` +
       ` hook write p50 ${n(result.latency.hookWriteMs.p50)} ms, p99 ${n(result.latency.hookWriteMs.p99)} ms;` +

@@ -18,9 +18,17 @@ export interface ClientWrites {
   readonly byKind: Readonly<Record<string, number>>;
 }
 
+export interface ClientReads {
+  readonly total: number;
+  /** "verb resource[/subresource]" → count (get, list; watches are long-lived and not counted here). */
+  readonly byKind: Readonly<Record<string, number>>;
+}
+
 export interface WriteCounts {
   readonly controller: ClientWrites;
   readonly floor: ClientWrites;
+  /** The controller's reads in the same window: what else it asks of the API server. */
+  readonly controllerReads: ClientReads;
 }
 
 function writesOf(counts: readonly RequestCount[], agent: string): ClientWrites {
@@ -40,8 +48,24 @@ function writesOf(counts: readonly RequestCount[], agent: string): ClientWrites 
   };
 }
 
+function readsOf(counts: readonly RequestCount[], agent: string): ClientReads {
+  const byKind: Record<string, number> = {};
+  let total = 0;
+  for (const c of counts) {
+    if (c.userAgent !== agent || (c.verb !== 'get' && c.verb !== 'list')) continue;
+    const kind = `${c.verb} ${c.resource}${c.subresource ? `/${c.subresource}` : ''}`;
+    byKind[kind] = (byKind[kind] ?? 0) + c.count;
+    total += c.count;
+  }
+  return { total, byKind };
+}
+
 export function countWrites(response: unknown): WriteCounts {
   const requests = (response as { requests?: RequestCount[] } | undefined)?.requests;
   if (!Array.isArray(requests)) throw new Error('/devcluster/requests: expected {"requests": [...]}');
-  return { controller: writesOf(requests, CONTROLLER_AGENT), floor: writesOf(requests, FLOOR_AGENT) };
+  return {
+    controller: writesOf(requests, CONTROLLER_AGENT),
+    floor: writesOf(requests, FLOOR_AGENT),
+    controllerReads: readsOf(requests, CONTROLLER_AGENT),
+  };
 }

@@ -91,6 +91,7 @@ describe('npm run bench (hack/bench), at a tiny size', function () {
       'ratioToFloor',
       'templateWritesPerWorkload',
       'writesPerWorkload',
+      'readsPerWorkload',
       'statusWritesPerRestore',
       'statusWritesPerRestorePerSecond',
       'rssMiB',
