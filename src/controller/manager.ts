@@ -27,6 +27,7 @@ import { Informer } from './machinery/informer.ts';
 import type { RecoveryEvent } from './machinery/informer.ts';
 import { labelIndex } from './machinery/indexer.ts';
 import type { KubeObject } from './machinery/kube-object.ts';
+import { stripManagedFields } from './machinery/kube-object.ts';
 import { KubeListWatch } from './machinery/list-watch.ts';
 import { LeaderElector } from './machinery/leader-election.ts';
 import type { Logger } from './machinery/logger.ts';
@@ -104,6 +105,7 @@ export class Manager {
       new Informer<T>({
         name,
         listWatch: new KubeListWatch<T>(kubeConfig, path, { httpLibrary: http }),
+        transform: stripManagedFields,
         logger: this.#logger,
         onRecovery: onRecovery(resource),
         ...extra,
@@ -305,6 +307,7 @@ export class Manager {
         }),
       },
       onRestoreDone: (name) => metrics.forgetRestore(name),
+      minStatusIntervalMs: RESTORE_STATUS_COALESCE_MS,
     });
 
     const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;

@@ -6,7 +6,7 @@ const RESTORE = 'velero/r2';
 const outcome = (
   workload: string,
   decision: WorkloadOutcome['decision'],
-  skippedPods = 0,
+  skippedPods: readonly string[] = [],
 ): WorkloadOutcome => ({
   restore: RESTORE,
   workload,
@@ -24,7 +24,10 @@ describe('WorkloadOutcomes.tally (the facts behind InitHooksApplied)', () => {
     ],
     [
       'hooked and already-hooked workloads are done; skipped pods add up',
-      [outcome('Deployment/app/a', 'HooksInPlace'), outcome('Deployment/app/b', 'PodsAlreadyHaveHooks', 2)],
+      [
+        outcome('Deployment/app/a', 'HooksInPlace'),
+        outcome('Deployment/app/b', 'PodsAlreadyHaveHooks', ['app/b-1', 'app/b-2']),
+      ],
       ['Deployment/app/a', 'Deployment/app/b'],
       { done: 2, pending: 0, conflicts: 0, skippedPods: 2 },
     ],
@@ -46,10 +49,12 @@ describe('WorkloadOutcomes.tally (the facts behind InitHooksApplied)', () => {
   ];
   it('counts skipped pods without a workload (bare pods, Jobs’ pods) once each, with the workloads’ skipped pods', () => {
     const outcomes = new WorkloadOutcomes();
-    outcomes.record(outcome('ReplicaSet/app/fsr', 'HooksInPlace', 1));
+    outcomes.record(outcome('ReplicaSet/app/fsr', 'HooksInPlace', ['app/fsr-1']));
     outcomes.recordSkippedPod(RESTORE, 'app/migrate-x1');
     outcomes.recordSkippedPod(RESTORE, 'app/migrate-x1');
     outcomes.recordSkippedPod(RESTORE, 'app/solo');
+    // Reported as a bare pod before its ReplicaSet adopted it, then by the ReplicaSet: one pod.
+    outcomes.recordSkippedPod(RESTORE, 'app/fsr-1');
     outcomes.recordSkippedPod('velero/other', 'app/elsewhere');
     expect(outcomes.tally(RESTORE, ['ReplicaSet/app/fsr'])).to.deep.equal({
       done: 1,

@@ -57,6 +57,7 @@ const SKIP_METRIC: Partial<Record<string, SkipReason>> = {
 };
 
 const WAIT_FOR_TERMINATION_MS = 1000;
+const MAX_REMEMBERED_REPLICASETS = 50_000;
 const ADOPTION_RECHECK_MS = 2000;
 
 /** Labels only workload controllers put on pods: a restored pod carrying one belongs to an owner yet to adopt it. */
@@ -80,6 +81,11 @@ export class PodReconciler {
   /** Journal entries by `namespace/name`, loaded at start and kept by this process (the only writer). */
   readonly #journal = new Map<string, JournalEntry>();
   readonly #skips = new SeenOnce();
+  /**
+   * ReplicaSet uid → its Deployment's name, so that each event of a Deployment's pending pod does not read the
+   * ReplicaSet from the API (those ReplicaSets carry no restore label, so no informer caches them).
+   */
+  readonly #replicaSetDeployments = new Map<string, string>();
 
   constructor(deps: PodReconcilerDeps) {
     this.#deps = deps;
@@ -199,8 +205,10 @@ export class PodReconciler {
           ...(current?.metadata.resourceVersion ? { resourceVersion: current.metadata.resourceVersion } : {}),
         });
         logger.debug('deleted pod being replaced', { result });
-        // Whatever happened, the next step is decided from what the cluster shows next.
-        return result === 'deleted' ? { requeue: true } : { requeueAfterMs: WAIT_FOR_TERMINATION_MS };
+        // Whatever happened, the next step is decided from what the cluster shows next: the pod's update or
+        // deletion event enqueues it at once; the delay is only a fallback. (A rate-limited requeue here went
+        // through the queue's overall 10/s bucket and capped replacements at 10 pods per second.)
+        return { requeueAfterMs: WAIT_FOR_TERMINATION_MS };
       }
       case 'wait':
         return { requeueAfterMs: WAIT_FOR_TERMINATION_MS };
@@ -305,13 +313,20 @@ export class PodReconciler {
       return undefined;
     }
     if (kind !== 'ReplicaSet') return undefined;
+    const remembered = this.#replicaSetDeployments.get(ownerUID);
+    if (remembered) return handOver('Deployment', remembered);
     const rs =
       this.#deps.getWorkload('ReplicaSet', namespace, ownerName) ??
       (await this.#deps.cluster.getReplicaSet(namespace, ownerName));
     if (!rs || rs.metadata.uid !== ownerUID) return undefined;
-    const deployment = controllerOf(rs.metadata);
-    if (deployment?.kind === 'Deployment') return handOver('Deployment', deployment.name);
-    return deployment ? undefined : handOver('ReplicaSet', ownerName);
+    const controller = controllerOf(rs.metadata);
+    if (controller?.kind === 'Deployment') {
+      // A ReplicaSet's controller never changes once set; one without may still be adopted, so is not remembered.
+      if (this.#replicaSetDeployments.size >= MAX_REMEMBERED_REPLICASETS) this.#replicaSetDeployments.clear();
+      this.#replicaSetDeployments.set(ownerUID, controller.name);
+      return handOver('Deployment', controller.name);
+    }
+    return controller ? undefined : handOver('ReplicaSet', ownerName);
   }
 
   /**

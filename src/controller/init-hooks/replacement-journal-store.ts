@@ -1,5 +1,5 @@
 import type { KubeJsonClient } from '../kube-json-client.ts';
-import { isAlreadyExists, isConflict, isNotFound } from '../machinery/api-errors.ts';
+import { isAlreadyExists, isNotFound } from '../machinery/api-errors.ts';
 import { DEFAULT_RETRY, retryOnError } from '../machinery/retry.ts';
 import type { JournalEntry } from './replacement-journal.ts';
 import { journalKey } from './replacement-journal.ts';
@@ -13,8 +13,10 @@ interface ConfigMap {
 
 /**
  * The replacement journal, kept in one ConfigMap in the controller's own namespace (entries are removed as soon
- * as their replacement exists, so it stays small). Writes are read-modify-write with resourceVersion and retried
- * on conflict. Malformed entries (edited by hand) are ignored.
+ * as their replacement exists, so it stays small). Each entry is its own key, written and removed with a JSON merge
+ * patch of that key alone: concurrent reconciles never conflict and no write needs a read first (a
+ * read-modify-write of the whole map serialised every replacement behind one resourceVersion). Malformed entries
+ * (edited by hand) are ignored.
  */
 export class ReplacementJournalStore {
   readonly #client: KubeJsonClient;
@@ -47,16 +49,28 @@ export class ReplacementJournalStore {
     return entries;
   }
 
-  put(entry: JournalEntry): Promise<void> {
-    return this.#update((data) => {
-      data[journalKey(entry.namespace, entry.name)] = JSON.stringify(entry);
+  async put(entry: JournalEntry): Promise<void> {
+    const key = journalKey(entry.namespace, entry.name);
+    const value = JSON.stringify(entry);
+    // The first entry creates the ConfigMap; a create that lost the race to another one patches instead.
+    const retriable = (error: unknown): boolean => isAlreadyExists(error) || isNotFound(error);
+    await retryOnError(DEFAULT_RETRY, retriable, async () => {
+      if (await this.#patch({ [key]: value })) return;
+      await this.#client.request({
+        method: 'POST',
+        path: this.#path(),
+        body: {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: this.#name, namespace: this.#namespace },
+          data: { [key]: value },
+        },
+      });
     });
   }
 
-  remove(namespace: string, name: string): Promise<void> {
-    return this.#update((data) => {
-      delete data[journalKey(namespace, name)];
-    });
+  async remove(namespace: string, name: string): Promise<void> {
+    await this.#patch({ [journalKey(namespace, name)]: null });
   }
 
   #path(name?: string): string {
@@ -72,31 +86,19 @@ export class ReplacementJournalStore {
     }
   }
 
-  #update(mutate: (data: Record<string, string>) => void): Promise<void> {
-    // A conflict, or a create that lost a race with another create: read again and redo the change.
-    const retriable = (error: unknown): boolean => isConflict(error) || isAlreadyExists(error);
-    return retryOnError(DEFAULT_RETRY, retriable, async () => {
-      const current = await this.#read();
-      const data = { ...current?.data };
-      mutate(data);
-      if (!current) {
-        await this.#client.request({
-          method: 'POST',
-          path: this.#path(),
-          body: {
-            apiVersion: 'v1',
-            kind: 'ConfigMap',
-            metadata: { name: this.#name, namespace: this.#namespace },
-            data,
-          },
-        });
-        return;
-      }
+  /** Merge-patches keys of the ConfigMap's data (null removes one); false when the ConfigMap does not exist. */
+  async #patch(data: Record<string, string | null>): Promise<boolean> {
+    try {
       await this.#client.request({
-        method: 'PUT',
+        method: 'PATCH',
         path: this.#path(this.#name),
-        body: { ...current, data },
+        contentType: 'application/merge-patch+json',
+        body: { data },
       });
-    });
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
   }
 }

@@ -75,7 +75,8 @@ export interface WorkloadOutcome {
   readonly restore: string;
   readonly workload: string;
   readonly decision: WorkloadDecision['reason'];
-  readonly skippedPods: number;
+  /** `namespace/name` of the pods that will not run their init hooks. */
+  readonly skippedPods: readonly string[];
 }
 
 export interface WorkloadReconcilerDeps {
@@ -332,7 +333,7 @@ export class WorkloadReconciler {
       restore: identity.key,
       workload: `${kind}/${namespace}/${name}`,
       decision: decision.reason,
-      skippedPods: decision.skippedPods.length,
+      skippedPods: decision.skippedPods.map((p) => `${namespace}/${p.name}`),
     });
 
     if (decision.deletePods.length > 0) return { requeueAfterMs: 1000 };

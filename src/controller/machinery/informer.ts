@@ -48,6 +48,11 @@ export interface InformerOptions<T extends KubeObject> extends Selectors {
   /** Restart backoff after errors: initial delay doubling up to max. Defaults 800 ms and 30 s (client-go). */
   backoff?: { initialMs: number; maxMs: number };
   onRecovery?: (event: RecoveryEvent) => void;
+  /**
+   * Applied to every listed or watched object before it is cached and handed to handlers (controller-runtime's
+   * cache transform), e.g. stripManagedFields: what the cache holds is what memory grows with.
+   */
+  transform?: (object: T) => T;
   logger?: Logger;
   clock?: Clock;
   random?: () => number;
@@ -223,7 +228,7 @@ export class Informer<T extends KubeObject> {
         continue: continueToken,
       });
       if (this.#stopping.signal.aborted) return;
-      for (const item of page.items) listed.set(objectKey(item), item);
+      for (const item of page.items) listed.set(objectKey(item), this.#transform(item));
       resourceVersion = page.resourceVersion;
       continueToken = page.continue;
     } while (continueToken);
@@ -318,8 +323,15 @@ export class Informer<T extends KubeObject> {
     });
   }
 
+  #transform(object: T): T {
+    return this.#options.transform ? this.#options.transform(object) : object;
+  }
+
   #apply(event: WatchEvent<T>): void {
-    const object = event.object;
+    const object =
+      event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED'
+        ? this.#transform(event.object)
+        : event.object;
     const resourceVersion = object.metadata?.resourceVersion;
     if (resourceVersion) this.#resourceVersion = resourceVersion;
     switch (event.type) {

@@ -25,3 +25,14 @@ export function splitObjectKey(key: string): { namespace?: string; name: string 
   const slash = key.indexOf('/');
   return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
+
+/**
+ * Drops metadata.managedFields, as controller-runtime's TransformStripManagedFields does for its cache: nothing in
+ * the controller reads them, and they are often the larger part of a pod.
+ */
+export function stripManagedFields<T extends KubeObject>(object: T): T {
+  if (object.metadata?.managedFields === undefined) return object;
+  const metadata = { ...object.metadata };
+  delete metadata.managedFields;
+  return { ...object, metadata };
+}

@@ -60,7 +60,8 @@ export class WorkloadOutcomes {
     let done = 0;
     let pending = 0;
     let conflicts = 0;
-    let skippedPods = this.#skippedPods.get(restore)?.size ?? 0;
+    // A pod is counted once, even when reported both before its owner adopted it (as a bare pod) and after.
+    const skipped = new Set(this.#skippedPods.get(restore));
     for (const workload of memberWorkloads) {
       const outcome = outcomes?.get(workload);
       if (!outcome) pending++;
@@ -72,9 +73,9 @@ export class WorkloadOutcomes {
       )
         done++;
       else if (!NOT_COUNTED_DECISIONS.has(outcome.decision)) pending++;
-      skippedPods += outcome?.skippedPods ?? 0;
+      for (const pod of outcome?.skippedPods ?? []) skipped.add(pod);
     }
-    return { done, pending, conflicts, skippedPods };
+    return { done, pending, conflicts, skippedPods: skipped.size };
   }
 }
 
@@ -96,6 +97,11 @@ export interface RestoreReconcilerDeps {
   readonly onActiveRestores?: (count: number) => void;
   /** A restore was deleted or left its hook window: drop what is kept per restore (metric series). */
   readonly onRestoreDone?: (name: string) => void;
+  /**
+   * At most one status write per restore this often: during a large restore the InitHooksApplied message changes
+   * with every workload, and each write also comes back as an update event. Default 0 (no limit).
+   */
+  readonly minStatusIntervalMs?: number;
   /** Exec-hook condition and status.hookStatus counts; without it only the init-hook conditions are kept. */
   readonly hookStatus?: RestoreHookStatusDeps;
 }
@@ -117,6 +123,7 @@ export class RestoreReconciler {
    * a write on every reconcile.
    */
   readonly #lastWritten = new Map<string, string>();
+  readonly #lastWriteAt = new Map<string, number>();
 
   constructor(deps: RestoreReconcilerDeps) {
     this.#deps = deps;
@@ -134,6 +141,7 @@ export class RestoreReconciler {
     if (!restore) {
       this.#deps.outcomes.forget(key);
       this.#lastWritten.delete(key);
+      this.#lastWriteAt.delete(key);
       this.#deps.onRestoreDone?.(name);
       const removed = await this.#deps.hookStatus?.ledgers.remove(key);
       if (removed)
@@ -190,6 +198,8 @@ export class RestoreReconciler {
     // observedGeneration would make every write call for the next one, in a loop.
     const fingerprint = JSON.stringify(desired);
     if (!fields && (conditionsShow(current, desired) || this.#lastWritten.get(key) === fingerprint)) return;
+    const wait = (this.#lastWriteAt.get(key) ?? -Infinity) + (this.#deps.minStatusIntervalMs ?? 0) - now;
+    if (wait > 0) return { requeueAfterMs: wait };
     const merged = mergeConditions(
       current,
       desired,
@@ -207,6 +217,7 @@ export class RestoreReconciler {
       query: { fieldManager: 'restore-hooks' },
     });
     this.#lastWritten.set(key, fingerprint);
+    this.#lastWriteAt.set(key, now);
     ctx.logger.debug('updated restore conditions', {
       restore: key,
       conditions: merged.map((c) => `${c.type}=${c.status}`),

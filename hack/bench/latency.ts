@@ -1,0 +1,131 @@
+/**
+ * Hook latency at a steady arrival rate: restored bare pods (Velero restores pods without their owner references)
+ * appear at `rate` per second, and the bench's own watch times each pod from its first appearance without the hook
+ * to the appearance of the pod with the hook (for a bare pod, the controller's hook write is the replacement pod).
+ * Also timed: the controller's first write for the pod (its deletion, seen as a deletionTimestamp or the pod gone),
+ * so that the controller's reaction and the old pod's graceful termination can be told apart.
+ * The first `warmupSeconds` of arrivals are excluded.
+ */
+import { barePod, hasHook, restore, BENCH_LABEL } from './fixtures.ts';
+import type { BenchClient } from './kube.ts';
+import { startController, startDevcluster, until } from './processes.ts';
+import type { ControllerSettings } from './processes.ts';
+import { prepareCluster } from './restore-run.ts';
+
+export interface LatencyRunResult {
+  readonly ratePerSecond: number;
+  /** Measured pods (warm-up excluded). */
+  readonly pods: number;
+  /** The arrival rate achieved by the bench (pods created per second of the measured phase). */
+  readonly achievedRatePerSecond: number;
+  /** Per measured pod: from appearing to the pod with its hook appearing. */
+  readonly latenciesMs: readonly number[];
+  /** Per measured pod: from appearing to the controller's first write for it (the old pod marked for deletion). */
+  readonly firstWriteMs: readonly number[];
+}
+
+interface PodLike {
+  metadata: { name: string; deletionTimestamp?: string };
+  spec?: { initContainers?: { name: string }[] };
+}
+
+const NAMESPACE = 'latency';
+const RESTORE = 'latency';
+
+async function arrive(
+  admin: BenchClient,
+  prefix: string,
+  rate: number,
+  seconds: number,
+  names: string[],
+): Promise<number> {
+  const total = Math.round(rate * seconds);
+  const start = performance.now();
+  const inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const name = `${prefix}-${String(i).padStart(5, '0')}`;
+    names.push(name);
+    inFlight.push(
+      admin.request('POST', `/api/v1/namespaces/${NAMESPACE}/pods`, barePod(RESTORE, NAMESPACE, name)),
+    );
+  }
+  await Promise.all(inFlight);
+  return total / ((performance.now() - start) / 1000);
+}
+
+export async function latencyRun(
+  dir: string,
+  settings: ControllerSettings,
+  rate: number,
+  seconds: number,
+  warmupSeconds: number,
+): Promise<LatencyRunResult> {
+  const devcluster = await startDevcluster(dir);
+  const { admin } = devcluster;
+  let stopController: (() => Promise<void>) | undefined;
+  const appearedAt = new Map<string, number>();
+  const hookedAfter = new Map<string, number>();
+  const firstWriteAfter = new Map<string, number>();
+  let watchError: Error | undefined;
+  const stopWatch = admin.watch<PodLike>(
+    `/api/v1/namespaces/${NAMESPACE}/pods?labelSelector=${encodeURIComponent(`${BENCH_LABEL}=${RESTORE}`)}`,
+    (e) => {
+      const name = e.object.metadata.name;
+      const now = performance.now();
+      const appeared = appearedAt.get(name);
+      if (
+        appeared !== undefined &&
+        !firstWriteAfter.has(name) &&
+        (e.type === 'DELETED' || e.object.metadata.deletionTimestamp !== undefined)
+      )
+        firstWriteAfter.set(name, now - appeared);
+      if (e.type !== 'ADDED' && e.type !== 'MODIFIED') return;
+      if (!hasHook(e.object.spec)) {
+        if (!appearedAt.has(name)) appearedAt.set(name, now);
+      } else if (appearedAt.has(name) && !hookedAfter.has(name)) {
+        hookedAfter.set(name, now - appearedAt.get(name)!);
+      }
+    },
+    (e) => (watchError ??= e),
+  );
+  try {
+    await prepareCluster(admin, [NAMESPACE]);
+    const controller = await startController(dir, devcluster.kubeconfig, settings);
+    stopController = () => controller.stop();
+    await admin.request(
+      'POST',
+      '/apis/velero.io/v1/namespaces/velero/restores',
+      restore(RESTORE, 'InProgress'),
+    );
+    // creationTimestamp has whole seconds: pods must not predate the Restore's startTimestamp.
+    await new Promise((r) => setTimeout(r, 1000));
+    const warmup: string[] = [];
+    await arrive(admin, 'warmup', rate, warmupSeconds, warmup);
+    const measured: string[] = [];
+    const achieved = await arrive(admin, 'pod', rate, seconds, measured);
+    const all = [...warmup, ...measured];
+    await until(
+      'every latency pod to be replaced with its hook',
+      () => {
+        if (watchError) throw watchError;
+        return all.every((n) => hookedAfter.has(n)) ? true : undefined;
+      },
+      300_000,
+      20,
+    );
+    return {
+      ratePerSecond: rate,
+      pods: measured.length,
+      achievedRatePerSecond: achieved,
+      latenciesMs: measured.map((n) => hookedAfter.get(n)!),
+      firstWriteMs: measured.map((n) => firstWriteAfter.get(n) ?? hookedAfter.get(n)!),
+    };
+  } finally {
+    stopWatch();
+    await stopController?.();
+    await devcluster.stop();
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * `npm run bench`: restore-hooks measured end to end on this machine. The devcluster (simulated nodes, scheduler,
+ * kubelet and workload controllers) and the controller run as separate processes, started as a user would start
+ * them; the bench only creates objects, watches and counts. See docs/performance.md for what each figure means.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderChart } from './chart.ts';
+import { execRun } from './exec.ts';
+import type { ExecRunResult } from './exec.ts';
+import { DEFAULT_SETTINGS } from '../../src/config/settings.ts';
+import { PODS_PER_WORKLOAD, WORKLOADS_PER_NAMESPACE } from './fixtures.ts';
+import { BenchClient, readKubeconfig } from './kube.ts';
+import { latencyRun } from './latency.ts';
+import type { LatencyRunResult } from './latency.ts';
+import { memoryRun } from './memory.ts';
+import { USAGE, UsageError, parseBenchArgs } from './options.ts';
+import type { BenchOptions } from './options.ts';
+import { profileInto, useControllerFrom } from './processes.ts';
+import {
+  SCHEMA,
+  execFigures,
+  formatReport,
+  judge,
+  latencyFigures,
+  memoryFigures,
+  sizeFigures,
+} from './report.ts';
+import type { BenchResult, Machine } from './report.ts';
+import { FLOOR_AGENT } from './requests.ts';
+import { restoreRun } from './restore-run.ts';
+import type { RestoreRunResult } from './restore-run.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function machine(): Machine {
+  const list = cpus();
+  return {
+    cpus: list.length,
+    cpuModel: list[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    totalMemoryMiB: Math.round(totalmem() / 2 ** 20),
+    loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
+  };
+}
+
+/** Progress goes to stderr, so that stdout carries the report alone. */
+const progress = (text: string) =>
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const started = machine();
+  const date = new Date().toISOString();
+  useControllerFrom(options.controller);
+  profileInto(options.profile);
+  if (options.controller === 'dist') {
+    progress('building the controller (npm run build: tsc -p tsconfig.build.json)');
+    execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+      {
+        stdio: 'inherit',
+      },
+    );
+  }
+  const settings = { reconciles: options.reconciles, qps: options.qps, burst: options.burst };
+  const dir = mkdtempSync(join(tmpdir(), 'restore-hooks-bench-'));
+  const floorClient = async (kubeconfig: string) =>
+    new BenchClient(await readKubeconfig(kubeconfig), FLOOR_AGENT, settings.reconciles);
+  try {
+    const sizes = [];
+    for (const pods of options.sizes) {
+      const workloads = pods / PODS_PER_WORKLOAD;
+      const runs: RestoreRunResult[] = [];
+      for (let r = 0; r < options.repeats; r++)
+        for (const mode of ['floor', 'controller'] as const) {
+          progress(
+            `restore of ${pods} pods / ${workloads} workloads, ${mode}, run ${r + 1}/${options.repeats}`,
+          );
+          const run = await restoreRun(dir, mode, workloads, settings, floorClient);
+          progress(`  ${(run.totalMs / 1000).toFixed(2)} s`);
+          runs.push(run);
+        }
+      sizes.push(sizeFigures(runs));
+    }
+    const latencyRuns: LatencyRunResult[] = [];
+    for (let r = 0; r < options.repeats; r++) {
+      progress(
+        `latency at ${options.latencyRate} pods/s for ${options.latencySeconds} s, run ${r + 1}/${options.repeats}`,
+      );
+      latencyRuns.push(await latencyRun(dir, settings, options.latencyRate, options.latencySeconds, 2));
+    }
+    const latency = latencyFigures(latencyRuns);
+    progress(`memory with ${options.unrelatedPods} unrelated pods`);
+    const memory = memoryFigures(await memoryRun(dir, settings, options.unrelatedPods, options.repeats));
+    const execRuns: ExecRunResult[] = [];
+    for (let r = 0; r < options.repeats; r++) {
+      progress(`exec hooks: ${options.execHooks} pods with one hook each, run ${r + 1}/${options.repeats}`);
+      execRuns.push(await execRun(dir, settings, options.execHooks));
+    }
+    const exec = execFigures(execRuns, DEFAULT_SETTINGS.concurrency.execHooks);
+    return {
+      schema: SCHEMA,
+      date,
+      machine: started,
+      settings: {
+        sizes: options.sizes,
+        repeats: options.repeats,
+        podsPerWorkload: PODS_PER_WORKLOAD,
+        workloadsPerNamespace: WORKLOADS_PER_NAMESPACE,
+        controller: { ...settings, from: options.controller },
+        latency: { ratePerSecond: options.latencyRate, seconds: options.latencySeconds, warmupSeconds: 2 },
+        unrelatedPods: options.unrelatedPods,
+        execHooks: { hooksPerRun: options.execHooks, concurrency: DEFAULT_SETTINGS.concurrency.execHooks },
+      },
+      sizes,
+      latency,
+      memory,
+      exec,
+      targets: judge(sizes, latency, memory),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A result saved with --json, its targets judged again by this version of the bench. */
+function rejudge(path: string): BenchResult {
+  const saved = JSON.parse(readFileSync(path, 'utf8')) as BenchResult;
+  if (saved.schema !== SCHEMA)
+    throw new Error(`${path}: not a ${SCHEMA} result (schema ${String(saved.schema)})`);
+  return { ...saved, targets: judge(saved.sizes, saved.latency, saved.memory) };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseBenchArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const result = options.fromJson ? rejudge(options.fromJson) : await runBench(options);
+  process.stdout.write(formatReport(result));
+  if (options.json) writeFileSync(options.json, JSON.stringify(result, null, 2) + '\n');
+  if (options.svg) writeFileSync(options.svg, renderChart(result));
+  return 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1])
+  process.exitCode = await main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(
+      `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return 1;
+  });

@@ -1,0 +1,127 @@
+/** The command line of `npm run bench`, parsed and validated; every problem names its flag. */
+import { parseArgs } from 'node:util';
+import { PODS_PER_WORKLOAD } from './fixtures.ts';
+
+export interface BenchOptions {
+  /** Restore sizes, in pods (workloads = pods / 5). */
+  readonly sizes: readonly number[];
+  readonly repeats: number;
+  readonly json: string | undefined;
+  readonly svg: string | undefined;
+  readonly latencyRate: number;
+  readonly latencySeconds: number;
+  readonly unrelatedPods: number;
+  readonly execHooks: number;
+  readonly controller: 'dist' | 'src';
+  readonly profile: string | undefined;
+  /** Re-report a result saved with --json instead of measuring. */
+  readonly fromJson: string | undefined;
+  readonly reconciles: number;
+  readonly qps: number;
+  readonly burst: number;
+  readonly help: boolean;
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: npm run bench -- [flags]
+
+Measures restore-hooks on the devcluster (separate processes) and prints a table of figures and targets.
+
+  --sizes N,N,...        restore sizes in pods, multiples of ${PODS_PER_WORKLOAD} (default 100,1000,10000; ${PODS_PER_WORKLOAD} pods per workload)
+  --repeats N            measured runs per figure; medians are reported (default 3)
+  --quick                sizes 100,1000, 1 repeat, 5 s of latency, 5,000 unrelated pods, 200 exec hooks
+                         (flags given win)
+  --json FILE            also write the figures as JSON (shape: docs/performance.md)
+  --svg FILE             also write the chart of latency and memory against restore size
+  --latency-rate N       bare restored pods created per second for the latency figure (default 100)
+  --latency-seconds N    how long they are created, after a warm-up of 2 s (default 10)
+  --unrelated N          unrelated running pods for the memory-growth figure (default 50000)
+  --exec-hooks N         restored pods with one exec hook each for the exec figure (default 1000)
+  --reconciles N         the controller's concurrency.reconciles, also the floor's concurrency (default 4)
+  --qps N, --burst N     the controller's API client limit, also the floor's (default 500, 1000)
+  --controller dist|src  run the built controller (npm run build; as shipped) or the sources (default dist)
+  --profile DIR          write --cpu-prof profiles of the devcluster and controller processes into DIR
+  --from-json FILE       measure nothing: print the report of a result saved with --json (targets judged again),
+                         and write --json/--svg from it
+  --help                 this text`;
+
+function positiveInteger(flag: string, value: string | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < min)
+    throw new UsageError(`--${flag}: expected an integer >= ${min}, got "${value}"`);
+  return Number(value);
+}
+
+function nonEmpty(flag: string, value: string | undefined): string | undefined {
+  if (value !== undefined && value.trim() === '')
+    throw new UsageError(`--${flag}: expected a file name, got ""`);
+  return value;
+}
+
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        sizes: { type: 'string' },
+        repeats: { type: 'string' },
+        quick: { type: 'boolean' },
+        json: { type: 'string' },
+        svg: { type: 'string' },
+        'latency-rate': { type: 'string' },
+        'latency-seconds': { type: 'string' },
+        unrelated: { type: 'string' },
+        'exec-hooks': { type: 'string' },
+        reconciles: { type: 'string' },
+        qps: { type: 'string' },
+        burst: { type: 'string' },
+        controller: { type: 'string' },
+        profile: { type: 'string' },
+        'from-json': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+  const v = parsed.values;
+  const quick = v.quick === true;
+  let sizes = quick ? [100, 1000] : [100, 1000, 10_000];
+  if (v.sizes !== undefined) {
+    const parts = v.sizes.split(',').map((s) => s.trim());
+    if (
+      parts.length === 0 ||
+      parts.some(
+        (p) => !/^\d+$/.test(p) || Number(p) < PODS_PER_WORKLOAD || Number(p) % PODS_PER_WORKLOAD !== 0,
+      )
+    )
+      throw new UsageError(
+        `--sizes: expected a comma-separated list of pod counts, each a multiple of ${PODS_PER_WORKLOAD} (e.g. 100,1000), got "${v.sizes}"`,
+      );
+    sizes = [...new Set(parts.map(Number))].sort((a, b) => a - b);
+  }
+  const controller = v.controller ?? 'dist';
+  if (controller !== 'dist' && controller !== 'src')
+    throw new UsageError(`--controller: expected dist or src, got "${controller}"`);
+  return {
+    sizes,
+    repeats: positiveInteger('repeats', v.repeats, quick ? 1 : 3),
+    json: nonEmpty('json', v.json),
+    svg: nonEmpty('svg', v.svg),
+    latencyRate: positiveInteger('latency-rate', v['latency-rate'], 100),
+    latencySeconds: positiveInteger('latency-seconds', v['latency-seconds'], quick ? 5 : 10),
+    unrelatedPods: positiveInteger('unrelated', v.unrelated, quick ? 5000 : 50_000),
+    execHooks: positiveInteger('exec-hooks', v['exec-hooks'], quick ? 200 : 1000),
+    reconciles: positiveInteger('reconciles', v.reconciles, 4),
+    qps: positiveInteger('qps', v.qps, 500),
+    burst: positiveInteger('burst', v.burst, 1000),
+    controller,
+    profile: nonEmpty('profile', v.profile),
+    fromJson: nonEmpty('from-json', v['from-json']),
+    help: v.help === true,
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * The two processes under measurement, each started as a user would: `restore-hooks devcluster --simulation` and
+ * `restore-hooks run`, with the same Node binary as the benchmark. Nothing is shared in memory with the bench.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BenchClient, readKubeconfig } from './kube.ts';
+
+const SOURCE_CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+/** What `npm run build` produces and the container image runs (node dist/cli.js run). */
+export const BUILT_CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+/** Which program runs the controller: the built one, as shipped, unless told otherwise. */
+let controllerCli = BUILT_CLI;
+export function useControllerFrom(source: 'dist' | 'src'): void {
+  controllerCli = source === 'dist' ? BUILT_CLI : SOURCE_CLI;
+}
+
+/** Polls until `probe` returns something other than undefined, or fails naming `what` after `timeoutMs`. */
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+interface Child {
+  readonly process: ChildProcess;
+  readonly exited: Promise<number | null>;
+  output(): string;
+}
+
+/** Children still running: killed if the bench exits early (an error, Ctrl-C), so none outlives it. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    for (const child of running) child.kill('SIGKILL');
+    process.exit(130);
+  });
+
+function start(cli: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
+  const child = spawn(process.execPath, [cli, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let output = '';
+  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
+  return { process: child, exited, output: () => output };
+}
+
+async function stop(child: Child, what: string): Promise<void> {
+  if (child.process.exitCode !== null) return;
+  child.process.kill('SIGTERM');
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
+  const code = await child.exited;
+  clearTimeout(timer);
+  if (code !== 0 && code !== null) throw new Error(`${what} exited ${code} on SIGTERM:\n${child.output()}`);
+}
+
+function failFast(child: Child, what: string): Promise<never> {
+  return child.exited.then((code) => {
+    throw new Error(`${what} exited early (${String(code)}):\n${child.output()}`);
+  });
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export interface DevclusterProcess {
+  readonly pid: number;
+  readonly kubeconfig: string;
+  /** An admin client for setup and observation (User-Agent restore-hooks-bench). */
+  readonly admin: BenchClient;
+  stop(): Promise<void>;
+}
+
+/** Extra Node options for the processes the bench starts (e.g. --cpu-prof), from --profile DIR. */
+let profileDir: string | undefined;
+export function profileInto(dir: string | undefined): void {
+  profileDir = dir;
+}
+const profiling = (): NodeJS.ProcessEnv =>
+  profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir} ` } : {};
+
+export async function startDevcluster(dir: string): Promise<DevclusterProcess> {
+  const kubeconfig = join(dir, `kubeconfig-${Date.now()}`);
+  const child = start(SOURCE_CLI, ['devcluster', '--simulation', '--kubeconfig', kubeconfig], profiling());
+  const ready = until('the devcluster kubeconfig', () => (existsSync(kubeconfig) ? true : undefined), 60_000);
+  await Promise.race([ready, failFast(child, 'devcluster')]);
+  const admin = new BenchClient(await readKubeconfig(kubeconfig), 'restore-hooks-bench');
+  return {
+    pid: child.process.pid!,
+    kubeconfig,
+    admin,
+    stop: async () => {
+      admin.close();
+      await stop(child, 'devcluster');
+    },
+  };
+}
+
+export interface ControllerSettings {
+  readonly reconciles: number;
+  readonly qps: number;
+  readonly burst: number;
+  /** concurrency.execHooks; default the controller's. */
+  readonly execHooks?: number;
+  /** exec.veleroRestoredPods: Run (the bench's exec restore has no Velero running its hooks). */
+  readonly runExecHooksOfVeleroPods?: boolean;
+}
+
+export interface ControllerProcess {
+  readonly pid: number;
+  /** The controller's /metrics text. */
+  scrape(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export const CONTROLLER_NAMESPACE = 'restore-hooks';
+
+export async function startController(
+  dir: string,
+  kubeconfig: string,
+  settings: ControllerSettings,
+): Promise<ControllerProcess> {
+  const config = join(dir, 'controller.yaml');
+  await writeFile(
+    config,
+    [
+      'veleroNamespaces: [velero]',
+      `concurrency: { reconciles: ${settings.reconciles}${settings.execHooks ? `, execHooks: ${settings.execHooks}` : ''} }`,
+      `api: { qps: ${settings.qps}, burst: ${settings.burst} }`,
+      ...(settings.runExecHooksOfVeleroPods ? ['exec: { veleroRestoredPods: Run }'] : []),
+      '',
+    ].join('\n'),
+  );
+  const metrics = await freePort();
+  const health = await freePort();
+  const child = start(
+    controllerCli,
+    [
+      'run',
+      '--kubeconfig',
+      kubeconfig,
+      '--config',
+      config,
+      '--metrics-bind-address',
+      `127.0.0.1:${metrics}`,
+      '--health-probe-bind-address',
+      `127.0.0.1:${health}`,
+      '--log-level',
+      'error',
+    ],
+    {
+      POD_NAMESPACE: CONTROLLER_NAMESPACE,
+      ...profiling(),
+    },
+  );
+  const ready = until(
+    'the controller to be ready (/readyz)',
+    async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${health}/readyz`)).status === 200 ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    60_000,
+    100,
+  );
+  await Promise.race([ready, failFast(child, 'controller')]);
+  return {
+    pid: child.process.pid!,
+    scrape: async () => (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text(),
+    stop: () => stop(child, 'controller'),
+  };
+}
+
+/** A sample of a Prometheus text exposition without labels, e.g. process_resident_memory_bytes. */
+export function metricValue(exposition: string, name: string): number {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(exposition);
+  if (!m) throw new Error(`metric ${name} not found in the controller's /metrics`);
+  return Number(m[1]);
+}

@@ -1,0 +1,74 @@
+import { expect } from 'chai';
+import { judge } from '../../hack/bench/report.ts';
+import type { BenchResult, SizeFigures } from '../../hack/bench/report.ts';
+
+const size = (pods: number, over: Partial<SizeFigures> = {}): SizeFigures => ({
+  pods,
+  workloads: pods / 5,
+  controllerMs: { median: 1000, runs: [1000] },
+  floorMs: { median: 1000, runs: [1000] },
+  ratioToFloor: 1,
+  templateHookMs: { p50: 10, p99: 20 },
+  templateWritesPerWorkload: 1,
+  writesPerWorkload: 2,
+  writesByKind: {},
+  statusWritesPerRestore: 1,
+  statusWritesPerRestorePerSecond: 0.5,
+  rssMiB: 100,
+  heapMiB: 50,
+  ...over,
+});
+const latency = (p99: number): BenchResult['latency'] => ({
+  ratePerSecond: 100,
+  podsPerRun: 10,
+  achievedRatePerSecond: 100,
+  hookWriteMs: { p50: p99 / 2, p99 },
+  firstWriteMs: { p50: 1, p99: 2 },
+});
+const memory = (growthMiB: number): BenchResult['memory'] => ({
+  unrelatedPods: 50_000,
+  emptyRssMiB: 100,
+  emptyHeapMiB: 40,
+  withUnrelatedRssMiB: 100 + growthMiB,
+  withUnrelatedHeapMiB: 40,
+  rssGrowthMiB: growthMiB,
+  heapGrowthMiB: 0,
+});
+const byId = (targets: ReturnType<typeof judge>) => Object.fromEntries(targets.map((t) => [t.id, t]));
+
+describe('bench: targets', () => {
+  it('judges the worst size for per-size targets, and the 10,000-pod size for the ratio and RSS', () => {
+    const t = byId(
+      judge(
+        [
+          size(100, { statusWritesPerRestorePerSecond: 0.4 }),
+          size(1000, { statusWritesPerRestorePerSecond: 1.2, templateWritesPerWorkload: 1.5 }),
+          size(10_000, { ratioToFloor: 1.2, rssMiB: 140 }),
+        ],
+        latency(49),
+        memory(9),
+      ),
+    );
+    expect(t['status-write-rate']).to.include({ value: 1.2, pass: false });
+    expect(t['template-writes']).to.include({ value: 1.5, pass: false });
+    expect(t['total-time-ratio']).to.include({ value: 1.2, pass: true });
+    expect(t['rss-10k']).to.include({ pass: true }); // 140 MiB = 146.8 MB
+    expect(t['latency-p99']).to.include({ value: 49, pass: true });
+    expect(t['rss-growth-unrelated']).to.include({ pass: true }); // 9 MiB = 9.4 MB
+  });
+
+  it('fails each target just past its bound; MB are 10^6 bytes', () => {
+    const t = byId(judge([size(10_000, { ratioToFloor: 1.26, rssMiB: 143.1 })], latency(50.1), memory(9.6)));
+    expect(t['total-time-ratio']!.pass).to.equal(false);
+    expect(t['rss-10k']!.pass).to.equal(false); // 143.1 MiB = 150.05 MB
+    expect(t['latency-p99']!.pass).to.equal(false);
+    expect(t['rss-growth-unrelated']!.pass).to.equal(false); // 9.6 MiB = 10.07 MB
+  });
+
+  it('does not judge what the run did not measure', () => {
+    const t = byId(judge([size(100)], latency(10), memory(0)));
+    expect(t['total-time-ratio']).to.include({ value: null, pass: null });
+    expect(t['rss-10k']).to.include({ value: null, pass: null });
+    expect(byId(judge([], latency(10), memory(0)))['status-write-rate']).to.include({ pass: null });
+  });
+});
