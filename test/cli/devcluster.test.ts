@@ -84,8 +84,8 @@ describe('restore-hooks devcluster', () => {
 
   it('refuses --demo together with --simulation', async () => {
     const result = await runCli(['devcluster', '--demo', '--simulation', '--kubeconfig', join(dir, 'k')]);
-    expect(result.status).to.not.equal(0);
-    expect(result.stderr).to.contain('--demo and --simulation are exclusive');
+    expect(result.status, 'a usage error').to.equal(2);
+    expect(result.stderr).to.contain('--demo cannot be combined with --simulation');
     expect(existsSync(join(dir, 'k'))).to.equal(false);
   });
 });
