@@ -31,6 +31,7 @@ import { stripManagedFields } from './machinery/kube-object.ts';
 import { KubeListWatch } from './machinery/list-watch.ts';
 import { LeaderElector } from './machinery/leader-election.ts';
 import type { Logger } from './machinery/logger.ts';
+import { OwnerChain } from './owner-chain.ts';
 import { RestoreDirectory } from './restore-directory.ts';
 import type { RestoreObject } from './restore-directory.ts';
 import { RestoreReconciler, WorkloadOutcomes } from './restores/restore-reconciler.ts';
@@ -200,10 +201,15 @@ export class Manager {
       reconcile: (k, ctx) => workloadReconciler.reconcile(k, ctx),
       ...controllerOptions,
     });
+    const owners = new OwnerChain({
+      getWorkload,
+      getReplicaSet: (namespace, name) => cluster.getReplicaSet(namespace, name),
+    });
     const podReconciler = new PodReconciler({
       getPendingPod: (namespace, name) =>
         pendingPods.store.get(`${namespace}/${name}`) as unknown as Pod | undefined,
       getWorkload,
+      owners,
       enqueueWorkload: (key) => workloadController.enqueue(key),
       restores: directory,
       cluster,
@@ -235,6 +241,7 @@ export class Manager {
           pendingPods.store.get(key)) as unknown as Pod | undefined;
       },
       getWorkload,
+      owners,
       restores: directory,
       anyRestoreActive: () =>
         listRestores().some((r) => restoreActivity(r.status, now(), settings.hookWindow).active),

@@ -27,6 +27,7 @@ import {
 import { createdDuringRestore } from '../membership.ts';
 import { restoreActivity } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
+import type { OwnerChain } from '../owner-chain.ts';
 import { SeenOnce } from '../seen-once.ts';
 import { describeOutcome } from './exec-messages.ts';
 import type { ExecRecord, HookEntry, RetryPolicy } from './exec-record.ts';
@@ -47,6 +48,8 @@ export interface ExecHookReconcilerDeps {
   /** A pod from the informer caches (labelled, Velero-restored, pending). */
   readonly getPod: (namespace: string, name: string) => Pod | undefined;
   readonly getWorkload: (kind: WorkloadKind, namespace: string, name: string) => Workload | undefined;
+  /** Finds the restored workload at the top of a pod's controller chain. */
+  readonly owners: OwnerChain;
   readonly restores: RestoreDirectory;
   /** True when some Restore is active: without one, no pending pod is worth an owner lookup. */
   readonly anyRestoreActive: () => boolean;
@@ -465,7 +468,7 @@ export class ExecHookReconciler {
       const phase = pod.status?.phase;
       if (phase === 'Succeeded' || phase === 'Failed' || pod.metadata.deletionTimestamp)
         return { kind: 'none', why: 'pod ended' };
-      workload = await this.#restoredOwner(pod);
+      workload = (await this.#deps.owners.restoredTopOwner(pod))?.workload;
       labelValue = workload?.metadata.labels?.[RESTORE_NAME_LABEL];
       if (!workload || labelValue === undefined) return { kind: 'none', why: 'no restored owner' };
       // Pods of the cleanup rollout no longer belong to the restore.
@@ -504,27 +507,6 @@ export class ExecHookReconciler {
     if (veleroValue !== undefined && this.#deps.settings.exec.veleroRestoredPods === 'Skip')
       return { kind: 'velero', member };
     return claimed ? { kind: 'claim', member, labelValue } : { kind: 'member', member };
-  }
-
-  /** The restored (velero-labelled) workload at the top of the pod's controller chain, if any. */
-  async #restoredOwner(pod: Pod): Promise<Workload | undefined> {
-    const owner = controllerOf(pod.metadata);
-    const namespace = pod.metadata.namespace ?? '';
-    if (!owner) return undefined;
-    const verify = (w: Workload | undefined, uid: string) => (w && w.metadata.uid === uid ? w : undefined);
-    if (owner.kind === 'StatefulSet' || owner.kind === 'DaemonSet')
-      return verify(this.#deps.getWorkload(owner.kind, namespace, owner.name), owner.uid);
-    if (owner.kind !== 'ReplicaSet') return undefined;
-    const rs = verify(
-      this.#deps.getWorkload('ReplicaSet', namespace, owner.name) ??
-        (await this.#deps.cluster.getReplicaSet(namespace, owner.name)),
-      owner.uid,
-    );
-    if (!rs) return undefined;
-    const deployment = controllerOf(rs.metadata);
-    if (deployment?.kind === 'Deployment')
-      return verify(this.#deps.getWorkload('Deployment', namespace, deployment.name), deployment.uid);
-    return rs.metadata.labels?.[RESTORE_NAME_LABEL] !== undefined ? rs : undefined;
   }
 
   /** Counts the hooks a deleted pod never finished; nothing can be written on it any more. */

@@ -18,6 +18,7 @@ import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
 import { SeenOnce } from '../seen-once.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import { RESTORE_LABEL } from '../marks.ts';
+import type { OwnerChain } from '../owner-chain.ts';
 import { createdDuringRestore } from '../membership.ts';
 import { hasRestoreWait, isStillPending } from '../pod-progress.ts';
 import { restoreActivity } from '../restore-activity.ts';
@@ -37,6 +38,8 @@ export interface PodReconcilerDeps {
   /** The pending pod from the informer cache. */
   readonly getPendingPod: (namespace: string, name: string) => Pod | undefined;
   readonly getWorkload: (kind: WorkloadKind, namespace: string, name: string) => Workload | undefined;
+  /** Finds the restored workload at the top of a pod's controller chain. */
+  readonly owners: OwnerChain;
   /** Hands a workload key to the workload controller. */
   readonly enqueueWorkload: (key: string) => void;
   readonly restores: RestoreDirectory;
@@ -57,7 +60,6 @@ const SKIP_METRIC: Partial<Record<string, SkipReason>> = {
 };
 
 const WAIT_FOR_TERMINATION_MS = 1000;
-const MAX_REMEMBERED_REPLICASETS = 50_000;
 const ADOPTION_RECHECK_MS = 2000;
 
 /** Labels only workload controllers put on pods: a restored pod carrying one belongs to an owner yet to adopt it. */
@@ -81,11 +83,6 @@ export class PodReconciler {
   /** Journal entries by `namespace/name`, loaded at start and kept by this process (the only writer). */
   readonly #journal = new Map<string, JournalEntry>();
   readonly #skips = new SeenOnce();
-  /**
-   * ReplicaSet uid → its Deployment's name, so that each event of a Deployment's pending pod does not read the
-   * ReplicaSet from the API (those ReplicaSets carry no restore label, so no informer caches them).
-   */
-  readonly #replicaSetDeployments = new Map<string, string>();
 
   constructor(deps: PodReconcilerDeps) {
     this.#deps = deps;
@@ -108,8 +105,12 @@ export class PodReconciler {
     if (!pod) return;
     const owner = controllerOf(pod.metadata);
     if (owner) {
-      const reached = await this.#routeToOwner(pod, owner.kind, owner.name, owner.uid);
-      if (reached) this.#reportHooksNotInTemplate(pod, reached.kind, reached.workload);
+      if (owner.kind === 'Job') return this.#reportJobPod(pod, owner.name, owner.uid);
+      // Hand the pod to the restored workload at the top of its controller chain.
+      const reached = await this.#deps.owners.restoredTopOwner(pod);
+      if (!reached) return;
+      this.#deps.enqueueWorkload(workloadKey(reached.kind, namespace, reached.workload.metadata.name ?? ''));
+      this.#reportHooksNotInTemplate(pod, reached.kind, reached.workload);
       return;
     }
 
@@ -291,42 +292,6 @@ export class PodReconciler {
   async #forget(entry: JournalEntry): Promise<void> {
     await this.#deps.journal.remove(entry.namespace, entry.name);
     this.#journal.delete(`${entry.namespace}/${entry.name}`);
-  }
-
-  /** Hands the pod to the restored workload at the top of its controller chain; resolves to that workload. */
-  async #routeToOwner(
-    pod: Pod,
-    kind: string,
-    ownerName: string,
-    ownerUID: string,
-  ): Promise<{ kind: WorkloadKind; workload: Workload } | undefined> {
-    const namespace = pod.metadata.namespace ?? '';
-    const handOver = (top: WorkloadKind, name: string) => {
-      const workload = this.#deps.getWorkload(top, namespace, name);
-      if (!workload) return undefined;
-      this.#deps.enqueueWorkload(workloadKey(top, namespace, name));
-      return { kind: top, workload };
-    };
-    if (kind === 'StatefulSet' || kind === 'DaemonSet') return handOver(kind, ownerName);
-    if (kind === 'Job') {
-      await this.#reportJobPod(pod, ownerName, ownerUID);
-      return undefined;
-    }
-    if (kind !== 'ReplicaSet') return undefined;
-    const remembered = this.#replicaSetDeployments.get(ownerUID);
-    if (remembered) return handOver('Deployment', remembered);
-    const rs =
-      this.#deps.getWorkload('ReplicaSet', namespace, ownerName) ??
-      (await this.#deps.cluster.getReplicaSet(namespace, ownerName));
-    if (!rs || rs.metadata.uid !== ownerUID) return undefined;
-    const controller = controllerOf(rs.metadata);
-    if (controller?.kind === 'Deployment') {
-      // A ReplicaSet's controller never changes once set; one without may still be adopted, so is not remembered.
-      if (this.#replicaSetDeployments.size >= MAX_REMEMBERED_REPLICASETS) this.#replicaSetDeployments.clear();
-      this.#replicaSetDeployments.set(ownerUID, controller.name);
-      return handOver('Deployment', controller.name);
-    }
-    return controller ? undefined : handOver('ReplicaSet', ownerName);
   }
 
   /**
