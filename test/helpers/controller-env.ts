@@ -3,6 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.ts';
 import type { Settings } from '../../src/config/settings.ts';
 import { runController } from '../../src/controller/run-controller.ts';
+import type { RunControllerOptions } from '../../src/controller/run-controller.ts';
 import { KubeJsonClient } from '../../src/controller/kube-json-client.ts';
 import { rbacAuthorizer } from '../../src/devcluster/rbac/index.ts';
 import type { RequestAttributes } from '../../src/devcluster/http/extension-points.ts';
@@ -92,12 +93,6 @@ export async function startControllerEnv(options: ControllerEnvOptions = {}): Pr
     },
     async startController(overrides = {}) {
       if (running) throw new Error('controller already running');
-      const stream = new PassThrough();
-      stream.on('data', (chunk: Buffer) => {
-        for (const line of chunk.toString().split('\n'))
-          if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
-      });
-      const abort = new AbortController();
       const settings: Settings = {
         ...DEFAULT_SETTINGS,
         metricsBindAddress: '127.0.0.1:0',
@@ -105,12 +100,8 @@ export async function startControllerEnv(options: ControllerEnvOptions = {}): Pr
         logLevel: 'debug',
         ...overrides,
       };
-      const done = runController({
-        settings,
-        env: { POD_NAMESPACE: CONTROLLER_NAMESPACE },
-        signal: abort.signal,
-        logStream: stream,
-        kubeConfig,
+      const { abort, done } = runReplica(settings, kubeConfig, {
+        logs,
         onListening: (addresses) => (metricsUrl = addresses.metrics),
       });
       running = { abort, done };
@@ -128,6 +119,48 @@ export async function startControllerEnv(options: ControllerEnvOptions = {}): Pr
     },
   };
   return env;
+}
+
+export interface ControllerReplica {
+  /** JSON log lines the replica wrote. */
+  readonly logs: Record<string, unknown>[];
+  readonly abort: AbortController;
+  /** Its exit status, once aborted (graceful stop) or after losing the lease. */
+  readonly done: Promise<number>;
+}
+
+/** Leader election that fails over within seconds, for tests with several replicas. */
+export const FAST_LEADER_ELECTION: Settings['leaderElection'] = {
+  enabled: true,
+  leaseName: 'restore-hooks',
+  leaseNamespace: CONTROLLER_NAMESPACE,
+  leaseDuration: 3_000,
+  renewDeadline: 2_000,
+  retryPeriod: 500,
+};
+
+/** Runs one controller replica in this process, in the controller's namespace, collecting its JSON log lines. */
+export function runReplica(
+  settings: Settings,
+  kubeConfig: KubeConfig,
+  options: { logs?: Record<string, unknown>[]; onListening?: RunControllerOptions['onListening'] } = {},
+): ControllerReplica {
+  const logs = options.logs ?? [];
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n'))
+      if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  const abort = new AbortController();
+  const done = runController({
+    settings,
+    env: { POD_NAMESPACE: CONTROLLER_NAMESPACE },
+    signal: abort.signal,
+    logStream: stream,
+    kubeConfig,
+    ...(options.onListening ? { onListening: options.onListening } : {}),
+  });
+  return { logs, abort, done };
 }
 
 /** The ServiceAccount and the RBAC objects of manifests/base/rbac.yaml, in the controller's namespace. */

@@ -5,10 +5,14 @@ import type { ExecRecord, HookEntry } from '../../../src/controller/exec-hooks/e
 import { parseExecRecord } from '../../../src/controller/exec-hooks/exec-record.ts';
 import type { Pod } from '../../../src/kube/types.ts';
 import type { SimulatedExecRunner } from '../../../src/devcluster/exec/index.ts';
-import { PassThrough } from 'node:stream';
-import { runController } from '../../../src/controller/run-controller.ts';
 import { ledgerName } from '../../../src/controller/restores/ledger-store.ts';
-import { CONTROLLER_NAMESPACE, eventually, startControllerEnv } from '../../helpers/controller-env.ts';
+import {
+  CONTROLLER_NAMESPACE,
+  FAST_LEADER_ELECTION,
+  eventually,
+  runReplica,
+  startControllerEnv,
+} from '../../helpers/controller-env.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
 import { restoreR2, restoredLabels } from '../../helpers/restore-fixtures.ts';
 
@@ -505,32 +509,9 @@ describe('controller: exec hooks end to end (simulated devcluster, client-node e
       metricsBindAddress: '0',
       healthProbeBindAddress: '0',
       logLevel: 'info',
-      leaderElection: {
-        enabled: true,
-        leaseName: 'restore-hooks',
-        leaseNamespace: CONTROLLER_NAMESPACE,
-        leaseDuration: 3_000,
-        renewDeadline: 2_000,
-        retryPeriod: 500,
-      },
+      leaderElection: FAST_LEADER_ELECTION,
     };
-    const replicas = [0, 1].map(() => {
-      const logs: Record<string, unknown>[] = [];
-      const stream = new PassThrough();
-      stream.on('data', (chunk: Buffer) => {
-        for (const line of chunk.toString().split('\n'))
-          if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
-      });
-      const abort = new AbortController();
-      const done = runController({
-        settings,
-        env: { POD_NAMESPACE: CONTROLLER_NAMESPACE },
-        signal: abort.signal,
-        logStream: stream,
-        kubeConfig: env.kubeConfig,
-      });
-      return { logs, abort, done };
-    });
+    const replicas = [0, 1].map(() => runReplica(settings, env.kubeConfig));
     try {
       const ran = (r: (typeof replicas)[number]) =>
         r.logs.filter((l) => l.msg === 'running exec hook').map((l) => String(l.hook));

@@ -1,39 +1,29 @@
 import { expect } from 'chai';
-import { PassThrough } from 'node:stream';
 import { DEFAULT_SETTINGS } from '../../../src/config/settings.ts';
 import type { Settings } from '../../../src/config/settings.ts';
-import { runController } from '../../../src/controller/run-controller.ts';
 import type { Workload } from '../../../src/kube/types.ts';
-import { CONTROLLER_NAMESPACE, eventually, startControllerEnv } from '../../helpers/controller-env.ts';
-import type { ControllerEnv } from '../../helpers/controller-env.ts';
+import {
+  FAST_LEADER_ELECTION,
+  eventually,
+  runReplica,
+  startControllerEnv,
+} from '../../helpers/controller-env.ts';
+import type { ControllerEnv, ControllerReplica } from '../../helpers/controller-env.ts';
 import { ClusterReads, templateInitNames } from '../../helpers/cluster-reads.ts';
 import { R2_HOOK_NAMES, deployment, restoreR2 } from '../../helpers/restore-fixtures.ts';
-
-interface Replica {
-  readonly logs: Record<string, unknown>[];
-  readonly abort: AbortController;
-  readonly done: Promise<number>;
-}
 
 const settings: Settings = {
   ...DEFAULT_SETTINGS,
   metricsBindAddress: '0',
   healthProbeBindAddress: '0',
   logLevel: 'info',
-  leaderElection: {
-    enabled: true,
-    leaseName: 'restore-hooks',
-    leaseNamespace: CONTROLLER_NAMESPACE,
-    leaseDuration: 3_000,
-    renewDeadline: 2_000,
-    retryPeriod: 500,
-  },
+  leaderElection: FAST_LEADER_ELECTION,
 };
 
 describe('controller: two replicas with leader election (devcluster, RBAC of manifests/ enforced)', function () {
   this.timeout(60_000);
   let env: ControllerEnv;
-  const replicas: Replica[] = [];
+  const replicas: ControllerReplica[] = [];
 
   beforeEach(async () => {
     env = await startControllerEnv({ rbac: true, conditionsCrd: true });
@@ -46,27 +36,13 @@ describe('controller: two replicas with leader election (devcluster, RBAC of man
     await env.stop();
   });
 
-  function startReplica(): Replica {
-    const logs: Record<string, unknown>[] = [];
-    const stream = new PassThrough();
-    stream.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n'))
-        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
-    });
-    const abort = new AbortController();
-    const done = runController({
-      settings,
-      env: { POD_NAMESPACE: CONTROLLER_NAMESPACE },
-      signal: abort.signal,
-      logStream: stream,
-      kubeConfig: env.kubeConfig,
-    });
-    const replica = { logs, abort, done };
+  function startReplica(): ControllerReplica {
+    const replica = runReplica(settings, env.kubeConfig);
     replicas.push(replica);
     return replica;
   }
-  const leads = (r: Replica) => r.logs.some((l) => l.msg === 'controllers started');
-  const injections = (r: Replica) =>
+  const leads = (r: ControllerReplica) => r.logs.some((l) => l.msg === 'controllers started');
+  const injections = (r: ControllerReplica) =>
     r.logs.filter((l) => l.msg === 'injected init hooks into pod template').map((l) => l.name);
   const hooked = async (name: string) => {
     const d = await env.client.request<Workload>({
