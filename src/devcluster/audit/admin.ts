@@ -9,6 +9,8 @@
  *                                                               {items: [{namespace, pod, container, command, exitCode}]}
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from '../api/errors.ts';
+import { sendError, sendJson } from '../http/responses.ts';
 import type { WriteLog } from './write-log.ts';
 import type { ContainerRunLog } from '../kubelet/run-log.ts';
 
@@ -31,24 +33,11 @@ export type KubeconfigSubjectRequest =
   { serviceAccount: { namespace: string; name: string } } | { user: string };
 
 function reply(res: ServerResponse, code: number, body: string, type = 'application/json'): void {
-  res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
+  sendJson(res, code, body, { 'Content-Type': type });
 }
 
 function failure(res: ServerResponse, code: number, reason: string, message: string): void {
-  reply(
-    res,
-    code,
-    JSON.stringify({
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message,
-      reason,
-      code,
-    }),
-  );
+  sendError(res, new ApiError(code, reason, message));
 }
 
 function query(req: IncomingMessage): URLSearchParams {

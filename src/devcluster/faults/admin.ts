@@ -9,27 +9,15 @@
  *   POST   /devcluster/faults/{pause|resume|compact|reset-counters}
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from '../api/errors.ts';
+import { sendError, sendJson } from '../http/responses.ts';
 import type { FaultInjector } from './injector.ts';
 import { FaultRuleError } from './rules.ts';
 
 export const FAULTS_ADMIN_PATH = '/devcluster/faults';
 
-function send(res: ServerResponse, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
 function status(res: ServerResponse, code: number, reason: string, message: string): void {
-  send(res, code, {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    code,
-  });
+  sendError(res, new ApiError(code, reason, message));
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -68,7 +56,7 @@ async function serve(
   const route = `${method} ${sub.replace(/^\/rules\/.+$/, '/rules/:id')}`;
   switch (route) {
     case 'GET ':
-      return send(res, 200, injector.state());
+      return sendJson(res, 200, injector.state());
     case 'PUT ': {
       const body = await readJson(req);
       if (typeof body !== 'object' || body === null || Array.isArray(body))
@@ -82,30 +70,30 @@ async function serve(
       if (seed !== undefined) injector.setSeed(seed as number);
       if (paused === true) injector.pause();
       if (paused === false) injector.resume();
-      return send(res, 200, injector.state());
+      return sendJson(res, 200, injector.state());
     }
     case 'POST /rules':
-      return send(res, 201, injector.addRule(await readJson(req)));
+      return sendJson(res, 201, injector.addRule(await readJson(req)));
     case 'DELETE /rules':
       injector.clearRules();
-      return send(res, 200, injector.state());
+      return sendJson(res, 200, injector.state());
     case 'DELETE /rules/:id': {
       const id = decodeURIComponent(sub.slice('/rules/'.length));
       if (!injector.removeRule(id)) return status(res, 404, 'NotFound', `fault rule "${id}" not found`);
-      return send(res, 200, injector.state());
+      return sendJson(res, 200, injector.state());
     }
     case 'POST /pause':
       injector.pause();
-      return send(res, 200, injector.state());
+      return sendJson(res, 200, injector.state());
     case 'POST /resume':
       injector.resume();
-      return send(res, 200, injector.state());
+      return sendJson(res, 200, injector.state());
     case 'POST /compact':
       injector.compact();
-      return send(res, 200, injector.state());
+      return sendJson(res, 200, injector.state());
     case 'POST /reset-counters':
       injector.resetCounters();
-      return send(res, 200, injector.state());
+      return sendJson(res, 200, injector.state());
     default:
       return status(res, 405, 'MethodNotAllowed', `${method} ${FAULTS_ADMIN_PATH}${sub} is not supported`);
   }

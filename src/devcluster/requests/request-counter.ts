@@ -7,6 +7,8 @@
  *   DELETE /devcluster/requests   reset every count (204)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from '../api/errors.ts';
+import { sendError, sendJson } from '../http/responses.ts';
 import type { RequestContext, RequestFilter } from '../http/extension-points.ts';
 
 export const REQUESTS_ADMIN_PATH = '/devcluster/requests';
@@ -63,27 +65,17 @@ export class RequestCounter {
   /** Serves GET (the counts) and DELETE (reset) on /devcluster/requests; use as an admin path handler. */
   handleAdmin(req: IncomingMessage, res: ServerResponse): void {
     const path = new URL(req.url ?? '/', 'http://devcluster').pathname.replace(/\/+$/, '');
-    if (path !== REQUESTS_ADMIN_PATH) return send(res, 404, failure(404, 'NotFound', `no such path ${path}`));
-    if (req.method === 'GET') return send(res, 200, { requests: this.counts() });
+    if (path !== REQUESTS_ADMIN_PATH)
+      return sendError(res, new ApiError(404, 'NotFound', `no such path ${path}`));
+    if (req.method === 'GET') return sendJson(res, 200, { requests: this.counts() });
     if (req.method === 'DELETE') {
       this.reset();
       res.writeHead(204).end();
       return;
     }
-    send(
+    sendError(
       res,
-      405,
-      failure(405, 'MethodNotAllowed', `${req.method ?? ''} is not supported on ${REQUESTS_ADMIN_PATH}`),
+      new ApiError(405, 'MethodNotAllowed', `${req.method ?? ''} is not supported on ${REQUESTS_ADMIN_PATH}`),
     );
   }
-}
-
-function failure(code: number, reason: string, message: string) {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-}
-
-function send(res: ServerResponse, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
 }
