@@ -398,17 +398,8 @@ export class ExecHookReconciler {
         hooks: { ...this.#withOwnWrites(uid ?? '', parsed.record?.hooks ?? {}), ...updates },
       };
       try {
-        await this.#deps.client.request({
-          method: 'PATCH',
-          path: `/api/v1/namespaces/${namespace}/pods/${name}`,
-          contentType: 'application/merge-patch+json',
-          body: {
-            metadata: {
-              resourceVersion: current.metadata.resourceVersion,
-              annotations: { [EXEC_HOOKS_ANNOTATION]: formatExecRecord(record) },
-            },
-          },
-          query: { fieldManager: 'restore-hooks' },
+        await this.#patchPodMetadata(current, {
+          annotations: { [EXEC_HOOKS_ANNOTATION]: formatExecRecord(record) },
         });
         this.#remember(uid ?? '', updates);
         return 'written';
@@ -422,29 +413,30 @@ export class ExecHookReconciler {
     }
   }
 
+  /** A merge patch of the pod's labels and annotations, guarded by the resourceVersion it was read at. */
+  async #patchPodMetadata(
+    pod: Pod,
+    metadata: { labels?: Record<string, string>; annotations: Record<string, string> },
+  ): Promise<void> {
+    await this.#deps.client.request({
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${pod.metadata.namespace ?? ''}/pods/${pod.metadata.name ?? ''}`,
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { resourceVersion: pod.metadata.resourceVersion, ...metadata } },
+      query: { fieldManager: 'restore-hooks' },
+    });
+  }
+
   async #claim(
     pod: Pod,
     labelValue: string,
     member: Member,
     logger: Logger,
   ): Promise<ReconcileResult | void> {
-    const namespace = pod.metadata.namespace ?? '';
-    const name = pod.metadata.name ?? '';
     try {
-      await this.#deps.client.request({
-        method: 'PATCH',
-        path: `/api/v1/namespaces/${namespace}/pods/${name}`,
-        contentType: 'application/merge-patch+json',
-        body: {
-          metadata: {
-            resourceVersion: pod.metadata.resourceVersion,
-            labels: { [RESTORE_LABEL]: labelValue },
-            annotations: {
-              [EXEC_HOOKS_ANNOTATION]: formatExecRecord({ restore: member.restoreKey, hooks: {} }),
-            },
-          },
-        },
-        query: { fieldManager: 'restore-hooks' },
+      await this.#patchPodMetadata(pod, {
+        labels: { [RESTORE_LABEL]: labelValue },
+        annotations: { [EXEC_HOOKS_ANNOTATION]: formatExecRecord({ restore: member.restoreKey, hooks: {} }) },
       });
       logger.info('claimed a recreated pod of a restored workload for its exec hooks', {
         hooks: member.plan.execHooks.map((h) => h.id),
