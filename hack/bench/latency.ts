@@ -11,6 +11,8 @@ import type { BenchClient } from './kube.ts';
 import { startController, startDevcluster, until } from './processes.ts';
 import type { ControllerSettings } from './processes.ts';
 import { prepareCluster } from './restore-run.ts';
+import { CONTROLLER_AGENT } from './requests.ts';
+import type { RequestCount } from '../../src/devcluster/requests/request-counter.ts';
 
 export interface LatencyRunResult {
   readonly ratePerSecond: number;
@@ -22,6 +24,8 @@ export interface LatencyRunResult {
   readonly latenciesMs: readonly number[];
   /** Per measured pod: from appearing to the controller's first write for it (the old pod marked for deletion). */
   readonly firstWriteMs: readonly number[];
+  /** The controller's requests per replaced pod (warm-up included), by "verb resource[/subresource]". */
+  readonly requestsPerPod: Readonly<Record<string, number>>;
 }
 
 interface PodLike {
@@ -102,6 +106,7 @@ export async function latencyRun(
     );
     // creationTimestamp has whole seconds: pods must not predate the Restore's startTimestamp.
     await new Promise((r) => setTimeout(r, 1000));
+    await admin.request('DELETE', '/devcluster/requests');
     const warmup: string[] = [];
     await arrive(admin, 'warmup', rate, warmupSeconds, warmup);
     const measured: string[] = [];
@@ -116,7 +121,15 @@ export async function latencyRun(
       300_000,
       20,
     );
+    const counts = await admin.request<{ requests: RequestCount[] }>('GET', '/devcluster/requests');
+    const requestsPerPod: Record<string, number> = {};
+    for (const c of counts.requests) {
+      if (c.userAgent !== CONTROLLER_AGENT) continue;
+      const kind = `${c.verb} ${c.resource}${c.subresource ? `/${c.subresource}` : ''}`;
+      requestsPerPod[kind] = (requestsPerPod[kind] ?? 0) + c.count / all.length;
+    }
     return {
+      requestsPerPod,
       ratePerSecond: rate,
       pods: measured.length,
       achievedRatePerSecond: achieved,

@@ -20,9 +20,11 @@ import { memoryRun } from './memory.ts';
 import { USAGE, UsageError, parseBenchArgs } from './options.ts';
 import type { BenchOptions } from './options.ts';
 import { profileInto, useControllerFrom } from './processes.ts';
+import type { ControllerSettings } from './processes.ts';
 import {
   SCHEMA,
   execFigures,
+  formatLatency,
   formatReport,
   judge,
   latencyFigures,
@@ -52,21 +54,58 @@ function machine(): Machine {
 const progress = (text: string) =>
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 
+async function latencyPart(
+  dir: string,
+  options: BenchOptions,
+  settings: ControllerSettings,
+): Promise<BenchResult['latency']> {
+  const runs: LatencyRunResult[] = [];
+  for (let r = 0; r < options.repeats; r++) {
+    progress(
+      `latency at ${options.latencyRate} pods/s for ${options.latencySeconds} s, run ${r + 1}/${options.repeats}`,
+    );
+    runs.push(await latencyRun(dir, settings, options.latencyRate, options.latencySeconds, 2));
+  }
+  return latencyFigures(runs);
+}
+
+/** --latency-only: the latency figure alone, printed with the machine it ran on. */
+async function runLatencyOnly(options: BenchOptions): Promise<string> {
+  const started = machine();
+  useControllerFrom(options.controller);
+  profileInto(options.profile);
+  if (options.controller === 'dist') build();
+  const settings = { reconciles: options.reconciles, qps: options.qps, burst: options.burst };
+  const dir = mkdtempSync(join(tmpdir(), 'restore-hooks-bench-'));
+  try {
+    const latency = await latencyPart(dir, options, settings);
+    return [
+      `restore-hooks bench (latency only), ${new Date().toISOString()}`,
+      `machine: ${started.cpus} CPUs, Node ${started.node}, load average ${started.loadAverage1m} at start, ${loadavg()[0]!.toFixed(2)} at the end`,
+      `settings: ${JSON.stringify({ ...settings, from: options.controller, repeats: options.repeats })}`,
+      formatLatency(latency),
+      '',
+    ].join('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function build(): void {
+  progress('building the controller (npm run build: tsc -p tsconfig.build.json)');
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+    { stdio: 'inherit' },
+  );
+}
+
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const started = machine();
   const date = new Date().toISOString();
   useControllerFrom(options.controller);
   profileInto(options.profile);
-  if (options.controller === 'dist') {
-    progress('building the controller (npm run build: tsc -p tsconfig.build.json)');
-    execFileSync(
-      process.execPath,
-      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
-      {
-        stdio: 'inherit',
-      },
-    );
-  }
+  if (options.controller === 'dist') build();
   const settings = { reconciles: options.reconciles, qps: options.qps, burst: options.burst };
   const dir = mkdtempSync(join(tmpdir(), 'restore-hooks-bench-'));
   const floorClient = async (kubeconfig: string) =>
@@ -87,14 +126,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         }
       sizes.push(sizeFigures(runs));
     }
-    const latencyRuns: LatencyRunResult[] = [];
-    for (let r = 0; r < options.repeats; r++) {
-      progress(
-        `latency at ${options.latencyRate} pods/s for ${options.latencySeconds} s, run ${r + 1}/${options.repeats}`,
-      );
-      latencyRuns.push(await latencyRun(dir, settings, options.latencyRate, options.latencySeconds, 2));
-    }
-    const latency = latencyFigures(latencyRuns);
+    const latency = await latencyPart(dir, options, settings);
     progress(`memory with ${options.unrelatedPods} unrelated pods`);
     const memory = memoryFigures(await memoryRun(dir, settings, options.unrelatedPods, options.repeats));
     const execRuns: ExecRunResult[] = [];
@@ -147,6 +179,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (options.help) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (options.latencyOnly) {
+    process.stdout.write(await runLatencyOnly(options));
     return 0;
   }
   const result = options.fromJson ? rejudge(options.fromJson) : await runBench(options);

@@ -19,6 +19,8 @@ export interface BenchOptions {
   readonly reconciles: number;
   readonly qps: number;
   readonly burst: number;
+  /** Measure only the latency figure (and its floor); no restores, memory or exec runs, no --json/--svg. */
+  readonly latencyOnly: boolean;
   readonly help: boolean;
 }
 
@@ -36,6 +38,7 @@ Measures restore-hooks on the devcluster (separate processes) and prints a table
   --svg FILE             also write the chart of latency and memory against restore size
   --latency-rate N       bare restored pods created per second for the latency figure (default 100)
   --latency-seconds N    how long they are created, after a warm-up of 2 s (default 10)
+  --latency-only         measure only the latency figure and its floor, print them, and exit (no --json/--svg)
   --unrelated N          unrelated running pods for the memory-growth figure (default 50000)
   --exec-hooks N         restored pods with one exec hook each for the exec figure (default 1000)
   --reconciles N         the controller's concurrency.reconciles, also the floor's concurrency (default 4)
@@ -74,6 +77,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         svg: { type: 'string' },
         'latency-rate': { type: 'string' },
         'latency-seconds': { type: 'string' },
+        'latency-only': { type: 'boolean' },
         unrelated: { type: 'string' },
         'exec-hooks': { type: 'string' },
         reconciles: { type: 'string' },
@@ -107,6 +111,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const controller = v.controller ?? 'dist';
   if (controller !== 'dist' && controller !== 'src')
     throw new UsageError(`--controller: expected dist or src, got "${controller}"`);
+  const latencyOnly = v['latency-only'] === true;
+  if (latencyOnly && (v.json !== undefined || v.svg !== undefined || v['from-json'] !== undefined))
+    throw new UsageError(
+      '--latency-only: measures the latency figure alone, which --json, --svg and --from-json do not take',
+    );
   return {
     sizes,
     repeats: positiveInteger('repeats', v.repeats, quick ? 1 : 3),
@@ -122,6 +131,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     controller,
     profile: nonEmpty('profile', v.profile),
     fromJson: nonEmpty('from-json', v['from-json']),
+    latencyOnly,
     help: v.help === true,
   };
 }

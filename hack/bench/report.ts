@@ -59,6 +59,8 @@ export interface BenchResult {
     readonly achievedRatePerSecond: number;
     readonly hookWriteMs: { readonly p50: number; readonly p99: number };
     readonly firstWriteMs: { readonly p50: number; readonly p99: number };
+    /** The controller's requests per replaced pod, by kind (absent from results saved before they were counted). */
+    readonly requestsPerPod?: Readonly<Record<string, number>>;
   };
   readonly memory: {
     readonly unrelatedPods: number;
@@ -137,6 +139,15 @@ export function latencyFigures(runs: readonly LatencyRunResult[]): BenchResult['
       p50: round(medianOf(runs, (r) => percentile(r.firstWriteMs, 50))),
       p99: round(medianOf(runs, (r) => percentile(r.firstWriteMs, 99))),
     },
+    requestsPerPod: Object.fromEntries(
+      [...new Set(runs.flatMap((r) => Object.keys(r.requestsPerPod)))].sort().map((k) => [
+        k,
+        round(
+          medianOf(runs, (r) => r.requestsPerPod[k] ?? 0),
+          2,
+        ),
+      ]),
+    ),
   };
 }
 
@@ -248,6 +259,19 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 
 const n = (v: number, digits = 1) => (Number.isNaN(v) ? 'n/a' : v.toFixed(digits));
 
+export function formatLatency(latency: BenchResult['latency']): string {
+  return (
+    `Latency at ${latency.ratePerSecond} bare restored pods/s (achieved ${n(latency.achievedRatePerSecond)}/s, ${latency.podsPerRun} pods per run):` +
+    ` hook write p50 ${n(latency.hookWriteMs.p50)} ms, p99 ${n(latency.hookWriteMs.p99)} ms;` +
+    ` first write p50 ${n(latency.firstWriteMs.p50)} ms, p99 ${n(latency.firstWriteMs.p99)} ms` +
+    (latency.requestsPerPod
+      ? `\ncontroller requests per replaced pod: ${Object.entries(latency.requestsPerPod)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`
+      : '')
+  );
+}
+
 export function formatReport(result: BenchResult): string {
   const m = result.machine;
   const out: string[] = [
@@ -296,9 +320,7 @@ export function formatReport(result: BenchResult): string {
         .join(', ')}`,
     ]),
     '',
-    `Latency at ${result.latency.ratePerSecond} bare restored pods/s (achieved ${n(result.latency.achievedRatePerSecond)}/s, ${result.latency.podsPerRun} pods per run):` +
-      ` hook write p50 ${n(result.latency.hookWriteMs.p50)} ms, p99 ${n(result.latency.hookWriteMs.p99)} ms;` +
-      ` first write p50 ${n(result.latency.firstWriteMs.p50)} ms, p99 ${n(result.latency.firstWriteMs.p99)} ms`,
+    formatLatency(result.latency),
     `Memory, idle controller: empty cluster RSS ${n(result.memory.emptyRssMiB)} MiB, heap ${n(result.memory.emptyHeapMiB)} MiB;` +
       ` with ${result.memory.unrelatedPods} unrelated pods RSS ${n(result.memory.withUnrelatedRssMiB)} MiB, heap ${n(result.memory.withUnrelatedHeapMiB)} MiB` +
       ` (growth ${n(result.memory.rssGrowthMiB)} MiB RSS, ${n(result.memory.heapGrowthMiB)} MiB heap)`,

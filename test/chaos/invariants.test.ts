@@ -125,7 +125,7 @@ function good(): FinalState {
       write('patch', 'statefulsets.apps', 'ns', 'db'),
       write('delete', 'pods', 'ns', 'solo'),
       write('create', 'pods', 'ns', ''),
-      write('update', 'configmaps', 'restore-hooks', 'restore-hooks-replacements'),
+      write('create', 'configmaps', 'restore-hooks', 'restore-hooks-replacement-uid-solo'),
       write('update', 'leases.coordination.k8s.io', 'restore-hooks', 'restore-hooks'),
       write('create', 'events', 'ns', ''),
       write('patch', 'restores.velero.io', 'velero', 'r'),

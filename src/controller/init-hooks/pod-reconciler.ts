@@ -187,18 +187,37 @@ export class PodReconciler {
         }),
       },
     });
-    const newEntry: JournalEntry = { namespace, name, replacedUID: pod.metadata.uid ?? '', replacement };
-    await this.#deps.journal.put(newEntry);
-    this.#journal.set(key, newEntry);
+    const stored = await this.#deps.journal.put({
+      namespace,
+      name,
+      replacedUID: pod.metadata.uid ?? '',
+      replacement,
+    });
+    this.#journal.set(key, stored);
     logger.info('replacing bare pod to add init hooks', { hooks: inserted.map((h) => h.container.name) });
-    return this.#drive(newEntry, ctx, pod);
+    return this.#drive(stored, ctx, pod);
   }
 
+  /**
+   * Takes a journal entry one step further. The step is decided from the pending-pod cache, which the pod's
+   * update and deletion events keep current; every write it leads to is guarded by the API server (uid and
+   * resourceVersion preconditions on the delete, the name's uniqueness on the create), and whenever a write
+   * finds the cache wrong, the step is decided again from a live read.
+   */
   async #drive(entry: JournalEntry, ctx: ReconcileContext, known?: Pod): Promise<ReconcileResult | void> {
     const { namespace, name } = entry;
     const logger = ctx.logger.child({ namespace, name });
-    const current = known ?? (await this.#deps.cluster.getPod(namespace, name));
-    const step = journalStep(entry, current);
+    // A pod missing from the cache is gone or no longer Pending (it started): creating tells which.
+    let current = known ?? this.#deps.getPendingPod(namespace, name);
+    let step = journalStep(entry, current);
+    if (step === 'create') {
+      const created = await this.#deps.cluster.createPod(entry.replacement);
+      if (created !== 'exists') return this.#replaced(entry, created, logger);
+      current = await this.#deps.cluster.getPod(namespace, name);
+      step = journalStep(entry, current);
+      // Gone again already: the next attempt is the queue's to schedule.
+      if (step === 'create') return { requeue: true };
+    }
     switch (step) {
       case 'delete': {
         const result = await this.#deps.cluster.deletePod(namespace, name, {
@@ -213,35 +232,33 @@ export class PodReconciler {
       }
       case 'wait':
         return { requeueAfterMs: WAIT_FOR_TERMINATION_MS };
-      case 'create': {
-        const created = await this.#deps.cluster.createPod(entry.replacement);
-        if (created === 'exists') return { requeue: true };
-        await this.#forget(entry);
-        const restore = entry.replacement.metadata.labels?.[RESTORE_NAME_LABEL] ?? '';
-        this.#deps.metrics?.podReplaced({ restore, namespace, kind: 'Pod' });
-        // Annotation init hooks replace the spec's for a pod (Velero's precedence), so one source covers them all.
-        const annotations = entry.replacement.metadata.annotations ?? {};
-        const source = annotations[INIT_CONTAINER_IMAGE] ? 'annotation' : 'spec';
-        const added =
-          parseAppliedInitHooks(annotations[APPLIED_INIT_HOOKS_ANNOTATION])?.containers.length ?? 0;
-        for (let i = 0; i < added; i++)
-          this.#deps.metrics?.hookInjected({ restore, namespace, kind: 'Pod', source });
-        logger.info('replaced bare pod with one that runs the init hooks');
-        void this.#deps.events.record({
-          regarding: podReference(created.metadata),
-          type: 'Normal',
-          reason: 'PodReplaced',
-          action: 'ReplacePod',
-          note: `Replaced pending pod ${name} with a copy that runs the restore's init hooks; everything else in its metadata and spec is unchanged.`,
-        });
-        return;
-      }
       case 'done':
       case 'abandon':
         if (step === 'abandon') logger.warn('pod started before it could be replaced; left as it is');
         await this.#forget(entry);
         return;
     }
+  }
+
+  async #replaced(entry: JournalEntry, created: Pod, logger: ReconcileContext['logger']): Promise<void> {
+    const { namespace, name } = entry;
+    await this.#forget(entry);
+    const restore = entry.replacement.metadata.labels?.[RESTORE_NAME_LABEL] ?? '';
+    this.#deps.metrics?.podReplaced({ restore, namespace, kind: 'Pod' });
+    // Annotation init hooks replace the spec's for a pod (Velero's precedence), so one source covers them all.
+    const annotations = entry.replacement.metadata.annotations ?? {};
+    const source = annotations[INIT_CONTAINER_IMAGE] ? 'annotation' : 'spec';
+    const added = parseAppliedInitHooks(annotations[APPLIED_INIT_HOOKS_ANNOTATION])?.containers.length ?? 0;
+    for (let i = 0; i < added; i++)
+      this.#deps.metrics?.hookInjected({ restore, namespace, kind: 'Pod', source });
+    logger.info('replaced bare pod with one that runs the init hooks');
+    void this.#deps.events.record({
+      regarding: podReference(created.metadata),
+      type: 'Normal',
+      reason: 'PodReplaced',
+      action: 'ReplacePod',
+      note: `Replaced pending pod ${name} with a copy that runs the restore's init hooks; everything else in its metadata and spec is unchanged.`,
+    });
   }
 
   /** Job templates are immutable: a restored Job's pod whose hooks apply can only be reported. */
@@ -290,7 +307,7 @@ export class PodReconciler {
   }
 
   async #forget(entry: JournalEntry): Promise<void> {
-    await this.#deps.journal.remove(entry.namespace, entry.name);
+    await this.#deps.journal.remove(entry);
     this.#journal.delete(`${entry.namespace}/${entry.name}`);
   }
 

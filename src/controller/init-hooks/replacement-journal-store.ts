@@ -1,104 +1,155 @@
 import type { KubeJsonClient } from '../kube-json-client.ts';
 import { isAlreadyExists, isNotFound } from '../machinery/api-errors.ts';
-import { DEFAULT_RETRY, retryOnError } from '../machinery/retry.ts';
 import type { JournalEntry } from './replacement-journal.ts';
-import { journalKey } from './replacement-journal.ts';
+
+/** Labels every journal entry, so that a start lists them all and nothing else. */
+export const REPLACEMENT_JOURNAL_LABEL = 'restore-hooks.dev/replacement-journal';
+/** For people reading the entries: the pod being replaced, `namespace/name`. */
+export const REPLACES_ANNOTATION = 'restore-hooks.dev/replaces';
+/** The single ConfigMap an earlier build kept every entry in; adopted (and deleted) when entries are loaded. */
+export const LEGACY_JOURNAL_NAME = 'restore-hooks-replacements';
+const ENTRY_KEY = 'entry';
 
 interface ConfigMap {
   apiVersion: 'v1';
   kind: 'ConfigMap';
-  metadata: { name: string; namespace: string; resourceVersion?: string };
+  metadata: {
+    name: string;
+    namespace: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   data?: Record<string, string>;
 }
 
+/** The entry's object name: the uid of the pod being replaced names exactly one replacement, forever. */
+export function journalEntryName(replacedUID: string): string {
+  return `restore-hooks-replacement-${replacedUID}`;
+}
+
+function parseEntry(value: string | undefined): JournalEntry | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const e = JSON.parse(value) as JournalEntry;
+    if (
+      typeof e.namespace === 'string' &&
+      typeof e.name === 'string' &&
+      typeof e.replacedUID === 'string' &&
+      e.replacedUID !== '' &&
+      typeof e.replacement === 'object' &&
+      e.replacement !== null
+    )
+      return e;
+  } catch {
+    // not an entry this controller wrote
+  }
+  return undefined;
+}
+
 /**
- * The replacement journal, kept in one ConfigMap in the controller's own namespace (entries are removed as soon
- * as their replacement exists, so it stays small). Each entry is its own key, written and removed with a JSON merge
- * patch of that key alone: concurrent reconciles never conflict and no write needs a read first (a
- * read-modify-write of the whole map serialised every replacement behind one resourceVersion). Malformed entries
- * (edited by hand) are ignored.
+ * The replacement journal: one small ConfigMap per replacement in flight, in the controller's own namespace,
+ * created before the pod is deleted and deleted once its copy exists. Every write costs the same whatever the
+ * number of replacements in flight, and no two replacements touch the same object. (An earlier build kept every
+ * entry as a key of one ConfigMap: during a backlog it grew to hundreds of KB, each write of it was cloned,
+ * serialised and sent back in full, and it would reach etcd's object size limit at about a thousand entries.)
+ * Entries that do not parse (edited by hand) are ignored.
  */
 export class ReplacementJournalStore {
   readonly #client: KubeJsonClient;
   readonly #namespace: string;
-  readonly #name: string;
 
-  constructor(client: KubeJsonClient, namespace: string, name = 'restore-hooks-replacements') {
+  constructor(client: KubeJsonClient, namespace: string) {
     this.#client = client;
     this.#namespace = namespace;
-    this.#name = name;
   }
 
+  /** Every entry, after moving those of an earlier build's single ConfigMap into entries of their own. */
   async entries(): Promise<JournalEntry[]> {
-    const cm = await this.#read();
-    const entries: JournalEntry[] = [];
-    for (const value of Object.values(cm?.data ?? {})) {
-      try {
-        const e = JSON.parse(value) as JournalEntry;
-        if (
-          typeof e.namespace === 'string' &&
-          typeof e.name === 'string' &&
-          typeof e.replacedUID === 'string' &&
-          e.replacement
-        )
-          entries.push(e);
-      } catch {
-        // ignored: not an entry this controller wrote
-      }
-    }
-    return entries;
-  }
-
-  async put(entry: JournalEntry): Promise<void> {
-    const key = journalKey(entry.namespace, entry.name);
-    const value = JSON.stringify(entry);
-    // The first entry creates the ConfigMap; a create that lost the race to another one patches instead.
-    const retriable = (error: unknown): boolean => isAlreadyExists(error) || isNotFound(error);
-    await retryOnError(DEFAULT_RETRY, retriable, async () => {
-      if (await this.#patch({ [key]: value })) return;
-      await this.#client.request({
-        method: 'POST',
-        path: this.#path(),
-        body: {
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: { name: this.#name, namespace: this.#namespace },
-          data: { [key]: value },
-        },
-      });
+    await this.#adoptLegacy();
+    const list = await this.#client.request<{ items: ConfigMap[] }>({
+      method: 'GET',
+      path: this.#path(),
+      query: { labelSelector: REPLACEMENT_JOURNAL_LABEL },
     });
+    return list.items.flatMap((cm) => parseEntry(cm.data?.[ENTRY_KEY]) ?? []);
   }
 
-  async remove(namespace: string, name: string): Promise<void> {
-    await this.#patch({ [journalKey(namespace, name)]: null });
+  /**
+   * Records a replacement before its pod is deleted. Returns the entry as stored: when one for the same pod
+   * already exists (a retried write that had succeeded), that one, so that only one replacement is ever driven.
+   */
+  async put(entry: JournalEntry): Promise<JournalEntry> {
+    try {
+      await this.#client.request({ method: 'POST', path: this.#path(), body: this.#configMap(entry) });
+      return entry;
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+    }
+    const stored = await this.#client.request<ConfigMap>({
+      method: 'GET',
+      path: this.#path(journalEntryName(entry.replacedUID)),
+    });
+    const existing = parseEntry(stored.data?.[ENTRY_KEY]);
+    if (!existing)
+      throw new Error(
+        `ConfigMap ${this.#namespace}/${stored.metadata.name} exists but holds no replacement journal entry`,
+      );
+    return existing;
+  }
+
+  /** Forgets a finished replacement; an entry already gone is no error. */
+  async remove(entry: JournalEntry): Promise<void> {
+    await this.#delete(journalEntryName(entry.replacedUID));
+  }
+
+  #configMap(entry: JournalEntry): ConfigMap {
+    return {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: journalEntryName(entry.replacedUID),
+        namespace: this.#namespace,
+        labels: { [REPLACEMENT_JOURNAL_LABEL]: 'true' },
+        annotations: { [REPLACES_ANNOTATION]: `${entry.namespace}/${entry.name}` },
+      },
+      data: { [ENTRY_KEY]: JSON.stringify(entry) },
+    };
+  }
+
+  async #adoptLegacy(): Promise<void> {
+    let legacy: ConfigMap;
+    try {
+      legacy = await this.#client.request<ConfigMap>({
+        method: 'GET',
+        path: this.#path(LEGACY_JOURNAL_NAME),
+      });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    for (const value of Object.values(legacy.data ?? {})) {
+      const entry = parseEntry(value);
+      if (entry) await this.put(entry);
+    }
+    await this.#delete(LEGACY_JOURNAL_NAME, legacy.metadata.resourceVersion);
+  }
+
+  async #delete(name: string, resourceVersion?: string): Promise<void> {
+    try {
+      await this.#client.request({
+        method: 'DELETE',
+        path: this.#path(name),
+        ...(resourceVersion
+          ? { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion } } }
+          : {}),
+      });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
   }
 
   #path(name?: string): string {
     return `/api/v1/namespaces/${this.#namespace}/configmaps${name ? `/${name}` : ''}`;
-  }
-
-  async #read(): Promise<ConfigMap | undefined> {
-    try {
-      return await this.#client.request<ConfigMap>({ method: 'GET', path: this.#path(this.#name) });
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  }
-
-  /** Merge-patches keys of the ConfigMap's data (null removes one); false when the ConfigMap does not exist. */
-  async #patch(data: Record<string, string | null>): Promise<boolean> {
-    try {
-      await this.#client.request({
-        method: 'PATCH',
-        path: this.#path(this.#name),
-        contentType: 'application/merge-patch+json',
-        body: { data },
-      });
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
   }
 }

@@ -3,8 +3,8 @@ import { isStillPending } from '../pod-progress.ts';
 
 /**
  * Replacing a bare pod is delete-then-create under the same name, so a crash between the two would lose the
- * pod. Before deleting, the controller records the replacement in a journal (a ConfigMap in its own namespace);
- * after creating it, it removes the entry. On start and on every journal change, each entry is driven to its
+ * pod. Before deleting, the controller records the replacement in a journal (a ConfigMap per replacement in its
+ * own namespace); after creating it, it removes the entry. On start and on every journal change, each entry is driven to its
  * end by the step below, from what the cluster shows now.
  */
 export interface JournalEntry {
@@ -32,9 +32,4 @@ export function journalStep(entry: JournalEntry, current: Pod | undefined): Jour
   if (current.metadata.uid !== entry.replacedUID) return 'done';
   if (current.metadata.deletionTimestamp !== undefined) return 'wait';
   return isStillPending(current) ? 'delete' : 'abandon';
-}
-
-export function journalKey(namespace: string, name: string): string {
-  // ConfigMap keys allow [-._a-zA-Z0-9]; namespaces and pod names are DNS-1123, so '.' never appears in a namespace.
-  return `${namespace}.${name}`;
 }

@@ -3,6 +3,12 @@ import type { Pod, Workload } from '../../../src/kube/types.ts';
 import { CONTROLLER_NAMESPACE, eventually, startControllerEnv } from '../../helpers/controller-env.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
 import {
+  REPLACEMENT_JOURNAL_LABEL,
+  ReplacementJournalStore,
+} from '../../../src/controller/init-hooks/replacement-journal-store.ts';
+import type { JournalEntry } from '../../../src/controller/init-hooks/replacement-journal.ts';
+import { replacementPod } from '../../../src/controller/init-hooks/replacement.ts';
+import {
   ANNOTATION_HOOK,
   R2_HOOK_NAMES,
   barePod,
@@ -238,11 +244,12 @@ for (const rbac of [false, true]) {
       expect(replaced.metadata.annotations).to.include(ANNOTATION_HOOK);
       // The journal entry is removed right after the replacement is created.
       await eventually(async () => {
-        const journal = await env.client.request<{ data?: Record<string, string> }>({
+        const journal = await env.client.request<{ items: unknown[] }>({
           method: 'GET',
-          path: `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/configmaps/restore-hooks-replacements`,
+          path: `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/configmaps`,
+          query: { labelSelector: REPLACEMENT_JOURNAL_LABEL },
         });
-        return Object.keys(journal.data ?? {}).length === 0 ? true : undefined;
+        return journal.items.length === 0 ? true : undefined;
       }, 'the replacement journal to be empty');
       const metrics = await eventually(async () => {
         const text = await env.scrapeMetrics();
@@ -251,6 +258,103 @@ for (const rbac of [false, true]) {
       expect(metrics).to.match(
         /^restore_hooks_hooks_injected_total\{restore="r2",namespace="app",kind="Pod",source="annotation"\} 1$/m,
       );
+    });
+
+    describe('a replacement left unfinished by a controller that died', () => {
+      const HOOK = {
+        name: 'restore-hook',
+        image: 'alpine:latest',
+        command: ['/bin/ash', '-c', 'date'],
+      };
+      const journal = () => new ReplacementJournalStore(env.client, CONTROLLER_NAMESPACE);
+      const journalObjects = async () =>
+        (
+          await env.client.request<{ items: { metadata: { name: string } }[] }>({
+            method: 'GET',
+            path: `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/configmaps`,
+          })
+        ).items
+          .map((o) => o.metadata.name)
+          .filter((n) => n.startsWith('restore-hooks-replacement'));
+      /** What the dead controller recorded before deleting: the pending pod and its copy with the hook. */
+      const recorded = async (name: string): Promise<JournalEntry> => {
+        const original = (await create(
+          '/api/v1/namespaces/app/pods',
+          barePod(name, 'app', { annotations: ANNOTATION_HOOK }),
+        )) as unknown as Pod;
+        return {
+          namespace: 'app',
+          name,
+          replacedUID: original.metadata.uid ?? '',
+          replacement: replacementPod(original, [HOOK], { labels: {}, annotations: {} }),
+        };
+      };
+      const deletePod = (name: string) =>
+        env.client.request({ method: 'DELETE', path: `/api/v1/namespaces/app/pods/${name}` });
+
+      it('between delete and create: the next controller creates the copy from its journal entry', async () => {
+        await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2({ hooks: {} }));
+        const entry = await recorded('orphaned');
+        await journal().put(entry);
+        await deletePod('orphaned');
+        await env.startController();
+        const copy = await eventually(async () => getPod('orphaned').catch(() => undefined), 'the copy');
+        expect(copy.metadata.uid).to.not.equal(entry.replacedUID);
+        expect((copy.spec.initContainers ?? []).map((c) => c.name)).to.deep.equal(['restore-hook']);
+        await eventually(async () => ((await journalObjects()).length === 0 ? true : undefined), 'no entry');
+      });
+
+      it('between record and delete, in the single ConfigMap of an earlier build: delete, then create', async () => {
+        await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2({ hooks: {} }));
+        const entry = await recorded('recorded');
+        await create(`/api/v1/namespaces/${CONTROLLER_NAMESPACE}/configmaps`, {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'restore-hooks-replacements' },
+          data: { 'app.recorded': JSON.stringify(entry) },
+        });
+        await env.startController();
+        const copy = await eventually(async () => {
+          const p = await getPod('recorded').catch(() => undefined);
+          return p && p.metadata.uid !== entry.replacedUID ? p : undefined;
+        }, 'the copy');
+        expect((copy.spec.initContainers ?? []).map((c) => c.name)).to.deep.equal(['restore-hook']);
+        await eventually(async () => ((await journalObjects()).length === 0 ? true : undefined), 'no entry');
+      });
+
+      it('whose pod started meanwhile: the pod is left as it is and the entry dropped', async () => {
+        await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2({ hooks: {} }));
+        const entry = await recorded('started');
+        const pod = await getPod('started');
+        await env.client.request({
+          method: 'PUT',
+          path: '/api/v1/namespaces/app/pods/started/status',
+          body: {
+            ...pod,
+            status: {
+              phase: 'Running',
+              containerStatuses: [
+                {
+                  name: 'app',
+                  image: 'nginx:1.27',
+                  imageID: '',
+                  ready: true,
+                  restartCount: 0,
+                  started: true,
+                  state: { running: { startedAt: new Date().toISOString() } },
+                },
+              ],
+            },
+          },
+        });
+        await journal().put(entry);
+        await env.startController();
+        await eventually(async () => ((await journalObjects()).length === 0 ? true : undefined), 'no entry');
+        const after = await getPod('started');
+        expect(after.metadata.uid).to.equal(entry.replacedUID);
+        expect(after.metadata.deletionTimestamp).to.equal(undefined);
+        expect(after.spec.initContainers).to.equal(undefined);
+      });
     });
 
     it('never replaces a pod with restore-wait, and says why', async () => {

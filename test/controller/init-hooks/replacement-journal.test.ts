@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { journalKey, journalStep } from '../../../src/controller/init-hooks/replacement-journal.ts';
+import { journalStep } from '../../../src/controller/init-hooks/replacement-journal.ts';
 import type { JournalEntry, JournalStep } from '../../../src/controller/init-hooks/replacement-journal.ts';
 import type { Pod } from '../../../src/kube/types.ts';
 
@@ -35,9 +35,4 @@ describe('replacement journal', () => {
   for (const [title, current, want] of cases) {
     it(`${title} => ${want}`, () => expect(journalStep(entry, current)).to.equal(want));
   }
-
-  it('keys entries by namespace and name, within ConfigMap key rules', () => {
-    expect(journalKey('app', 'web-0')).to.equal('app.web-0');
-    expect(journalKey('app', 'web-0')).to.match(/^[-._a-zA-Z0-9]+$/);
-  });
 });
