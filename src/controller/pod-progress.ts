@@ -18,6 +18,14 @@ export function appContainersStarted(pod: Pod): boolean {
 }
 
 /**
+ * Being deleted before any application container started: the pod goes away without having run, so it neither
+ * waits for hooks nor missed them; what its owner creates next is what counts.
+ */
+export function leavesUnstarted(pod: Pod): boolean {
+  return pod.metadata.deletionTimestamp !== undefined && !appContainersStarted(pod);
+}
+
+/**
  * A pod is still pending, and so may still receive init hooks through its replacement, when it is in phase
  * Pending, is not being deleted, and none of its application containers has ever started.
  */

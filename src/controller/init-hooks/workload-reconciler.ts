@@ -15,6 +15,7 @@ import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import { CLEANED_UP_ANNOTATION } from '../marks.ts';
 import { createdDuringRestore } from '../membership.ts';
+import { leavesUnstarted } from '../pod-progress.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import { podFacts } from './pod-facts.ts';
@@ -198,7 +199,10 @@ export class WorkloadReconciler {
 
     const needsPods =
       templateHooks === 'missing' || templateHooks === 'present' || (injectedByUs && finished);
-    const pods = needsPods && !cleanedUp ? await this.#podsOf(kind, workload) : [];
+    // Pods on their way out unstarted are left out: the cached template may lag behind the live pod list (two
+    // watches, no order between them), and a rollout's deletion of an old pod must not read as a pod that started.
+    const pods =
+      needsPods && !cleanedUp ? (await this.#podsOf(kind, workload)).filter((p) => !leavesUnstarted(p)) : [];
     const spec = workload.spec as Record<string, unknown>;
     const facts: WorkloadFacts = {
       kind,
