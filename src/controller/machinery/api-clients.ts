@@ -52,6 +52,7 @@ const MAX_INLINE_RETRY_AFTER_MS = 60_000;
  * (rather than in a middleware) also sees requests that get no response at all.
  */
 export function instrumentedHttpLibrary(inner: HttpLibrary, options: ApiClientOptions): HttpLibrary {
+  inner = sharedConnectionPool(inner);
   const clock = options.clock ?? systemClock;
   const limiter = new ClientRateLimiter({ qps: options.qps, burst: options.burst, clock });
   const throttleAll = (options.throttle ?? 'all') === 'all';
@@ -78,6 +79,31 @@ export function instrumentedHttpLibrary(inner: HttpLibrary, options: ApiClientOp
           return response;
         await sleep(clock, delay);
       }
+    },
+  });
+}
+
+/**
+ * Sends every request through one connection pool, as client-go shares one transport per TLS configuration.
+ * client-node's KubeConfig sets a new undici Agent on every request, so each request opened (and TLS-handshook)
+ * a connection of its own and left it open until undici's idle timeout: at a few hundred requests per second
+ * that cost most of the controller's CPU and tens of MB of sockets. The first request's dispatcher is kept; the
+ * TLS options come from the same kubeconfig every time (bearer tokens are headers, re-read per request), so a
+ * rotated client-certificate file is picked up at the next restart.
+ */
+export function sharedConnectionPool(inner: HttpLibrary): HttpLibrary {
+  let shared: ReturnType<RequestContext['getDispatcher']>;
+  return wrapHttpLibrary({
+    send(request: RequestContext): Promise<ResponseContext> {
+      const created = request.getDispatcher();
+      if (created !== undefined && created !== shared) {
+        if (shared === undefined) shared = created;
+        else {
+          request.setDispatcher(shared);
+          void created.close().catch(() => undefined);
+        }
+      }
+      return inner.send(request).toPromise();
     },
   });
 }
