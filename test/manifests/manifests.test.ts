@@ -180,7 +180,7 @@ describe('manifests: the kustomize base', function () {
       {
         apiGroups: [''],
         resources: ['configmaps'],
-        verbs: ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'],
+        verbs: ['create', 'get', 'list', 'watch', 'update', 'delete'],
       },
     ]);
     for (const [binding, role] of [
