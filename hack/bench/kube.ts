@@ -60,6 +60,8 @@ export class BenchClient {
     body?: unknown,
     contentType = 'application/json',
   ): Promise<T> {
+    // Content-Length always: Node sends a DELETE's body neither chunked nor with a length unless told.
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = request(
         new URL(path, this.#credentials.server),
@@ -70,7 +72,9 @@ export class BenchClient {
             Authorization: `Bearer ${this.#credentials.token}`,
             'User-Agent': this.#userAgent,
             Accept: 'application/json',
-            ...(body === undefined ? {} : { 'Content-Type': contentType }),
+            ...(payload === undefined
+              ? {}
+              : { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) }),
           },
         },
         (res) => {
@@ -86,7 +90,7 @@ export class BenchClient {
         },
       );
       req.on('error', reject);
-      req.end(body === undefined ? undefined : JSON.stringify(body));
+      req.end(payload);
     });
   }
 

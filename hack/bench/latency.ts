@@ -7,11 +7,12 @@
  * The first `warmupSeconds` of arrivals are excluded.
  */
 import { barePod, hasHook, restore, BENCH_LABEL } from './fixtures.ts';
-import type { BenchClient } from './kube.ts';
-import { startController, startDevcluster, until } from './processes.ts';
+import { BenchClient, readKubeconfig } from './kube.ts';
+import { CONTROLLER_NAMESPACE, startController, startDevcluster, until } from './processes.ts';
+import { startReplacementFloor } from './replacement-floor.ts';
 import type { ControllerSettings } from './processes.ts';
 import { prepareCluster } from './restore-run.ts';
-import { CONTROLLER_AGENT } from './requests.ts';
+import { CONTROLLER_AGENT, FLOOR_AGENT } from './requests.ts';
 import type { RequestCount } from '../../src/devcluster/requests/request-counter.ts';
 
 export interface LatencyRunResult {
@@ -24,7 +25,8 @@ export interface LatencyRunResult {
   readonly latenciesMs: readonly number[];
   /** Per measured pod: from appearing to the controller's first write for it (the old pod marked for deletion). */
   readonly firstWriteMs: readonly number[];
-  /** The controller's requests per replaced pod (warm-up included), by "verb resource[/subresource]". */
+  readonly mode: 'controller' | 'floor';
+  /** The replacing client's requests per replaced pod (warm-up included), by "verb resource[/subresource]". */
   readonly requestsPerPod: Readonly<Record<string, number>>;
 }
 
@@ -60,8 +62,13 @@ async function arrive(
   return total / ((performance.now() - start) / 1000);
 }
 
+/**
+ * One run: the controller replaces the pods, or (`floor`) a bare client makes the same necessary writes
+ * (replacement-floor.ts), on a fresh devcluster.
+ */
 export async function latencyRun(
   dir: string,
+  mode: 'controller' | 'floor',
   settings: ControllerSettings,
   rate: number,
   seconds: number,
@@ -70,6 +77,7 @@ export async function latencyRun(
   const devcluster = await startDevcluster(dir);
   const { admin } = devcluster;
   let stopController: (() => Promise<void>) | undefined;
+  let floorClient: BenchClient | undefined;
   const appearedAt = new Map<string, number>();
   const hookedAfter = new Map<string, number>();
   const firstWriteAfter = new Map<string, number>();
@@ -97,8 +105,13 @@ export async function latencyRun(
   );
   try {
     await prepareCluster(admin, [NAMESPACE]);
-    const controller = await startController(dir, devcluster.kubeconfig, settings);
-    stopController = () => controller.stop();
+    if (mode === 'controller') {
+      const controller = await startController(dir, devcluster.kubeconfig, settings);
+      stopController = () => controller.stop();
+    } else {
+      floorClient = new BenchClient(await readKubeconfig(devcluster.kubeconfig), FLOOR_AGENT);
+      startReplacementFloor(floorClient, NAMESPACE, CONTROLLER_NAMESPACE, (e) => (watchError ??= e));
+    }
     await admin.request(
       'POST',
       '/apis/velero.io/v1/namespaces/velero/restores',
@@ -124,11 +137,12 @@ export async function latencyRun(
     const counts = await admin.request<{ requests: RequestCount[] }>('GET', '/devcluster/requests');
     const requestsPerPod: Record<string, number> = {};
     for (const c of counts.requests) {
-      if (c.userAgent !== CONTROLLER_AGENT) continue;
+      if (c.userAgent !== (mode === 'controller' ? CONTROLLER_AGENT : FLOOR_AGENT)) continue;
       const kind = `${c.verb} ${c.resource}${c.subresource ? `/${c.subresource}` : ''}`;
       requestsPerPod[kind] = (requestsPerPod[kind] ?? 0) + c.count / all.length;
     }
     return {
+      mode,
       requestsPerPod,
       ratePerSecond: rate,
       pods: measured.length,
@@ -138,6 +152,7 @@ export async function latencyRun(
     };
   } finally {
     stopWatch();
+    floorClient?.close();
     await stopController?.();
     await devcluster.stop();
   }

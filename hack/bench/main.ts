@@ -60,12 +60,13 @@ async function latencyPart(
   settings: ControllerSettings,
 ): Promise<BenchResult['latency']> {
   const runs: LatencyRunResult[] = [];
-  for (let r = 0; r < options.repeats; r++) {
-    progress(
-      `latency at ${options.latencyRate} pods/s for ${options.latencySeconds} s, run ${r + 1}/${options.repeats}`,
-    );
-    runs.push(await latencyRun(dir, settings, options.latencyRate, options.latencySeconds, 2));
-  }
+  for (let r = 0; r < options.repeats; r++)
+    for (const mode of ['floor', 'controller'] as const) {
+      progress(
+        `latency at ${options.latencyRate} pods/s for ${options.latencySeconds} s, ${mode}, run ${r + 1}/${options.repeats}`,
+      );
+      runs.push(await latencyRun(dir, mode, settings, options.latencyRate, options.latencySeconds, 2));
+    }
   return latencyFigures(runs);
 }
 

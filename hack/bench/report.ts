@@ -59,6 +59,8 @@ export interface BenchResult {
     readonly achievedRatePerSecond: number;
     readonly hookWriteMs: { readonly p50: number; readonly p99: number };
     readonly firstWriteMs: { readonly p50: number; readonly p99: number };
+    /** The same pods replaced by a bare client making only the necessary writes (absent from earlier results). */
+    readonly floorHookWriteMs?: { readonly p50: number; readonly p99: number };
     /** The controller's requests per replaced pod, by kind (absent from results saved before they were counted). */
     readonly requestsPerPod?: Readonly<Record<string, number>>;
   };
@@ -126,7 +128,9 @@ export function sizeFigures(runs: readonly RestoreRunResult[]): SizeFigures {
   };
 }
 
-export function latencyFigures(runs: readonly LatencyRunResult[]): BenchResult['latency'] {
+export function latencyFigures(all: readonly LatencyRunResult[]): BenchResult['latency'] {
+  const runs = all.filter((r) => r.mode === 'controller');
+  const floor = all.filter((r) => r.mode === 'floor');
   return {
     ratePerSecond: runs[0]?.ratePerSecond ?? NaN,
     podsPerRun: runs[0]?.pods ?? 0,
@@ -139,6 +143,14 @@ export function latencyFigures(runs: readonly LatencyRunResult[]): BenchResult['
       p50: round(medianOf(runs, (r) => percentile(r.firstWriteMs, 50))),
       p99: round(medianOf(runs, (r) => percentile(r.firstWriteMs, 99))),
     },
+    ...(floor.length > 0
+      ? {
+          floorHookWriteMs: {
+            p50: round(medianOf(floor, (r) => percentile(r.latenciesMs, 50))),
+            p99: round(medianOf(floor, (r) => percentile(r.latenciesMs, 99))),
+          },
+        }
+      : {}),
     requestsPerPod: Object.fromEntries(
       [...new Set(runs.flatMap((r) => Object.keys(r.requestsPerPod)))].sort().map((k) => [
         k,
@@ -264,6 +276,9 @@ export function formatLatency(latency: BenchResult['latency']): string {
     `Latency at ${latency.ratePerSecond} bare restored pods/s (achieved ${n(latency.achievedRatePerSecond)}/s, ${latency.podsPerRun} pods per run):` +
     ` hook write p50 ${n(latency.hookWriteMs.p50)} ms, p99 ${n(latency.hookWriteMs.p99)} ms;` +
     ` first write p50 ${n(latency.firstWriteMs.p50)} ms, p99 ${n(latency.firstWriteMs.p99)} ms` +
+    (latency.floorHookWriteMs
+      ? `\nfloor (a bare client making the same necessary writes): hook write p50 ${n(latency.floorHookWriteMs.p50)} ms, p99 ${n(latency.floorHookWriteMs.p99)} ms`
+      : '') +
     (latency.requestsPerPod
       ? `\ncontroller requests per replaced pod: ${Object.entries(latency.requestsPerPod)
           .map(([k, v]) => `${k} ${v}`)

@@ -39,7 +39,17 @@ describe('bench: command line', () => {
     expect(o).to.include({ latencyRate: 50, unrelatedPods: 10, json: 'out.json', controller: 'src' });
   });
 
+  it('--latency-only measures the latency figure alone', () => {
+    expect(parseBenchArgs([]).latencyOnly).to.equal(false);
+    expect(parseBenchArgs(['--latency-only', '--repeats', '2'])).to.include({
+      latencyOnly: true,
+      repeats: 2,
+    });
+  });
+
   const bad: [string[], RegExp][] = [
+    [['--latency-only', '--json', 'x.json'], /^--latency-only: .*--json/],
+    [['--latency-only', '--svg', 'x.svg'], /^--latency-only: /],
     [['--sizes', '7'], /^--sizes: .*multiple of 5.*"7"/],
     [['--sizes', '100,abc'], /^--sizes: /],
     [['--sizes', ''], /^--sizes: /],

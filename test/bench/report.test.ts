@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { judge } from '../../hack/bench/report.ts';
+import type { LatencyRunResult } from '../../hack/bench/latency.ts';
+import { formatLatency, judge, latencyFigures } from '../../hack/bench/report.ts';
 import type { BenchResult, SizeFigures } from '../../hack/bench/report.ts';
 
 const size = (pods: number, over: Partial<SizeFigures> = {}): SizeFigures => ({
@@ -70,5 +71,38 @@ describe('bench: targets', () => {
     expect(t['total-time-ratio']).to.include({ value: null, pass: null });
     expect(t['rss-10k']).to.include({ value: null, pass: null });
     expect(byId(judge([], latency(10), memory(0)))['status-write-rate']).to.include({ pass: null });
+  });
+});
+
+describe('bench: latency figures', () => {
+  const run = (mode: 'controller' | 'floor', latenciesMs: number[]): LatencyRunResult => ({
+    mode,
+    ratePerSecond: 100,
+    pods: latenciesMs.length,
+    achievedRatePerSecond: 99,
+    latenciesMs,
+    firstWriteMs: latenciesMs.map((l) => l / 2),
+    requestsPerPod: mode === 'controller' ? { 'create pods': 1, 'delete pods': 1.5 } : { 'create pods': 1 },
+  });
+
+  it('takes the hook-write figures from the controller runs and the floor from the floor runs', () => {
+    const figures = latencyFigures([
+      run('floor', [1, 2, 3]),
+      run('controller', [10, 20, 30]),
+      run('floor', [3, 4, 5]),
+      run('controller', [30, 40, 50]),
+    ]);
+    expect(figures.hookWriteMs).to.deep.equal({ p50: 30, p99: 40 });
+    expect(figures.floorHookWriteMs).to.deep.equal({ p50: 3, p99: 4 });
+    expect(figures.requestsPerPod).to.deep.equal({ 'create pods': 1, 'delete pods': 1.5 });
+    expect(formatLatency(figures)).to.match(
+      /floor \(a bare client .*\): hook write p50 3\.0 ms, p99 4\.0 ms/,
+    );
+  });
+
+  it('has no floor figure when no floor run was made (results saved before the floor existed)', () => {
+    const figures = latencyFigures([run('controller', [10])]);
+    expect(figures).to.not.have.property('floorHookWriteMs');
+    expect(formatLatency(figures)).to.not.match(/floor/);
   });
 });
