@@ -8,7 +8,7 @@
  */
 import { barePod, hasHook, restore, BENCH_LABEL } from './fixtures.ts';
 import { BenchClient, readKubeconfig } from './kube.ts';
-import { CONTROLLER_NAMESPACE, startController, startDevcluster, until } from './processes.ts';
+import { CONTROLLER_NAMESPACE, cpuMs, startController, startDevcluster, until } from './processes.ts';
 import { startReplacementFloor } from './replacement-floor.ts';
 import type { ControllerSettings } from './processes.ts';
 import { prepareCluster } from './restore-run.ts';
@@ -28,6 +28,8 @@ export interface LatencyRunResult {
   readonly mode: 'controller' | 'floor';
   /** The replacing client's requests per replaced pod (warm-up included), by "verb resource[/subresource]". */
   readonly requestsPerPod: Readonly<Record<string, number>>;
+  /** CPU time per replaced pod (warm-up included) of the devcluster and of the controller (controller runs). */
+  readonly cpuMsPerPod: { readonly devcluster?: number; readonly controller?: number };
 }
 
 interface PodLike {
@@ -105,9 +107,11 @@ export async function latencyRun(
   );
   try {
     await prepareCluster(admin, [NAMESPACE]);
+    let controllerPid: number | undefined;
     if (mode === 'controller') {
       const controller = await startController(dir, devcluster.kubeconfig, settings);
       stopController = () => controller.stop();
+      controllerPid = controller.pid;
     } else {
       floorClient = new BenchClient(await readKubeconfig(devcluster.kubeconfig), FLOOR_AGENT);
       startReplacementFloor(floorClient, NAMESPACE, CONTROLLER_NAMESPACE, (e) => (watchError ??= e));
@@ -120,6 +124,7 @@ export async function latencyRun(
     // creationTimestamp has whole seconds: pods must not predate the Restore's startTimestamp.
     await new Promise((r) => setTimeout(r, 1000));
     await admin.request('DELETE', '/devcluster/requests');
+    const cpuAtStart = [cpuMs(devcluster.pid), controllerPid && cpuMs(controllerPid)];
     const warmup: string[] = [];
     await arrive(admin, 'warmup', rate, warmupSeconds, warmup);
     const measured: string[] = [];
@@ -134,6 +139,11 @@ export async function latencyRun(
       300_000,
       20,
     );
+    const cpuAtEnd = [cpuMs(devcluster.pid), controllerPid && cpuMs(controllerPid)];
+    const perPod = (i: number) => {
+      const [start, end] = [cpuAtStart[i], cpuAtEnd[i]];
+      return start !== undefined && end !== undefined ? (end - start) / all.length : undefined;
+    };
     const counts = await admin.request<{ requests: RequestCount[] }>('GET', '/devcluster/requests');
     const requestsPerPod: Record<string, number> = {};
     for (const c of counts.requests) {
@@ -141,9 +151,14 @@ export async function latencyRun(
       const kind = `${c.verb} ${c.resource}${c.subresource ? `/${c.subresource}` : ''}`;
       requestsPerPod[kind] = (requestsPerPod[kind] ?? 0) + c.count / all.length;
     }
+    const [devclusterCpu, controllerCpu] = [perPod(0), perPod(1)];
     return {
       mode,
       requestsPerPod,
+      cpuMsPerPod: {
+        ...(devclusterCpu !== undefined ? { devcluster: devclusterCpu } : {}),
+        ...(controllerCpu !== undefined ? { controller: controllerCpu } : {}),
+      },
       ratePerSecond: rate,
       pods: measured.length,
       achievedRatePerSecond: achieved,

@@ -61,6 +61,15 @@ export interface BenchResult {
     readonly firstWriteMs: { readonly p50: number; readonly p99: number };
     /** The same pods replaced by a bare client making only the necessary writes (absent from earlier results). */
     readonly floorHookWriteMs?: { readonly p50: number; readonly p99: number };
+    /**
+     * CPU milliseconds per replaced pod: the devcluster's with the controller and with the floor, and the
+     * controller's (Linux only; absent from earlier results).
+     */
+    readonly cpuMsPerPod?: {
+      readonly devcluster?: number;
+      readonly floorDevcluster?: number;
+      readonly controller?: number;
+    };
     /** The controller's requests per replaced pod, by kind (absent from results saved before they were counted). */
     readonly requestsPerPod?: Readonly<Record<string, number>>;
   };
@@ -151,6 +160,22 @@ export function latencyFigures(all: readonly LatencyRunResult[]): BenchResult['l
           },
         }
       : {}),
+    cpuMsPerPod: Object.fromEntries(
+      (
+        [
+          ['devcluster', runs, (r) => r.cpuMsPerPod.devcluster],
+          ['floorDevcluster', floor, (r) => r.cpuMsPerPod.devcluster],
+          ['controller', runs, (r) => r.cpuMsPerPod.controller],
+        ] as const satisfies readonly (readonly [
+          string,
+          readonly LatencyRunResult[],
+          (r: LatencyRunResult) => number | undefined,
+        ])[]
+      ).flatMap(([k, rs, f]) => {
+        const values = rs.map(f).filter((v): v is number => v !== undefined);
+        return values.length > 0 ? [[k, round(median(values), 2)]] : [];
+      }),
+    ),
     requestsPerPod: Object.fromEntries(
       [...new Set(runs.flatMap((r) => Object.keys(r.requestsPerPod)))].sort().map((k) => [
         k,
@@ -278,6 +303,11 @@ export function formatLatency(latency: BenchResult['latency']): string {
     ` first write p50 ${n(latency.firstWriteMs.p50)} ms, p99 ${n(latency.firstWriteMs.p99)} ms` +
     (latency.floorHookWriteMs
       ? `\nfloor (a bare client making the same necessary writes): hook write p50 ${n(latency.floorHookWriteMs.p50)} ms, p99 ${n(latency.floorHookWriteMs.p99)} ms`
+      : '') +
+    (latency.cpuMsPerPod && Object.keys(latency.cpuMsPerPod).length > 0
+      ? `\nCPU ms per replaced pod: ${Object.entries(latency.cpuMsPerPod)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`
       : '') +
     (latency.requestsPerPod
       ? `\ncontroller requests per replaced pod: ${Object.entries(latency.requestsPerPod)

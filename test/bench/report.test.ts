@@ -83,6 +83,7 @@ describe('bench: latency figures', () => {
     latenciesMs,
     firstWriteMs: latenciesMs.map((l) => l / 2),
     requestsPerPod: mode === 'controller' ? { 'create pods': 1, 'delete pods': 1.5 } : { 'create pods': 1 },
+    cpuMsPerPod: mode === 'controller' ? { devcluster: latenciesMs[0]!, controller: 7 } : { devcluster: 2 },
   });
 
   it('takes the hook-write figures from the controller runs and the floor from the floor runs', () => {
@@ -95,6 +96,7 @@ describe('bench: latency figures', () => {
     expect(figures.hookWriteMs).to.deep.equal({ p50: 30, p99: 40 });
     expect(figures.floorHookWriteMs).to.deep.equal({ p50: 3, p99: 4 });
     expect(figures.requestsPerPod).to.deep.equal({ 'create pods': 1, 'delete pods': 1.5 });
+    expect(figures.cpuMsPerPod).to.deep.equal({ devcluster: 20, floorDevcluster: 2, controller: 7 });
     expect(formatLatency(figures)).to.match(
       /floor \(a bare client .*\): hook write p50 3\.0 ms, p99 4\.0 ms/,
     );
