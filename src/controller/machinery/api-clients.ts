@@ -91,22 +91,36 @@ export function instrumentedHttpLibrary(inner: HttpLibrary, options: ApiClientOp
  * TLS options come from the same kubeconfig every time (bearer tokens are headers, re-read per request), so a
  * rotated client-certificate file is picked up at the next restart.
  */
+/** undici's Dispatcher, as client-node's RequestContext carries it (undici is client-node's dependency, not ours). */
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+type Interceptor = Extract<Parameters<Dispatcher['compose']>[0], (...args: never[]) => unknown>;
+
 export function sharedConnectionPool(inner: HttpLibrary): HttpLibrary {
-  let shared: ReturnType<RequestContext['getDispatcher']>;
+  let shared: Dispatcher | undefined;
+  let first: Dispatcher | undefined;
   return wrapHttpLibrary({
     send(request: RequestContext): Promise<ResponseContext> {
       const created = request.getDispatcher();
-      if (created !== undefined && created !== shared) {
-        if (shared === undefined) shared = created;
-        else {
-          request.setDispatcher(shared);
-          void created.close().catch(() => undefined);
-        }
+      if (created !== undefined && created !== first) {
+        if (shared === undefined) {
+          first = created;
+          shared = created.compose(keepConnectionAfterDeleteBody);
+        } else void created.close().catch(() => undefined);
+        request.setDispatcher(shared);
       }
       return inner.send(request).toPromise();
     },
   });
 }
+
+/**
+ * undici closes the connection after any request that has a body but whose method does not expect one, DELETE
+ * included, for servers that would not read it. The Kubernetes API reads a DELETE's body (DeleteOptions: the
+ * uid and resourceVersion preconditions), so the connection stays open: without this, every guarded delete
+ * cost a new TLS connection for the request after it.
+ */
+const keepConnectionAfterDeleteBody: Interceptor = (dispatch) => (options, handler) =>
+  dispatch(options.method === 'DELETE' ? { ...options, reset: false } : options, handler);
 
 /** The API clients the controller uses, sharing one rate limiter and one set of metrics. */
 export function createApiClients(kubeConfig: KubeConfig, options: ApiClientOptions): ApiClients {

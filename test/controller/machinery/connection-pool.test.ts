@@ -1,3 +1,4 @@
+import diagnostics from 'node:diagnostics_channel';
 import { IsomorphicFetchHttpLibrary, KubeConfig } from '@kubernetes/client-node';
 import type { HttpLibrary, RequestContext } from '@kubernetes/client-node';
 import { expect } from 'chai';
@@ -47,5 +48,36 @@ describe('API transport: one connection pool (over HTTPS, devcluster)', () => {
     expect(dispatchers).to.have.length(10);
     expect(new Set(dispatchers).size).to.equal(1);
     expect(dispatchers[0]).to.not.equal(undefined);
+  });
+
+  it('keeps the connection open after a DELETE with a body (the preconditions), which undici would close', async () => {
+    let connections = 0;
+    const count = () => void connections++;
+    diagnostics.subscribe('undici:client:connected', count);
+    try {
+      const client = new KubeJsonClient(
+        kubeConfig,
+        instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), { qps: 1000, burst: 1000 }),
+      );
+      const configMaps = '/api/v1/namespaces/default/configmaps';
+      const names = Array.from({ length: 5 }, (_, i) => `pool-delete-${i}`);
+      for (const name of names)
+        await client.request({
+          method: 'POST',
+          path: configMaps,
+          body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } },
+        });
+      const before = connections;
+      for (const name of names)
+        await client.request({
+          method: 'DELETE',
+          path: `${configMaps}/${name}`,
+          body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion: undefined } },
+        });
+      await client.request({ method: 'GET', path: configMaps });
+      expect(connections - before).to.equal(0);
+    } finally {
+      diagnostics.unsubscribe('undici:client:connected', count);
+    }
   });
 });
