@@ -105,7 +105,8 @@ export function sharedConnectionPool(inner: HttpLibrary): HttpLibrary {
         if (shared === undefined) {
           first = created;
           shared = created.compose(keepConnectionAfterDeleteBody);
-        } else void created.close().catch(() => undefined);
+        }
+        // The dispatchers dropped here never connected: nothing to close (closing each one cost an error object).
         request.setDispatcher(shared);
       }
       return inner.send(request).toPromise();
