@@ -226,6 +226,7 @@ export class Manager {
     const podController = new Controller({
       name: 'pod',
       reconcile: (k, ctx) => podReconciler.reconcile(k, ctx),
+      rank: (k) => podReconciler.rank(k),
       ...controllerOptions,
     });
     const execController: Controller = new Controller({

@@ -95,6 +95,21 @@ export class PodReconciler {
     return [...this.#journal.keys()];
   }
 
+  /**
+   * The order the work queue hands out pod keys in (lowest first): replacements under way before anything else
+   * (their pod may already be deleted and waiting for its copy), then pending pods oldest first, the pod closest
+   * to starting on its own (after a failover or during a backlog a new leader would otherwise walk its queue in
+   * the informer's list order, namespace by namespace), then keys of pods no longer pending.
+   */
+  rank(key: string): number {
+    if (this.#journal.has(key)) return -Infinity;
+    const { namespace, name } = splitKey(key);
+    const created = Date.parse(
+      this.#deps.getPendingPod(namespace ?? '', name)?.metadata.creationTimestamp ?? '',
+    );
+    return Number.isNaN(created) ? Infinity : created;
+  }
+
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> {
     const { namespace, name } = splitKey(key);
     if (namespace === undefined) return;

@@ -39,6 +39,8 @@ export interface ControllerOptions {
   logger?: Logger;
   rateLimiter?: RateLimiter;
   clock?: Clock;
+  /** The order of ready keys (WorkQueueOptions.rank); default FIFO. */
+  rank?: (key: string) => number;
 }
 
 /**
@@ -80,6 +82,7 @@ export class Controller {
     this.queue = new WorkQueue({
       clock: this.#clock,
       rateLimiter: options.rateLimiter,
+      ...(options.rank ? { rank: options.rank } : {}),
       metrics: options.registry ? createWorkQueueMetrics(options.registry, options.name) : undefined,
     });
   }

@@ -1,6 +1,7 @@
 import type { Clock, Timer } from './clock.ts';
 import { systemClock } from './clock.ts';
 import { DelayHeap } from './delay-heap.ts';
+import { ReadyQueue } from './ready-queue.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
 import type { WorkQueueMetrics } from './workqueue-metrics.ts';
@@ -11,11 +12,17 @@ export interface WorkQueueOptions {
   /** Decides the delay of addRateLimited; defaults to client-go's DefaultControllerRateLimiter. */
   rateLimiter?: RateLimiter;
   metrics?: WorkQueueMetrics;
+  /**
+   * The order ready keys are handed out in: lowest rank first, FIFO among equal ranks (the default: every key
+   * ranks 0, client-go's FIFO). Called when a key becomes ready.
+   */
+  rank?: (key: string) => number;
 }
 
 /**
  * A rate-limited, delaying work queue of string keys with client-go's guarantees:
  * - a key is queued at most once (the dirty set);
+ * - ready keys are handed out FIFO, or by the `rank` option;
  * - a key handed out by `get` is not handed out again until `done` (the processing set);
  * - a key added while it is processed is queued again when `done` is called;
  * - `addAfter` keeps one pending entry per key in a timer heap served by a single timer;
@@ -25,8 +32,8 @@ export class WorkQueue {
   readonly #clock: Clock;
   readonly #rateLimiter: RateLimiter;
   readonly #metrics: WorkQueueMetrics;
-  readonly #queue: string[] = [];
-  #head = 0;
+  readonly #ready = new ReadyQueue();
+  readonly #rank: (key: string) => number;
   readonly #dirty = new Set<string>();
   readonly #processing = new Set<string>();
   /** When each dirty key was added (for queue_duration) and each processing key was handed out. */
@@ -44,6 +51,7 @@ export class WorkQueue {
     this.#clock = options.clock ?? systemClock;
     this.#rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter({ clock: this.#clock });
     this.#metrics = options.metrics ?? noopWorkQueueMetrics;
+    this.#rank = options.rank ?? (() => 0);
     this.#untrackInFlight = this.#metrics.trackInFlight(
       () => this.#startedAt.values(),
       () => this.#clock.now(),
@@ -52,7 +60,7 @@ export class WorkQueue {
 
   /** Number of keys waiting to be handed out (not counting delayed or processing ones). */
   len(): number {
-    return this.#queue.length - this.#head;
+    return this.#ready.length;
   }
 
   isShuttingDown(): boolean {
@@ -143,18 +151,13 @@ export class WorkQueue {
 
   #enqueue(key: string): void {
     const waiter = this.#waiters.shift();
-    this.#queue.push(key);
+    this.#ready.push(key, this.#rank(key));
     this.#metrics.depth(1);
     if (waiter) waiter(this.#take());
   }
 
   #take(): string {
-    const key = this.#queue[this.#head]!;
-    this.#head += 1;
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue.splice(0, this.#head);
-      this.#head = 0;
-    }
+    const key = this.#ready.shift()!;
     this.#metrics.depth(-1);
     const now = this.#clock.now();
     const addedAt = this.#addedAt.get(key);

@@ -27,6 +27,27 @@ describe('WorkQueue', () => {
     expect(queue.len()).to.equal(0);
   });
 
+  it('hands out ready keys by rank when given one, each ranked when it becomes ready', async () => {
+    const clock = new FakeClock();
+    const ranks = new Map([
+      ['new', 3],
+      ['old', 1],
+      ['mid', 2],
+    ]);
+    const queue = new WorkQueue({ clock, rank: (key) => ranks.get(key) ?? 0 });
+    queue.add('new');
+    queue.add('mid');
+    queue.addAfter('old', 10);
+    await clock.advance(10);
+    expect(await queue.get()).to.equal('old');
+    queue.done('old');
+    ranks.set('new', 0); // ranked when added: a later change does not reorder the queue
+    expect(await queue.get()).to.equal('mid');
+    queue.add('old');
+    expect(await queue.get()).to.equal('old');
+    expect(await queue.get()).to.equal('new');
+  });
+
   it('does not hand out a key that is being processed, and re-queues it on done if re-added', async () => {
     const queue = newQueue();
     queue.add('a');
