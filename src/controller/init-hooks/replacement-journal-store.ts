@@ -17,6 +17,7 @@ interface ConfigMap {
     name: string;
     namespace: string;
     resourceVersion?: string;
+    creationTimestamp?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };
@@ -64,7 +65,12 @@ export class ReplacementJournalStore {
     this.#namespace = namespace;
   }
 
-  /** Every entry, after moving those of an earlier build's single ConfigMap into entries of their own. */
+  /**
+   * Every replacement in flight, after moving those of an earlier build's single ConfigMap into entries of their
+   * own. A pod name has at most one: a pod is recorded only while it exists, so an older entry for the same name
+   * belongs to a replacement whose copy was created and whose removal failed. Such entries are deleted here, so
+   * that a stale one can never be driven in place of the newest.
+   */
   async entries(): Promise<JournalEntry[]> {
     await this.#adoptLegacy();
     const list = await this.#client.request<{ items: ConfigMap[] }>({
@@ -72,7 +78,23 @@ export class ReplacementJournalStore {
       path: this.#path(),
       query: { labelSelector: REPLACEMENT_JOURNAL_LABEL },
     });
-    return list.items.flatMap((cm) => parseEntry(cm.data?.[ENTRY_KEY]) ?? []);
+    const newest = new Map<string, { entry: JournalEntry; at: number }>();
+    const stale: JournalEntry[] = [];
+    for (const cm of list.items) {
+      const entry = parseEntry(cm.data?.[ENTRY_KEY]);
+      if (!entry) continue;
+      const key = `${entry.namespace}/${entry.name}`;
+      const at = Date.parse(cm.metadata.creationTimestamp ?? '') || 0;
+      const other = newest.get(key);
+      if (other === undefined || at > other.at) {
+        if (other) stale.push(other.entry);
+        newest.set(key, { entry, at });
+      } else if (at < other.at) stale.push(entry);
+      // Recorded within the same second (creationTimestamp has no finer grain): nothing tells which is newer, so
+      // neither is deleted; the first listed is driven.
+    }
+    for (const entry of stale) await this.remove(entry);
+    return [...newest.values()].map((n) => n.entry);
   }
 
   /**

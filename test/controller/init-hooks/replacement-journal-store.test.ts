@@ -105,6 +105,18 @@ describe('replacement journal store (a ConfigMap per entry, over HTTPS, devclust
     expect((await store.entries()).map((e) => e.name)).to.deep.equal(['kept']);
   });
 
+  it('keeps the newest entry of a pod name and deletes older ones (finished replacements whose removal failed)', async () => {
+    const older: JournalEntry = { ...entry('same'), replacedUID: 'uid-first' };
+    const newer: JournalEntry = { ...entry('same'), replacedUID: 'uid-second' };
+    await store.put(older);
+    // creationTimestamp has whole seconds: record the newer one in a later second.
+    const first = Math.floor(Date.now() / 1000);
+    while (Math.floor(Date.now() / 1000) === first) await new Promise((r) => setTimeout(r, 50));
+    await store.put(newer);
+    expect(await store.entries()).to.deep.equal([newer]);
+    expect((await list()).map((o) => o.metadata.name)).to.deep.equal([journalEntryName('uid-second')]);
+  });
+
   it('adopts the single ConfigMap of an earlier build: its entries get their own, and it is deleted', async () => {
     const old = [entry('old-a'), entry('old-b')];
     await client.request({
