@@ -13,23 +13,27 @@ import type { EventRecorder } from '../events.ts';
 import { objectReference, podReference, restoreReference } from '../events.ts';
 import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
-import { CLEANED_UP_ANNOTATION } from '../marks.ts';
+import { CLEANED_UP_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION } from '../marks.ts';
 import { createdDuringRestore } from '../membership.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import { podFacts } from './pod-facts.ts';
 import { SeenOnce } from '../seen-once.ts';
 import { initHooksState } from './template-hooks.ts';
-import { cleanupPatch, injectionPatch } from './template-patch.ts';
+import { cleanupPatch, injectionPatch, resumePatch, withoutInjectedHooks } from './template-patch.ts';
 import type { MergePatch } from './template-patch.ts';
 import { isConflict } from '../machinery/api-errors.ts';
 import { retryOnConflict } from '../machinery/retry.ts';
 import type { RestoreIdentity } from './template-patch.ts';
 import { decideWorkload } from './workload-decision.ts';
 import type { PodSkipReason, WorkloadDecision, WorkloadFacts, WorkloadKind } from './workload-decision.ts';
+import { decideReplicaSets, pausesForInjection } from './replicaset-decision.ts';
+import type { DeploymentFacts, ReplicaSetFacts, ReplicaSetsDecision } from './replicaset-decision.ts';
+import { POD_TEMPLATE_HASH_LABEL as POD_TEMPLATE_HASH, equalIgnoringHash } from './replicaset-template.ts';
+import type { AppliedInitHooks } from '../../hooks/applied-record.ts';
 
-const MAX_REMEMBERED_REPLICASETS = 50_000;
-const POD_TEMPLATE_HASH = 'pod-template-hash';
+/** While another controller has to catch up (a pause seen, a ReplicaSet template observed), re-check this often. */
+const OTHER_CONTROLLER_RECHECK_MS = 500;
 /** A pod leaving Pending drops out of the pod informer, so a wait for a file-system restore is polled. */
 const FILE_SYSTEM_RESTORE_RECHECK_MS = 5000;
 
@@ -127,6 +131,94 @@ function updateStrategy(kind: WorkloadKind, workload: Workload): WorkloadFacts['
   return type === 'OnDelete' || type === 'Recreate' ? type : 'RollingUpdate';
 }
 
+/**
+ * The hooks for a Deployment's ReplicaSet: the Restore's, and the annotations of the Deployment's template (the
+ * workload of the restore), planned against the ReplicaSet's own template.
+ */
+function replicaSetPlan(
+  replicaSet: Workload,
+  deployment: Workload,
+  hooks: RestoreHooks,
+  policy: HookPolicy,
+): HookPlan {
+  return planHooks(
+    hooks,
+    {
+      namespace: replicaSet.metadata.namespace ?? '',
+      labels: replicaSet.spec.template.metadata?.labels ?? {},
+      annotations: deployment.spec.template.metadata?.annotations ?? {},
+      podSpec: replicaSet.spec.template.spec,
+      specPath: 'spec.template.spec',
+      metadataPath: 'spec.template.metadata',
+    },
+    { policy },
+  );
+}
+
+const observedCurrentSpec = (object: Workload): boolean =>
+  Number((object.status as { observedGeneration?: unknown } | undefined)?.observedGeneration ?? 0) >=
+  (object.metadata.generation ?? 0);
+
+/** The facts `decideReplicaSets` needs about a Deployment, its ReplicaSets and its pods. */
+function deploymentFacts(
+  deployment: Workload,
+  replicaSets: readonly Workload[],
+  pods: readonly Pod[],
+  facts: WorkloadFacts,
+  context: {
+    templateHooks: WorkloadFacts['templateHooks'];
+    record: AppliedInitHooks | undefined;
+    hooks: RestoreHooks;
+    policy: HookPolicy;
+    restoreStart: string | undefined;
+    restoreActive: boolean;
+    cleanedUp: boolean;
+  },
+): DeploymentFacts {
+  const before = withoutInjectedHooks(deployment.spec.template, context.record);
+  const rsFacts: ReplicaSetFacts[] = replicaSets.map((rs) => ({
+    name: rs.metadata.name ?? '',
+    uid: rs.metadata.uid ?? '',
+    ofRestore: createdDuringRestore(rs.metadata, context.restoreStart),
+    templateHooks: initHooksState(
+      replicaSetPlan(rs, deployment, context.hooks, context.policy),
+      hasErrors(context.hooks.problems),
+    ),
+    replicas: rs.spec.replicas ?? 1,
+    joinsDeployment: equalIgnoringHash(withoutInjectedHooks(rs.spec.template, context.record), before),
+    observed: observedCurrentSpec(rs),
+  }));
+  const replicaSetByUID = new Map(replicaSets.map((rs) => [rs.metadata.uid, rs.metadata.name ?? '']));
+  return {
+    templateHooks: context.templateHooks,
+    restoreActive: context.restoreActive,
+    cleanedUp: context.cleanedUp,
+    paused: deployment.spec.paused === true,
+    pausedByUs: deployment.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined,
+    observed: observedCurrentSpec(deployment),
+    replicaSets: rsFacts,
+    pods: facts.pods.map((f, i) => {
+      const owner = controllerOf(pods[i]!.metadata);
+      const replicaSet = owner ? replicaSetByUID.get(owner.uid) : undefined;
+      return replicaSet === undefined ? f : { ...f, replicaSet };
+    }),
+  };
+}
+
+/** Whether the ReplicaSets of a Deployment still have something to do before its pods all have their hooks. */
+function replicaSetWorkLeft(d: ReplicaSetsDecision): boolean {
+  return d.patchReplicaSets.length > 0 || d.resume || d.deletePods.length > 0 || d.waitingFor !== undefined;
+}
+
+interface ReplicaSetContext {
+  readonly workload: Workload;
+  readonly replicaSets: readonly Workload[];
+  readonly hooks: RestoreHooks;
+  readonly identity: RestoreIdentity;
+  readonly restoreRef: ReturnType<typeof restoreReference>;
+  readonly logger: ReconcileContext['logger'];
+}
+
 const SKIP_NOTES: Record<PodSkipReason, string> = {
   AppContainersStarted:
     'its application containers already started, so init containers can no longer be added',
@@ -144,8 +236,6 @@ const SKIP_NOTES: Record<PodSkipReason, string> = {
  */
 export class WorkloadReconciler {
   readonly #deps: WorkloadReconcilerDeps;
-  /** ReplicaSet uid → its controller's uid, for pods of Deployments (owners never change). */
-  readonly #replicaSetOwners = new Map<string, string | undefined>();
   readonly #skips = new SeenOnce();
 
   constructor(deps: WorkloadReconcilerDeps) {
@@ -196,9 +286,13 @@ export class WorkloadReconciler {
     const cleanedUp = workload.metadata.annotations?.[CLEANED_UP_ANNOTATION] === identity.key;
     const finished = restoreFinished(restore.status?.phase);
 
+    const pausedByUs =
+      kind === 'Deployment' && workload.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined;
     const needsPods =
-      templateHooks === 'missing' || templateHooks === 'present' || (injectedByUs && finished);
-    const pods = needsPods && !cleanedUp ? await this.#podsOf(kind, workload) : [];
+      pausedByUs || templateHooks === 'missing' || templateHooks === 'present' || (injectedByUs && finished);
+    const replicaSets =
+      kind === 'Deployment' && needsPods && !cleanedUp ? await this.#replicaSetsOf(workload) : [];
+    const pods = needsPods && !cleanedUp ? await this.#podsOf(kind, workload, replicaSets) : [];
     const spec = workload.spec as Record<string, unknown>;
     const facts: WorkloadFacts = {
       kind,
@@ -224,15 +318,59 @@ export class WorkloadReconciler {
         return atCurrentRevision ? { ...f, atCurrentRevision } : f;
       }),
     };
-    const decision = decideWorkload(facts);
-    logger.debug('workload decision', { decision: decision.reason, template: decision.template });
     const ref = objectReference('apps/v1', kind, workload.metadata);
     const restoreRef = restoreReference(restore.metadata);
+    const deployment =
+      kind === 'Deployment'
+        ? deploymentFacts(workload, replicaSets, pods, facts, {
+            templateHooks,
+            record,
+            hooks,
+            policy: settings.policy,
+            restoreStart: restore.status?.startTimestamp,
+            restoreActive: activity.active,
+            cleanedUp,
+          })
+        : undefined;
+    const replicaSetContext = {
+      workload,
+      replicaSets,
+      hooks,
+      identity,
+      restoreRef,
+      logger,
+    };
 
+    if (deployment && pausedByUs) {
+      // Finish what the paused template patch started before anything else: hook the ReplicaSets, resume.
+      const rsDecision = decideReplicaSets(deployment);
+      logger.debug('replicaset decision', {
+        patch: rsDecision.patchReplicaSets,
+        resume: rsDecision.resume,
+        waitingFor: rsDecision.waitingFor,
+      });
+      await this.#actOnReplicaSets(rsDecision, replicaSetContext);
+      this.#deps.onOutcome?.({
+        restore: identity.key,
+        workload: `${kind}/${namespace}/${name}`,
+        decision: 'InjectHooks',
+        skippedPods: [],
+      });
+      return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
+    }
+
+    const decision = decideWorkload(facts);
+    logger.debug('workload decision', { decision: decision.reason, template: decision.template });
+
+    let rsDecision: ReplicaSetsDecision | undefined;
     if (decision.template === 'inject') {
+      const pause = deployment !== undefined && pausesForInjection(deployment);
       const written = await this.#patchFresh(kind, workload, (current) => {
         const currentPlan = current === workload ? plan : templatePlan(current, hooks, settings.policy);
-        return currentPlan.initContainersChanged ? injectionPatch(current, currentPlan, identity) : undefined;
+        if (!currentPlan.initContainersChanged) return undefined;
+        return injectionPatch(current, currentPlan, identity, {
+          pause: pause && current.spec.paused !== true,
+        });
       });
       if (!written) return;
       const inserted = plan.initHooks.filter((h) => h.state === 'insert');
@@ -240,15 +378,26 @@ export class WorkloadReconciler {
       const labels = { restore: restore.metadata.name ?? '', namespace, kind };
       this.#deps.metrics?.templatePatched(labels);
       for (const h of inserted) this.#deps.metrics?.hookInjected({ ...labels, source: h.origin.source });
-      logger.info('injected init hooks into pod template', { hooks: names });
+      logger.info('injected init hooks into pod template', { hooks: names, paused: pause });
       void this.#deps.events.record({
         regarding: ref,
         related: restoreRef,
         type: 'Normal',
         reason: 'HookInjected',
         action: 'PatchTemplate',
-        note: `Added init hooks ${names.join(', ')} of Restore ${identity.key} to the pod template; the ${kind} rolls out pods that run them.`,
+        note: pause
+          ? `Added init hooks ${names.join(', ')} of Restore ${identity.key} to the pod template, and paused the Deployment until its current ReplicaSet has them too (restore-hooks resumes it within seconds), so that it keeps its running pods and recreates its pending ones with the hooks instead of rolling out. If it stays paused with the annotation ${PAUSED_FOR_HOOKS_ANNOTATION}, check that restore-hooks is running, or resume it with kubectl rollout resume.`
+          : `Added init hooks ${names.join(', ')} of Restore ${identity.key} to the pod template; the ${kind} rolls out pods that run them.`,
       });
+      if (pause) {
+        this.#deps.onOutcome?.({
+          restore: identity.key,
+          workload: `${kind}/${namespace}/${name}`,
+          decision: decision.reason,
+          skippedPods: [],
+        });
+        return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
+      }
     } else if (decision.template === 'remove' && record) {
       const cleanup = cleanupPatch(workload, record);
       const written = await this.#patchFresh(kind, workload, (current) => {
@@ -277,6 +426,14 @@ export class WorkloadReconciler {
             ? ` Left in place because they changed: ${cleanup.kept.map((k) => k.name).join(', ')}.`
             : ''),
       });
+    } else if (deployment && decision.template === 'keep' && templateHooks === 'present') {
+      rsDecision = decideReplicaSets(deployment);
+      logger.debug('replicaset decision', {
+        patch: rsDecision.patchReplicaSets,
+        deletePods: rsDecision.deletePods.map((p) => p.name),
+        waitingFor: rsDecision.waitingFor,
+      });
+      await this.#actOnReplicaSets(rsDecision, replicaSetContext);
     } else if (decision.reason === 'HookConflict') {
       const conflicts = plan.initHooks.filter((h) => h.state === 'conflict').map((h) => h.container.name);
       void this.#deps.events.record({
@@ -289,7 +446,9 @@ export class WorkloadReconciler {
       });
     }
 
-    for (const victim of decision.deletePods) {
+    const deletePods = [...decision.deletePods, ...(rsDecision?.deletePods ?? [])];
+    const skippedPods = [...decision.skippedPods, ...(rsDecision?.skippedPods ?? [])];
+    for (const victim of deletePods) {
       const pod = pods.find((p) => p.metadata.uid === victim.uid);
       const result = await this.#deps.cluster.deletePod(namespace, victim.name, {
         uid: victim.uid,
@@ -307,11 +466,14 @@ export class WorkloadReconciler {
           type: 'Normal',
           reason: 'PodReplaced',
           action: 'DeletePod',
-          note: `Deleted pending pod ${victim.name}, which its ${kind} would not replace by itself, so that it comes back with the init hooks of Restore ${identity.key}.`,
+          note:
+            kind === 'Deployment'
+              ? `Deleted pending pod ${victim.name}, which ReplicaSet ${pod ? (controllerOf(pod.metadata)?.name ?? '') : ''} created before its template had the init hooks of Restore ${identity.key}; the ReplicaSet recreates it with them. Nothing to do.`
+              : `Deleted pending pod ${victim.name}, which its ${kind} would not replace by itself, so that it comes back with the init hooks of Restore ${identity.key}.`,
         });
       }
     }
-    for (const skipped of decision.skippedPods) {
+    for (const skipped of skippedPods) {
       if (this.#skips.first(`${identity.uid}/${namespace}/${skipped.name}/${skipped.reason}`)) {
         this.#deps.metrics?.hookSkipped({
           restore: restore.metadata.name ?? '',
@@ -332,11 +494,16 @@ export class WorkloadReconciler {
     this.#deps.onOutcome?.({
       restore: identity.key,
       workload: `${kind}/${namespace}/${name}`,
-      decision: decision.reason,
-      skippedPods: decision.skippedPods.map((p) => `${namespace}/${p.name}`),
+      // Pods still to be replaced through their ReplicaSets keep the workload in progress.
+      decision:
+        rsDecision && replicaSetWorkLeft(rsDecision) && decision.reason === 'HooksInPlace'
+          ? 'InjectHooks'
+          : decision.reason,
+      skippedPods: skippedPods.map((p) => `${namespace}/${p.name}`),
     });
 
-    if (decision.deletePods.length > 0) return { requeueAfterMs: 1000 };
+    if (deletePods.length > 0) return { requeueAfterMs: 1000 };
+    if (rsDecision && replicaSetWorkLeft(rsDecision)) return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
     if (decision.reason === 'WaitingForFileSystemRestore')
       return { requeueAfterMs: FILE_SYSTEM_RESTORE_RECHECK_MS };
     if (
@@ -353,6 +520,52 @@ export class WorkloadReconciler {
         requeueAfterMs: (msUntilWindowCloses(restore.status, now, settings.hookWindowMs) ?? 0) + 1000,
       };
     }
+  }
+
+  /**
+   * Brings the hooks to the ReplicaSets the decision names (each patch guarded by resourceVersion and rebuilt from a
+   * fresh read on conflict, so a hook is never added twice), then resumes the Deployment if we paused it. A failed
+   * patch throws before the resume: the Deployment stays paused and the reconcile is retried.
+   */
+  async #actOnReplicaSets(decision: ReplicaSetsDecision, c: ReplicaSetContext): Promise<void> {
+    const { workload, identity, logger } = c;
+    const namespace = workload.metadata.namespace ?? '';
+    const { policy } = this.#deps.settings;
+    const restoreName = identity.key.split('/')[1] ?? '';
+    for (const name of decision.patchReplicaSets) {
+      const rs = c.replicaSets.find((r) => r.metadata.name === name);
+      if (!rs) continue;
+      let inserted: string[] = [];
+      const written = await this.#patchFresh('ReplicaSet', rs, (current) => {
+        if (controllerOf(current.metadata)?.uid !== workload.metadata.uid) return undefined;
+        const plan = replicaSetPlan(current, workload, c.hooks, policy);
+        if (initHooksState(plan, hasErrors(c.hooks.problems)) !== 'missing') return undefined;
+        inserted = plan.initHooks.filter((h) => h.state === 'insert').map((h) => h.container.name);
+        return injectionPatch(current, plan, identity);
+      });
+      if (!written) continue;
+      const labels = { restore: restoreName, namespace, kind: 'ReplicaSet' };
+      this.#deps.metrics?.templatePatched(labels);
+      logger.info('injected init hooks into the pod template of a ReplicaSet of the Deployment', {
+        replicaSet: name,
+        hooks: inserted,
+      });
+      void this.#deps.events.record({
+        regarding: objectReference('apps/v1', 'ReplicaSet', rs.metadata),
+        related: c.restoreRef,
+        type: 'Normal',
+        reason: 'HookInjected',
+        action: 'PatchTemplate',
+        note: `Added init hooks ${inserted.join(', ')} of Restore ${identity.key} to the pod template of ReplicaSet ${name} of Deployment ${workload.metadata.name ?? ''}, so that the pods it recreates run them; its pending pods without the hooks are replaced. Nothing to do.`,
+      });
+    }
+    if (!decision.resume) return;
+    const resumed = await this.#patchFresh('Deployment', workload, (current) =>
+      current.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined
+        ? resumePatch(current)
+        : undefined,
+    );
+    if (resumed) logger.info('resumed the Deployment paused while its ReplicaSets got the hooks');
   }
 
   /**
@@ -382,35 +595,31 @@ export class WorkloadReconciler {
     });
   }
 
-  /** The workload's pods: those matching its selector whose controller chain leads to it, or that await adoption. */
-  async #podsOf(kind: WorkloadKind, workload: Workload): Promise<Pod[]> {
+  /**
+   * The workload's pods: those matching its selector whose controller chain leads to it, or that await adoption.
+   * A Deployment's are those of its ReplicaSets (`replicaSets`, read with it).
+   */
+  async #podsOf(kind: WorkloadKind, workload: Workload, replicaSets: readonly Workload[]): Promise<Pod[]> {
     const namespace = workload.metadata.namespace ?? '';
     const candidates = await this.#deps.cluster.listPods(
       namespace,
       labelSelectorString(workload.spec.selector),
     );
     const uid = workload.metadata.uid;
-    const pods: Pod[] = [];
-    for (const pod of candidates) {
+    const ownerUIDs = new Set(kind === 'Deployment' ? replicaSets.map((rs) => rs.metadata.uid) : [uid]);
+    return candidates.filter((pod) => {
       const owner = controllerOf(pod.metadata);
-      if (!owner) {
-        // Restored pods have no owner until adopted; one the selector matches will be this workload's.
-        pods.push(pod);
-        continue;
-      }
-      if (kind !== 'Deployment') {
-        if (owner.uid === uid) pods.push(pod);
-        continue;
-      }
-      if (owner.kind !== 'ReplicaSet') continue;
-      if (!this.#replicaSetOwners.has(owner.uid)) {
-        if (this.#replicaSetOwners.size >= MAX_REMEMBERED_REPLICASETS) this.#replicaSetOwners.clear();
-        const rs = await this.#deps.cluster.getReplicaSet(namespace, owner.name);
-        if (rs && rs.metadata.uid === owner.uid)
-          this.#replicaSetOwners.set(owner.uid, controllerOf(rs.metadata)?.uid);
-      }
-      if (this.#replicaSetOwners.get(owner.uid) === uid) pods.push(pod);
-    }
-    return pods;
+      // Restored pods have no owner until adopted; one the selector matches will be this workload's.
+      return !owner || ownerUIDs.has(owner.uid);
+    });
+  }
+
+  /** The ReplicaSets a Deployment controls, read from the API (most carry no label an informer could select). */
+  async #replicaSetsOf(deployment: Workload): Promise<Workload[]> {
+    const all = await this.#deps.cluster.listReplicaSets(
+      deployment.metadata.namespace ?? '',
+      labelSelectorString(deployment.spec.selector),
+    );
+    return all.filter((rs) => controllerOf(rs.metadata)?.uid === deployment.metadata.uid);
   }
 }
