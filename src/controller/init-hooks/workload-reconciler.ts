@@ -544,8 +544,8 @@ export class WorkloadReconciler {
         return injectionPatch(current, plan, identity);
       });
       if (!written) continue;
-      const labels = { restore: restoreName, namespace, kind: 'ReplicaSet' };
-      this.#deps.metrics?.templatePatched(labels);
+      // `kind` is the workload the hooks reach the pods through: the Deployment.
+      this.#deps.metrics?.templatePatched({ restore: restoreName, namespace, kind: 'Deployment' });
       logger.info('injected init hooks into the pod template of a ReplicaSet of the Deployment', {
         replicaSet: name,
         hooks: inserted,
