@@ -34,6 +34,8 @@ import type { AppliedInitHooks } from '../../hooks/applied-record.ts';
 
 /** While another controller has to catch up (a pause seen, a ReplicaSet template observed), re-check this often. */
 const OTHER_CONTROLLER_RECHECK_MS = 500;
+/** Passes of one reconcile over a Deployment whose controllers catch up at once: pause, ReplicaSets and resume, pods. */
+const MAX_PASSES = 3;
 /** A pod leaving Pending drops out of the pod informer, so a wait for a file-system restore is polled. */
 const FILE_SYSTEM_RESTORE_RECHECK_MS = 5000;
 
@@ -251,6 +253,23 @@ export class WorkloadReconciler {
     const { kind, namespace, name } = parsed;
     const workload = this.#deps.getWorkload(kind, namespace, name);
     if (!workload) return;
+    return this.#reconcileWorkload(kind, workload, ctx, 0);
+  }
+
+  /**
+   * One pass over a workload as read (from the cache, or fresh from the API). A Deployment's ReplicaSet steps
+   * (pause, hook the ReplicaSets, resume, replace pods) each wait for another controller; when it has already caught
+   * up by the time the step is written, the next step follows in the same reconcile, from a fresh read
+   * (`#continueFresh`), at most MAX_PASSES times.
+   */
+  async #reconcileWorkload(
+    kind: WorkloadKind,
+    workload: Workload,
+    ctx: ReconcileContext,
+    pass: number,
+  ): Promise<ReconcileResult | void> {
+    const namespace = workload.metadata.namespace ?? '';
+    const name = workload.metadata.name ?? '';
     const labelValue = workload.metadata.labels?.[RESTORE_NAME_LABEL];
     if (!labelValue) return;
     if (changedThroughItsDeployment(kind, workload)) return;
@@ -263,6 +282,9 @@ export class WorkloadReconciler {
           restore: labelValue,
         });
       }
+      // The Restore is gone: nothing more to bring to the ReplicaSets, but a Deployment we paused must roll again.
+      if (kind === 'Deployment' && workload.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined)
+        await this.#resume(workload, ctx.logger.child({ namespace, name }));
       return;
     }
     const { restore, hooks } = lookup;
@@ -356,7 +378,10 @@ export class WorkloadReconciler {
         decision: 'InjectHooks',
         skippedPods: [],
       });
-      return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
+      if (rsDecision.waitingFor === 'DeploymentController')
+        return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
+      // Resumed: the ReplicaSets' pods come next, whatever the Deployment controller has seen since.
+      return this.#continueFresh(kind, workload, ctx, pass, { untilObserved: false });
     }
 
     const decision = decideWorkload(facts);
@@ -396,7 +421,7 @@ export class WorkloadReconciler {
           decision: decision.reason,
           skippedPods: [],
         });
-        return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
+        return this.#continueFresh(kind, workload, ctx, pass, { untilObserved: true });
       }
     } else if (decision.template === 'remove' && record) {
       const cleanup = cleanupPatch(workload, record);
@@ -523,6 +548,30 @@ export class WorkloadReconciler {
   }
 
   /**
+   * The next step of a Deployment's ReplicaSet protocol from a fresh read, in this reconcile (`untilObserved`: only
+   * once the Deployment controller has seen the last write); otherwise a re-check soon (its status writes also
+   * enqueue it).
+   */
+  async #continueFresh(
+    kind: WorkloadKind,
+    workload: Workload,
+    ctx: ReconcileContext,
+    pass: number,
+    options: { untilObserved: boolean },
+  ): Promise<ReconcileResult | void> {
+    if (pass + 1 >= MAX_PASSES) return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
+    const fresh = await this.#deps.cluster.getWorkload(
+      kind,
+      workload.metadata.namespace ?? '',
+      workload.metadata.name ?? '',
+    );
+    if (!fresh) return;
+    if (options.untilObserved && !observedCurrentSpec(fresh))
+      return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
+    return this.#reconcileWorkload(kind, fresh, ctx, pass + 1);
+  }
+
+  /**
    * Brings the hooks to the ReplicaSets the decision names (each patch guarded by resourceVersion and rebuilt from a
    * fresh read on conflict, so a hook is never added twice), then resumes the Deployment if we paused it. A failed
    * patch throws before the resume: the Deployment stays paused and the reconcile is retried.
@@ -559,8 +608,12 @@ export class WorkloadReconciler {
         note: `Added init hooks ${inserted.join(', ')} of Restore ${identity.key} to the pod template of ReplicaSet ${name} of Deployment ${workload.metadata.name ?? ''}, so that the pods it recreates run them; its pending pods without the hooks are replaced. Nothing to do.`,
       });
     }
-    if (!decision.resume) return;
-    const resumed = await this.#patchFresh('Deployment', workload, (current) =>
+    if (decision.resume) await this.#resume(workload, logger);
+  }
+
+  /** Unpauses a Deployment we paused (guarded; nothing is written if the fresh object carries no mark of ours). */
+  async #resume(deployment: Workload, logger: ReconcileContext['logger']): Promise<void> {
+    const resumed = await this.#patchFresh('Deployment', deployment, (current) =>
       current.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined
         ? resumePatch(current)
         : undefined,

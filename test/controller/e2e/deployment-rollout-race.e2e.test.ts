@@ -280,6 +280,39 @@ describe('controller e2e: the Deployment roll-out race (simulated devcluster, ma
     await assertWritesInsideTheRestore(['race', 'nosurge']);
   });
 
+  it('a controller that stops while the Deployment is paused for its ReplicaSet: the next one hooks the ReplicaSet and resumes it', async () => {
+    // Every ReplicaSet patch fails: the controller gets as far as the paused template patch, no further.
+    env.cluster.faults.addRule({
+      id: 'replicaset-patches-fail',
+      verbs: ['patch'],
+      resources: ['replicasets.apps'],
+      error: { code: 500, rate: 1 },
+    });
+    const old = await restoreWhileControllerIsDown('crash', 2);
+    await eventually(
+      async () =>
+        (await controllerWrites()).some(
+          (w) => w.resource === 'replicasets.apps' && w.name.startsWith('crash-') && w.code === 500,
+        ) || undefined,
+      'a failed ReplicaSet patch',
+      SETTLE_MS,
+    );
+    const paused = await reads.workload('Deployment', 'app', 'crash');
+    expect(paused.spec.paused).to.equal(true);
+    expect(paused.metadata.annotations).to.include({ [PAUSED_FOR_HOOKS_ANNOTATION]: 'velero/r-crash' });
+    expect(templateInitNames(paused)).to.deep.equal(R2_HOOK_NAMES);
+    expect(await replicaSets('crash'), 'a paused Deployment creates no ReplicaSet').to.have.length(1);
+    expect(await env.stopController()).to.equal(0);
+    env.cluster.faults.removeRule('replicaset-patches-fail');
+
+    await env.startController();
+    await assertReplacedThroughTheCurrentReplicaSet('crash', old);
+    const d = await reads.workload('Deployment', 'app', 'crash');
+    expect(d.metadata.annotations ?? {}).to.not.have.property(PAUSED_FOR_HOOKS_ANNOTATION);
+    expect(d.metadata.generation, 'template and pause, then resume: two writes').to.equal(3);
+    await assertWritesInsideTheRestore(['race', 'nosurge', 'crash']);
+  });
+
   it('a pod with restore-wait is never deleted: the Deployment waits for it, then its pending siblings are replaced hooked', async () => {
     await env.stopController();
     await createRestore('r-fsr');
@@ -349,6 +382,6 @@ describe('controller e2e: the Deployment roll-out race (simulated devcluster, ma
     expect((await replicaSets('fsr')).map((rs) => rs.metadata.name)).to.deep.equal([`fsr-${hash}`]);
     await assertHooksRanOnceBeforeApp('fsr', 3);
     await assertNoDuplicateHooks('fsr');
-    await assertWritesInsideTheRestore(['race', 'nosurge', 'fsr']);
+    await assertWritesInsideTheRestore(['race', 'nosurge', 'crash', 'fsr']);
   });
 });
