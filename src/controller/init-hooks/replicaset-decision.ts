@@ -44,6 +44,11 @@ export interface DeploymentPodFacts extends PodFacts {
 export interface DeploymentFacts {
   /** How the Deployment's own template relates to the hooks. */
   readonly templateHooks: TemplateHooks;
+  /**
+   * Its roll-out removes every pod of the old template at once (Recreate, or maxUnavailable of all replicas): the
+   * template patch alone replaces every pending pod before it can start, so the ReplicaSets are left to it.
+   */
+  readonly rollsOutAllAtOnce: boolean;
   readonly restoreActive: boolean;
   readonly cleanedUp: boolean;
   /** spec.paused. */
@@ -75,15 +80,39 @@ const nothing: ReplicaSetsDecision = { patchReplicaSets: [], resume: false, dele
  * restore will join the new template, the Deployment controller must not create a ReplicaSet of its own for it in
  * between (a paused Deployment creates none). A Deployment its user paused stays as it is.
  */
-export function pausesForInjection(d: Pick<DeploymentFacts, 'paused' | 'replicaSets'>): boolean {
+export function pausesForInjection(
+  d: Pick<DeploymentFacts, 'paused' | 'replicaSets' | 'rollsOutAllAtOnce'>,
+): boolean {
   return (
     !d.paused &&
+    !d.rollsOutAllAtOnce &&
     d.replicaSets.some((rs) => rs.ofRestore && rs.joinsDeployment && rs.templateHooks === 'missing')
   );
 }
 
+/**
+ * Whether a Deployment's strategy removes every pod of the old template at once: Recreate, or a RollingUpdate whose
+ * maxUnavailable (a number, or a percentage of the replicas rounded down, default 25%) covers all replicas.
+ */
+export function rollsOutAllAtOnce(
+  strategy: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } } | undefined,
+  replicas: number,
+): boolean {
+  if (strategy?.type === 'Recreate') return true;
+  const value = strategy?.rollingUpdate?.maxUnavailable ?? '25%';
+  const percent = typeof value === 'string' ? /^(\d+)%$/.exec(value) : null;
+  const maxUnavailable =
+    typeof value === 'number'
+      ? value
+      : percent
+        ? Math.floor((Number(percent[1]) * replicas) / 100)
+        : Number.parseInt(value, 10) || 0;
+  return maxUnavailable >= replicas;
+}
+
 export function decideReplicaSets(d: DeploymentFacts): ReplicaSetsDecision {
-  const hooksInPlace = d.templateHooks === 'present' && d.restoreActive && !d.cleanedUp;
+  const hooksInPlace =
+    d.templateHooks === 'present' && d.restoreActive && !d.cleanedUp && !d.rollsOutAllAtOnce;
   if (!hooksInPlace) return d.pausedByUs ? { ...nothing, resume: true } : nothing;
   // Until the Deployment controller has seen the pause, it may still act on the template before it.
   if (d.pausedByUs && !d.observed) return { ...nothing, waitingFor: 'DeploymentController' };

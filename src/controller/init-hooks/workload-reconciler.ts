@@ -27,7 +27,7 @@ import { retryOnConflict } from '../machinery/retry.ts';
 import type { RestoreIdentity } from './template-patch.ts';
 import { decideWorkload } from './workload-decision.ts';
 import type { PodSkipReason, WorkloadDecision, WorkloadFacts, WorkloadKind } from './workload-decision.ts';
-import { decideReplicaSets, pausesForInjection } from './replicaset-decision.ts';
+import { decideReplicaSets, pausesForInjection, rollsOutAllAtOnce } from './replicaset-decision.ts';
 import type { DeploymentFacts, ReplicaSetFacts, ReplicaSetsDecision } from './replicaset-decision.ts';
 import { POD_TEMPLATE_HASH_LABEL as POD_TEMPLATE_HASH, equalIgnoringHash } from './replicaset-template.ts';
 import type { AppliedInitHooks } from '../../hooks/applied-record.ts';
@@ -191,8 +191,13 @@ function deploymentFacts(
     observed: observedCurrentSpec(rs),
   }));
   const replicaSetByUID = new Map(replicaSets.map((rs) => [rs.metadata.uid, rs.metadata.name ?? '']));
+  const spec = deployment.spec as {
+    replicas?: number;
+    strategy?: Parameters<typeof rollsOutAllAtOnce>[0];
+  };
   return {
     templateHooks: context.templateHooks,
+    rollsOutAllAtOnce: rollsOutAllAtOnce(spec.strategy, spec.replicas ?? 1),
     restoreActive: context.restoreActive,
     cleanedUp: context.cleanedUp,
     paused: deployment.spec.paused === true,

@@ -37,6 +37,7 @@ const podFacts: fc.Arbitrary<DeploymentPodFacts> = fc
 
 const deploymentFacts: fc.Arbitrary<DeploymentFacts> = fc.record({
   templateHooks,
+  rollsOutAllAtOnce: fc.boolean(),
   restoreActive: fc.boolean(),
   cleanedUp: fc.boolean(),
   paused: fc.boolean(),
@@ -46,7 +47,8 @@ const deploymentFacts: fc.Arbitrary<DeploymentFacts> = fc.record({
   pods: fc.array(podFacts, { maxLength: 6 }),
 });
 
-const hooksInPlace = (d: DeploymentFacts) => d.templateHooks === 'present' && d.restoreActive && !d.cleanedUp;
+const hooksInPlace = (d: DeploymentFacts) =>
+  d.templateHooks === 'present' && d.restoreActive && !d.cleanedUp && !d.rollsOutAllAtOnce;
 
 describe('decideReplicaSets safety properties', () => {
   it('deletes only pending pods of the restore without hooks and without restore-wait, once their ReplicaSet of the restore has the hooks and its controller has seen them', () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   decideReplicaSets,
   pausesForInjection,
+  rollsOutAllAtOnce,
 } from '../../../src/controller/init-hooks/replicaset-decision.ts';
 import type {
   DeploymentFacts,
@@ -41,6 +42,7 @@ function pod(name: string, replicaSet: string | undefined, overrides: Partial<De
 function deployment(overrides: Partial<DeploymentFacts>): DeploymentFacts {
   return {
     templateHooks: 'present',
+    rollsOutAllAtOnce: false,
     restoreActive: true,
     cleanedUp: false,
     paused: false,
@@ -164,6 +166,11 @@ describe('decideReplicaSets', () => {
       { patchReplicaSets: [], deletePods: [] },
     ],
     [
+      'a roll-out that removes every old pod at once replaces them itself: the ReplicaSets are left to it',
+      deployment({ rollsOutAllAtOnce: true, replicaSets: [rs('web-old')], pods: [pod('a', 'web-old')] }),
+      { patchReplicaSets: [], resume: false, deletePods: [] },
+    ],
+    [
       'cleaned up: nothing',
       deployment({ cleanedUp: true, replicaSets: [rs('web-old')], pods: [pod('a', 'web-old')] }),
       { patchReplicaSets: [], resume: false, deletePods: [] },
@@ -183,29 +190,46 @@ describe('decideReplicaSets', () => {
 });
 
 describe('pausesForInjection', () => {
+  const facts = (overrides: Partial<Parameters<typeof pausesForInjection>[0]>) => ({
+    paused: false,
+    rollsOutAllAtOnce: false,
+    replicaSets: [rs('a')],
+    ...overrides,
+  });
   const table: Array<[string, Parameters<typeof pausesForInjection>[0], boolean]> = [
-    ['no ReplicaSet yet: nothing to keep current', { paused: false, replicaSets: [] }, false],
+    ['no ReplicaSet yet: nothing to keep current', facts({ replicaSets: [] }), false],
+    ['its current ReplicaSet of the restore will join the new template', facts({}), true],
+    ['paused by its user: left as it is', facts({ paused: true }), false],
+    ['a roll-out that removes every old pod at once needs none', facts({ rollsOutAllAtOnce: true }), false],
     [
-      'its current ReplicaSet of the restore will join the new template',
-      { paused: false, replicaSets: [rs('a')] },
-      true,
-    ],
-    ['paused by its user: left as it is', { paused: true, replicaSets: [rs('a')] }, false],
-    [
-      'only older revisions: a rollout follows anyway',
-      { paused: false, replicaSets: [rs('a', { joinsDeployment: false })] },
+      'only older revisions: a roll-out follows anyway',
+      facts({ replicaSets: [rs('a', { joinsDeployment: false })] }),
       false,
     ],
     [
       'a ReplicaSet from before the restore is not ours to change',
-      { paused: false, replicaSets: [rs('a', { ofRestore: false })] },
+      facts({ replicaSets: [rs('a', { ofRestore: false })] }),
       false,
     ],
     [
       'a ReplicaSet that already has the hooks',
-      { paused: false, replicaSets: [rs('a', { templateHooks: 'present' })] },
+      facts({ replicaSets: [rs('a', { templateHooks: 'present' })] }),
       false,
     ],
   ];
-  for (const [title, facts, want] of table) it(title, () => expect(pausesForInjection(facts)).to.equal(want));
+  for (const [title, f, want] of table) it(title, () => expect(pausesForInjection(f)).to.equal(want));
+});
+
+describe('rollsOutAllAtOnce', () => {
+  const table: Array<[string, Parameters<typeof rollsOutAllAtOnce>[0], number, boolean]> = [
+    ['Recreate', { type: 'Recreate' }, 4, true],
+    ['the default RollingUpdate (25%)', undefined, 4, false],
+    ['25% of 3 rounds down to 0', { type: 'RollingUpdate' }, 3, false],
+    ['maxUnavailable 100%', { rollingUpdate: { maxUnavailable: '100%' } }, 4, true],
+    ['maxUnavailable 1 of 1 replica', { rollingUpdate: { maxUnavailable: 1 } }, 1, true],
+    ['maxUnavailable 1 of 4', { rollingUpdate: { maxUnavailable: 1 } }, 4, false],
+    ['maxUnavailable "4" of 4', { rollingUpdate: { maxUnavailable: '4' } }, 4, true],
+  ];
+  for (const [title, strategy, replicas, want] of table)
+    it(title, () => expect(rollsOutAllAtOnce(strategy, replicas)).to.equal(want));
 });
