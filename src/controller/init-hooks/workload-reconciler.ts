@@ -36,6 +36,7 @@ import type { AppliedInitHooks } from '../../hooks/applied-record.ts';
 const OTHER_CONTROLLER_RECHECK_MS = 500;
 /** Passes of one reconcile over a Deployment whose controllers catch up at once: pause, ReplicaSets and resume, pods. */
 const MAX_PASSES = 3;
+const MAX_REMEMBERED_REPLICASETS = 50_000;
 /** A pod leaving Pending drops out of the pod informer, so a wait for a file-system restore is polled. */
 const FILE_SYSTEM_RESTORE_RECHECK_MS = 5000;
 
@@ -243,6 +244,8 @@ const SKIP_NOTES: Record<PodSkipReason, string> = {
  */
 export class WorkloadReconciler {
   readonly #deps: WorkloadReconcilerDeps;
+  /** ReplicaSet uid → its controller's uid, for pods of Deployments (owners never change). */
+  readonly #replicaSetOwners = new Map<string, string | undefined>();
   readonly #skips = new SeenOnce();
 
   constructor(deps: WorkloadReconcilerDeps) {
@@ -317,9 +320,7 @@ export class WorkloadReconciler {
       kind === 'Deployment' && workload.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined;
     const needsPods =
       pausedByUs || templateHooks === 'missing' || templateHooks === 'present' || (injectedByUs && finished);
-    const replicaSets =
-      kind === 'Deployment' && needsPods && !cleanedUp ? await this.#replicaSetsOf(workload) : [];
-    const pods = needsPods && !cleanedUp ? await this.#podsOf(kind, workload, replicaSets) : [];
+    const pods = needsPods && !cleanedUp ? await this.#podsOf(kind, workload) : [];
     const spec = workload.spec as Record<string, unknown>;
     const facts: WorkloadFacts = {
       kind,
@@ -347,6 +348,20 @@ export class WorkloadReconciler {
     };
     const ref = objectReference('apps/v1', kind, workload.metadata);
     const restoreRef = restoreReference(restore.metadata);
+    // A Deployment's ReplicaSets are read only when they may have to act: a pod of the restore lacks the hooks and
+    // the roll-out cannot replace it in time, or we paused the Deployment (one more list per reconcile otherwise).
+    const deploymentSpec = workload.spec as {
+      replicas?: number;
+      strategy?: Parameters<typeof rollsOutAllAtOnce>[0];
+    };
+    const replicaSets =
+      kind === 'Deployment' &&
+      !cleanedUp &&
+      (pausedByUs ||
+        (!rollsOutAllAtOnce(deploymentSpec.strategy, deploymentSpec.replicas ?? 1) &&
+          facts.pods.some((p) => !p.hasHooks && p.createdDuringRestore)))
+        ? await this.#replicaSetsOf(workload)
+        : [];
     const deployment =
       kind === 'Deployment'
         ? deploymentFacts(workload, replicaSets, pods, facts, {
@@ -653,23 +668,36 @@ export class WorkloadReconciler {
     });
   }
 
-  /**
-   * The workload's pods: those matching its selector whose controller chain leads to it, or that await adoption.
-   * A Deployment's are those of its ReplicaSets (`replicaSets`, read with it).
-   */
-  async #podsOf(kind: WorkloadKind, workload: Workload, replicaSets: readonly Workload[]): Promise<Pod[]> {
+  /** The workload's pods: those matching its selector whose controller chain leads to it, or that await adoption. */
+  async #podsOf(kind: WorkloadKind, workload: Workload): Promise<Pod[]> {
     const namespace = workload.metadata.namespace ?? '';
     const candidates = await this.#deps.cluster.listPods(
       namespace,
       labelSelectorString(workload.spec.selector),
     );
     const uid = workload.metadata.uid;
-    const ownerUIDs = new Set(kind === 'Deployment' ? replicaSets.map((rs) => rs.metadata.uid) : [uid]);
-    return candidates.filter((pod) => {
+    const pods: Pod[] = [];
+    for (const pod of candidates) {
       const owner = controllerOf(pod.metadata);
-      // Restored pods have no owner until adopted; one the selector matches will be this workload's.
-      return !owner || ownerUIDs.has(owner.uid);
-    });
+      if (!owner) {
+        // Restored pods have no owner until adopted; one the selector matches will be this workload's.
+        pods.push(pod);
+        continue;
+      }
+      if (kind !== 'Deployment') {
+        if (owner.uid === uid) pods.push(pod);
+        continue;
+      }
+      if (owner.kind !== 'ReplicaSet') continue;
+      if (!this.#replicaSetOwners.has(owner.uid)) {
+        if (this.#replicaSetOwners.size >= MAX_REMEMBERED_REPLICASETS) this.#replicaSetOwners.clear();
+        const rs = await this.#deps.cluster.getReplicaSet(namespace, owner.name);
+        if (rs && rs.metadata.uid === owner.uid)
+          this.#replicaSetOwners.set(owner.uid, controllerOf(rs.metadata)?.uid);
+      }
+      if (this.#replicaSetOwners.get(owner.uid) === uid) pods.push(pod);
+    }
+    return pods;
   }
 
   /** The ReplicaSets a Deployment controls, read from the API (most carry no label an informer could select). */
