@@ -91,6 +91,12 @@ export interface ScenarioSize {
   /** Seconds a pod created from a workload's template waits for its sandbox. */
   readonly startSeconds: number;
   /**
+   * Seconds a pod of a Deployment restored without its ReplicaSet waits: its Deployment controller creates pods from
+   * the template at once, and restore-hooks needs three steps (pause, hook the ReplicaSet and resume, replace the
+   * pods), each after another controller, to hook them through their ReplicaSet, leader kills included.
+   */
+  readonly recreatedDeploymentStartSeconds: number;
+  /**
    * Seconds the bare pods of the backup wait for their sandbox (as restored pods wait for their volumes): the
    * controller has this long to replace them with their hooks.
    */
@@ -112,8 +118,9 @@ export const DEFAULT_SIZE: ScenarioSize = {
   daemonSets: 2,
   barePods: 24,
   startSeconds: 45,
+  recreatedDeploymentStartSeconds: 90,
   restoredBarePodStartSeconds: 90,
-  restoredReplicaSetPodStartSeconds: 90,
+  restoredReplicaSetPodStartSeconds: 150,
 };
 
 export interface Scenario {
@@ -179,8 +186,12 @@ export function buildScenario(size: ScenarioSize = DEFAULT_SIZE): Scenario {
     backup.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     for (let i = 0; i < size.deployments; i++) {
       const name = `web-${i}`;
-      const tpl = template(name, ns, size.startSeconds);
       const restoredWithPods = i % 2 === 0;
+      const tpl = template(
+        name,
+        ns,
+        restoredWithPods ? size.startSeconds : size.recreatedDeploymentStartSeconds,
+      );
       backup.push({
         ...meta('Deployment', ns, name),
         spec: {

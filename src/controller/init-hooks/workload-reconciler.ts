@@ -391,6 +391,8 @@ export class WorkloadReconciler {
         resume: rsDecision.resume,
         waitingFor: rsDecision.waitingFor,
       });
+      // Pods whose ReplicaSet already has the hooks go first: a failed resume must not hold them up.
+      await this.#deletePendingPods(rsDecision.deletePods, pods, { kind, ref, identity, logger });
       await this.#actOnReplicaSets(rsDecision, replicaSetContext);
       this.#deps.onOutcome?.({
         restore: identity.key,
@@ -493,31 +495,7 @@ export class WorkloadReconciler {
 
     const deletePods = [...decision.deletePods, ...(rsDecision?.deletePods ?? [])];
     const skippedPods = [...decision.skippedPods, ...(rsDecision?.skippedPods ?? [])];
-    for (const victim of deletePods) {
-      const pod = pods.find((p) => p.metadata.uid === victim.uid);
-      const result = await this.#deps.cluster.deletePod(namespace, victim.name, {
-        uid: victim.uid,
-        ...(pod?.metadata.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}),
-      });
-      logger.info('deleted pending pod so that its owner recreates it with the hooks', {
-        pod: victim.name,
-        result,
-      });
-      if (result === 'deleted') {
-        this.#deps.metrics?.podReplaced({ restore: restore.metadata.name ?? '', namespace, kind });
-        void this.#deps.events.record({
-          regarding: podReference({ namespace, name: victim.name, uid: victim.uid }),
-          related: ref,
-          type: 'Normal',
-          reason: 'PodReplaced',
-          action: 'DeletePod',
-          note:
-            kind === 'Deployment'
-              ? `Deleted pending pod ${victim.name}, which ReplicaSet ${pod ? (controllerOf(pod.metadata)?.name ?? '') : ''} created before its template had the init hooks of Restore ${identity.key}; the ReplicaSet recreates it with them. Nothing to do.`
-              : `Deleted pending pod ${victim.name}, which its ${kind} would not replace by itself, so that it comes back with the init hooks of Restore ${identity.key}.`,
-        });
-      }
-    }
+    await this.#deletePendingPods(deletePods, pods, { kind, ref, identity, logger });
     for (const skipped of skippedPods) {
       if (this.#skips.first(`${identity.uid}/${namespace}/${skipped.name}/${skipped.reason}`)) {
         this.#deps.metrics?.hookSkipped({
@@ -629,6 +607,45 @@ export class WorkloadReconciler {
       });
     }
     if (decision.resume) await this.#resume(workload, logger);
+  }
+
+  /** Deletes pending pods without hooks (uid + resourceVersion preconditions) so that their owner recreates them hooked. */
+  async #deletePendingPods(
+    victims: readonly { readonly name: string; readonly uid: string }[],
+    pods: readonly Pod[],
+    c: {
+      kind: WorkloadKind;
+      ref: ReturnType<typeof objectReference>;
+      identity: RestoreIdentity;
+      logger: ReconcileContext['logger'];
+    },
+  ): Promise<void> {
+    const { kind, identity } = c;
+    for (const victim of victims) {
+      const pod = pods.find((p) => p.metadata.uid === victim.uid);
+      const namespace = pod?.metadata.namespace ?? c.ref.namespace ?? '';
+      const result = await this.#deps.cluster.deletePod(namespace, victim.name, {
+        uid: victim.uid,
+        ...(pod?.metadata.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}),
+      });
+      c.logger.info('deleted pending pod so that its owner recreates it with the hooks', {
+        pod: victim.name,
+        result,
+      });
+      if (result !== 'deleted') continue;
+      this.#deps.metrics?.podReplaced({ restore: identity.key.split('/')[1] ?? '', namespace, kind });
+      void this.#deps.events.record({
+        regarding: podReference({ namespace, name: victim.name, uid: victim.uid }),
+        related: c.ref,
+        type: 'Normal',
+        reason: 'PodReplaced',
+        action: 'DeletePod',
+        note:
+          kind === 'Deployment'
+            ? `Deleted pending pod ${victim.name}, which ReplicaSet ${pod ? (controllerOf(pod.metadata)?.name ?? '') : ''} created before its template had the init hooks of Restore ${identity.key}; the ReplicaSet recreates it with them. Nothing to do.`
+            : `Deleted pending pod ${victim.name}, which its ${kind} would not replace by itself, so that it comes back with the init hooks of Restore ${identity.key}.`,
+      });
+    }
   }
 
   /** Unpauses a Deployment we paused (guarded; nothing is written if the fresh object carries no mark of ours). */
