@@ -64,19 +64,31 @@ export class Cluster {
   }
 
   /** Every pod of the namespace that matches the selector (paged). */
-  async listPods(namespace: string, labelSelector: string): Promise<Pod[]> {
-    const pods: Pod[] = [];
+  listPods(namespace: string, labelSelector: string): Promise<Pod[]> {
+    return this.#list<Pod>(`/api/v1/namespaces/${namespace}/pods`, labelSelector);
+  }
+
+  /**
+   * Every ReplicaSet of the namespace that matches the selector (paged). A Deployment's ReplicaSets carry no restore
+   * label unless Velero restored them, so they are read from the API rather than from an informer.
+   */
+  listReplicaSets(namespace: string, labelSelector: string): Promise<Workload[]> {
+    return this.#list<Workload>(`/apis/apps/v1/namespaces/${namespace}/replicasets`, labelSelector);
+  }
+
+  async #list<T>(path: string, labelSelector: string): Promise<T[]> {
+    const items: T[] = [];
     let continueToken: string | undefined;
     do {
-      const page = await this.#client.request<List<Pod>>({
+      const page = await this.#client.request<List<T>>({
         method: 'GET',
-        path: `/api/v1/namespaces/${namespace}/pods`,
+        path,
         query: { labelSelector, limit: 500, continue: continueToken },
       });
-      pods.push(...page.items);
+      items.push(...page.items);
       continueToken = page.metadata?.continue || undefined;
     } while (continueToken);
-    return pods;
+    return items;
   }
 
   async getPod(namespace: string, name: string): Promise<Pod | undefined> {

@@ -10,6 +10,11 @@ const PREFIX = 'restore-hooks.dev';
 export const RESTORE_LABEL = `${PREFIX}/restore`;
 /** Annotation on a workload whose injected hooks were removed after the restore: the restore's namespace/name. */
 export const CLEANED_UP_ANNOTATION = `${PREFIX}/cleaned-up`;
+/**
+ * Annotation on a Deployment this controller paused while it brings the hooks to its ReplicaSets: the restore's
+ * namespace/name. Whoever finds it resumes the Deployment (replicaset-decision.ts).
+ */
+export const PAUSED_FOR_HOOKS_ANNOTATION = `${PREFIX}/paused-for-hooks`;
 /** Annotation on a pod: the progress record of its exec hooks (src/controller/exec-hooks/exec-record.ts). */
 export const EXEC_HOOKS_ANNOTATION = `${PREFIX}/exec-hooks`;
 /** Annotation on a pod (or pod template): attempts per exec hook, overriding exec.retries.attempts. */

@@ -287,6 +287,21 @@ describe('chaos invariants', () => {
     for (const [w, violation] of cases)
       it(`fails on ${w.verb} ${w.resource} ${w.namespace}/${w.name}`, () =>
         expect(checkWritesStayInRestore({ ...good(), writes: [w] }, e).join('\n')).to.match(violation));
+
+    it('accepts a patch of a restored Deployment’s ReplicaSet, not of another Deployment’s', () => {
+      const withDeployment = {
+        ...e,
+        workloads: [
+          ...e.workloads,
+          { kind: 'Deployment' as const, namespace: 'ns', name: 'web', replicas: 1 },
+        ],
+      };
+      const rs = (name: string) => ({ ...good(), writes: [write('patch', 'replicasets.apps', 'ns', name)] });
+      expect(checkWritesStayInRestore(rs('web-5d8f7c9b6'), withDeployment)).to.deep.equal([]);
+      expect(checkWritesStayInRestore(rs('web-x-5d8f7c9b6'), withDeployment).join('\n')).to.match(
+        /not an object of the restore/,
+      );
+    });
   });
 
   it('fails when a decoy was deleted or recreated', () => {

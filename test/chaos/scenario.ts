@@ -91,14 +91,20 @@ export interface ScenarioSize {
   /** Seconds a pod created from a workload's template waits for its sandbox. */
   readonly startSeconds: number;
   /**
+   * Seconds a pod of a Deployment restored without its ReplicaSet waits: its Deployment controller creates pods from
+   * the template at once, and restore-hooks needs three steps (pause, hook the ReplicaSet and resume, replace the
+   * pods), each after another controller, to hook them through their ReplicaSet, leader kills included.
+   */
+  readonly recreatedDeploymentStartSeconds: number;
+  /**
    * Seconds the bare pods of the backup wait for their sandbox (as restored pods wait for their volumes): the
    * controller has this long to replace them with their hooks.
    */
   readonly restoredBarePodStartSeconds: number;
   /**
-   * Seconds the restored pods of a Deployment's ReplicaSet wait. The controller only patches the template; the
-   * Deployment's own rolling update replaces these pods, one pod per maxUnavailable at a time as its new pods become
-   * ready, so they must outlast that roll-out or they start without hooks (see docs/chaos.md).
+   * Seconds the restored pods of a Deployment's ReplicaSet wait. They lack the hooks: the controller hooks their
+   * ReplicaSet and replaces them, under the faults and kills, before they start (a roll-out would not: with the
+   * default RollingUpdate it replaces one pod per maxUnavailable as new pods become ready, see docs/chaos.md).
    */
   readonly restoredReplicaSetPodStartSeconds: number;
 }
@@ -112,8 +118,9 @@ export const DEFAULT_SIZE: ScenarioSize = {
   daemonSets: 2,
   barePods: 24,
   startSeconds: 45,
+  recreatedDeploymentStartSeconds: 90,
   restoredBarePodStartSeconds: 90,
-  restoredReplicaSetPodStartSeconds: 240,
+  restoredReplicaSetPodStartSeconds: 150,
 };
 
 export interface Scenario {
@@ -146,11 +153,17 @@ function template(app: string, namespace: string, startSeconds: number) {
   };
 }
 
-/** Strategies under which a Deployment replaces its not-yet-started pods at once: Recreate, or maxUnavailable 100%. */
+/**
+ * The strategies of the Deployments that come back without their ReplicaSet: the default RollingUpdate (25%/25%), a
+ * RollingUpdate without surge (maxSurge 0, maxUnavailable 1), and Recreate. Their Deployment controller creates pods
+ * from the template before restore-hooks can patch it, more so while it is killed or the API pauses; none of those
+ * pods is available yet, so a roll-out could not replace them in time: restore-hooks hooks their ReplicaSet instead.
+ */
 function deploymentStrategy(i: number) {
-  return i % 4 === 1
-    ? { type: 'Recreate' }
-    : { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '100%' } };
+  if (i % 8 === 7) return { strategy: { type: 'Recreate' } };
+  if (i % 4 === 3)
+    return { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } };
+  return {};
 }
 
 function withStart(
@@ -173,17 +186,19 @@ export function buildScenario(size: ScenarioSize = DEFAULT_SIZE): Scenario {
     backup.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     for (let i = 0; i < size.deployments; i++) {
       const name = `web-${i}`;
-      const tpl = template(name, ns, size.startSeconds);
       const restoredWithPods = i % 2 === 0;
+      const tpl = template(
+        name,
+        ns,
+        restoredWithPods ? size.startSeconds : size.recreatedDeploymentStartSeconds,
+      );
       backup.push({
         ...meta('Deployment', ns, name),
         spec: {
           replicas: size.deploymentReplicas,
           selector: { matchLabels: { app: name } },
           template: tpl,
-          // See ROLLOUT_RACE in docs/chaos.md: the pods a Deployment creates from its template before restore-hooks
-          // patches it are replaced only as fast as its strategy allows.
-          ...(restoredWithPods ? {} : { strategy: deploymentStrategy(i) }),
+          ...(restoredWithPods ? {} : deploymentStrategy(i)),
         },
       });
       workloads.push({ kind: 'Deployment', namespace: ns, name, replicas: size.deploymentReplicas });

@@ -3,8 +3,8 @@ import type { AppliedInitHooks } from '../../hooks/applied-record.ts';
 import type { HookPlan } from '../../hooks/plan.ts';
 import { removeHookContainers } from '../../hooks/init-containers.ts';
 import { hookContentHash } from '../../hooks/names.ts';
-import type { Workload } from '../../kube/types.ts';
-import { CLEANED_UP_ANNOTATION, RESTORE_LABEL } from '../marks.ts';
+import type { PodTemplateSpec, Workload } from '../../kube/types.ts';
+import { CLEANED_UP_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION, RESTORE_LABEL } from '../marks.ts';
 
 /**
  * JSON merge patches (RFC 7386) for workload pod templates. Each carries metadata.resourceVersion, which the
@@ -21,8 +21,16 @@ export interface RestoreIdentity {
   readonly labelValue: string;
 }
 
-/** Inserts the plan's hook containers and records which restore added which containers. */
-export function injectionPatch(workload: Workload, plan: HookPlan, restore: RestoreIdentity): MergePatch {
+/**
+ * Inserts the plan's hook containers and records which restore added which containers. With `pause`, the same write
+ * pauses a Deployment and marks it as paused by us (replicaset-decision.ts says why); `resumePatch` undoes that.
+ */
+export function injectionPatch(
+  workload: Workload,
+  plan: HookPlan,
+  restore: RestoreIdentity,
+  options: { pause?: boolean } = {},
+): MergePatch {
   const inserted = plan.initHooks.filter((h) => h.state === 'insert');
   const record: AppliedInitHooks = {
     restore: restore.key,
@@ -30,8 +38,12 @@ export function injectionPatch(workload: Workload, plan: HookPlan, restore: Rest
     containers: inserted.map((h) => ({ name: h.container.name, hash: hookContentHash(h.container) })),
   };
   return {
-    metadata: { resourceVersion: workload.metadata.resourceVersion },
+    metadata: {
+      resourceVersion: workload.metadata.resourceVersion,
+      ...(options.pause ? { annotations: { [PAUSED_FOR_HOOKS_ANNOTATION]: restore.key } } : {}),
+    },
     spec: {
+      ...(options.pause ? { paused: true } : {}),
       template: {
         metadata: {
           labels: { [RESTORE_LABEL]: restore.labelValue },
@@ -75,5 +87,37 @@ export function cleanupPatch(workload: Workload, record: AppliedInitHooks): Clea
         },
       },
     },
+  };
+}
+
+/** Unpauses a Deployment that `injectionPatch` paused, and drops the mark that says so. */
+export function resumePatch(workload: Workload): MergePatch {
+  return {
+    metadata: {
+      resourceVersion: workload.metadata.resourceVersion,
+      annotations: { [PAUSED_FOR_HOOKS_ANNOTATION]: null },
+    },
+    spec: { paused: null },
+  };
+}
+
+/**
+ * The template without what an injection added (the recorded containers, unchanged since, our label and record),
+ * for comparing a Deployment's template with its ReplicaSets' as they were before the hooks.
+ */
+export function withoutInjectedHooks(
+  template: PodTemplateSpec,
+  record: AppliedInitHooks | undefined,
+): PodTemplateSpec {
+  const labels = { ...template.metadata?.labels };
+  delete labels[RESTORE_LABEL];
+  const annotations = { ...template.metadata?.annotations };
+  delete annotations[APPLIED_INIT_HOOKS_ANNOTATION];
+  const { initContainers, ...spec } = template.spec;
+  const remaining = removeHookContainers(initContainers ?? [], record?.containers ?? []).initContainers;
+  return {
+    ...template,
+    metadata: { ...template.metadata, labels, annotations },
+    spec: remaining.length > 0 ? { ...spec, initContainers: remaining } : spec,
   };
 }

@@ -13,7 +13,7 @@ import type { EventRecorder } from '../events.ts';
 import { objectReference, podReference, restoreReference } from '../events.ts';
 import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
-import { CLEANED_UP_ANNOTATION } from '../marks.ts';
+import { CLEANED_UP_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION } from '../marks.ts';
 import { createdDuringRestore } from '../membership.ts';
 import { leavesUnstarted } from '../pod-progress.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
@@ -21,16 +21,23 @@ import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import { podFacts } from './pod-facts.ts';
 import { SeenOnce } from '../seen-once.ts';
 import { initHooksState } from './template-hooks.ts';
-import { cleanupPatch, injectionPatch } from './template-patch.ts';
+import { cleanupPatch, injectionPatch, resumePatch, withoutInjectedHooks } from './template-patch.ts';
 import type { MergePatch } from './template-patch.ts';
 import { isConflict } from '../machinery/api-errors.ts';
 import { retryOnConflict } from '../machinery/retry.ts';
 import type { RestoreIdentity } from './template-patch.ts';
 import { decideWorkload } from './workload-decision.ts';
 import type { PodSkipReason, WorkloadDecision, WorkloadFacts, WorkloadKind } from './workload-decision.ts';
+import { decideReplicaSets, pausesForInjection, rollsOutAllAtOnce } from './replicaset-decision.ts';
+import type { DeploymentFacts, ReplicaSetFacts, ReplicaSetsDecision } from './replicaset-decision.ts';
+import { POD_TEMPLATE_HASH_LABEL as POD_TEMPLATE_HASH, equalIgnoringHash } from './replicaset-template.ts';
+import type { AppliedInitHooks } from '../../hooks/applied-record.ts';
 
+/** While another controller has to catch up (a pause seen, a ReplicaSet template observed), re-check this often. */
+const OTHER_CONTROLLER_RECHECK_MS = 500;
+/** Passes of one reconcile over a Deployment whose controllers catch up at once: pause, ReplicaSets and resume, pods. */
+const MAX_PASSES = 3;
 const MAX_REMEMBERED_REPLICASETS = 50_000;
-const POD_TEMPLATE_HASH = 'pod-template-hash';
 /** A pod leaving Pending drops out of the pod informer, so a wait for a file-system restore is polled. */
 const FILE_SYSTEM_RESTORE_RECHECK_MS = 5000;
 
@@ -128,6 +135,99 @@ function updateStrategy(kind: WorkloadKind, workload: Workload): WorkloadFacts['
   return type === 'OnDelete' || type === 'Recreate' ? type : 'RollingUpdate';
 }
 
+/**
+ * The hooks for a Deployment's ReplicaSet: the Restore's, and the annotations of the Deployment's template (the
+ * workload of the restore), planned against the ReplicaSet's own template.
+ */
+function replicaSetPlan(
+  replicaSet: Workload,
+  deployment: Workload,
+  hooks: RestoreHooks,
+  policy: HookPolicy,
+): HookPlan {
+  return planHooks(
+    hooks,
+    {
+      namespace: replicaSet.metadata.namespace ?? '',
+      labels: replicaSet.spec.template.metadata?.labels ?? {},
+      annotations: deployment.spec.template.metadata?.annotations ?? {},
+      podSpec: replicaSet.spec.template.spec,
+      specPath: 'spec.template.spec',
+      metadataPath: 'spec.template.metadata',
+    },
+    { policy },
+  );
+}
+
+const observedCurrentSpec = (object: Workload): boolean =>
+  Number((object.status as { observedGeneration?: unknown } | undefined)?.observedGeneration ?? 0) >=
+  (object.metadata.generation ?? 0);
+
+/** The facts `decideReplicaSets` needs about a Deployment, its ReplicaSets and its pods. */
+function deploymentFacts(
+  deployment: Workload,
+  replicaSets: readonly Workload[],
+  pods: readonly Pod[],
+  facts: WorkloadFacts,
+  context: {
+    templateHooks: WorkloadFacts['templateHooks'];
+    record: AppliedInitHooks | undefined;
+    hooks: RestoreHooks;
+    policy: HookPolicy;
+    restoreStart: string | undefined;
+    restoreActive: boolean;
+    cleanedUp: boolean;
+  },
+): DeploymentFacts {
+  const before = withoutInjectedHooks(deployment.spec.template, context.record);
+  const rsFacts: ReplicaSetFacts[] = replicaSets.map((rs) => ({
+    name: rs.metadata.name ?? '',
+    uid: rs.metadata.uid ?? '',
+    ofRestore: createdDuringRestore(rs.metadata, context.restoreStart),
+    templateHooks: initHooksState(
+      replicaSetPlan(rs, deployment, context.hooks, context.policy),
+      hasErrors(context.hooks.problems),
+    ),
+    replicas: rs.spec.replicas ?? 1,
+    joinsDeployment: equalIgnoringHash(withoutInjectedHooks(rs.spec.template, context.record), before),
+    observed: observedCurrentSpec(rs),
+  }));
+  const replicaSetByUID = new Map(replicaSets.map((rs) => [rs.metadata.uid, rs.metadata.name ?? '']));
+  const spec = deployment.spec as {
+    replicas?: number;
+    strategy?: Parameters<typeof rollsOutAllAtOnce>[0];
+  };
+  return {
+    templateHooks: context.templateHooks,
+    rollsOutAllAtOnce: rollsOutAllAtOnce(spec.strategy, spec.replicas ?? 1),
+    restoreActive: context.restoreActive,
+    cleanedUp: context.cleanedUp,
+    paused: deployment.spec.paused === true,
+    pausedByUs: deployment.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined,
+    observed: observedCurrentSpec(deployment),
+    replicaSets: rsFacts,
+    pods: facts.pods.map((f, i) => {
+      const owner = controllerOf(pods[i]!.metadata);
+      const replicaSet = owner ? replicaSetByUID.get(owner.uid) : undefined;
+      return replicaSet === undefined ? f : { ...f, replicaSet };
+    }),
+  };
+}
+
+/** Whether the ReplicaSets of a Deployment still have something to do before its pods all have their hooks. */
+function replicaSetWorkLeft(d: ReplicaSetsDecision): boolean {
+  return d.patchReplicaSets.length > 0 || d.resume || d.deletePods.length > 0 || d.waitingFor !== undefined;
+}
+
+interface ReplicaSetContext {
+  readonly workload: Workload;
+  readonly replicaSets: readonly Workload[];
+  readonly hooks: RestoreHooks;
+  readonly identity: RestoreIdentity;
+  readonly restoreRef: ReturnType<typeof restoreReference>;
+  readonly logger: ReconcileContext['logger'];
+}
+
 const SKIP_NOTES: Record<PodSkipReason, string> = {
   AppContainersStarted:
     'its application containers already started, so init containers can no longer be added',
@@ -162,6 +262,23 @@ export class WorkloadReconciler {
     const { kind, namespace, name } = parsed;
     const workload = this.#deps.getWorkload(kind, namespace, name);
     if (!workload) return;
+    return this.#reconcileWorkload(kind, workload, ctx, 0);
+  }
+
+  /**
+   * One pass over a workload as read (from the cache, or fresh from the API). A Deployment's ReplicaSet steps
+   * (pause, hook the ReplicaSets, resume, replace pods) each wait for another controller; when it has already caught
+   * up by the time the step is written, the next step follows in the same reconcile, from a fresh read
+   * (`#continueFresh`), at most MAX_PASSES times.
+   */
+  async #reconcileWorkload(
+    kind: WorkloadKind,
+    workload: Workload,
+    ctx: ReconcileContext,
+    pass: number,
+  ): Promise<ReconcileResult | void> {
+    const namespace = workload.metadata.namespace ?? '';
+    const name = workload.metadata.name ?? '';
     const labelValue = workload.metadata.labels?.[RESTORE_NAME_LABEL];
     if (!labelValue) return;
     if (changedThroughItsDeployment(kind, workload)) return;
@@ -174,6 +291,9 @@ export class WorkloadReconciler {
           restore: labelValue,
         });
       }
+      // The Restore is gone: nothing more to bring to the ReplicaSets, but a Deployment we paused must roll again.
+      if (kind === 'Deployment' && workload.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined)
+        await this.#resume(workload, ctx.logger.child({ namespace, name }));
       return;
     }
     const { restore, hooks } = lookup;
@@ -197,8 +317,10 @@ export class WorkloadReconciler {
     const cleanedUp = workload.metadata.annotations?.[CLEANED_UP_ANNOTATION] === identity.key;
     const finished = restoreFinished(restore.status?.phase);
 
+    const pausedByUs =
+      kind === 'Deployment' && workload.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined;
     const needsPods =
-      templateHooks === 'missing' || templateHooks === 'present' || (injectedByUs && finished);
+      pausedByUs || templateHooks === 'missing' || templateHooks === 'present' || (injectedByUs && finished);
     // Pods on their way out unstarted are left out: the cached template may lag behind the live pod list (two
     // watches, no order between them), and a rollout's deletion of an old pod must not read as a pod that started.
     const pods =
@@ -228,15 +350,78 @@ export class WorkloadReconciler {
         return atCurrentRevision ? { ...f, atCurrentRevision } : f;
       }),
     };
-    const decision = decideWorkload(facts);
-    logger.debug('workload decision', { decision: decision.reason, template: decision.template });
     const ref = objectReference('apps/v1', kind, workload.metadata);
     const restoreRef = restoreReference(restore.metadata);
+    // A Deployment's ReplicaSets are read only when they may have to act: a pod of the restore lacks the hooks and
+    // the roll-out cannot replace it in time, or we paused the Deployment (one more list per reconcile otherwise).
+    const deploymentSpec = workload.spec as {
+      replicas?: number;
+      strategy?: Parameters<typeof rollsOutAllAtOnce>[0];
+    };
+    const replicaSets =
+      kind === 'Deployment' &&
+      !cleanedUp &&
+      (pausedByUs ||
+        (!rollsOutAllAtOnce(deploymentSpec.strategy, deploymentSpec.replicas ?? 1) &&
+          facts.pods.some((p) => !p.hasHooks && p.createdDuringRestore)))
+        ? await this.#replicaSetsOf(workload)
+        : [];
+    const deployment =
+      kind === 'Deployment'
+        ? deploymentFacts(workload, replicaSets, pods, facts, {
+            templateHooks,
+            record,
+            hooks,
+            policy: settings.policy,
+            restoreStart: restore.status?.startTimestamp,
+            restoreActive: activity.active,
+            cleanedUp,
+          })
+        : undefined;
+    const replicaSetContext = {
+      workload,
+      replicaSets,
+      hooks,
+      identity,
+      restoreRef,
+      logger,
+    };
 
+    if (deployment && pausedByUs) {
+      // Finish what the paused template patch started before anything else: hook the ReplicaSets, resume.
+      const rsDecision = decideReplicaSets(deployment);
+      logger.debug('replicaset decision', {
+        patch: rsDecision.patchReplicaSets,
+        resume: rsDecision.resume,
+        waitingFor: rsDecision.waitingFor,
+      });
+      // Pods whose ReplicaSet already has the hooks go first: a failed resume must not hold them up.
+      await this.#deletePendingPods(rsDecision.deletePods, pods, { kind, ref, identity, logger });
+      await this.#actOnReplicaSets(rsDecision, replicaSetContext);
+      this.#deps.onOutcome?.({
+        restore: identity.key,
+        workload: `${kind}/${namespace}/${name}`,
+        decision: 'InjectHooks',
+        skippedPods: [],
+      });
+      if (rsDecision.waitingFor === 'DeploymentController')
+        return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
+      // Resumed: the ReplicaSets' pods come next, whatever the Deployment controller has seen since.
+      return this.#continueFresh(kind, workload, ctx, pass, { untilObserved: false });
+    }
+
+    const decision = decideWorkload(facts);
+    logger.debug('workload decision', { decision: decision.reason, template: decision.template });
+
+    let rsDecision: ReplicaSetsDecision | undefined;
     if (decision.template === 'inject') {
+      const pause = deployment !== undefined && pausesForInjection(deployment);
       const written = await this.#patchFresh(kind, workload, (current) => {
         const currentPlan = current === workload ? plan : templatePlan(current, hooks, settings.policy);
-        return currentPlan.initContainersChanged ? injectionPatch(current, currentPlan, identity) : undefined;
+        if (!currentPlan.initContainersChanged) return undefined;
+        return injectionPatch(current, currentPlan, identity, {
+          pause: pause && current.spec.paused !== true,
+        });
       });
       if (!written) return;
       const inserted = plan.initHooks.filter((h) => h.state === 'insert');
@@ -244,15 +429,26 @@ export class WorkloadReconciler {
       const labels = { restore: restore.metadata.name ?? '', namespace, kind };
       this.#deps.metrics?.templatePatched(labels);
       for (const h of inserted) this.#deps.metrics?.hookInjected({ ...labels, source: h.origin.source });
-      logger.info('injected init hooks into pod template', { hooks: names });
+      logger.info('injected init hooks into pod template', { hooks: names, paused: pause });
       void this.#deps.events.record({
         regarding: ref,
         related: restoreRef,
         type: 'Normal',
         reason: 'HookInjected',
         action: 'PatchTemplate',
-        note: `Added init hooks ${names.join(', ')} of Restore ${identity.key} to the pod template; the ${kind} rolls out pods that run them.`,
+        note: pause
+          ? `Added init hooks ${names.join(', ')} of Restore ${identity.key} to the pod template, and paused the Deployment until its current ReplicaSet has them too (restore-hooks resumes it within seconds), so that it keeps its running pods and recreates its pending ones with the hooks instead of rolling out. If it stays paused with the annotation ${PAUSED_FOR_HOOKS_ANNOTATION}, check that restore-hooks is running, or resume it with kubectl rollout resume.`
+          : `Added init hooks ${names.join(', ')} of Restore ${identity.key} to the pod template; the ${kind} rolls out pods that run them.`,
       });
+      if (pause) {
+        this.#deps.onOutcome?.({
+          restore: identity.key,
+          workload: `${kind}/${namespace}/${name}`,
+          decision: decision.reason,
+          skippedPods: [],
+        });
+        return this.#continueFresh(kind, workload, ctx, pass, { untilObserved: true });
+      }
     } else if (decision.template === 'remove' && record) {
       const cleanup = cleanupPatch(workload, record);
       const written = await this.#patchFresh(kind, workload, (current) => {
@@ -281,6 +477,14 @@ export class WorkloadReconciler {
             ? ` Left in place because they changed: ${cleanup.kept.map((k) => k.name).join(', ')}.`
             : ''),
       });
+    } else if (deployment && decision.template === 'keep' && templateHooks === 'present') {
+      rsDecision = decideReplicaSets(deployment);
+      logger.debug('replicaset decision', {
+        patch: rsDecision.patchReplicaSets,
+        deletePods: rsDecision.deletePods.map((p) => p.name),
+        waitingFor: rsDecision.waitingFor,
+      });
+      await this.#actOnReplicaSets(rsDecision, replicaSetContext);
     } else if (decision.reason === 'HookConflict') {
       const conflicts = plan.initHooks.filter((h) => h.state === 'conflict').map((h) => h.container.name);
       void this.#deps.events.record({
@@ -293,29 +497,10 @@ export class WorkloadReconciler {
       });
     }
 
-    for (const victim of decision.deletePods) {
-      const pod = pods.find((p) => p.metadata.uid === victim.uid);
-      const result = await this.#deps.cluster.deletePod(namespace, victim.name, {
-        uid: victim.uid,
-        ...(pod?.metadata.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}),
-      });
-      logger.info('deleted pending pod so that its owner recreates it with the hooks', {
-        pod: victim.name,
-        result,
-      });
-      if (result === 'deleted') {
-        this.#deps.metrics?.podReplaced({ restore: restore.metadata.name ?? '', namespace, kind });
-        void this.#deps.events.record({
-          regarding: podReference({ namespace, name: victim.name, uid: victim.uid }),
-          related: ref,
-          type: 'Normal',
-          reason: 'PodReplaced',
-          action: 'DeletePod',
-          note: `Deleted pending pod ${victim.name}, which its ${kind} would not replace by itself, so that it comes back with the init hooks of Restore ${identity.key}.`,
-        });
-      }
-    }
-    for (const skipped of decision.skippedPods) {
+    const deletePods = [...decision.deletePods, ...(rsDecision?.deletePods ?? [])];
+    const skippedPods = [...decision.skippedPods, ...(rsDecision?.skippedPods ?? [])];
+    await this.#deletePendingPods(deletePods, pods, { kind, ref, identity, logger });
+    for (const skipped of skippedPods) {
       if (this.#skips.first(`${identity.uid}/${namespace}/${skipped.name}/${skipped.reason}`)) {
         this.#deps.metrics?.hookSkipped({
           restore: restore.metadata.name ?? '',
@@ -336,11 +521,16 @@ export class WorkloadReconciler {
     this.#deps.onOutcome?.({
       restore: identity.key,
       workload: `${kind}/${namespace}/${name}`,
-      decision: decision.reason,
-      skippedPods: decision.skippedPods.map((p) => `${namespace}/${p.name}`),
+      // Pods still to be replaced through their ReplicaSets keep the workload in progress.
+      decision:
+        rsDecision && replicaSetWorkLeft(rsDecision) && decision.reason === 'HooksInPlace'
+          ? 'InjectHooks'
+          : decision.reason,
+      skippedPods: skippedPods.map((p) => `${namespace}/${p.name}`),
     });
 
-    if (decision.deletePods.length > 0) return { requeueAfterMs: 1000 };
+    if (deletePods.length > 0) return { requeueAfterMs: 1000 };
+    if (rsDecision && replicaSetWorkLeft(rsDecision)) return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
     if (decision.reason === 'WaitingForFileSystemRestore')
       return { requeueAfterMs: FILE_SYSTEM_RESTORE_RECHECK_MS };
     if (
@@ -357,6 +547,119 @@ export class WorkloadReconciler {
         requeueAfterMs: (msUntilWindowCloses(restore.status, now, settings.hookWindowMs) ?? 0) + 1000,
       };
     }
+  }
+
+  /**
+   * The next step of a Deployment's ReplicaSet protocol from a fresh read, in this reconcile (`untilObserved`: only
+   * once the Deployment controller has seen the last write); otherwise a re-check soon (its status writes also
+   * enqueue it).
+   */
+  async #continueFresh(
+    kind: WorkloadKind,
+    workload: Workload,
+    ctx: ReconcileContext,
+    pass: number,
+    options: { untilObserved: boolean },
+  ): Promise<ReconcileResult | void> {
+    if (pass + 1 >= MAX_PASSES) return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
+    const fresh = await this.#deps.cluster.getWorkload(
+      kind,
+      workload.metadata.namespace ?? '',
+      workload.metadata.name ?? '',
+    );
+    if (!fresh) return;
+    if (options.untilObserved && !observedCurrentSpec(fresh))
+      return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
+    return this.#reconcileWorkload(kind, fresh, ctx, pass + 1);
+  }
+
+  /**
+   * Brings the hooks to the ReplicaSets the decision names (each patch guarded by resourceVersion and rebuilt from a
+   * fresh read on conflict, so a hook is never added twice), then resumes the Deployment if we paused it. A failed
+   * patch throws before the resume: the Deployment stays paused and the reconcile is retried.
+   */
+  async #actOnReplicaSets(decision: ReplicaSetsDecision, c: ReplicaSetContext): Promise<void> {
+    const { workload, identity, logger } = c;
+    const namespace = workload.metadata.namespace ?? '';
+    const { policy } = this.#deps.settings;
+    const restoreName = identity.key.split('/')[1] ?? '';
+    for (const name of decision.patchReplicaSets) {
+      const rs = c.replicaSets.find((r) => r.metadata.name === name);
+      if (!rs) continue;
+      let inserted: string[] = [];
+      const written = await this.#patchFresh('ReplicaSet', rs, (current) => {
+        if (controllerOf(current.metadata)?.uid !== workload.metadata.uid) return undefined;
+        const plan = replicaSetPlan(current, workload, c.hooks, policy);
+        if (initHooksState(plan, hasErrors(c.hooks.problems)) !== 'missing') return undefined;
+        inserted = plan.initHooks.filter((h) => h.state === 'insert').map((h) => h.container.name);
+        return injectionPatch(current, plan, identity);
+      });
+      if (!written) continue;
+      // `kind` is the workload the hooks reach the pods through: the Deployment.
+      this.#deps.metrics?.templatePatched({ restore: restoreName, namespace, kind: 'Deployment' });
+      logger.info('injected init hooks into the pod template of a ReplicaSet of the Deployment', {
+        replicaSet: name,
+        hooks: inserted,
+      });
+      void this.#deps.events.record({
+        regarding: objectReference('apps/v1', 'ReplicaSet', rs.metadata),
+        related: c.restoreRef,
+        type: 'Normal',
+        reason: 'HookInjected',
+        action: 'PatchTemplate',
+        note: `Added init hooks ${inserted.join(', ')} of Restore ${identity.key} to the pod template of ReplicaSet ${name} of Deployment ${workload.metadata.name ?? ''}, so that the pods it recreates run them; its pending pods without the hooks are replaced. Nothing to do.`,
+      });
+    }
+    if (decision.resume) await this.#resume(workload, logger);
+  }
+
+  /** Deletes pending pods without hooks (uid + resourceVersion preconditions) so that their owner recreates them hooked. */
+  async #deletePendingPods(
+    victims: readonly { readonly name: string; readonly uid: string }[],
+    pods: readonly Pod[],
+    c: {
+      kind: WorkloadKind;
+      ref: ReturnType<typeof objectReference>;
+      identity: RestoreIdentity;
+      logger: ReconcileContext['logger'];
+    },
+  ): Promise<void> {
+    const { kind, identity } = c;
+    for (const victim of victims) {
+      const pod = pods.find((p) => p.metadata.uid === victim.uid);
+      const namespace = pod?.metadata.namespace ?? c.ref.namespace ?? '';
+      const result = await this.#deps.cluster.deletePod(namespace, victim.name, {
+        uid: victim.uid,
+        ...(pod?.metadata.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}),
+      });
+      c.logger.info('deleted pending pod so that its owner recreates it with the hooks', {
+        pod: victim.name,
+        result,
+      });
+      if (result !== 'deleted') continue;
+      this.#deps.metrics?.podReplaced({ restore: identity.key.split('/')[1] ?? '', namespace, kind });
+      void this.#deps.events.record({
+        regarding: podReference({ namespace, name: victim.name, uid: victim.uid }),
+        related: c.ref,
+        type: 'Normal',
+        reason: 'PodReplaced',
+        action: 'DeletePod',
+        note:
+          kind === 'Deployment'
+            ? `Deleted pending pod ${victim.name}, which ReplicaSet ${pod ? (controllerOf(pod.metadata)?.name ?? '') : ''} created before its template had the init hooks of Restore ${identity.key}; the ReplicaSet recreates it with them. Nothing to do.`
+            : `Deleted pending pod ${victim.name}, which its ${kind} would not replace by itself, so that it comes back with the init hooks of Restore ${identity.key}.`,
+      });
+    }
+  }
+
+  /** Unpauses a Deployment we paused (guarded; nothing is written if the fresh object carries no mark of ours). */
+  async #resume(deployment: Workload, logger: ReconcileContext['logger']): Promise<void> {
+    const resumed = await this.#patchFresh('Deployment', deployment, (current) =>
+      current.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined
+        ? resumePatch(current)
+        : undefined,
+    );
+    if (resumed) logger.info('resumed the Deployment paused while its ReplicaSets got the hooks');
   }
 
   /**
@@ -416,5 +719,14 @@ export class WorkloadReconciler {
       if (this.#replicaSetOwners.get(owner.uid) === uid) pods.push(pod);
     }
     return pods;
+  }
+
+  /** The ReplicaSets a Deployment controls, read from the API (most carry no label an informer could select). */
+  async #replicaSetsOf(deployment: Workload): Promise<Workload[]> {
+    const all = await this.#deps.cluster.listReplicaSets(
+      deployment.metadata.namespace ?? '',
+      labelSelectorString(deployment.spec.selector),
+    );
+    return all.filter((rs) => controllerOf(rs.metadata)?.uid === deployment.metadata.uid);
   }
 }

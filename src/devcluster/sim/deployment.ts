@@ -1,7 +1,10 @@
 /**
- * The Deployment controller: one ReplicaSet per pod template (named <deployment>-<pod-template-hash>, found again
- * by template equality, as after a restore), revision annotations, the Recreate strategy, and rolling updates that
- * honour maxSurge and maxUnavailable; status as kube-controller-manager writes it.
+ * The Deployment controller: one ReplicaSet per pod template (named <deployment>-<pod-template-hash>), revision
+ * annotations, the Recreate strategy, and rolling updates that honour maxSurge and maxUnavailable; status as
+ * kube-controller-manager writes it. As in Kubernetes (FindNewReplicaSet), the new ReplicaSet is the oldest owned one
+ * whose template equals the Deployment's ignoring pod-template-hash, however it came to be equal (a restore, a
+ * rollback, a template another client wrote); a name already taken by a different template bumps
+ * status.collisionCount and hashes again; a paused Deployment creates no ReplicaSet.
  */
 import type { ClusterAPI, KubeObject } from '../api/types.ts';
 import type { SharedInformers } from './informer.ts';
@@ -9,6 +12,7 @@ import {
   GVR,
   controllerOf,
   controllerRef,
+  isConflictOrExists,
   isNotFound,
   labelSelectorMatcher,
   stableJson,
@@ -62,6 +66,15 @@ function templateWithoutHash(template: PodTemplate | undefined): unknown {
 
 const revisionOf = (rs: KubeObject) => Number(rs.metadata.annotations?.[REVISION] ?? '0') || 0;
 
+/** ReplicaSetsByCreationTimestamp: oldest first, ties (whole seconds) by name. */
+function byCreation(a: KubeObject, b: KubeObject): number {
+  const byTime =
+    Date.parse(a.metadata.creationTimestamp ?? '') - Date.parse(b.metadata.creationTimestamp ?? '');
+  if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
+  const [x, y] = [a.metadata.name ?? '', b.metadata.name ?? ''];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 export class DeploymentController {
   private readonly queue: WorkQueue;
   private readonly api: ClusterAPI;
@@ -105,7 +118,8 @@ export class DeploymentController {
       }
     }
     const wanted = stableJson(templateWithoutHash(spec.template));
-    let newRS = owned.find((rs) => stableJson(templateWithoutHash(rs.spec?.template)) === wanted);
+    const equalsWanted = (rs: RSLike) => stableJson(templateWithoutHash(rs.spec?.template)) === wanted;
+    let newRS = [...owned].sort(byCreation).find(equalsWanted);
     const olds = owned.filter((rs) => rs !== newRS);
     const maxRevision = Math.max(0, ...owned.map(revisionOf));
     const replicas = spec.replicas ?? 1;
@@ -120,33 +134,20 @@ export class DeploymentController {
     if (surge === 0 && unavailable === 0) unavailable = 1;
 
     if (!newRS) {
-      const hash = templateHash(spec.template);
-      const template = structuredClone(spec.template ?? {});
-      template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [HASH]: hash } };
       const oldPods = olds.reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0);
       const initial = recreate
         ? 0
         : olds.length === 0
           ? replicas
           : Math.max(0, Math.min(replicas, replicas + surge - oldPods));
-      const selector = structuredClone(spec.selector ?? {});
-      selector.matchLabels = { ...selector.matchLabels, [HASH]: hash };
-      newRS = this.api.create(GVR.replicasets, namespace, {
-        apiVersion: 'apps/v1',
-        kind: 'ReplicaSet',
-        metadata: {
-          name: `${d.metadata.name}-${hash}`,
-          namespace,
-          labels: { ...template.metadata.labels },
-          annotations: {
-            [REVISION]: String(maxRevision + 1),
-            'deployment.kubernetes.io/desired-replicas': String(replicas),
-            'deployment.kubernetes.io/max-replicas': String(replicas + surge),
-          },
-          ownerReferences: [controllerRef(d)],
-        },
-        spec: { replicas: initial, selector, template },
-      }) as RSLike;
+      const created = this.createNewReplicaSet(d, spec, {
+        initial,
+        revision: maxRevision + 1,
+        maxReplicas: replicas + surge,
+        equalsWanted,
+      });
+      if (!created) return;
+      newRS = created;
     } else if (revisionOf(newRS) < maxRevision || revisionOf(newRS) === 0) {
       // Rolling back to an older template makes its ReplicaSet the newest revision.
       const annotations = { [REVISION]: String(maxRevision + 1) };
@@ -204,6 +205,60 @@ export class DeploymentController {
     this.writeStatus(d, newRS, olds);
   }
 
+  /**
+   * Creates the ReplicaSet for the Deployment's template, named after its hash. When that name is taken: an owned
+   * ReplicaSet with the same template is the new one; any other bumps status.collisionCount, which changes the hash
+   * (Kubernetes does the same, one collision per sync; here the next name is tried at once). Undefined when the
+   * Deployment is gone.
+   */
+  private createNewReplicaSet(
+    d: KubeObject,
+    spec: DeploymentSpec,
+    plan: { initial: number; revision: number; maxReplicas: number; equalsWanted: (rs: RSLike) => boolean },
+  ): RSLike | undefined {
+    const namespace = d.metadata.namespace!;
+    let collisionCount = (d.status as { collisionCount?: number } | undefined)?.collisionCount ?? 0;
+    for (;;) {
+      const hash = templateHash(spec.template, collisionCount);
+      const template = structuredClone(spec.template ?? {});
+      template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [HASH]: hash } };
+      const selector = structuredClone(spec.selector ?? {});
+      selector.matchLabels = { ...selector.matchLabels, [HASH]: hash };
+      const name = `${d.metadata.name}-${hash}`;
+      try {
+        return this.api.create(GVR.replicasets, namespace, {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          metadata: {
+            name,
+            namespace,
+            labels: { ...template.metadata.labels },
+            annotations: {
+              [REVISION]: String(plan.revision),
+              'deployment.kubernetes.io/desired-replicas': String(spec.replicas ?? 1),
+              'deployment.kubernetes.io/max-replicas': String(plan.maxReplicas),
+            },
+            ownerReferences: [controllerRef(d)],
+          },
+          spec: { replicas: plan.initial, selector, template },
+        }) as RSLike;
+      } catch (e) {
+        if (!isConflictOrExists(e)) throw e;
+      }
+      const existing = this.fresh({ metadata: { namespace, name } } as KubeObject);
+      if (existing && controllerOf(existing)?.uid === d.metadata.uid && plan.equalsWanted(existing))
+        return existing;
+      collisionCount++;
+      try {
+        const current = this.api.get(GVR.deployments, namespace, d.metadata.name!);
+        writeStatus(this.api, GVR.deployments, current, { ...(current.status ?? {}), collisionCount });
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
+    }
+  }
+
   private cleanup(spec: DeploymentSpec, olds: RSLike[]): void {
     const limit = spec.revisionHistoryLimit ?? 10;
     const idle = olds
@@ -220,6 +275,16 @@ export class DeploymentController {
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
+    }
+  }
+
+  private collisionCountOf(d: KubeObject): number {
+    try {
+      const current = this.api.get(GVR.deployments, d.metadata.namespace, d.metadata.name!);
+      return (current.status as { collisionCount?: number } | undefined)?.collisionCount ?? 0;
+    } catch (e) {
+      if (isNotFound(e)) return 0;
+      throw e;
     }
   }
 
@@ -319,7 +384,9 @@ export class DeploymentController {
             `ReplicaSet "${newRS?.metadata.name ?? ''}" is progressing.`,
           ),
     ];
-    const status = { ...counts, conditions };
+    // A collision met during this sync was counted in the stored status, not in `d`.
+    const collisionCount = this.collisionCountOf(d);
+    const status = { ...counts, ...(collisionCount ? { collisionCount } : {}), conditions };
     const revision = newRS ? String(revisionOf(newRS)) : undefined;
     const strip = (s: unknown) => stableJson(s).replace(/"last(Update|Transition)Time":"[^"]*"/g, '');
     try {

@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import { APPLIED_INIT_HOOKS_ANNOTATION, parseAppliedInitHooks } from '../../../src/hooks/applied-record.ts';
+import { PAUSED_FOR_HOOKS_ANNOTATION } from '../../../src/controller/marks.ts';
 import type { Pod } from '../../../src/kube/types.ts';
 import { eventually, startControllerEnv } from '../../helpers/controller-env.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
@@ -112,7 +113,7 @@ describe('controller e2e: init-hook cases (simulated devcluster, client-node ove
     expect(ours).to.deep.equal([]);
   });
 
-  it('a Velero-hooked pod evicted during the restore comes back without hooks: the template is patched then, and its rollout brings the hooks', async () => {
+  it('a Velero-hooked pod evicted during the restore comes back without hooks: the template and its ReplicaSet get the hooks, nothing is rolled out', async () => {
     await createRestore('r-evicted');
     const t = restoredTarget('Deployment', 'evicted', {
       restore: 'r-evicted',
@@ -139,9 +140,10 @@ describe('controller e2e: init-hook cases (simulated devcluster, client-node ove
     const patched = await eventually(
       async () => {
         const d = await reads.workload('Deployment', 'app', 'evicted');
-        return templateInitNames(d).length > 0 ? d : undefined;
+        const resumed = d.spec.paused !== true && !d.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION];
+        return templateInitNames(d).length > 0 && resumed ? d : undefined;
       },
-      'the template patch',
+      'the template patch, and the Deployment resumed',
       SETTLE_MS,
     );
     expect(templateInitNames(patched)).to.deep.equal(R2_HOOK_NAMES);
@@ -149,25 +151,41 @@ describe('controller e2e: init-hook cases (simulated devcluster, client-node ove
       parseAppliedInitHooks(patched.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION])
         ?.restore,
     ).to.equal('velero/r-evicted');
-    // No pod without the hooks is left: the rollout replaced the pending one; the running one keeps Velero's.
+    // The ReplicaSet has the same template, so it stays the Deployment's only one; it recreates the pending pod.
+    const replicaSet = await reads.workload('ReplicaSet', 'app', 'evicted-5d4f8b7c9');
+    expect(templateInitNames(replicaSet)).to.deep.equal(R2_HOOK_NAMES);
     const pods = await eventually(
       async () => {
         const live = await reads.livePods('app', t.podSelector);
         const settled =
-          live.length === 2 &&
-          live.some((p) => p.metadata.labels?.['pod-template-hash'] !== '5d4f8b7c9') &&
-          live.every((p) => same(initNames(p.spec.initContainers), R2_HOOK_NAMES));
+          live.length === 2 && live.every((p) => same(initNames(p.spec.initContainers), R2_HOOK_NAMES));
         return settled ? live : undefined;
       },
-      'every pod of the Deployment to run the hooks',
+      'every pod of the Deployment to have the hooks',
       SETTLE_MS,
     );
-    expect(pods.map((p) => p.metadata.uid)).to.include(survivor!.metadata.uid);
+    expect((await replicaSetsOf('app', t.podSelector)).map((rs) => rs.metadata.name)).to.deep.equal([
+      'evicted-5d4f8b7c9',
+    ]);
+    expect(pods.every((p) => p.metadata.labels?.['pod-template-hash'] === '5d4f8b7c9')).to.equal(true);
+    expect(
+      pods.map((p) => p.metadata.uid),
+      'the running pod was not rolled',
+    ).to.include(survivor!.metadata.uid);
     const injected = await eventually(
       () => reads.eventAbout('app', 'HookInjected', 'evicted', 'Deployment'),
       'a HookInjected Event about the Deployment',
     );
     expect(injected.related).to.include({ kind: 'Restore', name: 'r-evicted' });
+    expect(injected.message).to.contain('paused the Deployment');
+    const onReplicaSet = await eventually(
+      () => reads.eventAbout('app', 'HookInjected', 'evicted-5d4f8b7c9', 'ReplicaSet'),
+      'a HookInjected Event about the ReplicaSet',
+    );
+    expect(onReplicaSet.message).to.contain('recreates');
+    const replaced = (await eventsAbout('app', 'evicted')).filter((e) => e.reason === 'PodReplaced');
+    expect(replaced.map((e) => e.involvedObject.kind)).to.deep.equal(['Pod']);
+    expect(replaced[0]!.message).to.contain('ReplicaSet evicted-5d4f8b7c9');
     expect((await eventsAbout('app', 'evicted')).filter((e) => e.reason === 'HookSkipped')).to.deep.equal([]);
     await conditionWhen('r-evicted', 'InitHooksApplied', 'True', 'for 1 restored workload');
   });
@@ -298,13 +316,13 @@ describe('controller e2e: init-hook cases (simulated devcluster, client-node ove
     const firstInject = decisions.indexOf('InjectHooks');
     expect(firstInject, 'injected only after waiting').to.be.greaterThan(0);
     expect(new Set(decisions.slice(0, firstInject))).to.deep.equal(new Set(['WaitingForFileSystemRestore']));
-    // The rollout replaced the pending pod; the pod whose file-system restore ran was never deleted.
+    // The pending pod was replaced (through its ReplicaSet); the pod whose file-system restore ran was never deleted.
     await eventually(
       async () => {
         const live = await reads.livePods('app', t.podSelector);
         return live.some((p) => p.metadata.name === pending.metadata.name) ? undefined : true;
       },
-      'the rollout to replace the pending pod',
+      'the pending pod to be replaced',
       SETTLE_MS,
     );
     const fsrNow = await reads.pod('app', fsrPod!.metadata.name ?? '');
@@ -425,9 +443,10 @@ describe('controller e2e: a controller restart in the middle of a restore (simul
     const patched = await eventually(
       async () => {
         const d = await reads.workload('Deployment', 'app', 'first');
-        return templateInitNames(d).length > 0 ? d : undefined;
+        const resumed = d.spec.paused !== true && !d.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION];
+        return templateInitNames(d).length > 0 && resumed ? d : undefined;
       },
-      'the first template patch',
+      'the first template patch, and the Deployment resumed',
       SETTLE_MS,
     );
     expect(await env.stopController()).to.equal(0);

@@ -5,8 +5,18 @@ import { planHooks } from '../../../src/hooks/plan.ts';
 import { DEFAULT_HOOK_POLICY } from '../../../src/hooks/policy.ts';
 import { parseRestoreHooks } from '../../../src/hooks/validate.ts';
 import { initHooksState } from '../../../src/controller/init-hooks/template-hooks.ts';
-import { cleanupPatch, injectionPatch } from '../../../src/controller/init-hooks/template-patch.ts';
-import { CLEANED_UP_ANNOTATION, RESTORE_LABEL } from '../../../src/controller/marks.ts';
+import {
+  cleanupPatch,
+  injectionPatch,
+  resumePatch,
+  withoutInjectedHooks,
+} from '../../../src/controller/init-hooks/template-patch.ts';
+import { equalIgnoringHash } from '../../../src/controller/init-hooks/replicaset-template.ts';
+import {
+  CLEANED_UP_ANNOTATION,
+  PAUSED_FOR_HOOKS_ANNOTATION,
+  RESTORE_LABEL,
+} from '../../../src/controller/marks.ts';
 import type { Workload } from '../../../src/kube/types.ts';
 import { restoreR2 } from '../../helpers/restore-fixtures.ts';
 
@@ -113,5 +123,36 @@ describe('template patches', () => {
 
   it('treats restore-wide errors as invalid for every target', () => {
     expect(initHooksState(plan(deployment()), true)).to.equal('invalid');
+  });
+});
+
+describe('pausing a Deployment for its ReplicaSets, and the template before the hooks', () => {
+  it('the injection can pause the Deployment and mark it in the same write; the resume undoes both', () => {
+    const w = deployment();
+    const paused = applyMergePatch(w, injectionPatch(w, plan(w), restore, { pause: true })) as Workload;
+    expect(paused.spec.paused).to.equal(true);
+    expect(paused.metadata.annotations).to.deep.equal({ [PAUSED_FOR_HOOKS_ANNOTATION]: 'velero/r2' });
+    const resumed = applyMergePatch(paused, resumePatch(paused)) as Workload;
+    expect(resumed.spec).to.not.have.property('paused');
+    expect(resumed.metadata.annotations ?? {}).to.deep.equal({});
+    expect(resumePatch(paused).metadata).to.include({ resourceVersion: '17' });
+    expect(injectionPatch(w, plan(w), restore).spec).to.not.have.property('paused');
+  });
+
+  it('the hooked template without what the injection added equals the template before it, ignoring pod-template-hash', () => {
+    const w = deployment();
+    const hooked = applyMergePatch(w, injectionPatch(w, plan(w), restore)) as Workload;
+    const record = parseAppliedInitHooks(
+      hooked.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
+    );
+    const before = withoutInjectedHooks(hooked.spec.template, record);
+    expect(equalIgnoringHash(before, w.spec.template)).to.equal(true);
+    expect(before.spec.initContainers?.map((c) => c.name)).to.deep.equal(['own-init']);
+    const replicaSetTemplate = {
+      ...w.spec.template,
+      metadata: { labels: { app: 'web', 'pod-template-hash': '5d4f8b7c9' } },
+    };
+    expect(equalIgnoringHash(withoutInjectedHooks(replicaSetTemplate, record), before)).to.equal(true);
+    expect(equalIgnoringHash(hooked.spec.template, w.spec.template)).to.equal(false);
   });
 });

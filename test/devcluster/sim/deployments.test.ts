@@ -182,4 +182,98 @@ describe('devcluster simulation: Deployments (client-node and kubectl rollout st
     const d = await apps.readNamespacedDeployment({ namespace: 'd', name: 'restored' });
     expect(d.metadata?.annotations?.['deployment.kubernetes.io/revision']).to.equal('3');
   });
+
+  describe('the new ReplicaSet is the oldest whose template equals the Deployment’s (FindNewReplicaSet)', () => {
+    const setsOf = async (app: string) =>
+      (await apps.listNamespacedReplicaSet({ namespace: 'd', labelSelector: `app=${app}` })).items;
+    const annotateTemplate = (kind: 'deployments' | 'replicasets', name: string, extra: object) =>
+      t.kubectl([
+        'patch',
+        '-n',
+        'd',
+        kind,
+        name,
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { template: { metadata: { annotations: { step: 'two' } } }, ...extra } }),
+      ]);
+    const observed = (name: string) =>
+      waitFor(`Deployment ${name} observed`, async () => {
+        const d = await apps.readNamespacedDeployment({ namespace: 'd', name });
+        return d.status?.observedGeneration === d.metadata?.generation ? d : undefined;
+      });
+    /** Creation timestamps have whole seconds: wait until a ReplicaSet created now is strictly younger. */
+    const nextSecondAfter = (timestamp: Date | undefined) =>
+      waitFor('the next second', () => Date.now() >= (timestamp?.getTime() ?? 0) + 1000 || undefined, 3000);
+
+    it('a paused Deployment creates no ReplicaSet; its current one, given the same template, stays current: no rollout', async () => {
+      await apps.createNamespacedDeployment({ namespace: 'd', body: deployment('join', 2, {}) });
+      await t.kubectl(['rollout', 'status', '-n', 'd', 'deployment/join', '--timeout=20s']);
+      const [current] = await setsOf('join');
+      const podUIDs = (await podsOf('join')).map((p) => p.metadata?.uid).sort();
+      await annotateTemplate('deployments', 'join', { paused: true });
+      await observed('join');
+      expect((await setsOf('join')).map((rs) => rs.metadata?.name)).to.deep.equal([current!.metadata?.name]);
+      await annotateTemplate('replicasets', current!.metadata!.name!, {});
+      await t.kubectl([
+        'patch',
+        '-n',
+        'd',
+        'deployment',
+        'join',
+        '--type=merge',
+        '-p',
+        '{"spec":{"paused":false}}',
+      ]);
+      const d = await observed('join');
+      expect(d.status?.updatedReplicas).to.equal(2);
+      expect((await setsOf('join')).map((rs) => rs.metadata?.name)).to.deep.equal([current!.metadata?.name]);
+      expect((await podsOf('join')).map((p) => p.metadata?.uid).sort()).to.deep.equal(podUIDs);
+    });
+
+    it('an older ReplicaSet given the new template becomes the new one again; the younger is scaled down', async () => {
+      await apps.createNamespacedDeployment({
+        namespace: 'd',
+        body: deployment('flip', 2, {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+        }),
+      });
+      await t.kubectl(['rollout', 'status', '-n', 'd', 'deployment/flip', '--timeout=20s']);
+      const [older] = await setsOf('flip');
+      await nextSecondAfter(older!.metadata?.creationTimestamp);
+      await annotateTemplate('deployments', 'flip', {});
+      await waitFor('a second ReplicaSet', async () =>
+        (await setsOf('flip')).length === 2 ? true : undefined,
+      );
+      await annotateTemplate('replicasets', older!.metadata!.name!, {});
+      await t.kubectl(['rollout', 'status', '-n', 'd', 'deployment/flip', '--timeout=20s']);
+      const sets = await waitFor('the younger ReplicaSet scaled to 0', async () => {
+        const all = await setsOf('flip');
+        return all.find((rs) => rs.metadata?.name !== older!.metadata?.name)?.spec?.replicas === 0
+          ? all
+          : undefined;
+      });
+      const again = sets.find((rs) => rs.metadata?.name === older!.metadata?.name)!;
+      expect(again.spec?.replicas).to.equal(2);
+      expect(again.metadata?.annotations?.['deployment.kubernetes.io/revision']).to.equal('3');
+      const d = await apps.readNamespacedDeployment({ namespace: 'd', name: 'flip' });
+      expect(d.metadata?.annotations?.['deployment.kubernetes.io/revision']).to.equal('3');
+    });
+
+    it('a name taken by a ReplicaSet with another template bumps status.collisionCount and hashes again', async () => {
+      await apps.createNamespacedDeployment({ namespace: 'd', body: deployment('coll', 1, {}) });
+      await t.kubectl(['rollout', 'status', '-n', 'd', 'deployment/coll', '--timeout=20s']);
+      const [first] = await setsOf('coll');
+      // Another client changes the ReplicaSet's template: the Deployment's template now has no ReplicaSet.
+      await annotateTemplate('replicasets', first!.metadata!.name!, {});
+      const second = await waitFor('a ReplicaSet under another name', async () =>
+        (await setsOf('coll')).find((rs) => rs.metadata?.name !== first!.metadata?.name),
+      );
+      const d = await apps.readNamespacedDeployment({ namespace: 'd', name: 'coll' });
+      expect(d.status?.collisionCount).to.equal(1);
+      expect(second.spec?.template?.metadata?.annotations ?? {}).to.not.have.property('step');
+      expect(second.metadata?.name).to.equal(`coll-${second.metadata?.labels?.['pod-template-hash']}`);
+    });
+  });
 });

@@ -1,0 +1,387 @@
+/**
+ * Issue 6's Deployment roll-out race, on the simulated devcluster (scheduler, kubelet, workload controllers) under the
+ * manifest RBAC: a restored Deployment created pods from its template before the controller could add the hooks
+ * (the controller was down), and none of them is available. A RollingUpdate cannot scale those pods down faster than
+ * maxUnavailable allows, so without more, some would start without their hooks. Each case proves from the kubelet's
+ * run log that every pod that started ran each hook exactly once, before its application container, and that no
+ * hooked pod was thrown away (as many hook runs as replicas); from the write audit that the controller wrote only
+ * objects of the restore; and it checks the templates, the ReplicaSets and the Events.
+ */
+import { expect } from 'chai';
+import { PAUSED_FOR_HOOKS_ANNOTATION } from '../../../src/controller/marks.ts';
+import type { ContainerRun } from '../../../src/devcluster/kubelet/run-log.ts';
+import type { WriteRecord } from '../../../src/devcluster/audit/write-log.ts';
+import { hookContentHash } from '../../../src/hooks/names.ts';
+import type { Pod, Workload } from '../../../src/kube/types.ts';
+import { CONTROLLER_NAMESPACE, eventually, startControllerEnv } from '../../helpers/controller-env.ts';
+import type { ControllerEnv } from '../../helpers/controller-env.ts';
+import { ClusterReads, initNames, templateInitNames } from '../../helpers/cluster-reads.ts';
+import {
+  R2_HOOK_NAMES,
+  podSpec,
+  r2HookContainers,
+  restoreR2,
+  restoredLabels,
+} from '../../helpers/restore-fixtures.ts';
+import type { KubeBody } from '../../helpers/restored-targets.ts';
+
+const SETTLE_MS = 90_000;
+const CONTROLLER_USER = `system:serviceaccount:${CONTROLLER_NAMESPACE}:restore-hooks`;
+const START_SECONDS = 'devcluster.restore-hooks.io/start-seconds';
+
+interface Strategy {
+  type?: string;
+  rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string };
+}
+
+describe('controller e2e: the Deployment roll-out race (simulated devcluster, manifest RBAC)', function () {
+  this.timeout(240_000);
+  let env: ControllerEnv;
+  let reads: ClusterReads;
+
+  before(async () => {
+    env = await startControllerEnv({ rbac: true, conditionsCrd: true, simulation: {} });
+    reads = new ClusterReads(env.client);
+    // A Deployment in the same namespace that no restore brought back: never to be written.
+    await reads.create(deploymentBody('decoy', { replicas: 1, labels: {}, startSeconds: '5' }));
+  });
+  after(async () => {
+    await env?.stop();
+  });
+
+  function deploymentBody(
+    name: string,
+    options: { replicas: number; labels?: Record<string, string>; strategy?: Strategy; startSeconds: string },
+  ): KubeBody {
+    return {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: 'app', labels: options.labels ?? restoredLabels(`r-${name}`) },
+      spec: {
+        replicas: options.replicas,
+        ...(options.strategy ? { strategy: options.strategy } : {}),
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name }, annotations: { [START_SECONDS]: options.startSeconds } },
+          spec: podSpec(),
+        },
+      },
+    };
+  }
+  const createRestore = (name: string) =>
+    env.client.request({
+      method: 'POST',
+      path: '/apis/velero.io/v1/namespaces/velero/restores',
+      body: restoreR2({ name }),
+    });
+  const pods = (name: string) => reads.livePods('app', `app=${name}`);
+  const replicaSets = async (name: string) =>
+    (
+      await env.client.request<{ items: Workload[] }>({
+        method: 'GET',
+        path: `/apis/apps/v1/namespaces/app/replicasets?labelSelector=${encodeURIComponent(`app=${name}`)}`,
+      })
+    ).items;
+  const runsOf = async (name: string) =>
+    (
+      await env.client.request<{ items: ContainerRun[] }>({
+        method: 'GET',
+        path: '/devcluster/kubelet/runs?namespace=app',
+      })
+    ).items.filter((r) => r.pod.startsWith(`${name}-`));
+  const controllerWrites = async () =>
+    (
+      await env.client.request<{ items: WriteRecord[] }>({
+        method: 'GET',
+        path: `/devcluster/writes?user=${encodeURIComponent(CONTROLLER_USER)}`,
+      })
+    ).items;
+
+  /** Waits until the Deployment runs `replicas` pods, all Running with the hooks, and is no longer paused by us. */
+  async function settled(name: string, replicas: number): Promise<Pod[]> {
+    return eventually(
+      async () => {
+        const d = await reads.workload('Deployment', 'app', name);
+        if (d.spec.paused === true || d.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION]) return undefined;
+        const live = await pods(name);
+        const done =
+          live.length === replicas &&
+          live.every(
+            (p) =>
+              p.status?.phase === 'Running' &&
+              JSON.stringify(initNames(p.spec.initContainers).filter((n) => n !== 'restore-wait')) ===
+                JSON.stringify(R2_HOOK_NAMES),
+          );
+        return done ? live : undefined;
+      },
+      `Deployment ${name} to run ${replicas} hooked pods`,
+      SETTLE_MS,
+    );
+  }
+
+  /**
+   * From the kubelet's run log: every pod that started its application container ran each hook once (restart
+   * count 0, exit 0) and finished it before the application container started; and the hooks ran in exactly
+   * `replicas` pods, so no hooked pod was thrown away and its hooks run again in another.
+   */
+  async function assertHooksRanOnceBeforeApp(name: string, replicas: number): Promise<void> {
+    const runs = await runsOf(name);
+    const byPod = new Map<string, ContainerRun[]>();
+    for (const r of runs) byPod.set(r.uid, [...(byPod.get(r.uid) ?? []), r]);
+    let started = 0;
+    for (const [uid, podRuns] of byPod) {
+      const app = podRuns.filter((r) => !r.init).sort((a, b) => a.seq - b.seq)[0];
+      if (!app) continue;
+      started++;
+      for (const hook of R2_HOOK_NAMES) {
+        const hookRuns = podRuns.filter((r) => r.init && r.container === hook);
+        expect(hookRuns, `${hook} in pod ${podRuns[0]!.pod} (${uid})`).to.have.length(1);
+        const [run] = hookRuns;
+        expect(run!.restartCount).to.equal(0);
+        expect(run!.exitCode, `${hook} exit code`).to.equal(0);
+        expect(run!.seq, `${hook} before the application container`).to.be.lessThan(app.seq);
+        expect(Date.parse(run!.finishedAt ?? '')).to.be.at.most(Date.parse(app.startedAt));
+      }
+    }
+    expect(started, 'pods that started').to.be.at.least(replicas);
+    for (const hook of R2_HOOK_NAMES)
+      expect(
+        runs.filter((r) => r.init && r.container === hook),
+        `pods that ran ${hook}`,
+      ).to.have.length(replicas);
+  }
+
+  /** No template of the Deployment or of its ReplicaSets has a hook twice, by name or by content. */
+  async function assertNoDuplicateHooks(name: string): Promise<void> {
+    const templates = [await reads.workload('Deployment', 'app', name), ...(await replicaSets(name))];
+    for (const w of templates) {
+      const containers = w.spec.template.spec.initContainers ?? [];
+      const names = containers.map((c) => c.name);
+      expect(new Set(names).size, `${w.metadata.name}: ${names.join(', ')}`).to.equal(names.length);
+      const contents = containers.map((c) => hookContentHash(c));
+      expect(new Set(contents).size, `${w.metadata.name}: same content twice`).to.equal(contents.length);
+    }
+  }
+
+  /** The controller wrote only the restored Deployments, their ReplicaSets and pods, Events, Restores and its own. */
+  async function assertWritesInsideTheRestore(restored: readonly string[]): Promise<void> {
+    const ours = (n: string) => restored.some((d) => n === d || n.startsWith(`${d}-`));
+    for (const w of await controllerWrites()) {
+      const where = `${w.verb} ${w.resource} ${w.namespace}/${w.name}`;
+      switch (w.resource) {
+        case 'deployments.apps':
+        case 'replicasets.apps':
+          expect(w.verb, where).to.equal('patch');
+          expect(ours(w.name), where).to.equal(true);
+          break;
+        case 'pods':
+          expect(w.namespace, where).to.equal('app');
+          expect(ours(w.name), where).to.equal(true);
+          break;
+        case 'events':
+          expect(w.verb, where).to.equal('create');
+          break;
+        case 'restores.velero.io':
+          expect(w.namespace, where).to.equal('velero');
+          break;
+        default:
+          expect(['leases.coordination.k8s.io', 'configmaps'], where).to.include(w.resource);
+          expect(w.namespace, where).to.equal(CONTROLLER_NAMESPACE);
+      }
+    }
+    const decoy = await reads.workload('Deployment', 'app', 'decoy');
+    expect(decoy.metadata.generation, 'the decoy Deployment was never written').to.equal(1);
+  }
+
+  /**
+   * The controller is down while Velero restores the Deployment (no ReplicaSet or pods in the backup): its
+   * Deployment controller creates every pod from the template without hooks. They wait for their sandbox (as for
+   * a volume), so none is available when the controller comes back.
+   */
+  async function restoreWhileControllerIsDown(
+    name: string,
+    replicas: number,
+    strategy?: Strategy,
+  ): Promise<Pod[]> {
+    await env.stopController();
+    await createRestore(`r-${name}`);
+    await reads.create(
+      deploymentBody(name, { replicas, startSeconds: '20', ...(strategy ? { strategy } : {}) }),
+    );
+    const old = await eventually(
+      async () => {
+        const live = await pods(name);
+        return live.length === replicas && live.every((p) => p.status?.phase === 'Pending')
+          ? live
+          : undefined;
+      },
+      `the Deployment controller to create ${replicas} pending pods without hooks`,
+      SETTLE_MS,
+    );
+    for (const p of old) expect(p.spec.initContainers ?? []).to.deep.equal([]);
+    await env.startController();
+    return old;
+  }
+
+  async function assertReplacedThroughTheCurrentReplicaSet(name: string, old: readonly Pod[]) {
+    const live = await settled(name, old.length);
+    await assertHooksRanOnceBeforeApp(name, old.length);
+    const sets = await replicaSets(name);
+    expect(
+      sets.map((rs) => rs.metadata.name),
+      'one ReplicaSet: nothing was rolled out',
+    ).to.have.length(1);
+    const [rs] = sets;
+    expect(templateInitNames(rs!)).to.deep.equal(R2_HOOK_NAMES);
+    expect(live.map((p) => p.metadata.uid)).to.not.include.members(old.map((p) => p.metadata.uid));
+    const d = await reads.workload('Deployment', 'app', name);
+    expect(templateInitNames(d)).to.deep.equal(R2_HOOK_NAMES);
+    expect(d.spec.paused ?? false).to.equal(false);
+
+    const events = (await reads.events('app')).filter((e) => e.involvedObject.name.startsWith(name));
+    const injected = events.filter((e) => e.reason === 'HookInjected');
+    expect(injected.map((e) => `${e.involvedObject.kind}/${e.involvedObject.name}`).sort()).to.deep.equal([
+      `Deployment/${name}`,
+      `ReplicaSet/${rs!.metadata.name}`,
+    ]);
+    expect(injected.find((e) => e.involvedObject.kind === 'Deployment')!.message).to.contain(
+      'paused the Deployment',
+    );
+    const replaced = events.filter((e) => e.reason === 'PodReplaced');
+    expect(replaced.map((e) => e.involvedObject.name).sort()).to.deep.equal(
+      old.map((p) => p.metadata.name).sort(),
+    );
+    for (const e of replaced) expect(e.message).to.contain(`ReplicaSet ${rs!.metadata.name}`);
+    expect(events.filter((e) => e.reason === 'HookSkipped')).to.deep.equal([]);
+    await assertNoDuplicateHooks(name);
+    const applied = await eventually(
+      async () => {
+        const c = await reads.condition(`r-${name}`, 'InitHooksApplied');
+        return c?.status === 'True' ? c : undefined;
+      },
+      `InitHooksApplied=True on r-${name}`,
+      SETTLE_MS,
+    );
+    expect(applied.reason).to.equal('HooksInPlace');
+  }
+
+  it('default RollingUpdate (25%/25%), 4 pending pods from the old template, none available: every pod runs the hooks once, nothing is rolled out', async () => {
+    const old = await restoreWhileControllerIsDown('race', 4);
+    await assertReplacedThroughTheCurrentReplicaSet('race', old);
+    await assertWritesInsideTheRestore(['race']);
+  });
+
+  it('maxSurge 0: the same, without a surge pod', async () => {
+    const old = await restoreWhileControllerIsDown('nosurge', 4, {
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
+    });
+    await assertReplacedThroughTheCurrentReplicaSet('nosurge', old);
+    await assertWritesInsideTheRestore(['race', 'nosurge']);
+  });
+
+  it('a controller that stops while the Deployment is paused for its ReplicaSet: the next one hooks the ReplicaSet and resumes it', async () => {
+    // Every ReplicaSet patch fails: the controller gets as far as the paused template patch, no further.
+    env.cluster.faults.addRule({
+      id: 'replicaset-patches-fail',
+      verbs: ['patch'],
+      resources: ['replicasets.apps'],
+      error: { code: 500, rate: 1 },
+    });
+    const old = await restoreWhileControllerIsDown('crash', 2);
+    await eventually(
+      async () =>
+        (await controllerWrites()).some(
+          (w) => w.resource === 'replicasets.apps' && w.name.startsWith('crash-') && w.code === 500,
+        ) || undefined,
+      'a failed ReplicaSet patch',
+      SETTLE_MS,
+    );
+    const paused = await reads.workload('Deployment', 'app', 'crash');
+    expect(paused.spec.paused).to.equal(true);
+    expect(paused.metadata.annotations).to.include({ [PAUSED_FOR_HOOKS_ANNOTATION]: 'velero/r-crash' });
+    expect(templateInitNames(paused)).to.deep.equal(R2_HOOK_NAMES);
+    expect(await replicaSets('crash'), 'a paused Deployment creates no ReplicaSet').to.have.length(1);
+    expect(await env.stopController()).to.equal(0);
+    env.cluster.faults.removeRule('replicaset-patches-fail');
+
+    await env.startController();
+    await assertReplacedThroughTheCurrentReplicaSet('crash', old);
+    const d = await reads.workload('Deployment', 'app', 'crash');
+    expect(d.metadata.annotations ?? {}).to.not.have.property(PAUSED_FOR_HOOKS_ANNOTATION);
+    expect(d.metadata.generation, 'template and pause, then resume: two writes').to.equal(3);
+    await assertWritesInsideTheRestore(['race', 'nosurge', 'crash']);
+  });
+
+  it('a pod with restore-wait is never deleted: the Deployment waits for it, then its pending siblings are replaced hooked', async () => {
+    await env.stopController();
+    await createRestore('r-fsr');
+    const hash = '7f9c4d6b5';
+    const hashed = { app: 'fsr', 'pod-template-hash': hash };
+    // Velero restores the pod with restore-wait and the hooks it injects; its file-system restore takes 6 s.
+    const fsr = await reads.create<Pod>({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `fsr-${hash}-q7w2x`,
+        namespace: 'app',
+        labels: restoredLabels('r-fsr', hashed),
+        annotations: { 'devcluster.restore-hooks.io/init-seconds.restore-wait': '6' },
+      } as KubeBody['metadata'],
+      spec: podSpec({
+        initContainers: [
+          { name: 'restore-wait', image: 'velero/velero-restore-helper:v1.15.0' },
+          ...r2HookContainers(),
+        ],
+      }),
+    });
+    // Then its ReplicaSet (3 replicas: it creates 2 pods from its template, without hooks) and the Deployment.
+    const template = (labels: Record<string, string>) => ({
+      metadata: { labels, annotations: { [START_SECONDS]: '25' } },
+      spec: podSpec(),
+    });
+    await reads.create({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: `fsr-${hash}`, namespace: 'app', labels: { ...restoredLabels('r-fsr'), ...hashed } },
+      spec: { replicas: 3, selector: { matchLabels: hashed }, template: template(hashed) },
+    });
+    await reads.create({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'fsr', namespace: 'app', labels: restoredLabels('r-fsr') },
+      spec: { replicas: 3, selector: { matchLabels: { app: 'fsr' } }, template: template({ app: 'fsr' }) },
+    });
+    const siblings = await eventually(
+      async () => {
+        const live = (await pods('fsr')).filter((p) => p.metadata.uid !== fsr.metadata.uid);
+        return live.length === 2 ? live : undefined;
+      },
+      'the ReplicaSet to create 2 pods without hooks',
+      SETTLE_MS,
+    );
+    await env.startController();
+
+    await settled('fsr', 3);
+    const now = await reads.pod('app', fsr.metadata.name ?? '');
+    expect(now.metadata.uid, 'the restore-wait pod is the same pod').to.equal(fsr.metadata.uid);
+    const deletes = (await controllerWrites()).filter((w) => w.verb === 'delete' && w.resource === 'pods');
+    expect(deletes.map((w) => w.name)).to.not.include(fsr.metadata.name);
+    expect(
+      deletes
+        .map((w) => w.name)
+        .filter((n) => n.startsWith('fsr-'))
+        .sort(),
+    ).to.deep.equal(siblings.map((p) => p.metadata.name).sort());
+    const decisions = env.logs
+      .filter((l) => l.key === 'Deployment/app/fsr' && l.msg === 'workload decision')
+      .map((l) => l.decision);
+    expect(decisions[0], 'the Deployment first waits for the file-system restore').to.equal(
+      'WaitingForFileSystemRestore',
+    );
+    expect((await replicaSets('fsr')).map((rs) => rs.metadata.name)).to.deep.equal([`fsr-${hash}`]);
+    await assertHooksRanOnceBeforeApp('fsr', 3);
+    await assertNoDuplicateHooks('fsr');
+    await assertWritesInsideTheRestore(['race', 'nosurge', 'crash', 'fsr']);
+  });
+});
