@@ -44,6 +44,7 @@ export function podFacts(
     appContainersStarted(pod) ||
     (pod.status?.conditions ?? []).some((c) => c.type === 'Initialized' && c.status === 'True');
   const ordinal = statefulSetOrdinal(pod.metadata.name ?? '');
+  const deletedBeforeStart = pod.metadata.deletionTimestamp !== undefined && !appContainersStarted(pod);
   return {
     name: pod.metadata.name ?? '',
     uid: pod.metadata.uid ?? '',
@@ -54,5 +55,6 @@ export function podFacts(
     holdsRestoredData: holdsPodLocalRestoredData(pod),
     initialized,
     ...(ordinal !== undefined ? { ordinal } : {}),
+    ...(deletedBeforeStart ? { deletedBeforeStart } : {}),
   };
 }

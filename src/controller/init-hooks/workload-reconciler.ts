@@ -18,6 +18,7 @@ import { createdDuringRestore } from '../membership.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import { podFacts } from './pod-facts.ts';
+import { OwnWrites } from '../own-writes.ts';
 import { SeenOnce } from '../seen-once.ts';
 import { initHooksState } from './template-hooks.ts';
 import { cleanupPatch, injectionPatch } from './template-patch.ts';
@@ -25,13 +26,14 @@ import type { MergePatch } from './template-patch.ts';
 import { isConflict } from '../machinery/api-errors.ts';
 import { retryOnConflict } from '../machinery/retry.ts';
 import type { RestoreIdentity } from './template-patch.ts';
-import { decideWorkload } from './workload-decision.ts';
+import { decideWorkload, podsAffectDecision } from './workload-decision.ts';
 import type { PodSkipReason, WorkloadDecision, WorkloadFacts, WorkloadKind } from './workload-decision.ts';
 
 const MAX_REMEMBERED_REPLICASETS = 50_000;
 const POD_TEMPLATE_HASH = 'pod-template-hash';
 /** A pod leaving Pending drops out of the pod informer, so a wait for a file-system restore is polled. */
 const FILE_SYSTEM_RESTORE_RECHECK_MS = 5000;
+const OWN_WRITE_RECHECK_MS = 1000;
 
 export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
   'Deployment',
@@ -147,6 +149,7 @@ export class WorkloadReconciler {
   /** ReplicaSet uid → its controller's uid, for pods of Deployments (owners never change). */
   readonly #replicaSetOwners = new Map<string, string | undefined>();
   readonly #skips = new SeenOnce();
+  readonly #ownWrites = new OwnWrites();
 
   constructor(deps: WorkloadReconcilerDeps) {
     this.#deps = deps;
@@ -182,6 +185,11 @@ export class WorkloadReconciler {
       name,
     });
     if (!createdDuringRestore(workload.metadata, restore.status?.startTimestamp)) return;
+    if (this.#ownWrites.cacheLags(key, workload.metadata)) {
+      // Its update event enqueues the workload again; the delay is only a fallback.
+      logger.debug('the cache does not show our own template write yet');
+      return { requeueAfterMs: OWN_WRITE_RECHECK_MS };
+    }
 
     const { settings } = this.#deps;
     const now = this.#deps.now();
@@ -196,11 +204,8 @@ export class WorkloadReconciler {
     const cleanedUp = workload.metadata.annotations?.[CLEANED_UP_ANNOTATION] === identity.key;
     const finished = restoreFinished(restore.status?.phase);
 
-    const needsPods =
-      templateHooks === 'missing' || templateHooks === 'present' || (injectedByUs && finished);
-    const pods = needsPods && !cleanedUp ? await this.#podsOf(kind, workload) : [];
     const spec = workload.spec as Record<string, unknown>;
-    const facts: WorkloadFacts = {
+    const workloadFacts: Omit<WorkloadFacts, 'pods'> = {
       kind,
       updateStrategy: updateStrategy(kind, workload),
       ...(spec.podManagementPolicy === 'Parallel'
@@ -214,6 +219,12 @@ export class WorkloadReconciler {
       cleanedUp,
       restore: { active: activity.active, finished },
       cleanupPolicy: settings.cleanupPolicy,
+    };
+    // A live list, not the caches: only pending pods are cached, and the decision must see the running ones before
+    // it patches a template (the rollout would replace them) or removes the hooks after the restore.
+    const pods = podsAffectDecision(workloadFacts) ? await this.#podsOf(kind, workload) : [];
+    const facts: WorkloadFacts = {
+      ...workloadFacts,
       pods: pods.map((p) => {
         const f = podFacts(p, workload.spec.template, hooks, settings.policy, restore.status?.startTimestamp);
         const updateRevision = (workload.status as { updateRevision?: string } | undefined)?.updateRevision;
@@ -230,7 +241,7 @@ export class WorkloadReconciler {
     const restoreRef = restoreReference(restore.metadata);
 
     if (decision.template === 'inject') {
-      const written = await this.#patchFresh(kind, workload, (current) => {
+      const written = await this.#patchFresh(key, kind, workload, (current) => {
         const currentPlan = current === workload ? plan : templatePlan(current, hooks, settings.policy);
         return currentPlan.initContainersChanged ? injectionPatch(current, currentPlan, identity) : undefined;
       });
@@ -251,7 +262,7 @@ export class WorkloadReconciler {
       });
     } else if (decision.template === 'remove' && record) {
       const cleanup = cleanupPatch(workload, record);
-      const written = await this.#patchFresh(kind, workload, (current) => {
+      const written = await this.#patchFresh(key, kind, workload, (current) => {
         const currentRecord = parseAppliedInitHooks(
           current.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
         );
@@ -361,6 +372,7 @@ export class WorkloadReconciler {
    * fresh object no longer needs the change. Resolves false when nothing was written.
    */
   async #patchFresh(
+    key: string,
     kind: WorkloadKind,
     cached: Workload,
     build: (current: Workload) => MergePatch | undefined,
@@ -373,7 +385,10 @@ export class WorkloadReconciler {
       const patch = build(current);
       if (!patch) return false;
       try {
-        await this.#deps.cluster.patchWorkload(kind, namespace, name, patch);
+        this.#ownWrites.record(
+          key,
+          (await this.#deps.cluster.patchWorkload(kind, namespace, name, patch)).metadata,
+        );
         return true;
       } catch (error) {
         if (isConflict(error)) current = await this.#deps.cluster.getWorkload(kind, namespace, name);

@@ -14,6 +14,7 @@ import type { Registry } from 'prom-client';
 import { retryAfterMs } from './api-errors.ts';
 import type { Clock } from './clock.ts';
 import { sleep, systemClock } from './clock.ts';
+import { sharedConnectionPool } from './connection-pool.ts';
 import { ClientRateLimiter } from './rate-limit.ts';
 import { NO_RESPONSE_CODE, restClientRequestsTotal } from './rest-client-metrics.ts';
 
@@ -49,9 +50,11 @@ const MAX_INLINE_RETRY_AFTER_MS = 60_000;
 /**
  * Wraps a transport with what client-go's rest client does around every request: client-side rate
  * limiting, rest_client_requests_total, and resending on 429 with Retry-After. Doing it at the transport
- * (rather than in a middleware) also sees requests that get no response at all.
+ * (rather than in a middleware) also sees requests that get no response at all. Every request goes through one
+ * connection pool (`sharedConnectionPool`).
  */
 export function instrumentedHttpLibrary(inner: HttpLibrary, options: ApiClientOptions): HttpLibrary {
+  const pooled = sharedConnectionPool(inner);
   const clock = options.clock ?? systemClock;
   const limiter = new ClientRateLimiter({ qps: options.qps, burst: options.burst, clock });
   const throttleAll = (options.throttle ?? 'all') === 'all';
@@ -66,7 +69,7 @@ export function instrumentedHttpLibrary(inner: HttpLibrary, options: ApiClientOp
         if (throttleAll || WRITE_METHODS.has(method)) await limiter.wait();
         let response: ResponseContext;
         try {
-          response = await inner.send(request).toPromise();
+          response = await pooled.send(request).toPromise();
         } catch (error: unknown) {
           requests?.inc({ code: NO_RESPONSE_CODE, method, host });
           throw error;
