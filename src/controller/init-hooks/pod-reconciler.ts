@@ -106,11 +106,15 @@ export class PodReconciler {
     const owner = controllerOf(pod.metadata);
     if (owner) {
       if (owner.kind === 'Job') return this.#reportJobPod(pod, owner.name, owner.uid);
-      // Hand the pod to the restored workload at the top of its controller chain.
-      const reached = await this.#deps.owners.restoredTopOwner(pod);
-      if (!reached) return;
-      this.#deps.enqueueWorkload(workloadKey(reached.kind, namespace, reached.workload.metadata.name ?? ''));
-      this.#reportHooksNotInTemplate(pod, reached.kind, reached.workload);
+      // Hand the pod to the restored workload at the top of its controller chain, found in the caches.
+      for (const concerned of this.#deps.owners.restoredWorkloadsConcerned(pod))
+        this.#deps.enqueueWorkload(
+          workloadKey(concerned.kind, namespace, concerned.workload.metadata.name ?? ''),
+        );
+      if (pod.metadata.annotations?.[INIT_CONTAINER_IMAGE]) {
+        const reached = await this.#deps.owners.restoredTopOwner(pod);
+        if (reached) this.#reportHooksNotInTemplate(pod, reached.kind, reached.workload);
+      }
       return;
     }
 

@@ -9,6 +9,7 @@ import { controllerOf } from '../../kube/owners.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { Cluster } from '../cluster.ts';
+import type { OwnerChain } from '../owner-chain.ts';
 import type { EventRecorder } from '../events.ts';
 import { objectReference, podReference, restoreReference } from '../events.ts';
 import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
@@ -29,7 +30,6 @@ import type { RestoreIdentity } from './template-patch.ts';
 import { decideWorkload, podsAffectDecision } from './workload-decision.ts';
 import type { PodSkipReason, WorkloadDecision, WorkloadFacts, WorkloadKind } from './workload-decision.ts';
 
-const MAX_REMEMBERED_REPLICASETS = 50_000;
 const POD_TEMPLATE_HASH = 'pod-template-hash';
 /** A pod leaving Pending drops out of the pod informer, so a wait for a file-system restore is polled. */
 const FILE_SYSTEM_RESTORE_RECHECK_MS = 5000;
@@ -83,6 +83,8 @@ export interface WorkloadOutcome {
 
 export interface WorkloadReconcilerDeps {
   readonly getWorkload: (kind: WorkloadKind, namespace: string, name: string) => Workload | undefined;
+  /** Finds the Deployment of a pod's ReplicaSet (shared with the pod and exec reconcilers). */
+  readonly owners: OwnerChain;
   readonly restores: RestoreDirectory;
   readonly cluster: Cluster;
   readonly events: EventRecorder;
@@ -146,8 +148,6 @@ const SKIP_NOTES: Record<PodSkipReason, string> = {
  */
 export class WorkloadReconciler {
   readonly #deps: WorkloadReconcilerDeps;
-  /** ReplicaSet uid → its controller's uid, for pods of Deployments (owners never change). */
-  readonly #replicaSetOwners = new Map<string, string | undefined>();
   readonly #skips = new SeenOnce();
   readonly #ownWrites = new OwnWrites();
 
@@ -418,13 +418,8 @@ export class WorkloadReconciler {
         continue;
       }
       if (owner.kind !== 'ReplicaSet') continue;
-      if (!this.#replicaSetOwners.has(owner.uid)) {
-        if (this.#replicaSetOwners.size >= MAX_REMEMBERED_REPLICASETS) this.#replicaSetOwners.clear();
-        const rs = await this.#deps.cluster.getReplicaSet(namespace, owner.name);
-        if (rs && rs.metadata.uid === owner.uid)
-          this.#replicaSetOwners.set(owner.uid, controllerOf(rs.metadata)?.uid);
-      }
-      if (this.#replicaSetOwners.get(owner.uid) === uid) pods.push(pod);
+      const top = await this.#deps.owners.topOwner(pod);
+      if (top?.kind === 'Deployment' && top.uid === uid) pods.push(pod);
     }
     return pods;
   }
