@@ -74,6 +74,14 @@ export class OwnerChain {
       .map((workload) => ({ kind: 'Deployment' as const, workload }));
   }
 
+  /**
+   * Reads the pod's ReplicaSet in the background if its chain is not known yet, so that a reconcile that needs the
+   * proof later finds it remembered. Errors are left to that reconcile, which reads again.
+   */
+  warm(pod: Pod): void {
+    if (this.#knownTop(pod) === 'unknown') void this.topOwner(pod).catch(() => undefined);
+  }
+
   /** The top of the chain from what is known without reading: 'unknown' for a ReplicaSet never seen. */
   #knownTop(pod: Pod): TopOwner | undefined | 'unknown' {
     const owner = controllerOf(pod.metadata);

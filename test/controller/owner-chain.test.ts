@@ -143,6 +143,40 @@ describe('OwnerChain: the workload at the top of a pod’s controller chain', ()
     expect(reads).to.equal(2);
   });
 
+  it('warm reads an unknown ReplicaSet in the background, once; a later lookup finds it remembered', async () => {
+    let reads = 0;
+    const chain = new OwnerChain({
+      getWorkload: () => undefined,
+      listWorkloads: () => [],
+      getReplicaSet: (_ns, n) => {
+        reads++;
+        return Promise.resolve(replicaSets.get(n));
+      },
+    });
+    const p = pod(ref('ReplicaSet', 'web-1', 'rs-1'));
+    chain.warm(p);
+    chain.warm(p);
+    expect(await chain.topOwner(p)).to.deep.equal({ kind: 'Deployment', name: 'web', uid: 'd-1' });
+    chain.warm(p);
+    chain.warm(pod(ref('StatefulSet', 'db', 's-1')));
+    expect(reads).to.equal(1);
+  });
+
+  it('warm leaves a failed read to the next lookup', async () => {
+    let reads = 0;
+    const chain = new OwnerChain({
+      getWorkload: () => undefined,
+      listWorkloads: () => [],
+      getReplicaSet: (_ns, n) =>
+        ++reads === 1 ? Promise.reject(new Error('HTTP 503')) : Promise.resolve(replicaSets.get(n)),
+    });
+    const p = pod(ref('ReplicaSet', 'web-1', 'rs-1'));
+    chain.warm(p);
+    await new Promise((r) => setImmediate(r));
+    expect(await chain.topOwner(p)).to.deep.equal({ kind: 'Deployment', name: 'web', uid: 'd-1' });
+    expect(reads).to.equal(2);
+  });
+
   describe('restoredWorkloadsConcerned: the restored workloads a pod event is for, without reading', () => {
     const selecting = (name: string, uid: string, matchLabels: Record<string, string>) =>
       ({

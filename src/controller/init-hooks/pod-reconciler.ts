@@ -107,10 +107,17 @@ export class PodReconciler {
     if (owner) {
       if (owner.kind === 'Job') return this.#reportJobPod(pod, owner.name, owner.uid);
       // Hand the pod to the restored workload at the top of its controller chain, found in the caches.
-      for (const concerned of this.#deps.owners.restoredWorkloadsConcerned(pod))
-        this.#deps.enqueueWorkload(
-          workloadKey(concerned.kind, namespace, concerned.workload.metadata.name ?? ''),
-        );
+      const concerned = this.#deps.owners.restoredWorkloadsConcerned(pod);
+      for (const { kind, workload } of concerned)
+        this.#deps.enqueueWorkload(workloadKey(kind, namespace, workload.metadata.name ?? ''));
+      // Before it patches a template, the workload reconcile proves which pods are its own through their ReplicaSet:
+      // read that now, off its path, while a template still awaits our hooks.
+      if (
+        concerned.some(
+          ({ workload }) => !workload.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
+        )
+      )
+        this.#deps.owners.warm(pod);
       if (pod.metadata.annotations?.[INIT_CONTAINER_IMAGE]) {
         const reached = await this.#deps.owners.restoredTopOwner(pod);
         if (reached) this.#reportHooksNotInTemplate(pod, reached.kind, reached.workload);
