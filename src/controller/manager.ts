@@ -25,7 +25,7 @@ import { createApiClients, instrumentedHttpLibrary } from './machinery/api-clien
 import { Controller } from './machinery/controller.ts';
 import { Informer } from './machinery/informer.ts';
 import type { RecoveryEvent } from './machinery/informer.ts';
-import { labelIndex } from './machinery/indexer.ts';
+import { NAMESPACE_INDEX, labelIndex } from './machinery/indexer.ts';
 import type { KubeObject } from './machinery/kube-object.ts';
 import { stripManagedFields } from './machinery/kube-object.ts';
 import { KubeListWatch } from './machinery/list-watch.ts';
@@ -183,8 +183,16 @@ export class Manager {
       reconcile: (k, ctx) => restoreReconciler.reconcile(k, ctx),
       ...controllerOptions,
     });
+    const owners = new OwnerChain({
+      getWorkload,
+      listWorkloads: (kind, namespace) =>
+        (workloadInformers.get(kind)?.store.byIndex(NAMESPACE_INDEX, namespace) ??
+          []) as unknown as Workload[],
+      getReplicaSet: (namespace, name) => cluster.getReplicaSet(namespace, name),
+    });
     const workloadReconciler = new WorkloadReconciler({
       getWorkload,
+      owners,
       restores: directory,
       cluster,
       events,
@@ -200,10 +208,6 @@ export class Manager {
       name: 'workload',
       reconcile: (k, ctx) => workloadReconciler.reconcile(k, ctx),
       ...controllerOptions,
-    });
-    const owners = new OwnerChain({
-      getWorkload,
-      getReplicaSet: (namespace, name) => cluster.getReplicaSet(namespace, name),
     });
     const podReconciler = new PodReconciler({
       getPendingPod: (namespace, name) =>
@@ -244,8 +248,8 @@ export class Manager {
       getWorkload,
       owners,
       restores: directory,
-      anyRestoreActive: () =>
-        listRestores().some((r) => restoreActivity(r.status, now(), settings.hookWindow).active),
+      activeRestores: () =>
+        listRestores().filter((r) => restoreActivity(r.status, now(), settings.hookWindow).active),
       cluster,
       client,
       events,

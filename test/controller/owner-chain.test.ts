@@ -10,9 +10,14 @@ const ref = (kind: string, name: string, uid: string) => ({
   controller: true,
 });
 
-function pod(owner?: ReturnType<typeof ref>): Pod {
+function pod(owner?: ReturnType<typeof ref>, labels?: Record<string, string>): Pod {
   return {
-    metadata: { name: 'p', namespace: 'app', ...(owner ? { ownerReferences: [owner] } : {}) },
+    metadata: {
+      name: 'p',
+      namespace: 'app',
+      ...(owner ? { ownerReferences: [owner] } : {}),
+      ...(labels ? { labels } : {}),
+    },
     spec: { containers: [] },
   };
 }
@@ -65,6 +70,7 @@ describe('OwnerChain: the workload at the top of a pod’s controller chain', ()
     it(name, async () => {
       const chain = new OwnerChain({
         getWorkload: () => undefined,
+        listWorkloads: () => [],
         getReplicaSet: (_ns, n) => Promise.resolve(replicaSets.get(n)),
       });
       expect(await chain.topOwner(p)).to.deep.equal(want);
@@ -75,6 +81,7 @@ describe('OwnerChain: the workload at the top of a pod’s controller chain', ()
     let reads = 0;
     const chain = new OwnerChain({
       getWorkload: () => undefined,
+      listWorkloads: () => [],
       getReplicaSet: (_ns, n) => {
         reads++;
         return Promise.resolve(replicaSets.get(n));
@@ -89,6 +96,7 @@ describe('OwnerChain: the workload at the top of a pod’s controller chain', ()
     const deployment = workload('web', 'd-1');
     const chain = new OwnerChain({
       getWorkload: (kind, _ns, n) => (kind === 'Deployment' && n === 'web' ? deployment : undefined),
+      listWorkloads: () => [],
       getReplicaSet: (_ns, n) => Promise.resolve(replicaSets.get(n)),
     });
     expect(await chain.restoredTopOwner(pod(ref('ReplicaSet', 'web-1', 'rs-1')))).to.deep.equal({
@@ -96,5 +104,143 @@ describe('OwnerChain: the workload at the top of a pod’s controller chain', ()
       workload: deployment,
     });
     expect(await chain.restoredTopOwner(pod(ref('StatefulSet', 'db', 's-1')))).to.equal(undefined);
+  });
+
+  it('concurrent lookups of one ReplicaSet share one read', async () => {
+    let reads = 0;
+    const chain = new OwnerChain({
+      getWorkload: () => undefined,
+      listWorkloads: () => [],
+      getReplicaSet: async (_ns, n) => {
+        reads++;
+        await new Promise((r) => setImmediate(r));
+        return replicaSets.get(n);
+      },
+    });
+    const tops = await Promise.all(
+      Array.from({ length: 5 }, () => chain.topOwner(pod(ref('ReplicaSet', 'web-1', 'rs-1')))),
+    );
+    expect(reads).to.equal(1);
+    for (const top of tops) expect(top).to.deep.equal({ kind: 'Deployment', name: 'web', uid: 'd-1' });
+  });
+
+  it('a failed read is not remembered: the next lookup reads again', async () => {
+    let reads = 0;
+    const chain = new OwnerChain({
+      getWorkload: () => undefined,
+      listWorkloads: () => [],
+      getReplicaSet: (_ns, n) => {
+        reads++;
+        return reads === 1 ? Promise.reject(new Error('HTTP 503')) : Promise.resolve(replicaSets.get(n));
+      },
+    });
+    const p = pod(ref('ReplicaSet', 'web-1', 'rs-1'));
+    await chain.topOwner(p).then(
+      () => expect.fail('the first read failed'),
+      (e: Error) => expect(e.message).to.equal('HTTP 503'),
+    );
+    expect(await chain.topOwner(p)).to.deep.equal({ kind: 'Deployment', name: 'web', uid: 'd-1' });
+    expect(reads).to.equal(2);
+  });
+
+  it('warm reads an unknown ReplicaSet in the background, once; a later lookup finds it remembered', async () => {
+    let reads = 0;
+    const chain = new OwnerChain({
+      getWorkload: () => undefined,
+      listWorkloads: () => [],
+      getReplicaSet: (_ns, n) => {
+        reads++;
+        return Promise.resolve(replicaSets.get(n));
+      },
+    });
+    const p = pod(ref('ReplicaSet', 'web-1', 'rs-1'));
+    chain.warm(p);
+    chain.warm(p);
+    expect(await chain.topOwner(p)).to.deep.equal({ kind: 'Deployment', name: 'web', uid: 'd-1' });
+    chain.warm(p);
+    chain.warm(pod(ref('StatefulSet', 'db', 's-1')));
+    expect(reads).to.equal(1);
+  });
+
+  it('warm leaves a failed read to the next lookup', async () => {
+    let reads = 0;
+    const chain = new OwnerChain({
+      getWorkload: () => undefined,
+      listWorkloads: () => [],
+      getReplicaSet: (_ns, n) =>
+        ++reads === 1 ? Promise.reject(new Error('HTTP 503')) : Promise.resolve(replicaSets.get(n)),
+    });
+    const p = pod(ref('ReplicaSet', 'web-1', 'rs-1'));
+    chain.warm(p);
+    await new Promise((r) => setImmediate(r));
+    expect(await chain.topOwner(p)).to.deep.equal({ kind: 'Deployment', name: 'web', uid: 'd-1' });
+    expect(reads).to.equal(2);
+  });
+
+  describe('restoredWorkloadsConcerned: the restored workloads a pod event is for, without reading', () => {
+    const selecting = (name: string, uid: string, matchLabels: Record<string, string>) =>
+      ({
+        ...workload(name, uid),
+        spec: { selector: { matchLabels }, template: { spec: { containers: [] } } },
+      }) as unknown as Workload;
+    const web = selecting('web', 'd-1', { app: 'web' });
+    const api = selecting('api', 'd-2', { app: 'api' });
+    const all = selecting('all', 'd-3', { tier: 'front' });
+    const chain = (reads: { n: number }) =>
+      new OwnerChain({
+        getWorkload: (kind, _ns, n) =>
+          kind === 'Deployment' ? [web, api, all].find((d) => d.metadata.name === n) : undefined,
+        listWorkloads: (kind, ns) => (kind === 'Deployment' && ns === 'app' ? [web, api, all] : []),
+        getReplicaSet: (_ns, n) => {
+          reads.n++;
+          return Promise.resolve(replicaSets.get(n));
+        },
+      });
+
+    it('a pod of a ReplicaSet never seen: every restored Deployment whose selector selects it, no read', () => {
+      const reads = { n: 0 };
+      const p = pod(ref('ReplicaSet', 'web-1', 'rs-1'), { app: 'web', tier: 'front' });
+      const names = chain(reads)
+        .restoredWorkloadsConcerned(p)
+        .map((c) => c.workload.metadata.name);
+      expect(names).to.deep.equal(['web', 'all']);
+      expect(reads.n).to.equal(0);
+    });
+
+    it('once the chain is known, only its top', async () => {
+      const reads = { n: 0 };
+      const c = chain(reads);
+      const p = pod(ref('ReplicaSet', 'web-1', 'rs-1'), { app: 'web', tier: 'front' });
+      await c.topOwner(p);
+      expect(c.restoredWorkloadsConcerned(p).map((x) => x.workload.metadata.name)).to.deep.equal(['web']);
+      expect(reads.n).to.equal(1);
+    });
+
+    it('a pod no restored Deployment selects concerns none', () => {
+      const p = pod(ref('ReplicaSet', 'other-1', 'rs-7'), { app: 'other' });
+      expect(chain({ n: 0 }).restoredWorkloadsConcerned(p)).to.deep.equal([]);
+    });
+
+    it('a StatefulSet’s pod: its StatefulSet if restored (cached), else none', () => {
+      expect(chain({ n: 0 }).restoredWorkloadsConcerned(pod(ref('StatefulSet', 'db', 's-1')))).to.deep.equal(
+        [],
+      );
+    });
+
+    it('a Deployment with an empty or invalid selector selects nothing', () => {
+      const empty = selecting('empty', 'd-4', {});
+      const invalid = {
+        ...workload('bad', 'd-5'),
+        spec: { selector: { matchLabels: 'x' }, template: { spec: { containers: [] } } },
+      } as unknown as Workload;
+      const c = new OwnerChain({
+        getWorkload: () => undefined,
+        listWorkloads: () => [empty, invalid],
+        getReplicaSet: () => Promise.resolve(undefined),
+      });
+      expect(c.restoredWorkloadsConcerned(pod(ref('ReplicaSet', 'x-1', 'rs-8'), { app: 'x' }))).to.deep.equal(
+        [],
+      );
+    });
   });
 });

@@ -2,6 +2,7 @@ import PQueue from 'p-queue';
 import type { Settings } from '../../config/settings.ts';
 import type { ExecHook, HookPlan } from '../../hooks/hook-plan.ts';
 import type { HookPolicy } from '../../hooks/policy.ts';
+import { EXEC_COMMAND } from '../../hooks/annotations.ts';
 import { planHooks } from '../../hooks/plan.ts';
 import { hasErrors } from '../../hooks/problems.ts';
 import { DEFAULT_EXEC_TIMEOUT_MS } from '../../hooks/validate.ts';
@@ -51,8 +52,8 @@ export interface ExecHookReconcilerDeps {
   /** Finds the restored workload at the top of a pod's controller chain. */
   readonly owners: OwnerChain;
   readonly restores: RestoreDirectory;
-  /** True when some Restore is active: without one, no pending pod is worth an owner lookup. */
-  readonly anyRestoreActive: () => boolean;
+  /** The Restores within their hook window: a pending pod is worth an owner lookup only if one can give it exec hooks. */
+  readonly activeRestores: () => readonly RestoreObject[];
   readonly cluster: Cluster;
   readonly client: KubeJsonClient;
   readonly events: EventRecorder;
@@ -131,8 +132,8 @@ export class ExecHookReconciler {
   /** The last state of labelled pods that were deleted, until their remaining hooks are counted. */
   readonly #deleted = new Map<string, Pod>();
   readonly #once = new SeenOnce();
-  /** Pods seen pending without our label, by key, until they are claimed or found not to be members (uid). */
-  readonly #candidates = new Map<string, string>();
+  /** Pods seen pending without our label, by key, as last seen, until they are claimed or found not to be members. */
+  readonly #candidates = new Map<string, Pod>();
   /**
    * Entries this process wrote, by pod uid, until the informer cache shows them: the cache lags behind our own
    * writes, and a hook must not look unfinished (and run again) in that gap. Only the leader writes records.
@@ -154,7 +155,7 @@ export class ExecHookReconciler {
     if (pod.metadata.labels?.[RESTORE_LABEL] !== undefined) return;
     const key = `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
     if (this.#candidates.size >= MAX_REMEMBERED) this.#candidates.clear();
-    this.#candidates.set(key, pod.metadata.uid ?? '');
+    this.#candidates.set(key, pod);
     this.#deps.enqueue(key);
   }
 
@@ -184,9 +185,9 @@ export class ExecHookReconciler {
     let pod = this.#deps.getPod(namespace, name);
     const candidate = this.#candidates.get(key);
     this.#candidates.delete(key);
-    if (!pod && candidate !== undefined) {
+    if (!pod && candidate !== undefined && this.#execHooksPossible(candidate)) {
       const live = await this.#deps.cluster.getPod(namespace, name);
-      if (live?.metadata.uid === candidate) pod = live;
+      if (live?.metadata.uid === candidate.metadata.uid) pod = live;
     }
     if (!pod) {
       const gone = this.#deleted.get(key);
@@ -221,7 +222,7 @@ export class ExecHookReconciler {
     if (membership.kind === 'claim') {
       const result = await this.#claim(pod, membership.labelValue, member, logger);
       // Lost a race with another write: try again, from the API if the pod has left the pending cache by then.
-      if (result?.requeue) this.#candidates.set(key, pod.metadata.uid ?? '');
+      if (result?.requeue) this.#candidates.set(key, pod);
       return result;
     }
 
@@ -448,6 +449,20 @@ export class ExecHookReconciler {
     }
   }
 
+  /**
+   * Whether an exec hook could apply to a pod of no known restore, before anything is read to find its restore: its
+   * own exec-hook annotation (the template's) during some active restore, or an active Restore declaring post hooks
+   * in spec.hooks. A restore with init hooks only costs its pods no owner lookups.
+   */
+  #execHooksPossible(pod: Pod): boolean {
+    const active = this.#deps.activeRestores();
+    if (active.length === 0) return false;
+    if (pod.metadata.annotations?.[EXEC_COMMAND] !== undefined) return true;
+    return active.some((r) =>
+      this.#deps.restores.hooksOf(r).resources.some((h) => h.postHooks.some((p) => p.kind === 'exec')),
+    );
+  }
+
   async #membership(pod: Pod): Promise<Membership> {
     const labels = pod.metadata.labels ?? {};
     const veleroValue = labels[RESTORE_NAME_LABEL];
@@ -456,7 +471,7 @@ export class ExecHookReconciler {
     let claimed = false;
     let workload: Workload | undefined;
     if (labelValue === undefined) {
-      if (!this.#deps.anyRestoreActive()) return { kind: 'none', why: 'no active restore' };
+      if (!this.#execHooksPossible(pod)) return { kind: 'none', why: 'no active restore with exec hooks' };
       const phase = pod.status?.phase;
       if (phase === 'Succeeded' || phase === 'Failed' || pod.metadata.deletionTimestamp)
         return { kind: 'none', why: 'pod ended' };

@@ -5,6 +5,7 @@ import type { Pod, PodTemplateSpec } from '../../kube/types.ts';
 import { createdDuringRestore } from '../membership.ts';
 import {
   appContainersStarted,
+  leavesUnstarted,
   hasRestoreWait,
   holdsPodLocalRestoredData,
   isStillPending,
@@ -44,6 +45,7 @@ export function podFacts(
     appContainersStarted(pod) ||
     (pod.status?.conditions ?? []).some((c) => c.type === 'Initialized' && c.status === 'True');
   const ordinal = statefulSetOrdinal(pod.metadata.name ?? '');
+  const deletedBeforeStart = leavesUnstarted(pod);
   return {
     name: pod.metadata.name ?? '',
     uid: pod.metadata.uid ?? '',
@@ -54,5 +56,6 @@ export function podFacts(
     holdsRestoredData: holdsPodLocalRestoredData(pod),
     initialized,
     ...(ordinal !== undefined ? { ordinal } : {}),
+    ...(deletedBeforeStart ? { deletedBeforeStart } : {}),
   };
 }

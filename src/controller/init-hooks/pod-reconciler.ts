@@ -121,11 +121,22 @@ export class PodReconciler {
     const owner = controllerOf(pod.metadata);
     if (owner) {
       if (owner.kind === 'Job') return this.#reportJobPod(pod, owner.name, owner.uid);
-      // Hand the pod to the restored workload at the top of its controller chain.
-      const reached = await this.#deps.owners.restoredTopOwner(pod);
-      if (!reached) return;
-      this.#deps.enqueueWorkload(workloadKey(reached.kind, namespace, reached.workload.metadata.name ?? ''));
-      this.#reportHooksNotInTemplate(pod, reached.kind, reached.workload);
+      // Hand the pod to the restored workload at the top of its controller chain, found in the caches.
+      const concerned = this.#deps.owners.restoredWorkloadsConcerned(pod);
+      for (const { kind, workload } of concerned)
+        this.#deps.enqueueWorkload(workloadKey(kind, namespace, workload.metadata.name ?? ''));
+      // Before it patches a template, the workload reconcile proves which pods are its own through their ReplicaSet:
+      // read that now, off its path, while a template still awaits our hooks.
+      if (
+        concerned.some(
+          ({ workload }) => !workload.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
+        )
+      )
+        this.#deps.owners.warm(pod);
+      if (pod.metadata.annotations?.[INIT_CONTAINER_IMAGE]) {
+        const reached = await this.#deps.owners.restoredTopOwner(pod);
+        if (reached) this.#reportHooksNotInTemplate(pod, reached.kind, reached.workload);
+      }
       return;
     }
 

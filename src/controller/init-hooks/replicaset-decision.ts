@@ -125,7 +125,7 @@ export function decideReplicaSets(d: DeploymentFacts): ReplicaSetsDecision {
   const skippedPods: Array<ReplicaSetsDecision['skippedPods'][number]> = [];
   let waiting = false;
   for (const pod of d.pods) {
-    if (pod.hasHooks || !pod.createdDuringRestore) continue;
+    if (pod.hasHooks || !pod.createdDuringRestore || pod.deletedBeforeStart) continue;
     const rs = pod.replicaSet === undefined ? undefined : byName.get(pod.replicaSet);
     if (!rs?.ofRestore) continue;
     if (!pod.stillPending) {

@@ -71,6 +71,11 @@ export interface PodFacts {
   readonly ordinal?: number;
   /** The pod was created from the owner's current template (StatefulSet: its update revision); deleting it cannot help. */
   readonly atCurrentRevision?: boolean;
+  /**
+   * The pod is being deleted and none of its application containers ever started: it will never run, and is no
+   * longer one of the workload's pods (its owner replaces it from the template, as a rollout does).
+   */
+  readonly deletedBeforeStart?: boolean;
 }
 
 export type PodSkipReason =
@@ -100,7 +105,7 @@ export interface WorkloadDecision {
 }
 
 /** Owners that replace every pod themselves after a template change. */
-function ownerRollsOutEveryPod(w: WorkloadFacts): boolean {
+function ownerRollsOutEveryPod(w: Omit<WorkloadFacts, 'pods'>): boolean {
   switch (w.kind) {
     case 'Deployment':
       return true;
@@ -120,7 +125,7 @@ function ownerRollsOutEveryPod(w: WorkloadFacts): boolean {
  * old pending pod further down may start first: those are deleted, and their owner recreates them from the new
  * template (a StatefulSet at its update revision, at or above the partition).
  */
-function ownerReplacesPendingPods(w: WorkloadFacts): boolean {
+function ownerReplacesPendingPods(w: Omit<WorkloadFacts, 'pods'>): boolean {
   return w.kind === 'Deployment';
 }
 
@@ -149,7 +154,25 @@ function cleanupDue(w: WorkloadFacts): boolean {
   );
 }
 
-export function decideWorkload(w: WorkloadFacts): WorkloadDecision {
+/**
+ * Whether the workload's pods can change the decision, from the other facts alone: when they cannot, a reconcile
+ * reads no pods. Pods matter while hooks are missing from the template (the rollout a patch starts must not disturb
+ * running pods or lose restored data), while a finished restore's cleanup waits for the rollout, and where the owner
+ * does not replace old-template pods by itself. A Deployment whose template has the hooks replaces every pod itself.
+ */
+export function podsAffectDecision(w: Omit<WorkloadFacts, 'pods'>): boolean {
+  if (w.templateHooks === 'invalid' || w.templateHooks === 'conflict') return false;
+  if (w.injectedByUs && w.cleanupPolicy === 'RemoveAfterRestore' && w.restore.finished && w.restore.active)
+    return true;
+  if (w.cleanedUp || !w.restore.active || w.templateHooks === 'none') return false;
+  if (w.templateHooks === 'missing') return true;
+  return !(ownerRollsOutEveryPod(w) && ownerReplacesPendingPods(w));
+}
+
+export function decideWorkload(facts: WorkloadFacts): WorkloadDecision {
+  const w = facts.pods.some((p) => p.deletedBeforeStart)
+    ? { ...facts, pods: facts.pods.filter((p) => !p.deletedBeforeStart) }
+    : facts;
   if (w.templateHooks === 'invalid') return keep('InvalidHooks');
   if (w.templateHooks === 'conflict') return keep('HookConflict');
   if (cleanupDue(w))

@@ -9,16 +9,17 @@ import { controllerOf } from '../../kube/owners.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { Cluster } from '../cluster.ts';
+import type { OwnerChain } from '../owner-chain.ts';
 import type { EventRecorder } from '../events.ts';
 import { objectReference, podReference, restoreReference } from '../events.ts';
 import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import { CLEANED_UP_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION } from '../marks.ts';
 import { createdDuringRestore } from '../membership.ts';
-import { leavesUnstarted } from '../pod-progress.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import { podFacts } from './pod-facts.ts';
+import { OwnWrites } from '../own-writes.ts';
 import { SeenOnce } from '../seen-once.ts';
 import { initHooksState } from './template-hooks.ts';
 import { cleanupPatch, injectionPatch, resumePatch, withoutInjectedHooks } from './template-patch.ts';
@@ -26,7 +27,7 @@ import type { MergePatch } from './template-patch.ts';
 import { isConflict } from '../machinery/api-errors.ts';
 import { retryOnConflict } from '../machinery/retry.ts';
 import type { RestoreIdentity } from './template-patch.ts';
-import { decideWorkload } from './workload-decision.ts';
+import { decideWorkload, podsAffectDecision } from './workload-decision.ts';
 import type { PodSkipReason, WorkloadDecision, WorkloadFacts, WorkloadKind } from './workload-decision.ts';
 import { decideReplicaSets, pausesForInjection, rollsOutAllAtOnce } from './replicaset-decision.ts';
 import type { DeploymentFacts, ReplicaSetFacts, ReplicaSetsDecision } from './replicaset-decision.ts';
@@ -37,9 +38,9 @@ import type { AppliedInitHooks } from '../../hooks/applied-record.ts';
 const OTHER_CONTROLLER_RECHECK_MS = 500;
 /** Passes of one reconcile over a Deployment whose controllers catch up at once: pause, ReplicaSets and resume, pods. */
 const MAX_PASSES = 3;
-const MAX_REMEMBERED_REPLICASETS = 50_000;
 /** A pod leaving Pending drops out of the pod informer, so a wait for a file-system restore is polled. */
 const FILE_SYSTEM_RESTORE_RECHECK_MS = 5000;
+const OWN_WRITE_RECHECK_MS = 1000;
 
 export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
   'Deployment',
@@ -89,6 +90,8 @@ export interface WorkloadOutcome {
 
 export interface WorkloadReconcilerDeps {
   readonly getWorkload: (kind: WorkloadKind, namespace: string, name: string) => Workload | undefined;
+  /** Finds the Deployment of a pod's ReplicaSet (shared with the pod and exec reconcilers). */
+  readonly owners: OwnerChain;
   readonly restores: RestoreDirectory;
   readonly cluster: Cluster;
   readonly events: EventRecorder;
@@ -245,9 +248,8 @@ const SKIP_NOTES: Record<PodSkipReason, string> = {
  */
 export class WorkloadReconciler {
   readonly #deps: WorkloadReconcilerDeps;
-  /** ReplicaSet uid → its controller's uid, for pods of Deployments (owners never change). */
-  readonly #replicaSetOwners = new Map<string, string | undefined>();
   readonly #skips = new SeenOnce();
+  readonly #ownWrites = new OwnWrites();
 
   constructor(deps: WorkloadReconcilerDeps) {
     this.#deps = deps;
@@ -279,6 +281,7 @@ export class WorkloadReconciler {
   ): Promise<ReconcileResult | void> {
     const namespace = workload.metadata.namespace ?? '';
     const name = workload.metadata.name ?? '';
+    const key = workloadKey(kind, namespace, name);
     const labelValue = workload.metadata.labels?.[RESTORE_NAME_LABEL];
     if (!labelValue) return;
     if (changedThroughItsDeployment(kind, workload)) return;
@@ -303,6 +306,11 @@ export class WorkloadReconciler {
       name,
     });
     if (!createdDuringRestore(workload.metadata, restore.status?.startTimestamp)) return;
+    if (this.#ownWrites.cacheLags(key, workload.metadata)) {
+      // Its update event enqueues the workload again; the delay is only a fallback.
+      logger.debug('the cache does not show our own template write yet');
+      return { requeueAfterMs: OWN_WRITE_RECHECK_MS };
+    }
 
     const { settings } = this.#deps;
     const now = this.#deps.now();
@@ -319,14 +327,15 @@ export class WorkloadReconciler {
 
     const pausedByUs =
       kind === 'Deployment' && workload.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined;
-    const needsPods =
-      pausedByUs || templateHooks === 'missing' || templateHooks === 'present' || (injectedByUs && finished);
-    // Pods on their way out unstarted are left out: the cached template may lag behind the live pod list (two
-    // watches, no order between them), and a rollout's deletion of an old pod must not read as a pod that started.
-    const pods =
-      needsPods && !cleanedUp ? (await this.#podsOf(kind, workload)).filter((p) => !leavesUnstarted(p)) : [];
+    const deploymentSpec = workload.spec as {
+      replicas?: number;
+      strategy?: Parameters<typeof rollsOutAllAtOnce>[0];
+    };
+    // A Deployment whose roll-out cannot replace its pending pods at once acts on them through its ReplicaSets.
+    const racesItsRollout =
+      kind === 'Deployment' && !rollsOutAllAtOnce(deploymentSpec.strategy, deploymentSpec.replicas ?? 1);
     const spec = workload.spec as Record<string, unknown>;
-    const facts: WorkloadFacts = {
+    const workloadFacts: Omit<WorkloadFacts, 'pods'> = {
       kind,
       updateStrategy: updateStrategy(kind, workload),
       ...(spec.podManagementPolicy === 'Parallel'
@@ -340,6 +349,16 @@ export class WorkloadReconciler {
       cleanedUp,
       restore: { active: activity.active, finished },
       cleanupPolicy: settings.cleanupPolicy,
+    };
+    // A live list, not the caches: only pending pods are cached, and the decision must see the running ones before
+    // it patches a template (the rollout would replace them) or removes the hooks after the restore.
+    const needsPods =
+      pausedByUs ||
+      podsAffectDecision(workloadFacts) ||
+      (racesItsRollout && templateHooks === 'present' && activity.active && !cleanedUp);
+    const pods = needsPods ? await this.#podsOf(kind, workload) : [];
+    const facts: WorkloadFacts = {
+      ...workloadFacts,
       pods: pods.map((p) => {
         const f = podFacts(p, workload.spec.template, hooks, settings.policy, restore.status?.startTimestamp);
         const updateRevision = (workload.status as { updateRevision?: string } | undefined)?.updateRevision;
@@ -354,16 +373,12 @@ export class WorkloadReconciler {
     const restoreRef = restoreReference(restore.metadata);
     // A Deployment's ReplicaSets are read only when they may have to act: a pod of the restore lacks the hooks and
     // the roll-out cannot replace it in time, or we paused the Deployment (one more list per reconcile otherwise).
-    const deploymentSpec = workload.spec as {
-      replicas?: number;
-      strategy?: Parameters<typeof rollsOutAllAtOnce>[0];
-    };
     const replicaSets =
       kind === 'Deployment' &&
       !cleanedUp &&
       (pausedByUs ||
-        (!rollsOutAllAtOnce(deploymentSpec.strategy, deploymentSpec.replicas ?? 1) &&
-          facts.pods.some((p) => !p.hasHooks && p.createdDuringRestore)))
+        (racesItsRollout &&
+          facts.pods.some((p) => !p.hasHooks && p.createdDuringRestore && !p.deletedBeforeStart)))
         ? await this.#replicaSetsOf(workload)
         : [];
     const deployment =
@@ -416,7 +431,7 @@ export class WorkloadReconciler {
     let rsDecision: ReplicaSetsDecision | undefined;
     if (decision.template === 'inject') {
       const pause = deployment !== undefined && pausesForInjection(deployment);
-      const written = await this.#patchFresh(kind, workload, (current) => {
+      const written = await this.#patchFresh(key, kind, workload, (current) => {
         const currentPlan = current === workload ? plan : templatePlan(current, hooks, settings.policy);
         if (!currentPlan.initContainersChanged) return undefined;
         return injectionPatch(current, currentPlan, identity, {
@@ -451,7 +466,7 @@ export class WorkloadReconciler {
       }
     } else if (decision.template === 'remove' && record) {
       const cleanup = cleanupPatch(workload, record);
-      const written = await this.#patchFresh(kind, workload, (current) => {
+      const written = await this.#patchFresh(key, kind, workload, (current) => {
         const currentRecord = parseAppliedInitHooks(
           current.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
         );
@@ -587,7 +602,7 @@ export class WorkloadReconciler {
       const rs = c.replicaSets.find((r) => r.metadata.name === name);
       if (!rs) continue;
       let inserted: string[] = [];
-      const written = await this.#patchFresh('ReplicaSet', rs, (current) => {
+      const written = await this.#patchFresh(undefined, 'ReplicaSet', rs, (current) => {
         if (controllerOf(current.metadata)?.uid !== workload.metadata.uid) return undefined;
         const plan = replicaSetPlan(current, workload, c.hooks, policy);
         if (initHooksState(plan, hasErrors(c.hooks.problems)) !== 'missing') return undefined;
@@ -654,10 +669,14 @@ export class WorkloadReconciler {
 
   /** Unpauses a Deployment we paused (guarded; nothing is written if the fresh object carries no mark of ours). */
   async #resume(deployment: Workload, logger: ReconcileContext['logger']): Promise<void> {
-    const resumed = await this.#patchFresh('Deployment', deployment, (current) =>
-      current.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined
-        ? resumePatch(current)
-        : undefined,
+    const resumed = await this.#patchFresh(
+      workloadKey('Deployment', deployment.metadata.namespace ?? '', deployment.metadata.name ?? ''),
+      'Deployment',
+      deployment,
+      (current) =>
+        current.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined
+          ? resumePatch(current)
+          : undefined,
     );
     if (resumed) logger.info('resumed the Deployment paused while its ReplicaSets got the hooks');
   }
@@ -665,9 +684,11 @@ export class WorkloadReconciler {
   /**
    * Patches with a resourceVersion precondition, rebuilding the patch from a fresh read after each conflict
    * (workload status changes often, so the cached version is frequently stale). `build` returns undefined when the
-   * fresh object no longer needs the change. Resolves false when nothing was written.
+   * fresh object no longer needs the change. Resolves false when nothing was written. A write under `ownWriteKey` is
+   * remembered until the cache shows it (`OwnWrites`).
    */
   async #patchFresh(
+    ownWriteKey: string | undefined,
     kind: WorkloadKind,
     cached: Workload,
     build: (current: Workload) => MergePatch | undefined,
@@ -680,7 +701,8 @@ export class WorkloadReconciler {
       const patch = build(current);
       if (!patch) return false;
       try {
-        await this.#deps.cluster.patchWorkload(kind, namespace, name, patch);
+        const written = await this.#deps.cluster.patchWorkload(kind, namespace, name, patch);
+        if (ownWriteKey !== undefined) this.#ownWrites.record(ownWriteKey, written.metadata);
         return true;
       } catch (error) {
         if (isConflict(error)) current = await this.#deps.cluster.getWorkload(kind, namespace, name);
@@ -710,13 +732,8 @@ export class WorkloadReconciler {
         continue;
       }
       if (owner.kind !== 'ReplicaSet') continue;
-      if (!this.#replicaSetOwners.has(owner.uid)) {
-        if (this.#replicaSetOwners.size >= MAX_REMEMBERED_REPLICASETS) this.#replicaSetOwners.clear();
-        const rs = await this.#deps.cluster.getReplicaSet(namespace, owner.name);
-        if (rs && rs.metadata.uid === owner.uid)
-          this.#replicaSetOwners.set(owner.uid, controllerOf(rs.metadata)?.uid);
-      }
-      if (this.#replicaSetOwners.get(owner.uid) === uid) pods.push(pod);
+      const top = await this.#deps.owners.topOwner(pod);
+      if (top?.kind === 'Deployment' && top.uid === uid) pods.push(pod);
     }
     return pods;
   }

@@ -14,6 +14,7 @@ import type { Registry } from 'prom-client';
 import { retryAfterMs } from './api-errors.ts';
 import type { Clock } from './clock.ts';
 import { sleep, systemClock } from './clock.ts';
+import { sharedConnectionPool } from './connection-pool.ts';
 import { ClientRateLimiter } from './rate-limit.ts';
 import { NO_RESPONSE_CODE, restClientRequestsTotal } from './rest-client-metrics.ts';
 
@@ -49,10 +50,11 @@ const MAX_INLINE_RETRY_AFTER_MS = 60_000;
 /**
  * Wraps a transport with what client-go's rest client does around every request: client-side rate
  * limiting, rest_client_requests_total, and resending on 429 with Retry-After. Doing it at the transport
- * (rather than in a middleware) also sees requests that get no response at all.
+ * (rather than in a middleware) also sees requests that get no response at all. Every request goes through one
+ * connection pool (`sharedConnectionPool`).
  */
 export function instrumentedHttpLibrary(inner: HttpLibrary, options: ApiClientOptions): HttpLibrary {
-  inner = sharedConnectionPool(inner);
+  const pooled = sharedConnectionPool(inner);
   const clock = options.clock ?? systemClock;
   const limiter = new ClientRateLimiter({ qps: options.qps, burst: options.burst, clock });
   const throttleAll = (options.throttle ?? 'all') === 'all';
@@ -67,7 +69,7 @@ export function instrumentedHttpLibrary(inner: HttpLibrary, options: ApiClientOp
         if (throttleAll || WRITE_METHODS.has(method)) await limiter.wait();
         let response: ResponseContext;
         try {
-          response = await inner.send(request).toPromise();
+          response = await pooled.send(request).toPromise();
         } catch (error: unknown) {
           requests?.inc({ code: NO_RESPONSE_CODE, method, host });
           throw error;
@@ -82,46 +84,6 @@ export function instrumentedHttpLibrary(inner: HttpLibrary, options: ApiClientOp
     },
   });
 }
-
-/**
- * Sends every request through one connection pool, as client-go shares one transport per TLS configuration.
- * client-node's KubeConfig sets a new undici Agent on every request, so each request opened (and TLS-handshook)
- * a connection of its own and left it open until undici's idle timeout: at a few hundred requests per second
- * that cost most of the controller's CPU and tens of MB of sockets. The first request's dispatcher is kept; the
- * TLS options come from the same kubeconfig every time (bearer tokens are headers, re-read per request), so a
- * rotated client-certificate file is picked up at the next restart.
- */
-/** undici's Dispatcher, as client-node's RequestContext carries it (undici is client-node's dependency, not ours). */
-type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
-type Interceptor = Extract<Parameters<Dispatcher['compose']>[0], (...args: never[]) => unknown>;
-
-export function sharedConnectionPool(inner: HttpLibrary): HttpLibrary {
-  let shared: Dispatcher | undefined;
-  let first: Dispatcher | undefined;
-  return wrapHttpLibrary({
-    send(request: RequestContext): Promise<ResponseContext> {
-      const created = request.getDispatcher();
-      if (created !== undefined && created !== first) {
-        if (shared === undefined) {
-          first = created;
-          shared = created.compose(keepConnectionAfterDeleteBody);
-        }
-        // The dispatchers dropped here never connected: nothing to close (closing each one cost an error object).
-        request.setDispatcher(shared);
-      }
-      return inner.send(request).toPromise();
-    },
-  });
-}
-
-/**
- * undici closes the connection after any request that has a body but whose method does not expect one, DELETE
- * included, for servers that would not read it. The Kubernetes API reads a DELETE's body (DeleteOptions: the
- * uid and resourceVersion preconditions), so the connection stays open: without this, every guarded delete
- * cost a new TLS connection for the request after it.
- */
-const keepConnectionAfterDeleteBody: Interceptor = (dispatch) => (options, handler) =>
-  dispatch(options.method === 'DELETE' ? { ...options, reset: false } : options, handler);
 
 /** The API clients the controller uses, sharing one rate limiter and one set of metrics. */
 export function createApiClients(kubeConfig: KubeConfig, options: ApiClientOptions): ApiClients {

@@ -127,6 +127,14 @@ describe('decideReplicaSets', () => {
       { deletePods: [], skippedPods: [['a', 'AppContainersStarted']] },
     ],
     [
+      'a pod being deleted before it started is neither deleted again nor reported missed',
+      deployment({
+        replicaSets: [rs('web-old', { templateHooks: 'present' })],
+        pods: [pod('a', 'web-old', { stillPending: false, deletedBeforeStart: true })],
+      }),
+      { deletePods: [], skippedPods: [] },
+    ],
+    [
       'an older revision with pods gets the hooks too (in its own template); one scaled to 0 is history, left alone',
       deployment({
         replicaSets: [

@@ -1,20 +1,24 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { decideWorkload } from '../../../src/controller/init-hooks/workload-decision.ts';
+import { decideWorkload, podsAffectDecision } from '../../../src/controller/init-hooks/workload-decision.ts';
 import type { PodFacts, WorkloadFacts } from '../../../src/controller/init-hooks/workload-decision.ts';
 
-const podFacts: fc.Arbitrary<PodFacts> = fc.record({
-  name: fc.string({ minLength: 1, maxLength: 5 }),
-  uid: fc.uuid(),
-  hasHooks: fc.boolean(),
-  stillPending: fc.boolean(),
-  createdDuringRestore: fc.boolean(),
-  restoreWait: fc.boolean(),
-  holdsRestoredData: fc.boolean(),
-  initialized: fc.boolean(),
-  ordinal: fc.nat(5),
-  atCurrentRevision: fc.boolean(),
-});
+const podFacts: fc.Arbitrary<PodFacts> = fc
+  .record({
+    name: fc.string({ minLength: 1, maxLength: 5 }),
+    uid: fc.uuid(),
+    hasHooks: fc.boolean(),
+    stillPending: fc.boolean(),
+    createdDuringRestore: fc.boolean(),
+    restoreWait: fc.boolean(),
+    holdsRestoredData: fc.boolean(),
+    initialized: fc.boolean(),
+    ordinal: fc.nat(5),
+    atCurrentRevision: fc.boolean(),
+    deletedBeforeStart: fc.boolean(),
+  })
+  // A pod being deleted is not pending any more.
+  .map((p) => (p.deletedBeforeStart ? { ...p, stillPending: false } : p));
 
 const workloadFacts: fc.Arbitrary<WorkloadFacts> = fc.record({
   kind: fc.constantFrom('Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'),
@@ -29,11 +33,13 @@ const workloadFacts: fc.Arbitrary<WorkloadFacts> = fc.record({
   pods: fc.array(podFacts, { maxLength: 6 }),
 });
 
+/** The pods that will still exist: those being deleted before they ever started are going away. */
+const staying = (w: WorkloadFacts) => w.pods.filter((p) => !p.deletedBeforeStart);
 const rollsEveryPod = (w: WorkloadFacts) =>
   w.kind === 'Deployment' || (w.kind !== 'ReplicaSet' && w.updateStrategy === 'RollingUpdate');
 /** Pods a rollout of this owner replaces (a StatefulSet keeps those below its partition). */
 const rolledPods = (w: WorkloadFacts) =>
-  w.pods.filter((p) => !(w.kind === 'StatefulSet' && (p.ordinal ?? 0) < (w.partition ?? 0)));
+  staying(w).filter((p) => !(w.kind === 'StatefulSet' && (p.ordinal ?? 0) < (w.partition ?? 0)));
 
 describe('decideWorkload safety properties', () => {
   it('never patches a rolling owner whose rollout would replace a pod holding file-system-restored emptyDir data', () => {
@@ -72,8 +78,10 @@ describe('decideWorkload safety properties', () => {
   it('triggers a rollout of existing pods only when a pending pod of the restore still lacks the hooks', () => {
     fc.assert(
       fc.property(workloadFacts, (w) => {
-        if (decideWorkload(w).template !== 'inject' || !rollsEveryPod(w) || w.pods.length === 0) return;
-        expect(w.pods.some((p) => !p.hasHooks && p.stillPending && p.createdDuringRestore)).to.equal(true);
+        if (decideWorkload(w).template !== 'inject' || !rollsEveryPod(w) || staying(w).length === 0) return;
+        expect(staying(w).some((p) => !p.hasHooks && p.stillPending && p.createdDuringRestore)).to.equal(
+          true,
+        );
       }),
     );
   });
@@ -81,7 +89,7 @@ describe('decideWorkload safety properties', () => {
   it('never rolls out pods that all have their hooks', () => {
     fc.assert(
       fc.property(workloadFacts, (w) => {
-        if (w.pods.length > 0 && w.pods.every((p) => p.hasHooks))
+        if (staying(w).length > 0 && staying(w).every((p) => p.hasHooks))
           expect(decideWorkload(w).template).to.not.equal('inject');
       }),
     );
@@ -104,7 +112,7 @@ describe('decideWorkload safety properties', () => {
           return;
         if (d.reason === 'WaitingForFileSystemRestore') return;
         const rolled = new Set(d.template === 'inject' && rollsEveryPod(w) ? rolledPods(w) : []);
-        const missed = w.pods.filter((p) => !p.hasHooks && !p.stillPending && !rolled.has(p));
+        const missed = staying(w).filter((p) => !p.hasHooks && !p.stillPending && !rolled.has(p));
         const reported = d.skippedPods.filter((s) => s.reason === 'AppContainersStarted').map((s) => s.name);
         expect(reported).to.deep.equal(missed.map((p) => p.name));
       }),
@@ -129,6 +137,36 @@ describe('decideWorkload safety properties', () => {
         const d = decideWorkload(w);
         expect(d.template).to.equal('keep');
         expect(d.deletePods).to.deep.equal([]);
+      }),
+    );
+  });
+
+  it('never reports a pod that is deleted before it ever started as skipped', () => {
+    fc.assert(
+      fc.property(workloadFacts, (w) => {
+        const names = new Set(staying(w).map((p) => p.name));
+        for (const s of decideWorkload(w).skippedPods) expect(names.has(s.name)).to.equal(true);
+      }),
+    );
+  });
+
+  it('reads pods only where they can change the decision: otherwise deciding without them gives the same', () => {
+    fc.assert(
+      fc.property(workloadFacts, (w) => {
+        if (podsAffectDecision(w)) return;
+        expect(decideWorkload(w)).to.deep.equal(decideWorkload({ ...w, pods: [] }));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('skips the pod reads of a Deployment whose template has the hooks, during the restore', () => {
+    fc.assert(
+      fc.property(workloadFacts, (w) => {
+        const deployment = { ...w, kind: 'Deployment' as const, templateHooks: 'present' as const };
+        const cleanupWaits =
+          deployment.injectedByUs && deployment.cleanupPolicy === 'RemoveAfterRestore' && w.restore.finished;
+        expect(podsAffectDecision(deployment)).to.equal(cleanupWaits && w.restore.active);
       }),
     );
   });

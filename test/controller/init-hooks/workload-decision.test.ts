@@ -70,6 +70,18 @@ const cases: Array<[string, WorkloadFacts, Want]> = [
   ],
   ['cleaned up workloads stay clean', facts({ cleanedUp: true }), { template: 'keep', reason: 'CleanedUp' }],
   [
+    'a pod deleted before it ever started (the rollout of our own patch) is not reported: it will never run',
+    facts({
+      pods: [running('survivor', true), pod('old', { stillPending: false, deletedBeforeStart: true })],
+    }),
+    { template: 'keep', reason: 'PodsAlreadyHaveHooks', deletePods: [], skippedPods: [] },
+  ],
+  [
+    'a workload whose only pods are being deleted before they started is patched: their replacements need the hooks',
+    facts({ pods: [pod('old', { stillPending: false, deletedBeforeStart: true })] }),
+    { template: 'inject', reason: 'InjectHooks', deletePods: [], skippedPods: [] },
+  ],
+  [
     'a new workload without pods is patched at once',
     facts({}),
     { template: 'inject', reason: 'InjectHooks', deletePods: [] },
