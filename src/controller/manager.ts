@@ -191,9 +191,11 @@ export class Manager {
       settings: initSettings,
       now,
       metrics,
+      // Only a changed outcome can change the restore's status. Every restore reconcile enqueues its workloads, so
+      // requeueing the restore after each of their reconciles would run both forever, once a second.
       onOutcome: (outcome) => {
-        outcomes.record(outcome);
-        restoreController.queue.addAfter(outcome.restore, RESTORE_STATUS_COALESCE_MS);
+        if (outcomes.record(outcome))
+          restoreController.queue.addAfter(outcome.restore, RESTORE_STATUS_COALESCE_MS);
       },
     });
     const workloadController = new Controller({
