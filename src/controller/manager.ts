@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { Settings } from '../config/settings.ts';
@@ -21,7 +20,9 @@ import {
 import { createdDuringRestore } from './membership.ts';
 import type { WorkloadKind } from './init-hooks/workload-decision.ts';
 import { KubeJsonClient } from './kube-json-client.ts';
-import { createApiClients, instrumentedHttpLibrary } from './machinery/api-clients.ts';
+import { IsomorphicFetchHttpLibrary } from './machinery/client-node.ts';
+import { instrumentedHttpLibrary } from './machinery/transport.ts';
+import { jsonLeaseClient } from './lease-client.ts';
 import { Controller } from './machinery/controller.ts';
 import { Informer } from './machinery/informer.ts';
 import type { RecoveryEvent } from './machinery/informer.ts';
@@ -392,14 +393,16 @@ export class Manager {
     let elector: LeaderElector | undefined;
     let lost: Promise<void> = new Promise(() => {});
     if (settings.leaderElection.enabled && !signal.aborted) {
-      const { coordination } = createApiClients(kubeConfig, {
+      // A transport of its own, as client-go gives leader election its own client: renewals never queue behind
+      // the reconcilers' requests in the shared rate limiter.
+      const leaseHttp = instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), {
         qps: settings.api.qps,
         burst: settings.api.burst,
       });
       let onLost: () => void = () => {};
       lost = new Promise((resolve) => (onLost = resolve));
       elector = new LeaderElector({
-        client: coordination,
+        client: jsonLeaseClient(new KubeJsonClient(kubeConfig, leaseHttp)),
         namespace: settings.leaderElection.leaseNamespace || this.#options.namespace,
         leaseName: settings.leaderElection.leaseName,
         identity,
