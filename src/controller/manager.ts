@@ -7,6 +7,7 @@ import type { HealthChecks } from '../telemetry/health.ts';
 import type { HookMetrics } from '../telemetry/metrics.ts';
 import type { Pod, Workload } from '../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../kube/velero-labels.ts';
+import { cachedPod, cachedWorkload } from './cache-transforms.ts';
 import { Cluster } from './cluster.ts';
 import { EventRecorder } from './events.ts';
 import { PodReconciler } from './init-hooks/pod-reconciler.ts';
@@ -102,6 +103,7 @@ export class Manager {
         labelSelector?: string;
         fieldSelector?: string;
         indexers?: Record<string, (o: T) => readonly string[]>;
+        transform?: (o: T) => T;
       } = {},
     ) =>
       new Informer<T>({
@@ -126,23 +128,28 @@ export class Manager {
           {
             labelSelector: RESTORE_NAME_LABEL,
             indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
+            transform: cachedWorkload,
           },
         ),
       ]),
     );
+    // Pods are cached with only the fields the controller reads (cache-transforms.ts): they are what memory grows with.
     const pendingPods = informer<KubeObject>('pending-pods', '/api/v1/pods', 'pods', {
       fieldSelector: 'status.phase=Pending',
+      transform: cachedPod,
     });
     // Exec hooks: pods we hooked or claimed (any phase), and Velero's restored pods only when we run theirs too.
     const hookedPods = informer<KubeObject>('hooked-pods', '/api/v1/pods', 'pods', {
       labelSelector: RESTORE_LABEL,
       indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_LABEL) },
+      transform: cachedPod,
     });
     const veleroPods =
       settings.exec.veleroRestoredPods === 'Run'
         ? informer<KubeObject>('velero-restored-pods', '/api/v1/pods', 'pods', {
             labelSelector: RESTORE_NAME_LABEL,
             indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
+            transform: cachedPod,
           })
         : undefined;
     // The hook-count ledgers' shards, in the controller's own namespace only.
