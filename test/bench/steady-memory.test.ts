@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { imageNodeFlags } from '../../hack/bench/processes.ts';
 import { controllerIdle } from '../../hack/bench/steady-memory.ts';
 
 const exposition = (depths: number[], unfinished: number[]) =>
@@ -22,4 +23,18 @@ describe('bench: controllerIdle (steady state = every work queue empty, nothing 
     it(`${title}: ${idle ? 'idle' : 'busy'}`, () => {
       expect(controllerIdle(exposition(depths, unfinished))).to.equal(idle);
     });
+});
+
+describe('bench: imageNodeFlags (the controller runs with the node flags of the image)', () => {
+  it('reads the flags between node and dist/cli.js of the Dockerfile’s ENTRYPOINT', () => {
+    expect(imageNodeFlags()).to.deep.equal(['--max-semi-space-size=8']);
+    expect(
+      imageNodeFlags('FROM node:24\nENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/cli.js", "run"]\n'),
+    ).to.deep.equal([]);
+  });
+
+  it('refuses an ENTRYPOINT it cannot read, naming the file', () => {
+    expect(() => imageNodeFlags('FROM node:24\nENTRYPOINT node dist/cli.js run\n')).to.throw(/Dockerfile/);
+    expect(() => imageNodeFlags('FROM node:24\nCMD ["node", "dist/cli.js"]\n')).to.throw(/ENTRYPOINT/);
+  });
 });
