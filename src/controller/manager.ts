@@ -31,7 +31,6 @@ import { labelIndex } from './machinery/indexer.ts';
 import type { KubeObject } from './machinery/kube-object.ts';
 import { stripManagedFields } from './machinery/kube-object.ts';
 import { KubeListWatch } from './machinery/list-watch.ts';
-import { SharedObjects } from './machinery/shared-objects.ts';
 import { LeaderElector } from './machinery/leader-election.ts';
 import type { Logger } from './machinery/logger.ts';
 import { OwnerChain } from './owner-chain.ts';
@@ -134,26 +133,23 @@ export class Manager {
         ),
       ]),
     );
-    // Pods are what memory grows with: cached with only the fields the controller reads (cache-transforms.ts), and
-    // a pod both pending and hooked (or Velero's) is held once by the pod informers together.
-    const sharedPods = new SharedObjects();
-    const podTransform = (pod: KubeObject) => sharedPods.share(cachedPod(pod));
+    // Pods are cached with only the fields the controller reads (cache-transforms.ts): they are what memory grows with.
     const pendingPods = informer<KubeObject>('pending-pods', '/api/v1/pods', 'pods', {
       fieldSelector: 'status.phase=Pending',
-      transform: podTransform,
+      transform: cachedPod,
     });
     // Exec hooks: pods we hooked or claimed (any phase), and Velero's restored pods only when we run theirs too.
     const hookedPods = informer<KubeObject>('hooked-pods', '/api/v1/pods', 'pods', {
       labelSelector: RESTORE_LABEL,
       indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_LABEL) },
-      transform: podTransform,
+      transform: cachedPod,
     });
     const veleroPods =
       settings.exec.veleroRestoredPods === 'Run'
         ? informer<KubeObject>('velero-restored-pods', '/api/v1/pods', 'pods', {
             labelSelector: RESTORE_NAME_LABEL,
             indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
-            transform: podTransform,
+            transform: cachedPod,
           })
         : undefined;
     // The hook-count ledgers' shards, in the controller's own namespace only.
