@@ -6,9 +6,10 @@
  */
 import PQueue from 'p-queue';
 import { namespaces, unrelatedPod } from './fixtures.ts';
-import { metricValue, startController, startDevcluster, until } from './processes.ts';
+import { startController, startDevcluster, until } from './processes.ts';
 import type { ControllerSettings } from './processes.ts';
 import { prepareCluster } from './restore-run.ts';
+import { steadyMemory } from './steady-memory.ts';
 
 export interface MemorySample {
   readonly rssBytes: number;
@@ -33,11 +34,8 @@ async function idleSample(
   const controller = await startController(dir, kubeconfig, settings);
   try {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const metrics = await controller.scrape();
-    return {
-      rssBytes: metricValue(metrics, 'process_resident_memory_bytes'),
-      heapUsedBytes: metricValue(metrics, 'nodejs_heap_size_used_bytes'),
-    };
+    const { rssBytes, heapUsedBytes } = await steadyMemory(controller);
+    return { rssBytes, heapUsedBytes };
   } finally {
     await controller.stop();
   }

@@ -15,6 +15,27 @@ const SOURCE_CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 /** What `npm run build` produces and the container image runs (node dist/cli.js run). */
 export const BUILT_CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
+const DOCKERFILE = fileURLToPath(new URL('../../Dockerfile', import.meta.url));
+
+/**
+ * The Node.js flags the container image runs the controller with: those between `node` and `dist/cli.js` in the
+ * Dockerfile's ENTRYPOINT (exec form). The bench passes the same, so that it measures the controller as shipped.
+ */
+export function imageNodeFlags(dockerfile = readFileSync(DOCKERFILE, 'utf8')): string[] {
+  const line = dockerfile.split('\n').findLast((l) => l.startsWith('ENTRYPOINT '));
+  let argv: unknown;
+  try {
+    argv = line ? JSON.parse(line.slice('ENTRYPOINT '.length)) : undefined;
+  } catch {
+    argv = undefined;
+  }
+  const node = Array.isArray(argv) ? argv.indexOf('node') : -1;
+  const cli = Array.isArray(argv) ? argv.indexOf('dist/cli.js') : -1;
+  if (!Array.isArray(argv) || node < 0 || cli < node)
+    throw new Error(`${DOCKERFILE}: expected an exec-form ENTRYPOINT running node ... dist/cli.js`);
+  return argv.slice(node + 1, cli).map(String);
+}
+
 /** Which program runs the controller: the built one, as shipped, unless told otherwise. */
 let controllerCli = BUILT_CLI;
 export function useControllerFrom(source: 'dist' | 'src'): void {
@@ -54,8 +75,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.exit(130);
   });
 
-function start(cli: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const child = spawn(process.execPath, [cli, ...args], {
+function start(cli: string, args: string[], env: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []): Child {
+  const child = spawn(process.execPath, [...nodeFlags, cli, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -186,6 +207,7 @@ export async function startController(
       POD_NAMESPACE: CONTROLLER_NAMESPACE,
       ...profiling(),
     },
+    imageNodeFlags(),
   );
   const ready = until(
     'the controller to be ready (/readyz)',

@@ -33,8 +33,15 @@ export interface SizeFigures {
   readonly readsByKind?: Readonly<Record<string, number>>;
   readonly statusWritesPerRestore: number;
   readonly statusWritesPerRestorePerSecond: number;
+  /** At steady state after the restore: queues empty, medians of 5 scrapes (results before it was so: 2 s after). */
   readonly rssMiB: number;
   readonly heapMiB: number;
+  /** The highest RSS scraped during the restore and until steady state (absent from earlier results). */
+  readonly rssPeakMiB?: number;
+  /** Seconds from every pod hooked (+2 s) to the controller's queues being empty. */
+  readonly quietAfterS?: number;
+  /** False when a run's queues did not empty within the bench's wait: its memory is not at steady state. */
+  readonly steady?: boolean;
 }
 
 export interface Target {
@@ -134,6 +141,9 @@ export function sizeFigures(runs: readonly RestoreRunResult[]): SizeFigures {
     ),
     rssMiB: round(medianOf(controller, (r) => (r.rssBytes ?? NaN) / MiB)),
     heapMiB: round(medianOf(controller, (r) => (r.heapUsedBytes ?? NaN) / MiB)),
+    rssPeakMiB: round(medianOf(controller, (r) => (r.rssPeakBytes ?? NaN) / MiB)),
+    quietAfterS: round(medianOf(controller, (r) => (r.quietAfterMs ?? NaN) / 1000)),
+    steady: controller.every((r) => r.steady === true),
   };
 }
 
@@ -339,6 +349,7 @@ export function formatReport(result: BenchResult): string {
         'template hooked p50/p99 ms',
         'RSS MiB',
         'heap MiB',
+        'RSS peak MiB',
       ],
       result.sizes.map((s) => [
         String(s.pods),
@@ -353,10 +364,15 @@ export function formatReport(result: BenchResult): string {
         `${n(s.templateHookMs.p50, 0)} / ${n(s.templateHookMs.p99, 0)}`,
         n(s.rssMiB),
         n(s.heapMiB),
+        n(s.rssPeakMiB ?? NaN),
       ]),
     ),
+    'RSS and heap: at steady state after the restore (every work queue empty, medians of 5 scrapes a second apart);' +
+      ' RSS peak: the highest RSS scraped every second from the start of the restore.',
     '',
     ...result.sizes.flatMap((s) => [
+      `memory at ${s.pods} pods: queues empty ${n(s.quietAfterS ?? NaN)} s after every pod was hooked (+2 s)` +
+        (s.steady === false ? ' -- NOT at steady state: a run never emptied its queues' : ''),
       `writes per workload at ${s.pods} pods: ${Object.entries(s.writesByKind)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,

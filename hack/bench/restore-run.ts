@@ -17,9 +17,10 @@ import {
   workloadPlacement,
 } from './fixtures.ts';
 import type { BenchClient, WatchEvent } from './kube.ts';
-import { CONTROLLER_NAMESPACE, metricValue, startController, startDevcluster, until } from './processes.ts';
+import { CONTROLLER_NAMESPACE, startController, startDevcluster, until } from './processes.ts';
 import type { ControllerProcess, ControllerSettings } from './processes.ts';
 import { countWrites } from './requests.ts';
+import { PeakRss, steadyMemory } from './steady-memory.ts';
 import type { WriteCounts } from './requests.ts';
 
 export type Mode = 'controller' | 'floor';
@@ -35,8 +36,14 @@ export interface RestoreRunResult {
   readonly writes: WriteCounts;
   /** Status writes per second of the measured window (start to every pod hooked, plus 2 s for the last write). */
   readonly windowSeconds: number;
+  /** The controller's memory at steady state after the restore (steady-memory.ts): medians of 5 scrapes. */
   readonly rssBytes?: number;
   readonly heapUsedBytes?: number;
+  /** How long after every pod was hooked (plus the 2 s for the last status write) its queues were empty. */
+  readonly quietAfterMs?: number;
+  readonly steady?: boolean;
+  /** The highest RSS scraped (every second) from the start of the measured restore to steady state. */
+  readonly rssPeakBytes?: number;
 }
 
 interface PodLike {
@@ -255,11 +262,13 @@ export async function restoreRun(
     floor = await floorClient(devcluster.kubeconfig);
     if (mode === 'controller') controller = await startController(dir, devcluster.kubeconfig, settings);
     await hookRestore(mode, admin, floor, 'warmup', 20, settings);
+    const peak = controller ? new PeakRss(controller) : undefined;
     const measured = await hookRestore(mode, admin, floor, 'measured', workloads, settings);
     // The restore's last status write is coalesced up to a second after the last workload change.
     await new Promise((r) => setTimeout(r, 2000));
     const writes = countWrites(await admin.request('GET', '/devcluster/requests'));
-    const metrics = controller ? await controller.scrape() : undefined;
+    const memory = controller ? await steadyMemory(controller) : undefined;
+    const rssPeakBytes = peak?.stop();
     return {
       mode,
       pods: workloads * PODS_PER_WORKLOAD,
@@ -267,12 +276,7 @@ export async function restoreRun(
       ...measured,
       writes,
       windowSeconds: measured.totalMs / 1000 + 2,
-      ...(metrics
-        ? {
-            rssBytes: metricValue(metrics, 'process_resident_memory_bytes'),
-            heapUsedBytes: metricValue(metrics, 'nodejs_heap_size_used_bytes'),
-          }
-        : {}),
+      ...(memory ? { ...memory, rssPeakBytes: Math.max(rssPeakBytes ?? 0, memory.rssBytes) } : {}),
     };
   } finally {
     floor?.close();

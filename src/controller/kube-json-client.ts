@@ -1,5 +1,5 @@
-import { ApiException, HttpMethod, RequestContext } from '@kubernetes/client-node';
 import type { HttpLibrary, KubeConfig } from '@kubernetes/client-node';
+import { ApiException, HttpMethod, RequestContext } from './machinery/client-node.ts';
 import { parseJsonResponse } from './machinery/response-body.ts';
 
 export type QueryValue = string | number | boolean | undefined;

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { Settings } from '../config/settings.ts';
@@ -8,6 +7,7 @@ import type { HealthChecks } from '../telemetry/health.ts';
 import type { HookMetrics } from '../telemetry/metrics.ts';
 import type { Pod, Workload } from '../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../kube/velero-labels.ts';
+import { cachedPod, cachedWorkload } from './cache-transforms.ts';
 import { Cluster } from './cluster.ts';
 import { EventRecorder } from './events.ts';
 import { PodReconciler } from './init-hooks/pod-reconciler.ts';
@@ -21,7 +21,9 @@ import {
 import { createdDuringRestore } from './membership.ts';
 import type { WorkloadKind } from './init-hooks/workload-decision.ts';
 import { KubeJsonClient } from './kube-json-client.ts';
-import { createApiClients, instrumentedHttpLibrary } from './machinery/api-clients.ts';
+import { IsomorphicFetchHttpLibrary } from './machinery/client-node.ts';
+import { instrumentedHttpLibrary } from './machinery/transport.ts';
+import { jsonLeaseClient } from './lease-client.ts';
 import { Controller } from './machinery/controller.ts';
 import { Informer } from './machinery/informer.ts';
 import type { RecoveryEvent } from './machinery/informer.ts';
@@ -101,6 +103,7 @@ export class Manager {
         labelSelector?: string;
         fieldSelector?: string;
         indexers?: Record<string, (o: T) => readonly string[]>;
+        transform?: (o: T) => T;
       } = {},
     ) =>
       new Informer<T>({
@@ -125,23 +128,28 @@ export class Manager {
           {
             labelSelector: RESTORE_NAME_LABEL,
             indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
+            transform: cachedWorkload,
           },
         ),
       ]),
     );
+    // Pods are cached with only the fields the controller reads (cache-transforms.ts): they are what memory grows with.
     const pendingPods = informer<KubeObject>('pending-pods', '/api/v1/pods', 'pods', {
       fieldSelector: 'status.phase=Pending',
+      transform: cachedPod,
     });
     // Exec hooks: pods we hooked or claimed (any phase), and Velero's restored pods only when we run theirs too.
     const hookedPods = informer<KubeObject>('hooked-pods', '/api/v1/pods', 'pods', {
       labelSelector: RESTORE_LABEL,
       indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_LABEL) },
+      transform: cachedPod,
     });
     const veleroPods =
       settings.exec.veleroRestoredPods === 'Run'
         ? informer<KubeObject>('velero-restored-pods', '/api/v1/pods', 'pods', {
             labelSelector: RESTORE_NAME_LABEL,
             indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
+            transform: cachedPod,
           })
         : undefined;
     // The hook-count ledgers' shards, in the controller's own namespace only.
@@ -199,9 +207,11 @@ export class Manager {
       settings: initSettings,
       now,
       metrics,
+      // Only a changed outcome can change the restore's status. Every restore reconcile enqueues its workloads, so
+      // requeueing the restore after each of their reconciles would run both forever, once a second.
       onOutcome: (outcome) => {
-        outcomes.record(outcome);
-        restoreController.queue.addAfter(outcome.restore, RESTORE_STATUS_COALESCE_MS);
+        if (outcomes.record(outcome))
+          restoreController.queue.addAfter(outcome.restore, RESTORE_STATUS_COALESCE_MS);
       },
     });
     const workloadController = new Controller({
@@ -395,14 +405,16 @@ export class Manager {
     let elector: LeaderElector | undefined;
     let lost: Promise<void> = new Promise(() => {});
     if (settings.leaderElection.enabled && !signal.aborted) {
-      const { coordination } = createApiClients(kubeConfig, {
+      // A transport of its own, as client-go gives leader election its own client: renewals never queue behind
+      // the reconcilers' requests in the shared rate limiter.
+      const leaseHttp = instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), {
         qps: settings.api.qps,
         burst: settings.api.burst,
       });
       let onLost: () => void = () => {};
       lost = new Promise((resolve) => (onLost = resolve));
       elector = new LeaderElector({
-        client: coordination,
+        client: jsonLeaseClient(new KubeJsonClient(kubeConfig, leaseHttp)),
         namespace: settings.leaderElection.leaseNamespace || this.#options.namespace,
         leaseName: settings.leaderElection.leaseName,
         identity,

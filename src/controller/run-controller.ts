@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from './machinery/client-node.ts';
 import type { Settings } from '../config/settings.ts';
 import { HealthChecks, startHealthServer } from '../telemetry/health.ts';
 import { createLogger } from '../telemetry/logger.ts';

@@ -96,8 +96,10 @@ describe('npm run bench (hack/bench), at a tiny size', function () {
       'statusWritesPerRestorePerSecond',
       'rssMiB',
       'heapMiB',
+      'rssPeakMiB',
     ])
       expect(Number.isFinite(size[key]), key).to.equal(true);
+    expect(size.steady).to.equal(true);
     // Counted by the devcluster, not timed: every hooked workload got its template written.
     expect(size.templateWritesPerWorkload).to.be.greaterThan(0);
     expect(size.writesByKind['patch deployments']).to.equal(size.templateWritesPerWorkload);

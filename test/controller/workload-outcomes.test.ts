@@ -74,3 +74,28 @@ describe('WorkloadOutcomes.tally (the facts behind InitHooksApplied)', () => {
     });
   }
 });
+
+describe('WorkloadOutcomes.record (whether the restore needs a status reconcile)', () => {
+  it('reports a first outcome and a changed decision or skipped-pod list, not the same outcome again', () => {
+    const outcomes = new WorkloadOutcomes();
+    const steps: Array<[WorkloadOutcome, boolean]> = [
+      [outcome('Deployment/app/a', 'InjectHooks'), true],
+      [outcome('Deployment/app/a', 'InjectHooks'), false],
+      [outcome('Deployment/app/a', 'HooksInPlace'), true],
+      [outcome('Deployment/app/a', 'HooksInPlace'), false],
+      [outcome('Deployment/app/a', 'HooksInPlace', ['app/a-1']), true],
+      [outcome('Deployment/app/a', 'HooksInPlace', ['app/a-2']), true],
+      [outcome('Deployment/app/a', 'HooksInPlace', ['app/a-2']), false],
+      [outcome('Deployment/app/b', 'HooksInPlace', ['app/a-2']), true],
+      [{ ...outcome('Deployment/app/a', 'HooksInPlace', ['app/a-2']), restore: 'velero/other' }, true],
+    ];
+    expect(steps.map(([o]) => outcomes.record(o))).to.deep.equal(steps.map(([, changed]) => changed));
+  });
+
+  it('reports an outcome again after the restore was forgotten', () => {
+    const outcomes = new WorkloadOutcomes();
+    outcomes.record(outcome('Deployment/app/a', 'HooksInPlace'));
+    outcomes.forget(RESTORE);
+    expect(outcomes.record(outcome('Deployment/app/a', 'HooksInPlace'))).to.equal(true);
+  });
+});

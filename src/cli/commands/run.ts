@@ -99,6 +99,8 @@ export const runCommand: Command = {
   async run(args, io) {
     const settings = await resolveRunSettings(args, io, 'run');
     if (!settings) return 2;
+    const { leanClientNode } = await import('../../controller/machinery/lean-client-node.ts');
+    leanClientNode();
     const { runController } = await import('../../controller/run-controller.ts');
     return untilStopSignal((signal) => runController({ settings, env: io.env, signal }));
   },

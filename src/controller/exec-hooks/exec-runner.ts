@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
-import { Exec } from '@kubernetes/client-node';
 import type { KubeConfig, V1Status } from '@kubernetes/client-node';
 import type WebSocket from 'isomorphic-ws';
+import { Exec } from '../machinery/client-node.ts';
 import type { AttemptResult } from './exec-record.ts';
 
 export interface ExecRequest {

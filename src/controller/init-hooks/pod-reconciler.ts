@@ -22,7 +22,9 @@ import type { OwnerChain } from '../owner-chain.ts';
 import { createdDuringRestore } from '../membership.ts';
 import { hasRestoreWait, isStillPending } from '../pod-progress.ts';
 import { restoreActivity } from '../restore-activity.ts';
-import type { RestoreDirectory } from '../restore-directory.ts';
+import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
+import type { HookPlan } from '../../hooks/plan.ts';
+import type { RestoreHooks } from '../../hooks/validate.ts';
 import { decidePod } from './pod-decision.ts';
 import type { PodDecision } from './pod-decision.ts';
 import { replacementPod } from './replacement.ts';
@@ -152,25 +154,7 @@ export class PodReconciler {
     const { restore, hooks } = lookup;
     const restoreKey = `${restore.metadata.namespace}/${restore.metadata.name}`;
     const logger = ctx.logger.child({ restore: restoreKey, namespace, name });
-    const plan = planHooks(
-      hooks,
-      {
-        namespace,
-        labels: pod.metadata.labels ?? {},
-        annotations: pod.metadata.annotations ?? {},
-        podSpec: pod.spec,
-      },
-      { policy: this.#deps.settings.policy },
-    );
-    const decision: PodDecision = decidePod({
-      topOwnerKind: 'Pod',
-      restoreActive: restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs)
-        .active,
-      createdDuringRestore: createdDuringRestore(pod.metadata, restore.status?.startTimestamp),
-      hooks: initHooksState(plan, hasErrors(hooks.problems)),
-      stillPending: isStillPending(pod),
-      restoreWait: hasRestoreWait(pod),
-    });
+    const { decision } = this.#decideBarePod(pod, restore, hooks);
     logger.debug('pod decision', { decision });
     const metricLabels = { restore: restore.metadata.name ?? '', namespace, kind: 'Pod' };
     if (decision.action === 'none') {
@@ -202,8 +186,14 @@ export class PodReconciler {
     }
     if (decision.action !== 'replace') return;
 
+    // The cache holds only the fields the controller reads; the replacement copies the whole pod, so it is built
+    // from the API's copy, planned and decided again on it. A pod gone or changed meanwhile comes back with its event.
+    const live = await this.#deps.cluster.getPod(namespace, name);
+    if (!live || live.metadata.uid !== pod.metadata.uid) return;
+    const { decision: liveDecision, plan } = this.#decideBarePod(live, restore, hooks);
+    if (liveDecision.action !== 'replace') return;
     const inserted = plan.initHooks.filter((h) => h.state === 'insert');
-    const replacement = replacementPod(pod, plan.initContainers, {
+    const replacement = replacementPod(live, plan.initContainers, {
       labels: { [RESTORE_LABEL]: labelValue },
       annotations: {
         [APPLIED_INIT_HOOKS_ANNOTATION]: formatAppliedInitHooks({
@@ -216,12 +206,40 @@ export class PodReconciler {
     const stored = await this.#deps.journal.put({
       namespace,
       name,
-      replacedUID: pod.metadata.uid ?? '',
+      replacedUID: live.metadata.uid ?? '',
       replacement,
     });
     this.#journal.set(key, stored);
     logger.info('replacing bare pod to add init hooks', { hooks: inserted.map((h) => h.container.name) });
-    return this.#drive(stored, ctx, pod);
+    return this.#drive(stored, ctx, live);
+  }
+
+  /** The plan and decision for a bare restored pod. */
+  #decideBarePod(
+    pod: Pod,
+    restore: RestoreObject,
+    hooks: RestoreHooks,
+  ): { plan: HookPlan; decision: PodDecision } {
+    const plan = planHooks(
+      hooks,
+      {
+        namespace: pod.metadata.namespace ?? '',
+        labels: pod.metadata.labels ?? {},
+        annotations: pod.metadata.annotations ?? {},
+        podSpec: pod.spec,
+      },
+      { policy: this.#deps.settings.policy },
+    );
+    const decision = decidePod({
+      topOwnerKind: 'Pod',
+      restoreActive: restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs)
+        .active,
+      createdDuringRestore: createdDuringRestore(pod.metadata, restore.status?.startTimestamp),
+      hooks: initHooksState(plan, hasErrors(hooks.problems)),
+      stillPending: isStillPending(pod),
+      restoreWait: hasRestoreWait(pod),
+    });
+    return { plan, decision };
   }
 
   /**

@@ -1,5 +1,5 @@
-import { wrapHttpLibrary } from '@kubernetes/client-node';
 import type { HttpLibrary, RequestContext, ResponseContext } from '@kubernetes/client-node';
+import { wrapHttpLibrary } from './client-node.ts';
 
 /** undici's Dispatcher, as client-node's RequestContext carries it (undici is client-node's dependency, not ours). */
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;

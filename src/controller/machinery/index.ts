@@ -1,6 +1,8 @@
 // The controller machinery's public surface, for the reconcilers and the `run` command.
-export { createApiClients, instrumentedHttpLibrary } from './api-clients.ts';
+export { createApiClients } from './api-clients.ts';
 export type { ApiClientOptions, ApiClients } from './api-clients.ts';
+export { instrumentedHttpLibrary } from './transport.ts';
+export type { TransportOptions } from './transport.ts';
 export {
   apiErrorCode,
   apiErrorStatus,
@@ -30,7 +32,7 @@ export {
   LeaderElector,
   validateLeaderElectionTimings,
 } from './leader-election.ts';
-export type { LeaderElectionOptions, LeaderElectionTimings } from './leader-election.ts';
+export type { LeaderElectionOptions, LeaderElectionTimings, LeaseClient } from './leader-election.ts';
 export { KubeListWatch } from './list-watch.ts';
 export type { ListWatch, Selectors } from './list-watch.ts';
 export { silentLogger } from './logger.ts';

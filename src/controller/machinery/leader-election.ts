@@ -1,8 +1,8 @@
-import { V1MicroTime } from '@kubernetes/client-node';
 import type { CoordinationV1Api, V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { describeApiError, isConflict, isNotFound } from './api-errors.ts';
+import { V1MicroTime } from './client-node.ts';
 import type { Clock } from './clock.ts';
 import { sleep, systemClock } from './clock.ts';
 import type { Logger } from './logger.ts';
@@ -26,8 +26,18 @@ export const DEFAULT_LEADER_ELECTION_TIMINGS: Readonly<LeaderElectionTimings> = 
   retryPeriodMs: 2_000,
 };
 
+/**
+ * The three Lease calls of leader election, as client-node's CoordinationV1Api names them. The controller passes a
+ * plain-JSON implementation (`jsonLeaseClient`), which leaves the times as the RFC 3339 strings of the wire: the
+ * elector only compares them and writes them back.
+ */
+export type LeaseClient = Pick<
+  CoordinationV1Api,
+  'readNamespacedLease' | 'createNamespacedLease' | 'replaceNamespacedLease'
+>;
+
 export interface LeaderElectionOptions extends Partial<LeaderElectionTimings> {
-  client: CoordinationV1Api;
+  client: LeaseClient;
   namespace: string;
   leaseName: string;
   /** Unique per candidate, e.g. the pod name plus a random suffix. */

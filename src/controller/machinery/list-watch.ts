@@ -1,11 +1,11 @@
+import type { HttpLibrary, KubeConfig } from '@kubernetes/client-node';
 import {
   ApiException,
   HttpMethod,
   IsomorphicFetchHttpLibrary,
   RequestContext,
   Watch,
-} from '@kubernetes/client-node';
-import type { HttpLibrary, KubeConfig } from '@kubernetes/client-node';
+} from './client-node.ts';
 import type { KubeObject } from './kube-object.ts';
 import { decodeList, malformedWatchEvent, parseJsonResponse } from './response-body.ts';
 

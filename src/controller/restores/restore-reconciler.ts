@@ -31,16 +31,27 @@ const DONE_DECISIONS = new Set<WorkloadOutcome['decision']>([
 /** Workloads that neither wait for hooks nor count as hooked. */
 const NOT_COUNTED_DECISIONS = new Set<WorkloadOutcome['decision']>(['RestoreInactive', 'InvalidHooks']);
 
+function sameOutcome(a: WorkloadOutcome, b: WorkloadOutcome): boolean {
+  return (
+    a.decision === b.decision &&
+    a.skippedPods.length === b.skippedPods.length &&
+    a.skippedPods.every((pod, i) => pod === b.skippedPods[i])
+  );
+}
+
 /** The latest outcome of every workload reconcile, per restore: the facts behind InitHooksApplied. */
 export class WorkloadOutcomes {
   readonly #byRestore = new Map<string, Map<string, WorkloadOutcome>>();
   /** Pods without a workload (bare pods, Jobs' pods) that will not run their init hooks, per restore. */
   readonly #skippedPods = new Map<string, Set<string>>();
 
-  record(outcome: WorkloadOutcome): void {
+  /** Records a workload's latest outcome; true when it differs from the one recorded before (or is its first). */
+  record(outcome: WorkloadOutcome): boolean {
     let workloads = this.#byRestore.get(outcome.restore);
     if (!workloads) this.#byRestore.set(outcome.restore, (workloads = new Map()));
+    const previous = workloads.get(outcome.workload);
     workloads.set(outcome.workload, outcome);
+    return previous === undefined || !sameOutcome(previous, outcome);
   }
 
   /** A pod that no workload reconcile reports (bare, or a Job's) will not run its init hooks. */

@@ -357,6 +357,49 @@ for (const rbac of [false, true]) {
       });
     });
 
+    it('replaces a bare pod with a whole copy of it, read from the API: nothing the caches leave out is lost', async () => {
+      await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2({ hooks: {} }));
+      const pod = barePod('rich', 'app', {
+        annotations: {
+          ...ANNOTATION_HOOK,
+          'kubectl.kubernetes.io/last-applied-configuration': '{"kind":"Pod"}',
+        },
+      });
+      const rich = {
+        ...pod,
+        spec: {
+          ...pod.spec,
+          containers: [
+            {
+              name: 'app',
+              image: 'nginx:1.27',
+              env: [{ name: 'MODE', value: 'restored' }],
+              ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }],
+              resources: { requests: { cpu: '100m', memory: '64Mi' } },
+              readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 5 },
+            },
+          ],
+          volumes: [
+            ...pod.spec.volumes,
+            { name: 'settings', configMap: { name: 'web-settings', items: [{ key: 'a', path: 'a.conf' }] } },
+          ],
+          tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }],
+          terminationGracePeriodSeconds: 7,
+        },
+      };
+      const original = (await create('/api/v1/namespaces/app/pods', rich)) as unknown as Pod;
+      await env.startController();
+      const replaced = await eventually(async () => {
+        const p = await getPod('rich').catch(() => undefined);
+        return p && p.metadata.uid !== original.metadata.uid ? p : undefined;
+      }, 'the replacement pod');
+      const { initContainers: _hooks, ...spec } = replaced.spec;
+      const { initContainers: _none, ...originalSpec } = original.spec;
+      expect(spec).to.deep.equal(originalSpec);
+      expect(replaced.metadata.annotations).to.include(original.metadata.annotations);
+      expect(replaced.metadata.labels).to.include(original.metadata.labels);
+    });
+
     it('never replaces a pod with restore-wait, and says why', async () => {
       await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
       const original = await create(

@@ -63,4 +63,35 @@ describe('controller: Restore status writes (devcluster, conditions CRD patch ap
     // that triggered the next one would have made hundreds by now.
     expect(restorePatches() - before).to.be.within(2, 4);
   });
+
+  it('goes quiet once the workloads are hooked: its own reconciles do not schedule each other', async () => {
+    await env.client.request({
+      method: 'POST',
+      path: '/apis/velero.io/v1/namespaces/velero/restores',
+      body: restoreR2(),
+    });
+    await addWorkload('web-1');
+    await addWorkload('web-2');
+    await env.startController();
+    await eventually(
+      async () => ((await appliedMessage())?.includes('for 2 restored') ? true : undefined),
+      'InitHooksApplied for two workloads',
+    );
+    const workloadAdds = async () => {
+      const m = /^workqueue_adds_total\{[^}]*name="workload"[^}]*\} (\S+)$/m.exec(await env.scrapeMetrics());
+      return Number(m?.[1]);
+    };
+    // A restore reconcile hands every member workload to the workload controller; when each workload reconcile
+    // scheduled the restore's status again, the two kept each other running once a second for as long as the
+    // Restore existed. Nothing changes here any more, so some 3 s pass without a single workload being queued.
+    await eventually(
+      async () => {
+        const before = await workloadAdds();
+        await new Promise((r) => setTimeout(r, 3000));
+        return (await workloadAdds()) === before ? true : undefined;
+      },
+      'three seconds without a workload reconcile',
+      30_000,
+    );
+  });
 });

@@ -3,7 +3,7 @@ import { IsomorphicFetchHttpLibrary, KubeConfig } from '@kubernetes/client-node'
 import type { HttpLibrary } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { KubeJsonClient } from '../../../src/controller/kube-json-client.ts';
-import { instrumentedHttpLibrary } from '../../../src/controller/machinery/api-clients.ts';
+import { instrumentedHttpLibrary } from '../../../src/controller/machinery/transport.ts';
 import { startDevCluster } from '../../../src/devcluster/index.ts';
 import type { DevCluster } from '../../../src/devcluster/index.ts';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
-import { instrumentedHttpLibrary } from '../../../src/controller/machinery/api-clients.ts';
+import { instrumentedHttpLibrary } from '../../../src/controller/machinery/transport.ts';
 import type { RecoveryEvent } from '../../../src/controller/machinery/informer.ts';
 import { Informer } from '../../../src/controller/machinery/informer.ts';
 import type { KubeObject } from '../../../src/controller/machinery/kube-object.ts';
