@@ -117,13 +117,22 @@ function restoreIdentity(restore: RestoreObject, labelValue: string): RestoreIde
   };
 }
 
-function templatePlan(workload: Workload, hooks: RestoreHooks, policy: HookPolicy): HookPlan {
+/**
+ * The hooks for a workload's pod template. `annotationsFrom` is the workload of the restore whose template
+ * annotations declare hooks: the workload itself, or for a Deployment's ReplicaSet, the Deployment.
+ */
+function templatePlan(
+  workload: Workload,
+  hooks: RestoreHooks,
+  policy: HookPolicy,
+  annotationsFrom: Workload = workload,
+): HookPlan {
   return planHooks(
     hooks,
     {
       namespace: workload.metadata.namespace ?? '',
       labels: workload.spec.template.metadata?.labels ?? {},
-      annotations: workload.spec.template.metadata?.annotations ?? {},
+      annotations: annotationsFrom.spec.template.metadata?.annotations ?? {},
       podSpec: workload.spec.template.spec,
       specPath: 'spec.template.spec',
       metadataPath: 'spec.template.metadata',
@@ -136,30 +145,6 @@ function updateStrategy(kind: WorkloadKind, workload: Workload): WorkloadFacts['
   const spec = workload.spec as Record<string, { type?: string } | undefined>;
   const type = kind === 'Deployment' ? spec.strategy?.type : spec.updateStrategy?.type;
   return type === 'OnDelete' || type === 'Recreate' ? type : 'RollingUpdate';
-}
-
-/**
- * The hooks for a Deployment's ReplicaSet: the Restore's, and the annotations of the Deployment's template (the
- * workload of the restore), planned against the ReplicaSet's own template.
- */
-function replicaSetPlan(
-  replicaSet: Workload,
-  deployment: Workload,
-  hooks: RestoreHooks,
-  policy: HookPolicy,
-): HookPlan {
-  return planHooks(
-    hooks,
-    {
-      namespace: replicaSet.metadata.namespace ?? '',
-      labels: replicaSet.spec.template.metadata?.labels ?? {},
-      annotations: deployment.spec.template.metadata?.annotations ?? {},
-      podSpec: replicaSet.spec.template.spec,
-      specPath: 'spec.template.spec',
-      metadataPath: 'spec.template.metadata',
-    },
-    { policy },
-  );
 }
 
 const observedCurrentSpec = (object: Workload): boolean =>
@@ -188,7 +173,7 @@ function deploymentFacts(
     uid: rs.metadata.uid ?? '',
     ofRestore: createdDuringRestore(rs.metadata, context.restoreStart),
     templateHooks: initHooksState(
-      replicaSetPlan(rs, deployment, context.hooks, context.policy),
+      templatePlan(rs, context.hooks, context.policy, deployment),
       hasErrors(context.hooks.problems),
     ),
     replicas: rs.spec.replicas ?? 1,
@@ -604,7 +589,7 @@ export class WorkloadReconciler {
       let inserted: string[] = [];
       const written = await this.#patchFresh(undefined, 'ReplicaSet', rs, (current) => {
         if (controllerOf(current.metadata)?.uid !== workload.metadata.uid) return undefined;
-        const plan = replicaSetPlan(current, workload, c.hooks, policy);
+        const plan = templatePlan(current, c.hooks, policy, workload);
         if (initHooksState(plan, hasErrors(c.hooks.problems)) !== 'missing') return undefined;
         inserted = plan.initHooks.filter((h) => h.state === 'insert').map((h) => h.container.name);
         return injectionPatch(current, plan, identity);
