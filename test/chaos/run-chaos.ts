@@ -50,6 +50,12 @@ const CONTROLLER_USER = `system:serviceaccount:${CONTROLLER_NAMESPACE}:restore-h
 const seed = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : Math.floor(Math.random() * 2 ** 31);
 const hardTimeoutMs = Number(process.env.CHAOS_TIMEOUT_SECONDS ?? 420) * 1000;
 const convergeBoundMs = Number(process.env.CHAOS_CONVERGE_SECONDS ?? 240) * 1000;
+/**
+ * After the faults stop, how long the Restore's status may take to catch up. The status follows the controller's
+ * informer caches, and an informer whose watch was cut again and again waits up to its restart backoff cap (30 s, as
+ * client-go's reflector) before it lists again; the status write after that is coalesced (1 s).
+ */
+const statusCatchUpBoundMs = 45_000;
 const repoRoot = new URL('../../', import.meta.url);
 
 const say = (line: string) =>
@@ -339,6 +345,17 @@ async function main(): Promise<number> {
         `NOT converged within ${convergeBoundMs / 1000}s: ${lastMissing.length} owners short, e.g.\n  ${lastMissing.slice(0, 10).join('\n  ')}`,
       );
     } else say(`converged after ${((convergedAt - t0) / 1000).toFixed(1)}s; faults off, letting it settle`);
+    const statusStart = Date.now();
+    let statusCaughtUpMs: number | undefined;
+    while (convergedAt !== undefined && Date.now() - statusStart < statusCatchUpBoundMs) {
+      if (checkRestoreStatus(await snapshot(client, true), expectations).length === 0) {
+        statusCaughtUpMs = Date.now() - statusStart;
+        break;
+      }
+      await sleep(2000);
+    }
+    if (statusCaughtUpMs !== undefined)
+      say(`Restore status caught up ${(statusCaughtUpMs / 1000).toFixed(1)}s after the faults stopped`);
     // Settle: nothing may change once converged; writes made now are audited like the rest.
     await sleep(5000);
     await Promise.all(replicas.map((r) => r.scrape()));
@@ -392,6 +409,10 @@ async function main(): Promise<number> {
       [
         'time to converge',
         convergedAt === undefined ? 'did not' : `${((convergedAt - t0) / 1000).toFixed(1)}s`,
+      ],
+      [
+        'Restore status caught up after faults',
+        statusCaughtUpMs === undefined ? 'did not' : `${(statusCaughtUpMs / 1000).toFixed(1)}s`,
       ],
       ['harness retries', client.retries],
     ];
