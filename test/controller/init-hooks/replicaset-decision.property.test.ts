@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { decideReplicaSets } from '../../../src/controller/init-hooks/replicaset-decision.ts';
+import { podFactsArbitrary } from '../../helpers/pod-facts-arbitrary.ts';
 import type {
   DeploymentFacts,
   DeploymentPodFacts,
@@ -22,18 +23,8 @@ const replicaSet = (name: string): fc.Arbitrary<ReplicaSetFacts> =>
   });
 
 const podFacts: fc.Arbitrary<DeploymentPodFacts> = fc
-  .record({
-    name: fc.string({ minLength: 1, maxLength: 4 }),
-    uid: fc.uuid(),
-    hasHooks: fc.boolean(),
-    stillPending: fc.boolean(),
-    createdDuringRestore: fc.boolean(),
-    restoreWait: fc.boolean(),
-    holdsRestoredData: fc.boolean(),
-    initialized: fc.boolean(),
-    replicaSet: fc.option(fc.constantFrom(...NAMES, 'elsewhere'), { nil: undefined }),
-  })
-  .map(({ replicaSet, ...p }) => (replicaSet === undefined ? p : { ...p, replicaSet }));
+  .tuple(podFactsArbitrary, fc.option(fc.constantFrom(...NAMES, 'elsewhere'), { nil: undefined }))
+  .map(([p, replicaSet]) => (replicaSet === undefined ? p : { ...p, replicaSet }));
 
 const deploymentFacts: fc.Arbitrary<DeploymentFacts> = fc.record({
   templateHooks,

@@ -1,24 +1,10 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { decideWorkload, podsAffectDecision } from '../../../src/controller/init-hooks/workload-decision.ts';
-import type { PodFacts, WorkloadFacts } from '../../../src/controller/init-hooks/workload-decision.ts';
+import type { WorkloadFacts } from '../../../src/controller/init-hooks/workload-decision.ts';
+import { podFactsArbitrary } from '../../helpers/pod-facts-arbitrary.ts';
 
-const podFacts: fc.Arbitrary<PodFacts> = fc
-  .record({
-    name: fc.string({ minLength: 1, maxLength: 5 }),
-    uid: fc.uuid(),
-    hasHooks: fc.boolean(),
-    stillPending: fc.boolean(),
-    createdDuringRestore: fc.boolean(),
-    restoreWait: fc.boolean(),
-    holdsRestoredData: fc.boolean(),
-    initialized: fc.boolean(),
-    ordinal: fc.nat(5),
-    atCurrentRevision: fc.boolean(),
-    deletedBeforeStart: fc.boolean(),
-  })
-  // A pod being deleted is not pending any more.
-  .map((p) => (p.deletedBeforeStart ? { ...p, stillPending: false } : p));
+const podFacts = podFactsArbitrary;
 
 const workloadFacts: fc.Arbitrary<WorkloadFacts> = fc.record({
   kind: fc.constantFrom('Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'),
