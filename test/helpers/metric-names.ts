@@ -14,6 +14,8 @@ export const MACHINERY_METRICS = [
   'workqueue_longest_running_processor_seconds',
   'leader_election_master_status',
   'rest_client_requests_total',
+  'rest_client_request_duration_seconds',
+  'rest_client_rate_limiter_duration_seconds',
 ] as const;
 
 /** Metric names selected in a PromQL expression: identifiers followed by `{` (our queries always select a job). */

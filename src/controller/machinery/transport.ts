@@ -6,7 +6,7 @@ import type { Clock } from './clock.ts';
 import { sleep, systemClock } from './clock.ts';
 import { sharedConnectionPool } from './connection-pool.ts';
 import { ClientRateLimiter } from './rate-limit.ts';
-import { NO_RESPONSE_CODE, restClientRequestsTotal } from './rest-client-metrics.ts';
+import { NO_RESPONSE_CODE, restClientMetrics } from './rest-client-metrics.ts';
 
 export interface TransportOptions {
   /** Sustained API requests per second (client-go default 5). */
@@ -15,7 +15,7 @@ export interface TransportOptions {
   burst: number;
   /** Which requests the limiter holds back: all of them (client-go) or only writes. Default 'all'. */
   throttle?: 'all' | 'writes';
-  /** Where rest_client_requests_total is registered; omitted = not instrumented. */
+  /** Where the rest_client_* metrics are registered; omitted = not instrumented. */
   registry?: Registry;
   /** Resends of a request answered 429 with a Retry-After header (client-go: 10). */
   maxRetryAfterRetries?: number;
@@ -28,7 +28,7 @@ const MAX_INLINE_RETRY_AFTER_MS = 60_000;
 
 /**
  * Wraps a transport with what client-go's rest client does around every request: client-side rate
- * limiting, rest_client_requests_total, and resending on 429 with Retry-After. Doing it at the transport
+ * limiting, the rest_client_* metrics, and resending on 429 with Retry-After. Doing it at the transport
  * (rather than in a middleware) also sees requests that get no response at all. Every request goes through one
  * connection pool (`sharedConnectionPool`).
  */
@@ -37,7 +37,7 @@ export function instrumentedHttpLibrary(inner: HttpLibrary, options: TransportOp
   const clock = options.clock ?? systemClock;
   const limiter = new ClientRateLimiter({ qps: options.qps, burst: options.burst, clock });
   const throttleAll = (options.throttle ?? 'all') === 'all';
-  const requests = options.registry ? restClientRequestsTotal(options.registry) : undefined;
+  const metrics = options.registry ? restClientMetrics(options.registry) : undefined;
   const maxRetries = options.maxRetryAfterRetries ?? 10;
 
   return wrapHttpLibrary({
@@ -45,15 +45,21 @@ export function instrumentedHttpLibrary(inner: HttpLibrary, options: TransportOp
       const method = request.getHttpMethod().toString();
       const host = new URL(request.getUrl()).host;
       for (let attempt = 0; ; attempt++) {
-        if (throttleAll || WRITE_METHODS.has(method)) await limiter.wait();
+        if (throttleAll || WRITE_METHODS.has(method)) {
+          const heldMs = await limiter.wait();
+          metrics?.rateLimiterDuration.observe({ verb: method, host }, heldMs / 1000);
+        }
+        const sentAt = clock.now();
         let response: ResponseContext;
         try {
           response = await pooled.send(request).toPromise();
         } catch (error: unknown) {
-          requests?.inc({ code: NO_RESPONSE_CODE, method, host });
+          metrics?.requests.inc({ code: NO_RESPONSE_CODE, method, host });
           throw error;
+        } finally {
+          metrics?.requestDuration.observe({ verb: method, host }, (clock.now() - sentAt) / 1000);
         }
-        requests?.inc({ code: String(response.httpStatusCode), method, host });
+        metrics?.requests.inc({ code: String(response.httpStatusCode), method, host });
         const delay =
           response.httpStatusCode === 429 ? retryAfterMs({ headers: response.headers }) : undefined;
         if (delay === undefined || attempt >= maxRetries || delay > MAX_INLINE_RETRY_AFTER_MS)

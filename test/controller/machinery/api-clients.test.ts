@@ -139,6 +139,32 @@ describe('createApiClients (over HTTP)', () => {
     ).to.equal(1);
   });
 
+  it('observes how long the rate limit held each request, and how long the answer took', async () => {
+    const clock = new FakeClock();
+    const started = await startServer((_req, res) =>
+      json(res, 200, { kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'default' } }),
+    );
+    server = started.server;
+    const registry = new Registry();
+    const clients = createApiClients(started.kubeConfig, { qps: 2, burst: 1, registry, clock });
+    await clients.core.readNamespace({ name: 'default' });
+    const second = clients.core.readNamespace({ name: 'default' });
+    await clock.advance(500);
+    await second;
+    const labels = { verb: 'GET', host: started.host };
+    const sample = (name: string) => metricValue(registry, name, labels);
+    expect(await sample('rest_client_rate_limiter_duration_seconds_count')).to.equal(2);
+    // The first request found a token; the second waited for the next one, 1/qps later.
+    expect(await sample('rest_client_rate_limiter_duration_seconds_sum')).to.equal(0.5);
+    expect(
+      await metricValue(registry, 'rest_client_rate_limiter_duration_seconds_bucket', {
+        ...labels,
+        le: '0.001',
+      }),
+    ).to.equal(1);
+    expect(await sample('rest_client_request_duration_seconds_count')).to.equal(2);
+  });
+
   it('throttles writes through the shared limiter when throttle is writes', async () => {
     const clock = new FakeClock();
     const started = await startServer((_req, res) =>
