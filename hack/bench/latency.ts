@@ -8,7 +8,14 @@
  */
 import { barePod, hasHook, restore, BENCH_LABEL } from './fixtures.ts';
 import { BenchClient, readKubeconfig } from './kube.ts';
-import { CONTROLLER_NAMESPACE, cpuMs, startController, startDevcluster, until } from './processes.ts';
+import {
+  CONTROLLER_NAMESPACE,
+  cpuMs,
+  metricTotal,
+  startController,
+  startDevcluster,
+  until,
+} from './processes.ts';
 import { startReplacementFloor } from './replacement-floor.ts';
 import type { ControllerSettings } from './processes.ts';
 import { prepareCluster } from './restore-run.ts';
@@ -30,6 +37,25 @@ export interface LatencyRunResult {
   readonly requestsPerPod: Readonly<Record<string, number>>;
   /** CPU time per replaced pod (warm-up included) of the devcluster and of the controller (controller runs). */
   readonly cpuMsPerPod: { readonly devcluster?: number; readonly controller?: number };
+  /** Controller runs: how its client-side rate limit (api.qps, api.burst) held its requests (warm-up included). */
+  readonly rateLimiter?: RateLimiterHold;
+}
+
+export interface RateLimiterHold {
+  /** The share of requests held back 1 ms or more. */
+  readonly heldShare: number;
+  /** Milliseconds requests were held, in all, per replaced pod. */
+  readonly heldMsPerPod: number;
+}
+
+const LIMITER = 'rest_client_rate_limiter_duration_seconds';
+
+function limiterTotals(exposition: string): { count: number; quick: number; seconds: number } {
+  return {
+    count: metricTotal(exposition, `${LIMITER}_count`),
+    quick: metricTotal(exposition, `${LIMITER}_bucket`, 'le="0.001"'),
+    seconds: metricTotal(exposition, `${LIMITER}_sum`),
+  };
 }
 
 interface PodLike {
@@ -79,6 +105,7 @@ export async function latencyRun(
   const devcluster = await startDevcluster(dir);
   const { admin } = devcluster;
   let stopController: (() => Promise<void>) | undefined;
+  let scrapeController: (() => Promise<string>) | undefined;
   let floorClient: BenchClient | undefined;
   const appearedAt = new Map<string, number>();
   const hookedAfter = new Map<string, number>();
@@ -111,6 +138,7 @@ export async function latencyRun(
     if (mode === 'controller') {
       const controller = await startController(dir, devcluster.kubeconfig, settings);
       stopController = () => controller.stop();
+      scrapeController = () => controller.scrape();
       controllerPid = controller.pid;
     } else {
       floorClient = new BenchClient(await readKubeconfig(devcluster.kubeconfig), FLOOR_AGENT);
@@ -125,6 +153,7 @@ export async function latencyRun(
     await new Promise((r) => setTimeout(r, 1000));
     await admin.request('DELETE', '/devcluster/requests');
     const cpuAtStart = [cpuMs(devcluster.pid), controllerPid && cpuMs(controllerPid)];
+    const limiterAtStart = scrapeController && limiterTotals(await scrapeController());
     const warmup: string[] = [];
     await arrive(admin, 'warmup', rate, warmupSeconds, warmup);
     const measured: string[] = [];
@@ -140,6 +169,17 @@ export async function latencyRun(
       20,
     );
     const cpuAtEnd = [cpuMs(devcluster.pid), controllerPid && cpuMs(controllerPid)];
+    const limiterAtEnd = scrapeController && limiterTotals(await scrapeController());
+    const rateLimiter =
+      limiterAtStart && limiterAtEnd
+        ? {
+            heldShare:
+              1 -
+              (limiterAtEnd.quick - limiterAtStart.quick) /
+                Math.max(1, limiterAtEnd.count - limiterAtStart.count),
+            heldMsPerPod: ((limiterAtEnd.seconds - limiterAtStart.seconds) * 1000) / all.length,
+          }
+        : undefined;
     const perPod = (i: number) => {
       const [start, end] = [cpuAtStart[i], cpuAtEnd[i]];
       return start !== undefined && end !== undefined ? (end - start) / all.length : undefined;
@@ -159,6 +199,7 @@ export async function latencyRun(
         ...(devclusterCpu !== undefined ? { devcluster: devclusterCpu } : {}),
         ...(controllerCpu !== undefined ? { controller: controllerCpu } : {}),
       },
+      ...(rateLimiter ? { rateLimiter } : {}),
       ratePerSecond: rate,
       pods: measured.length,
       achievedRatePerSecond: achieved,

@@ -229,11 +229,23 @@ export async function startController(
   };
 }
 
+/** The samples named `name` in a Prometheus text exposition: their label sets (`{...}` or '') and values. */
+function* samples(exposition: string, name: string): Iterable<{ labels: string; value: number }> {
+  for (const m of exposition.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm')))
+    yield { labels: m[1] ?? '', value: Number(m[2]) };
+}
+
 /** A sample of a Prometheus text exposition without labels, e.g. process_resident_memory_bytes. */
 export function metricValue(exposition: string, name: string): number {
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(exposition);
-  if (!m) throw new Error(`metric ${name} not found in the controller's /metrics`);
-  return Number(m[1]);
+  for (const sample of samples(exposition, name)) return sample.value;
+  throw new Error(`metric ${name} not found in the controller's /metrics`);
+}
+
+/** The sum of a sample over all its label sets (e.g. `x_count`), or only those whose labels contain `having`. */
+export function metricTotal(exposition: string, name: string, having = ''): number {
+  let total = 0;
+  for (const sample of samples(exposition, name)) if (sample.labels.includes(having)) total += sample.value;
+  return total;
 }
 
 /**

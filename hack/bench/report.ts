@@ -1,6 +1,6 @@
 /** The figures of a bench run: summarised from the raw runs, judged against the targets, printed as a table. */
 import type { ExecFigure, ExecRunResult } from './exec.ts';
-import type { LatencyRunResult } from './latency.ts';
+import type { LatencyRunResult, RateLimiterHold } from './latency.ts';
 import type { MemoryRunResult } from './memory.ts';
 import type { RestoreRunResult } from './restore-run.ts';
 import { MiB, median, percentile, round } from './stats.ts';
@@ -79,6 +79,8 @@ export interface BenchResult {
     };
     /** The controller's requests per replaced pod, by kind (absent from results saved before they were counted). */
     readonly requestsPerPod?: Readonly<Record<string, number>>;
+    /** How the controller's client-side rate limit held its requests (absent from earlier results). */
+    readonly rateLimiter?: RateLimiterHold;
   };
   readonly memory: {
     readonly unrelatedPods: number;
@@ -186,6 +188,20 @@ export function latencyFigures(all: readonly LatencyRunResult[]): BenchResult['l
         return values.length > 0 ? [[k, round(median(values), 2)]] : [];
       }),
     ),
+    ...(runs.every((r) => r.rateLimiter)
+      ? {
+          rateLimiter: {
+            heldShare: round(
+              medianOf(runs, (r) => r.rateLimiter!.heldShare),
+              3,
+            ),
+            heldMsPerPod: round(
+              medianOf(runs, (r) => r.rateLimiter!.heldMsPerPod),
+              2,
+            ),
+          },
+        }
+      : {}),
     requestsPerPod: Object.fromEntries(
       [...new Set(runs.flatMap((r) => Object.keys(r.requestsPerPod)))].sort().map((k) => [
         k,
@@ -323,6 +339,9 @@ export function formatLatency(latency: BenchResult['latency']): string {
       ? `\ncontroller requests per replaced pod: ${Object.entries(latency.requestsPerPod)
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}`
+      : '') +
+    (latency.rateLimiter
+      ? `\ncontroller's client rate limit (api.qps): ${n(latency.rateLimiter.heldShare * 100)}% of requests held 1 ms or more, ${n(latency.rateLimiter.heldMsPerPod, 2)} ms held per replaced pod`
       : '')
   );
 }
