@@ -157,8 +157,11 @@ export class Informer<T extends KubeObject> {
     let needList = true;
     let relistReason: 'expired' | 'stalled' | 'error' | undefined;
     let failures = 0;
+    /** When the current watch started and the last event time it started from; unset while listing. */
+    let watch: { startedAt: number; eventsBefore: number } | undefined;
     const signal = this.#stopping.signal;
     while (!signal.aborted) {
+      watch = undefined;
       try {
         if (needList) {
           await this.#relist();
@@ -168,23 +171,22 @@ export class Informer<T extends KubeObject> {
           relistReason = undefined;
           this.#markSynced();
         }
-        const startedAt = this.#clock.now();
-        const eventsBefore = this.#lastEventAt;
+        watch = { startedAt: this.#clock.now(), eventsBefore: this.#lastEventAt };
         const outcome = await this.#watchOnce();
-        const sawEvents = this.#lastEventAt !== eventsBefore;
-        if (sawEvents) failures = 0;
+        const healthy = this.#wasHealthy(watch);
+        if (healthy) failures = 0;
         if (outcome === 'expired' || outcome === 'stalled') {
           needList = true;
           relistReason = outcome;
-        } else if (
-          outcome === 'closed' &&
-          !sawEvents &&
-          this.#clock.now() - startedAt < MIN_HEALTHY_WATCH_MS
-        ) {
+        } else if (outcome === 'closed' && !healthy) {
+          watch = undefined;
           throw new Error('watch closed immediately');
         }
       } catch (error: unknown) {
         if (signal.aborted) return;
+        // A watch that ran well before it broke (cut by a proxy, a reset connection) starts no failure streak:
+        // otherwise a watch cut every few seconds would climb to the longest backoff.
+        if (watch && this.#wasHealthy(watch)) failures = 0;
         if (isGone(error)) {
           this.#logger.info('Resource version expired, re-listing', {
             resourceVersion: this.#resourceVersion,
@@ -207,6 +209,13 @@ export class Informer<T extends KubeObject> {
         await sleep(this.#clock, delayMs, signal);
       }
     }
+  }
+
+  /** A watch that delivered events or stayed open a while: the API server was reachable and serving it. */
+  #wasHealthy(watch: { startedAt: number; eventsBefore: number }): boolean {
+    return (
+      this.#lastEventAt !== watch.eventsBefore || this.#clock.now() - watch.startedAt >= MIN_HEALTHY_WATCH_MS
+    );
   }
 
   #backoffDelay(failures: number): number {

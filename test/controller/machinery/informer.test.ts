@@ -144,6 +144,29 @@ describe('Informer (state machine, in-memory list/watch)', () => {
     expect(lw.current().request.resourceVersion).to.equal('30');
   });
 
+  it('backs off further only while watches keep failing at once, not after each healthy watch that broke', async () => {
+    informer.start();
+    await informer.waitForSync();
+    await flushMicrotasks();
+    const cut = () =>
+      lw.current().onDone(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    // Three watches that each ran 2 s before they were cut: every restart waits the initial delay.
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(2000);
+      cut();
+      await clock.advance(100);
+    }
+    // Then three that fail as soon as they start: each continues the streak the last cut began, up to the cap.
+    for (let i = 0; i < 3; i++) {
+      cut();
+      await clock.advance(400);
+    }
+    expect(recoveries.map((r) => (r.type === 'restarted' ? r.delayMs : r.type))).to.deep.equal([
+      100, 100, 100, 200, 400, 400,
+    ]);
+    expect(lw.listRequests, 'a broken watch resumes from its resourceVersion').to.have.length(1);
+  });
+
   it('treats a watch that stays silent past stallTimeout as stalled and re-lists', async () => {
     informer.start();
     await informer.waitForSync();
