@@ -111,10 +111,16 @@ export class ClusterClient {
     }
   }
 
-  /** GET of an admin endpoint (never faulted). */
+  /**
+   * A call to an admin endpoint (never faulted; each one is idempotent). A request that got no answer is sent again:
+   * a keep-alive connection the server closed as idle fails the request written on it ("socket hang up").
+   */
   async admin<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
-    const { status, text } = await this.raw(method, path, body);
-    if (status < 200 || status >= 300) throw new HttpError(method, path, status, text);
-    return (text.startsWith('{') ? JSON.parse(text) : text) as T;
+    for (let attempt = 1; ; attempt++) {
+      const { status, text } = await this.raw(method, path, body);
+      if (status === 0 && attempt < 3) continue;
+      if (status < 200 || status >= 300) throw new HttpError(method, path, status, text);
+      return (text.startsWith('{') ? JSON.parse(text) : text) as T;
+    }
   }
 }
