@@ -24,6 +24,15 @@ fail() {
   exit 1
 }
 
+# The example alert rules (a PrometheusRule) must load as Prometheus rules: promtool parses their PromQL.
+node_modules/.bin/node --input-type=module -e '
+  import { readFileSync } from "node:fs";
+  import { parse, stringify } from "yaml";
+  process.stdout.write(stringify(parse(readFileSync(process.argv[1], "utf8")).spec));
+' manifests/components/prometheus-rules/prometheus-rule.yaml >"$work/rules.yml"
+promtool check rules "$work/rules.yml" >"$work/promtool.log" 2>&1 || { cat "$work/promtool.log" >&2; fail "promtool check rules"; }
+echo "prometheus-e2e: the example alert rules pass promtool check rules"
+
 # No cluster configured: an empty HOME and no KUBECONFIG make `start` run the demo.
 env -u KUBECONFIG -u KUBERNETES_SERVICE_HOST HOME="$work" \
   RESTORE_HOOKS_METRICS_BIND_ADDRESS="127.0.0.1:$metrics_port" \

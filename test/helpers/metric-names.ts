@@ -22,3 +22,8 @@ export const MACHINERY_METRICS = [
 export function metricNamesIn(expr: string): string[] {
   return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1]!);
 }
+
+/** The metric family a sample name belongs to: a histogram's `x_bucket`, `x_count` and `x_sum` are `x`. */
+export function metricFamily(sampleName: string): string {
+  return sampleName.replace(/_(bucket|count|sum)$/, '');
+}

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { METRIC_NAMES, createMetricsRegistry } from '../../src/telemetry/metrics.ts';
-import { MACHINERY_METRICS, metricNamesIn } from '../helpers/metric-names.ts';
+import { MACHINERY_METRICS, metricFamily, metricNamesIn } from '../helpers/metric-names.ts';
 
 const DASHBOARD = fileURLToPath(new URL('../../manifests/dashboards/restore-hooks.json', import.meta.url));
 
@@ -24,10 +24,9 @@ describe('manifests: Grafana dashboard', () => {
   const panels = dashboard.panels.filter((p) => p.type !== 'row');
   const exprs = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
   const referenced = new Set(exprs.flatMap(metricNamesIn));
-  const familyOf = (name: string) => name.replace(/_(bucket|count|sum)$/, '');
 
   it('charts every restore_hooks_* metric and every controller-runtime metric', () => {
-    const families = new Set([...referenced].map(familyOf));
+    const families = new Set([...referenced].map(metricFamily));
     for (const name of [...Object.values(METRIC_NAMES), ...MACHINERY_METRICS])
       expect(families, name).to.include(name);
   });
@@ -36,7 +35,8 @@ describe('manifests: Grafana dashboard', () => {
     const registry = createMetricsRegistry();
     const defaults = (await registry.getMetricsAsJSON()).map((m) => m.name);
     const known = new Set([...Object.values(METRIC_NAMES), ...MACHINERY_METRICS, ...defaults, 'up']);
-    for (const name of referenced) expect(known.has(familyOf(name)) || known.has(name), name).to.equal(true);
+    for (const name of referenced)
+      expect(known.has(metricFamily(name)) || known.has(name), name).to.equal(true);
   });
 
   it('has unique panel ids, a description on every panel, and uses the datasource variable', () => {

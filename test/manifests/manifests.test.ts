@@ -8,7 +8,7 @@ import { runFlags } from '../../src/cli/commands/run.ts';
 import { resolveSettings } from '../../src/config/resolve.ts';
 import { METRIC_NAMES } from '../../src/telemetry/metrics.ts';
 import { kustomize } from '../helpers/kustomize.ts';
-import { MACHINERY_METRICS, metricNamesIn } from '../helpers/metric-names.ts';
+import { MACHINERY_METRICS, metricFamily, metricNamesIn } from '../helpers/metric-names.ts';
 import type { Obj } from '../helpers/kustomize.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -270,7 +270,7 @@ describe('manifests: components and overlays', function () {
       expect(r.annotations, r.alert).to.have.all.keys('summary', 'description');
       const names = metricNamesIn(r.expr);
       expect(names, r.alert).to.have.length.greaterThan(0);
-      for (const name of names) expect(known.has(name), `${r.alert}: ${name}`).to.equal(true);
+      for (const name of names) expect(known.has(metricFamily(name)), `${r.alert}: ${name}`).to.equal(true);
       // Prometheus-operator names the scrape job after the Service; every selector pins it.
       expect(r.expr.split('{').length - 1, r.alert).to.equal(r.expr.split(job).length - 1);
     }
