@@ -21,7 +21,7 @@ import {
 import { createdDuringRestore } from './membership.ts';
 import type { WorkloadKind } from './init-hooks/workload-decision.ts';
 import { KubeJsonClient } from './kube-json-client.ts';
-import { IsomorphicFetchHttpLibrary } from './machinery/client-node.ts';
+import { dispatcherHttpLibrary } from './machinery/dispatcher-http-library.ts';
 import { instrumentedHttpLibrary } from './machinery/transport.ts';
 import { jsonLeaseClient } from './lease-client.ts';
 import { Controller } from './machinery/controller.ts';
@@ -80,7 +80,7 @@ export class Manager {
   async run(signal: AbortSignal): Promise<number> {
     const { kubeConfig, settings, registry, metrics, health } = this.#options;
     const now = this.#options.now ?? Date.now;
-    const http = instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), {
+    const http = instrumentedHttpLibrary(dispatcherHttpLibrary(), {
       qps: settings.api.qps,
       burst: settings.api.burst,
       registry,
@@ -407,7 +407,7 @@ export class Manager {
     if (settings.leaderElection.enabled && !signal.aborted) {
       // A transport of its own, as client-go gives leader election its own client: renewals never queue behind
       // the reconcilers' requests in the shared rate limiter.
-      const leaseHttp = instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), {
+      const leaseHttp = instrumentedHttpLibrary(dispatcherHttpLibrary(), {
         qps: settings.api.qps,
         burst: settings.api.burst,
       });

@@ -165,12 +165,17 @@ describe('bad inputs: malformed API responses', () => {
   });
 
   describe('watch (KubeListWatch)', () => {
-    // client-node's Watch drops lines it cannot parse; the watch then ends as the server closes it, and the
-    // informer resumes from the last resourceVersion it saw (docs/errors.md). Parseable but malformed events end
-    // the watch with an error.
+    // As client-go's decoder: a line that is not a watch event ends the watch with an error (the informer restarts
+    // it with backoff, from the last resourceVersion it saw); an event cut off by the end of the stream ends it
+    // quietly (docs/errors.md).
     const watchCases: [string, string, RegExp | undefined][] = [
       ['a truncated event line', '{"type":"ADDED","object":{"metadata":', undefined],
-      ['an HTML page', '<html><body>gateway timeout</body></html>\n', undefined],
+      [
+        'an HTML page',
+        '<html><body>gateway timeout</body></html>\n',
+        /watch \/api\/v1\/pods: invalid JSON in the response .*it starts with "<html><body>gateway timeout/,
+      ],
+
       [
         'an event without an object',
         '{"type":"ADDED"}\n',
@@ -206,6 +211,21 @@ describe('bad inputs: malformed API responses', () => {
         else expect(error).to.equal(undefined);
       });
     }
+
+    it('delivers the events before a line that is not JSON, then ends the watch with an error', async () => {
+      answer = { body: '{"type":"ADDED","object":{"metadata":{"name":"a"}}}\nnot json\n' };
+      const lw = new KubeListWatch<KubeObject>(kubeConfig, '/api/v1/pods');
+      const delivered: string[] = [];
+      const error = await new Promise<unknown>((resolve) => {
+        void lw.watch(
+          { resourceVersion: '1', allowWatchBookmarks: true },
+          (event) => delivered.push(`${event.type} ${event.object.metadata?.name}`),
+          (e) => resolve(e),
+        );
+      });
+      expect(delivered).to.deep.equal(['ADDED a']);
+      expect(String(error)).to.match(/watch \/api\/v1\/pods: invalid JSON in the response .*"not json"/);
+    });
   });
 
   describe('JSON client (KubeJsonClient)', () => {

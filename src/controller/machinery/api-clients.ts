@@ -4,17 +4,17 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   EventsV1Api,
-  IsomorphicFetchHttpLibrary,
   ServerConfiguration,
   createConfiguration,
 } from '@kubernetes/client-node';
 import type { HttpLibrary, KubeConfig } from '@kubernetes/client-node';
+import { dispatcherHttpLibrary } from './dispatcher-http-library.ts';
 import { instrumentedHttpLibrary } from './transport.ts';
 import type { TransportOptions } from './transport.ts';
 
 export interface ApiClientOptions extends TransportOptions {
   userAgent?: string;
-  /** The transport; defaults to client-node's fetch-based one. */
+  /** The transport; defaults to undici's Dispatcher.request (dispatcherHttpLibrary). */
   httpLibrary?: HttpLibrary;
 }
 
@@ -34,7 +34,7 @@ export interface ApiClients {
 export function createApiClients(kubeConfig: KubeConfig, options: ApiClientOptions): ApiClients {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
-  const httpApi = instrumentedHttpLibrary(options.httpLibrary ?? new IsomorphicFetchHttpLibrary(), options);
+  const httpApi = instrumentedHttpLibrary(options.httpLibrary ?? dispatcherHttpLibrary(), options);
   const userAgent = options.userAgent ?? 'restore-hooks';
   const configuration = createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),

@@ -7,11 +7,10 @@
 export { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 export { Exec } from '@kubernetes/client-node/dist/exec.js';
 export { V1MicroTime } from '@kubernetes/client-node/dist/types.js';
-export { Watch } from '@kubernetes/client-node/dist/watch.js';
 export { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 export {
   HttpMethod,
-  IsomorphicFetchHttpLibrary,
   RequestContext,
+  ResponseContext,
   wrapHttpLibrary,
 } from '@kubernetes/client-node/dist/gen/http/http.js';

@@ -1,13 +1,14 @@
 import type { HttpLibrary, KubeConfig } from '@kubernetes/client-node';
-import {
-  ApiException,
-  HttpMethod,
-  IsomorphicFetchHttpLibrary,
-  RequestContext,
-  Watch,
-} from './client-node.ts';
+import { ApiException, HttpMethod, RequestContext } from './client-node.ts';
+import { bodyChunks, dispatcherHttpLibrary } from './dispatcher-http-library.ts';
 import type { KubeObject } from './kube-object.ts';
-import { decodeList, malformedWatchEvent, parseJsonResponse } from './response-body.ts';
+import {
+  MalformedResponseError,
+  decodeList,
+  forEachLine,
+  malformedWatchEvent,
+  parseJsonResponse,
+} from './response-body.ts';
 
 export interface Selectors {
   labelSelector?: string;
@@ -68,33 +69,26 @@ function queryString(params: Record<string, string | number | boolean | undefine
 
 /**
  * List and watch of one collection path (e.g. `/api/v1/namespaces/app/pods`,
- * `/apis/velero.io/v1/namespaces/velero/restores`) over client-node's transport and Watch. Lists are
- * fetched raw, not through the typed clients, so that list and watch both yield the wire JSON; list
- * items get the `kind`/`apiVersion` the server leaves out of them, so that both paths yield the same shape.
+ * `/apis/velero.io/v1/namespaces/velero/restores`) over client-node's authentication and the given transport, so
+ * that watches are rate limited, counted and pooled like every other request (client-go's are too). Both are
+ * fetched raw, not through the typed clients, so that list and watch both yield the wire JSON; list items get the
+ * `kind`/`apiVersion` the server leaves out of them, so that both paths yield the same shape. A watch is read line
+ * by line as its chunks arrive.
  */
 export class KubeListWatch<T extends KubeObject> implements ListWatch<T> {
   readonly path: string;
   readonly #kubeConfig: KubeConfig;
   readonly #httpLibrary: HttpLibrary;
-  readonly #watch: Watch;
 
   constructor(kubeConfig: KubeConfig, path: string, options: { httpLibrary?: HttpLibrary } = {}) {
     if (!path.startsWith('/')) throw new RangeError(`path must start with /, got ${JSON.stringify(path)}`);
     this.path = path;
     this.#kubeConfig = kubeConfig;
-    this.#httpLibrary = options.httpLibrary ?? new IsomorphicFetchHttpLibrary();
-    this.#watch = new Watch(kubeConfig);
+    this.#httpLibrary = options.httpLibrary ?? dispatcherHttpLibrary();
   }
 
   async list(request: ListRequest): Promise<ListPage<T>> {
-    const cluster = this.#kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const context = new RequestContext(
-      cluster.server + this.path + queryString({ ...request }),
-      HttpMethod.GET,
-    );
-    context.setHeaderParam('Accept', 'application/json');
-    await this.#kubeConfig.applySecurityAuthentication(context);
+    const context = await this.#request({ ...request });
     const response = await this.#httpLibrary.send(context).toPromise();
     const text = await response.body.text();
     if (response.httpStatusCode !== 200) {
@@ -116,36 +110,58 @@ export class KubeListWatch<T extends KubeObject> implements ListWatch<T> {
     onEvent: (event: WatchEvent<T>) => void,
     onDone: (error?: unknown) => void,
   ): Promise<WatchHandle> {
-    let stopped = false;
-    // The event callback may need to abort before watch() has returned its controller.
-    const started: { controller?: AbortController; abortWhenStarted?: boolean } = {};
-    const abort = (): void => {
-      if (started.controller) started.controller.abort();
-      else started.abortWhenStarted = true;
+    const context = await this.#request({ ...request, watch: true });
+    const aborter = new AbortController();
+    context.setSignal(aborter.signal);
+    let finished = false;
+    const finish = (error?: unknown): void => {
+      if (finished) return;
+      finished = true;
+      aborter.abort();
+      onDone(error);
     };
-    started.controller = await this.#watch.watch(
-      this.path,
-      { ...request },
-      (type: string, object: T) => {
-        if (stopped) return;
-        // client-node swallows what this callback throws: a malformed event ends the watch here instead.
-        const problem = malformedWatchEvent(type, object);
-        if (problem === undefined) return onEvent({ type: type as WatchEventType, object });
-        stopped = true;
-        abort();
-        onDone(new Error(`watch ${this.path}: malformed event: ${problem}`));
-      },
-      (error: unknown) => {
-        if (!stopped) onDone(error ?? undefined);
-        stopped = true;
-      },
+    const what = `watch ${this.path}`;
+    const deliver = (line: string): boolean => {
+      if (finished) return false;
+      // A line that is not a watch event ends the watch with an error, as client-go's decoder does.
+      const event = parseJsonResponse(line, what) as { type?: unknown; object?: unknown } | null;
+      const problem = malformedWatchEvent(event?.type, event?.object);
+      if (problem !== undefined) throw new MalformedResponseError(`${what}: malformed event: ${problem}`);
+      onEvent({ type: event!.type as WatchEventType, object: event!.object as T });
+      return !finished;
+    };
+    void (async () => {
+      const response = await this.#httpLibrary.send(context).toPromise();
+      if (response.httpStatusCode !== 200) {
+        const text = await response.body.text().catch(() => '');
+        throw new ApiException(
+          response.httpStatusCode,
+          `${what}: HTTP ${response.httpStatusCode}`,
+          text,
+          response.headers,
+        );
+      }
+      const chunks = bodyChunks(response.body);
+      if (chunks) await forEachLine(chunks, deliver);
+    })().then(
+      () => finish(),
+      (error: unknown) => finish(error),
     );
-    if (started.abortWhenStarted) started.controller.abort();
     return {
       stop: () => {
-        stopped = true;
-        abort();
+        finished = true;
+        aborter.abort();
       },
     };
+  }
+
+  /** A GET of the collection with `query`, authenticated as the kubeconfig says. */
+  async #request(query: Record<string, string | number | boolean | undefined>): Promise<RequestContext> {
+    const cluster = this.#kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    const context = new RequestContext(cluster.server + this.path + queryString(query), HttpMethod.GET);
+    context.setHeaderParam('Accept', 'application/json');
+    await this.#kubeConfig.applySecurityAuthentication(context);
+    return context;
   }
 }

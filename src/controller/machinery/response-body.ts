@@ -70,3 +70,31 @@ export function malformedWatchEvent(type: unknown, object: unknown): string | un
   if (type !== 'ERROR' && !isObject(object.metadata)) return `${type} event: object without metadata`;
   return undefined;
 }
+
+/**
+ * Calls `onLine` with each newline-terminated line of a byte stream, decoded as UTF-8, as the chunks arrive, and stops
+ * reading when it returns false. Blank lines are skipped. Bytes after the last newline are a line the end of the
+ * stream cut off: dropped, as client-go's watch decoder ends quietly at an unexpected end of stream.
+ */
+export async function forEachLine(
+  chunks: AsyncIterable<Uint8Array>,
+  onLine: (line: string) => boolean,
+): Promise<void> {
+  let pending: Buffer[] = [];
+  for await (const chunk of chunks) {
+    const bytes = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let start = 0;
+    for (let end = bytes.indexOf(10); end !== -1; end = bytes.indexOf(10, start)) {
+      const line =
+        pending.length === 0
+          ? bytes.toString('utf8', start, end)
+          : Buffer.concat([...pending, bytes.subarray(start, end)]).toString('utf8');
+      pending = [];
+      start = end + 1;
+      if (line.trim() !== '' && !onLine(line)) return;
+    }
+    if (start < bytes.length) pending.push(bytes.subarray(start));
+  }
+}

@@ -3,6 +3,7 @@ import { IsomorphicFetchHttpLibrary, KubeConfig } from '@kubernetes/client-node'
 import type { HttpLibrary } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { KubeJsonClient } from '../../../src/controller/kube-json-client.ts';
+import { dispatcherHttpLibrary } from '../../../src/controller/machinery/dispatcher-http-library.ts';
 import { instrumentedHttpLibrary } from '../../../src/controller/machinery/transport.ts';
 import { startDevCluster } from '../../../src/devcluster/index.ts';
 import type { DevCluster } from '../../../src/devcluster/index.ts';
@@ -50,38 +51,44 @@ describe('API transport: one connection pool (over HTTPS, devcluster)', () => {
     expect(await connectionsOpened(concurrent(http))).to.equal(10);
   });
 
-  it('the instrumented transport keeps its connections and reuses them', async () => {
-    const http = instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), { qps: 1000, burst: 1000 });
-    // undici may open a second connection while the first one's response is being completed, no more.
-    expect(await connectionsOpened(sequential(http))).to.be.at.most(2);
-    // Concurrent requests need connections of their own, once: the pool keeps them for what follows.
-    expect(await connectionsOpened(concurrent(http))).to.be.at.most(10);
-    expect(await connectionsOpened(sequential(http))).to.equal(0);
-    expect(await connectionsOpened(concurrent(http))).to.be.below(10);
-  });
+  // The controller ships dispatcherHttpLibrary; the pool also works under client-node's fetch library.
+  for (const [libraryName, library] of [
+    ['Dispatcher.request', dispatcherHttpLibrary],
+    ['client-node fetch', () => new IsomorphicFetchHttpLibrary()],
+  ] as const) {
+    it(`the instrumented transport keeps its connections and reuses them (${libraryName})`, async () => {
+      const http = instrumentedHttpLibrary(library(), { qps: 1000, burst: 1000 });
+      // undici may open a second connection while the first one's response is being completed, no more.
+      expect(await connectionsOpened(sequential(http))).to.be.at.most(2);
+      // Concurrent requests need connections of their own, once: the pool keeps them for what follows.
+      expect(await connectionsOpened(concurrent(http))).to.be.at.most(10);
+      expect(await connectionsOpened(sequential(http))).to.equal(0);
+      expect(await connectionsOpened(concurrent(http))).to.be.below(10);
+    });
 
-  it('keeps the connection open after a DELETE with a body (the preconditions), which undici would close', async () => {
-    const client = new KubeJsonClient(
-      kubeConfig,
-      instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), { qps: 1000, burst: 1000 }),
-    );
-    const configMaps = '/api/v1/namespaces/default/configmaps';
-    const names = Array.from({ length: 5 }, (_, i) => `pool-delete-${i}`);
-    for (const name of names)
-      await client.request({
-        method: 'POST',
-        path: configMaps,
-        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } },
-      });
-    const opened = await connectionsOpened(async () => {
+    it(`keeps the connection open after a DELETE with a body (the preconditions), which undici would close (${libraryName})`, async () => {
+      const client = new KubeJsonClient(
+        kubeConfig,
+        instrumentedHttpLibrary(library(), { qps: 1000, burst: 1000 }),
+      );
+      const configMaps = '/api/v1/namespaces/default/configmaps';
+      const names = Array.from({ length: 5 }, (_, i) => `pool-delete-${i}`);
       for (const name of names)
         await client.request({
-          method: 'DELETE',
-          path: `${configMaps}/${name}`,
-          body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion: undefined } },
+          method: 'POST',
+          path: configMaps,
+          body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } },
         });
-      await client.request({ method: 'GET', path: configMaps });
+      const opened = await connectionsOpened(async () => {
+        for (const name of names)
+          await client.request({
+            method: 'DELETE',
+            path: `${configMaps}/${name}`,
+            body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion: undefined } },
+          });
+        await client.request({ method: 'GET', path: configMaps });
+      });
+      expect(opened).to.equal(0);
     });
-    expect(opened).to.equal(0);
-  });
+  }
 });

@@ -5,7 +5,7 @@ import type { RecoveryEvent } from '../../../src/controller/machinery/informer.t
 import { Informer } from '../../../src/controller/machinery/informer.ts';
 import type { KubeObject } from '../../../src/controller/machinery/kube-object.ts';
 import { KubeListWatch } from '../../../src/controller/machinery/list-watch.ts';
-import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node';
+import { dispatcherHttpLibrary } from '../../../src/controller/machinery/dispatcher-http-library.ts';
 import { MachineryDevCluster } from '../../helpers/machinery-devcluster.ts';
 import { metricValue } from '../../helpers/metrics.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
@@ -29,7 +29,7 @@ describe('Informer over HTTP (client-node against the devcluster)', () => {
     options: { labelSelector?: string; stallTimeoutMs?: number; registry?: Registry } = {},
   ) {
     const httpLibrary = options.registry
-      ? instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), {
+      ? instrumentedHttpLibrary(dispatcherHttpLibrary(), {
           qps: 1000,
           burst: 1000,
           registry: options.registry,
@@ -96,7 +96,8 @@ describe('Informer over HTTP (client-node against the devcluster)', () => {
         method: 'GET',
         host: server.host,
       }),
-    ).to.equal(2);
+      'two list pages and the watch',
+    ).to.equal(3);
   });
 
   it('caches one representation: plain JSON with string timestamps and kind/apiVersion, from list and watch alike', async () => {

@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { KubeJsonClient } from '../../../src/controller/kube-json-client.ts';
 import { jsonLeaseClient } from '../../../src/controller/lease-client.ts';
 import { createApiClients } from '../../../src/controller/machinery/api-clients.ts';
-import { IsomorphicFetchHttpLibrary } from '../../../src/controller/machinery/client-node.ts';
+import { dispatcherHttpLibrary } from '../../../src/controller/machinery/dispatcher-http-library.ts';
 import type {
   LeaderElectionOptions,
   LeaseClient,
@@ -64,7 +64,7 @@ const LEASE_CLIENTS: [string, (server: MachineryDevCluster, registry?: Registry)
       jsonLeaseClient(
         new KubeJsonClient(
           server.kubeConfig,
-          instrumentedHttpLibrary(new IsomorphicFetchHttpLibrary(), {
+          instrumentedHttpLibrary(dispatcherHttpLibrary(), {
             qps: 1000,
             burst: 1000,
             ...(registry ? { registry } : {}),
