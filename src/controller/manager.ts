@@ -42,7 +42,7 @@ import { createExec } from './exec-hooks/exec-runner.ts';
 import { EXEC_HOOKS_ANNOTATION, RESTORE_LABEL } from './marks.ts';
 import { LEDGER_OF_LABEL, LEDGER_RESTORE_ANNOTATION, OutcomeLedgerStore } from './restores/ledger-store.ts';
 import { restoreActivity } from './restore-activity.ts';
-import { planHooks } from '../hooks/plan.ts';
+import { mayHaveExecHooks, planHooks } from '../hooks/plan.ts';
 import { WORKLOAD_RESOURCES } from './cluster.ts';
 
 export interface ManagerOptions {
@@ -311,17 +311,18 @@ export class Manager {
           ] as unknown as Pod[];
           return [...new Map(pods.map((p) => [p.metadata.uid, p])).values()];
         },
-        execHookIds: (restore, pod) =>
-          planHooks(
-            directory.hooksOf(restore),
-            {
-              namespace: pod.metadata.namespace ?? '',
-              labels: pod.metadata.labels ?? {},
-              annotations: pod.metadata.annotations ?? {},
-              podSpec: pod.spec,
-            },
-            { policy: settings.policy },
-          ).execHooks.map((h) => h.id),
+        execHookIds: (restore, pod) => {
+          const hooks = directory.hooksOf(restore);
+          const annotations = pod.metadata.annotations ?? {};
+          if (!mayHaveExecHooks(hooks, annotations)) return [];
+          const target = {
+            namespace: pod.metadata.namespace ?? '',
+            labels: pod.metadata.labels ?? {},
+            annotations,
+            podSpec: pod.spec,
+          };
+          return planHooks(hooks, target, { policy: settings.policy }).execHooks.map((h) => h.id);
+        },
         ledgers: new OutcomeLedgerStore({
           client,
           namespace: this.#options.namespace,

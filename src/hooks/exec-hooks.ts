@@ -6,6 +6,7 @@ import type { HookErrorMode } from './restore-types.ts';
 import type { ExecHook, HookOrigin, HookPlan } from './hook-plan.ts';
 import type { PlanContext } from './plan-context.ts';
 import { DEFAULT_EXEC_TIMEOUT_MS, durationField } from './validate.ts';
+import type { RestoreHooks } from './validate.ts';
 import { parseGoBool } from './boolean.ts';
 import { formatGoDuration } from './duration.ts';
 import { shortHash } from './names.ts';
@@ -20,6 +21,20 @@ import {
 } from './annotations.ts';
 
 export type ExecPlan = Pick<HookPlan, 'execSource' | 'execHooks' | 'execHooksByContainer'>;
+
+/**
+ * Whether a target can have exec hooks at all: an exec-hook annotation of its own, or an exec post hook in the
+ * Restore's spec.hooks. When it cannot, planning would find none, and callers that only need exec hooks skip it.
+ */
+export function mayHaveExecHooks(
+  hooks: RestoreHooks,
+  annotations: Readonly<Record<string, string>>,
+): boolean {
+  return (
+    annotations[EXEC_COMMAND] !== undefined ||
+    hooks.resources.some((r) => r.postHooks.some((p) => p.kind === 'exec'))
+  );
+}
 
 interface DeclaredExec {
   readonly origin: HookOrigin;

@@ -12,6 +12,7 @@ import { planExecHooks } from './exec-hooks.ts';
 
 export type * from './hook-plan.ts';
 export { resourceApplies } from './plan-context.ts';
+export { mayHaveExecHooks } from './exec-hooks.ts';
 
 /** Plans the hooks of one Restore for one target. `hooks` comes from parseRestoreHooks. */
 export function planHooks(hooks: RestoreHooks, target: HookTarget, options: PlanOptions = {}): HookPlan {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { HookTarget } from '../../src/hooks/plan.ts';
-import { planHooks } from '../../src/hooks/plan.ts';
+import { mayHaveExecHooks, planHooks } from '../../src/hooks/plan.ts';
 import { mapNamespace, parseRestoreHooks } from '../../src/hooks/validate.ts';
 import { DEFAULT_HOOK_POLICY } from '../../src/hooks/policy.ts';
 import { objectTarget } from '../../src/hooks/targets.ts';
@@ -508,6 +508,22 @@ describe('hooks/plan', () => {
           expect(plan.problems).to.be.an('array');
         }),
         { numRuns: 1000 },
+      );
+    });
+
+    it('finds exec hooks only where mayHaveExecHooks says it can', () => {
+      const withExec = restore([{ name: 'e', postHooks: [{ exec: { command: ['true'] } }] }]);
+      // r2 declares init hooks only (Velero declares both kinds under postHooks).
+      expect(mayHaveExecHooks(r2, {})).to.equal(false);
+      expect(mayHaveExecHooks(noSpecHooks, {})).to.equal(false);
+      expect(mayHaveExecHooks(r2, { 'post.hook.restore.velero.io/command': '' })).to.equal(true);
+      expect(mayHaveExecHooks(withExec, {})).to.equal(true);
+      fc.assert(
+        fc.property(fc.constantFrom(r2, noSpecHooks, withExec), podTarget, (hooks, t) => {
+          if (!mayHaveExecHooks(hooks, t.annotations ?? {}))
+            expect(planHooks(hooks, t).execHooks).to.deep.equal([]);
+        }),
+        { numRuns: 500 },
       );
     });
 

@@ -2,11 +2,9 @@ import PQueue from 'p-queue';
 import type { Settings } from '../../config/settings.ts';
 import type { ExecHook, HookPlan } from '../../hooks/hook-plan.ts';
 import type { HookPolicy } from '../../hooks/policy.ts';
-import { EXEC_COMMAND } from '../../hooks/annotations.ts';
-import { planHooks } from '../../hooks/plan.ts';
+import { mayHaveExecHooks, planHooks } from '../../hooks/plan.ts';
 import { hasErrors } from '../../hooks/problems.ts';
 import { DEFAULT_EXEC_TIMEOUT_MS } from '../../hooks/validate.ts';
-import type { RestoreHooks } from '../../hooks/validate.ts';
 import { controllerOf } from '../../kube/owners.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
@@ -458,8 +456,8 @@ export class ExecHookReconciler {
   #execHooksPossible(pod: Pod): boolean {
     const active = this.#deps.activeRestores();
     if (active.length === 0) return false;
-    if (pod.metadata.annotations?.[EXEC_COMMAND] !== undefined) return true;
-    return active.some((r) => declaresExecHooks(this.#deps.restores.hooksOf(r)));
+    const annotations = pod.metadata.annotations ?? {};
+    return active.some((r) => mayHaveExecHooks(this.#deps.restores.hooksOf(r), annotations));
   }
 
   async #membership(pod: Pod): Promise<Membership> {
@@ -487,7 +485,7 @@ export class ExecHookReconciler {
     const { restore, hooks } = lookup;
     if (hasErrors(hooks.problems)) return { kind: 'none', why: 'invalid hooks' };
     // Planning costs more than everything else here; a restore with init hooks only needs none of it.
-    if (pod.metadata.annotations?.[EXEC_COMMAND] === undefined && !declaresExecHooks(hooks))
+    if (!mayHaveExecHooks(hooks, pod.metadata.annotations ?? {}))
       return { kind: 'none', why: 'no exec hooks' };
     const start = restore.status?.startTimestamp;
     if (!restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs).active)
@@ -602,9 +600,4 @@ function topKind(pod: Pod): string {
   if (owner.kind === 'ReplicaSet' && pod.metadata.labels?.['pod-template-hash'] !== undefined)
     return 'Deployment';
   return owner.kind;
-}
-
-/** Whether a Restore's spec.hooks declare any exec post hook. */
-function declaresExecHooks(hooks: RestoreHooks): boolean {
-  return hooks.resources.some((h) => h.postHooks.some((p) => p.kind === 'exec'));
 }
