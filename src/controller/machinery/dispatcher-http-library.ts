@@ -23,9 +23,9 @@ export function bodyChunks(body: ResponseBody): AsyncIterable<Uint8Array> | null
  * pod, and per watch event a web stream, a Node stream adapter and a readline interface.
  *
  * Differences from client-node's fetch library that callers can see: none for status, headers and text; a body
- * read by `chunks()` is a Node stream's chunks. undici's `bodyTimeout` (time between two chunks) is off, since a
- * watch may stay quiet for as long as its `timeoutSeconds`; the informer's stall detection covers a silent
- * connection.
+ * read by `chunks()` is a Node stream's chunks. undici's `bodyTimeout` (at most 300 s between two chunks) is off
+ * for watches, which may stay quiet for as long as their `timeoutSeconds`; the informer's stall detection covers
+ * a watch connection that went silent.
  */
 export function dispatcherHttpLibrary(): HttpLibrary {
   return wrapHttpLibrary({
@@ -41,7 +41,7 @@ export function dispatcherHttpLibrary(): HttpLibrary {
         headers: request.getHeaders(),
         ...(body !== undefined ? { body: body as string | Buffer } : {}),
         ...(signal ? { signal } : {}),
-        bodyTimeout: 0,
+        ...(url.searchParams.get('watch') === 'true' ? { bodyTimeout: 0 } : {}),
       });
       return new ResponseContext(response.statusCode, flatHeaders(response.headers), readBody(response.body));
     },
