@@ -38,6 +38,8 @@ EXPOSE 8080 8081
 # No HEALTHCHECK: Kubernetes probes /healthz and /readyz.
 # --max-semi-space-size=8: V8 otherwise sizes its young generation from the memory it sees (2 x 32 MB semi-spaces
 # on a large node), and a restore's burst of list and watch garbage grows it to that and keeps it resident. 8 MB
-# halves the controller's RSS growth during a restore for a little more GC (docs/performance.md, Memory). The
-# bench starts the controller with the node flags of this line.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=8", "dist/cli.js", "run"]
+# halves the controller's RSS growth during a restore for a little more GC (docs/performance.md, Memory).
+# --expose-gc: once its work queues are idle after a burst, the controller runs one full collection that returns the
+# burst's heap to the OS (IdleHeapRelease, docs/controller-machinery.md, Memory); nothing else calls gc().
+# The bench starts the controller with the node flags of this line and the ENV of this stage.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=8", "--expose-gc", "dist/cli.js", "run"]

@@ -27,7 +27,7 @@ describe('bench: controllerIdle (steady state = every work queue empty, nothing 
 
 describe('bench: imageNodeFlags (the controller runs with the node flags of the image)', () => {
   it('reads the flags between node and dist/cli.js of the Dockerfile’s ENTRYPOINT', () => {
-    expect(imageNodeFlags()).to.deep.equal(['--max-semi-space-size=8']);
+    expect(imageNodeFlags()).to.deep.equal(['--max-semi-space-size=8', '--expose-gc']);
     expect(
       imageNodeFlags('FROM node:24\nENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/cli.js", "run"]\n'),
     ).to.deep.equal([]);
