@@ -8,6 +8,7 @@ import type { HealthChecks } from '../telemetry/health.ts';
 import type { HookMetrics } from '../telemetry/metrics.ts';
 import type { Pod, Workload } from '../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../kube/velero-labels.ts';
+import { CacheInterner } from './cache-interner.ts';
 import { cachedPod, cachedWorkload } from './cache-transforms.ts';
 import { Cluster } from './cluster.ts';
 import { EventRecorder } from './events.ts';
@@ -136,22 +137,25 @@ export class Manager {
       ]),
     );
     // Pods are cached with only the fields the controller reads (cache-transforms.ts): they are what memory grows with.
+    // One interning table for the pod informers: a pod both Pending and hooked shares its pieces between them.
+    const podInterner = new CacheInterner();
+    const podCache = (o: KubeObject) => cachedPod(o, podInterner);
     const pendingPods = informer<KubeObject>('pending-pods', '/api/v1/pods', 'pods', {
       fieldSelector: 'status.phase=Pending',
-      transform: cachedPod,
+      transform: podCache,
     });
     // Exec hooks: pods we hooked or claimed (any phase), and Velero's restored pods only when we run theirs too.
     const hookedPods = informer<KubeObject>('hooked-pods', '/api/v1/pods', 'pods', {
       labelSelector: RESTORE_LABEL,
       indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_LABEL) },
-      transform: cachedPod,
+      transform: podCache,
     });
     const veleroPods =
       settings.exec.veleroRestoredPods === 'Run'
         ? informer<KubeObject>('velero-restored-pods', '/api/v1/pods', 'pods', {
             labelSelector: RESTORE_NAME_LABEL,
             indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
-            transform: cachedPod,
+            transform: podCache,
           })
         : undefined;
     // The hook-count ledgers' shards, in the controller's own namespace only.
