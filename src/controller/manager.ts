@@ -488,7 +488,11 @@ export class Manager {
     const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
     return new IdleHeapRelease({
       isIdle: () => controllers.every((c) => c.queue.isIdle()),
-      heapUsed: () => getHeapStatistics().used_heap_size,
+      heapUsed: () => {
+        // External memory too: the buffers of dead responses are only freed when the heap is collected.
+        const heap = getHeapStatistics();
+        return heap.used_heap_size + heap.external_memory;
+      },
       // A last-resort collection also compacts the old generation and gives its free pages back to the OS.
       collect: () => gc({ type: 'major', execution: 'sync', flavor: 'last-resort' }),
       onRelease: ({ usedBeforeBytes, usedAfterBytes, durationMs }) => {

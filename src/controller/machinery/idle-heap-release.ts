@@ -11,7 +11,7 @@ export interface HeapRelease {
 export interface IdleHeapReleaseOptions {
   /** True when the controller has nothing to do: every work queue empty and no reconcile in flight. */
   isIdle(): boolean;
-  /** Bytes of JavaScript heap in use now (v8's used_heap_size). */
+  /** Bytes of memory in use that a full collection may free (V8's used heap and external memory). */
   heapUsed(): number;
   /** A full, compacting collection (Node's `gc` under `--expose-gc`). */
   collect(): void;
@@ -19,7 +19,7 @@ export interface IdleHeapReleaseOptions {
   onRelease?(release: HeapRelease): void;
   /** How often idleness and the heap are checked. Default 1 s. */
   intervalMs?: number;
-  /** Heap growth since the smallest heap seen that is worth a collection. Default 32 MiB. */
+  /** Growth since the smallest heap seen that is worth a collection. Default 16 MiB. */
   minGrowthBytes?: number;
   clock?: Clock;
 }
@@ -46,7 +46,7 @@ export class IdleHeapRelease {
 
   constructor(options: IdleHeapReleaseOptions) {
     const intervalMs = options.intervalMs ?? 1000;
-    const minGrowthBytes = options.minGrowthBytes ?? 32 * 2 ** 20;
+    const minGrowthBytes = options.minGrowthBytes ?? 16 * 2 ** 20;
     if (!(Number.isFinite(intervalMs) && intervalMs > 0))
       throw new RangeError(`intervalMs must be a positive number, got ${String(intervalMs)}`);
     if (!(Number.isFinite(minGrowthBytes) && minGrowthBytes >= 0))
