@@ -30,10 +30,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 # glibc malloc: two arenas instead of up to 8 per CPU (each keeps the free memory of its threads' bursts), and
-# allocations of 16 KiB and more (network and TLS buffers) in their own mappings, returned to the OS when freed
+# allocations of 8 KiB and more (network and TLS buffers) in their own mappings, returned to the OS when freed
 # instead of fragmenting the heap; the dynamic threshold would otherwise grow to 32 MiB. At 10,000 restored pods
 # this is about 50 MiB of steady-state RSS (docs/controller-machinery.md, Memory).
-ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=16384
+ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=8192
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
