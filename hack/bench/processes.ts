@@ -36,6 +36,27 @@ export function imageNodeFlags(dockerfile = readFileSync(DOCKERFILE, 'utf8')): s
   return argv.slice(node + 1, cli).map(String);
 }
 
+/**
+ * The environment the container image sets: the `ENV KEY=VALUE ...` lines of the Dockerfile's final stage (e.g.
+ * glibc malloc's tunables). The bench starts the controller with them too. Quoted values are not supported.
+ */
+export function imageEnv(dockerfile = readFileSync(DOCKERFILE, 'utf8')): Record<string, string> {
+  const lines = dockerfile.split('\n');
+  const env: Record<string, string> = {};
+  for (const line of lines.slice(lines.findLastIndex((l) => l.startsWith('FROM ')) + 1)) {
+    if (!line.startsWith('ENV ')) continue;
+    for (const pair of line.slice('ENV '.length).trim().split(/\s+/)) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0 || /["'\\]/.test(pair))
+        throw new Error(
+          `${DOCKERFILE}: expected ENV KEY=VALUE pairs without quotes, got ${JSON.stringify(line)}`,
+        );
+      env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+  }
+  return env;
+}
+
 /** Which program runs the controller: the built one, as shipped, unless told otherwise. */
 let controllerCli = BUILT_CLI;
 export function useControllerFrom(source: 'dist' | 'src'): void {
@@ -204,6 +225,7 @@ export async function startController(
       'error',
     ],
     {
+      ...imageEnv(),
       POD_NAMESPACE: CONTROLLER_NAMESPACE,
       ...profiling(),
     },

@@ -1,4 +1,13 @@
-import type { ContainerStatus, ObjectMeta, Pod, PodSpec, PodStatus, Volume } from '../kube/types.ts';
+import type {
+  Container,
+  ContainerStatus,
+  ObjectMeta,
+  Pod,
+  PodSpec,
+  PodStatus,
+  Volume,
+} from '../kube/types.ts';
+import { CacheInterner } from './cache-interner.ts';
 import type { KubeObject } from './machinery/kube-object.ts';
 
 /**
@@ -25,15 +34,34 @@ const KEPT_METADATA = [
   'ownerReferences',
 ] as const;
 
-function cachedMetadata(metadata: ObjectMeta): ObjectMeta {
+/** Fields shared by many pods (a namespace, a ReplicaSet's labels and owner reference, a restore's annotations). */
+const SHARED_METADATA = new Set<string>(['namespace', 'creationTimestamp', 'labels', 'ownerReferences']);
+
+function cachedMetadata(metadata: ObjectMeta, intern: CacheInterner): ObjectMeta {
   const kept: ObjectMeta = {};
-  for (const field of KEPT_METADATA)
-    if (metadata[field] !== undefined) kept[field] = metadata[field] as never;
+  for (const field of KEPT_METADATA) {
+    const value = metadata[field];
+    if (value === undefined) continue;
+    if (!SHARED_METADATA.has(field)) kept[field] = value as never;
+    else kept[field] = (typeof value === 'string' ? intern.string(value) : intern.value(value)) as never;
+  }
   if (metadata.annotations !== undefined) {
     const { [LAST_APPLIED_ANNOTATION]: _lastApplied, ...annotations } = metadata.annotations;
-    kept.annotations = annotations;
+    kept.annotations = intern.value(annotations);
   }
   return kept;
+}
+
+/**
+ * An init container: what its template gave every pod is shared by content, its volume mounts are the pod's own
+ * (the service-account token's volume has a random name per pod).
+ */
+function cachedInitContainer(container: Container, intern: CacheInterner): Container {
+  const { volumeMounts, ...template } = container;
+  const shared = intern.value(template);
+  return volumeMounts === undefined
+    ? shared
+    : Object.freeze({ ...shared, volumeMounts: intern.strings(volumeMounts) });
 }
 
 /**
@@ -42,58 +70,72 @@ function cachedMetadata(metadata: ObjectMeta): ObjectMeta {
  * restore-wait container's volume mounts matter), and the volumes' names, marking the emptyDir ones (a hook may
  * mount any volume; an emptyDir restored by Velero lives only in its pod).
  */
-function cachedPodSpec(spec: PodSpec): PodSpec {
+function cachedPodSpec(spec: PodSpec, intern: CacheInterner): PodSpec {
   return {
-    containers: (spec.containers ?? []).map((c) => ({ name: c.name })),
-    ...(spec.initContainers !== undefined ? { initContainers: spec.initContainers } : {}),
+    containers: intern.value((spec.containers ?? []).map((c) => ({ name: c.name }))),
+    ...(spec.initContainers !== undefined
+      ? { initContainers: spec.initContainers.map((c) => cachedInitContainer(c, intern)) }
+      : {}),
+    // A pod's volumes usually include its own service-account token volume (kube-api-access-<random>).
     ...(spec.volumes !== undefined
       ? {
-          volumes: spec.volumes.map((v): Volume =>
-            v.emptyDir !== undefined ? { name: v.name, emptyDir: v.emptyDir } : { name: v.name },
+          volumes: intern.strings(
+            spec.volumes.map((v): Volume =>
+              v.emptyDir !== undefined ? { name: v.name, emptyDir: v.emptyDir } : { name: v.name },
+            ),
           ),
         }
       : {}),
   };
 }
 
-/** Whether and how each container ran; image, imageID, containerID, resources and the like are dropped. */
-function cachedContainerStatus(status: ContainerStatus): ContainerStatus {
-  return {
-    name: status.name,
+/**
+ * Whether and how each container ran; image, imageID, containerID, resources and the like are dropped. Statuses
+ * with a timestamp (running, terminated) are one pod's own and are not interned: the table would hold one per pod.
+ */
+function cachedContainerStatus(status: ContainerStatus, intern: CacheInterner): ContainerStatus {
+  const kept: ContainerStatus = {
+    name: intern.string(status.name),
     ready: status.ready,
     restartCount: status.restartCount,
     ...(status.started !== undefined ? { started: status.started } : {}),
     ...(status.state !== undefined ? { state: status.state } : {}),
     ...(status.lastState !== undefined ? { lastState: status.lastState } : {}),
   };
+  const waitingOnly = (s: ContainerStatus['state']) => s === undefined || (!s.running && !s.terminated);
+  return waitingOnly(kept.state) && waitingOnly(kept.lastState) ? intern.value(kept) : kept;
 }
 
 /** The phase, each condition's type and status (Initialized is read), and the containers' run states. */
-function cachedPodStatus(status: PodStatus): PodStatus {
+function cachedPodStatus(status: PodStatus, intern: CacheInterner): PodStatus {
   return {
-    ...(status.phase !== undefined ? { phase: status.phase } : {}),
+    ...(status.phase !== undefined ? { phase: intern.string(status.phase) } : {}),
     ...(status.conditions !== undefined
-      ? { conditions: status.conditions.map((c) => ({ type: c.type, status: c.status })) }
+      ? { conditions: intern.value(status.conditions.map((c) => ({ type: c.type, status: c.status }))) }
       : {}),
     ...(status.initContainerStatuses !== undefined
-      ? { initContainerStatuses: status.initContainerStatuses.map(cachedContainerStatus) }
+      ? { initContainerStatuses: status.initContainerStatuses.map((c) => cachedContainerStatus(c, intern)) }
       : {}),
     ...(status.containerStatuses !== undefined
-      ? { containerStatuses: status.containerStatuses.map(cachedContainerStatus) }
+      ? { containerStatuses: status.containerStatuses.map((c) => cachedContainerStatus(c, intern)) }
       : {}),
   };
 }
 
-/** A pod as the pod informers hold it. Objects without metadata or spec (never sent by an API server) pass as they are. */
-export function cachedPod(object: KubeObject): KubeObject {
+/**
+ * A pod as the pod informers hold it. Objects without metadata or spec (never sent by an API server) pass as they
+ * are. The pieces many pods share are taken from `intern` (cache-interner.ts), one table for all the pod informers,
+ * so that a pod both Pending and hooked shares them between the two caches; they are frozen.
+ */
+export function cachedPod(object: KubeObject, intern: CacheInterner = new CacheInterner()): KubeObject {
   const pod = object as unknown as Partial<Pod>;
   if (pod.metadata === undefined || pod.spec === undefined) return object;
   const cached: Pod = {
-    ...(pod.apiVersion !== undefined ? { apiVersion: pod.apiVersion } : {}),
-    ...(pod.kind !== undefined ? { kind: pod.kind } : {}),
-    metadata: cachedMetadata(pod.metadata),
-    spec: cachedPodSpec(pod.spec),
-    ...(pod.status !== undefined ? { status: cachedPodStatus(pod.status) } : {}),
+    ...(pod.apiVersion !== undefined ? { apiVersion: intern.string(pod.apiVersion) } : {}),
+    ...(pod.kind !== undefined ? { kind: intern.string(pod.kind) } : {}),
+    metadata: cachedMetadata(pod.metadata, intern),
+    spec: cachedPodSpec(pod.spec, intern),
+    ...(pod.status !== undefined ? { status: cachedPodStatus(pod.status, intern) } : {}),
   };
   return cached as unknown as KubeObject;
 }

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
@@ -7,6 +8,7 @@ import type { HealthChecks } from '../telemetry/health.ts';
 import type { HookMetrics } from '../telemetry/metrics.ts';
 import type { Pod, Workload } from '../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../kube/velero-labels.ts';
+import { CacheInterner } from './cache-interner.ts';
 import { cachedPod, cachedWorkload } from './cache-transforms.ts';
 import { Cluster } from './cluster.ts';
 import { EventRecorder } from './events.ts';
@@ -25,6 +27,7 @@ import { dispatcherHttpLibrary } from './machinery/dispatcher-http-library.ts';
 import { instrumentedHttpLibrary } from './machinery/transport.ts';
 import { jsonLeaseClient } from './lease-client.ts';
 import { Controller } from './machinery/controller.ts';
+import { IdleHeapRelease } from './machinery/idle-heap-release.ts';
 import { Informer } from './machinery/informer.ts';
 import type { RecoveryEvent } from './machinery/informer.ts';
 import { NAMESPACE_INDEX, labelIndex } from './machinery/indexer.ts';
@@ -134,22 +137,25 @@ export class Manager {
       ]),
     );
     // Pods are cached with only the fields the controller reads (cache-transforms.ts): they are what memory grows with.
+    // One interning table for the pod informers: a pod both Pending and hooked shares its pieces between them.
+    const podInterner = new CacheInterner();
+    const podCache = (o: KubeObject) => cachedPod(o, podInterner);
     const pendingPods = informer<KubeObject>('pending-pods', '/api/v1/pods', 'pods', {
       fieldSelector: 'status.phase=Pending',
-      transform: cachedPod,
+      transform: podCache,
     });
     // Exec hooks: pods we hooked or claimed (any phase), and Velero's restored pods only when we run theirs too.
     const hookedPods = informer<KubeObject>('hooked-pods', '/api/v1/pods', 'pods', {
       labelSelector: RESTORE_LABEL,
       indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_LABEL) },
-      transform: cachedPod,
+      transform: podCache,
     });
     const veleroPods =
       settings.exec.veleroRestoredPods === 'Run'
         ? informer<KubeObject>('velero-restored-pods', '/api/v1/pods', 'pods', {
             labelSelector: RESTORE_NAME_LABEL,
             indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
-            transform: cachedPod,
+            transform: podCache,
           })
         : undefined;
     // The hook-count ledgers' shards, in the controller's own namespace only.
@@ -383,9 +389,13 @@ export class Manager {
       });
     }
 
+    const controllers = [restoreController, workloadController, podController, execController];
+    const heapRelease = this.#idleHeapRelease(controllers);
+
     const synced = health.readinessGate('informers-synced', 'informers have not completed their first list');
     const leading = health.readinessGate('leader-election', 'leader election has not started');
     for (const i of allInformers) i.start();
+    heapRelease?.start();
 
     let exitCode = 0;
     const stopped = new Promise<void>((resolve) =>
@@ -399,7 +409,7 @@ export class Manager {
 
     const startControllers = async (): Promise<void> => {
       for (const key of await podReconciler.loadJournal()) podController.enqueue(key);
-      for (const c of [restoreController, workloadController, podController, execController]) c.start();
+      for (const c of controllers) c.start();
       this.#logger.info('controllers started', { identity });
     };
 
@@ -456,14 +466,44 @@ export class Manager {
       throw new Error('shutting down');
     });
     this.#logger.info('stopping: finishing in-flight reconciles');
-    await Promise.all(
-      [restoreController, workloadController, podController, execController].map((c) => c.stop()),
-    );
+    await Promise.all(controllers.map((c) => c.stop()));
     // Execs under way finish (each within its execTimeout) and their outcomes are recorded.
     await execReconciler.drain();
     await elector?.stop();
     await Promise.all(allInformers.map((i) => i.stop()));
+    heapRelease?.stop();
     this.#logger.info('stopped', { exitCode });
     return exitCode;
+  }
+
+  /**
+   * Returns the memory of a burst once every work queue is idle again (IdleHeapRelease), when Node runs with
+   * `--expose-gc` as the image does; without it (e.g. `node src/cli.ts` in development) V8 alone decides.
+   */
+  #idleHeapRelease(controllers: readonly Controller[]): IdleHeapRelease | undefined {
+    const gc = globalThis.gc;
+    if (gc === undefined) {
+      this.#logger.debug('idle heap release off: node runs without --expose-gc');
+      return undefined;
+    }
+    const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+    return new IdleHeapRelease({
+      isIdle: () => controllers.every((c) => c.queue.isIdle()),
+      heapUsed: () => {
+        // External memory too: the buffers of dead responses are only freed when the heap is collected.
+        const heap = getHeapStatistics();
+        return heap.used_heap_size + heap.external_memory;
+      },
+      // A last-resort collection also compacts the old generation and gives its free pages back to the OS.
+      collect: () => gc({ type: 'major', execution: 'sync', flavor: 'last-resort' }),
+      onRelease: ({ usedBeforeBytes, usedAfterBytes, durationMs }) => {
+        this.#options.metrics.heapReleased(usedBeforeBytes, usedAfterBytes);
+        this.#logger.info('work queues idle: released the heap of the burst', {
+          heapUsedBeforeMiB: mib(usedBeforeBytes),
+          heapUsedAfterMiB: mib(usedAfterBytes),
+          durationMs: Math.round(durationMs),
+        });
+      },
+    });
   }
 }

@@ -107,6 +107,8 @@ export const METRIC_NAMES = {
   restoresActive: 'restore_hooks_restores_active',
   informerRestarts: 'restore_hooks_informer_restarts_total',
   informerRelists: 'restore_hooks_informer_relists_total',
+  heapReleases: 'restore_hooks_heap_releases_total',
+  heapReleasedBytes: 'restore_hooks_heap_released_bytes_total',
 } as const;
 
 type Labelled = Counter<string> | Gauge<string> | Histogram<string>;
@@ -128,6 +130,8 @@ export class HookMetrics {
   readonly #restoresActive: Gauge<string>;
   readonly #informerRestarts: Counter<string>;
   readonly #informerRelists: Counter<string>;
+  readonly #heapReleases: Counter<string>;
+  readonly #heapReleasedBytes: Counter<string>;
   /** The label sets each restore has produced, so that forgetRestore can remove exactly those series. */
   readonly #seriesByRestore = new Map<string, Map<Labelled, Map<string, Record<string, string>>>>();
 
@@ -193,6 +197,16 @@ export class HookMetrics {
       'Informers that listed their resource again, by reason.',
       ['resource', 'reason'],
     );
+    this.#heapReleases = counter(
+      METRIC_NAMES.heapReleases,
+      'Full garbage collections run once the work queues were idle after the heap had grown (IdleHeapRelease).',
+      [],
+    );
+    this.#heapReleasedBytes = counter(
+      METRIC_NAMES.heapReleasedBytes,
+      'JavaScript heap in use freed by those collections, in bytes.',
+      [],
+    );
   }
 
   hookInjected(labels: HookLabels, count = 1): void {
@@ -238,6 +252,12 @@ export class HookMetrics {
   /** The informer named `resource` (e.g. "pods") was restarted after it stopped on an error. */
   informerRestarted(resource: string): void {
     this.#informerRestarts.inc({ resource: informerName(resource) });
+  }
+
+  /** An idle-time full collection took the heap in use from `beforeBytes` to `afterBytes`. */
+  heapReleased(beforeBytes: number, afterBytes: number): void {
+    this.#heapReleases.inc();
+    this.#heapReleasedBytes.inc(Math.max(0, beforeBytes - afterBytes));
   }
 
   informerRelisted(resource: string, reason: RelistReason): void {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { imageNodeFlags } from '../../hack/bench/processes.ts';
+import { imageEnv, imageNodeFlags } from '../../hack/bench/processes.ts';
 import { controllerIdle } from '../../hack/bench/steady-memory.ts';
 
 const exposition = (depths: number[], unfinished: number[]) =>
@@ -27,7 +27,7 @@ describe('bench: controllerIdle (steady state = every work queue empty, nothing 
 
 describe('bench: imageNodeFlags (the controller runs with the node flags of the image)', () => {
   it('reads the flags between node and dist/cli.js of the Dockerfile’s ENTRYPOINT', () => {
-    expect(imageNodeFlags()).to.deep.equal(['--max-semi-space-size=8']);
+    expect(imageNodeFlags()).to.deep.equal(['--max-semi-space-size=8', '--expose-gc']);
     expect(
       imageNodeFlags('FROM node:24\nENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/cli.js", "run"]\n'),
     ).to.deep.equal([]);
@@ -36,5 +36,27 @@ describe('bench: imageNodeFlags (the controller runs with the node flags of the 
   it('refuses an ENTRYPOINT it cannot read, naming the file', () => {
     expect(() => imageNodeFlags('FROM node:24\nENTRYPOINT node dist/cli.js run\n')).to.throw(/Dockerfile/);
     expect(() => imageNodeFlags('FROM node:24\nCMD ["node", "dist/cli.js"]\n')).to.throw(/ENTRYPOINT/);
+  });
+});
+
+describe('bench: imageEnv (the controller runs with the environment of the image)', () => {
+  it('reads the ENV lines of the final stage only', () => {
+    const dockerfile = [
+      'FROM node:24 AS build',
+      'ENV BUILD_ONLY=1',
+      'FROM node:24',
+      'ENV NODE_ENV=production',
+      'ENV A=1 B=two',
+      'ENTRYPOINT ["node", "dist/cli.js"]',
+      '',
+    ].join('\n');
+    expect(imageEnv(dockerfile)).to.deep.equal({ NODE_ENV: 'production', A: '1', B: 'two' });
+    expect(imageEnv('FROM node:24\n')).to.deep.equal({});
+    expect(imageEnv()).to.have.property('NODE_ENV', 'production');
+  });
+
+  it('refuses an ENV it cannot read, naming the file', () => {
+    expect(() => imageEnv('FROM node:24\nENV A "x y"\n')).to.throw(/Dockerfile.*ENV/);
+    expect(() => imageEnv('FROM node:24\nENV A="x"\n')).to.throw(/Dockerfile.*ENV/);
   });
 });

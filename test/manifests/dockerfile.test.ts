@@ -104,7 +104,14 @@ describe('Dockerfile (checked statically: no Docker engine here)', () => {
     expect(entrypoints).to.have.length(1);
     const argv = JSON.parse(entrypoints[0]!.args) as string[];
     expect(argv[0]).to.match(/\/tini$/);
-    expect(argv.slice(1)).to.deep.equal(['--', 'node', '--max-semi-space-size=8', 'dist/cli.js', 'run']);
+    expect(argv.slice(1)).to.deep.equal([
+      '--',
+      'node',
+      '--max-semi-space-size=8',
+      '--expose-gc',
+      'dist/cli.js',
+      'run',
+    ]);
     expect(all(final, 'RUN').some((r) => /apt-get install\b.*\btini\b/.test(r.args))).to.equal(true);
     expect(all(final, 'CMD')).to.deep.equal([]);
   });

@@ -44,6 +44,8 @@ describe('telemetry: metrics', () => {
     m.setRestoresActive(3);
     m.informerRestarted('pods');
     m.informerRelisted('restores', 'expired');
+    m.heapReleased(100 * 2 ** 20, 40 * 2 ** 20);
+    m.heapReleased(10, 20); // a release that freed nothing counts 0 bytes, never a negative amount
     const f = await scrape(registry);
 
     const want: Array<[string, string, Record<string, string>, number]> = [
@@ -77,6 +79,8 @@ describe('telemetry: metrics', () => {
       [METRIC_NAMES.restoresActive, 'gauge', {}, 3],
       [METRIC_NAMES.informerRestarts, 'counter', { resource: 'pods' }, 1],
       [METRIC_NAMES.informerRelists, 'counter', { resource: 'restores', reason: 'expired' }, 1],
+      [METRIC_NAMES.heapReleases, 'counter', {}, 2],
+      [METRIC_NAMES.heapReleasedBytes, 'counter', {}, 60 * 2 ** 20],
     ];
     for (const [name, type, labels, value] of want) {
       const family = f.get(name);

@@ -63,6 +63,11 @@ export class WorkQueue {
     return this.#ready.length;
   }
 
+  /** True when no key is waiting to be handed out and none is being processed (delayed keys do not count). */
+  isIdle(): boolean {
+    return this.#ready.length === 0 && this.#processing.size === 0;
+  }
+
   isShuttingDown(): boolean {
     return this.#shuttingDown;
   }
