@@ -42,6 +42,7 @@ import { createExec } from './exec-hooks/exec-runner.ts';
 import { EXEC_HOOKS_ANNOTATION, RESTORE_LABEL } from './marks.ts';
 import { LEDGER_OF_LABEL, LEDGER_RESTORE_ANNOTATION, OutcomeLedgerStore } from './restores/ledger-store.ts';
 import { restoreActivity } from './restore-activity.ts';
+import { execHooksPossible } from '../hooks/exec-hooks.ts';
 import { planHooks } from '../hooks/plan.ts';
 import { WORKLOAD_RESOURCES } from './cluster.ts';
 
@@ -313,9 +314,12 @@ export class Manager {
           ] as unknown as Pod[];
           return [...new Map(pods.map((p) => [p.metadata.uid, p])).values()];
         },
-        execHookIds: (restore, pod) =>
-          planHooks(
-            directory.hooksOf(restore),
+        // Each status pass looks at every hooked pod of the restore: a restore of init hooks only plans none.
+        execHookIds: (restore, pod) => {
+          const hooks = directory.hooksOf(restore);
+          if (!execHooksPossible(hooks, pod.metadata.annotations)) return [];
+          return planHooks(
+            hooks,
             {
               namespace: pod.metadata.namespace ?? '',
               labels: pod.metadata.labels ?? {},
@@ -323,7 +327,8 @@ export class Manager {
               podSpec: pod.spec,
             },
             { policy: settings.policy },
-          ).execHooks.map((h) => h.id),
+          ).execHooks.map((h) => h.id);
+        },
         ledgers: new OutcomeLedgerStore({
           client,
           namespace: this.#options.namespace,

@@ -6,6 +6,7 @@ import type { HookErrorMode } from './restore-types.ts';
 import type { ExecHook, HookOrigin, HookPlan } from './hook-plan.ts';
 import type { PlanContext } from './plan-context.ts';
 import { DEFAULT_EXEC_TIMEOUT_MS, durationField } from './validate.ts';
+import type { RestoreHooks } from './validate.ts';
 import { parseGoBool } from './boolean.ts';
 import { formatGoDuration } from './duration.ts';
 import { shortHash } from './names.ts';
@@ -107,6 +108,18 @@ function declareSpecExecHooks(ctx: PlanContext): DeclaredExec[] {
           ],
     ),
   );
+}
+
+/**
+ * Whether any exec hook can apply to a pod, before planning: its own exec-hook command annotation, or an exec post
+ * hook in the Restore's spec.hooks. False means `planExecHooks` gives none (a restore of init hooks only).
+ */
+export function execHooksPossible(
+  hooks: RestoreHooks,
+  podAnnotations: Readonly<Record<string, string>> | undefined,
+): boolean {
+  if (podAnnotations?.[EXEC_COMMAND] !== undefined) return true;
+  return hooks.resources.some((r) => r.postHooks.some((p) => p.kind === 'exec'));
 }
 
 /** Plans the exec hooks of the context's target. Annotations override the spec. */

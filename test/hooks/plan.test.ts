@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { HookTarget } from '../../src/hooks/plan.ts';
+import { execHooksPossible } from '../../src/hooks/exec-hooks.ts';
 import { planHooks } from '../../src/hooks/plan.ts';
 import { mapNamespace, parseRestoreHooks } from '../../src/hooks/validate.ts';
 import { DEFAULT_HOOK_POLICY } from '../../src/hooks/policy.ts';
@@ -524,5 +525,47 @@ describe('hooks/plan', () => {
         { numRuns: 500 },
       );
     });
+  });
+});
+
+describe('hooks/exec-hooks: execHooksPossible, the check before planning', () => {
+  const initOnly = restore([
+    { name: 'h', postHooks: [{ init: { initContainers: [{ name: 'i', image: 'x' }] } }] },
+  ]);
+  const withExec = restore([{ name: 'h', postHooks: [{ exec: { command: ['x'] } }] }]);
+  const EXEC_ANN = { 'post.hook.restore.velero.io/command': 'date' };
+  const cases: [string, ReturnType<typeof restore>, Record<string, string> | undefined, boolean][] = [
+    ['init hooks only, no annotation', initOnly, undefined, false],
+    ['no spec hooks, an init hook annotation only', noSpecHooks, INIT_ANN, false],
+    ['an exec post hook in spec.hooks', withExec, undefined, true],
+    ['the pod’s own exec command annotation', initOnly, EXEC_ANN, true],
+  ];
+  for (const [name, hooks, annotations, want] of cases)
+    it(`${name}: ${want}`, () => expect(execHooksPossible(hooks, annotations)).to.equal(want));
+
+  it('property: when it says none is possible, the plan has no exec hook', () => {
+    const container = fc.constantFrom('app', 'sidecar', '');
+    const postHook = fc.oneof(
+      fc.record({
+        exec: fc.record({ container, command: fc.array(fc.string(), { minLength: 1, maxLength: 2 }) }),
+      }),
+      fc.constant({ init: { initContainers: [{ name: 'i', image: 'alpine' }] } }),
+    );
+    const annotations = fc.dictionary(
+      fc.constantFrom(
+        'post.hook.restore.velero.io/command',
+        'post.hook.restore.velero.io/container',
+        'init.hook.restore.velero.io/container-image',
+        'other',
+      ),
+      fc.string({ maxLength: 5 }),
+    );
+    fc.assert(
+      fc.property(fc.array(postHook, { maxLength: 3 }), annotations, (postHooks, ann) => {
+        const hooks = restore([{ name: 'h', postHooks }]);
+        const plan = planHooks(hooks, target({ annotations: ann }));
+        if (!execHooksPossible(hooks, ann)) expect(plan.execHooks).to.deep.equal([]);
+      }),
+    );
   });
 });

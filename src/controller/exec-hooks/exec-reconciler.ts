@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import type { Settings } from '../../config/settings.ts';
 import type { ExecHook, HookPlan } from '../../hooks/hook-plan.ts';
 import type { HookPolicy } from '../../hooks/policy.ts';
-import { EXEC_COMMAND } from '../../hooks/annotations.ts';
+import { execHooksPossible } from '../../hooks/exec-hooks.ts';
 import { planHooks } from '../../hooks/plan.ts';
 import { hasErrors } from '../../hooks/problems.ts';
 import { DEFAULT_EXEC_TIMEOUT_MS } from '../../hooks/validate.ts';
@@ -457,10 +457,7 @@ export class ExecHookReconciler {
   #execHooksPossible(pod: Pod): boolean {
     const active = this.#deps.activeRestores();
     if (active.length === 0) return false;
-    if (pod.metadata.annotations?.[EXEC_COMMAND] !== undefined) return true;
-    return active.some((r) =>
-      this.#deps.restores.hooksOf(r).resources.some((h) => h.postHooks.some((p) => p.kind === 'exec')),
-    );
+    return active.some((r) => execHooksPossible(this.#deps.restores.hooksOf(r), pod.metadata.annotations));
   }
 
   async #membership(pod: Pod): Promise<Membership> {
