@@ -31,6 +31,15 @@ export interface SizeFigures {
   /** The controller's get and list requests per workload, by kind (absent from results of schema 1 before they were counted). */
   readonly readsPerWorkload?: number;
   readonly readsByKind?: Readonly<Record<string, number>>;
+  /**
+   * CPU seconds spent in the measured window (medians): the devcluster with the controller, the devcluster with the
+   * floor, and the controller (absent from earlier results). They hardly change with the machine's load.
+   */
+  readonly cpuS?: {
+    readonly devcluster: number;
+    readonly floorDevcluster: number;
+    readonly controller: number;
+  };
   readonly statusWritesPerRestore: number;
   readonly statusWritesPerRestorePerSecond: number;
   /** At steady state after the restore: queues empty, medians of 5 scrapes (results before it was so: 2 s after). */
@@ -136,6 +145,20 @@ export function sizeFigures(runs: readonly RestoreRunResult[]): SizeFigures {
       2,
     ),
     readsByKind: perWorkload((r) => r.writes.controllerReads.byKind),
+    cpuS: {
+      devcluster: round(
+        medianOf(controller, (r) => (r.cpuMs?.devcluster ?? NaN) / 1000),
+        2,
+      ),
+      floorDevcluster: round(
+        medianOf(floor, (r) => (r.cpuMs?.devcluster ?? NaN) / 1000),
+        2,
+      ),
+      controller: round(
+        medianOf(controller, (r) => (r.cpuMs?.controller ?? NaN) / 1000),
+        2,
+      ),
+    },
     statusWritesPerRestore: medianOf(controller, (r) => r.writes.controller.restoreStatus),
     statusWritesPerRestorePerSecond: round(
       medianOf(controller, (r) => r.writes.controller.restoreStatus / r.windowSeconds),
@@ -398,6 +421,11 @@ export function formatReport(result: BenchResult): string {
       `reads per workload at ${s.pods} pods: ${Object.entries(s.readsByKind ?? {})
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
+      ...(s.cpuS
+        ? [
+            `CPU s in the window at ${s.pods} pods: devcluster ${n(s.cpuS.devcluster)} (with the floor ${n(s.cpuS.floorDevcluster)}), controller ${n(s.cpuS.controller)}`,
+          ]
+        : []),
     ]),
     '',
     formatLatency(result.latency),

@@ -17,7 +17,7 @@ import {
   workloadPlacement,
 } from './fixtures.ts';
 import type { BenchClient, WatchEvent } from './kube.ts';
-import { CONTROLLER_NAMESPACE, startController, startDevcluster, until } from './processes.ts';
+import { CONTROLLER_NAMESPACE, cpuMs, startController, startDevcluster, until } from './processes.ts';
 import type { ControllerProcess, ControllerSettings } from './processes.ts';
 import { countWrites } from './requests.ts';
 import { PeakRss, steadyMemory } from './steady-memory.ts';
@@ -44,6 +44,11 @@ export interface RestoreRunResult {
   readonly steady?: boolean;
   /** The highest RSS scraped (every second) from the start of the measured restore to steady state. */
   readonly rssPeakBytes?: number;
+  /**
+   * CPU milliseconds (user + system, from /proc) spent from the start to every pod hooked, by the devcluster and by
+   * the controller (none in a floor run): unlike the wall time, they hardly change with the machine's load.
+   */
+  readonly cpuMs?: { readonly devcluster: number; readonly controller?: number };
 }
 
 interface PodLike {
@@ -218,12 +223,18 @@ async function hookRestore(
   name: string,
   workloads: number,
   settings: ControllerSettings,
-): Promise<{ totalMs: number; templateHookedMs: number[] }> {
+  pids?: { devcluster: number; controller?: number },
+): Promise<{ totalMs: number; templateHookedMs: number[]; cpuMs?: RestoreRunResult['cpuMs'] }> {
   const tracker = new RestoreTracker(admin, name);
   try {
     const placement = await stageRestore(admin, name, workloads, tracker);
     const pods = workloads * PODS_PER_WORKLOAD;
     await admin.request('DELETE', '/devcluster/requests');
+    const cpuAt = () => ({
+      devcluster: pids ? (cpuMs(pids.devcluster) ?? 0) : 0,
+      controller: pids?.controller !== undefined ? (cpuMs(pids.controller) ?? 0) : 0,
+    });
+    const cpu0 = cpuAt();
     const t0 = performance.now();
     if (mode === 'controller')
       await admin.request(
@@ -240,7 +251,19 @@ async function hookRestore(
       5,
     );
     const totalMs = performance.now() - t0;
-    return { totalMs, templateHookedMs: [...tracker.templateHookedAt.values()].map((t) => t - t0) };
+    const cpu1 = cpuAt();
+    return {
+      totalMs,
+      templateHookedMs: [...tracker.templateHookedAt.values()].map((t) => t - t0),
+      ...(pids
+        ? {
+            cpuMs: {
+              devcluster: cpu1.devcluster - cpu0.devcluster,
+              ...(pids.controller !== undefined ? { controller: cpu1.controller - cpu0.controller } : {}),
+            },
+          }
+        : {}),
+    };
   } finally {
     tracker.stop();
   }
@@ -263,7 +286,10 @@ export async function restoreRun(
     if (mode === 'controller') controller = await startController(dir, devcluster.kubeconfig, settings);
     await hookRestore(mode, admin, floor, 'warmup', 20, settings);
     const peak = controller ? new PeakRss(controller) : undefined;
-    const measured = await hookRestore(mode, admin, floor, 'measured', workloads, settings);
+    const measured = await hookRestore(mode, admin, floor, 'measured', workloads, settings, {
+      devcluster: devcluster.pid,
+      ...(controller ? { controller: controller.pid } : {}),
+    });
     // The restore's last status write is coalesced up to a second after the last workload change.
     await new Promise((r) => setTimeout(r, 2000));
     const writes = countWrites(await admin.request('GET', '/devcluster/requests'));

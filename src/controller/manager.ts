@@ -206,6 +206,8 @@ export class Manager {
     });
     const workloadReconciler = new WorkloadReconciler({
       getWorkload,
+      pendingPodsIn: (namespace) =>
+        pendingPods.store.byIndex(NAMESPACE_INDEX, namespace) as unknown as readonly Pod[],
       owners,
       restores: directory,
       cluster,

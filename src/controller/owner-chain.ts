@@ -83,6 +83,10 @@ export class OwnerChain {
   }
 
   /** The top of the chain from what is known without reading: 'unknown' for a ReplicaSet never seen. */
+  knownTopOwner(pod: Pod): TopOwner | undefined | 'unknown' {
+    return this.#knownTop(pod);
+  }
+
   #knownTop(pod: Pod): TopOwner | undefined | 'unknown' {
     const owner = controllerOf(pod.metadata);
     if (!owner) return undefined;

@@ -100,6 +100,10 @@ describe('npm run bench (hack/bench), at a tiny size', function () {
     ])
       expect(Number.isFinite(size[key]), key).to.equal(true);
     expect(size.steady).to.equal(true);
+    // Read from /proc in the measured window (10 ms ticks): the devcluster rolled pods out in both modes.
+    expect(size.cpuS?.devcluster, 'cpuS.devcluster').to.be.greaterThan(0);
+    expect(size.cpuS?.floorDevcluster, 'cpuS.floorDevcluster').to.be.greaterThan(0);
+    expect(size.cpuS?.controller, 'cpuS.controller').to.be.at.least(0);
     // Counted by the devcluster, not timed: every hooked workload got its template written.
     expect(size.templateWritesPerWorkload).to.be.greaterThan(0);
     expect(size.writesByKind['patch deployments']).to.equal(size.templateWritesPerWorkload);

@@ -511,22 +511,6 @@ describe('hooks/plan', () => {
       );
     });
 
-    it('finds exec hooks only where mayHaveExecHooks says it can', () => {
-      const withExec = restore([{ name: 'e', postHooks: [{ exec: { command: ['true'] } }] }]);
-      // r2 declares init hooks only (Velero declares both kinds under postHooks).
-      expect(mayHaveExecHooks(r2, {})).to.equal(false);
-      expect(mayHaveExecHooks(noSpecHooks, {})).to.equal(false);
-      expect(mayHaveExecHooks(r2, { 'post.hook.restore.velero.io/command': '' })).to.equal(true);
-      expect(mayHaveExecHooks(withExec, {})).to.equal(true);
-      fc.assert(
-        fc.property(fc.constantFrom(r2, noSpecHooks, withExec), podTarget, (hooks, t) => {
-          if (!mayHaveExecHooks(hooks, t.annotations ?? {}))
-            expect(planHooks(hooks, t).execHooks).to.deep.equal([]);
-        }),
-        { numRuns: 500 },
-      );
-    });
-
     it('is idempotent: after applying a plan, planning again changes nothing', () => {
       fc.assert(
         fc.property(podTarget, (t) => {
@@ -540,5 +524,47 @@ describe('hooks/plan', () => {
         { numRuns: 500 },
       );
     });
+  });
+});
+
+describe('hooks/exec-hooks: mayHaveExecHooks, the check before planning', () => {
+  const initOnly = restore([
+    { name: 'h', postHooks: [{ init: { initContainers: [{ name: 'i', image: 'x' }] } }] },
+  ]);
+  const withExec = restore([{ name: 'h', postHooks: [{ exec: { command: ['x'] } }] }]);
+  const EXEC_ANN = { 'post.hook.restore.velero.io/command': 'date' };
+  const cases: [string, ReturnType<typeof restore>, Record<string, string>, boolean][] = [
+    ['init hooks only, no annotation', initOnly, {}, false],
+    ['no spec hooks, an init hook annotation only', noSpecHooks, INIT_ANN, false],
+    ['an exec post hook in spec.hooks', withExec, {}, true],
+    ['the pod’s own exec command annotation', initOnly, EXEC_ANN, true],
+  ];
+  for (const [name, hooks, annotations, want] of cases)
+    it(`${name}: ${want}`, () => expect(mayHaveExecHooks(hooks, annotations)).to.equal(want));
+
+  it('property: when it says none is possible, the plan has no exec hook', () => {
+    const container = fc.constantFrom('app', 'sidecar', '');
+    const postHook = fc.oneof(
+      fc.record({
+        exec: fc.record({ container, command: fc.array(fc.string(), { minLength: 1, maxLength: 2 }) }),
+      }),
+      fc.constant({ init: { initContainers: [{ name: 'i', image: 'alpine' }] } }),
+    );
+    const annotations = fc.dictionary(
+      fc.constantFrom(
+        'post.hook.restore.velero.io/command',
+        'post.hook.restore.velero.io/container',
+        'init.hook.restore.velero.io/container-image',
+        'other',
+      ),
+      fc.string({ maxLength: 5 }),
+    );
+    fc.assert(
+      fc.property(fc.array(postHook, { maxLength: 3 }), annotations, (postHooks, ann) => {
+        const hooks = restore([{ name: 'h', postHooks }]);
+        const plan = planHooks(hooks, target({ annotations: ann }));
+        if (!mayHaveExecHooks(hooks, ann)) expect(plan.execHooks).to.deep.equal([]);
+      }),
+    );
   });
 });

@@ -18,6 +18,7 @@ import { CLEANED_UP_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION } from '../marks.ts'
 import { createdDuringRestore } from '../membership.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
+import { podsFromPendingCache } from './cached-pods.ts';
 import { podFacts } from './pod-facts.ts';
 import { OwnWrites } from '../own-writes.ts';
 import { SeenOnce } from '../seen-once.ts';
@@ -90,6 +91,8 @@ export interface WorkloadOutcome {
 
 export interface WorkloadReconcilerDeps {
   readonly getWorkload: (kind: WorkloadKind, namespace: string, name: string) => Workload | undefined;
+  /** The pending pods of a namespace, from the pending-pod cache. */
+  readonly pendingPodsIn: (namespace: string) => readonly Pod[];
   /** Finds the Deployment of a pod's ReplicaSet (shared with the pod and exec reconcilers). */
   readonly owners: OwnerChain;
   readonly restores: RestoreDirectory;
@@ -335,8 +338,9 @@ export class WorkloadReconciler {
       restore: { active: activity.active, finished },
       cleanupPolicy: settings.cleanupPolicy,
     };
-    // A live list, not the caches: only pending pods are cached, and the decision must see the running ones before
-    // it patches a template (the rollout would replace them) or removes the hooks after the restore.
+    // The decision must see the running pods before it patches a template (the rollout would replace them) or
+    // removes the hooks after the restore. Only pending pods are cached: the pods come from the cache when the
+    // owner's own count proves it holds all of them, and from a live list otherwise.
     const needsPods =
       pausedByUs ||
       podsAffectDecision(workloadFacts) ||
@@ -699,6 +703,10 @@ export class WorkloadReconciler {
   /** The workload's pods: those matching its selector whose controller chain leads to it, or that await adoption. */
   async #podsOf(kind: WorkloadKind, workload: Workload): Promise<Pod[]> {
     const namespace = workload.metadata.namespace ?? '';
+    const cached = podsFromPendingCache(kind, workload, this.#deps.pendingPodsIn(namespace), (pod) =>
+      this.#deps.owners.knownTopOwner(pod),
+    );
+    if (cached) return cached;
     const candidates = await this.#deps.cluster.listPods(
       namespace,
       labelSelectorString(workload.spec.selector),
