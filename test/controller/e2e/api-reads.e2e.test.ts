@@ -42,16 +42,11 @@ describe('controller e2e: API reads while a restore of Deployments is hooked (si
       )
       .reduce((n, c) => n + c.count, 0);
 
-  it('init hooks only: one pod list per Deployment before its patch, at most one read per ReplicaSet, no pod reads', async () => {
-    await env.client.request({
-      method: 'POST',
-      path: '/apis/velero.io/v1/namespaces/velero/restores',
-      body: restoreR2({ name: 'r-reads' }),
-    });
-    env.cluster.requests.reset();
-    const names = Array.from({ length: DEPLOYMENTS }, (_, i) => `reads-${i}`);
+  /** DEPLOYMENTS restored Deployments of REPLICAS pods that stay pending, named `${prefix}-i`; their names. */
+  const createPendingDeployments = async (restore: string, prefix: string): Promise<string[]> => {
+    const names = Array.from({ length: DEPLOYMENTS }, (_, i) => `${prefix}-${i}`);
     for (const name of names) {
-      const d = deployment(name, 'app', { labels: restoredLabels('r-reads'), annotations: STAYS_PENDING });
+      const d = deployment(name, 'app', { labels: restoredLabels(restore), annotations: STAYS_PENDING });
       await env.client.request({
         method: 'POST',
         path: '/apis/apps/v1/namespaces/app/deployments',
@@ -59,6 +54,10 @@ describe('controller e2e: API reads while a restore of Deployments is hooked (si
         body: { ...d, spec: { ...d.spec, replicas: REPLICAS, strategy: { type: 'Recreate' } } },
       });
     }
+    return names;
+  };
+
+  const everyPodHooked = async (names: readonly string[]): Promise<void> => {
     for (const name of names)
       await eventually(
         async () => {
@@ -73,6 +72,17 @@ describe('controller e2e: API reads while a restore of Deployments is hooked (si
         `every pod of Deployment ${name} to run the hooks`,
         60_000,
       );
+  };
+
+  it('init hooks only: one pod list per Deployment before its patch, at most one read per ReplicaSet, no pod reads', async () => {
+    await env.client.request({
+      method: 'POST',
+      path: '/apis/velero.io/v1/namespaces/velero/restores',
+      body: restoreR2({ name: 'r-reads' }),
+    });
+    env.cluster.requests.reset();
+    const names = await createPendingDeployments('r-reads', 'reads');
+    await everyPodHooked(names);
 
     // The live list right before the patch that rolls the Deployment out: running pods are not cached.
     expect(controllerRequests('list', 'pods'), 'pod lists').to.be.at.most(DEPLOYMENTS);
@@ -89,15 +99,7 @@ describe('controller e2e: API reads while a restore of Deployments is hooked (si
       path: restorePath,
       body: restoreR2({ name: 'r-cached', phase: 'New' }),
     });
-    const names = Array.from({ length: DEPLOYMENTS }, (_, i) => `cached-${i}`);
-    for (const name of names) {
-      const d = deployment(name, 'app', { labels: restoredLabels('r-cached'), annotations: STAYS_PENDING });
-      await env.client.request({
-        method: 'POST',
-        path: '/apis/apps/v1/namespaces/app/deployments',
-        body: { ...d, spec: { ...d.spec, replicas: REPLICAS, strategy: { type: 'Recreate' } } },
-      });
-    }
+    const names = await createPendingDeployments('r-cached', 'cached');
     // The restore's shape in the bench: every pod pending from the old template, each Deployment's count settled.
     for (const name of names)
       await eventually(
@@ -153,20 +155,7 @@ describe('controller e2e: API reads while a restore of Deployments is hooked (si
       body: { status: { phase: 'InProgress' } },
       contentType: 'application/merge-patch+json',
     });
-    for (const name of names)
-      await eventually(
-        async () => {
-          const pods = await reads.livePods('app', `app=${name}`);
-          return pods.length === REPLICAS &&
-            pods.every(
-              (p) => JSON.stringify(initNames(p.spec.initContainers)) === JSON.stringify(R2_HOOK_NAMES),
-            )
-            ? true
-            : undefined;
-        },
-        `every pod of Deployment ${name} to run the hooks`,
-        60_000,
-      );
+    await everyPodHooked(names);
 
     expect(controllerRequests('list', 'pods'), 'pod lists').to.equal(0);
     expect(controllerRequests('patch', 'deployments'), 'template patches').to.equal(DEPLOYMENTS);
