@@ -35,6 +35,23 @@ describe('OwnerChain: the workload at the top of a pod’s controller chain', ()
     ['cache', workload('cache', 'rs-2')],
     ['odd', workload('odd', 'rs-3', ref('Rollout', 'odd', 'x-1'))],
   ]);
+  /**
+   * An OwnerChain with no workload cache, reading ReplicaSets from `replicaSets` and counting the reads; with
+   * `failFirst` the first read fails with HTTP 503.
+   */
+  const countingChain = (options: { failFirst?: boolean } = {}) => {
+    const counted = { reads: 0 };
+    const chain = new OwnerChain({
+      getWorkload: () => undefined,
+      listWorkloads: () => [],
+      getReplicaSet: (_ns, n) =>
+        ++counted.reads === 1 && options.failFirst
+          ? Promise.reject(new Error('HTTP 503'))
+          : Promise.resolve(replicaSets.get(n)),
+    });
+    return { chain, counted };
+  };
+
   const cases: [string, Pod, { kind: string; name: string; uid: string } | undefined][] = [
     ['a bare pod', pod(), undefined],
     ['a Job’s pod', pod(ref('Job', 'migrate', 'j-1')), undefined],
@@ -68,28 +85,17 @@ describe('OwnerChain: the workload at the top of a pod’s controller chain', ()
   ];
   for (const [name, p, want] of cases) {
     it(name, async () => {
-      const chain = new OwnerChain({
-        getWorkload: () => undefined,
-        listWorkloads: () => [],
-        getReplicaSet: (_ns, n) => Promise.resolve(replicaSets.get(n)),
-      });
-      expect(await chain.topOwner(p)).to.deep.equal(want);
+      expect(await countingChain().chain.topOwner(p)).to.deep.equal(want);
     });
   }
 
   it('reads a Deployment’s ReplicaSet once, then remembers its Deployment', async () => {
-    let reads = 0;
-    const chain = new OwnerChain({
-      getWorkload: () => undefined,
-      listWorkloads: () => [],
-      getReplicaSet: (_ns, n) => {
-        reads++;
-        return Promise.resolve(replicaSets.get(n));
-      },
-    });
+    const { chain, counted } = countingChain();
     for (let i = 0; i < 3; i++) await chain.topOwner(pod(ref('ReplicaSet', 'web-1', 'rs-1')));
     for (let i = 0; i < 2; i++) await chain.topOwner(pod(ref('ReplicaSet', 'cache', 'rs-2')));
-    expect(reads, 'one read for web-1; cache may still be adopted, so it is read each time').to.equal(3);
+    expect(counted.reads, 'one read for web-1; cache may still be adopted, so it is read each time').to.equal(
+      3,
+    );
   });
 
   it('restoredTopOwner: only the cached (restored) workload with the same uid', async () => {
@@ -125,56 +131,34 @@ describe('OwnerChain: the workload at the top of a pod’s controller chain', ()
   });
 
   it('a failed read is not remembered: the next lookup reads again', async () => {
-    let reads = 0;
-    const chain = new OwnerChain({
-      getWorkload: () => undefined,
-      listWorkloads: () => [],
-      getReplicaSet: (_ns, n) => {
-        reads++;
-        return reads === 1 ? Promise.reject(new Error('HTTP 503')) : Promise.resolve(replicaSets.get(n));
-      },
-    });
+    const { chain, counted } = countingChain({ failFirst: true });
     const p = pod(ref('ReplicaSet', 'web-1', 'rs-1'));
     await chain.topOwner(p).then(
       () => expect.fail('the first read failed'),
       (e: Error) => expect(e.message).to.equal('HTTP 503'),
     );
     expect(await chain.topOwner(p)).to.deep.equal({ kind: 'Deployment', name: 'web', uid: 'd-1' });
-    expect(reads).to.equal(2);
+    expect(counted.reads).to.equal(2);
   });
 
   it('warm reads an unknown ReplicaSet in the background, once; a later lookup finds it remembered', async () => {
-    let reads = 0;
-    const chain = new OwnerChain({
-      getWorkload: () => undefined,
-      listWorkloads: () => [],
-      getReplicaSet: (_ns, n) => {
-        reads++;
-        return Promise.resolve(replicaSets.get(n));
-      },
-    });
+    const { chain, counted } = countingChain();
     const p = pod(ref('ReplicaSet', 'web-1', 'rs-1'));
     chain.warm(p);
     chain.warm(p);
     expect(await chain.topOwner(p)).to.deep.equal({ kind: 'Deployment', name: 'web', uid: 'd-1' });
     chain.warm(p);
     chain.warm(pod(ref('StatefulSet', 'db', 's-1')));
-    expect(reads).to.equal(1);
+    expect(counted.reads).to.equal(1);
   });
 
   it('warm leaves a failed read to the next lookup', async () => {
-    let reads = 0;
-    const chain = new OwnerChain({
-      getWorkload: () => undefined,
-      listWorkloads: () => [],
-      getReplicaSet: (_ns, n) =>
-        ++reads === 1 ? Promise.reject(new Error('HTTP 503')) : Promise.resolve(replicaSets.get(n)),
-    });
+    const { chain, counted } = countingChain({ failFirst: true });
     const p = pod(ref('ReplicaSet', 'web-1', 'rs-1'));
     chain.warm(p);
     await new Promise((r) => setImmediate(r));
     expect(await chain.topOwner(p)).to.deep.equal({ kind: 'Deployment', name: 'web', uid: 'd-1' });
-    expect(reads).to.equal(2);
+    expect(counted.reads).to.equal(2);
   });
 
   describe('restoredWorkloadsConcerned: the restored workloads a pod event is for, without reading', () => {
