@@ -15,6 +15,7 @@ import {
   RUNS_ADMIN_PATH,
   WRITES_ADMIN_PATH,
   execHistoryAdminHandler,
+  execHistoryItems,
   kubeconfigAdminHandler,
   runsAdminHandler,
   writesAdminHandler,
@@ -70,16 +71,7 @@ export async function startSimulatedCluster(
   dev.http.registerAdminPath(
     EXEC_HISTORY_ADMIN_PATH,
     execHistoryAdminHandler(
-      runner instanceof SimulatedExecRunner
-        ? () =>
-            runner.history.map(({ request, exitCode }) => ({
-              namespace: request.namespace,
-              pod: request.pod,
-              container: request.container,
-              command: request.command,
-              ...(exitCode !== undefined ? { exitCode } : {}),
-            }))
-        : undefined,
+      runner instanceof SimulatedExecRunner ? () => execHistoryItems(runner.history) : undefined,
     ),
   );
   dev.http.registerAdminPath(

@@ -4,7 +4,7 @@
  * being deleted is removed (grace period 0) once its containers have stopped (termination-seconds annotation).
  */
 import type { ClusterAPI, KubeObject } from '../api/types.ts';
-import { readPodBehaviour } from '../kubelet/behaviour.ts';
+import { terminationDelaySeconds } from '../kubelet/behaviour.ts';
 import { ContainerRunLog } from '../kubelet/run-log.ts';
 import { kubeletPodStatus } from '../kubelet/status.ts';
 import type { PodLike } from '../kubelet/status.ts';
@@ -115,9 +115,10 @@ export class Kubelet {
   private terminate(key: string, pod: KubeObject, state: PodRuntimeState): void {
     if (state.deleting) return;
     state.deleting = true;
-    const behaviour = readPodBehaviour(pod.metadata.annotations ?? {}, [], []);
-    const grace = pod.metadata.deletionGracePeriodSeconds ?? 30;
-    const seconds = Math.min(behaviour.terminationSeconds, grace);
+    const seconds = terminationDelaySeconds(
+      pod.metadata.annotations ?? {},
+      pod.metadata.deletionGracePeriodSeconds,
+    );
     const [namespace, name] = splitKey(key);
     const remove = () => {
       try {

@@ -9,7 +9,16 @@ export interface NodeSpec {
   unschedulable?: boolean;
 }
 
-export function nodeObject(node: NodeSpec, index: number, now: string): KubeObject {
+/** Where a node's kubelet is reached; the simulated nodes' defaults are never dialled. */
+export interface NodeHost {
+  internalIP: string;
+  /** The kubelet's HTTPS port (status.daemonEndpoints), which kube-apiserver dials for exec. */
+  kubeletPort?: number;
+  kubeletVersion?: string;
+}
+
+export function nodeObject(node: NodeSpec, index: number, now: string, host?: NodeHost): KubeObject {
+  const version = host?.kubeletVersion ?? 'v1.32.0';
   const condition = (type: string, status: string, reason: string, message: string) => ({
     type,
     status,
@@ -46,12 +55,15 @@ export function nodeObject(node: NodeSpec, index: number, now: string): KubeObje
         condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
       ],
       addresses: [
-        { type: 'InternalIP', address: `10.0.0.${index + 1}` },
+        { type: 'InternalIP', address: host?.internalIP ?? `10.0.0.${index + 1}` },
         { type: 'Hostname', address: node.name },
       ],
+      ...(host?.kubeletPort !== undefined
+        ? { daemonEndpoints: { kubeletEndpoint: { Port: host.kubeletPort } } }
+        : {}),
       nodeInfo: {
-        kubeletVersion: 'v1.32.0',
-        kubeProxyVersion: 'v1.32.0',
+        kubeletVersion: version,
+        kubeProxyVersion: version,
         containerRuntimeVersion: 'containerd://1.7.24',
         operatingSystem: 'linux',
         architecture: 'amd64',
