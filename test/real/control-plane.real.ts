@@ -12,6 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
+import WebSocket from 'ws';
 import { startRealControlPlane } from '../../hack/real-cluster/control-plane.ts';
 import type { RealControlPlane } from '../../hack/real-cluster/control-plane.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -43,6 +44,24 @@ describe('real control plane with the node agent', function () {
     kubectl?.dispose();
     await cp?.stop();
   });
+
+  /** Opens a pods/exec WebSocket through kube-apiserver and returns the answer when it refuses the upgrade. */
+  const execUpgradeRefusal = (namespace: string, pod: string, container: string) =>
+    new Promise<{ code: number; body: string }>((resolve, reject) => {
+      const cluster = kc.getCurrentCluster()!;
+      const url = `${cluster.server.replace(/^https/, 'wss')}/api/v1/namespaces/${namespace}/pods/${pod}/exec?command=true&container=${container}&stdout=true`;
+      const ws = new WebSocket(url, ['v5.channel.k8s.io'], {
+        ca: Buffer.from(cluster.caData!, 'base64'),
+        headers: { Authorization: `Bearer ${kc.getCurrentUser()!.token!}` },
+      });
+      ws.on('open', () => reject(new Error('the upgrade was accepted')));
+      ws.on('error', () => {});
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+      });
+    });
 
   const runningPods = async (selector: string): Promise<V1Pod[]> => {
     const list = await core.listNamespacedPod({ namespace: NS, labelSelector: selector });
@@ -145,20 +164,40 @@ describe('real control plane with the node agent', function () {
     ]);
   });
 
-  it('answers an exec into a container that is not running with the kubelet 400 passed through', async () => {
+  it('runs kubectl exec (WebSocket, v5) with the exit code passed through', async () => {
     const [pod] = await runningPods('app=web');
-    const error = await execWithClientNode(
-      kc,
-      { namespace: NS, pod: pod!.metadata!.name!, container: 'setup' },
-      ['true'],
-    ).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(String(error)).to.match(/400|container not found/);
+    const name = pod!.metadata!.name!;
+    const ok = await kubectl.run(['exec', '-n', NS, name, '-c', 'app', '--', 'echo', 'from', 'kubectl']);
+    expect(ok).to.deep.include({ status: 0, stdout: 'from kubectl\n' });
+    const failed = await kubectl.run(['exec', '-n', NS, name, '-c', 'app', '--', 'sh', '-c', 'exit 3']);
+    expect(failed.status).to.equal(3);
+    expect(failed.stderr).to.contain('command terminated with exit code 3');
   });
 
-  it('completes a graceful deletion after the termination-seconds behaviour, with the pod visible until then', async () => {
+  it('passes the kubelet 400 for a container that is not running through kube-apiserver', async () => {
+    const [pod] = await runningPods('app=web');
+    const answer = await execUpgradeRefusal(NS, pod!.metadata!.name!, 'setup');
+    expect(answer.code).to.equal(400);
+    expect(JSON.parse(answer.body)).to.deep.include({
+      kind: 'Status',
+      message: 'container not found ("setup")',
+    });
+  });
+
+  it('refuses SPDY (kubectl with KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false) with a message naming WebSocket', async () => {
+    const [pod] = await runningPods('app=web');
+    const spdy = new KubectlEnv(cp.kubeconfig);
+    spdy.env['KUBECTL_REMOTE_COMMAND_WEBSOCKETS'] = 'false';
+    try {
+      const r = await spdy.run(['exec', '-n', NS, pod!.metadata!.name!, '-c', 'app', '--', 'true']);
+      expect(r.status).to.not.equal(0);
+      expect(r.stderr).to.contain('serves exec over WebSocket only');
+    } finally {
+      spdy.dispose();
+    }
+  });
+
+  it('completes a graceful deletion (grace period 0, uid precondition) no sooner than the termination-seconds behaviour', async () => {
     await core.createNamespacedPod({
       namespace: NS,
       body: {
@@ -176,8 +215,6 @@ describe('real control plane with the node agent', function () {
       WAIT_MS,
     );
     await core.deleteNamespacedPod({ namespace: NS, name: 'slow-stop' });
-    const terminating = await core.readNamespacedPod({ namespace: NS, name: 'slow-stop' });
-    expect(terminating.metadata?.deletionTimestamp).to.not.equal(undefined);
     await eventually(
       async () => {
         try {
@@ -194,6 +231,10 @@ describe('real control plane with the node agent', function () {
       (w) => w.verb === 'delete' && w.name === 'slow-stop',
     );
     expect(deletes.map((w) => w.code)).to.deep.equal([200]);
+    const [asked] = (await cp.writes({ user: 'admin' })).filter(
+      (w) => w.verb === 'delete' && w.name === 'slow-stop',
+    );
+    expect(Date.parse(deletes[0]!.time) - Date.parse(asked!.time)).to.be.at.least(1999); // times are kept to the millisecond
   });
 
   it('reports writes by ServiceAccount users from the audit log', async () => {
