@@ -16,13 +16,12 @@ import { Agent, request } from 'undici';
 import type { WriteRecord } from '../../src/devcluster/audit/write-log.ts';
 import type { ExecHistoryItem } from '../../src/devcluster/audit/admin.ts';
 import { readCrdFiles } from '../../src/devcluster/crd/preinstall.ts';
-import type { SimulatedExecRunner } from '../../src/devcluster/exec/simulator.ts';
 import { ContainerRunLog } from '../../src/devcluster/kubelet/run-log.ts';
 import type { ContainerRun } from '../../src/devcluster/kubelet/run-log.ts';
 import { renderKubeconfig } from '../../src/devcluster/kubeconfig.ts';
 import { AgentApiClient, isApiCode } from '../../src/devcluster/node-agent/api-client.ts';
 import { DEFAULT_START_DELAY_MS, NodeAgent } from '../../src/devcluster/node-agent/node-agent.ts';
-import { SimulatedExecRunner as ExecRunner } from '../../src/devcluster/exec/simulator.ts';
+import { SimulatedExecRunner } from '../../src/devcluster/exec/simulator.ts';
 import { generateServingCertificates } from '../../src/devcluster/tls/certificates.ts';
 import { AUDIT_POLICY, AuditWriteLog } from './audit-log.ts';
 import { Component } from './component.ts';
@@ -31,6 +30,8 @@ export interface RealControlPlaneOptions {
   /** Stand-in kubelet: nodes to register (default 2) and delay from binding to the first container start (default 1000 ms). */
   nodes?: number;
   startDelayMs?: number;
+  /** Pods each node admits (default 110, a kubelet's --max-pods): 200 Deployments × 3 replicas need 6 nodes or more. */
+  maxPodsPerNode?: number;
   /** Where etcd data, certs, logs and kubeconfigs go (default: a fresh temp dir, removed on stop unless keepDir). */
   dir?: string;
   keepDir?: boolean;
@@ -139,6 +140,9 @@ export async function startRealControlPlane(
   const nodeCount = options.nodes ?? 2;
   if (!Number.isInteger(nodeCount) || nodeCount < 1)
     throw new RangeError(`nodes: must be an integer >= 1, got ${nodeCount}`);
+  const maxPods = options.maxPodsPerNode;
+  if (maxPods !== undefined && (!Number.isInteger(maxPods) || maxPods < 1))
+    throw new RangeError(`maxPodsPerNode: must be an integer >= 1, got ${maxPods}`);
   let startDelayMs = options.startDelayMs ?? DEFAULT_START_DELAY_MS;
   if (!Number.isFinite(startDelayMs) || startDelayMs < 0)
     throw new RangeError(`startDelayMs: must be a non-negative number, got ${startDelayMs}`);
@@ -281,7 +285,7 @@ export async function startRealControlPlane(
   const dispatcher = new Agent({ connect: { ca: serving.caCert } });
   const admin = new AgentApiClient({ server, caCert: serving.caCert, token: tokens.admin });
   const runLog = new ContainerRunLog();
-  const execRunner = new ExecRunner();
+  const execRunner = new SimulatedExecRunner();
   const nodes = Array.from({ length: nodeCount }, (_, i) => `node-${i + 1}`);
   let agent: NodeAgent | undefined;
   let execPort = 0;
@@ -310,6 +314,7 @@ export async function startRealControlPlane(
       execRunner,
       execPort,
       kubeletVersion: KUBERNETES_VERSION,
+      ...(options.maxPodsPerNode !== undefined ? { maxPods: options.maxPodsPerNode } : {}),
       log: (message, meta) => log(`node-agent: ${message} ${JSON.stringify(meta ?? {})}`),
     });
     await agent.start();

@@ -3,7 +3,7 @@
  * writes the admin kubeconfig to .real-cluster/kubeconfig, serves the node agent's run log, exec history and the
  * write audit over HTTP, and stops cleanly on SIGINT/SIGTERM.
  *
- *   npm run cluster:real [-- --nodes N] [--start-delay-ms MS] [--admin-port PORT]
+ *   npm run cluster:real [-- --nodes N] [--start-delay-ms MS] [--max-pods-per-node N] [--admin-port PORT] [--dir DIR]
  */
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -36,6 +36,7 @@ const { values } = parseArgs({
     nodes: { type: 'string' },
     'start-delay-ms': { type: 'string' },
     'admin-port': { type: 'string' },
+    'max-pods-per-node': { type: 'string' },
     dir: { type: 'string' },
   },
 });
@@ -44,6 +45,7 @@ const log = (message: string) => console.error(`[real-cluster] ${message}`);
 const cp = await startRealControlPlane({
   nodes: number('nodes', values.nodes, 2) || 2,
   startDelayMs: number('start-delay-ms', values['start-delay-ms'], 1000),
+  maxPodsPerNode: number('max-pods-per-node', values['max-pods-per-node'], 110) || 110,
   dir,
   keepDir: true,
   log,

@@ -31,7 +31,7 @@ describe('real control plane with the node agent', function () {
   let kubectl: KubectlEnv;
 
   before(async () => {
-    cp = await startRealControlPlane({ nodes: 2, startDelayMs: 1000 });
+    cp = await startRealControlPlane({ nodes: 2, startDelayMs: 1000, maxPodsPerNode: 300 });
     kc = new KubeConfig();
     kc.loadFromString(cp.kubeconfig);
     core = kc.makeApiClient(CoreV1Api);
@@ -68,7 +68,7 @@ describe('real control plane with the node agent', function () {
     return list.items.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
   };
 
-  it('registers Ready, untainted nodes at 127.0.0.1 with the exec port as the kubelet endpoint', async () => {
+  it('registers Ready, untainted nodes at 127.0.0.1 with the exec port as the kubelet endpoint and the pods limit asked for', async () => {
     const result = await kubectl.run(['get', 'nodes', '-o', 'json']);
     expect(result.status, result.stderr).to.equal(0);
     const nodes = (JSON.parse(result.stdout) as { items: V1Node[] }).items;
@@ -78,6 +78,7 @@ describe('real control plane with the node agent', function () {
       expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
       expect(node.status?.addresses).to.deep.include({ type: 'InternalIP', address: '127.0.0.1' });
       expect(node.status?.daemonEndpoints?.kubeletEndpoint?.Port).to.be.above(0);
+      expect(node.status?.allocatable?.pods).to.equal('300');
     }
   });
 

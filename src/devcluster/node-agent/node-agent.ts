@@ -39,6 +39,8 @@ export interface NodeAgentOptions {
   readonly execRunner?: SimulatedExecRunner;
   /** The exec server's port (0 or absent: a free one). */
   readonly execPort?: number;
+  /** Pods each node admits (capacity.pods); default 110, as a kubelet. */
+  readonly maxPods?: number;
   /** The kubelet version the nodes report. */
   readonly kubeletVersion?: string;
   readonly log?: (message: string, meta?: Record<string, unknown>) => void;
@@ -141,6 +143,7 @@ export class NodeAgent {
       internalIP: NODE_ADDRESS,
       kubeletPort: this.port,
       kubeletVersion: this.options.kubeletVersion ?? 'v1.20.2',
+      ...(this.options.maxPods !== undefined ? { maxPods: this.options.maxPods } : {}),
     });
     try {
       await this.client.request('POST', '/api/v1/nodes', { body: node });

@@ -15,10 +15,13 @@ export interface NodeHost {
   /** The kubelet's HTTPS port (status.daemonEndpoints), which kube-apiserver dials for exec. */
   kubeletPort?: number;
   kubeletVersion?: string;
+  /** capacity.pods and allocatable.pods; default 110, as the kubelet's --max-pods. */
+  maxPods?: number;
 }
 
 export function nodeObject(node: NodeSpec, index: number, now: string, host?: NodeHost): KubeObject {
   const version = host?.kubeletVersion ?? 'v1.32.0';
+  const pods = String(host?.maxPods ?? 110);
   const condition = (type: string, status: string, reason: string, message: string) => ({
     type,
     status,
@@ -41,8 +44,8 @@ export function nodeObject(node: NodeSpec, index: number, now: string, host?: No
     },
     spec: { podCIDR: `10.244.${index}.0/24`, ...(node.unschedulable ? { unschedulable: true } : {}) },
     status: {
-      capacity: { cpu: '8', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' },
-      allocatable: { cpu: '8', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' },
+      capacity: { cpu: '8', memory: '32Gi', pods, 'ephemeral-storage': '100Gi' },
+      allocatable: { cpu: '8', memory: '32Gi', pods, 'ephemeral-storage': '100Gi' },
       conditions: [
         condition(
           'MemoryPressure',

@@ -65,6 +65,7 @@ describe('node agent (stand-in kubelet) against the devcluster API server', func
       expect(node.status?.addresses).to.deep.include({ type: 'InternalIP', address: '127.0.0.1' });
       expect(node.status?.daemonEndpoints?.kubeletEndpoint?.Port).to.equal(agent.execPort);
       expect(node.spec?.taints ?? []).to.deep.equal([]);
+      expect(node.status?.capacity?.pods).to.equal('110');
     }
   });
 
