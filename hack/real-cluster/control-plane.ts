@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -315,7 +315,11 @@ export async function startRealControlPlane(
       execPort,
       kubeletVersion: KUBERNETES_VERSION,
       ...(options.maxPodsPerNode !== undefined ? { maxPods: options.maxPodsPerNode } : {}),
-      log: (message, meta) => log(`node-agent: ${message} ${JSON.stringify(meta ?? {})}`),
+      log: (message, meta) =>
+        appendFileSync(
+          join(logs, 'node-agent.log'),
+          `${JSON.stringify({ time: new Date().toISOString(), level: 'warn', message, ...meta })}\n`,
+        ),
     });
     await agent.start();
     execPort = agent.execPort;

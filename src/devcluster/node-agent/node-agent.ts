@@ -133,7 +133,12 @@ export class NodeAgent {
   }
 
   private log(message: string, meta?: Record<string, unknown>): void {
-    this.options.log?.(message, meta);
+    if (this.stopping.signal.aborted) return;
+    try {
+      this.options.log?.(message, meta);
+    } catch {
+      // A failing log must not become an unhandled rejection of the sync that reported it.
+    }
   }
 
   private async registerNode(name: string): Promise<void> {
