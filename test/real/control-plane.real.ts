@@ -1,7 +1,7 @@
 /**
  * The real control plane (kube-apiserver, kube-controller-manager and kube-scheduler 1.20 on etcd) with the node
  * agent as its kubelet, driven by client-node and the machine's kubectl. Needs the binaries build.sh makes, so it runs
- * under `npm run test:real`, not `npm test`.
+ * under `npm run test:real-cluster`, not `npm test`.
  */
 import {
   AppsV1Api,

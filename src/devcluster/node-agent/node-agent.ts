@@ -257,12 +257,12 @@ export class NodeAgent {
     if (index === undefined) return;
     if (!state) {
       const startTime = (pod.status as { startTime?: string } | undefined)?.startTime;
-      const n = (this.nextIP.get(node) ?? 1) + 1;
-      this.nextIP.set(node, n);
+      const n = this.nextIP.get(node) ?? 0;
+      this.nextIP.set(node, n + 1);
       state = {
         uid: pod.metadata.uid ?? '',
         startedAt: startTime ? Date.parse(startTime) : Date.now(),
-        podIP: `10.244.${index}.${n % 254}`,
+        podIP: `10.244.${index}.${(n % 253) + 2}`,
       };
       this.state.set(key, state);
     }
