@@ -4,7 +4,14 @@
  * writes by the admin, a ServiceAccount, the simulated controllers and the simulated Velero.
  */
 import { expect } from 'chai';
-import { AdmissionregistrationV1Api, AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import {
+  AdmissionregistrationV1Api,
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import type { V1MutatingWebhook, V1Pod } from '@kubernetes/client-node';
 import type { TestCluster } from '../../helpers/sim-cluster.ts';
 import { startTestCluster, waitFor } from '../../helpers/sim-cluster.ts';
@@ -376,6 +383,152 @@ describe('devcluster admission webhooks', function () {
     const created = await core.createNamespacedPod({ namespace: ns, body: pod('r1') });
     expect(created.metadata!.labels).to.include({ second: 'done', 'first-saw-second': 'yes' });
     expect(hook.received.map((r) => r.path)).to.deep.equal(['/first', '/second', '/first']);
+  });
+
+  it('reaches a service clientConfig through its Endpoints, verifying <service>.<namespace>.svc', async () => {
+    const ns = await namespace('webhooks');
+    const served = await new TestWebhook().start(['hooks.webhooks.svc']);
+    try {
+      served.handlers.set('/svc', addContainer('via-service'));
+      await core.createNamespacedService({
+        namespace: ns,
+        body: {
+          metadata: { name: 'hooks' },
+          spec: { ports: [{ name: 'https', port: 443, targetPort: 9443 }] },
+        },
+      });
+      const config = (service: Record<string, unknown>, caBundle: string) =>
+        webhook('svc.test.dev', '/svc', {
+          clientConfig: { service: { namespace: ns, name: 'hooks', path: '/svc', ...service }, caBundle },
+          failurePolicy: 'Fail',
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'svc-target' } },
+        });
+      const target = await namespace('svc-target');
+      await register('svc', [config({}, served.caBundle)]);
+      const missing = await core
+        .createNamespacedPod({ namespace: target, body: pod('before-endpoints') })
+        .then(() => undefined, errorBody);
+      expect(missing?.message).to.contain('no ready endpoint for port 443');
+      await core.createNamespacedEndpoints({
+        namespace: ns,
+        body: {
+          metadata: { name: 'hooks' },
+          subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port: served.port }] }],
+        },
+      });
+      const created = await core.createNamespacedPod({ namespace: target, body: pod('via-svc') });
+      expect(created.spec!.containers.map((c) => c.name)).to.deep.equal(['app', 'via-service']);
+      expect(served.received[0]!.query).to.equal('?timeout=10s');
+      // The certificate of 127.0.0.1 (the test webhook's) does not name hooks.webhooks.svc.
+      await admission.deleteMutatingWebhookConfiguration({ name: 'svc' });
+      await core.replaceNamespacedEndpoints({
+        namespace: ns,
+        name: 'hooks',
+        body: {
+          metadata: { name: 'hooks' },
+          subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port: hook.port }] }],
+        },
+      });
+      await register('svc', [config({}, hook.caBundle)]);
+      const wrongName = await core
+        .createNamespacedPod({ namespace: target, body: pod('wrong-name') })
+        .then(() => undefined, errorBody);
+      expect(wrongName?.code).to.equal(500);
+      expect(wrongName!.message).to.contain('x509');
+    } finally {
+      await served.stop();
+    }
+  });
+
+  it('tells webhooks about dry runs and stores nothing', async () => {
+    const ns = await namespace('dry');
+    hook.handlers.set('/dry', addContainer('dry-sidecar'));
+    await register('dry', [webhook('dry.test.dev', '/dry')]);
+    const r = await t.kubectl([
+      '-n',
+      ns,
+      'run',
+      'd1',
+      '--image=app:1',
+      '--restart=Never',
+      '--dry-run=server',
+      '-o',
+      'json',
+    ]);
+    expect(r.status, r.stderr).to.equal(0);
+    const shown = JSON.parse(r.stdout) as V1Pod;
+    expect(shown.spec!.containers.map((c) => c.name)).to.deep.equal(['d1', 'dry-sidecar']);
+    expect(hook.on('/dry')[0]!.dryRun).to.equal(true);
+    expect(hook.on('/dry')[0]!.options).to.deep.include({ dryRun: ['All'] });
+    const list = await core.listNamespacedPod({ namespace: ns });
+    expect(list.items).to.have.length(0);
+  });
+
+  it('sends updates with the old object, and matches the objectSelector on either', async () => {
+    const ns = await namespace('updates');
+    hook.handlers.set(
+      '/upd',
+      patching(() => [{ op: 'add', path: '/metadata/annotations', value: { touched: 'yes' } }]),
+    );
+    await register('upd', [
+      webhook('upd.test.dev', '/upd', {
+        rules: [{ operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }],
+        objectSelector: { matchLabels: { watched: 'true' } },
+      }),
+    ]);
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'cm', labels: { watched: 'true' } }, data: { a: '1' } },
+    });
+    // The label goes away in this update: the old object still matches.
+    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    const patched = await core.patchNamespacedConfigMap(
+      { namespace: ns, name: 'cm', body: { metadata: { labels: { watched: null } }, data: { a: '2' } } },
+      merge,
+    );
+    expect(patched.metadata!.annotations).to.deep.equal({ touched: 'yes' });
+    const [request] = hook.on('/upd');
+    expect(request!.operation).to.equal('UPDATE');
+    expect(request!.options).to.include({ kind: 'PatchOptions' });
+    expect(request!.oldObject!.metadata.labels).to.deep.equal({ watched: 'true' });
+    expect((request!.object as { data: unknown }).data).to.deep.equal({ a: '2' });
+    // Neither the old nor the new object matches now.
+    await core.patchNamespacedConfigMap({ namespace: ns, name: 'cm', body: { data: { a: '3' } } }, merge);
+    expect(hook.on('/upd')).to.have.length(1);
+  });
+
+  it('calls validating webhooks after the mutating ones, with the object as it will be stored', async () => {
+    const ns = await namespace('validated');
+    hook.handlers.set('/mutate', addContainer('added'));
+    hook.handlers.set('/validate', (r: ReviewRequest) => {
+      const names = ((r.object.spec as { containers: { name: string }[] }).containers ?? []).map(
+        (c) => c.name,
+      );
+      return names.includes('added')
+        ? { response: { allowed: false, status: { message: `saw ${names.join(',')}` } } }
+        : { response: { allowed: true } };
+    });
+    await register('mutate', [webhook('mutate.test.dev', '/mutate')]);
+    configurations.push('validate');
+    const { path: _path, ...validating } = { path: '', ...webhook('validate.test.dev', '/validate') };
+    delete (validating as { reinvocationPolicy?: string }).reinvocationPolicy;
+    await admission.createValidatingWebhookConfiguration({
+      body: { metadata: { name: 'validate' }, webhooks: [validating] },
+    });
+    try {
+      const err = await core
+        .createNamespacedPod({ namespace: ns, body: pod('v1') })
+        .then(() => undefined, errorBody);
+      expect(err).to.deep.include({
+        code: 403,
+        message: 'admission webhook "validate.test.dev" denied the request: saw app,added',
+      });
+      const [request] = hook.on('/validate');
+      expect(request!.object.metadata.uid).to.be.a('string');
+      expect((request!.object.status as { phase: string }).phase).to.equal('Pending');
+    } finally {
+      await admission.deleteValidatingWebhookConfiguration({ name: 'validate' });
+    }
   });
 
   it('never calls webhooks for webhook configurations', async () => {
