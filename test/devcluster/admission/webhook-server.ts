@@ -18,7 +18,10 @@ export interface ReviewRequest {
   namespace?: string;
   operation: string;
   userInfo: { username: string; uid?: string; groups?: string[] };
-  object: Record<string, unknown> & { metadata: { name?: string; labels?: Record<string, string> } };
+  object: Record<string, unknown> & {
+    metadata: { name?: string; uid?: string; labels?: Record<string, string> };
+    data?: unknown;
+  };
   oldObject: (Record<string, unknown> & { metadata: { labels?: Record<string, string> } }) | null;
   dryRun: boolean;
   options: Record<string, unknown>;

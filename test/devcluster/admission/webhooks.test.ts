@@ -491,7 +491,7 @@ describe('devcluster admission webhooks', function () {
     expect(request!.operation).to.equal('UPDATE');
     expect(request!.options).to.include({ kind: 'PatchOptions' });
     expect(request!.oldObject!.metadata.labels).to.deep.equal({ watched: 'true' });
-    expect((request!.object as { data: unknown }).data).to.deep.equal({ a: '2' });
+    expect(request!.object.data).to.deep.equal({ a: '2' });
     // Neither the old nor the new object matches now.
     await core.patchNamespacedConfigMap({ namespace: ns, name: 'cm', body: { data: { a: '3' } } }, merge);
     expect(hook.on('/upd')).to.have.length(1);
