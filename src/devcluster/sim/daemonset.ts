@@ -18,6 +18,7 @@ import {
   isPodReady,
   labelSelectorMatcher,
   normalizedTemplate,
+  slowStartBatch,
   stableJson,
   templateHash,
   writeStatus,
@@ -129,7 +130,8 @@ export class DaemonSetController {
         for (const p of list) await this.deletePod(p);
       } else for (const p of list.slice(1)) await this.deletePod(p);
     }
-    for (const node of wanted) if (!byNode.has(node)) await this.createPod(ds, spec, node, hash);
+    const missing = [...wanted].filter((node) => !byNode.has(node));
+    await slowStartBatch(missing.length, (i) => this.createPod(ds, spec, missing[i]!, hash));
     if ((spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
       const maxUnavailable = Math.max(
         1,

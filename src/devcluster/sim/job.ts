@@ -8,7 +8,7 @@ import type { AdmittedClient } from '../admission/client.ts';
 import { rfc3339 } from '../kubelet/status.ts';
 import type { Clock } from './clock.ts';
 import type { SharedInformers } from './informer.ts';
-import { GVR, isNotFound, isPodReady, stableJson, writeStatus } from './meta.ts';
+import { GVR, isNotFound, isPodReady, slowStartBatch, stableJson, writeStatus } from './meta.ts';
 import { WorkQueue } from './queue.ts';
 import { queueOwnersOnChange } from './ownership.ts';
 import type { PodTemplate } from './replicaset.ts';
@@ -104,13 +104,11 @@ export class JobController {
       activeCount = 0;
     } else {
       const want = Math.min(parallelism, completions - succeeded) - active.length;
-      for (let i = 0; i < want; i++) {
-        await this.api.create(
-          GVR.pods,
-          namespace,
-          podFromTemplate(job, spec.template, `${job.metadata.name}-`),
+      if (want > 0) {
+        await slowStartBatch(want, () =>
+          this.api.create(GVR.pods, namespace, podFromTemplate(job, spec.template, `${job.metadata.name}-`)),
         );
-        activeCount++;
+        activeCount += want;
       }
     }
     const status = {

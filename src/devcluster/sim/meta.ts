@@ -151,3 +151,18 @@ export async function writeStatus(
     if (!isNotFound(e)) throw e;
   }
 }
+
+/**
+ * kube-controller-manager's slowStartBatch: runs `count` creates in batches of 1, 2, 4, ... at once, stopping after
+ * the first batch with a failure (thrown). Creates that go through slow admission webhooks then overlap, as on a
+ * real cluster; without webhooks each create completes synchronously.
+ */
+export async function slowStartBatch(count: number, create: (i: number) => Promise<unknown>): Promise<void> {
+  let done = 0;
+  for (let batch = Math.min(count, 1); done < count; batch = Math.min(2 * batch, count - done)) {
+    const results = await Promise.allSettled(Array.from({ length: batch }, (_, i) => create(done + i)));
+    done += batch;
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}

@@ -13,6 +13,7 @@ import {
   isPodActive,
   isPodReady,
   labelSelectorMatcher,
+  slowStartBatch,
   stableJson,
 } from './meta.ts';
 import { WorkQueue } from './queue.ts';
@@ -121,13 +122,9 @@ export class ReplicaSetController {
     const active = mine.filter(isPodActive);
     const want = deleting ? active.length : (rs.spec?.replicas ?? 1);
     if (active.length < want) {
-      for (let i = active.length; i < want; i++) {
-        await this.api.create(
-          GVR.pods,
-          namespace,
-          podFromTemplate(rs, rs.spec?.template, `${rs.metadata.name}-`),
-        );
-      }
+      await slowStartBatch(want - active.length, () =>
+        this.api.create(GVR.pods, namespace, podFromTemplate(rs, rs.spec?.template, `${rs.metadata.name}-`)),
+      );
     } else if (active.length > want) {
       const victims = [...active].sort((a, b) => {
         const ra = deletionRank(a);
