@@ -531,6 +531,41 @@ describe('devcluster admission webhooks', function () {
     }
   });
 
+  it('keeps concurrent patches through a webhook, recomputing a patch that lost a race', async () => {
+    const ns = await namespace('concurrent');
+    hook.handlers.set(
+      '/count',
+      patching((r) => [
+        {
+          op: 'add',
+          path: '/metadata/annotations',
+          value: { seen: String(Object.keys(r.object.metadata.labels ?? {}).length) },
+        },
+      ]),
+    );
+    await register('count', [
+      webhook('count.test.dev', '/count', {
+        rules: [{ operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }],
+      }),
+    ]);
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'shared' } } });
+    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    await Promise.all(
+      ['a', 'b', 'c', 'd'].map((key) =>
+        core.patchNamespacedConfigMap(
+          { namespace: ns, name: 'shared', body: { metadata: { labels: { [key]: 'set' } } } },
+          merge,
+        ),
+      ),
+    );
+    const shared = await core.readNamespacedConfigMap({ namespace: ns, name: 'shared' });
+    expect(shared.metadata!.labels).to.deep.equal({ a: 'set', b: 'set', c: 'set', d: 'set' });
+    // The last write's webhook call saw all four labels: it was computed from the latest object.
+    expect(shared.metadata!.annotations).to.deep.equal({ seen: '4' });
+    const r = await t.kubectl(['get', 'mutatingwebhookconfigurations', '-o', 'name']);
+    expect(r.stdout).to.contain('mutatingwebhookconfiguration.admissionregistration.k8s.io/count');
+  });
+
   it('never calls webhooks for webhook configurations', async () => {
     hook.handlers.set('/all', allow());
     await register('all', [
