@@ -153,9 +153,7 @@ export class AdmissionChain {
       { serverSideApplied: type === 'application/apply-patch+yaml' },
       () => this.cluster.patchWithOutcome(gvr, namespace, name, type, body, { ...o, dryRun: true }),
     );
-    return result.created === undefined
-      ? { result: { object: result.result, created: false }, warnings: result.warnings }
-      : { result: { object: result.result, created: result.created }, warnings: result.warnings };
+    return { result: { object: result.result, created: result.created ?? false }, warnings: result.warnings };
   }
 
   async delete(

@@ -39,70 +39,80 @@ export function postedUrl(target: WebhookTarget): string {
   return `${target.url.origin}${target.url.pathname}?timeout=${target.timeoutSeconds}s`;
 }
 
-/** POSTs `body` and returns the decoded JSON answer of a 2xx; throws CallError otherwise. */
+/**
+ * POSTs `body` and returns the decoded JSON answer of a 2xx; throws CallError otherwise. A kept-alive connection
+ * that the webhook closed just as it was reused is retried once on a new one (the request never reached it).
+ */
 export function callWebhook(target: WebhookTarget, body: unknown): Promise<unknown> {
   const where = `Post ${JSON.stringify(postedUrl(target))}`;
   const payload = JSON.stringify(body);
   const serverName = target.serverName ?? target.url.hostname;
   return new Promise((resolve, reject) => {
     let settled = false;
+    let current: ReturnType<typeof request> | undefined;
     const fail = (reason: string) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       reject(new CallError(`${where}: ${reason}`));
     };
-    const req = request(
-      {
-        method: 'POST',
-        protocol: 'https:',
-        hostname: target.url.hostname.replace(/^\[|\]$/g, ''),
-        port: target.url.port || 443,
-        path: `${target.url.pathname}?timeout=${target.timeoutSeconds}s`,
-        servername: /^[\d.]+$|:/.test(serverName) ? undefined : serverName,
-        agent: agentFor(target.caBundle, serverName),
-        headers: {
-          'Content-Type': 'application/json',
-          Accept: 'application/json, */*',
-          'Content-Length': Buffer.byteLength(payload),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_RESPONSE_BYTES) {
-            req.destroy();
-            fail('the response body is too large');
-          } else chunks.push(chunk);
-        });
-        res.on('error', (err) => fail(err.message));
-        res.on('end', () => {
-          if (settled) return;
-          clearTimeout(timer);
-          const text = Buffer.concat(chunks).toString('utf8');
-          const code = res.statusCode ?? 0;
-          if (code < 200 || code > 299)
-            return fail(`the server responded with the status code ${code}: ${text}`);
-          try {
-            settled = true;
-            resolve(JSON.parse(text));
-          } catch (err) {
-            settled = false;
-            fail(`invalid character in the response body: ${(err as Error).message}`);
-          }
-        });
-      },
-    );
     const timer = setTimeout(() => {
       fail('context deadline exceeded');
-      req.destroy();
+      current?.destroy();
     }, target.timeoutSeconds * 1000);
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      fail(describe(err, target));
-    });
-    req.end(payload);
+    const send = (retried: boolean) => {
+      const req = request(
+        {
+          method: 'POST',
+          protocol: 'https:',
+          hostname: target.url.hostname.replace(/^\[|\]$/g, ''),
+          port: target.url.port || 443,
+          path: `${target.url.pathname}?timeout=${target.timeoutSeconds}s`,
+          servername: /^[\d.]+$|:/.test(serverName) ? undefined : serverName,
+          agent: agentFor(target.caBundle, serverName),
+          headers: {
+            'Content-Type': 'application/json',
+            Accept: 'application/json, */*',
+            'Content-Length': Buffer.byteLength(payload),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_RESPONSE_BYTES) {
+              req.destroy();
+              fail('the response body is too large');
+            } else chunks.push(chunk);
+          });
+          res.on('error', (err) => fail(err.message));
+          res.on('end', () => {
+            if (settled) return;
+            const text = Buffer.concat(chunks).toString('utf8');
+            const code = res.statusCode ?? 0;
+            if (code < 200 || code > 299)
+              return fail(`the server responded with the status code ${code}: ${text}`);
+            let decoded: unknown;
+            try {
+              decoded = JSON.parse(text);
+            } catch (err) {
+              return fail(`invalid character in the response body: ${(err as Error).message}`);
+            }
+            settled = true;
+            clearTimeout(timer);
+            resolve(decoded);
+          });
+        },
+      );
+      current = req;
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (!settled && !retried && req.reusedSocket && err.code === 'ECONNRESET') return send(true);
+        fail(describe(err, target));
+      });
+      req.end(payload);
+    };
+    send(false);
   });
 }
 

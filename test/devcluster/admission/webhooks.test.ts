@@ -440,6 +440,23 @@ describe('devcluster admission webhooks', function () {
     }
   });
 
+  it('admits a server-side apply that creates as a CREATE', async () => {
+    const ns = await namespace('applied');
+    hook.handlers.set('/apply', addContainer('applied-sidecar'));
+    await register('apply', [webhook('apply.test.dev', '/apply')]);
+    const manifest = t.kubectl(
+      ['apply', '--server-side', '-n', ns, '-f', '-', '-o', 'json'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ssa' }, spec: pod('ssa').spec }),
+    );
+    const r = await manifest;
+    expect(r.status, r.stderr).to.equal(0);
+    const created = await core.readNamespacedPod({ namespace: ns, name: 'ssa' });
+    expect(created.spec!.containers.map((c) => c.name)).to.deep.equal(['app', 'applied-sidecar']);
+    const [request] = hook.on('/apply');
+    expect(request!.operation).to.equal('CREATE');
+    expect(request!.options).to.include({ kind: 'CreateOptions', fieldManager: 'kubectl' });
+  });
+
   it('tells webhooks about dry runs and stores nothing', async () => {
     const ns = await namespace('dry');
     hook.handlers.set('/dry', addContainer('dry-sidecar'));
