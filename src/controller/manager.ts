@@ -47,6 +47,9 @@ import { LEDGER_OF_LABEL, LEDGER_RESTORE_ANNOTATION, OutcomeLedgerStore } from '
 import { restoreActivity } from './restore-activity.ts';
 import { mayHaveExecHooks, planHooks } from '../hooks/plan.ts';
 import { WORKLOAD_RESOURCES } from './cluster.ts';
+import { admissionHandlers } from './admission/admission-handlers.ts';
+import { WebhookCertificates } from './admission/webhook-certificates.ts';
+import { WebhookServer } from './admission/webhook-server.ts';
 
 export interface ManagerOptions {
   readonly kubeConfig: KubeConfig;
@@ -74,6 +77,7 @@ const CLEANUP_POLL_MS = 10_000;
 export class Manager {
   readonly #options: ManagerOptions;
   readonly #logger: Logger;
+  #webhookPort: () => number = () => 0;
 
   constructor(options: ManagerOptions) {
     this.#options = options;
@@ -184,6 +188,7 @@ export class Manager {
       cleanupPolicy: settings.templateCleanup,
       policy: settings.policy,
       cleanupPollMs: CLEANUP_POLL_MS,
+      admission: settings.webhook.enabled,
     };
     const outcomes = new WorkloadOutcomes();
 
@@ -399,6 +404,45 @@ export class Manager {
     for (const i of allInformers) i.start();
     heapRelease?.start();
 
+    // The admission webhooks: served by every replica, leader or not, from the caches started above.
+    const webhookStop = new AbortController();
+    const webhook = settings.webhook.enabled
+      ? new WebhookServer({
+          bindAddress: settings.webhook.bindAddress,
+          logger: this.#logger.child({ component: 'webhook' }),
+          registry,
+          handlers: admissionHandlers({
+            restoreOf: (labelValue) => directory.byLabelValue(labelValue),
+            settings: {
+              veleroIdentities: settings.webhook.veleroIdentities,
+              workloadControllerIdentities: settings.webhook.workloadControllerIdentities,
+              policy: settings.policy,
+              hookWindowMs: settings.hookWindow,
+            },
+            metrics,
+            events,
+            logger: this.#logger.child({ component: 'webhook' }),
+            now,
+          }),
+        })
+      : undefined;
+    const certificateGate = webhook
+      ? health.readinessGate('webhook-certificate', 'the webhook serving certificate is not loaded yet')
+      : undefined;
+    const certificates = webhook
+      ? new WebhookCertificates({
+          client,
+          namespace: this.#options.namespace,
+          settings: settings.webhook,
+          load: async (certificate) => {
+            await webhook.loadCertificate(certificate);
+            certificateGate?.ready();
+          },
+          logger: this.#logger.child({ component: 'webhook-certificates' }),
+        })
+      : undefined;
+    this.#webhookPort = () => webhook?.port ?? 0;
+
     let exitCode = 0;
     const stopped = new Promise<void>((resolve) =>
       signal.addEventListener('abort', () => resolve(), { once: true }),
@@ -408,6 +452,8 @@ export class Manager {
       synced.ready();
       this.#logger.info('informers synced', { informers: allInformers.map((i) => i.name) });
     }
+    // Decisions need the Restores cached: the webhook server listens once they are (and its certificate loaded).
+    const certificatesDone = certificates?.run(webhookStop.signal) ?? Promise.resolve();
 
     const startControllers = async (): Promise<void> => {
       for (const key of await podReconciler.loadJournal()) podController.enqueue(key);
@@ -472,10 +518,18 @@ export class Manager {
     // Execs under way finish (each within its execTimeout) and their outcomes are recorded.
     await execReconciler.drain();
     await elector?.stop();
+    webhookStop.abort();
+    await certificatesDone;
+    await webhook?.close();
     await Promise.all(allInformers.map((i) => i.stop()));
     heapRelease?.stop();
     this.#logger.info('stopped', { exitCode });
     return exitCode;
+  }
+
+  /** The port the webhook server listens on; 0 until it does (tests bind port 0). */
+  get webhookPort(): number {
+    return this.#webhookPort();
   }
 
   /**

@@ -41,6 +41,11 @@ export interface WorkloadFacts {
   readonly injectedByUs: boolean;
   /** This controller already removed its hooks after the restore; later pods do not belong to the restore. */
   readonly cleanedUp: boolean;
+  /**
+   * The template carries the admission mark of this restore (and no hooks of ours): the pod webhook gives its pods
+   * their hooks as they are created, so the template is never patched while every pod of the restore has them.
+   */
+  readonly admitted?: boolean;
   readonly restore: {
     /** Within the hook window (running, or finished less than the window ago). */
     readonly active: boolean;
@@ -92,6 +97,7 @@ export interface WorkloadDecision {
     | 'InvalidHooks'
     | 'HookConflict'
     | 'RestoreInactive'
+    | 'HandledAtAdmission'
     | 'CleanedUp'
     | 'PodsAlreadyHaveHooks'
     | 'RolloutWouldDisturbRunningPods'
@@ -182,6 +188,19 @@ export function decideWorkload(facts: WorkloadFacts): WorkloadDecision {
   if (w.templateHooks === 'none') return keep('NoHooks');
 
   const withoutHooks = w.pods.filter((p) => !p.hasHooks);
+  // Admission hooks every pod as it is created. A pending pod of the restore without them escaped admission (the
+  // webhook was down under failurePolicy Ignore): only then does the template path below take over.
+  if (
+    w.admitted &&
+    w.templateHooks === 'missing' &&
+    !withoutHooks.some((p) => p.stillPending && p.createdDuringRestore)
+  )
+    return keep(
+      'HandledAtAdmission',
+      withoutHooks
+        .filter((p) => p.createdDuringRestore)
+        .map((p) => ({ name: p.name, reason: 'AppContainersStarted' as const })),
+    );
   const rolls = ownerRollsOutEveryPod(w);
   // Started pods without hooks are missed, unless the owner's rollout replaces them with hooked pods.
   const missed = withoutHooks
