@@ -72,6 +72,9 @@ function markedPod(extra: { annotations?: Record<string, string>; initContainers
 const apply = <T>(object: T, patch: readonly unknown[]): T =>
   fastJsonPatch.applyPatch(structuredClone(object), patch as Operation[], true, false).newDocument;
 
+const initNames = (pod: { spec: object }): string[] =>
+  ((pod.spec as { initContainers?: { name: string }[] }).initContainers ?? []).map((c) => c.name);
+
 const now = Date.now();
 const active = directory(restoreR2());
 
@@ -197,11 +200,7 @@ describe('admission decisions: pods (inject the hooks into marked pods of active
     const d = decidePodAdmission(request('Pod', pod), active, settings, now);
     expect([d.result, d.reason]).to.deep.equal(['patched', 'HooksInjected']);
     const patched = apply(pod, d.patch);
-    expect(patched.spec.initContainers!.map((c) => (c as { name: string }).name)).to.deep.equal([
-      'restore-wait',
-      ...R2_HOOK_NAMES,
-      'setup',
-    ]);
+    expect(initNames(patched)).to.deep.equal(['restore-wait', ...R2_HOOK_NAMES, 'setup']);
     const record = parseAppliedInitHooks(
       (patched.metadata as { annotations: Record<string, string> }).annotations[
         APPLIED_INIT_HOOKS_ANNOTATION
@@ -348,7 +347,7 @@ describe('admission decisions: pods (inject the hooks into marked pods of active
           expect(twice).to.deep.equal(once);
           expect(second.result).to.not.equal('patched');
           if (first.result === 'patched') {
-            const names = (once.spec.initContainers ?? []).map((c) => (c as { name: string }).name);
+            const names = initNames(once);
             expect(new Set(names).size).to.equal(names.length);
           }
         },
