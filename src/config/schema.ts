@@ -182,7 +182,10 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   { path: 'webhook.certificates.refreshInterval', kind: duration({ positive: true }) },
   { path: 'webhook.certificates.validity', kind: duration({ positive: true }) },
-  { path: 'webhook.certificates.hosts', kind: list(pattern(/^[A-Za-z0-9.:*-]+$/, 'a DNS name or an IP address'), 0) },
+  {
+    path: 'webhook.certificates.hosts',
+    kind: list(pattern(/^[A-Za-z0-9.:*-]+$/, 'a DNS name or an IP address'), 0),
+  },
   { path: 'webhook.veleroIdentities', kind: list(pattern(/^\S+$/, 'a user name'), 0) },
   { path: 'webhook.workloadControllerIdentities', kind: list(pattern(/^\S+$/, 'a user name'), 0) },
   { path: 'metricsBindAddress', kind: fromFlagValidator(validators.hostPort), flag: 'metrics-bind-address' },

@@ -223,10 +223,7 @@ export class HookMetrics {
   }
 
   /** One admission request answered. */
-  admitted(
-    webhook: (typeof ADMISSION_WEBHOOKS)[number],
-    result: (typeof ADMISSION_RESULTS)[number],
-  ): void {
+  admitted(webhook: (typeof ADMISSION_WEBHOOKS)[number], result: (typeof ADMISSION_RESULTS)[number]): void {
     this.#admission.inc({
       webhook: member(ADMISSION_WEBHOOKS, webhook, 'webhook'),
       result: member(ADMISSION_RESULTS, result, 'result'),

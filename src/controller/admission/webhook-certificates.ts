@@ -42,7 +42,11 @@ export interface CertificateData {
  * has less than a third of its lifetime left), a new serving certificate (likewise), or nothing. Lifetimes are the
  * configured ones: the certificates' notBefore is backdated for clock skew.
  */
-export function certificateAction(data: CertificateData, nowMs: number, validityMs: number): CertificateAction {
+export function certificateAction(
+  data: CertificateData,
+  nowMs: number,
+  validityMs: number,
+): CertificateAction {
   const ca = data[CA_CERT] ? certificateValidity(data[CA_CERT]) : undefined;
   const serving = data[TLS_CERT] ? certificateValidity(data[TLS_CERT]) : undefined;
   if (!ca || !serving || !data[TLS_KEY] || !data[CA_KEY]) return 'create';
