@@ -64,7 +64,9 @@ export async function startSimulatedCluster(
   const endpoint = new ExecEndpoint({ runner, resolveContainer: podExecResolver(dev.api) });
   dev.http.registerUpgradeHandler('pods/exec', endpoint.upgradeHandler());
   const simulation =
-    options.simulation === false ? undefined : new Simulation(dev.api, options.simulation).start();
+    options.simulation === false
+      ? undefined
+      : new Simulation(dev.admission, options.simulation, dev.http.writes).start();
   dev.http.registerAdminPath(WRITES_ADMIN_PATH, writesAdminHandler(dev.http.writes));
   dev.http.registerAdminPath(RUNS_ADMIN_PATH, runsAdminHandler(simulation?.kubelet?.runs));
   dev.http.registerAdminPath(
