@@ -434,10 +434,9 @@ export class Manager {
           client,
           namespace: this.#options.namespace,
           settings: settings.webhook,
-          load: async (certificate) => {
-            await webhook.loadCertificate(certificate);
-            certificateGate?.ready();
-          },
+          load: (certificate) => webhook.loadCertificate(certificate),
+          // Ready once the API server can trust it too (the caBundle is written when self-managed).
+          onSynced: () => certificateGate?.ready(),
           logger: this.#logger.child({ component: 'webhook-certificates' }),
         })
       : undefined;

@@ -85,6 +85,8 @@ export interface WebhookCertificatesOptions {
     };
   };
   readonly load: (certificate: ServingCertificate) => Promise<void>;
+  /** After each round that loaded a certificate (and, when self-managed, wrote the caBundle). */
+  readonly onSynced?: () => void;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -161,6 +163,7 @@ export class WebhookCertificates {
     }
     await this.#o.load({ cert, key });
     if (selfManaged && data[CA_CERT]) await this.#ensureCaBundle(data[CA_CERT]);
+    this.#o.onSynced?.();
   }
 
   async #readSecret(): Promise<SecretObject | undefined> {

@@ -66,6 +66,8 @@ export interface PodFacts {
   readonly stillPending: boolean;
   /** Created at or after the restore started (a pod of the restore, not one adopted from before it). */
   readonly createdDuringRestore: boolean;
+  /** Velero restored the pod itself (it carries velero.io/restore-name): it was not created through admission. */
+  readonly restoredByVelero?: boolean;
   /** Velero's file-system restore is in progress: the pod must never be deleted. */
   readonly restoreWait: boolean;
   /** Velero's file-system restore put data into an emptyDir of this pod: replacing the pod loses it. */
@@ -188,19 +190,25 @@ export function decideWorkload(facts: WorkloadFacts): WorkloadDecision {
   if (w.templateHooks === 'none') return keep('NoHooks');
 
   const withoutHooks = w.pods.filter((p) => !p.hasHooks);
-  // Admission hooks every pod as it is created. A pending pod of the restore without them escaped admission (the
-  // webhook was down under failurePolicy Ignore): only then does the template path below take over.
-  if (
-    w.admitted &&
-    w.templateHooks === 'missing' &&
-    !withoutHooks.some((p) => p.stillPending && p.createdDuringRestore)
-  )
-    return keep(
-      'HandledAtAdmission',
-      withoutHooks
-        .filter((p) => p.createdDuringRestore)
-        .map((p) => ({ name: p.name, reason: 'AppContainersStarted' as const })),
-    );
+  // Admission hooks every pod its owner creates. A pending pod of the restore without them either came from the
+  // backup (Velero restored it, not through the pod webhook: delete it and its owner recreates it through
+  // admission) or escaped admission (the webhook was down under failurePolicy Ignore: the template path below).
+  if (w.admitted && w.templateHooks === 'missing') {
+    const pending = withoutHooks.filter((p) => p.stillPending && p.createdDuringRestore);
+    if (pending.every((p) => p.restoredByVelero)) {
+      const skippedPods: Array<WorkloadDecision['skippedPods'][number]> = withoutHooks
+        .filter((p) => !p.stillPending && p.createdDuringRestore)
+        .map((p) => ({ name: p.name, reason: 'AppContainersStarted' as const }));
+      const deletePods: Array<{ name: string; uid: string }> = [];
+      for (const p of pending) {
+        if (p.restoreWait) skippedPods.push({ name: p.name, reason: 'RestoreWait' });
+        else if (p.holdsRestoredData)
+          skippedPods.push({ name: p.name, reason: 'RolloutWouldLoseRestoredData' });
+        else deletePods.push({ name: p.name, uid: p.uid });
+      }
+      return { template: 'keep', reason: 'HandledAtAdmission', deletePods, skippedPods };
+    }
+  }
   const rolls = ownerRollsOutEveryPod(w);
   // Started pods without hooks are missed, unless the owner's rollout replaces them with hooked pods.
   const missed = withoutHooks

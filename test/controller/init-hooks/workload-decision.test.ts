@@ -102,6 +102,32 @@ const cases: Array<[string, WorkloadFacts, Want]> = [
     { template: 'inject', reason: 'InjectHooks' },
   ],
   [
+    'marked at admission, pending pods Velero restored from the backup without hooks: deleted, their owner recreates them through admission; no template write',
+    facts({
+      admitted: true,
+      pods: [
+        pod('from-backup', { restoredByVelero: true }),
+        pod('fsr', { restoredByVelero: true, restoreWait: true }),
+        pod('data', { restoredByVelero: true, holdsRestoredData: true }),
+        pod('hooked', { hasHooks: true }),
+      ],
+    }),
+    {
+      template: 'keep',
+      reason: 'HandledAtAdmission',
+      deletePods: ['from-backup'],
+      skippedPods: [
+        ['fsr', 'RestoreWait'],
+        ['data', 'RolloutWouldLoseRestoredData'],
+      ],
+    },
+  ],
+  [
+    'marked at admission, one pod from the backup and one that escaped the webhook: the template path',
+    facts({ admitted: true, pods: [pod('from-backup', { restoredByVelero: true }), pod('escaped')] }),
+    { template: 'inject', reason: 'InjectHooks' },
+  ],
+  [
     'marked at admission but the restore is over: nothing',
     facts({ admitted: true, restore: finishedPastWindow, pods: [pod('late')] }),
     { template: 'keep', reason: 'RestoreInactive' },
