@@ -188,7 +188,7 @@ export class Manager {
       cleanupPolicy: settings.templateCleanup,
       policy: settings.policy,
       cleanupPollMs: CLEANUP_POLL_MS,
-      admission: settings.webhook.enabled,
+      admission: () => certificates?.configured ?? false,
     };
     const outcomes = new WorkloadOutcomes();
 

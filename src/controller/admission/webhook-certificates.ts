@@ -108,10 +108,18 @@ export class WebhookCertificates {
   readonly #o: WebhookCertificatesOptions;
   readonly #now: () => number;
   #caBundle: string | undefined;
+  #configured: boolean;
 
   constructor(options: WebhookCertificatesOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    // Another tool owns the configuration in External mode: assume it is installed.
+    this.#configured = options.settings.certificates.mode === 'External';
+  }
+
+  /** Whether the webhook configuration exists (as last seen): the API server calls the webhooks. */
+  get configured(): boolean {
+    return this.#configured;
   }
 
   get #secretPath(): string {
@@ -270,12 +278,14 @@ export class WebhookCertificates {
             body: desired,
           });
           this.#o.logger.info('webhook configuration created', { name: configurationName, url });
+          this.#configured = true;
         } catch (error) {
           if (!isAlreadyExists(error)) throw error;
         }
         this.#caBundle = bundle;
         return;
       }
+      this.#configured = true;
       if (this.#caBundle === bundle && sameWebhooks(current.webhooks, desired.webhooks)) return;
       if (!sameWebhooks(current.webhooks, desired.webhooks)) {
         await this.#o.client.request({
@@ -288,6 +298,7 @@ export class WebhookCertificates {
       this.#caBundle = bundle;
       return;
     }
+    this.#configured = current !== undefined;
     if (!current) {
       this.#o.logger.warn('webhook configuration not found; install manifests/base/webhook.yaml', {
         name: configurationName,

@@ -69,8 +69,11 @@ export interface InitHookSettings {
   readonly policy: HookPolicy;
   /** How often a finished restore's hooked workloads are re-checked for cleanup. */
   readonly cleanupPollMs: number;
-  /** The admission webhooks are on: a workload that needs the template path missed them (a Warning says so). */
-  readonly admission?: boolean;
+  /**
+   * The admission webhooks are on and configured: a workload that needs the template path missed them (a Warning
+   * says so).
+   */
+  readonly admission?: () => boolean;
 }
 
 /** What one workload reconcile concluded, for the Restore's status and conditions. */
@@ -434,7 +437,7 @@ export class WorkloadReconciler {
       if (!written) return;
       const inserted = plan.initHooks.filter((h) => h.state === 'insert');
       const names = inserted.map((h) => h.container.name);
-      if (settings.admission) this.#admissionBypassed(kind, identity, admitted, ref, restoreRef, logger);
+      if (settings.admission?.()) this.#admissionBypassed(kind, identity, admitted, ref, restoreRef, logger);
       const labels = { restore: restore.metadata.name ?? '', namespace, kind };
       this.#deps.metrics?.templatePatched(labels);
       for (const h of inserted) this.#deps.metrics?.hookInjected({ ...labels, source: h.origin.source });
