@@ -21,7 +21,13 @@ import type { ContainerRun } from '../../../src/devcluster/kubelet/run-log.ts';
 import { APPLIED_INIT_HOOKS_ANNOTATION } from '../../../src/hooks/applied-record.ts';
 import type { Pod, Workload } from '../../../src/kube/types.ts';
 import { ClusterReads, initNames, templateInitNames } from '../../helpers/cluster-reads.ts';
-import { CONTROLLER_NAMESPACE, eventually, startControllerEnv } from '../../helpers/controller-env.ts';
+import {
+  CONTROLLER_NAMESPACE,
+  FAST_LEADER_ELECTION,
+  eventually,
+  runReplica,
+  startControllerEnv,
+} from '../../helpers/controller-env.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
 import { R2_HOOK_NAMES, podSpec, restoreR2, restoredLabels } from '../../helpers/restore-fixtures.ts';
 import type { KubeBody } from '../../helpers/restored-targets.ts';
@@ -341,6 +347,50 @@ describe('controller e2e: hooks at admission (simulated devcluster with webhooks
     expect(
       env.logs.some((l) => l.msg?.toString().includes('not trusted') && l.user === 'kubernetes-admin'),
     ).to.equal(true);
+  });
+
+  it('a replica that does not lead serves the webhooks from its own caches', async () => {
+    expect(await env.stopController()).to.equal(0);
+    const base: Settings = {
+      ...DEFAULT_SETTINGS,
+      metricsBindAddress: '0',
+      healthProbeBindAddress: '0',
+      logLevel: 'info',
+      leaderElection: FAST_LEADER_ELECTION,
+    };
+    // The leader serves no webhook here; the follower alone answers the API server.
+    const leader = runReplica({ ...base, webhook: { ...webhook, enabled: false } }, env.kubeConfig);
+    await eventually(
+      async () => leader.logs.some((l) => l.msg === 'controllers started') || undefined,
+      'the first replica to lead',
+      SETTLE_MS,
+    );
+    const follower = runReplica({ ...base, webhook }, env.kubeConfig);
+    try {
+      await eventually(
+        async () => follower.logs.some((l) => l.msg === 'webhook server listening') || undefined,
+        'the follower to serve the webhooks',
+        SETTLE_MS,
+      );
+      await createRestore('r-follower');
+      await asVelero(workloadBody('Deployment', 'follow', 'r-follower', { replicas: 2 }));
+      await running('follow', 2);
+      expect(
+        follower.logs.some((l) => l.msg === 'controllers started'),
+        'the follower never led',
+      ).to.equal(false);
+      expect(
+        follower.logs.filter((l) => l.msg === 'admission: patched' && l.webhook === 'pods').length,
+      ).to.equal(2);
+      await assertHooksBeforeApp(['follow']);
+      expect(templateInitNames(await reads.workload('Deployment', 'app', 'follow'))).to.deep.equal([]);
+    } finally {
+      for (const r of [follower, leader]) {
+        r.abort.abort();
+        await r.done;
+      }
+    }
+    await startServing();
   });
 
   it('with the webhook down (failurePolicy Ignore), the reconciler hooks the workload through its template and warns that admission was bypassed', async () => {
