@@ -77,7 +77,6 @@ const CLEANUP_POLL_MS = 10_000;
 export class Manager {
   readonly #options: ManagerOptions;
   readonly #logger: Logger;
-  #webhookPort: () => number = () => 0;
 
   constructor(options: ManagerOptions) {
     this.#options = options;
@@ -440,7 +439,6 @@ export class Manager {
           logger: this.#logger.child({ component: 'webhook-certificates' }),
         })
       : undefined;
-    this.#webhookPort = () => webhook?.port ?? 0;
 
     let exitCode = 0;
     const stopped = new Promise<void>((resolve) =>
@@ -524,11 +522,6 @@ export class Manager {
     heapRelease?.stop();
     this.#logger.info('stopped', { exitCode });
     return exitCode;
-  }
-
-  /** The port the webhook server listens on; 0 until it does (tests bind port 0). */
-  get webhookPort(): number {
-    return this.#webhookPort();
   }
 
   /**

@@ -107,7 +107,6 @@ const encode = (data: CertificateData): Record<string, string> =>
 export class WebhookCertificates {
   readonly #o: WebhookCertificatesOptions;
   readonly #now: () => number;
-  #caBundle: string | undefined;
   #configured: boolean;
 
   constructor(options: WebhookCertificatesOptions) {
@@ -270,32 +269,28 @@ export class WebhookCertificates {
         caBundle: bundle,
         failurePolicy,
       });
-      if (!current) {
-        try {
-          await this.#o.client.request({
-            method: 'POST',
-            path: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
-            body: desired,
-          });
-          this.#o.logger.info('webhook configuration created', { name: configurationName, url });
-          this.#configured = true;
-        } catch (error) {
-          if (!isAlreadyExists(error)) throw error;
-        }
-        this.#caBundle = bundle;
-        return;
-      }
-      this.#configured = true;
-      if (this.#caBundle === bundle && sameWebhooks(current.webhooks, desired.webhooks)) return;
-      if (!sameWebhooks(current.webhooks, desired.webhooks)) {
+      if (current) {
+        this.#configured = true;
+        if (sameWebhooks(current.webhooks, desired.webhooks)) return;
         await this.#o.client.request({
           method: 'PUT',
           path,
           body: { ...desired, metadata: { ...(desired.metadata as object), ...current.metadata } },
         });
         this.#o.logger.info('webhook configuration updated', { name: configurationName, url });
+        return;
       }
-      this.#caBundle = bundle;
+      try {
+        await this.#o.client.request({
+          method: 'POST',
+          path: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
+          body: desired,
+        });
+        this.#o.logger.info('webhook configuration created', { name: configurationName, url });
+      } catch (error) {
+        if (!isAlreadyExists(error)) throw error;
+      }
+      this.#configured = true;
       return;
     }
     this.#configured = current !== undefined;
@@ -306,10 +301,8 @@ export class WebhookCertificates {
       return;
     }
     const webhooks = current.webhooks ?? [];
-    if (webhooks.every((w) => (w.clientConfig as { caBundle?: string } | undefined)?.caBundle === encoded)) {
-      this.#caBundle = bundle;
+    if (webhooks.every((w) => (w.clientConfig as { caBundle?: string } | undefined)?.caBundle === encoded))
       return;
-    }
     await this.#o.client.request({
       method: 'PUT',
       path,
@@ -321,12 +314,11 @@ export class WebhookCertificates {
         })),
       },
     });
-    this.#caBundle = bundle;
     this.#o.logger.info('webhook configuration: wrote the CA bundle', { name: configurationName });
   }
 }
 
-/** Whether the webhooks as stored (with the API server's defaults) carry what we would write. */
+/** Whether the webhooks as stored (with the API server's defaults) carry everything we would write. */
 function sameWebhooks(stored: unknown, desired: unknown): boolean {
   return contains(stored, desired);
 }
