@@ -98,6 +98,8 @@ export async function startControllerEnv(options: ControllerEnvOptions = {}): Pr
         metricsBindAddress: '127.0.0.1:0',
         healthProbeBindAddress: '127.0.0.1:0',
         logLevel: 'debug',
+        // The admission webhooks only where a test asks for them (on a free port, out of cluster: url mode).
+        webhook: { ...DEFAULT_SETTINGS.webhook, enabled: false, bindAddress: '127.0.0.1:0' },
         ...overrides,
       };
       const { abort, done } = runReplica(settings, kubeConfig, {

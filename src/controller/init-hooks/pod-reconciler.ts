@@ -129,9 +129,12 @@ export class PodReconciler {
         this.#deps.enqueueWorkload(workloadKey(kind, namespace, workload.metadata.name ?? ''));
       // Before it patches a template, the workload reconcile proves which pods are its own through their ReplicaSet:
       // read that now, off its path, while a template still awaits our hooks.
+      // Templates marked at admission never get hooks: their pods get them from the pod webhook.
       if (
         concerned.some(
-          ({ workload }) => !workload.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
+          ({ workload }) =>
+            !workload.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION] &&
+            workload.spec.template.metadata?.labels?.[RESTORE_LABEL] === undefined,
         )
       )
         this.#deps.owners.warm(pod);

@@ -14,7 +14,7 @@ import type { EventRecorder } from '../events.ts';
 import { objectReference, podReference, restoreReference } from '../events.ts';
 import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
-import { CLEANED_UP_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION } from '../marks.ts';
+import { CLEANED_UP_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION, RESTORE_LABEL } from '../marks.ts';
 import { createdDuringRestore } from '../membership.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
@@ -69,6 +69,11 @@ export interface InitHookSettings {
   readonly policy: HookPolicy;
   /** How often a finished restore's hooked workloads are re-checked for cleanup. */
   readonly cleanupPollMs: number;
+  /**
+   * The admission webhooks are on and configured: a workload that needs the template path missed them (a Warning
+   * says so).
+   */
+  readonly admission?: () => boolean;
 }
 
 /** What one workload reconcile concluded, for the Restore's status and conditions. */
@@ -310,6 +315,7 @@ export class WorkloadReconciler {
       workload.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
     );
     const injectedByUs = record?.restore === identity.key;
+    const admitted = !injectedByUs && workload.spec.template.metadata?.labels?.[RESTORE_LABEL] === labelValue;
     const cleanedUp = workload.metadata.annotations?.[CLEANED_UP_ANNOTATION] === identity.key;
     const finished = restoreFinished(restore.status?.phase);
 
@@ -335,6 +341,7 @@ export class WorkloadReconciler {
       templateHooks,
       injectedByUs,
       cleanedUp,
+      ...(admitted ? { admitted } : {}),
       restore: { active: activity.active, finished },
       cleanupPolicy: settings.cleanupPolicy,
     };
@@ -430,6 +437,7 @@ export class WorkloadReconciler {
       if (!written) return;
       const inserted = plan.initHooks.filter((h) => h.state === 'insert');
       const names = inserted.map((h) => h.container.name);
+      if (settings.admission?.()) this.#admissionBypassed(kind, identity, admitted, ref, restoreRef, logger);
       const labels = { restore: restore.metadata.name ?? '', namespace, kind };
       this.#deps.metrics?.templatePatched(labels);
       for (const h of inserted) this.#deps.metrics?.hookInjected({ ...labels, source: h.origin.source });
@@ -654,6 +662,29 @@ export class WorkloadReconciler {
             : `Deleted pending pod ${victim.name}, which its ${kind} would not replace by itself, so that it comes back with the init hooks of Restore ${identity.key}.`,
       });
     }
+  }
+
+  /** The Warning that a workload took the template path although the admission webhooks are on. */
+  #admissionBypassed(
+    kind: WorkloadKind,
+    identity: RestoreIdentity,
+    admitted: boolean,
+    ref: ReturnType<typeof objectReference>,
+    restoreRef: ReturnType<typeof restoreReference>,
+    logger: ReconcileContext['logger'],
+  ): void {
+    const why = admitted
+      ? 'some of its pods were created without them (the pod webhook did not answer and failurePolicy is Ignore)'
+      : 'it was created without the admission mark (the workload webhook did not answer and failurePolicy is Ignore, it was restored before restore-hooks was installed, or not by a trusted Velero identity)';
+    logger.warn('admission was bypassed: hooks come through the pod template', { kind, admitted });
+    void this.#deps.events.record({
+      regarding: ref,
+      related: restoreRef,
+      type: 'Warning',
+      reason: 'AdmissionBypassed',
+      action: 'PatchTemplate',
+      note: `The hooks of Restore ${identity.key} reach this ${kind} through its pod template because ${why}. The template path rolls the ${kind} out (and again to remove the hooks after the restore), and pods that started before the patch ran without their hooks. Check that the restore-hooks webhook is served and trusted (controller_runtime_webhook_requests_total, restore_hooks_admission_total, the MutatingWebhookConfiguration's caBundle).`,
+    });
   }
 
   /** Unpauses a Deployment we paused (guarded; nothing is written if the fresh object carries no mark of ours). */

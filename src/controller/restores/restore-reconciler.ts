@@ -20,6 +20,7 @@ import { restoreHookStatus } from './restore-hook-status.ts';
 import type { RestoreHookStatusDeps } from './restore-hook-status.ts';
 
 const DONE_DECISIONS = new Set<WorkloadOutcome['decision']>([
+  'HandledAtAdmission',
   'HooksInPlace',
   'PodsAlreadyHaveHooks',
   'CleanedUp',

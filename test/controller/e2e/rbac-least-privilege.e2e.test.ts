@@ -11,6 +11,7 @@ import { podSpec, restoredLabels } from '../../helpers/restore-fixtures.ts';
 import { formatGrant, manifestRules, unusedGrants } from '../../helpers/rbac-usage.ts';
 
 const RBAC_MANIFEST = new URL('../../../manifests/base/rbac.yaml', import.meta.url);
+const WEBHOOK_MANIFEST = new URL('../../../manifests/base/webhook.yaml', import.meta.url);
 
 /** The demo Restore r2 (config/samples/demo/restore-r2.yaml) without the Namespace the environment already has. */
 function demoRestore(): Record<string, unknown> {
@@ -46,11 +47,25 @@ describe('RBAC of manifests/ grants nothing the controller does not use (devclus
         error: { code: 409, rate: 1 },
         times: 1,
       });
+    // The manifests' webhook configuration (its Service has no endpoints here: every call fails, and under
+    // failurePolicy Ignore the restore takes the reconcilers' path, whose verbs this test is about). The controller
+    // creates its certificate Secret, writes the CA into the caBundle, and, with a 3 s lifetime, renews the Secret.
+    const webhookDocs = parseAllDocuments(readFileSync(WEBHOOK_MANIFEST, 'utf8')).map((d) => d.toJSON());
+    await env.client.request({
+      method: 'POST',
+      path: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
+      body: webhookDocs.find((d: { kind: string }) => d.kind === 'MutatingWebhookConfiguration'),
+    });
     await env.startController({
       leaderElection: {
         ...DEFAULT_SETTINGS.leaderElection,
         enabled: true,
         leaseNamespace: CONTROLLER_NAMESPACE,
+      },
+      webhook: {
+        ...DEFAULT_SETTINGS.webhook,
+        bindAddress: '127.0.0.1:0',
+        certificates: { ...DEFAULT_SETTINGS.webhook.certificates, validity: 3_000, refreshInterval: 500 },
       },
     });
     await env.client.request({
@@ -178,6 +193,11 @@ describe('RBAC of manifests/ grants nothing the controller does not use (devclus
     expect(await ledgers()).to.have.lengthOf(1);
     await env.client.request({ method: 'DELETE', path: '/apis/velero.io/v1/namespaces/velero/restores/r2' });
     await eventually(async () => (await ledgers()).length === 0, 'the ledger of Restore r2 to be deleted');
+    await eventually(
+      async () =>
+        env.authorizedRequests.some((r) => r.verb === 'update' && r.resource === 'secrets') || undefined,
+      'the webhook certificate to be renewed',
+    );
     // A graceful stop releases the lease (an update of it).
     expect(await env.stopController()).to.equal(0);
 
