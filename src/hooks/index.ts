@@ -30,7 +30,12 @@ export type {
   SpecInitContainer,
   SpecExecHook,
 } from './validate.ts';
-export { parseRestoreHooks, mapNamespace, DEFAULT_EXEC_TIMEOUT_MS } from './validate.ts';
+export {
+  parseRestoreHooks,
+  mapNamespace,
+  restoresIntoNamespace,
+  DEFAULT_EXEC_TIMEOUT_MS,
+} from './validate.ts';
 export type {
   HookTarget,
   HookPlan,

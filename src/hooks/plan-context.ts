@@ -8,6 +8,7 @@ import { DEFAULT_HOOK_POLICY } from './policy.ts';
 import { HOOK_ANNOTATIONS } from './annotations.ts';
 import { matchIncludesExcludes } from './glob.ts';
 import { matchesLabelSelector } from './selector.ts';
+import { restoresIntoNamespace } from './validate.ts';
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -42,6 +43,8 @@ export class PlanContext {
   readonly appContainers: readonly Container[];
   readonly existingInit: readonly Container[];
   readonly volumes: ReadonlySet<string>;
+  /** False when the Restore restores nothing into the target's namespace: then no hook of it applies. */
+  readonly inRestoreScope: boolean;
   /** The Restore's hook resources that select this target, in order. */
   readonly applicable: readonly HookResource[];
 
@@ -60,9 +63,22 @@ export class PlanContext {
         .filter((v): v is { name: string } => isRecord(v) && typeof v.name === 'string')
         .map((v) => v.name),
     );
-    this.applicable = hooks.resources.filter((r) => resourceApplies(r, target.namespace, target.labels));
-    this.useAnnotations = this.policy.annotationHooks;
-    if (!this.useAnnotations && HOOK_ANNOTATIONS.some((k) => typeof this.annotations?.[k] === 'string'))
+    this.inRestoreScope = restoresIntoNamespace(hooks, target.namespace);
+    if (!this.inRestoreScope)
+      this.report(
+        'warning',
+        'metadata.namespace',
+        `no hooks: Restore ${hooks.restoreNamespace}/${hooks.restoreName} restores nothing into namespace ${JSON.stringify(target.namespace)} (spec.includedNamespaces / spec.excludedNamespaces, after spec.namespaceMapping)`,
+      );
+    this.applicable = this.inRestoreScope
+      ? hooks.resources.filter((r) => resourceApplies(r, target.namespace, target.labels))
+      : [];
+    this.useAnnotations = this.policy.annotationHooks && this.inRestoreScope;
+    if (
+      this.inRestoreScope &&
+      !this.policy.annotationHooks &&
+      HOOK_ANNOTATIONS.some((k) => typeof this.annotations?.[k] === 'string')
+    )
       this.report(
         'warning',
         `${this.metadataPath}.annotations`,

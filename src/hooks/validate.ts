@@ -7,7 +7,7 @@ import type { Container, HookErrorMode } from './restore-types.ts';
 import type { CompiledSelector } from './selector.ts';
 import type { HookPolicy } from './policy.ts';
 import { parseLabelSelector } from './selector.ts';
-import { compileGlob } from './glob.ts';
+import { compileGlob, matchIncludesExcludes } from './glob.ts';
 import { parseGoDuration, toMilliseconds } from './duration.ts';
 import { containerImageError, dns1123LabelError } from './k8s-names.ts';
 import { imagePolicyError } from './policy.ts';
@@ -63,6 +63,9 @@ export interface RestoreHooks {
   readonly restoreName: string;
   readonly restoreNamespace: string;
   readonly namespaceMapping: Readonly<Record<string, string>>;
+  /** spec.includedNamespaces / excludedNamespaces: the source namespaces the Restore restores (see restoresIntoNamespace). */
+  readonly includedNamespaces: readonly string[];
+  readonly excludedNamespaces: readonly string[];
   readonly resources: readonly HookResource[];
   /** Every problem of the Restore, hook-related or not. Any error: Velero would fail the Restore's validation. */
   readonly problems: readonly Problem[];
@@ -359,6 +362,16 @@ export function parseRestoreHooks(restore: unknown, policy: HookPolicy): Restore
         else c.error(`spec.namespaceMapping[${from}]`, 'must be a string');
       }
   }
+  const scope = (key: 'includedNamespaces' | 'excludedNamespaces'): string[] => {
+    const list = stringList(c, spec[key], `spec.${key}`) ?? [];
+    list.forEach((p, i) => {
+      const g = compileGlob(p);
+      if (!g.ok) c.error(`spec.${key}[${i}]`, g.error);
+    });
+    return list;
+  };
+  const includedNamespaces = scope('includedNamespaces');
+  const excludedNamespaces = scope('excludedNamespaces');
   const resources: HookResource[] = [];
   const hooks = spec.hooks;
   if (hooks !== undefined && hooks !== null) {
@@ -372,9 +385,27 @@ export function parseRestoreHooks(restore: unknown, policy: HookPolicy): Restore
     restoreName: typeof metadata.name === 'string' ? metadata.name : '',
     restoreNamespace: typeof metadata.namespace === 'string' ? metadata.namespace : '',
     namespaceMapping,
+    includedNamespaces,
+    excludedNamespaces,
     resources,
     problems: c.problems,
   };
+}
+
+/**
+ * Whether the Restore restores anything into `namespace` (a target namespace, after `spec.namespaceMapping`): some
+ * source namespace its includedNamespaces / excludedNamespaces select lands there. Velero's own scoping, which
+ * comes before any hook resource's namespace filter: a Restore's hooks never reach a namespace it did not restore.
+ */
+export function restoresIntoNamespace(
+  hooks: Pick<RestoreHooks, 'namespaceMapping' | 'includedNamespaces' | 'excludedNamespaces'>,
+  namespace: string,
+): boolean {
+  const restored = (source: string): boolean =>
+    matchIncludesExcludes(source, hooks.includedNamespaces, hooks.excludedNamespaces).included;
+  // An unmapped namespace restores into itself; a mapped one lands elsewhere.
+  if (!Object.hasOwn(hooks.namespaceMapping, namespace) && restored(namespace)) return true;
+  return Object.entries(hooks.namespaceMapping).some(([from, to]) => to === namespace && restored(from));
 }
 
 /** The namespace a restored object lands in: `spec.namespaceMapping` applied to its backed-up namespace. */

@@ -15,7 +15,7 @@ import { objectReference, podReference, restoreReference } from '../events.ts';
 import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import { CLEANED_UP_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION } from '../marks.ts';
-import { createdDuringRestore } from '../membership.ts';
+import { createdDuringRestore, restoreMembership } from '../membership.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import { podsFromPendingCache } from './cached-pods.ts';
@@ -293,7 +293,11 @@ export class WorkloadReconciler {
       namespace,
       name,
     });
-    if (!createdDuringRestore(workload.metadata, restore.status?.startTimestamp)) return;
+    const membership = restoreMembership(workload.metadata, restore, hooks);
+    if (membership !== 'Member') {
+      logger.debug('not a member of the restore its label names; left alone', { why: membership });
+      return;
+    }
     if (this.#ownWrites.cacheLags(key, workload.metadata)) {
       // Its update event enqueues the workload again; the delay is only a fallback.
       logger.debug('the cache does not show our own template write yet');

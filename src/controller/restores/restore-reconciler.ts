@@ -98,7 +98,8 @@ export interface RestoreReconcilerDeps {
    * Keys of the workloads the restore's hooks are written into: labelled with its label value, created at or after
    * its start, and not a Deployment's ReplicaSet.
    */
-  readonly memberWorkloads: (labelValue: string, restoreStart: string | undefined) => string[];
+  /** Keys of the workloads that are members of the Restore (see restoreMembership). */
+  readonly memberWorkloads: (labelValue: string, restore: RestoreObject) => string[];
   readonly enqueueWorkload: (key: string) => void;
   readonly outcomes: WorkloadOutcomes;
   readonly client: KubeJsonClient;
@@ -167,7 +168,7 @@ export class RestoreReconciler {
     const hooks = this.#deps.restores.hooksOf(restore);
     const errors = errorsOf(hooks.problems);
     const labelValue = veleroLabelValue(name);
-    const members = this.#deps.memberWorkloads(labelValue, restore.status?.startTimestamp);
+    const members = this.#deps.memberWorkloads(labelValue, restore);
     if (errors.length === 0) for (const workload of members) this.#deps.enqueueWorkload(workload);
 
     const ref = restoreReference(restore.metadata);
