@@ -13,7 +13,7 @@ export {
   VELERO_API_VERSION,
   RESTORE_KIND,
 } from './restore-types.ts';
-export type { Problem, FieldError } from './problems.ts';
+export type { Problem, ProblemRule, FieldError } from './problems.ts';
 export { hasErrors, formatProblem } from './problems.ts';
 export * from './annotations.ts';
 export { parseGoDuration, formatGoDuration, toMilliseconds } from './duration.ts';

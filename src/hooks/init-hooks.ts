@@ -54,11 +54,16 @@ function declareAnnotationInitHook(ctx: PlanContext): DeclaredInit | undefined {
     valid = false;
   }
   const formatError = containerImageError(annotationInit.image);
-  const imageError = formatError
-    ? `Invalid value: ${JSON.stringify(annotationInit.image)}: ${formatError}`
-    : imagePolicyError(ctx.policy, annotationInit.image);
-  if (imageError) {
-    ctx.report('error', ctx.annotationField(INIT_CONTAINER_IMAGE), imageError);
+  const policyError = formatError ? undefined : imagePolicyError(ctx.policy, annotationInit.image);
+  if (formatError) {
+    ctx.report(
+      'error',
+      ctx.annotationField(INIT_CONTAINER_IMAGE),
+      `Invalid value: ${JSON.stringify(annotationInit.image)}: ${formatError}`,
+    );
+    valid = false;
+  } else if (policyError) {
+    ctx.report('error', ctx.annotationField(INIT_CONTAINER_IMAGE), policyError, undefined, 'image-not-allowed');
     valid = false;
   }
   const raw = annotationInit.rawCommand;

@@ -92,8 +92,21 @@ export class PlanContext {
   }
 
   /** Records a problem of the target. */
-  report(severity: Problem['severity'], field: string, message: string, hookId?: string): void {
-    this.problems.push({ severity, object: 'target', field, message, ...(hookId ? { hookId } : {}) });
+  report(
+    severity: Problem['severity'],
+    field: string,
+    message: string,
+    hookId?: string,
+    rule?: Problem['rule'],
+  ): void {
+    this.problems.push({
+      severity,
+      object: 'target',
+      field,
+      message,
+      ...(hookId ? { hookId } : {}),
+      ...(rule ? { rule } : {}),
+    });
   }
 
   /** Repeats the Restore's problems at or under `field` (a spec hook's path) on this plan, with the hook's id. */

@@ -22,7 +22,7 @@ import { podsFromPendingCache } from './cached-pods.ts';
 import { podFacts } from './pod-facts.ts';
 import { OwnWrites } from '../own-writes.ts';
 import { SeenOnce } from '../seen-once.ts';
-import { initHooksState } from './template-hooks.ts';
+import { initHooksSkip, initHooksState } from './template-hooks.ts';
 import { cleanupPatch, injectionPatch, resumePatch, withoutInjectedHooks } from './template-patch.ts';
 import type { MergePatch } from './template-patch.ts';
 import { isConflict } from '../machinery/api-errors.ts';
@@ -87,6 +87,8 @@ export interface WorkloadOutcome {
   readonly decision: WorkloadDecision['reason'];
   /** `namespace/name` of the pods that will not run their init hooks. */
   readonly skippedPods: readonly string[];
+  /** For InvalidHooks on a valid Restore: why this workload's own hooks (its annotations) are not applied. */
+  readonly invalidHooks?: string;
 }
 
 export interface WorkloadReconcilerDeps {
@@ -422,6 +424,7 @@ export class WorkloadReconciler {
     logger.debug('workload decision', { decision: decision.reason, template: decision.template });
 
     let rsDecision: ReplicaSetsDecision | undefined;
+    let invalidHooks: string | undefined;
     if (decision.template === 'inject') {
       const pause = deployment !== undefined && pausesForInjection(deployment);
       const written = await this.#patchFresh(key, kind, workload, (current) => {
@@ -493,6 +496,8 @@ export class WorkloadReconciler {
         waitingFor: rsDecision.waitingFor,
       });
       await this.#actOnReplicaSets(rsDecision, replicaSetContext);
+    } else if (decision.reason === 'InvalidHooks' && !hasErrors(hooks.problems) && activity.active) {
+      invalidHooks = this.#reportInvalidHooks(plan, { kind, workload, ref, restoreRef, identity, logger });
     } else if (decision.reason === 'HookConflict') {
       const conflicts = plan.initHooks.filter((h) => h.state === 'conflict').map((h) => h.container.name);
       void this.#deps.events.record({
@@ -535,6 +540,7 @@ export class WorkloadReconciler {
           ? 'InjectHooks'
           : decision.reason,
       skippedPods: skippedPods.map((p) => `${namespace}/${p.name}`),
+      ...(invalidHooks ? { invalidHooks } : {}),
     });
 
     if (deletePods.length > 0) return { requeueAfterMs: 1000 };
@@ -555,6 +561,49 @@ export class WorkloadReconciler {
         requeueAfterMs: (msUntilWindowCloses(restore.status, now, settings.hookWindowMs) ?? 0) + 1000,
       };
     }
+  }
+
+  /**
+   * The workload's own init hooks (its template's annotations) are invalid or refused by policy: nothing is written,
+   * and it is said once per workload, Restore and set of problems, on the workload, in the metric and in the log.
+   * Returns the summary the Restore's InitHooksApplied condition shows.
+   */
+  #reportInvalidHooks(
+    plan: HookPlan,
+    c: {
+      kind: WorkloadKind;
+      workload: Workload;
+      ref: ReturnType<typeof objectReference>;
+      restoreRef: ReturnType<typeof restoreReference>;
+      identity: RestoreIdentity;
+      logger: ReconcileContext['logger'];
+    },
+  ): string | undefined {
+    const skip = initHooksSkip(plan);
+    if (!skip) return undefined;
+    const namespace = c.workload.metadata.namespace ?? '';
+    const name = c.workload.metadata.name ?? '';
+    const summary = `${c.kind} ${namespace}/${name} (${skip.reason}): ${skip.problems.join('; ')}`;
+    if (!this.#skips.first(`${c.identity.uid}/${c.workload.metadata.uid ?? name}/${summary}`)) return summary;
+    this.#deps.metrics?.hookSkipped({
+      restore: c.identity.key.split('/')[1] ?? '',
+      namespace,
+      kind: c.kind,
+      reason: skip.reason,
+    });
+    c.logger.warn('init hooks of the pod template not applied', {
+      reason: skip.reason,
+      problems: skip.problems,
+    });
+    void this.#deps.events.record({
+      regarding: c.ref,
+      related: c.restoreRef,
+      type: 'Warning',
+      reason: 'HookSkipped',
+      action: 'Skip',
+      note: `The init hooks of Restore ${c.identity.key} are not added to this ${c.kind}'s pod template (${skip.reason}): ${skip.problems.join('; ')}. Fix the annotations on the pod template; nothing else is changed.`,
+    });
+    return summary;
   }
 
   /**

@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import { DEFAULT_SETTINGS } from '../../../src/config/settings.ts';
+import type { Workload } from '../../../src/kube/types.ts';
+import { eventually, startControllerEnv } from '../../helpers/controller-env.ts';
+import type { ControllerEnv } from '../../helpers/controller-env.ts';
+import { deployment, restoreR2 } from '../../helpers/restore-fixtures.ts';
+
+interface EventObject {
+  reason: string;
+  message: string;
+  type: string;
+  involvedObject: { kind: string; name: string; namespace?: string };
+}
+
+/** A Restore whose spec declares no hooks: the workloads' own annotation hooks are the only ones. */
+const annotationOnly = () => restoreR2({ hooks: { resources: [] } });
+
+describe('controller: invalid annotation init hooks on a workload template are reported, never dropped in silence (issue 17, finding 4; RBAC of manifests/ enforced)', function () {
+  this.timeout(60_000);
+  let env: ControllerEnv;
+
+  beforeEach(async () => {
+    env = await startControllerEnv({ rbac: true, conditionsCrd: true });
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && process.env.DEBUG_LOGS)
+      for (const l of env.logs) console.log(JSON.stringify(l));
+    await env.stop();
+  });
+
+  const create = (path: string, body: unknown) => env.client.request({ method: 'POST', path, body });
+  const getDeployment = (name: string) =>
+    env.client.request<Workload>({ method: 'GET', path: `/apis/apps/v1/namespaces/app/deployments/${name}` });
+  const events = async (): Promise<EventObject[]> =>
+    (
+      await env.client.request<{ items: EventObject[] }>({
+        method: 'GET',
+        path: '/api/v1/namespaces/app/events',
+      })
+    ).items;
+  const initHooksApplied = async () =>
+    (
+      await env.client.request<{
+        status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+      }>({
+        method: 'GET',
+        path: '/apis/velero.io/v1/namespaces/velero/restores/r2',
+      })
+    ).status?.conditions?.find((c) => c.type === 'InitHooksApplied');
+
+  const cases: Array<[string, Record<string, string>, string, string, Partial<typeof DEFAULT_SETTINGS>]> = [
+    [
+      'a container-name that is not a DNS-1123 label',
+      {
+        'init.hook.restore.velero.io/container-name': 'init-名前',
+        'init.hook.restore.velero.io/container-image': 'alpine:3.20',
+      },
+      'invalid-hook',
+      'spec.template.metadata.annotations[init.hook.restore.velero.io/container-name]: Invalid value: "init-名前"',
+      {},
+    ],
+    [
+      'an image outside policy.allowedImages',
+      { 'init.hook.restore.velero.io/container-image': 'evil.example.com/miner:1' },
+      'image-not-allowed',
+      'spec.template.metadata.annotations[init.hook.restore.velero.io/container-image]: image "evil.example.com/miner:1" is not allowed by policy',
+      { policy: { ...DEFAULT_SETTINGS.policy, allowedImages: ['registry.example.com/*'] } },
+    ],
+  ];
+  for (const [title, annotations, reason, message, settings] of cases) {
+    it(`${title}: HookSkipped Event (${reason}), the metric, a log line, and InitHooksApplied=False`, async () => {
+      await create('/apis/velero.io/v1/namespaces/velero/restores', annotationOnly());
+      await create('/apis/apps/v1/namespaces/app/deployments', deployment('web', 'app', { annotations }));
+      await env.startController(settings);
+      const skipped = await eventually(
+        async () => (await events()).find((e) => e.reason === 'HookSkipped'),
+        'a HookSkipped event',
+      );
+      expect(skipped.type).to.equal('Warning');
+      expect(skipped.involvedObject).to.include({ kind: 'Deployment', name: 'web' });
+      expect(skipped.message).to.contain(`(${reason}): ${message}`);
+      const condition = await eventually(async () => {
+        const c = await initHooksApplied();
+        return c?.reason === 'HooksSkipped' ? c : undefined;
+      }, 'InitHooksApplied to say the hooks are skipped');
+      expect(condition.status).to.equal('False');
+      expect(condition.message).to.contain(`Deployment app/web (${reason}): ${message}`);
+      expect(await env.scrapeMetrics()).to.match(
+        new RegExp(
+          `^restore_hooks_hooks_skipped_total\\{restore="r2",namespace="app",kind="Deployment",reason="${reason}"\\} 1$`,
+          'm',
+        ),
+      );
+      const line = env.logs.find((l) => l.msg === 'init hooks of the pod template not applied');
+      expect(line).to.deep.include({ level: 'warn', reason, namespace: 'app', name: 'web' });
+      expect((await getDeployment('web')).spec.template.spec.initContainers ?? []).to.deep.equal([]);
+    });
+  }
+});
