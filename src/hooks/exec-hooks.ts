@@ -56,6 +56,14 @@ const DEFAULT_EXEC_TIMEOUT_TEXT = formatGoDuration(BigInt(DEFAULT_EXEC_TIMEOUT_M
 function declareAnnotationExecHook(ctx: PlanContext): DeclaredExec | undefined {
   const annotation = ctx.useAnnotations ? readAnnotationExecHook(ctx.annotations) : undefined;
   if (!annotation) return undefined;
+  if (!ctx.policy.annotationExecHooks) {
+    ctx.report(
+      'warning',
+      ctx.annotationField(EXEC_COMMAND),
+      'ignored: annotation exec hooks are disabled by policy (policy.annotationExecHooks: false)',
+    );
+    return undefined;
+  }
   const warn = (field: string, message: string): void => ctx.report('warning', field, message);
   let onError: HookErrorMode = 'Continue';
   const rawOnError = annotation.onError;

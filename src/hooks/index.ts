@@ -21,8 +21,14 @@ export { parseGoBool } from './boolean.ts';
 export { compileGlob, matchIncludesExcludes } from './glob.ts';
 export { parseLabelSelector, matchesLabelSelector } from './selector.ts';
 export type { CompiledSelector } from './selector.ts';
-export type { HookPolicy } from './policy.ts';
-export { DEFAULT_HOOK_POLICY, parseHookPolicy, imagePolicyError } from './policy.ts';
+export type { HookPolicy, SecurityContextPolicy } from './policy.ts';
+export {
+  DEFAULT_HOOK_POLICY,
+  DEFAULT_SECURITY_CONTEXT_POLICY,
+  parseHookPolicy,
+  imagePolicyError,
+  securityContextErrors,
+} from './policy.ts';
 export type {
   RestoreHooks,
   HookResource,

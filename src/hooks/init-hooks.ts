@@ -63,7 +63,13 @@ function declareAnnotationInitHook(ctx: PlanContext): DeclaredInit | undefined {
     );
     valid = false;
   } else if (policyError) {
-    ctx.report('error', ctx.annotationField(INIT_CONTAINER_IMAGE), policyError, undefined, 'image-not-allowed');
+    ctx.report(
+      'error',
+      ctx.annotationField(INIT_CONTAINER_IMAGE),
+      policyError,
+      undefined,
+      'image-not-allowed',
+    );
     valid = false;
   }
   const raw = annotationInit.rawCommand;

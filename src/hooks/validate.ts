@@ -10,7 +10,7 @@ import { parseLabelSelector } from './selector.ts';
 import { compileGlob, matchIncludesExcludes } from './glob.ts';
 import { parseGoDuration, toMilliseconds } from './duration.ts';
 import { containerImageError, dns1123LabelError } from './k8s-names.ts';
-import { imagePolicyError } from './policy.ts';
+import { imagePolicyError, securityContextErrors } from './policy.ts';
 
 /** Velero's exec timeout when none (or 0) is given. */
 export const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
@@ -78,8 +78,8 @@ const quote = (v: unknown): string => JSON.stringify(v) ?? String(v);
 
 class Collector {
   readonly problems: Problem[] = [];
-  error(field: string, message: string): false {
-    this.problems.push({ severity: 'error', object: 'restore', field, message });
+  error(field: string, message: string, rule?: Problem['rule']): false {
+    this.problems.push({ severity: 'error', object: 'restore', field, message, ...(rule ? { rule } : {}) });
     return false;
   }
   warning(field: string, message: string): void {
@@ -149,11 +149,12 @@ function validateSpecInitContainer(
     valid = c.error(`${field}.image`, 'Required value: a container image');
   else {
     const formatError = containerImageError(image);
-    const e = formatError
-      ? `Invalid value: ${quote(image)}: ${formatError}`
-      : imagePolicyError(policy, image);
-    if (e) valid = c.error(`${field}.image`, e);
+    const policyError = formatError ? undefined : imagePolicyError(policy, image);
+    if (formatError) valid = c.error(`${field}.image`, `Invalid value: ${quote(image)}: ${formatError}`);
+    else if (policyError) valid = c.error(`${field}.image`, policyError, 'image-not-allowed');
   }
+  for (const e of securityContextErrors(policy, raw, field))
+    valid = c.error(e.field, e.message, 'security-context-not-allowed');
   const cmd = stringList(c, command, `${field}.command`);
   if (cmd === undefined) valid = false;
   else if (cmd.length === 0)

@@ -15,6 +15,84 @@ interface EventObject {
 /** A Restore whose spec declares no hooks: the workloads' own annotation hooks are the only ones. */
 const annotationOnly = () => restoreR2({ hooks: { resources: [] } });
 
+describe('controller: policy.securityContext refuses a privileged hook container (issue 17, finding 2; RBAC of manifests/ enforced)', function () {
+  this.timeout(60_000);
+  let env: ControllerEnv;
+
+  beforeEach(async () => {
+    env = await startControllerEnv({ rbac: true, conditionsCrd: true });
+  });
+  afterEach(async () => {
+    await env.stop();
+  });
+
+  it('the Restore is invalid, naming the field, with an InvalidHook Event; no template is touched', async () => {
+    const field = 'spec.hooks.resources[0].postHooks[0].init.initContainers[0].securityContext';
+    await env.client.request({
+      method: 'POST',
+      path: '/apis/velero.io/v1/namespaces/velero/restores',
+      body: restoreR2({
+        hooks: {
+          resources: [
+            {
+              name: 'root',
+              postHooks: [
+                {
+                  init: {
+                    initContainers: [
+                      {
+                        name: 'root-hook',
+                        image: 'alpine:3.20',
+                        command: ['true'],
+                        securityContext: {
+                          privileged: true,
+                          runAsUser: 0,
+                          capabilities: { add: ['SYS_ADMIN'] },
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      }),
+    });
+    await env.client.request({
+      method: 'POST',
+      path: '/apis/apps/v1/namespaces/app/deployments',
+      body: deployment('web'),
+    });
+    await env.startController();
+    const condition = await eventually(async () => {
+      const status = await env.client.request<{
+        status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+      }>({ method: 'GET', path: '/apis/velero.io/v1/namespaces/velero/restores/r2' });
+      return status.status?.conditions?.find((c) => c.type === 'HooksValid');
+    }, 'the HooksValid condition');
+    expect(condition).to.include({ status: 'False', reason: 'InvalidHookSpec' });
+    expect(condition.message).to.contain(`${field}.privileged: Forbidden: privileged hook containers`);
+    expect(condition.message).to.contain(
+      `${field}.capabilities.add[0]: Forbidden: adding capability "SYS_ADMIN"`,
+    );
+    const events = await eventually(async () => {
+      const list = await env.client.request<{ items: EventObject[] }>({
+        method: 'GET',
+        path: '/api/v1/namespaces/velero/events',
+      });
+      const found = list.items.filter((e) => e.reason === 'InvalidHook');
+      return found.length >= 2 ? found : undefined;
+    }, 'InvalidHook events on the Restore');
+    expect(events.map((e) => e.message).join('\n')).to.contain(`${field}.privileged`);
+    const web = await env.client.request<Workload>({
+      method: 'GET',
+      path: '/apis/apps/v1/namespaces/app/deployments/web',
+    });
+    expect(web.spec.template.spec.initContainers ?? []).to.deep.equal([]);
+  });
+});
+
 describe('controller: invalid annotation init hooks on a workload template are reported, never dropped in silence (issue 17, finding 4; RBAC of manifests/ enforced)', function () {
   this.timeout(60_000);
   let env: ControllerEnv;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { initHooksSkip } from '../../../src/controller/init-hooks/template-hooks.ts';
 import { planHooks } from '../../../src/hooks/plan.ts';
-import { parseHookPolicy } from '../../../src/hooks/policy.ts';
+import { DEFAULT_HOOK_POLICY, parseHookPolicy } from '../../../src/hooks/policy.ts';
 import { parseRestoreHooks } from '../../../src/hooks/validate.ts';
 
 const hooks = parseRestoreHooks({ spec: {} }, parseHookPolicy(undefined, 'policy').policy);
@@ -15,7 +15,7 @@ const plan = (annotations: Record<string, string>, allowedImages: string[] = [])
       specPath: 'spec.template.spec',
       metadataPath: 'spec.template.metadata',
     },
-    { policy: { annotationHooks: true, allowedImages } },
+    { policy: { ...DEFAULT_HOOK_POLICY, allowedImages } },
   );
 
 describe('initHooksSkip: why a template’s own init hooks are not applied', () => {
