@@ -9,6 +9,7 @@ import { HOOK_ANNOTATIONS } from './annotations.ts';
 import { matchIncludesExcludes } from './glob.ts';
 import { matchesLabelSelector } from './selector.ts';
 import { restoresIntoNamespace } from './validate.ts';
+import { LIMITS, tooLong, utf8Bytes } from './limits.ts';
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -84,6 +85,25 @@ export class PlanContext {
         `${this.metadataPath}.annotations`,
         'hook annotations are ignored: annotation hooks are disabled by policy',
       );
+  }
+
+  /**
+   * False (and reported) when a hook annotation's value is longer than the documented limit: that hook is not
+   * applied.
+   */
+  annotationWithinLimit(key: string): boolean {
+    const value = this.annotations?.[key];
+    if (typeof value !== 'string') return true;
+    const bytes = utf8Bytes(value);
+    if (bytes <= LIMITS.annotationBytes) return true;
+    this.report(
+      'error',
+      this.annotationField(key),
+      tooLong(bytes, LIMITS.annotationBytes),
+      undefined,
+      'limit-exceeded',
+    );
+    return false;
   }
 
   /** The field path of an annotation of the target. */

@@ -11,6 +11,7 @@ import { compileGlob, matchIncludesExcludes } from './glob.ts';
 import { parseGoDuration, toMilliseconds } from './duration.ts';
 import { containerImageError, dns1123LabelError } from './k8s-names.ts';
 import { imagePolicyError, securityContextErrors } from './policy.ts';
+import { LIMITS, tooLong, tooMany, utf8Bytes } from './limits.ts';
 
 /** Velero's exec timeout when none (or 0) is given. */
 export const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
@@ -160,6 +161,9 @@ function validateSpecInitContainer(
   else if (cmd.length === 0)
     valid = c.error(`${field}.command`, 'Required value: Velero requires a command for spec init containers');
   if (stringList(c, args, `${field}.args`) === undefined) valid = false;
+  const commandBytes = utf8Bytes([command ?? [], args ?? []]);
+  if (commandBytes > LIMITS.commandBytes)
+    valid = c.error(`${field}.command`, tooLong(commandBytes, LIMITS.commandBytes), 'limit-exceeded');
   if (volumeMounts !== undefined && volumeMounts !== null) {
     if (!Array.isArray(volumeMounts)) valid = c.error(`${field}.volumeMounts`, 'must be a list');
     else
@@ -201,6 +205,8 @@ function validateSpecExec(c: Collector, raw: unknown, field: string): SpecExecHo
   const command = stringList(c, raw.command, `${field}.command`);
   if (command === undefined) valid = false;
   else if (command.length === 0) valid = c.error(`${field}.command`, 'Required value: at least one item');
+  else if (utf8Bytes(command) > LIMITS.commandBytes)
+    valid = c.error(`${field}.command`, tooLong(utf8Bytes(command), LIMITS.commandBytes), 'limit-exceeded');
   let onError: HookErrorMode = 'Continue';
   if (raw.onError !== undefined && raw.onError !== null && raw.onError !== '') {
     if (raw.onError === 'Continue' || raw.onError === 'Fail') onError = raw.onError;
@@ -266,6 +272,14 @@ function validatePostHook(
     c.error(`${at}.initContainers`, 'must be a list of containers');
     return { kind: 'init', postHookIndex, initContainers: [] };
   }
+  if (Array.isArray(list) && list.length > LIMITS.initContainersPerHook) {
+    c.error(
+      `${at}.initContainers`,
+      tooMany(list.length, LIMITS.initContainersPerHook, 'init containers per hook'),
+      'limit-exceeded',
+    );
+    return { kind: 'init', postHookIndex, initContainers: [] };
+  }
   const initContainers = ((list as unknown[] | undefined | null) ?? []).map((container, i) =>
     validateSpecInitContainer(c, container, `${at}.initContainers[${i}]`, policy),
   );
@@ -327,6 +341,12 @@ function validateResource(
   const postHooks: SpecPostHook[] = [];
   if (postHooksRaw !== undefined && postHooksRaw !== null) {
     if (!Array.isArray(postHooksRaw)) c.error(`${field}.postHooks`, 'must be a list');
+    else if (postHooksRaw.length > LIMITS.postHooksPerResource)
+      c.error(
+        `${field}.postHooks`,
+        tooMany(postHooksRaw.length, LIMITS.postHooksPerResource, 'post hooks per hook resource'),
+        'limit-exceeded',
+      );
     else
       postHooksRaw.forEach((h: unknown, i) => {
         const parsed = validatePostHook(c, h, `${field}.postHooks[${i}]`, i, policy);
@@ -379,6 +399,13 @@ export function parseRestoreHooks(restore: unknown, policy: HookPolicy): Restore
     if (!isRecord(hooks)) c.error('spec.hooks', 'must be an object');
     else if (hooks.resources !== undefined && hooks.resources !== null) {
       if (!Array.isArray(hooks.resources)) c.error('spec.hooks.resources', 'must be a list');
+      // Nothing of an oversized list is read: its size alone is the problem, and reading it costs memory.
+      else if (hooks.resources.length > LIMITS.hookResources)
+        c.error(
+          'spec.hooks.resources',
+          tooMany(hooks.resources.length, LIMITS.hookResources, 'hook resources per Restore'),
+          'limit-exceeded',
+        );
       else hooks.resources.forEach((raw: unknown, i) => resources.push(validateResource(c, raw, i, policy)));
     }
   }

@@ -28,7 +28,9 @@ export function initHooksSkip(plan: Pick<HookPlan, 'problems'>): InitHooksSkip |
   const errors = plan.problems.filter(
     (p) =>
       p.severity === 'error' &&
-      (p.hookId?.startsWith('init/') === true || p.field.includes(INIT_ANNOTATION_PREFIX)),
+      (p.hookId?.startsWith('init/') === true ||
+        p.field.includes(INIT_ANNOTATION_PREFIX) ||
+        p.field.endsWith('.initContainers')),
   );
   if (errors.length === 0) return undefined;
   return {

@@ -25,7 +25,7 @@ import { SeenOnce } from '../seen-once.ts';
 import { initHooksSkip, initHooksState } from './template-hooks.ts';
 import { cleanupPatch, injectionPatch, resumePatch, withoutInjectedHooks } from './template-patch.ts';
 import type { MergePatch } from './template-patch.ts';
-import { isConflict } from '../machinery/api-errors.ts';
+import { apiErrorCode, describeApiError, isConflict } from '../machinery/api-errors.ts';
 import { retryOnConflict } from '../machinery/retry.ts';
 import type { RestoreIdentity } from './template-patch.ts';
 import { decideWorkload, podsAffectDecision } from './workload-decision.ts';
@@ -39,6 +39,7 @@ import type { AppliedInitHooks } from '../../hooks/applied-record.ts';
 const OTHER_CONTROLLER_RECHECK_MS = 500;
 /** Passes of one reconcile over a Deployment whose controllers catch up at once: pause, ReplicaSets and resume, pods. */
 const MAX_PASSES = 3;
+const MAX_REJECTED = 10_000;
 /** A pod leaving Pending drops out of the pod informer, so a wait for a file-system restore is polled. */
 const FILE_SYSTEM_RESTORE_RECHECK_MS = 5000;
 const OWN_WRITE_RECHECK_MS = 1000;
@@ -240,6 +241,11 @@ export class WorkloadReconciler {
   readonly #deps: WorkloadReconcilerDeps;
   readonly #skips = new SeenOnce();
   readonly #ownWrites = new OwnWrites();
+  /** Template patches the API server refused as invalid (422), by workload key, until the workload changes. */
+  readonly #rejected = new Map<
+    string,
+    { uid: string | undefined; generation: number | undefined; summary: string }
+  >();
 
   constructor(deps: WorkloadReconcilerDeps) {
     this.#deps = deps;
@@ -425,16 +431,35 @@ export class WorkloadReconciler {
 
     let rsDecision: ReplicaSetsDecision | undefined;
     let invalidHooks: string | undefined;
-    if (decision.template === 'inject') {
+    const rejected = this.#rejected.get(key);
+    if (
+      decision.template === 'inject' &&
+      rejected !== undefined &&
+      rejected.uid === workload.metadata.uid &&
+      rejected.generation === workload.metadata.generation
+    ) {
+      // The API server refused this very patch for this version of the workload: it stays refused.
+      invalidHooks = rejected.summary;
+    } else if (decision.template === 'inject') {
       const pause = deployment !== undefined && pausesForInjection(deployment);
-      const written = await this.#patchFresh(key, kind, workload, (current) => {
-        const currentPlan = current === workload ? plan : templatePlan(current, hooks, settings.policy);
-        if (!currentPlan.initContainersChanged) return undefined;
-        return injectionPatch(current, currentPlan, identity, {
-          pause: pause && current.spec.paused !== true,
+      let written: boolean;
+      try {
+        written = await this.#patchFresh(key, kind, workload, (current) => {
+          const currentPlan = current === workload ? plan : templatePlan(current, hooks, settings.policy);
+          if (!currentPlan.initContainersChanged) return undefined;
+          return injectionPatch(current, currentPlan, identity, {
+            pause: pause && current.spec.paused !== true,
+          });
         });
-      });
-      if (!written) return;
+      } catch (error) {
+        if (apiErrorCode(error) !== 422) throw error;
+        invalidHooks = this.#reportRejected(error, { kind, workload, ref, restoreRef, identity, logger });
+        written = false;
+      }
+      if (!written && invalidHooks === undefined) return;
+    }
+    if (decision.template === 'inject' && invalidHooks === undefined) {
+      const pause = deployment !== undefined && pausesForInjection(deployment);
       const inserted = plan.initHooks.filter((h) => h.state === 'insert');
       const names = inserted.map((h) => h.container.name);
       const labels = { restore: restore.metadata.name ?? '', namespace, kind };
@@ -602,6 +627,51 @@ export class WorkloadReconciler {
       reason: 'HookSkipped',
       action: 'Skip',
       note: `The init hooks of Restore ${c.identity.key} are not added to this ${c.kind}'s pod template (${skip.reason}): ${skip.problems.join('; ')}. Fix the annotations on the pod template; nothing else is changed.`,
+    });
+    return summary;
+  }
+
+  /**
+   * The API server refused the template patch as invalid (422, e.g. an annotation too long): never retried for this
+   * version of the workload (a new generation tries again), said once on the workload, in the metric and the log.
+   */
+  #reportRejected(
+    error: unknown,
+    c: {
+      kind: WorkloadKind;
+      workload: Workload;
+      ref: ReturnType<typeof objectReference>;
+      restoreRef: ReturnType<typeof restoreReference>;
+      identity: RestoreIdentity;
+      logger: ReconcileContext['logger'];
+    },
+  ): string {
+    const namespace = c.workload.metadata.namespace ?? '';
+    const name = c.workload.metadata.name ?? '';
+    const why = describeApiError(error);
+    const summary = `${c.kind} ${namespace}/${name} (rejected-by-api-server): ${why}`;
+    if (this.#rejected.size >= MAX_REJECTED) this.#rejected.clear();
+    this.#rejected.set(workloadKey(c.kind, namespace, name), {
+      uid: c.workload.metadata.uid,
+      generation: c.workload.metadata.generation,
+      summary,
+    });
+    this.#deps.metrics?.hookSkipped({
+      restore: c.identity.key.split('/')[1] ?? '',
+      namespace,
+      kind: c.kind,
+      reason: 'rejected-by-api-server',
+    });
+    c.logger.warn('the API server refused the pod template patch; not retried for this generation', {
+      error: why,
+    });
+    void this.#deps.events.record({
+      regarding: c.ref,
+      related: c.restoreRef,
+      type: 'Warning',
+      reason: 'HookSkipped',
+      action: 'PatchTemplate',
+      note: `The init hooks of Restore ${c.identity.key} could not be added to this ${c.kind}'s pod template: the API server refused the patch (${why}). It is not retried until the ${c.kind} changes.`,
     });
     return summary;
   }

@@ -175,3 +175,95 @@ describe('controller: invalid annotation init hooks on a workload template are r
     });
   }
 });
+
+describe('controller: a template patch the API server refuses (422) is terminal for that workload (issue 17, finding 7; RBAC of manifests/ enforced)', function () {
+  this.timeout(60_000);
+  let env: ControllerEnv;
+
+  beforeEach(async () => {
+    env = await startControllerEnv({ rbac: true, conditionsCrd: true });
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && process.env.DEBUG_LOGS)
+      for (const l of env.logs) console.log(JSON.stringify(l));
+    await env.stop();
+  });
+
+  it('says so on the workload, in the metric, the log and InitHooksApplied, and never retries it', async () => {
+    // The engine takes spec init containers as free-form; the API server refuses this pull policy.
+    await env.client.request({
+      method: 'POST',
+      path: '/apis/velero.io/v1/namespaces/velero/restores',
+      body: restoreR2({
+        hooks: {
+          resources: [
+            {
+              name: 'odd',
+              postHooks: [
+                {
+                  init: {
+                    initContainers: [
+                      {
+                        name: 'odd-hook',
+                        image: 'alpine:3.20',
+                        command: ['true'],
+                        imagePullPolicy: 'Sometimes',
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      }),
+    });
+    await env.client.request({
+      method: 'POST',
+      path: '/apis/apps/v1/namespaces/app/deployments',
+      body: deployment('web'),
+    });
+    await env.startController();
+    const condition = await eventually(async () => {
+      const status = await env.client.request<{
+        status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+      }>({ method: 'GET', path: '/apis/velero.io/v1/namespaces/velero/restores/r2' });
+      const c = status.status?.conditions?.find((x) => x.type === 'InitHooksApplied');
+      return c?.reason === 'HooksSkipped' ? c : undefined;
+    }, 'InitHooksApplied to report the refused patch');
+    expect(condition.status).to.equal('False');
+    expect(condition.message).to.contain('Deployment app/web (rejected-by-api-server): 422 Invalid');
+    expect(condition.message).to.contain('imagePullPolicy');
+    const events = await env.client.request<{ items: EventObject[] }>({
+      method: 'GET',
+      path: '/api/v1/namespaces/app/events',
+    });
+    const skipped = events.items.filter((e) => e.reason === 'HookSkipped');
+    expect(skipped).to.have.length(1);
+    expect(skipped[0]!.message).to.contain('the API server refused the patch (422 Invalid');
+    expect(await env.scrapeMetrics()).to.match(
+      /^restore_hooks_hooks_skipped_total\{restore="r2",namespace="app",kind="Deployment",reason="rejected-by-api-server"\} 1$/m,
+    );
+    // The Restore's own status writes enqueue the workload again; the refused patch is never sent again.
+    await env.client.request({
+      method: 'PATCH',
+      path: '/apis/velero.io/v1/namespaces/velero/restores/r2',
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { annotations: { poke: '1' } } },
+    });
+    await eventually(
+      () =>
+        env.logs.filter((l) => l.msg === 'workload decision' && l.name === 'web').length >= 2
+          ? true
+          : undefined,
+      'the workload to be reconciled again',
+    );
+    const refusals = env.logs.filter(
+      (l) => l.msg === 'the API server refused the pod template patch; not retried for this generation',
+    );
+    expect(refusals).to.have.length(1);
+    expect(refusals[0]).to.deep.include({ level: 'warn' });
+    expect(String(refusals[0]!.error)).not.to.contain('Headers');
+    expect(env.logs.filter((l) => l.msg === 'Reconciler error')).to.deep.equal([]);
+  });
+});
