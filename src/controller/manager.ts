@@ -206,6 +206,9 @@ export class Manager {
     });
     const workloadReconciler = new WorkloadReconciler({
       getWorkload,
+      onExecCandidates: (pods) => {
+        for (const pod of pods) execReconciler.podSeenPending(pod);
+      },
       pendingPodsIn: (namespace) =>
         pendingPods.store.byIndex(NAMESPACE_INDEX, namespace) as unknown as readonly Pod[],
       owners,

@@ -1,5 +1,5 @@
 import { APPLIED_INIT_HOOKS_ANNOTATION, parseAppliedInitHooks } from '../../hooks/applied-record.ts';
-import { planHooks } from '../../hooks/plan.ts';
+import { mayHaveExecHooks, planHooks } from '../../hooks/plan.ts';
 import type { HookPlan } from '../../hooks/plan.ts';
 import type { HookPolicy } from '../../hooks/policy.ts';
 import { hasErrors } from '../../hooks/problems.ts';
@@ -14,7 +14,12 @@ import type { EventRecorder } from '../events.ts';
 import { objectReference, podReference, restoreReference } from '../events.ts';
 import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
-import { CLEANED_UP_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION } from '../marks.ts';
+import {
+  CLEANED_UP_ANNOTATION,
+  EXEC_HOOKS_ANNOTATION,
+  PAUSED_FOR_HOOKS_ANNOTATION,
+  RESTORE_LABEL,
+} from '../marks.ts';
 import { createdDuringRestore, restoreMembership } from '../membership.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
@@ -104,6 +109,11 @@ export interface WorkloadReconcilerDeps {
   readonly settings: InitHookSettings;
   readonly now: () => number;
   readonly onOutcome?: (outcome: WorkloadOutcome) => void;
+  /**
+   * Pods of a restored workload that may still need their exec hooks claimed (created during the restore, no exec
+   * record, not ended), found by `sweepExecCandidates`; handed to the exec controller.
+   */
+  readonly onExecCandidates?: (pods: readonly Pod[]) => void;
   readonly metrics?: HookMetrics;
 }
 
@@ -241,6 +251,7 @@ export class WorkloadReconciler {
   readonly #deps: WorkloadReconcilerDeps;
   readonly #skips = new SeenOnce();
   readonly #ownWrites = new OwnWrites();
+  readonly #execSwept = new SeenOnce();
   /** Template patches the API server refused as invalid (422), by workload key, until the workload changes. */
   readonly #rejected = new Map<
     string,
@@ -316,6 +327,8 @@ export class WorkloadReconciler {
     const now = this.#deps.now();
     const identity = restoreIdentity(restore, labelValue);
     const activity = restoreActivity(restore.status, now, settings.hookWindowMs);
+    if (activity.active && !hasErrors(hooks.problems))
+      await this.#sweepExecCandidates(workload, restore, hooks);
     const plan = templatePlan(workload, hooks, settings.policy);
     const templateHooks = initHooksState(plan, hasErrors(hooks.problems));
     const record = parseAppliedInitHooks(
@@ -629,6 +642,40 @@ export class WorkloadReconciler {
       note: `The init hooks of Restore ${c.identity.key} are not added to this ${c.kind}'s pod template (${skip.reason}): ${skip.problems.join('; ')}. Fix the annotations on the pod template; nothing else is changed.`,
     });
     return summary;
+  }
+
+  /**
+   * Pods that left Pending before the exec controller saw them (its informers were syncing, the leader changed, the
+   * Restore was invalid meanwhile) are in no cache of ours: once per workload, Restore and process (counting from the Restore being valid), one
+   * list of the workload's pods (its label selector) hands those created during the restore without an exec record,
+   * whatever their phase, to the exec controller, which claims them like any pending pod.
+   */
+  async #sweepExecCandidates(workload: Workload, restore: RestoreObject, hooks: RestoreHooks): Promise<void> {
+    if (!this.#deps.onExecCandidates) return;
+    if (!mayHaveExecHooks(hooks, workload.spec.template.metadata?.annotations ?? {})) return;
+    // Never while the Restore is invalid, so the first pass after a fix sweeps. Not per generation: without a status
+    // subresource every status write bumps the Restore's generation.
+    const sweep = `${restore.metadata.uid ?? ''}/${workload.metadata.uid ?? ''}`;
+    if (!this.#execSwept.first(sweep)) return;
+    const namespace = workload.metadata.namespace ?? '';
+    let pods: Pod[];
+    try {
+      pods = await this.#deps.cluster.listPods(namespace, labelSelectorString(workload.spec.selector));
+    } catch (error) {
+      this.#execSwept.forget(sweep);
+      throw error;
+    }
+    const start = restore.status?.startTimestamp;
+    const candidates = pods.filter(
+      (p) =>
+        p.metadata.labels?.[RESTORE_LABEL] === undefined &&
+        p.metadata.annotations?.[EXEC_HOOKS_ANNOTATION] === undefined &&
+        p.status?.phase !== 'Succeeded' &&
+        p.status?.phase !== 'Failed' &&
+        p.metadata.deletionTimestamp === undefined &&
+        createdDuringRestore(p.metadata, start),
+    );
+    if (candidates.length > 0) this.#deps.onExecCandidates(candidates);
   }
 
   /**
