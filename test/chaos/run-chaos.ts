@@ -315,8 +315,10 @@ async function main(): Promise<number> {
     await client.json('POST', `/apis/velero.io/v1/namespaces/${VELERO_NAMESPACE}/restores`, scenario.restore);
     const t0 = Date.now();
     say(`Restore ${VELERO_NAMESPACE}/${RESTORE_NAME} created; faults on`);
-    await createForgedObjects(client, decoyUids);
-    say('forging tenant: labelled Deployment and pod created outside the restored namespaces');
+    // Alongside the schedule, not before it: the kills and pauses keep their times.
+    const forging = createForgedObjects(client, decoyUids).then(() =>
+      say('forging tenant: labelled Deployment and pod created outside the restored namespaces'),
+    );
 
     const kills = { leader: 0, follower: 0 };
     const expectations: Expectations = {
@@ -386,6 +388,8 @@ async function main(): Promise<number> {
       }
       await sleep(250);
     }
+    await forging;
+    await forging;
     const counters = await client.admin<{ counters: FaultCounters }>('/devcluster/faults');
     await client.admin('/devcluster/faults', 'PUT', { rules: [], paused: false });
     if (convergedAt === undefined) {

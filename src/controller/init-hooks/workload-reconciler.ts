@@ -327,8 +327,9 @@ export class WorkloadReconciler {
     const now = this.#deps.now();
     const identity = restoreIdentity(restore, labelValue);
     const activity = restoreActivity(restore.status, now, settings.hookWindowMs);
+    // Off the init-hook path: a failed list must never hold up a template patch.
     if (activity.active && !hasErrors(hooks.problems))
-      await this.#sweepExecCandidates(workload, restore, hooks);
+      void this.#sweepExecCandidates(workload, restore, hooks, logger);
     const plan = templatePlan(workload, hooks, settings.policy);
     const templateHooks = initHooksState(plan, hasErrors(hooks.problems));
     const record = parseAppliedInitHooks(
@@ -650,7 +651,12 @@ export class WorkloadReconciler {
    * list of the workload's pods (its label selector) hands those created during the restore without an exec record,
    * whatever their phase, to the exec controller, which claims them like any pending pod.
    */
-  async #sweepExecCandidates(workload: Workload, restore: RestoreObject, hooks: RestoreHooks): Promise<void> {
+  async #sweepExecCandidates(
+    workload: Workload,
+    restore: RestoreObject,
+    hooks: RestoreHooks,
+    logger: ReconcileContext['logger'],
+  ): Promise<void> {
     if (!this.#deps.onExecCandidates) return;
     if (!mayHaveExecHooks(hooks, workload.spec.template.metadata?.annotations ?? {})) return;
     // Never while the Restore is invalid, so the first pass after a fix sweeps. Not per generation: without a status
@@ -662,8 +668,12 @@ export class WorkloadReconciler {
     try {
       pods = await this.#deps.cluster.listPods(namespace, labelSelectorString(workload.spec.selector));
     } catch (error) {
+      // The workload's next reconcile tries again.
       this.#execSwept.forget(sweep);
-      throw error;
+      logger.debug('could not list the pods of the workload for exec hooks', {
+        error: describeApiError(error),
+      });
+      return;
     }
     const start = restore.status?.startTimestamp;
     const candidates = pods.filter(
