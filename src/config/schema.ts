@@ -2,6 +2,7 @@ import { validators } from '../cli/flags.ts';
 import { LOG_LEVELS } from '../telemetry/log-levels.ts';
 import { parseGoDuration, toMilliseconds } from '../hooks/duration.ts';
 import { compileGlob } from '../hooks/glob.ts';
+import { capabilityError } from '../hooks/policy.ts';
 import {
   TEMPLATE_CLEANUP_POLICIES,
   VELERO_RESTORED_POD_POLICIES,
@@ -98,6 +99,15 @@ function imageGlob(): FieldKind {
   return { fromYaml: check, fromEnv: check };
 }
 
+function capability(): FieldKind {
+  const check = (v: unknown): Parsed => {
+    if (typeof v !== 'string') return { problem: `expected a capability name, got ${show(v)}` };
+    const problem = capabilityError(v);
+    return problem ? { problem } : { value: v };
+  };
+  return { fromYaml: check, fromEnv: check };
+}
+
 function oneOf(values: readonly string[]): FieldKind {
   return pattern(new RegExp(`^(${values.join('|')})$`), `one of ${values.join(', ')}`);
 }
@@ -149,7 +159,11 @@ export const FIELDS: readonly FieldSpec[] = [
   { path: 'exec.retries.backoffBase', kind: duration({ positive: true }) },
   { path: 'exec.retries.backoffMax', kind: duration({ positive: true }) },
   { path: 'policy.annotationHooks', kind: boolean() },
+  { path: 'policy.annotationExecHooks', kind: boolean() },
   { path: 'policy.allowedImages', kind: list(imageGlob(), 0) },
+  { path: 'policy.securityContext.allowPrivileged', kind: boolean() },
+  { path: 'policy.securityContext.allowPrivilegeEscalation', kind: boolean() },
+  { path: 'policy.securityContext.allowedCapabilities', kind: list(capability(), 0) },
   { path: 'leaderElection.enabled', kind: boolean(), flag: 'leader-elect' },
   { path: 'leaderElection.leaseName', kind: pattern(DNS1123_SUBDOMAIN, 'a Lease name (DNS-1123 subdomain)') },
   {

@@ -125,7 +125,12 @@ export const DEFAULT_SETTINGS: Settings = {
     veleroRestoredPods: 'Skip',
     retries: { attempts: 1, backoffBase: 1_000, backoffMax: 60_000 },
   },
-  policy: { annotationHooks: true, allowedImages: ['*'] },
+  policy: {
+    annotationHooks: true,
+    annotationExecHooks: true,
+    allowedImages: ['*'],
+    securityContext: { allowPrivileged: false, allowPrivilegeEscalation: false, allowedCapabilities: [] },
+  },
   leaderElection: {
     enabled: false,
     leaseName: 'restore-hooks',

@@ -20,7 +20,7 @@ import {
   changedThroughItsDeployment,
   workloadKey,
 } from './init-hooks/workload-reconciler.ts';
-import { createdDuringRestore } from './membership.ts';
+import { isRestoreMember } from './membership.ts';
 import type { WorkloadKind } from './init-hooks/workload-decision.ts';
 import { KubeJsonClient } from './kube-json-client.ts';
 import { dispatcherHttpLibrary } from './machinery/dispatcher-http-library.ts';
@@ -210,6 +210,9 @@ export class Manager {
     });
     const workloadReconciler = new WorkloadReconciler({
       getWorkload,
+      onExecCandidates: (pods) => {
+        for (const pod of pods) execReconciler.podSeenPending(pod);
+      },
       pendingPodsIn: (namespace) =>
         pendingPods.store.byIndex(NAMESPACE_INDEX, namespace) as unknown as readonly Pod[],
       owners,
@@ -295,14 +298,16 @@ export class Manager {
         ) as unknown as RestoreObject | undefined,
       listRestores,
       restores: directory,
-      memberWorkloads: (labelValue, restoreStart) =>
+      memberWorkloads: (labelValue, restore) =>
         WORKLOAD_KINDS.flatMap((kind) =>
           (
             (workloadInformers.get(kind)?.store.byIndex(RESTORE_INDEX, labelValue) ??
               []) as unknown as Workload[]
           )
             .filter(
-              (w) => !changedThroughItsDeployment(kind, w) && createdDuringRestore(w.metadata, restoreStart),
+              (w) =>
+                !changedThroughItsDeployment(kind, w) &&
+                isRestoreMember(w.metadata, restore, directory.hooksOf(restore)),
             )
             .map((w) => workloadKey(kind, w.metadata.namespace ?? '', w.metadata.name ?? '')),
         ),
@@ -314,14 +319,17 @@ export class Manager {
       now,
       onActiveRestores: (count) => metrics.setRestoresActive(count),
       hookStatus: {
-        memberPods: (labelValue) => {
+        memberPods: (labelValue, restore) => {
+          const hooks = directory.hooksOf(restore);
           const pods = [
             ...hookedPods.store.byIndex(RESTORE_INDEX, labelValue),
             ...(veleroPods?.store.byIndex(RESTORE_INDEX, labelValue) ?? []).filter(
               (p) => p.metadata?.annotations?.[EXEC_HOOKS_ANNOTATION] !== undefined,
             ),
           ] as unknown as Pod[];
-          return [...new Map(pods.map((p) => [p.metadata.uid, p])).values()];
+          return [...new Map(pods.map((p) => [p.metadata.uid, p])).values()].filter((p) =>
+            isRestoreMember(p.metadata, restore, hooks),
+          );
         },
         execHookIds: (restore, pod) => {
           const hooks = directory.hooksOf(restore);

@@ -44,7 +44,13 @@ export const SKIP_REASONS = [
   'annotation-hooks-disabled',
   /** The init hook's image matches no policy.allowedImages pattern. */
   'image-not-allowed',
-  /** The hook failed validation (reported with HooksValid=False and an InvalidHook Event). */
+  /** A hook container asks for what policy.securityContext refuses (privileged, escalation, added capabilities). */
+  'security-context-not-allowed',
+  /** The hook exceeds a documented limit (see docs/hooks.md, Limits). */
+  'limit-exceeded',
+  /** The API server refused the template patch as invalid (422); not retried until the workload changes. */
+  'rejected-by-api-server',
+  /** The hook failed validation (a HookSkipped Event on the workload, or HooksValid=False for spec.hooks). */
   'invalid-hook',
   /** The exec hook's container does not exist in the pod. */
   'container-not-found',

@@ -19,7 +19,7 @@ import { SeenOnce } from '../seen-once.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import { RESTORE_LABEL } from '../marks.ts';
 import type { OwnerChain } from '../owner-chain.ts';
-import { createdDuringRestore } from '../membership.ts';
+import { isRestoreMember } from '../membership.ts';
 import { hasRestoreWait, isStillPending } from '../pod-progress.ts';
 import { restoreActivity } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
@@ -237,7 +237,7 @@ export class PodReconciler {
       topOwnerKind: 'Pod',
       restoreActive: restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs)
         .active,
-      createdDuringRestore: createdDuringRestore(pod.metadata, restore.status?.startTimestamp),
+      createdDuringRestore: isRestoreMember(pod.metadata, restore, hooks),
       hooks: initHooksState(plan, hasErrors(hooks.problems)),
       stillPending: isStillPending(pod),
       restoreWait: hasRestoreWait(pod),
@@ -319,7 +319,7 @@ export class PodReconciler {
     const lookup = this.#deps.restores.byLabelValue(labelValue);
     if (!lookup.found) return;
     const { restore, hooks } = lookup;
-    if (!createdDuringRestore(labelled.metadata, restore.status?.startTimestamp)) return;
+    if (!isRestoreMember(labelled.metadata, restore, hooks)) return;
     if (!restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs).active) return;
     const plan = planHooks(
       hooks,
@@ -373,7 +373,7 @@ export class PodReconciler {
     const lookup = this.#deps.restores.byLabelValue(labelValue);
     if (!lookup.found) return;
     const { restore, hooks } = lookup;
-    if (!createdDuringRestore(pod.metadata, restore.status?.startTimestamp)) return;
+    if (!isRestoreMember(pod.metadata, restore, hooks)) return;
     if (!restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs).active) return;
     const namespace = pod.metadata.namespace ?? '';
     const plan = planHooks(

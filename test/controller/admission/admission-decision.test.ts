@@ -304,7 +304,7 @@ describe('admission decisions: pods (inject the hooks into marked pods of active
   it('an image the policy does not allow: error, admitted unchanged', () => {
     const strict = {
       ...settings,
-      policy: { annotationHooks: true, allowedImages: ['registry.example.com/*'] },
+      policy: { ...DEFAULT_SETTINGS.policy, allowedImages: ['registry.example.com/*'] },
     };
     const pod = markedPod({ annotations: ANNOTATION_HOOK });
     const d = decidePodAdmission(request('Pod', pod), directory(restoreR2({ hooks: {} })), strict, now);
