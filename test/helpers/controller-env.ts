@@ -33,6 +33,8 @@ export interface ControllerEnv {
   readonly logs: Record<string, unknown>[];
   /** The running controller's /metrics text. */
   scrapeMetrics(): Promise<string>;
+  /** Whether a controller started by startController is running. */
+  readonly controllerRunning: boolean;
   /** Starts (or restarts) the controller. */
   startController(overrides?: Partial<Settings>): Promise<void>;
   /** Stops the controller gracefully; resolves to its exit status. */
@@ -77,6 +79,9 @@ export async function startControllerEnv(options: ControllerEnvOptions = {}): Pr
     async scrapeMetrics() {
       if (!metricsUrl) throw new Error('the controller serves no metrics yet');
       return (await fetch(`${metricsUrl}/metrics`)).text();
+    },
+    get controllerRunning() {
+      return running !== undefined;
     },
     async startController(overrides = {}) {
       if (running) throw new Error('controller already running');

@@ -77,7 +77,7 @@ describe('known failures on the real bed (known-failures.ts)', () => {
         stale,
       );
       expect(summary).to.include({ passed: 1, failed: 0, notRun: 0 });
-      const text = formatSummary(summary);
+      const text = formatSummary('real', summary);
       expect(text).to.contain('1 passed, 0 failed, 1 known failures, 1 not applicable');
       expect(text).to.contain('  - e2e [real] race at 1 s\n      reason: issue 16: admission race');
       expect(text).to.contain('  - x [real] injector\n      reason: devcluster faults');
@@ -103,7 +103,7 @@ describe('known failures on the real bed (known-failures.ts)', () => {
       expect(stale.map((k) => k.title)).to.deep.equal(['e2e [real] renamed']);
       expect(await run(root)).to.equal(1);
       expect(ledger.failedAsExpected).to.deep.equal([]);
-      expect(formatSummary(summarize(root, ledger, [], stale))).to.contain(
+      expect(formatSummary('real', summarize(root, ledger, [], stale))).to.contain(
         'listed in known-failures.yaml but no such case (1):\n  - e2e [real] renamed',
       );
     });

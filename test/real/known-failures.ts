@@ -1,5 +1,5 @@
 /**
- * Known failures on the real control plane: cases, by mocha full title, that are expected to fail until an issue is
+ * Known failures on a bed (mostly the real control plane): cases, by mocha full title, that are expected to fail until an issue is
  * fixed. A listed case that fails is reported as a known failure and does not fail the run; a listed case that passes
  * fails the run (so it leaves the list as soon as it is fixed); an unlisted failure fails the run as always.
  */
@@ -124,10 +124,10 @@ export function summarize(
   };
 }
 
-export function formatSummary(s: RunSummary): string {
+export function formatSummary(bed: string, s: RunSummary): string {
   const lines = [
     '',
-    `real Kubernetes: ${s.passed} passed, ${s.failed} failed, ${s.knownFailures.length} known failures, ` +
+    `bed ${bed}: ${s.passed} passed, ${s.failed} failed, ${s.knownFailures.length} known failures, ` +
       `${s.notApplicable.length} not applicable${s.notRun > 0 ? `, ${s.notRun} not run (a hook failed)` : ''}`,
   ];
   if (s.knownFailures.length > 0) {
