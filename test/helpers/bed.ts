@@ -237,6 +237,8 @@ async function commonSetup(
       metadata: { name },
     });
   for (const name of namespaces) await namespaceReady(name);
+  for (const namespace of namespaces.filter((n) => n !== 'velero' && n !== CONTROLLER_NAMESPACE))
+    for (const claim of RESTORED_CLAIMS) await restoreVolume(client, namespace, claim);
   if (options.conditionsCrd) await addConditionsToRestoreCrd(client);
 
   await createServiceAccount(client, 'velero', 'velero');
@@ -258,6 +260,36 @@ async function commonSetup(
     controllerKubeConfig = adminKubeConfig;
   }
   return { velero, controllerKubeConfig, rbac };
+}
+
+/**
+ * The claims the fixtures' pods mount (restore-fixtures.ts podSpec), each pre-bound to its own volume, as Velero
+ * restores them before the pods. A real scheduler leaves a pod whose claim is missing or unbound Pending
+ * (FailedScheduling); the devcluster's scheduler does not look at volumes (docs/devcluster-semantics.md).
+ */
+const RESTORED_CLAIMS = ['pvc1', 'pvc2'];
+
+async function restoreVolume(client: KubeJsonClient, namespace: string, claim: string): Promise<void> {
+  const volume = `${namespace}-${claim}`;
+  const common = { accessModes: ['ReadWriteOnce'], storageClassName: '' };
+  await createIfMissing(client, '/api/v1/persistentvolumes', {
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name: volume },
+    spec: {
+      ...common,
+      capacity: { storage: '1Gi' },
+      hostPath: { path: `/tmp/restore-hooks-volumes/${volume}` },
+      claimRef: { namespace, name: claim },
+      persistentVolumeReclaimPolicy: 'Retain',
+    },
+  });
+  await createIfMissing(client, `/api/v1/namespaces/${namespace}/persistentvolumeclaims`, {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: claim, namespace },
+    spec: { ...common, volumeName: volume, resources: { requests: { storage: '1Gi' } } },
+  });
 }
 
 async function exists(client: KubeJsonClient, path: string): Promise<boolean> {
