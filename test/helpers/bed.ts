@@ -9,6 +9,7 @@ import { IsomorphicFetchHttpLibrary, KubeConfig } from '@kubernetes/client-node'
 import { parse, parseAllDocuments } from 'yaml';
 import { KubeJsonClient } from '../../src/controller/kube-json-client.ts';
 import type { ExecHistoryItem } from '../../src/devcluster/audit/admin.ts';
+import { SimulatedExecRunner } from '../../src/devcluster/exec/index.ts';
 import type { WriteRecord } from '../../src/devcluster/audit/write-log.ts';
 import type { ContainerRun } from '../../src/devcluster/kubelet/run-log.ts';
 import { startSimulatedCluster } from '../../src/devcluster/simulated.ts';
@@ -73,6 +74,8 @@ export interface Bed {
   writes(filter?: { user?: string }): Promise<WriteRecord[]>;
   /** The commands the kubelet's exec endpoint ran. */
   execHistory(namespace?: string): Promise<ExecHistoryItem[]>;
+  /** The kubelet's exec shell: register command handlers, read the containers' files and the full history. */
+  readonly execRunner: SimulatedExecRunner;
   setKubeletStartDelay(ms: number): void;
   /** The devcluster (fault injector, request counter, authorizer, exec runner); undefined on real Kubernetes. */
   readonly devcluster: SimulatedCluster | undefined;
@@ -90,6 +93,8 @@ export interface RealControlPlane {
     runs(filter?: { namespace?: string }): ContainerRun[];
     execHistory(): ExecHistoryItem[];
     setStartDelay(ms: number): void;
+    /** The stand-in kubelet's exec runner (realbed's control plane has it; the contract does not name it). */
+    readonly exec?: SimulatedExecRunner;
   };
   writes(filter?: { user?: string }): Promise<WriteRecord[]>;
   restart(component: string): Promise<void>;
@@ -163,6 +168,11 @@ async function startDevclusterBed(options: BedOptions): Promise<Bed> {
       getAdmin<ExecHistoryItem>(
         `/devcluster/exec/history${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ''}`,
       ),
+    get execRunner() {
+      if (!(cluster.exec instanceof SimulatedExecRunner))
+        throw new Error('this devcluster runs another exec runner');
+      return cluster.exec;
+    },
     setKubeletStartDelay(ms) {
       const kubelet = cluster.simulation?.kubelet;
       if (!kubelet) throw new Error('this devcluster runs no kubelet (start the bed with simulation)');
@@ -210,6 +220,11 @@ async function startRealBed(options: BedOptions): Promise<Bed> {
       writes: (filter) => plane.writes(filter),
       execHistory: async (namespace) =>
         plane.nodeAgent.execHistory().filter((e) => namespace === undefined || e.namespace === namespace),
+      get execRunner() {
+        if (!plane.nodeAgent.exec)
+          throw new Error("the real control plane's node agent exposes no exec runner");
+        return plane.nodeAgent.exec;
+      },
       setKubeletStartDelay: (ms) => plane.nodeAgent.setStartDelay(ms),
       devcluster: undefined,
       realControlPlane: plane,
