@@ -59,8 +59,10 @@ export class AdmissionChain {
     this.webhooks = new WebhookAdmission(cluster);
   }
 
-  get #active(): boolean {
-    return this.webhooks.mutating || this.webhooks.validating;
+  /** Whether a webhook may be called for the write: without one, the write is a single call into the Cluster. */
+  #admits(operation: Operation, gvr: GroupVersionResource, subresource: string | undefined): boolean {
+    if (!this.webhooks.mutating && !this.webhooks.validating) return false;
+    return this.webhooks.mayMatch(operation, this.cluster.resolve(gvr), subresource ?? '');
   }
 
   async create(
@@ -69,7 +71,8 @@ export class AdmissionChain {
     body: KubeObject,
     o: WriteOptions = {},
   ): Promise<Admitted<KubeObject>> {
-    if (!this.#active) return { result: this.cluster.create(gvr, namespace, body, o), warnings: [] };
+    if (!this.#admits('CREATE', gvr, o.subresource))
+      return { result: this.cluster.create(gvr, namespace, body, o), warnings: [] };
     const user = o.user ?? SYSTEM_USER;
     const createOptions = writeOptionsBody('CreateOptions', o);
     if (o.subresource === 'binding') {
@@ -127,7 +130,8 @@ export class AdmissionChain {
     body: KubeObject,
     o: WriteOptions = {},
   ): Promise<Admitted<KubeObject>> {
-    if (!this.#active) return { result: this.cluster.update(gvr, namespace, name, body, o), warnings: [] };
+    if (!this.#admits('UPDATE', gvr, o.subresource))
+      return { result: this.cluster.update(gvr, namespace, name, body, o), warnings: [] };
     return this.#guaranteedUpdate(gvr, namespace, name, o, 'UpdateOptions', {}, () => ({
       object: this.cluster.update(gvr, namespace, name, body, { ...o, dryRun: true }),
       created: false,
@@ -142,7 +146,10 @@ export class AdmissionChain {
     body: unknown,
     o: PatchOptions = {},
   ): Promise<Admitted<{ object: KubeObject; created: boolean }>> {
-    if (!this.#active)
+    // A server-side apply may create: it is admitted when webhooks may see either operation.
+    const operations: Operation[] =
+      type === 'application/apply-patch+yaml' ? ['UPDATE', 'CREATE'] : ['UPDATE'];
+    if (!operations.some((op) => this.#admits(op, gvr, o.subresource)))
       return { result: this.cluster.patchWithOutcome(gvr, namespace, name, type, body, o), warnings: [] };
     const result = await this.#guaranteedUpdate(
       gvr,
@@ -162,7 +169,7 @@ export class AdmissionChain {
     name: string,
     o: DeleteOptions = {},
   ): Promise<Admitted<{ result: KubeObject | Status; removed: boolean }>> {
-    if (!this.#active)
+    if (!this.#admits('DELETE', gvr, undefined))
       return { result: this.cluster.deleteWithOutcome(gvr, namespace, name, o), warnings: [] };
     const info = this.cluster.resolve(gvr);
     const existing = this.cluster.get(gvr, namespace, name);

@@ -14,7 +14,7 @@ import type { ResourceInfo } from '../registry/resource.ts';
 import { storageKey } from '../registry/resource.ts';
 import { isJsonObject } from '../util/json.ts';
 import type { AdmissionAttributes, Operation, WebhookMatch } from './matching.ts';
-import { isExempt, webhookMatches } from './matching.ts';
+import { isExempt, rulesMatch, webhookMatches } from './matching.ts';
 import type { ReviewResult } from './review.ts';
 import {
   BadPatchError,
@@ -86,6 +86,29 @@ export class WebhookAdmission {
 
   get validating(): boolean {
     return this.#cluster.store.count(VALIDATING_KEY) > 0;
+  }
+
+  /**
+   * Whether some configured webhook has a rule for this operation on this resource (selectors aside). When none
+   * has, a write skips the admission chain's extra work altogether.
+   */
+  mayMatch(operation: Operation, info: ResourceInfo, subresource: string): boolean {
+    if (isExempt(info)) return false;
+    const attributes: AdmissionAttributes = {
+      operation,
+      group: info.group,
+      version: info.version,
+      resource: info.resource,
+      subresource,
+      namespace: info.namespaced ? 'any' : '',
+    };
+    for (const key of [MUTATING_KEY, VALIDATING_KEY])
+      if (
+        this.#cluster.store.count(key) > 0 &&
+        this.#webhooks(key).some((hook) => rulesMatch(hook, attributes))
+      )
+        return true;
+    return false;
   }
 
   /** Runs the matching mutating webhooks; returns the object as they left it and their warnings. */
