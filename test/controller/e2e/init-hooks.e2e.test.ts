@@ -468,98 +468,106 @@ for (const rbac of [false, true]) {
       });
     });
 
-    it('reports a restored Job’s pending pod, whose template is immutable, and leaves both alone', async () => {
-      await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
-      const job = await create('/apis/batch/v1/namespaces/app/jobs', {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: { name: 'migrate', namespace: 'app', labels: restoredLabels() },
-        spec: { template: { spec: { ...podSpec(), restartPolicy: 'Never' } } },
-      });
-      const jobMeta = job.metadata as { uid: string };
-      const pod = barePod('migrate-x1', 'app', { labels: { app: 'migrate' } });
-      const created = await create('/api/v1/namespaces/app/pods', {
-        ...pod,
-        metadata: {
-          ...pod.metadata,
-          ownerReferences: [
-            { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate', uid: jobMeta.uid, controller: true },
-          ],
-        },
-        spec: { ...pod.spec, restartPolicy: 'Never' },
-      });
-      await env.startController();
-      const skipped = await eventually(
-        async () =>
-          (await events('app')).find(
-            (e) => e.reason === 'HookSkipped' && e.involvedObject.name === 'migrate-x1',
-          ),
-        'a HookSkipped event for the Job pod',
-      );
-      expect(skipped.message).to.contain('immutable');
-      expect(skipped.involvedObject).to.include({ kind: 'Pod', name: 'migrate-x1' });
-      expect((await getPod('migrate-x1')).metadata.uid).to.equal((created.metadata as { uid: string }).uid);
-      const jobAfter = await env.client.request<{
-        metadata: { generation?: number; resourceVersion?: string };
-      }>({
-        method: 'GET',
-        path: '/apis/batch/v1/namespaces/app/jobs/migrate',
-      });
-      expect(jobAfter.metadata.resourceVersion, 'the Job is untouched').to.equal(
-        (job.metadata as { resourceVersion: string }).resourceVersion,
-      );
-      const applied = await eventually(async () => {
-        const c = (await restoreStatus())?.conditions?.find((x) => x.type === 'InitHooksApplied');
-        return c?.reason === 'PodsSkipped' ? c : undefined;
-      }, 'InitHooksApplied to count the Job’s pod');
-      expect(applied.status).to.equal('False');
-      const metrics = await env.scrapeMetrics();
-      expect(metrics).to.match(
-        /^restore_hooks_hooks_skipped_total\{restore="r2",namespace="app",kind="Job",reason="job-owned"\} 1$/m,
-      );
-    });
-
-    it('writes no workload for an invalid hook spec, and reports the field in the status and an Event', async () => {
-      await create(
-        '/apis/velero.io/v1/namespaces/velero/restores',
-        restoreR2({
-          hooks: {
-            resources: [
-              {
-                name: 'bad',
-                postHooks: [
-                  { init: { initContainers: [{ name: 'Bad_Name', image: 'alpine', command: ['true'] }] } },
-                ],
-              },
+    bed.devclusterOnly(
+      'reports a restored Job’s pending pod, whose template is immutable, and leaves both alone',
+      WITHOUT_CONTROLLERS,
+      async () => {
+        await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
+        const job = await create('/apis/batch/v1/namespaces/app/jobs', {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          metadata: { name: 'migrate', namespace: 'app', labels: restoredLabels() },
+          spec: { template: { spec: { ...podSpec(), restartPolicy: 'Never' } } },
+        });
+        const jobMeta = job.metadata as { uid: string };
+        const pod = barePod('migrate-x1', 'app', { labels: { app: 'migrate' } });
+        const created = await create('/api/v1/namespaces/app/pods', {
+          ...pod,
+          metadata: {
+            ...pod.metadata,
+            ownerReferences: [
+              { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate', uid: jobMeta.uid, controller: true },
             ],
           },
-        }),
-      );
-      const web = await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
-      await env.startController();
-      const condition = await eventually(
-        async () => (await restoreStatus())?.conditions?.find((c) => c.type === 'HooksValid'),
-        'the HooksValid condition',
-      );
-      expect(condition).to.include({ status: 'False', reason: 'InvalidHookSpec' });
-      expect(condition.message).to.contain(
-        'spec.hooks.resources[0].postHooks[0].init.initContainers[0].name',
-      );
-      const event = await eventually(
-        async () => (await events('velero')).find((e) => e.reason === 'InvalidHook'),
-        'an InvalidHook event',
-      );
-      expect(event.type).to.equal('Warning');
-      const after = await getDeployment('web');
-      expect(initNames(after)).to.deep.equal([]);
-      expect(after.metadata.resourceVersion, 'never written').to.equal(
-        (web.metadata as { resourceVersion: string }).resourceVersion,
-      );
-      expect((await restoreStatus())?.conditions?.find((c) => c.type === 'InitHooksApplied')).to.include({
-        status: 'False',
-        reason: 'InvalidHooks',
-      });
-    });
+          spec: { ...pod.spec, restartPolicy: 'Never' },
+        });
+        await env.startController();
+        const skipped = await eventually(
+          async () =>
+            (await events('app')).find(
+              (e) => e.reason === 'HookSkipped' && e.involvedObject.name === 'migrate-x1',
+            ),
+          'a HookSkipped event for the Job pod',
+        );
+        expect(skipped.message).to.contain('immutable');
+        expect(skipped.involvedObject).to.include({ kind: 'Pod', name: 'migrate-x1' });
+        expect((await getPod('migrate-x1')).metadata.uid).to.equal((created.metadata as { uid: string }).uid);
+        const jobAfter = await env.client.request<{
+          metadata: { generation?: number; resourceVersion?: string };
+        }>({
+          method: 'GET',
+          path: '/apis/batch/v1/namespaces/app/jobs/migrate',
+        });
+        expect(jobAfter.metadata.resourceVersion, 'the Job is untouched').to.equal(
+          (job.metadata as { resourceVersion: string }).resourceVersion,
+        );
+        const applied = await eventually(async () => {
+          const c = (await restoreStatus())?.conditions?.find((x) => x.type === 'InitHooksApplied');
+          return c?.reason === 'PodsSkipped' ? c : undefined;
+        }, 'InitHooksApplied to count the Job’s pod');
+        expect(applied.status).to.equal('False');
+        const metrics = await env.scrapeMetrics();
+        expect(metrics).to.match(
+          /^restore_hooks_hooks_skipped_total\{restore="r2",namespace="app",kind="Job",reason="job-owned"\} 1$/m,
+        );
+      },
+    );
+
+    bed.devclusterOnly(
+      'writes no workload for an invalid hook spec, and reports the field in the status and an Event',
+      WITHOUT_CONTROLLERS,
+      async () => {
+        await create(
+          '/apis/velero.io/v1/namespaces/velero/restores',
+          restoreR2({
+            hooks: {
+              resources: [
+                {
+                  name: 'bad',
+                  postHooks: [
+                    { init: { initContainers: [{ name: 'Bad_Name', image: 'alpine', command: ['true'] }] } },
+                  ],
+                },
+              ],
+            },
+          }),
+        );
+        const web = await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
+        await env.startController();
+        const condition = await eventually(
+          async () => (await restoreStatus())?.conditions?.find((c) => c.type === 'HooksValid'),
+          'the HooksValid condition',
+        );
+        expect(condition).to.include({ status: 'False', reason: 'InvalidHookSpec' });
+        expect(condition.message).to.contain(
+          'spec.hooks.resources[0].postHooks[0].init.initContainers[0].name',
+        );
+        const event = await eventually(
+          async () => (await events('velero')).find((e) => e.reason === 'InvalidHook'),
+          'an InvalidHook event',
+        );
+        expect(event.type).to.equal('Warning');
+        const after = await getDeployment('web');
+        expect(initNames(after)).to.deep.equal([]);
+        expect(after.metadata.resourceVersion, 'never written').to.equal(
+          (web.metadata as { resourceVersion: string }).resourceVersion,
+        );
+        expect((await restoreStatus())?.conditions?.find((c) => c.type === 'InitHooksApplied')).to.include({
+          status: 'False',
+          reason: 'InvalidHooks',
+        });
+      },
+    );
 
     it('sets InitHooksApplied once the restored workloads have their hooks', async () => {
       await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
