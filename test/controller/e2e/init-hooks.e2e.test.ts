@@ -29,6 +29,13 @@ interface EventObject {
   involvedObject: { kind: string; name: string; namespace?: string };
 }
 
+/** Why some cases of this suite run on the devcluster only. */
+const WITHOUT_CONTROLLERS =
+  'written for an API server alone (the devcluster variant runs no workload controllers or kubelet): it asserts ' +
+  "generations, pods and writes that a real control plane's Deployment, StatefulSet and ReplicaSet controllers and " +
+  'kubelet also change; the same behaviours run with controllers in init-hook-cases, seed-scenarios and ' +
+  'deployment-rollout-race on both beds';
+
 for (const rbac of [false, true]) {
   const title = `controller: init hooks end to end (client-node over HTTPS${rbac ? ', RBAC of manifests/ enforced' : ''})`;
   if (rbac) describeOnBeds(title, suite);
@@ -121,26 +128,30 @@ for (const rbac of [false, true]) {
       );
     });
 
-    it('changes nothing on a second pass, nor after a controller restart', async () => {
-      await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
-      await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
-      await env.startController();
-      const patched = await eventually(async () => {
-        const d = await getDeployment('web');
-        return initNames(d).length > 0 ? d : undefined;
-      }, 'the template patch');
-      await env.stopController();
-      await env.startController();
-      // A new restored workload is a barrier: once it is patched, the restarted controller has seen 'web' too.
-      await create('/apis/apps/v1/namespaces/app/deployments', deployment('barrier'));
-      await eventually(
-        async () => (initNames(await getDeployment('barrier')).length > 0 ? true : undefined),
-        'the barrier patch',
-      );
-      const after = await getDeployment('web');
-      expect(after.metadata.resourceVersion).to.equal(patched.metadata.resourceVersion);
-      expect(initNames(after)).to.deep.equal(R2_HOOK_NAMES);
-    });
+    bed.devclusterOnly(
+      'changes nothing on a second pass, nor after a controller restart',
+      WITHOUT_CONTROLLERS,
+      async () => {
+        await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
+        await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
+        await env.startController();
+        const patched = await eventually(async () => {
+          const d = await getDeployment('web');
+          return initNames(d).length > 0 ? d : undefined;
+        }, 'the template patch');
+        await env.stopController();
+        await env.startController();
+        // A new restored workload is a barrier: once it is patched, the restarted controller has seen 'web' too.
+        await create('/apis/apps/v1/namespaces/app/deployments', deployment('barrier'));
+        await eventually(
+          async () => (initNames(await getDeployment('barrier')).length > 0 ? true : undefined),
+          'the barrier patch',
+        );
+        const after = await getDeployment('web');
+        expect(after.metadata.resourceVersion).to.equal(patched.metadata.resourceVersion);
+        expect(initNames(after)).to.deep.equal(R2_HOOK_NAMES);
+      },
+    );
 
     it('leaves workloads alone that are outside the hook selector, older than the restore, or not restored', async () => {
       await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
@@ -159,73 +170,81 @@ for (const rbac of [false, true]) {
       expect(initNames(await getDeployment('not-restored'))).to.deep.equal([]);
     });
 
-    it('does not touch a labelled workload that existed before the restore started (existingResourcePolicy=update)', async () => {
-      const old = await create('/apis/apps/v1/namespaces/app/deployments', deployment('old'));
-      // The restore started after 'old' was created: start it in the future of that object.
-      await new Promise((r) => setTimeout(r, 1100));
-      await create(
-        '/apis/velero.io/v1/namespaces/velero/restores',
-        restoreR2({ startTimestamp: isoSecondsAgo(0) }),
-      );
-      await env.startController();
-      await new Promise((r) => setTimeout(r, 1100));
-      await create('/apis/apps/v1/namespaces/app/deployments', deployment('barrier'));
-      await eventually(
-        async () => (initNames(await getDeployment('barrier')).length > 0 ? true : undefined),
-        'the barrier patch',
-      );
-      const after = await getDeployment('old');
-      expect(initNames(after)).to.deep.equal([]);
-      expect(after.metadata.resourceVersion, 'never written').to.equal(
-        (old.metadata as { resourceVersion: string }).resourceVersion,
-      );
-      expect((await events('app')).filter((e) => e.involvedObject.name === 'old')).to.deep.equal([]);
-      // 'old' carries the restore label but is not the restore's: the status does not wait for it.
-      const applied = await eventually(async () => {
-        const c = (await restoreStatus())?.conditions?.find((x) => x.type === 'InitHooksApplied');
-        return c?.message.includes('for 1 restored workload') ? c : undefined;
-      }, "InitHooksApplied to count 'barrier' alone");
-      expect(applied).to.include({ status: 'True', reason: 'HooksInPlace' });
-    });
+    bed.devclusterOnly(
+      'does not touch a labelled workload that existed before the restore started (existingResourcePolicy=update)',
+      WITHOUT_CONTROLLERS,
+      async () => {
+        const old = await create('/apis/apps/v1/namespaces/app/deployments', deployment('old'));
+        // The restore started after 'old' was created: start it in the future of that object.
+        await new Promise((r) => setTimeout(r, 1100));
+        await create(
+          '/apis/velero.io/v1/namespaces/velero/restores',
+          restoreR2({ startTimestamp: isoSecondsAgo(0) }),
+        );
+        await env.startController();
+        await new Promise((r) => setTimeout(r, 1100));
+        await create('/apis/apps/v1/namespaces/app/deployments', deployment('barrier'));
+        await eventually(
+          async () => (initNames(await getDeployment('barrier')).length > 0 ? true : undefined),
+          'the barrier patch',
+        );
+        const after = await getDeployment('old');
+        expect(initNames(after)).to.deep.equal([]);
+        expect(after.metadata.resourceVersion, 'never written').to.equal(
+          (old.metadata as { resourceVersion: string }).resourceVersion,
+        );
+        expect((await events('app')).filter((e) => e.involvedObject.name === 'old')).to.deep.equal([]);
+        // 'old' carries the restore label but is not the restore's: the status does not wait for it.
+        const applied = await eventually(async () => {
+          const c = (await restoreStatus())?.conditions?.find((x) => x.type === 'InitHooksApplied');
+          return c?.message.includes('for 1 restored workload') ? c : undefined;
+        }, "InitHooksApplied to count 'barrier' alone");
+        expect(applied).to.include({ status: 'True', reason: 'HooksInPlace' });
+      },
+    );
 
-    it('patches a restored StatefulSet with OnDelete and replaces its pending pod', async () => {
-      await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
-      const sts = await create('/apis/apps/v1/namespaces/app/statefulsets', statefulSet('db', 'OnDelete'));
-      const meta = sts.metadata as { uid: string };
-      // The pod the StatefulSet had before its template got the hooks.
-      const pod = barePod('db-0', 'app', { labels: { app: 'db' } });
-      const ownedPod = {
-        ...pod,
-        metadata: {
-          ...pod.metadata,
-          ownerReferences: [
-            { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: meta.uid, controller: true },
-          ],
-        },
-      };
-      const created = await create('/api/v1/namespaces/app/pods', ownedPod);
-      await env.startController();
-      await eventually(async () => {
-        const s = await env.client.request<Workload>({
-          method: 'GET',
-          path: '/apis/apps/v1/namespaces/app/statefulsets/db',
-        });
-        return initNames(s).length === 2 ? true : undefined;
-      }, 'the StatefulSet template patch');
-      await eventually(async () => {
-        try {
-          const p = await getPod('db-0');
-          return p.metadata.uid !== (created.metadata as { uid: string }).uid ? true : undefined;
-        } catch {
-          return true; // deleted; the StatefulSet controller (not simulated here) would recreate it
-        }
-      }, 'the pending pod to be deleted');
-      const replaced = await eventually(
-        async () => (await events('app')).find((e) => e.reason === 'PodReplaced'),
-        'a PodReplaced event',
-      );
-      expect(replaced.involvedObject.name).to.equal('db-0');
-    });
+    bed.devclusterOnly(
+      'patches a restored StatefulSet with OnDelete and replaces its pending pod',
+      WITHOUT_CONTROLLERS,
+      async () => {
+        await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
+        const sts = await create('/apis/apps/v1/namespaces/app/statefulsets', statefulSet('db', 'OnDelete'));
+        const meta = sts.metadata as { uid: string };
+        // The pod the StatefulSet had before its template got the hooks.
+        const pod = barePod('db-0', 'app', { labels: { app: 'db' } });
+        const ownedPod = {
+          ...pod,
+          metadata: {
+            ...pod.metadata,
+            ownerReferences: [
+              { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: meta.uid, controller: true },
+            ],
+          },
+        };
+        const created = await create('/api/v1/namespaces/app/pods', ownedPod);
+        await env.startController();
+        await eventually(async () => {
+          const s = await env.client.request<Workload>({
+            method: 'GET',
+            path: '/apis/apps/v1/namespaces/app/statefulsets/db',
+          });
+          return initNames(s).length === 2 ? true : undefined;
+        }, 'the StatefulSet template patch');
+        await eventually(async () => {
+          try {
+            const p = await getPod('db-0');
+            return p.metadata.uid !== (created.metadata as { uid: string }).uid ? true : undefined;
+          } catch {
+            return true; // deleted; the StatefulSet controller (not simulated here) would recreate it
+          }
+        }, 'the pending pod to be deleted');
+        const replaced = await eventually(
+          async () => (await events('app')).find((e) => e.reason === 'PodReplaced'),
+          'a PodReplaced event',
+        );
+        expect(replaced.involvedObject.name).to.equal('db-0');
+      },
+    );
 
     it('replaces a pending bare pod with one that has the annotation hook (seed scenario 1)', async () => {
       await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2({ hooks: {} }));
@@ -373,48 +392,55 @@ for (const rbac of [false, true]) {
       });
     });
 
-    it('replaces a bare pod with a whole copy of it, read from the API: nothing the caches leave out is lost', async () => {
-      await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2({ hooks: {} }));
-      const pod = barePod('rich', 'app', {
-        annotations: {
-          ...ANNOTATION_HOOK,
-          'kubectl.kubernetes.io/last-applied-configuration': '{"kind":"Pod"}',
-        },
-      });
-      const rich = {
-        ...pod,
-        spec: {
-          ...pod.spec,
-          containers: [
-            {
-              name: 'app',
-              image: 'nginx:1.27',
-              env: [{ name: 'MODE', value: 'restored' }],
-              ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }],
-              resources: { requests: { cpu: '100m', memory: '64Mi' } },
-              readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 5 },
-            },
-          ],
-          volumes: [
-            ...pod.spec.volumes,
-            { name: 'settings', configMap: { name: 'web-settings', items: [{ key: 'a', path: 'a.conf' }] } },
-          ],
-          tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }],
-          terminationGracePeriodSeconds: 7,
-        },
-      };
-      const original = (await create('/api/v1/namespaces/app/pods', rich)) as unknown as Pod;
-      await env.startController();
-      const replaced = await eventually(async () => {
-        const p = await getPod('rich').catch(() => undefined);
-        return p && p.metadata.uid !== original.metadata.uid ? p : undefined;
-      }, 'the replacement pod');
-      const { initContainers: _hooks, ...spec } = replaced.spec;
-      const { initContainers: _none, ...originalSpec } = original.spec;
-      expect(spec).to.deep.equal(originalSpec);
-      expect(replaced.metadata.annotations).to.include(original.metadata.annotations);
-      expect(replaced.metadata.labels).to.include(original.metadata.labels);
-    });
+    bed.devclusterOnly(
+      'replaces a bare pod with a whole copy of it, read from the API: nothing the caches leave out is lost',
+      WITHOUT_CONTROLLERS,
+      async () => {
+        await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2({ hooks: {} }));
+        const pod = barePod('rich', 'app', {
+          annotations: {
+            ...ANNOTATION_HOOK,
+            'kubectl.kubernetes.io/last-applied-configuration': '{"kind":"Pod"}',
+          },
+        });
+        const rich = {
+          ...pod,
+          spec: {
+            ...pod.spec,
+            containers: [
+              {
+                name: 'app',
+                image: 'nginx:1.27',
+                env: [{ name: 'MODE', value: 'restored' }],
+                ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }],
+                resources: { requests: { cpu: '100m', memory: '64Mi' } },
+                readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 5 },
+              },
+            ],
+            volumes: [
+              ...pod.spec.volumes,
+              {
+                name: 'settings',
+                configMap: { name: 'web-settings', items: [{ key: 'a', path: 'a.conf' }] },
+              },
+            ],
+            tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }],
+            terminationGracePeriodSeconds: 7,
+          },
+        };
+        const original = (await create('/api/v1/namespaces/app/pods', rich)) as unknown as Pod;
+        await env.startController();
+        const replaced = await eventually(async () => {
+          const p = await getPod('rich').catch(() => undefined);
+          return p && p.metadata.uid !== original.metadata.uid ? p : undefined;
+        }, 'the replacement pod');
+        const { initContainers: _hooks, ...spec } = replaced.spec;
+        const { initContainers: _none, ...originalSpec } = original.spec;
+        expect(spec).to.deep.equal(originalSpec);
+        expect(replaced.metadata.annotations).to.include(original.metadata.annotations);
+        expect(replaced.metadata.labels).to.include(original.metadata.labels);
+      },
+    );
 
     it('never replaces a pod with restore-wait, and says why', async () => {
       await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
@@ -442,98 +468,106 @@ for (const rbac of [false, true]) {
       });
     });
 
-    it('reports a restored Job’s pending pod, whose template is immutable, and leaves both alone', async () => {
-      await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
-      const job = await create('/apis/batch/v1/namespaces/app/jobs', {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: { name: 'migrate', namespace: 'app', labels: restoredLabels() },
-        spec: { template: { spec: { ...podSpec(), restartPolicy: 'Never' } } },
-      });
-      const jobMeta = job.metadata as { uid: string };
-      const pod = barePod('migrate-x1', 'app', { labels: { app: 'migrate' } });
-      const created = await create('/api/v1/namespaces/app/pods', {
-        ...pod,
-        metadata: {
-          ...pod.metadata,
-          ownerReferences: [
-            { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate', uid: jobMeta.uid, controller: true },
-          ],
-        },
-        spec: { ...pod.spec, restartPolicy: 'Never' },
-      });
-      await env.startController();
-      const skipped = await eventually(
-        async () =>
-          (await events('app')).find(
-            (e) => e.reason === 'HookSkipped' && e.involvedObject.name === 'migrate-x1',
-          ),
-        'a HookSkipped event for the Job pod',
-      );
-      expect(skipped.message).to.contain('immutable');
-      expect(skipped.involvedObject).to.include({ kind: 'Pod', name: 'migrate-x1' });
-      expect((await getPod('migrate-x1')).metadata.uid).to.equal((created.metadata as { uid: string }).uid);
-      const jobAfter = await env.client.request<{
-        metadata: { generation?: number; resourceVersion?: string };
-      }>({
-        method: 'GET',
-        path: '/apis/batch/v1/namespaces/app/jobs/migrate',
-      });
-      expect(jobAfter.metadata.resourceVersion, 'the Job is untouched').to.equal(
-        (job.metadata as { resourceVersion: string }).resourceVersion,
-      );
-      const applied = await eventually(async () => {
-        const c = (await restoreStatus())?.conditions?.find((x) => x.type === 'InitHooksApplied');
-        return c?.reason === 'PodsSkipped' ? c : undefined;
-      }, 'InitHooksApplied to count the Job’s pod');
-      expect(applied.status).to.equal('False');
-      const metrics = await env.scrapeMetrics();
-      expect(metrics).to.match(
-        /^restore_hooks_hooks_skipped_total\{restore="r2",namespace="app",kind="Job",reason="job-owned"\} 1$/m,
-      );
-    });
-
-    it('writes no workload for an invalid hook spec, and reports the field in the status and an Event', async () => {
-      await create(
-        '/apis/velero.io/v1/namespaces/velero/restores',
-        restoreR2({
-          hooks: {
-            resources: [
-              {
-                name: 'bad',
-                postHooks: [
-                  { init: { initContainers: [{ name: 'Bad_Name', image: 'alpine', command: ['true'] }] } },
-                ],
-              },
+    bed.devclusterOnly(
+      'reports a restored Job’s pending pod, whose template is immutable, and leaves both alone',
+      WITHOUT_CONTROLLERS,
+      async () => {
+        await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
+        const job = await create('/apis/batch/v1/namespaces/app/jobs', {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          metadata: { name: 'migrate', namespace: 'app', labels: restoredLabels() },
+          spec: { template: { spec: { ...podSpec(), restartPolicy: 'Never' } } },
+        });
+        const jobMeta = job.metadata as { uid: string };
+        const pod = barePod('migrate-x1', 'app', { labels: { app: 'migrate' } });
+        const created = await create('/api/v1/namespaces/app/pods', {
+          ...pod,
+          metadata: {
+            ...pod.metadata,
+            ownerReferences: [
+              { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate', uid: jobMeta.uid, controller: true },
             ],
           },
-        }),
-      );
-      const web = await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
-      await env.startController();
-      const condition = await eventually(
-        async () => (await restoreStatus())?.conditions?.find((c) => c.type === 'HooksValid'),
-        'the HooksValid condition',
-      );
-      expect(condition).to.include({ status: 'False', reason: 'InvalidHookSpec' });
-      expect(condition.message).to.contain(
-        'spec.hooks.resources[0].postHooks[0].init.initContainers[0].name',
-      );
-      const event = await eventually(
-        async () => (await events('velero')).find((e) => e.reason === 'InvalidHook'),
-        'an InvalidHook event',
-      );
-      expect(event.type).to.equal('Warning');
-      const after = await getDeployment('web');
-      expect(initNames(after)).to.deep.equal([]);
-      expect(after.metadata.resourceVersion, 'never written').to.equal(
-        (web.metadata as { resourceVersion: string }).resourceVersion,
-      );
-      expect((await restoreStatus())?.conditions?.find((c) => c.type === 'InitHooksApplied')).to.include({
-        status: 'False',
-        reason: 'InvalidHooks',
-      });
-    });
+          spec: { ...pod.spec, restartPolicy: 'Never' },
+        });
+        await env.startController();
+        const skipped = await eventually(
+          async () =>
+            (await events('app')).find(
+              (e) => e.reason === 'HookSkipped' && e.involvedObject.name === 'migrate-x1',
+            ),
+          'a HookSkipped event for the Job pod',
+        );
+        expect(skipped.message).to.contain('immutable');
+        expect(skipped.involvedObject).to.include({ kind: 'Pod', name: 'migrate-x1' });
+        expect((await getPod('migrate-x1')).metadata.uid).to.equal((created.metadata as { uid: string }).uid);
+        const jobAfter = await env.client.request<{
+          metadata: { generation?: number; resourceVersion?: string };
+        }>({
+          method: 'GET',
+          path: '/apis/batch/v1/namespaces/app/jobs/migrate',
+        });
+        expect(jobAfter.metadata.resourceVersion, 'the Job is untouched').to.equal(
+          (job.metadata as { resourceVersion: string }).resourceVersion,
+        );
+        const applied = await eventually(async () => {
+          const c = (await restoreStatus())?.conditions?.find((x) => x.type === 'InitHooksApplied');
+          return c?.reason === 'PodsSkipped' ? c : undefined;
+        }, 'InitHooksApplied to count the Job’s pod');
+        expect(applied.status).to.equal('False');
+        const metrics = await env.scrapeMetrics();
+        expect(metrics).to.match(
+          /^restore_hooks_hooks_skipped_total\{restore="r2",namespace="app",kind="Job",reason="job-owned"\} 1$/m,
+        );
+      },
+    );
+
+    bed.devclusterOnly(
+      'writes no workload for an invalid hook spec, and reports the field in the status and an Event',
+      WITHOUT_CONTROLLERS,
+      async () => {
+        await create(
+          '/apis/velero.io/v1/namespaces/velero/restores',
+          restoreR2({
+            hooks: {
+              resources: [
+                {
+                  name: 'bad',
+                  postHooks: [
+                    { init: { initContainers: [{ name: 'Bad_Name', image: 'alpine', command: ['true'] }] } },
+                  ],
+                },
+              ],
+            },
+          }),
+        );
+        const web = await create('/apis/apps/v1/namespaces/app/deployments', deployment('web'));
+        await env.startController();
+        const condition = await eventually(
+          async () => (await restoreStatus())?.conditions?.find((c) => c.type === 'HooksValid'),
+          'the HooksValid condition',
+        );
+        expect(condition).to.include({ status: 'False', reason: 'InvalidHookSpec' });
+        expect(condition.message).to.contain(
+          'spec.hooks.resources[0].postHooks[0].init.initContainers[0].name',
+        );
+        const event = await eventually(
+          async () => (await events('velero')).find((e) => e.reason === 'InvalidHook'),
+          'an InvalidHook event',
+        );
+        expect(event.type).to.equal('Warning');
+        const after = await getDeployment('web');
+        expect(initNames(after)).to.deep.equal([]);
+        expect(after.metadata.resourceVersion, 'never written').to.equal(
+          (web.metadata as { resourceVersion: string }).resourceVersion,
+        );
+        expect((await restoreStatus())?.conditions?.find((c) => c.type === 'InitHooksApplied')).to.include({
+          status: 'False',
+          reason: 'InvalidHooks',
+        });
+      },
+    );
 
     it('sets InitHooksApplied once the restored workloads have their hooks', async () => {
       await create('/apis/velero.io/v1/namespaces/velero/restores', restoreR2());
