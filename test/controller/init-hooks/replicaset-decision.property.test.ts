@@ -132,6 +132,7 @@ describe('decideReplicaSets safety properties', () => {
           const owner = d.replicaSets.find((r) => r.name === p.replicaSet);
           return (
             !p.stillPending &&
+            !p.deletedBeforeStart &&
             !p.hasHooks &&
             p.createdDuringRestore &&
             owner?.ofRestore &&
