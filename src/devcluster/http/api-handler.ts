@@ -26,6 +26,8 @@ import { NonResourceHandler } from './non-resource.ts';
 import { streamWatch, tableEvents } from './watch-stream.ts';
 import { scaleOf, writeScale } from './scale.ts';
 import { WRITE_VERBS, WriteLog } from '../audit/write-log.ts';
+import { answerReview, isAccessReview } from './access-reviews.ts';
+import { impersonationOf } from './impersonation.ts';
 
 /** Serves one admin request (see registerAdminPath). */
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -151,18 +153,15 @@ export class ApiHandler {
     const url = new URL(req.url ?? '/', 'https://devcluster.invalid');
     const method = req.method ?? 'GET';
     const info: RequestInfo = parseRequestInfo(method, url.pathname, url.searchParams);
-    const user: UserInfo = this.#authenticator.authenticate(req.headers.authorization);
+    let user: UserInfo = this.#authenticator.authenticate(req.headers.authorization);
+    const impersonation = impersonationOf(req, user);
+    if (impersonation) {
+      for (const check of impersonation.checks) await this.#authorize(check);
+      user = impersonation.user;
+    }
     const attributes: RequestAttributes = { ...info, user };
     if (res && info.isResourceRequest && WRITE_VERBS.has(info.verb)) this.#audit(attributes, res);
-    const decision = await this.#authorizer(attributes);
-    if (!decision.allowed)
-      throw errors.forbidden(
-        forbiddenMessage(attributes, decision.reason),
-        attributes.isResourceRequest
-          ? { group: attributes.apiGroup, resource: attributes.resource }
-          : undefined,
-        attributes.name || undefined,
-      );
+    await this.#authorize(attributes);
     const watchListeners: ((w: WatchStreamControl) => void)[] = [];
     const context: RequestContext = {
       info,
@@ -174,6 +173,18 @@ export class ApiHandler {
     };
     for (const filter of [...this.#filters]) await filter(context);
     return { attributes, url, watchListeners };
+  }
+
+  async #authorize(attributes: RequestAttributes): Promise<void> {
+    const decision = await this.#authorizer(attributes);
+    if (!decision.allowed)
+      throw errors.forbidden(
+        forbiddenMessage(attributes, decision.reason),
+        attributes.isResourceRequest
+          ? { group: attributes.apiGroup, resource: attributes.resource }
+          : undefined,
+        attributes.name || undefined,
+      );
   }
 
   #audit(a: RequestAttributes, res: ServerResponse): void {
@@ -193,6 +204,11 @@ export class ApiHandler {
     if (!a.isResourceRequest) return this.#nonResource.handle(req, res, p.url.pathname);
     if (!acceptsPlainJson(req.headers.accept))
       throw errors.notAcceptable('only the following media types are accepted: application/json');
+    if (isAccessReview(a) && !a.subresource && !a.name) {
+      if (a.verb !== 'create') throw errors.methodNotAllowed();
+      const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
+      return sendJson(res, 201, await answerReview(this.#authorizer, a.resource, a.namespace, a.user, body));
+    }
     const gvr: GroupVersionResource = { group: a.apiGroup, version: a.apiVersion, resource: a.resource };
     const info = this.#cluster.resolve(gvr);
     const isNamespaceObject = a.apiGroup === '' && a.resource === 'namespaces';

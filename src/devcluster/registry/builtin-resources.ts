@@ -1,5 +1,5 @@
 import type { KubeObject } from '../api/types.ts';
-import type { ResourceInfo } from './resource.ts';
+import type { ResourceInfo, Verb } from './resource.ts';
 import { ALL_VERBS } from './resource.ts';
 
 type Spec = Partial<ResourceInfo> & Pick<ResourceInfo, 'group' | 'version' | 'resource' | 'kind'>;
@@ -47,6 +47,13 @@ const batch = {
   categories: ['all'],
 };
 const rbac = { group: 'rbac.authorization.k8s.io', version: 'v1' };
+/** The access reviews (http/access-reviews.ts): create-only, never stored. */
+const review = {
+  group: 'authorization.k8s.io',
+  version: 'v1',
+  verbs: ['create'] as Verb[],
+  namespaced: false,
+};
 
 const eventFields = {
   'involvedObject.kind': (o: KubeObject) => path(o, 'involvedObject', 'kind'),
@@ -189,6 +196,15 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
     categories: ['api-extensions'],
     statusSubresource: true,
     hasGeneration: true,
+  }),
+  resource({ ...review, resource: 'selfsubjectaccessreviews', kind: 'SelfSubjectAccessReview' }),
+  resource({ ...review, resource: 'subjectaccessreviews', kind: 'SubjectAccessReview' }),
+  resource({ ...review, resource: 'selfsubjectrulesreviews', kind: 'SelfSubjectRulesReview' }),
+  resource({
+    ...review,
+    resource: 'localsubjectaccessreviews',
+    kind: 'LocalSubjectAccessReview',
+    namespaced: true,
   }),
 ];
 
