@@ -7,11 +7,13 @@ import type { ClusterAPI, KubeObject } from '../api/types.ts';
 import { rfc3339 } from '../kubelet/status.ts';
 import type { Clock } from './clock.ts';
 import type { SharedInformers } from './informer.ts';
-import { GVR, isNotFound, isPodReady, stableJson, writeStatus } from './meta.ts';
+import { GVR, isPodReady, stableJson, writeStatus } from './meta.ts';
 import { WorkQueue } from './queue.ts';
 import { queueOwnersOnChange } from './ownership.ts';
 import type { PodTemplate } from './replicaset.ts';
-import { podFromTemplate, withoutZeros } from './replicaset.ts';
+import { createPodFor, deletePodOf, podFromTemplate, withoutZeros } from './replicaset.ts';
+import type { ComponentEvents } from './events.ts';
+import { SILENT } from './events.ts';
 
 interface JobSpec {
   completions?: number;
@@ -41,8 +43,10 @@ export class JobController {
   private readonly api: ClusterAPI;
   private readonly informers: SharedInformers;
   private readonly clock: Clock;
+  private readonly events: ComponentEvents;
 
-  constructor(api: ClusterAPI, informers: SharedInformers, clock: Clock) {
+  constructor(api: ClusterAPI, informers: SharedInformers, clock: Clock, events: ComponentEvents = SILENT) {
+    this.events = events;
     this.api = api;
     this.informers = informers;
     this.clock = clock;
@@ -92,6 +96,8 @@ export class JobController {
         condition('Complete', 'CompletionsReached', 'Reached expected number of succeeded pods'),
       ];
       completionTime = now;
+      if (!previous.conditions?.some((c) => c.type === 'Complete'))
+        this.events.event(job, 'Normal', 'Completed', 'Job completed');
       for (const p of active) this.deletePod(p);
       activeCount = 0;
     } else if (failed > backoffLimit) {
@@ -99,12 +105,24 @@ export class JobController {
         condition('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
         condition('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
       ];
+      if (!previous.conditions?.some((c) => c.type === 'Failed'))
+        this.events.event(
+          job,
+          'Warning',
+          'BackoffLimitExceeded',
+          'Job has reached the specified backoff limit',
+        );
       for (const p of active) this.deletePod(p);
       activeCount = 0;
     } else {
       const want = Math.min(parallelism, completions - succeeded) - active.length;
       for (let i = 0; i < want; i++) {
-        this.api.create(GVR.pods, namespace, podFromTemplate(job, spec.template, `${job.metadata.name}-`));
+        createPodFor(
+          this.api,
+          this.events,
+          job,
+          podFromTemplate(job, spec.template, `${job.metadata.name}-`),
+        );
         activeCount++;
       }
     }
@@ -129,12 +147,6 @@ export class JobController {
   }
 
   private deletePod(pod: KubeObject): void {
-    try {
-      this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!, {
-        propagationPolicy: 'Background',
-      });
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    deletePodOf(this.api, this.events, pod, { propagationPolicy: 'Background' });
   }
 }

@@ -8,6 +8,8 @@ import { objectKey, splitKey } from './informer.ts';
 import type { SharedInformers } from './informer.ts';
 import { GVR, isNotFound } from './meta.ts';
 import { WorkQueue } from './queue.ts';
+import type { ReportingEvents } from './events.ts';
+import { SILENT } from './events.ts';
 
 interface PodSpecLike {
   nodeName?: string;
@@ -62,9 +64,11 @@ export class Scheduler {
   private readonly bound = new Set<string>();
   private readonly api: ClusterAPI;
   private readonly informers: SharedInformers;
+  private readonly events: ReportingEvents;
 
-  constructor(api: ClusterAPI, informers: SharedInformers) {
+  constructor(api: ClusterAPI, informers: SharedInformers, events: ReportingEvents = SILENT) {
     this.api = api;
+    this.events = events;
     this.informers = informers;
     this.queue = new WorkQueue('scheduler', (key) => this.schedule(key));
     const pods = informers.for(GVR.pods);
@@ -117,7 +121,7 @@ export class Scheduler {
     const spec = (pod.spec ?? {}) as PodSpecLike;
     const nodes = [...this.informers.for(GVR.nodes).list()];
     const fitting = nodes.filter((n) => nodeFits(spec, n));
-    if (fitting.length === 0) return this.unschedulable(namespace!, name, nodes.length);
+    if (fitting.length === 0) return this.unschedulable(pod, nodes.length);
     const node = fitting.reduce((best, n) =>
       (this.podsPerNode.get(n.metadata.name!) ?? 0) < (this.podsPerNode.get(best.metadata.name!) ?? 0)
         ? n
@@ -136,13 +140,21 @@ export class Scheduler {
         { subresource: 'binding' },
       );
       this.bound.add(key);
+      this.events.event(
+        pod,
+        'Normal',
+        'Scheduled',
+        'Binding',
+        `Successfully assigned ${namespace}/${name} to ${node.metadata.name}`,
+      );
       this.podsPerNode.set(node.metadata.name!, (this.podsPerNode.get(node.metadata.name!) ?? 0) + 1);
     } catch (e) {
       if (!isNotFound(e) && (e as { code?: number }).code !== 409) throw e;
     }
   }
 
-  private unschedulable(namespace: string, name: string, nodeCount: number): void {
+  private unschedulable(unscheduled: KubeObject, nodeCount: number): void {
+    const { namespace, name } = unscheduled.metadata as { namespace: string; name: string };
     const message = `0/${nodeCount} nodes are available: ${nodeCount} node(s) didn't match Pod's node affinity/selector. preemption: 0/${nodeCount} nodes are available: ${nodeCount} Preemption is not helpful for scheduling.`;
     try {
       const pod = this.api.get(GVR.pods, namespace, name);
@@ -164,6 +176,7 @@ export class Scheduler {
         { ...pod, status: { phase: 'Pending', ...status, conditions } },
         { subresource: 'status' },
       );
+      this.events.event(pod, 'Warning', 'FailedScheduling', 'Scheduling', message);
     } catch (e) {
       if (!isNotFound(e) && (e as { code?: number }).code !== 409) throw e;
     }

@@ -18,6 +18,7 @@ import { ReplicaSetController } from './replicaset.ts';
 import { Scheduler } from './scheduler.ts';
 import { StatefulSetController } from './statefulset.ts';
 import { VeleroServer } from '../velero/server.ts';
+import { EventRecorder } from './events.ts';
 import type { VeleroServerOptions } from '../velero/server.ts';
 
 export interface SimulationComponents {
@@ -53,6 +54,8 @@ export class Simulation {
   readonly nodes: readonly NodeSpec[];
   /** The kubelets (one component for every node); undefined when switched off. */
   readonly kubelet: Kubelet | undefined;
+  /** The Events the scheduler and controllers emit (see events.ts). */
+  readonly events: EventRecorder;
   private readonly components: Component[] = [];
   private readonly ownsClock: boolean;
 
@@ -68,7 +71,16 @@ export class Simulation {
     const on = { ...options.components };
     const enabled = (c: keyof SimulationComponents) => on[c] !== false;
     registerNodes(api, this.nodes, new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-    if (enabled('scheduler')) this.components.push(new Scheduler(api, this.informers));
+    this.events = new EventRecorder(api, this.clock);
+    const events = (component: string) => this.events.forComponent(component);
+    if (enabled('scheduler'))
+      this.components.push(
+        new Scheduler(
+          api,
+          this.informers,
+          this.events.forReportingController('default-scheduler', 'default-scheduler-devcluster'),
+        ),
+      );
     this.kubelet = enabled('kubelet')
       ? new Kubelet(
           api,
@@ -78,12 +90,17 @@ export class Simulation {
         )
       : undefined;
     if (this.kubelet) this.components.push(this.kubelet);
-    if (enabled('replicaSets')) this.components.push(new ReplicaSetController(api, this.informers));
-    if (enabled('deployments')) this.components.push(new DeploymentController(api, this.informers));
-    if (enabled('daemonSets')) this.components.push(new DaemonSetController(api, this.informers));
-    if (enabled('jobs')) this.components.push(new JobController(api, this.informers, this.clock));
+    if (enabled('replicaSets'))
+      this.components.push(new ReplicaSetController(api, this.informers, events('replicaset-controller')));
+    if (enabled('deployments'))
+      this.components.push(new DeploymentController(api, this.informers, events('deployment-controller')));
+    if (enabled('daemonSets'))
+      this.components.push(new DaemonSetController(api, this.informers, events('daemonset-controller')));
+    if (enabled('jobs'))
+      this.components.push(new JobController(api, this.informers, this.clock, events('job-controller')));
     if (enabled('cronJobs')) this.components.push(new CronJobController(api, this.informers, this.clock));
-    if (enabled('statefulSets')) this.components.push(new StatefulSetController(api, this.informers));
+    if (enabled('statefulSets'))
+      this.components.push(new StatefulSetController(api, this.informers, events('statefulset-controller')));
     if (options.velero)
       this.components.push(new VeleroServer(api, this.informers, this.clock, options.velero));
     if (enabled('garbageCollector')) this.components.push(new GarbageCollector(api, this.informers));
@@ -97,6 +114,7 @@ export class Simulation {
 
   stop(): void {
     for (const c of this.components) c.stop();
+    this.events.stop();
     this.informers.stop();
     if (this.ownsClock) (this.clock as RealClock).stop();
   }
