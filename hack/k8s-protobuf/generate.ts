@@ -25,6 +25,7 @@ const PACKAGES = [
   'events/v1',
   'authorization/v1',
   'autoscaling/v1',
+  'networking/v1',
 ];
 /** apimachinery packages the kinds refer to, plus meta/v1 for Status and friends. */
 const MACHINERY = [

@@ -28,6 +28,7 @@ import { scaleOf, writeScale } from './scale.ts';
 import { WRITE_VERBS, WriteLog } from '../audit/write-log.ts';
 import { answerReview, isAccessReview } from './access-reviews.ts';
 import { impersonationOf } from './impersonation.ts';
+import { unsupportedSubresource } from './unsupported.ts';
 
 /** Serves one admin request (see registerAdminPath). */
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -136,6 +137,8 @@ export class ApiHandler {
     try {
       const { attributes: a } = await this.#prepare(req);
       const handler = this.#upgrades.get(`${a.resource}/${a.subresource}`);
+      const unsupported = a.isResourceRequest ? unsupportedSubresource(a.resource, a.subresource) : undefined;
+      if (!handler && unsupported) throw unsupported;
       if (!a.isResourceRequest || !handler)
         throw errors.badRequest(`${a.path} does not accept protocol upgrades`);
       await handler(req, socket, head, a);
@@ -350,7 +353,7 @@ export class ApiHandler {
       this.#upgrades.has(`${a.resource}/${a.subresource}`)
     )
       throw errors.badRequest('Upgrade request required');
-    throw errors.noResource();
+    throw unsupportedSubresource(a.resource, a.subresource) ?? errors.noResource();
   }
 
   /** fieldManager defaults to the User-Agent's product (`kubectl/v1.32 ...` -> `kubectl`), as kube-apiserver does. */

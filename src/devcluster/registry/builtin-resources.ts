@@ -133,6 +133,26 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
     statusSubresource: true,
     returnDeletedObject: true,
   }),
+  // Stored only (no controllers): kubectl apply --prune's default allowlist needs them to resolve.
+  resource({ ...core, resource: 'endpoints', kind: 'Endpoints', singular: 'endpoints', shortNames: ['ep'] }),
+  resource({
+    ...core,
+    resource: 'replicationcontrollers',
+    kind: 'ReplicationController',
+    shortNames: ['rc'],
+    categories: ['all'],
+    statusSubresource: true,
+    hasGeneration: true,
+  }),
+  resource({
+    group: 'networking.k8s.io',
+    version: 'v1',
+    resource: 'ingresses',
+    kind: 'Ingress',
+    shortNames: ['ing'],
+    statusSubresource: true,
+    hasGeneration: true,
+  }),
   resource({ ...core, resource: 'events', kind: 'Event', shortNames: ['ev'], selectableFields: eventFields }),
   resource({
     ...core,

@@ -67,7 +67,6 @@ export class JobController {
     const job = this.informers.for(GVR.jobs).byKey(key);
     if (!job || job.metadata.deletionTimestamp || jobFinished(job)) return;
     const spec = (job.spec ?? {}) as JobSpec;
-    const namespace = job.metadata.namespace!;
     const completions = spec.completions ?? 1;
     const parallelism = spec.parallelism ?? 1;
     const backoffLimit = spec.backoffLimit ?? 6;
