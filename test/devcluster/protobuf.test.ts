@@ -143,6 +143,18 @@ describe('devcluster protobuf codec', () => {
       }
     });
 
+  it('reads DeleteOptions sent in any version (kubectl drain deletes pods with them)', () => {
+    const options = {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      gracePeriodSeconds: 0,
+      propagationPolicy: 'Background',
+    };
+    expect(decodeProtobuf(encodeProtobuf(options)!)).to.deep.equal(options);
+    const apps = { ...options, apiVersion: 'apps/v1' };
+    expect(decodeProtobuf(encodeProtobuf(apps)!)).to.deep.equal(apps);
+  });
+
   it('has no message for kinds it does not serve', () => {
     expect(encodeProtobuf({ apiVersion: 'example.com/v1', kind: 'Widget' })).to.equal(undefined);
   });

@@ -66,10 +66,13 @@ function shapeOf(type: protobuf.Type): Shape {
 /** The message type of a kind, e.g. ('apps/v1', 'Deployment'); undefined when the devcluster has none. */
 export function protobufType(apiVersion: string, kind: string): protobuf.Type | undefined {
   const pkg = spec.groups[apiVersion];
-  if (!pkg || !kind) return undefined;
-  const found = root.lookup(`${pkg}.${kind}`);
-  return found instanceof protobuf.Type ? found : undefined;
+  const own = pkg && kind ? root.lookup(`${pkg}.${kind}`) : null;
+  if (own instanceof protobuf.Type) return own;
+  // Option kinds (DeleteOptions, ...) travel with the version of the request they belong to.
+  return META_KINDS.has(kind) ? root.lookupType(`${META.slice(1)}.${kind}`) : undefined;
 }
+/** The meta.k8s.io/v1 kinds a client may send in any group's version. */
+const META_KINDS = new Set(['DeleteOptions', 'CreateOptions', 'UpdateOptions', 'PatchOptions']);
 
 // ---- wire -> JSON ----------------------------------------------------------------------------------------------
 
