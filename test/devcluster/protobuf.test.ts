@@ -1,6 +1,9 @@
+import { request as httpsRequest } from 'node:https';
 import { expect } from 'chai';
+import type { DevCluster } from '../../src/devcluster/index.ts';
 import { ApiError } from '../../src/devcluster/api/errors.ts';
 import { decodeProtobuf, encodeProtobuf } from '../../src/devcluster/http/protobuf.ts';
+import { startTestCluster, tokenOf } from '../helpers/devcluster.ts';
 
 const deployment = {
   apiVersion: 'apps/v1',
@@ -157,5 +160,69 @@ describe('devcluster protobuf codec', () => {
 
   it('has no message for kinds it does not serve', () => {
     expect(encodeProtobuf({ apiVersion: 'example.com/v1', kind: 'Widget' })).to.equal(undefined);
+  });
+});
+
+describe('devcluster protobuf over HTTP', () => {
+  let cluster: DevCluster;
+  let token: string;
+  before(async () => {
+    cluster = await startTestCluster({ crdDirectory: false });
+    token = tokenOf(cluster.kubeconfig());
+  });
+  after(() => cluster.stop());
+
+  const send = (method: string, path: string, accept: string, body?: Buffer) =>
+    new Promise<{ status: number; type: string; body: Buffer }>((resolve, reject) => {
+      const req = httpsRequest(
+        new URL(path, cluster.url),
+        {
+          method,
+          ca: cluster.caCert,
+          agent: false,
+          headers: {
+            Authorization: `Bearer ${token}`,
+            Accept: accept,
+            ...(body ? { 'Content-Type': 'application/vnd.kubernetes.protobuf' } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              type: res.headers['content-type'] ?? '',
+              body: Buffer.concat(chunks),
+            }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  it('answers protobuf when the client asks for it first, JSON otherwise', async () => {
+    const path = '/apis/apps/v1/namespaces/default/deployments';
+    const typed = 'application/vnd.kubernetes.protobuf, application/json';
+    const created = await send(
+      'POST',
+      path,
+      typed,
+      encodeProtobuf({ ...deployment, metadata: { name: 'web' } }),
+    );
+    expect(created.status, created.body.toString()).to.equal(201);
+    expect(created.type).to.equal('application/vnd.kubernetes.protobuf');
+    const stored = cluster.api.get(
+      { group: 'apps', version: 'v1', resource: 'deployments' },
+      'default',
+      'web',
+    );
+    expect(decodeProtobuf(created.body)).to.deep.equal(stored);
+    const json = await send('GET', `${path}/web`, 'application/json, application/vnd.kubernetes.protobuf');
+    expect(json.type).to.equal('application/json');
+    expect(JSON.parse(json.body.toString())).to.deep.equal(stored);
+    const list = await send('GET', path, typed);
+    expect(list.type, 'lists stay JSON').to.equal('application/json');
   });
 });

@@ -20,7 +20,7 @@ import { allowAuthenticated } from './extension-points.ts';
 import { Query } from './query.ts';
 import type { RequestInfo } from './request-info.ts';
 import { parseRequestInfo } from './request-info.ts';
-import { sendError, sendJson, toApiError } from './responses.ts';
+import { sendError, sendJson, sendObject, toApiError } from './responses.ts';
 import { negotiateTable, renderTable } from './table.ts';
 import { NonResourceHandler } from './non-resource.ts';
 import { streamWatch, tableEvents } from './watch-stream.ts';
@@ -210,7 +210,8 @@ export class ApiHandler {
     if (isAccessReview(a) && !a.subresource && !a.name) {
       if (a.verb !== 'create') throw errors.methodNotAllowed();
       const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
-      return sendJson(res, 201, await answerReview(this.#authorizer, a.resource, a.namespace, a.user, body));
+      const review = await answerReview(this.#authorizer, a.resource, a.namespace, a.user, body);
+      return sendObject(res, 201, review, req.headers.accept);
     }
     const gvr: GroupVersionResource = { group: a.apiGroup, version: a.apiVersion, resource: a.resource };
     const info = this.#cluster.resolve(gvr);
@@ -224,7 +225,7 @@ export class ApiHandler {
       case 'get': {
         const object = this.#cluster.get(gvr, namespace, a.name);
         const table = negotiateTable(req.headers.accept);
-        if (!table) return sendJson(res, 200, object);
+        if (!table) return sendObject(res, 200, object, req.headers.accept);
         return sendJson(
           res,
           200,
@@ -244,16 +245,19 @@ export class ApiHandler {
           body as KubeObject,
           this.#writeOptions(req, a, query),
         );
-        return sendJson(res, 201, created);
+        return sendObject(res, 201, created, req.headers.accept);
       }
       case 'update': {
         const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
         this.#checkFieldValidation(query);
-        return sendJson(
-          res,
-          200,
-          this.#cluster.update(gvr, namespace, a.name, body as KubeObject, this.#writeOptions(req, a, query)),
+        const updated = this.#cluster.update(
+          gvr,
+          namespace,
+          a.name,
+          body as KubeObject,
+          this.#writeOptions(req, a, query),
         );
+        return sendObject(res, 200, updated, req.headers.accept);
       }
       case 'patch':
         return this.#patch(req, res, a, gvr, namespace, query, undefined);
@@ -280,14 +284,11 @@ export class ApiHandler {
       const options = { ...this.#writeOptions(req, a, query), subresource: 'status' as const };
       switch (a.verb) {
         case 'get':
-          return sendJson(res, 200, this.#cluster.get(gvr, namespace, a.name));
+          return sendObject(res, 200, this.#cluster.get(gvr, namespace, a.name), req.headers.accept);
         case 'update': {
           const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
-          return sendJson(
-            res,
-            200,
-            this.#cluster.update(gvr, namespace, a.name, body as KubeObject, options),
-          );
+          const updated = this.#cluster.update(gvr, namespace, a.name, body as KubeObject, options);
+          return sendObject(res, 200, updated, req.headers.accept);
         }
         case 'patch':
           return this.#patch(req, res, a, gvr, namespace, query, 'status');
@@ -476,7 +477,7 @@ export class ApiHandler {
       ...(force !== undefined ? { force } : {}),
       ...(subresource ? { subresource } : {}),
     });
-    sendJson(res, created ? 201 : 200, object);
+    sendObject(res, created ? 201 : 200, object, req.headers.accept);
   }
 
   async #deleteOptions(req: IncomingMessage, query: Query, a: RequestAttributes): Promise<DeleteOptions> {
