@@ -205,12 +205,8 @@ describe('devcluster protobuf over HTTP', () => {
   it('answers protobuf when the client asks for it first, JSON otherwise', async () => {
     const path = '/apis/apps/v1/namespaces/default/deployments';
     const typed = 'application/vnd.kubernetes.protobuf, application/json';
-    const created = await send(
-      'POST',
-      path,
-      typed,
-      encodeProtobuf({ ...deployment, metadata: { name: 'web' } }),
-    );
+    const web = { ...deployment, metadata: { name: 'web' } };
+    const created = await send('POST', path, typed, encodeProtobuf(web));
     expect(created.status, created.body.toString()).to.equal(201);
     expect(created.type).to.equal('application/vnd.kubernetes.protobuf');
     const stored = cluster.api.get(
