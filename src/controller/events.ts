@@ -42,7 +42,8 @@ export type EventReason =
   | 'InvalidHook'
   | 'HookExecuted'
   | 'HookFailed'
-  | 'HookCountsIncomplete';
+  | 'HookCountsIncomplete'
+  | 'AdmissionBypassed';
 
 export interface EventSpec {
   readonly regarding: ObjectReference;

@@ -29,12 +29,15 @@ import { WRITE_VERBS, WriteLog } from '../audit/write-log.ts';
 import { answerReview, isAccessReview } from './access-reviews.ts';
 import { impersonationOf } from './impersonation.ts';
 import { unsupportedSubresource } from './unsupported.ts';
+import { AdmissionChain } from '../admission/chain.ts';
 
 /** Serves one admin request (see registerAdminPath). */
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface ApiHandlerOptions {
   readonly cluster: Cluster;
+  /** The admission chain writes go through (default: one over `cluster`). */
+  readonly admission?: AdmissionChain;
   readonly authenticator: TokenAuthenticator;
   readonly authorizer?: Authorizer;
   readonly requestFilters?: readonly RequestFilter[];
@@ -70,6 +73,7 @@ interface Prepared {
  */
 export class ApiHandler {
   readonly #cluster: Cluster;
+  readonly #admission: AdmissionChain;
   readonly #authenticator: TokenAuthenticator;
   #authorizer: Authorizer;
   readonly #filters: RequestFilter[];
@@ -82,6 +86,7 @@ export class ApiHandler {
 
   constructor(options: ApiHandlerOptions) {
     this.#cluster = options.cluster;
+    this.#admission = options.admission ?? new AdmissionChain(options.cluster);
     this.#authenticator = options.authenticator;
     this.#authorizer = options.authorizer ?? allowAuthenticated;
     this.#filters = [...(options.requestFilters ?? [])];
@@ -239,25 +244,25 @@ export class ApiHandler {
       case 'create': {
         const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
         this.#checkFieldValidation(query);
-        const created = this.#cluster.create(
+        const created = await this.#admission.create(
           gvr,
           namespace,
           body as KubeObject,
           this.#writeOptions(req, a, query),
         );
-        return sendObject(res, 201, created, req.headers.accept);
+        return sendObject(res, 201, warned(res, created).result, req.headers.accept);
       }
       case 'update': {
         const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
         this.#checkFieldValidation(query);
-        const updated = this.#cluster.update(
+        const updated = await this.#admission.update(
           gvr,
           namespace,
           a.name,
           body as KubeObject,
           this.#writeOptions(req, a, query),
         );
-        return sendObject(res, 200, updated, req.headers.accept);
+        return sendObject(res, 200, warned(res, updated).result, req.headers.accept);
       }
       case 'patch':
         return this.#patch(req, res, a, gvr, namespace, query, undefined);
@@ -287,8 +292,8 @@ export class ApiHandler {
           return sendObject(res, 200, this.#cluster.get(gvr, namespace, a.name), req.headers.accept);
         case 'update': {
           const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
-          const updated = this.#cluster.update(gvr, namespace, a.name, body as KubeObject, options);
-          return sendObject(res, 200, updated, req.headers.accept);
+          const updated = await this.#admission.update(gvr, namespace, a.name, body as KubeObject, options);
+          return sendObject(res, 200, warned(res, updated).result, req.headers.accept);
         }
         case 'patch':
           return this.#patch(req, res, a, gvr, namespace, query, 'status');
@@ -337,10 +342,13 @@ export class ApiHandler {
         throw errors.badRequest(
           `the name of the object (${binding.metadata.name}) does not match the name on the URL (${a.name})`,
         );
-      this.#cluster.create(gvr, namespace, binding, {
-        ...this.#writeOptions(req, a, query),
-        subresource: 'binding',
-      });
+      warned(
+        res,
+        await this.#admission.create(gvr, namespace, binding, {
+          ...this.#writeOptions(req, a, query),
+          subresource: 'binding',
+        }),
+      );
       return sendJson(res, 201, {
         kind: 'Status',
         apiVersion: 'v1',
@@ -470,13 +478,14 @@ export class ApiHandler {
     const body = decodeObject(raw, type === 'application/apply-patch+yaml' ? type : 'application/json');
     const force = query.boolean('force');
     const explicitManager = query.string('fieldManager');
-    const { object, created } = this.#cluster.patchWithOutcome(gvr, namespace, a.name, type, body, {
+    const patched = await this.#admission.patch(gvr, namespace, a.name, type, body, {
       ...this.#writeOptions(req, a, query),
       // Server-side apply needs an explicit fieldManager (422 without one), never the User-Agent default.
       ...(type === 'application/apply-patch+yaml' ? { fieldManager: explicitManager } : {}),
       ...(force !== undefined ? { force } : {}),
       ...(subresource ? { subresource } : {}),
     });
+    const { object, created } = warned(res, patched).result;
     sendObject(res, created ? 201 : 200, object, req.headers.accept);
   }
 
@@ -511,8 +520,8 @@ export class ApiHandler {
     query: Query,
   ): Promise<void> {
     const options = await this.#deleteOptions(req, query, a);
-    const { result } = this.#cluster.deleteWithOutcome(gvr, namespace, a.name, options);
-    sendJson(res, 200, result);
+    const deleted = await this.#admission.delete(gvr, namespace, a.name, options);
+    sendJson(res, 200, warned(res, deleted).result.result);
   }
 
   async #deleteCollection(
@@ -531,9 +540,8 @@ export class ApiHandler {
     const deleted: unknown[] = [];
     for (const item of listed.items) {
       try {
-        deleted.push(
-          this.#cluster.deleteWithOutcome(gvr, item.metadata.namespace, item.metadata.name!, options).result,
-        );
+        const done = await this.#admission.delete(gvr, item.metadata.namespace, item.metadata.name!, options);
+        deleted.push(warned(res, done).result.result);
       } catch (err) {
         if (!(err instanceof ApiError) || err.code !== 404) throw err;
       }
@@ -546,6 +554,21 @@ export class ApiHandler {
       items: deleted,
     });
   }
+}
+
+/** Adds the webhooks' warnings as `Warning: 299 - "text"` headers (kept when the answer turns out an error). */
+function warned<T extends { warnings: readonly string[] }>(res: ServerResponse, admitted: T): T {
+  if (admitted.warnings.length === 0 || res.headersSent) return admitted;
+  const previous = res.getHeader('Warning');
+  const existing = Array.isArray(previous) ? previous : previous === undefined ? [] : [String(previous)];
+  res.setHeader('Warning', [...existing, ...admitted.warnings.map(warningHeader)]);
+  return admitted;
+}
+
+/** RFC 7234 warn-code 299 with the agent `-`, as kube-apiserver writes admission warnings. */
+function warningHeader(text: string): string {
+  const clean = [...text].map((c) => (c >= ' ' && c <= '~' ? c : '?')).join('');
+  return `299 - ${JSON.stringify(clean)}`;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -205,6 +205,23 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
   resource({ ...rbac, resource: 'clusterroles', kind: 'ClusterRole', namespaced: false }),
   resource({ ...rbac, resource: 'rolebindings', kind: 'RoleBinding' }),
   resource({ ...rbac, resource: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false }),
+  resource({ group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice' }),
+  resource({
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    resource: 'mutatingwebhookconfigurations',
+    kind: 'MutatingWebhookConfiguration',
+    namespaced: false,
+    categories: ['api-extensions'],
+  }),
+  resource({
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    resource: 'validatingwebhookconfigurations',
+    kind: 'ValidatingWebhookConfiguration',
+    namespaced: false,
+    categories: ['api-extensions'],
+  }),
   resource({
     group: 'apiextensions.k8s.io',
     version: 'v1',

@@ -3,11 +3,12 @@
  * after more than `backoffLimit` failed pods; conditions and counts as kube-controller-manager 1.32 writes them.
  * Not simulated: indexed completion, pod failure policy, success policy, suspend, activeDeadlineSeconds, TTL.
  */
-import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import type { KubeObject } from '../api/types.ts';
+import type { AdmittedClient } from '../admission/client.ts';
 import { rfc3339 } from '../kubelet/status.ts';
 import type { Clock } from './clock.ts';
 import type { SharedInformers } from './informer.ts';
-import { GVR, isPodReady, stableJson, writeStatus } from './meta.ts';
+import { GVR, isPodReady, slowStartBatch, stableJson, writeStatus } from './meta.ts';
 import { WorkQueue } from './queue.ts';
 import { queueOwnersOnChange } from './ownership.ts';
 import type { PodTemplate } from './replicaset.ts';
@@ -40,12 +41,17 @@ export function jobFinished(job: KubeObject): 'Complete' | 'Failed' | undefined 
 
 export class JobController {
   private readonly queue: WorkQueue;
-  private readonly api: ClusterAPI;
+  private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
   private readonly clock: Clock;
   private readonly events: ComponentEvents;
 
-  constructor(api: ClusterAPI, informers: SharedInformers, clock: Clock, events: ComponentEvents = SILENT) {
+  constructor(
+    api: AdmittedClient,
+    informers: SharedInformers,
+    clock: Clock,
+    events: ComponentEvents = SILENT,
+  ) {
     this.events = events;
     this.api = api;
     this.informers = informers;
@@ -63,7 +69,7 @@ export class JobController {
     this.queue.stop();
   }
 
-  private sync(key: string): void {
+  private async sync(key: string): Promise<void> {
     const job = this.informers.for(GVR.jobs).byKey(key);
     if (!job || job.metadata.deletionTimestamp || jobFinished(job)) return;
     const spec = (job.spec ?? {}) as JobSpec;
@@ -97,7 +103,7 @@ export class JobController {
       completionTime = now;
       if (!previous.conditions?.some((c) => c.type === 'Complete'))
         this.events.event(job, 'Normal', 'Completed', 'Job completed');
-      for (const p of active) this.deletePod(p);
+      for (const p of active) await this.deletePod(p);
       activeCount = 0;
     } else if (failed > backoffLimit) {
       conditions = [
@@ -111,18 +117,20 @@ export class JobController {
           'BackoffLimitExceeded',
           'Job has reached the specified backoff limit',
         );
-      for (const p of active) this.deletePod(p);
+      for (const p of active) await this.deletePod(p);
       activeCount = 0;
     } else {
       const want = Math.min(parallelism, completions - succeeded) - active.length;
-      for (let i = 0; i < want; i++) {
-        createPodFor(
-          this.api,
-          this.events,
-          job,
-          podFromTemplate(job, spec.template, `${job.metadata.name}-`),
+      if (want > 0) {
+        await slowStartBatch(want, () =>
+          createPodFor(
+            this.api,
+            this.events,
+            job,
+            podFromTemplate(job, spec.template, `${job.metadata.name}-`),
+          ),
         );
-        activeCount++;
+        activeCount += want;
       }
     }
     const status = {
@@ -142,10 +150,10 @@ export class JobController {
       uncountedTerminatedPods: {},
     };
     if (stableJson(status) === stableJson(job.status)) return;
-    writeStatus(this.api, GVR.jobs, job, status);
+    await writeStatus(this.api, GVR.jobs, job, status);
   }
 
-  private deletePod(pod: KubeObject): void {
-    deletePodOf(this.api, this.events, pod, { propagationPolicy: 'Background' });
+  private async deletePod(pod: KubeObject): Promise<void> {
+    await deletePodOf(this.api, this.events, pod, { propagationPolicy: 'Background' });
   }
 }

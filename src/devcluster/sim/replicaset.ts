@@ -2,7 +2,8 @@
  * The ReplicaSet controller: keeps spec.replicas active pods, adopts orphan pods that match the selector (what
  * follows a Velero restore), releases owned pods that stop matching, and writes status.
  */
-import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import type { KubeObject } from '../api/types.ts';
+import type { AdmittedClient } from '../admission/client.ts';
 import type { SharedInformers } from './informer.ts';
 import {
   GVR,
@@ -12,6 +13,7 @@ import {
   isPodActive,
   isPodReady,
   labelSelectorMatcher,
+  slowStartBatch,
   stableJson,
 } from './meta.ts';
 import { WorkQueue } from './queue.ts';
@@ -78,14 +80,14 @@ export function podFromTemplate(
  * Creates a workload's pod and records it as the ReplicaSet, DaemonSet and Job controllers do (SuccessfulCreate
  * `Created pod: NAME`, or FailedCreate `Error creating: ...` before the error propagates).
  */
-export function createPodFor(
-  api: ClusterAPI,
+export async function createPodFor(
+  api: AdmittedClient,
   events: ComponentEvents,
   owner: KubeObject,
   pod: KubeObject,
-): KubeObject {
+): Promise<KubeObject> {
   try {
-    const created = api.create(GVR.pods, owner.metadata.namespace, pod);
+    const created = await api.create(GVR.pods, owner.metadata.namespace, pod);
     events.event(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
     return created;
   } catch (e) {
@@ -95,14 +97,14 @@ export function createPodFor(
 }
 
 /** Deletes a workload's pod (gone already is fine) and records SuccessfulDelete `Deleted pod: NAME` on its owner. */
-export function deletePodOf(
-  api: ClusterAPI,
+export async function deletePodOf(
+  api: AdmittedClient,
   events: ComponentEvents,
   pod: KubeObject,
-  options?: Parameters<ClusterAPI['delete']>[3],
-): void {
+  options?: Parameters<AdmittedClient['delete']>[3],
+): Promise<void> {
   try {
-    api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!, options);
+    await api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!, options);
   } catch (e) {
     if (isNotFound(e)) return;
     throw e;
@@ -113,11 +115,11 @@ export function deletePodOf(
 
 export class ReplicaSetController {
   private readonly queue: WorkQueue;
-  private readonly api: ClusterAPI;
+  private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
   private readonly events: ComponentEvents;
 
-  constructor(api: ClusterAPI, informers: SharedInformers, events: ComponentEvents = SILENT) {
+  constructor(api: AdmittedClient, informers: SharedInformers, events: ComponentEvents = SILENT) {
     this.api = api;
     this.informers = informers;
     this.events = events;
@@ -137,7 +139,7 @@ export class ReplicaSetController {
     this.queue.stop();
   }
 
-  private sync(key: string): void {
+  private async sync(key: string): Promise<void> {
     const rs = this.informers.for(GVR.replicasets).byKey(key) as ReplicaSetLike | undefined;
     if (!rs) return;
     const namespace = rs.metadata.namespace!;
@@ -149,26 +151,26 @@ export class ReplicaSetController {
     if (!deleting) {
       for (const pod of pods.byIndex('namespace', namespace)) {
         if (!controllerOf(pod) && !pod.metadata.deletionTimestamp && selects(pod.metadata.labels)) {
-          owned.push(this.setOwner(pod, rs) ?? pod);
+          owned.push((await this.setOwner(pod, rs)) ?? pod);
         }
       }
     }
     const mine: KubeObject[] = [];
     for (const pod of owned) {
       if (selects(pod.metadata.labels)) mine.push(pod);
-      else this.release(pod, rs);
+      else await this.release(pod, rs);
     }
     const active = mine.filter(isPodActive);
     const want = deleting ? active.length : (rs.spec?.replicas ?? 1);
     if (active.length < want) {
-      for (let i = active.length; i < want; i++) {
+      await slowStartBatch(want - active.length, () =>
         createPodFor(
           this.api,
           this.events,
           rs,
           podFromTemplate(rs, rs.spec?.template, `${rs.metadata.name}-`),
-        );
-      }
+        ),
+      );
     } else if (active.length > want) {
       const victims = [...active].sort((a, b) => {
         const ra = deletionRank(a);
@@ -177,7 +179,7 @@ export class ReplicaSetController {
         return 0;
       });
       for (const pod of victims.slice(0, active.length - want)) {
-        this.deletePod(pod);
+        await this.deletePod(pod);
         active.splice(active.indexOf(pod), 1);
       }
     }
@@ -193,12 +195,12 @@ export class ReplicaSetController {
       ['replicas'],
     );
     const { conditions: _conditions, ...previous } = rs.status ?? {};
-    if (stableJson(status) !== stableJson(previous)) this.writeStatus(rs, status);
+    if (stableJson(status) !== stableJson(previous)) await this.writeStatus(rs, status);
   }
 
-  private setOwner(pod: KubeObject, owner: KubeObject): KubeObject | undefined {
+  private async setOwner(pod: KubeObject, owner: KubeObject): Promise<KubeObject | undefined> {
     try {
-      return this.api.patch(
+      return await this.api.patch(
         GVR.pods,
         pod.metadata.namespace,
         pod.metadata.name!,
@@ -216,28 +218,34 @@ export class ReplicaSetController {
     }
   }
 
-  private release(pod: KubeObject, owner: KubeObject): void {
+  private async release(pod: KubeObject, owner: KubeObject): Promise<void> {
     try {
-      this.api.patch(GVR.pods, pod.metadata.namespace, pod.metadata.name!, 'application/merge-patch+json', {
-        metadata: {
-          ownerReferences: (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid),
-          resourceVersion: pod.metadata.resourceVersion,
+      await this.api.patch(
+        GVR.pods,
+        pod.metadata.namespace,
+        pod.metadata.name!,
+        'application/merge-patch+json',
+        {
+          metadata: {
+            ownerReferences: (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid),
+            resourceVersion: pod.metadata.resourceVersion,
+          },
         },
-      });
+      );
     } catch (e) {
       if (!isNotFound(e) && (e as { code?: number }).code !== 409) throw e;
     }
   }
 
-  private deletePod(pod: KubeObject): void {
-    deletePodOf(this.api, this.events, pod);
+  private async deletePod(pod: KubeObject): Promise<void> {
+    await deletePodOf(this.api, this.events, pod);
   }
 
-  private writeStatus(rs: KubeObject, status: Record<string, number>): void {
+  private async writeStatus(rs: KubeObject, status: Record<string, number>): Promise<void> {
     try {
       const current = this.api.get(GVR.replicasets, rs.metadata.namespace, rs.metadata.name!);
       const conditions = (current.status as { conditions?: unknown } | undefined)?.conditions;
-      this.api.update(
+      await this.api.update(
         GVR.replicasets,
         rs.metadata.namespace,
         rs.metadata.name!,

@@ -3,7 +3,8 @@
  * nodeSelector and required node affinity, spreading pods by count. A pod no node fits gets PodScheduled=False
  * with reason Unschedulable, as kube-scheduler reports it.
  */
-import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import type { KubeObject } from '../api/types.ts';
+import type { AdmittedClient } from '../admission/client.ts';
 import { objectKey, splitKey } from './informer.ts';
 import type { SharedInformers } from './informer.ts';
 import { GVR, isNotFound } from './meta.ts';
@@ -62,11 +63,11 @@ export class Scheduler {
   private readonly queue: WorkQueue;
   private readonly podsPerNode = new Map<string, number>();
   private readonly bound = new Set<string>();
-  private readonly api: ClusterAPI;
+  private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
   private readonly events: ReportingEvents;
 
-  constructor(api: ClusterAPI, informers: SharedInformers, events: ReportingEvents = SILENT) {
+  constructor(api: AdmittedClient, informers: SharedInformers, events: ReportingEvents = SILENT) {
     this.api = api;
     this.events = events;
     this.informers = informers;
@@ -114,21 +115,25 @@ export class Scheduler {
       if (this.wants(pod)) this.queue.add(objectKey(pod));
   }
 
-  private schedule(key: string): void {
+  private async schedule(key: string): Promise<void> {
     const [namespace, name] = splitKey(key);
     const pod = this.informers.for(GVR.pods).byKey(key);
     if (!pod || !this.wants(pod)) return;
     const spec = (pod.spec ?? {}) as PodSpecLike;
     const nodes = [...this.informers.for(GVR.nodes).list()];
     const fitting = nodes.filter((n) => nodeFits(spec, n));
-    if (fitting.length === 0) return this.unschedulable(pod, nodes.length);
+    if (fitting.length === 0) return await this.unschedulable(pod, nodes.length);
     const node = fitting.reduce((best, n) =>
       (this.podsPerNode.get(n.metadata.name!) ?? 0) < (this.podsPerNode.get(best.metadata.name!) ?? 0)
         ? n
         : best,
     );
+    // Counted before the (asynchronous) binding, so that concurrent schedules spread as sequential ones do.
+    const nodeName = node.metadata.name!;
+    this.podsPerNode.set(nodeName, (this.podsPerNode.get(nodeName) ?? 0) + 1);
+    this.bound.add(key);
     try {
-      this.api.create(
+      await this.api.create(
         GVR.pods,
         namespace,
         {
@@ -139,21 +144,21 @@ export class Scheduler {
         },
         { subresource: 'binding' },
       );
-      this.bound.add(key);
       this.events.event(
         pod,
         'Normal',
         'Scheduled',
         'Binding',
-        `Successfully assigned ${namespace}/${name} to ${node.metadata.name}`,
+        `Successfully assigned ${namespace}/${name} to ${nodeName}`,
       );
-      this.podsPerNode.set(node.metadata.name!, (this.podsPerNode.get(node.metadata.name!) ?? 0) + 1);
     } catch (e) {
+      this.bound.delete(key);
+      this.podsPerNode.set(nodeName, (this.podsPerNode.get(nodeName) ?? 1) - 1);
       if (!isNotFound(e) && (e as { code?: number }).code !== 409) throw e;
     }
   }
 
-  private unschedulable(unscheduled: KubeObject, nodeCount: number): void {
+  private async unschedulable(unscheduled: KubeObject, nodeCount: number): Promise<void> {
     const { namespace, name } = unscheduled.metadata as { namespace: string; name: string };
     const message = `0/${nodeCount} nodes are available: ${nodeCount} node(s) didn't match Pod's node affinity/selector. preemption: 0/${nodeCount} nodes are available: ${nodeCount} Preemption is not helpful for scheduling.`;
     try {
@@ -169,7 +174,7 @@ export class Scheduler {
         reason: 'Unschedulable',
         message,
       } as never);
-      this.api.update(
+      await this.api.update(
         GVR.pods,
         namespace,
         name,
