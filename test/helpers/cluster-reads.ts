@@ -10,6 +10,7 @@ export interface EventObject {
   type: string;
   involvedObject: { kind: string; name: string; namespace?: string; uid?: string };
   related?: { kind: string; name: string };
+  reportingComponent?: string;
 }
 
 export interface RestoreCondition {
