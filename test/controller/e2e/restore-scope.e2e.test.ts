@@ -121,6 +121,8 @@ describe('controller: a Restore reaches only the namespaces it restored (issue 1
       body: rx,
     });
     await env.startController({ exec: { ...DEFAULT_SETTINGS.exec, veleroRestoredPods: 'Run' } });
+    // startController returns before the workers run: a Deployment created earlier could have its pod started first.
+    await eventually(() => env.logs.some((l) => l.msg === 'controllers started'), 'the controller to start');
     await tenant.request({
       method: 'POST',
       path: '/apis/apps/v1/namespaces/team/deployments',
