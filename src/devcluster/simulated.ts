@@ -7,7 +7,7 @@ import { startDevCluster } from './index.ts';
 import { ExecEndpoint, SimulatedExecRunner, podExecResolver } from './exec/index.ts';
 import type { ExecRunner } from './exec/index.ts';
 import { FAULTS_ADMIN_PATH, FaultInjector, faultFilter, handleFaultAdmin } from './faults/index.ts';
-import { rbacAuthorizer } from './rbac/index.ts';
+import { installBootstrapPolicy, rbacAuthorizer } from './rbac/index.ts';
 import { REQUESTS_ADMIN_PATH, RequestCounter } from './requests/request-counter.ts';
 import {
   EXEC_HISTORY_ADMIN_PATH,
@@ -61,7 +61,10 @@ export async function startSimulatedCluster(
   faults.setCompactor(() => dev.api.compact());
   dev.http.registerAdminPath(FAULTS_ADMIN_PATH, (req, res) => void handleFaultAdmin(faults, req, res));
   dev.http.registerAdminPath(REQUESTS_ADMIN_PATH, (req, res) => requests.handleAdmin(req, res));
-  if (options.rbac) dev.http.authorizer = rbacAuthorizer(dev.api);
+  if (options.rbac) {
+    installBootstrapPolicy(dev.api);
+    dev.http.authorizer = rbacAuthorizer(dev.api);
+  }
   const endpoint = new ExecEndpoint({ runner, resolveContainer: podExecResolver(dev.api) });
   dev.http.registerUpgradeHandler('pods/exec', endpoint.upgradeHandler());
   const simulation =

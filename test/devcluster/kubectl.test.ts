@@ -97,7 +97,7 @@ if (!kubectlAvailable()) {
       expect(again.stderr).to.contain('configmaps "created" already exists');
     });
 
-    it('create namespace|configmap|secret: the imperative commands (sent as protobuf) work', async () => {
+    it('create namespace|configmap|secret|deployment: the imperative commands (sent as protobuf) work', async () => {
       expect((await kubectl.run(['create', 'namespace', 'imperative'])).stdout.trim()).to.equal(
         'namespace/imperative created',
       );
@@ -117,18 +117,24 @@ if (!kubectlAvailable()) {
       const stored = cluster.api.get({ group: '', version: 'v1', resource: 'secrets' }, 'imperative', 'sec');
       expect(stored.type).to.equal('Opaque');
       expect(stored.data).to.deep.equal({ p: Buffer.from('s3cret').toString('base64') });
-      const unsupported = await kubectl.run([
+      const deployment = await kubectl.run([
         'create',
         'deployment',
         'imperative',
         '-n',
         'imperative',
         '--image=nginx',
+        '--replicas=0',
       ]);
-      expect(unsupported.status).to.equal(1);
-      expect(unsupported.stderr).to.contain(
-        'accepted media types include: application/json, application/yaml',
-      );
+      expect(deployment.status, deployment.stderr).to.equal(0);
+      const spec = cluster.api.get(
+        { group: 'apps', version: 'v1', resource: 'deployments' },
+        'imperative',
+        'imperative',
+      ).spec as { replicas: number; template: { spec: { containers: { name: string; image: string }[] } } };
+      expect(spec.replicas, 'a pointer field set to zero stays zero').to.equal(0);
+      expect(spec.template.spec.containers).to.have.length(1);
+      expect(spec.template.spec.containers[0]).to.include({ name: 'nginx', image: 'nginx' });
     });
 
     it('apply: creates with default validation, then re-applies a custom resource', async () => {

@@ -12,6 +12,7 @@ export interface EventObject {
   related?: { kind: string; name: string };
   /** Who reported it (core/v1 Events): restore-hooks.dev/controller for the controller's own. */
   source?: { component?: string };
+  reportingComponent?: string;
 }
 
 export interface RestoreCondition {

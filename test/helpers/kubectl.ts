@@ -31,15 +31,21 @@ export class KubectlEnv {
     };
   }
 
+  /** Writes a file into the directory kubectl runs in (so `-f NAME` finds it); returns its path. */
   file(name: string, content: string): string {
     const path = join(this.dir, name);
     writeFileSync(path, content);
     return path;
   }
 
-  run(args: readonly string[], timeoutMs = 30_000): Promise<KubectlResult> {
+  /** Runs kubectl to its end; `env` adds variables (EDITOR for `kubectl edit`, ...). */
+  run(args: readonly string[], timeoutMs = 30_000, env: NodeJS.ProcessEnv = {}): Promise<KubectlResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn('kubectl', args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('kubectl', args, {
+        cwd: this.dir,
+        env: { ...this.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -65,7 +71,7 @@ export class KubectlEnv {
     exited: () => boolean;
     result: Promise<KubectlResult>;
   } {
-    const child = spawn('kubectl', args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('kubectl', args, { cwd: this.dir, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let done = false;

@@ -20,12 +20,15 @@ import { allowAuthenticated } from './extension-points.ts';
 import { Query } from './query.ts';
 import type { RequestInfo } from './request-info.ts';
 import { parseRequestInfo } from './request-info.ts';
-import { sendError, sendJson, toApiError } from './responses.ts';
+import { sendError, sendJson, sendObject, toApiError } from './responses.ts';
 import { negotiateTable, renderTable } from './table.ts';
 import { NonResourceHandler } from './non-resource.ts';
 import { streamWatch, tableEvents } from './watch-stream.ts';
 import { scaleOf, writeScale } from './scale.ts';
 import { WRITE_VERBS, WriteLog } from '../audit/write-log.ts';
+import { answerReview, isAccessReview } from './access-reviews.ts';
+import { impersonationOf } from './impersonation.ts';
+import { unsupportedSubresource } from './unsupported.ts';
 import { AdmissionChain } from '../admission/chain.ts';
 
 /** Serves one admin request (see registerAdminPath). */
@@ -139,6 +142,8 @@ export class ApiHandler {
     try {
       const { attributes: a } = await this.#prepare(req);
       const handler = this.#upgrades.get(`${a.resource}/${a.subresource}`);
+      const unsupported = a.isResourceRequest ? unsupportedSubresource(a.resource, a.subresource) : undefined;
+      if (!handler && unsupported) throw unsupported;
       if (!a.isResourceRequest || !handler)
         throw errors.badRequest(`${a.path} does not accept protocol upgrades`);
       await handler(req, socket, head, a);
@@ -156,18 +161,15 @@ export class ApiHandler {
     const url = new URL(req.url ?? '/', 'https://devcluster.invalid');
     const method = req.method ?? 'GET';
     const info: RequestInfo = parseRequestInfo(method, url.pathname, url.searchParams);
-    const user: UserInfo = this.#authenticator.authenticate(req.headers.authorization);
+    let user: UserInfo = this.#authenticator.authenticate(req.headers.authorization);
+    const impersonation = impersonationOf(req, user);
+    if (impersonation) {
+      for (const check of impersonation.checks) await this.#authorize(check);
+      user = impersonation.user;
+    }
     const attributes: RequestAttributes = { ...info, user };
     if (res && info.isResourceRequest && WRITE_VERBS.has(info.verb)) this.#audit(attributes, res);
-    const decision = await this.#authorizer(attributes);
-    if (!decision.allowed)
-      throw errors.forbidden(
-        forbiddenMessage(attributes, decision.reason),
-        attributes.isResourceRequest
-          ? { group: attributes.apiGroup, resource: attributes.resource }
-          : undefined,
-        attributes.name || undefined,
-      );
+    await this.#authorize(attributes);
     const watchListeners: ((w: WatchStreamControl) => void)[] = [];
     const context: RequestContext = {
       info,
@@ -179,6 +181,18 @@ export class ApiHandler {
     };
     for (const filter of [...this.#filters]) await filter(context);
     return { attributes, url, watchListeners };
+  }
+
+  async #authorize(attributes: RequestAttributes): Promise<void> {
+    const decision = await this.#authorizer(attributes);
+    if (!decision.allowed)
+      throw errors.forbidden(
+        forbiddenMessage(attributes, decision.reason),
+        attributes.isResourceRequest
+          ? { group: attributes.apiGroup, resource: attributes.resource }
+          : undefined,
+        attributes.name || undefined,
+      );
   }
 
   #audit(a: RequestAttributes, res: ServerResponse): void {
@@ -198,6 +212,12 @@ export class ApiHandler {
     if (!a.isResourceRequest) return this.#nonResource.handle(req, res, p.url.pathname);
     if (!acceptsPlainJson(req.headers.accept))
       throw errors.notAcceptable('only the following media types are accepted: application/json');
+    if (isAccessReview(a) && !a.subresource && !a.name) {
+      if (a.verb !== 'create') throw errors.methodNotAllowed();
+      const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
+      const review = await answerReview(this.#authorizer, a.resource, a.namespace, a.user, body);
+      return sendObject(res, 201, review, req.headers.accept);
+    }
     const gvr: GroupVersionResource = { group: a.apiGroup, version: a.apiVersion, resource: a.resource };
     const info = this.#cluster.resolve(gvr);
     const isNamespaceObject = a.apiGroup === '' && a.resource === 'namespaces';
@@ -210,7 +230,7 @@ export class ApiHandler {
       case 'get': {
         const object = this.#cluster.get(gvr, namespace, a.name);
         const table = negotiateTable(req.headers.accept);
-        if (!table) return sendJson(res, 200, object);
+        if (!table) return sendObject(res, 200, object, req.headers.accept);
         return sendJson(
           res,
           200,
@@ -230,7 +250,7 @@ export class ApiHandler {
           body as KubeObject,
           this.#writeOptions(req, a, query),
         );
-        return sendJson(res, 201, warned(res, created).result);
+        return sendObject(res, 201, warned(res, created).result, req.headers.accept);
       }
       case 'update': {
         const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
@@ -242,7 +262,7 @@ export class ApiHandler {
           body as KubeObject,
           this.#writeOptions(req, a, query),
         );
-        return sendJson(res, 200, warned(res, updated).result);
+        return sendObject(res, 200, warned(res, updated).result, req.headers.accept);
       }
       case 'patch':
         return this.#patch(req, res, a, gvr, namespace, query, undefined);
@@ -269,11 +289,11 @@ export class ApiHandler {
       const options = { ...this.#writeOptions(req, a, query), subresource: 'status' as const };
       switch (a.verb) {
         case 'get':
-          return sendJson(res, 200, this.#cluster.get(gvr, namespace, a.name));
+          return sendObject(res, 200, this.#cluster.get(gvr, namespace, a.name), req.headers.accept);
         case 'update': {
           const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
           const updated = await this.#admission.update(gvr, namespace, a.name, body as KubeObject, options);
-          return sendJson(res, 200, warned(res, updated).result);
+          return sendObject(res, 200, warned(res, updated).result, req.headers.accept);
         }
         case 'patch':
           return this.#patch(req, res, a, gvr, namespace, query, 'status');
@@ -342,7 +362,7 @@ export class ApiHandler {
       this.#upgrades.has(`${a.resource}/${a.subresource}`)
     )
       throw errors.badRequest('Upgrade request required');
-    throw errors.noResource();
+    throw unsupportedSubresource(a.resource, a.subresource) ?? errors.noResource();
   }
 
   /** fieldManager defaults to the User-Agent's product (`kubectl/v1.32 ...` -> `kubectl`), as kube-apiserver does. */
@@ -466,7 +486,7 @@ export class ApiHandler {
       ...(subresource ? { subresource } : {}),
     });
     const { object, created } = warned(res, patched).result;
-    sendJson(res, created ? 201 : 200, object);
+    sendObject(res, created ? 201 : 200, object, req.headers.accept);
   }
 
   async #deleteOptions(req: IncomingMessage, query: Query, a: RequestAttributes): Promise<DeleteOptions> {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { errors } from '../api/errors.ts';
-import { decodeProtobuf } from './protobuf.ts';
+import { PROTOBUF_MEDIA_TYPE, decodeProtobuf } from './protobuf.ts';
 
 /** kube-apiserver's request body limit (3 MiB). */
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -25,12 +25,12 @@ export function mediaType(header: string | undefined): string {
 }
 
 /**
- * Decodes an object body sent as JSON, YAML, or (for the few kinds kubectl's imperative create sends that way)
- * Kubernetes protobuf; 415 for other media types, 400 when undecodable.
+ * Decodes an object body sent as JSON, YAML, or Kubernetes protobuf (built-in kinds, as kubectl's typed clients
+ * send them); 415 for other media types and for protobuf of a kind without a message, 400 when undecodable.
  */
 export function decodeObject(body: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
-  if (type === 'application/vnd.kubernetes.protobuf') return decodeProtobuf(body);
+  if (type === PROTOBUF_MEDIA_TYPE) return decodeProtobuf(body);
   const text = body.toString('utf8');
   if (type === '' || type === 'application/json') {
     try {

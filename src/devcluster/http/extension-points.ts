@@ -21,10 +21,28 @@ export interface AuthorizationDecision {
   readonly reason?: string;
 }
 
-/** Decides whether a user may do what a request asks. The RBAC authorizer plugs in here. */
-export type Authorizer = (
-  attributes: RequestAttributes,
-) => AuthorizationDecision | Promise<AuthorizationDecision>;
+/** The rules a user holds in a namespace: the status of a SelfSubjectRulesReview. */
+export interface SubjectRules {
+  readonly resourceRules: readonly {
+    verbs: string[];
+    apiGroups?: string[];
+    resources?: string[];
+    resourceNames?: string[];
+  }[];
+  readonly nonResourceRules: readonly { verbs: string[]; nonResourceURLs?: string[] }[];
+  readonly incomplete: boolean;
+  readonly evaluationError?: string;
+}
+
+/**
+ * Decides whether a user may do what a request asks. The RBAC authorizer plugs in here. `rulesFor` lists what a
+ * user may do in a namespace (SelfSubjectRulesReview, `kubectl auth can-i --list`); without it the list is empty
+ * and marked incomplete, as kube-apiserver answers for authorizers that cannot enumerate their rules.
+ */
+export interface Authorizer {
+  (attributes: RequestAttributes): AuthorizationDecision | Promise<AuthorizationDecision>;
+  rulesFor?(user: UserInfo, namespace: string): SubjectRules;
+}
 
 /** A watch stream a request opened, as a filter sees it. */
 export interface WatchStreamControl {
@@ -70,8 +88,24 @@ export type UpgradeHandler = (
 ) => void | Promise<void>;
 
 /** The default: authenticated users may do everything; anonymous users only read the public health and version paths. */
-export const allowAuthenticated: Authorizer = (a) => {
-  if (!a.user.groups.includes('system:unauthenticated')) return { allowed: true };
-  const publicPaths = ['/version', '/healthz', '/readyz', '/livez'];
-  return { allowed: !a.isResourceRequest && a.verb === 'get' && publicPaths.includes(a.path) };
-};
+const PUBLIC_PATHS = ['/version', '/healthz', '/readyz', '/livez'];
+export const allowAuthenticated: Authorizer = Object.assign(
+  (a: RequestAttributes): AuthorizationDecision => {
+    if (!a.user.groups.includes('system:unauthenticated')) return { allowed: true };
+    return { allowed: !a.isResourceRequest && a.verb === 'get' && PUBLIC_PATHS.includes(a.path) };
+  },
+  {
+    rulesFor: (user: UserInfo): SubjectRules =>
+      user.groups.includes('system:unauthenticated')
+        ? {
+            resourceRules: [],
+            nonResourceRules: [{ verbs: ['get'], nonResourceURLs: PUBLIC_PATHS }],
+            incomplete: false,
+          }
+        : {
+            resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+            nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+            incomplete: false,
+          },
+  },
+);

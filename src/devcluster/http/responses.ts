@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { ApiError, errors } from '../api/errors.ts';
+import { parseAccept } from './accept.ts';
+import { PROTOBUF_MEDIA_TYPE, encodeProtobuf } from './protobuf.ts';
 
 export function sendJson(
   res: ServerResponse,
@@ -15,6 +17,34 @@ export function sendJson(
     ...headers,
   });
   res.end(text);
+}
+
+/** True when the client's first acceptable media type is Kubernetes protobuf (client-go's typed clients). */
+export function prefersProtobuf(accept: string | undefined): boolean {
+  const first = parseAccept(accept).find(
+    (r) => r.type === PROTOBUF_MEDIA_TYPE || r.type === 'application/json' || r.type === '*/*',
+  );
+  return first?.type === PROTOBUF_MEDIA_TYPE && first.params.as === undefined;
+}
+
+/**
+ * Sends one object as the client prefers: protobuf for a built-in kind when it asks for that first, as
+ * kube-apiserver does, else JSON. Lists, Tables, watches and Status bodies stay JSON.
+ */
+export function sendObject(
+  res: ServerResponse,
+  code: number,
+  object: object,
+  accept: string | undefined,
+): void {
+  const wire = prefersProtobuf(accept) ? encodeProtobuf(object) : undefined;
+  if (!wire) return sendJson(res, code, object);
+  res.writeHead(code, {
+    'Content-Type': PROTOBUF_MEDIA_TYPE,
+    'Cache-Control': 'no-cache, private',
+    'Content-Length': wire.length,
+  });
+  res.end(wire);
 }
 
 /** Any failure as a Status body; unexpected errors become 500 InternalError. */

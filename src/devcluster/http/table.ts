@@ -171,7 +171,100 @@ const workloadColumns: Column[] = [
   AGE,
 ];
 
+const since = (t: unknown, now: Date) =>
+  typeof t === 'string' && t ? humanDuration(now.getTime() - Date.parse(t)) : '<unknown>';
+const firstNonEmpty = (...values: unknown[]) =>
+  values.find((v) => typeof v === 'string' && v !== '') as string;
+
+/** kube's printEvent: timestamps from first/lastTimestamp, else eventTime and series (events.k8s.io-style). */
+function eventSummary(o: KubeObject, now: Date) {
+  const first = at(o, 'firstTimestamp')
+    ? since(at(o, 'firstTimestamp'), now)
+    : since(at(o, 'eventTime'), now);
+  const series = at(o, 'series');
+  const count = isObj(series) ? Number(series.count ?? 0) : Number(at(o, 'count') ?? 0) || 1;
+  const last = isObj(series)
+    ? since(series.lastObservedTime, now)
+    : at(o, 'lastTimestamp')
+      ? since(at(o, 'lastTimestamp'), now)
+      : first;
+  return { first, last, count };
+}
+
+const eventColumns: Column[] = [
+  {
+    name: 'Last Seen',
+    type: 'string',
+    description: 'The time at which the most recent occurrence of this event was recorded.',
+    cell: (o, now) => eventSummary(o, now).last,
+  },
+  {
+    name: 'Type',
+    type: 'string',
+    description: 'Type of this event (Normal, Warning), new types could be added in the future.',
+    cell: (o) => at(o, 'type') ?? '',
+  },
+  {
+    name: 'Reason',
+    type: 'string',
+    description:
+      "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+    cell: (o) => at(o, 'reason') ?? '',
+  },
+  {
+    name: 'Object',
+    type: 'string',
+    description: 'The object that this event is about.',
+    cell: (o) => {
+      const kind = String(at(o, 'involvedObject', 'kind') ?? '').toLowerCase();
+      const name = at(o, 'involvedObject', 'name');
+      return typeof name === 'string' && name ? `${kind}/${name}` : kind;
+    },
+  },
+  {
+    name: 'Subobject',
+    type: 'string',
+    priority: 1,
+    description: 'The subobject (field path) that this event is about.',
+    cell: (o) => at(o, 'involvedObject', 'fieldPath') ?? '',
+  },
+  {
+    name: 'Source',
+    type: 'string',
+    priority: 1,
+    description: 'The component reporting this event.',
+    cell: (o) => {
+      const component = firstNonEmpty(at(o, 'source', 'component'), at(o, 'reportingComponent'));
+      const instance = firstNonEmpty(at(o, 'source', 'host'), at(o, 'reportingInstance'));
+      if (!component) return '<unknown>';
+      return instance ? `${component}, ${instance}` : component;
+    },
+  },
+  {
+    name: 'Message',
+    type: 'string',
+    description: 'A human-readable description of the status of this operation.',
+    cell: (o) => String(at(o, 'message') ?? '').trim(),
+  },
+  {
+    name: 'First Seen',
+    type: 'string',
+    priority: 1,
+    description: 'The time at which the event was first recorded.',
+    cell: (o, now) => eventSummary(o, now).first,
+  },
+  {
+    name: 'Count',
+    type: 'string',
+    priority: 1,
+    description: 'The number of times this event has occurred.',
+    cell: (o, now) => eventSummary(o, now).count,
+  },
+  { ...NAME, format: '', priority: 1 },
+];
+
 const BUILTIN_COLUMNS: Record<string, Column[]> = {
+  '/events': eventColumns,
   '/pods': podColumns,
   'apps/deployments': workloadColumns,
   '/namespaces': [

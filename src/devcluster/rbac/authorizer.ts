@@ -4,7 +4,14 @@
  */
 import { ApiError } from '../api/errors.ts';
 import type { ClusterAPI, GroupVersionResource } from '../api/types.ts';
-import type { Authorizer, AuthorizationDecision, RequestAttributes } from '../http/extension-points.ts';
+import type { UserInfo } from '../api/types.ts';
+import { allowAuthenticated } from '../http/extension-points.ts';
+import type {
+  Authorizer,
+  AuthorizationDecision,
+  RequestAttributes,
+  SubjectRules,
+} from '../http/extension-points.ts';
 import { ruleAllows, subjectMatches } from './rules.ts';
 import type { PolicyRule, RoleRef, Subject } from './rules.ts';
 
@@ -69,6 +76,35 @@ export class RbacAuthorizer {
     return { allowed: false, ...(problems.length ? { reason: `RBAC: ${problems.join(', ')}` } : {}) };
   }
 
+  /** Every rule bound to the user in a namespace (cluster-wide bindings included), as RBAC's RulesFor. */
+  rulesFor(user: UserInfo, namespace: string): SubjectRules {
+    if (user.groups.includes('system:masters')) return allowAuthenticated.rulesFor!(user, namespace);
+    const problems: string[] = [];
+    const rules: PolicyRule[] = [];
+    const scopes: [Iterable<Binding>, string][] = [[this.policy.clusterRoleBindings(), '']];
+    if (namespace !== '') scopes.push([this.policy.roleBindings(namespace), namespace]);
+    for (const [bindings, bindingNamespace] of scopes)
+      for (const binding of bindings)
+        if ((binding.subjects ?? []).some((s) => subjectMatches(s, user, bindingNamespace)))
+          rules.push(...this.rulesOf(binding.roleRef ?? {}, bindingNamespace, problems));
+    const copy = (list: string[] | undefined) => (list ? [...list] : undefined);
+    return {
+      resourceRules: rules
+        .filter((r) => !r.nonResourceURLs?.length)
+        .map((r) => ({
+          verbs: [...(r.verbs ?? [])],
+          ...optionalList('apiGroups', copy(r.apiGroups)),
+          ...optionalList('resources', copy(r.resources)),
+          ...optionalList('resourceNames', copy(r.resourceNames)),
+        })),
+      nonResourceRules: rules
+        .filter((r) => r.nonResourceURLs?.length)
+        .map((r) => ({ verbs: [...(r.verbs ?? [])], nonResourceURLs: [...r.nonResourceURLs!] })),
+      incomplete: problems.length > 0,
+      ...(problems.length ? { evaluationError: problems.join(', ') } : {}),
+    };
+  }
+
   /** A RoleBinding may name a Role of its namespace or a ClusterRole; a ClusterRoleBinding only a ClusterRole. */
   private rulesOf(ref: RoleRef, bindingNamespace: string, problems: string[]): PolicyRule[] {
     const name = ref.name ?? '';
@@ -93,10 +129,15 @@ const STREAMING_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
  */
 export function rbacAuthorizer(api: ClusterAPI): Authorizer {
   const rbac = new RbacAuthorizer(clusterPolicy(api));
-  return (attrs) => {
+  const authorize = (attrs: RequestAttributes): AuthorizationDecision => {
     const decision = rbac.authorize(attrs);
     if (!decision.allowed || !attrs.isResourceRequest || attrs.verb !== 'get') return decision;
     if (attrs.resource !== 'pods' || !STREAMING_SUBRESOURCES.has(attrs.subresource)) return decision;
     return rbac.authorize({ ...attrs, verb: 'create' });
   };
+  return Object.assign(authorize, { rulesFor: (user: UserInfo, ns: string) => rbac.rulesFor(user, ns) });
+}
+
+function optionalList<K extends string>(key: K, list: string[] | undefined): { [P in K]?: string[] } {
+  return (list ? { [key]: list } : {}) as { [P in K]?: string[] };
 }

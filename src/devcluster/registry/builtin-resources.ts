@@ -1,5 +1,5 @@
 import type { KubeObject } from '../api/types.ts';
-import type { ResourceInfo } from './resource.ts';
+import type { ResourceInfo, Verb } from './resource.ts';
 import { ALL_VERBS } from './resource.ts';
 
 type Spec = Partial<ResourceInfo> & Pick<ResourceInfo, 'group' | 'version' | 'resource' | 'kind'>;
@@ -47,6 +47,13 @@ const batch = {
   categories: ['all'],
 };
 const rbac = { group: 'rbac.authorization.k8s.io', version: 'v1' };
+/** The access reviews (http/access-reviews.ts): create-only, never stored. */
+const review = {
+  group: 'authorization.k8s.io',
+  version: 'v1',
+  verbs: ['create'] as Verb[],
+  namespaced: false,
+};
 
 const eventFields = {
   'involvedObject.kind': (o: KubeObject) => path(o, 'involvedObject', 'kind'),
@@ -126,6 +133,26 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
     statusSubresource: true,
     returnDeletedObject: true,
   }),
+  // Stored only (no controllers): kubectl apply --prune's default allowlist needs them to resolve.
+  resource({ ...core, resource: 'endpoints', kind: 'Endpoints', singular: 'endpoints', shortNames: ['ep'] }),
+  resource({
+    ...core,
+    resource: 'replicationcontrollers',
+    kind: 'ReplicationController',
+    shortNames: ['rc'],
+    categories: ['all'],
+    statusSubresource: true,
+    hasGeneration: true,
+  }),
+  resource({
+    group: 'networking.k8s.io',
+    version: 'v1',
+    resource: 'ingresses',
+    kind: 'Ingress',
+    shortNames: ['ing'],
+    statusSubresource: true,
+    hasGeneration: true,
+  }),
   resource({ ...core, resource: 'events', kind: 'Event', shortNames: ['ev'], selectableFields: eventFields }),
   resource({
     ...core,
@@ -178,7 +205,6 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
   resource({ ...rbac, resource: 'clusterroles', kind: 'ClusterRole', namespaced: false }),
   resource({ ...rbac, resource: 'rolebindings', kind: 'RoleBinding' }),
   resource({ ...rbac, resource: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false }),
-  resource({ ...core, resource: 'endpoints', kind: 'Endpoints', shortNames: ['ep'] }),
   resource({ group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice' }),
   resource({
     group: 'admissionregistration.k8s.io',
@@ -207,6 +233,15 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
     categories: ['api-extensions'],
     statusSubresource: true,
     hasGeneration: true,
+  }),
+  resource({ ...review, resource: 'selfsubjectaccessreviews', kind: 'SelfSubjectAccessReview' }),
+  resource({ ...review, resource: 'subjectaccessreviews', kind: 'SubjectAccessReview' }),
+  resource({ ...review, resource: 'selfsubjectrulesreviews', kind: 'SelfSubjectRulesReview' }),
+  resource({
+    ...review,
+    resource: 'localsubjectaccessreviews',
+    kind: 'LocalSubjectAccessReview',
+    namespaced: true,
   }),
 ];
 

@@ -27,7 +27,9 @@ import { WorkQueue } from './queue.ts';
 import { queueOwnersOnChange } from './ownership.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { resolveIntOrPercent } from './deployment.ts';
-import { podFromTemplate, withoutZeros } from './replicaset.ts';
+import { createPodFor, deletePodOf, podFromTemplate, withoutZeros } from './replicaset.ts';
+import type { ComponentEvents } from './events.ts';
+import { SILENT } from './events.ts';
 import { nodeFits } from './scheduler.ts';
 
 interface DaemonSetSpec {
@@ -69,9 +71,11 @@ export class DaemonSetController {
   private readonly queue: WorkQueue;
   private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
+  private readonly events: ComponentEvents;
 
-  constructor(api: AdmittedClient, informers: SharedInformers) {
+  constructor(api: AdmittedClient, informers: SharedInformers, events: ComponentEvents = SILENT) {
     this.api = api;
+    this.events = events;
     this.informers = informers;
     this.queue = new WorkQueue('daemonset', (key) => this.sync(key));
     const sets = informers.for(GVR.daemonsets);
@@ -218,15 +222,11 @@ export class DaemonSetController {
       },
     };
     podSpec.tolerations = [...((podSpec.tolerations as unknown[]) ?? []), ...DAEMON_TOLERATIONS];
-    await this.api.create(GVR.pods, ds.metadata.namespace, pod);
+    await createPodFor(this.api, this.events, ds, pod);
   }
 
   private async deletePod(pod: KubeObject): Promise<void> {
     if (pod.metadata.deletionTimestamp) return;
-    try {
-      await this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!);
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    await deletePodOf(this.api, this.events, pod);
   }
 }

@@ -24,6 +24,8 @@ import { WorkQueue } from './queue.ts';
 import { queueOwnersOnChange } from './ownership.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { withoutZeros } from './replicaset.ts';
+import type { ComponentEvents } from './events.ts';
+import { SILENT, ownerOf } from './events.ts';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 const HASH = 'pod-template-hash';
@@ -80,9 +82,11 @@ export class DeploymentController {
   private readonly queue: WorkQueue;
   private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
+  private readonly events: ComponentEvents;
 
-  constructor(api: AdmittedClient, informers: SharedInformers) {
+  constructor(api: AdmittedClient, informers: SharedInformers, events: ComponentEvents = SILENT) {
     this.api = api;
+    this.events = events;
     this.informers = informers;
     this.queue = new WorkQueue('deployment', (key) => this.sync(key));
     queueOwnersOnChange({
@@ -148,6 +152,13 @@ export class DeploymentController {
         equalsWanted,
       });
       if (!created) return;
+      if (initial > 0)
+        this.events.event(
+          d,
+          'Normal',
+          'ScalingReplicaSet',
+          `Scaled up replica set ${created.metadata.name} from 0 to ${initial}`,
+        );
       newRS = created;
     } else if (revisionOf(newRS) < maxRevision || revisionOf(newRS) === 0) {
       // Rolling back to an older template makes its ReplicaSet the newest revision.
@@ -197,7 +208,7 @@ export class DeploymentController {
         const current = scaledTo.get(rs) ?? rs.spec?.replicas ?? 0;
         const cut = Math.min(current, down);
         if (cut > 0) {
-          await this.scale(rs, current - cut);
+          await this.scale(rs, current - cut, current);
           down -= cut;
         }
       }
@@ -298,8 +309,18 @@ export class DeploymentController {
     }
   }
 
-  private async scale(rs: KubeObject, replicas: number): Promise<void> {
-    await this.patchRS(rs, { spec: { replicas } });
+  /** Scales a ReplicaSet and records ScalingReplicaSet on its Deployment, as kube-controller-manager does. */
+  private async scale(rs: RSLike, replicas: number, from = rs.spec?.replicas ?? 0): Promise<void> {
+    const scaled = await this.patchRS(rs, { spec: { replicas } });
+    const owner = ownerOf(rs);
+    if (!scaled || !owner || from === replicas) return;
+    const direction = from < replicas ? 'up' : 'down';
+    this.events.event(
+      owner,
+      'Normal',
+      'ScalingReplicaSet',
+      `Scaled ${direction} replica set ${rs.metadata.name} from ${from} to ${replicas}`,
+    );
   }
 
   private async patchRS(rs: KubeObject, patch: Record<string, unknown>): Promise<KubeObject | undefined> {

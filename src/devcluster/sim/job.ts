@@ -8,11 +8,13 @@ import type { AdmittedClient } from '../admission/client.ts';
 import { rfc3339 } from '../kubelet/status.ts';
 import type { Clock } from './clock.ts';
 import type { SharedInformers } from './informer.ts';
-import { GVR, isNotFound, isPodReady, slowStartBatch, stableJson, writeStatus } from './meta.ts';
+import { GVR, isPodReady, slowStartBatch, stableJson, writeStatus } from './meta.ts';
 import { WorkQueue } from './queue.ts';
 import { queueOwnersOnChange } from './ownership.ts';
 import type { PodTemplate } from './replicaset.ts';
-import { podFromTemplate, withoutZeros } from './replicaset.ts';
+import { createPodFor, deletePodOf, podFromTemplate, withoutZeros } from './replicaset.ts';
+import type { ComponentEvents } from './events.ts';
+import { SILENT } from './events.ts';
 
 interface JobSpec {
   completions?: number;
@@ -42,8 +44,15 @@ export class JobController {
   private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
   private readonly clock: Clock;
+  private readonly events: ComponentEvents;
 
-  constructor(api: AdmittedClient, informers: SharedInformers, clock: Clock) {
+  constructor(
+    api: AdmittedClient,
+    informers: SharedInformers,
+    clock: Clock,
+    events: ComponentEvents = SILENT,
+  ) {
+    this.events = events;
     this.api = api;
     this.informers = informers;
     this.clock = clock;
@@ -64,7 +73,6 @@ export class JobController {
     const job = this.informers.for(GVR.jobs).byKey(key);
     if (!job || job.metadata.deletionTimestamp || jobFinished(job)) return;
     const spec = (job.spec ?? {}) as JobSpec;
-    const namespace = job.metadata.namespace!;
     const completions = spec.completions ?? 1;
     const parallelism = spec.parallelism ?? 1;
     const backoffLimit = spec.backoffLimit ?? 6;
@@ -93,6 +101,8 @@ export class JobController {
         condition('Complete', 'CompletionsReached', 'Reached expected number of succeeded pods'),
       ];
       completionTime = now;
+      if (!previous.conditions?.some((c) => c.type === 'Complete'))
+        this.events.event(job, 'Normal', 'Completed', 'Job completed');
       for (const p of active) await this.deletePod(p);
       activeCount = 0;
     } else if (failed > backoffLimit) {
@@ -100,13 +110,25 @@ export class JobController {
         condition('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
         condition('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
       ];
+      if (!previous.conditions?.some((c) => c.type === 'Failed'))
+        this.events.event(
+          job,
+          'Warning',
+          'BackoffLimitExceeded',
+          'Job has reached the specified backoff limit',
+        );
       for (const p of active) await this.deletePod(p);
       activeCount = 0;
     } else {
       const want = Math.min(parallelism, completions - succeeded) - active.length;
       if (want > 0) {
         await slowStartBatch(want, () =>
-          this.api.create(GVR.pods, namespace, podFromTemplate(job, spec.template, `${job.metadata.name}-`)),
+          createPodFor(
+            this.api,
+            this.events,
+            job,
+            podFromTemplate(job, spec.template, `${job.metadata.name}-`),
+          ),
         );
         activeCount += want;
       }
@@ -132,12 +154,6 @@ export class JobController {
   }
 
   private async deletePod(pod: KubeObject): Promise<void> {
-    try {
-      await this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!, {
-        propagationPolicy: 'Background',
-      });
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    await deletePodOf(this.api, this.events, pod, { propagationPolicy: 'Background' });
   }
 }

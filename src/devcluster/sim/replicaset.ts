@@ -18,6 +18,8 @@ import {
 } from './meta.ts';
 import { WorkQueue } from './queue.ts';
 import { queueOwnersOnChange } from './ownership.ts';
+import type { ComponentEvents } from './events.ts';
+import { SILENT, ownerOf } from './events.ts';
 
 /** Go's omitempty: zero counts are left out of status, except the fields listed in `keep`. */
 export function withoutZeros(
@@ -74,14 +76,53 @@ export function podFromTemplate(
   };
 }
 
+/**
+ * Creates a workload's pod and records it as the ReplicaSet, DaemonSet and Job controllers do (SuccessfulCreate
+ * `Created pod: NAME`, or FailedCreate `Error creating: ...` before the error propagates).
+ */
+export async function createPodFor(
+  api: AdmittedClient,
+  events: ComponentEvents,
+  owner: KubeObject,
+  pod: KubeObject,
+): Promise<KubeObject> {
+  try {
+    const created = await api.create(GVR.pods, owner.metadata.namespace, pod);
+    events.event(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
+    return created;
+  } catch (e) {
+    events.event(owner, 'Warning', 'FailedCreate', `Error creating: ${(e as Error).message}`);
+    throw e;
+  }
+}
+
+/** Deletes a workload's pod (gone already is fine) and records SuccessfulDelete `Deleted pod: NAME` on its owner. */
+export async function deletePodOf(
+  api: AdmittedClient,
+  events: ComponentEvents,
+  pod: KubeObject,
+  options?: Parameters<AdmittedClient['delete']>[3],
+): Promise<void> {
+  try {
+    await api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!, options);
+  } catch (e) {
+    if (isNotFound(e)) return;
+    throw e;
+  }
+  const owner = ownerOf(pod);
+  if (owner) events.event(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+}
+
 export class ReplicaSetController {
   private readonly queue: WorkQueue;
   private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
+  private readonly events: ComponentEvents;
 
-  constructor(api: AdmittedClient, informers: SharedInformers) {
+  constructor(api: AdmittedClient, informers: SharedInformers, events: ComponentEvents = SILENT) {
     this.api = api;
     this.informers = informers;
+    this.events = events;
     this.queue = new WorkQueue('replicaset', (key) => this.sync(key));
     const sets = informers.for(GVR.replicasets);
     const pods = informers.for(GVR.pods);
@@ -123,7 +164,12 @@ export class ReplicaSetController {
     const want = deleting ? active.length : (rs.spec?.replicas ?? 1);
     if (active.length < want) {
       await slowStartBatch(want - active.length, () =>
-        this.api.create(GVR.pods, namespace, podFromTemplate(rs, rs.spec?.template, `${rs.metadata.name}-`)),
+        createPodFor(
+          this.api,
+          this.events,
+          rs,
+          podFromTemplate(rs, rs.spec?.template, `${rs.metadata.name}-`),
+        ),
       );
     } else if (active.length > want) {
       const victims = [...active].sort((a, b) => {
@@ -192,11 +238,7 @@ export class ReplicaSetController {
   }
 
   private async deletePod(pod: KubeObject): Promise<void> {
-    try {
-      await this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!);
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    await deletePodOf(this.api, this.events, pod);
   }
 
   private async writeStatus(rs: KubeObject, status: Record<string, number>): Promise<void> {

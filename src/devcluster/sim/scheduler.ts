@@ -9,6 +9,8 @@ import { objectKey, splitKey } from './informer.ts';
 import type { SharedInformers } from './informer.ts';
 import { GVR, isNotFound } from './meta.ts';
 import { WorkQueue } from './queue.ts';
+import type { ReportingEvents } from './events.ts';
+import { SILENT } from './events.ts';
 
 interface PodSpecLike {
   nodeName?: string;
@@ -63,9 +65,11 @@ export class Scheduler {
   private readonly bound = new Set<string>();
   private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
+  private readonly events: ReportingEvents;
 
-  constructor(api: AdmittedClient, informers: SharedInformers) {
+  constructor(api: AdmittedClient, informers: SharedInformers, events: ReportingEvents = SILENT) {
     this.api = api;
+    this.events = events;
     this.informers = informers;
     this.queue = new WorkQueue('scheduler', (key) => this.schedule(key));
     const pods = informers.for(GVR.pods);
@@ -118,7 +122,7 @@ export class Scheduler {
     const spec = (pod.spec ?? {}) as PodSpecLike;
     const nodes = [...this.informers.for(GVR.nodes).list()];
     const fitting = nodes.filter((n) => nodeFits(spec, n));
-    if (fitting.length === 0) return await this.unschedulable(namespace!, name, nodes.length);
+    if (fitting.length === 0) return await this.unschedulable(pod, nodes.length);
     const node = fitting.reduce((best, n) =>
       (this.podsPerNode.get(n.metadata.name!) ?? 0) < (this.podsPerNode.get(best.metadata.name!) ?? 0)
         ? n
@@ -140,6 +144,13 @@ export class Scheduler {
         },
         { subresource: 'binding' },
       );
+      this.events.event(
+        pod,
+        'Normal',
+        'Scheduled',
+        'Binding',
+        `Successfully assigned ${namespace}/${name} to ${nodeName}`,
+      );
     } catch (e) {
       this.bound.delete(key);
       this.podsPerNode.set(nodeName, (this.podsPerNode.get(nodeName) ?? 1) - 1);
@@ -147,7 +158,8 @@ export class Scheduler {
     }
   }
 
-  private async unschedulable(namespace: string, name: string, nodeCount: number): Promise<void> {
+  private async unschedulable(unscheduled: KubeObject, nodeCount: number): Promise<void> {
+    const { namespace, name } = unscheduled.metadata as { namespace: string; name: string };
     const message = `0/${nodeCount} nodes are available: ${nodeCount} node(s) didn't match Pod's node affinity/selector. preemption: 0/${nodeCount} nodes are available: ${nodeCount} Preemption is not helpful for scheduling.`;
     try {
       const pod = this.api.get(GVR.pods, namespace, name);
@@ -169,6 +181,7 @@ export class Scheduler {
         { ...pod, status: { phase: 'Pending', ...status, conditions } },
         { subresource: 'status' },
       );
+      this.events.event(pod, 'Warning', 'FailedScheduling', 'Scheduling', message);
     } catch (e) {
       if (!isNotFound(e) && (e as { code?: number }).code !== 409) throw e;
     }

@@ -2,7 +2,8 @@
  * The simulated cluster behaviour on top of the ClusterAPI: nodes, scheduler, kubelet and the workload
  * controllers, each switchable. Every component is event-driven (shared informers feeding work queues). The
  * controllers, the scheduler and Velero write through the admission chain as their own users (identities.ts),
- * audited in `audit` when given; the kubelets and node registration write to the Cluster directly.
+ * audited in `audit` when given; the kubelets, node registration and the event recorder write to the Cluster
+ * directly (Events skip admission: no webhook here matches them, and the recorder batches and drops its writes).
  */
 import type { AdmissionChain } from '../admission/chain.ts';
 import { InProcessClient } from '../admission/client.ts';
@@ -24,6 +25,7 @@ import { ReplicaSetController } from './replicaset.ts';
 import { Scheduler } from './scheduler.ts';
 import { StatefulSetController } from './statefulset.ts';
 import { VeleroServer } from '../velero/server.ts';
+import { EventRecorder } from './events.ts';
 import type { VeleroServerOptions } from '../velero/server.ts';
 
 export interface SimulationComponents {
@@ -59,6 +61,8 @@ export class Simulation {
   readonly nodes: readonly NodeSpec[];
   /** The kubelets (one component for every node); undefined when switched off. */
   readonly kubelet: Kubelet | undefined;
+  /** The Events the scheduler and controllers emit (see events.ts). */
+  readonly events: EventRecorder;
   private readonly components: Component[] = [];
   private readonly ownsClock: boolean;
 
@@ -76,7 +80,16 @@ export class Simulation {
     const on = { ...options.components };
     const enabled = (c: keyof SimulationComponents) => on[c] !== false;
     registerNodes(api, this.nodes, new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-    if (enabled('scheduler')) this.components.push(new Scheduler(as(IDENTITIES.scheduler), this.informers));
+    this.events = new EventRecorder(api, this.clock);
+    const events = (component: string) => this.events.forComponent(component);
+    if (enabled('scheduler'))
+      this.components.push(
+        new Scheduler(
+          as(IDENTITIES.scheduler),
+          this.informers,
+          this.events.forReportingController('default-scheduler', 'default-scheduler-devcluster'),
+        ),
+      );
     this.kubelet = enabled('kubelet')
       ? new Kubelet(
           api,
@@ -87,17 +100,31 @@ export class Simulation {
       : undefined;
     if (this.kubelet) this.components.push(this.kubelet);
     if (enabled('replicaSets'))
-      this.components.push(new ReplicaSetController(as(IDENTITIES.replicaSet), this.informers));
+      this.components.push(
+        new ReplicaSetController(as(IDENTITIES.replicaSet), this.informers, events('replicaset-controller')),
+      );
     if (enabled('deployments'))
-      this.components.push(new DeploymentController(as(IDENTITIES.deployment), this.informers));
+      this.components.push(
+        new DeploymentController(as(IDENTITIES.deployment), this.informers, events('deployment-controller')),
+      );
     if (enabled('daemonSets'))
-      this.components.push(new DaemonSetController(as(IDENTITIES.daemonSet), this.informers));
+      this.components.push(
+        new DaemonSetController(as(IDENTITIES.daemonSet), this.informers, events('daemonset-controller')),
+      );
     if (enabled('jobs'))
-      this.components.push(new JobController(as(IDENTITIES.job), this.informers, this.clock));
+      this.components.push(
+        new JobController(as(IDENTITIES.job), this.informers, this.clock, events('job-controller')),
+      );
     if (enabled('cronJobs'))
       this.components.push(new CronJobController(as(IDENTITIES.cronJob), this.informers, this.clock));
     if (enabled('statefulSets'))
-      this.components.push(new StatefulSetController(as(IDENTITIES.statefulSet), this.informers));
+      this.components.push(
+        new StatefulSetController(
+          as(IDENTITIES.statefulSet),
+          this.informers,
+          events('statefulset-controller'),
+        ),
+      );
     if (options.velero)
       this.components.push(
         new VeleroServer(as(IDENTITIES.velero), this.informers, this.clock, options.velero),
@@ -114,6 +141,7 @@ export class Simulation {
 
   stop(): void {
     for (const c of this.components) c.stop();
+    this.events.stop();
     this.informers.stop();
     if (this.ownsClock) (this.clock as RealClock).stop();
   }

@@ -26,6 +26,8 @@ import { WorkQueue } from './queue.ts';
 import { queueOwnersOnChange } from './ownership.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { podFromTemplate, withoutZeros } from './replicaset.ts';
+import type { ComponentEvents } from './events.ts';
+import { SILENT, ownerOf } from './events.ts';
 
 const REVISION_HASH = 'controller-revision-hash';
 const PVCS = { group: '', version: 'v1', resource: 'persistentvolumeclaims' };
@@ -61,9 +63,11 @@ export class StatefulSetController {
   private readonly queue: WorkQueue;
   private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
+  private readonly events: ComponentEvents;
 
-  constructor(api: AdmittedClient, informers: SharedInformers) {
+  constructor(api: AdmittedClient, informers: SharedInformers, events: ComponentEvents = SILENT) {
     this.api = api;
+    this.events = events;
     this.informers = informers;
     this.queue = new WorkQueue('statefulset', (key) => this.sync(key));
     const sets = informers.for(GVR.statefulsets);
@@ -292,9 +296,22 @@ export class StatefulSetController {
       ];
     }
     try {
-      return await this.api.create(GVR.pods, namespace, pod);
+      const created = await this.api.create(GVR.pods, namespace, pod);
+      this.events.event(
+        sts,
+        'Normal',
+        'SuccessfulCreate',
+        `create Pod ${name} in StatefulSet ${sts.metadata.name} successful`,
+      );
+      return created;
     } catch (e) {
       if (isConflictOrExists(e)) return undefined;
+      this.events.event(
+        sts,
+        'Warning',
+        'FailedCreate',
+        `create Pod ${name} in StatefulSet ${sts.metadata.name} failed error: ${(e as Error).message}`,
+      );
       throw e;
     }
   }
@@ -304,7 +321,16 @@ export class StatefulSetController {
       await this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!);
     } catch (e) {
       if (!isNotFound(e)) throw e;
+      return;
     }
+    const owner = ownerOf(pod);
+    if (owner)
+      this.events.event(
+        owner,
+        'Normal',
+        'SuccessfulDelete',
+        `delete Pod ${pod.metadata.name} in StatefulSet ${owner.name} successful`,
+      );
   }
 
   private async writeStatus(

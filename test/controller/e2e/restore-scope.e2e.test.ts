@@ -125,6 +125,11 @@ describeOnDevclusterOnly(
         body: rx,
       });
       await env.startController({ exec: { ...DEFAULT_SETTINGS.exec, veleroRestoredPods: 'Run' } });
+      // startController returns before the workers run: a Deployment created earlier could have its pod started first.
+      await eventually(
+        () => env.logs.some((l) => l.msg === 'controllers started'),
+        'the controller to start',
+      );
       await tenant.request({
         method: 'POST',
         path: '/apis/apps/v1/namespaces/team/deployments',
@@ -141,13 +146,16 @@ describeOnDevclusterOnly(
         body: deployment('legit', 'app', { labels: restoredLabels('rx') }),
       });
       await eventually(
-        async () => {
-          const pods = await podsOf('legit', 'app');
-          return pods.some((p) => p.metadata.annotations?.[RECORD]?.includes('Succeeded'));
-        },
-        'the exec hook to run in the restored Deployment’s pod',
-        60_000,
+        async () =>
+          (await getDeployment('legit', 'app')).spec.template.spec.initContainers?.some(
+            (c) => c.name === 'admin-init',
+          ),
+        'the restored Deployment to get the init hook',
       );
+      await eventually(async () => {
+        const pods = await podsOf('legit', 'app');
+        return pods.some((p) => p.metadata.annotations?.[RECORD]?.includes('Succeeded'));
+      }, 'the exec hook to run in the restored Deployment’s pod');
       await eventually(
         () =>
           env.logs.some(
@@ -168,9 +176,8 @@ describeOnDevclusterOnly(
       });
       const status = await eventually(async () => {
         const s = (await restore()).status;
-        // The restored pod's hooks only: its init container and its exec hook, never the tenant's failing one.
-        return (s.hookStatus?.hooksAttempted ?? 0) >= 1 ? s : undefined;
-      }, 'the Restore status to count the restored pod’s hooks');
+        return s.hookStatus?.hooksAttempted === 1 ? s : undefined;
+      }, 'the Restore status to count the restored pod’s hook');
       expect(status.phase).to.equal('Completed');
       expect(status.errors ?? 0).to.equal(0);
       expect(status.hookStatus?.hooksFailed ?? 0).to.equal(0);
