@@ -185,7 +185,10 @@ describeOnBeds('controller e2e: the Deployment roll-out race (manifest RBAC)', f
     }
   }
 
-  /** The controller wrote only the restored Deployments, their ReplicaSets and pods, Events, Restores and its own. */
+  /**
+   * The controller wrote only the restored Deployments, their ReplicaSets and pods, Events, Restores, its webhook
+   * configuration's caBundle and its own objects.
+   */
   async function assertWritesInsideTheRestore(restored: readonly string[]): Promise<void> {
     const ours = (n: string) => restored.some((d) => n === d || n.startsWith(`${d}-`));
     for (const w of await controllerWrites()) {
@@ -206,8 +209,12 @@ describeOnBeds('controller e2e: the Deployment roll-out race (manifest RBAC)', f
         case 'restores.velero.io':
           expect(w.namespace, where).to.equal('velero');
           break;
+        case 'mutatingwebhookconfigurations.admissionregistration.k8s.io':
+          expect(w.name, where).to.equal('restore-hooks'); // its caBundle, once it serves the webhooks
+          break;
         default:
-          expect(['leases.coordination.k8s.io', 'configmaps'], where).to.include(w.resource);
+          // Its lease, its conditions ConfigMap and, once it serves the webhooks, its CA Secret.
+          expect(['leases.coordination.k8s.io', 'configmaps', 'secrets'], where).to.include(w.resource);
           expect(w.namespace, where).to.equal(CONTROLLER_NAMESPACE);
       }
     }
