@@ -8,9 +8,10 @@
  * bypassed; a marked pod created by anyone but a workload controller is admitted unchanged.
  */
 import { expect } from 'chai';
+import { IsomorphicFetchHttpLibrary, KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_SETTINGS } from '../../../src/config/settings.ts';
 import type { Settings } from '../../../src/config/settings.ts';
-import type { KubeJsonClient } from '../../../src/controller/kube-json-client.ts';
+import { KubeJsonClient } from '../../../src/controller/kube-json-client.ts';
 import { RESTORE_LABEL } from '../../../src/controller/marks.ts';
 import type { WriteRecord } from '../../../src/devcluster/audit/write-log.ts';
 import type { ContainerRun } from '../../../src/devcluster/kubelet/run-log.ts';
@@ -43,8 +44,39 @@ describe('controller e2e: hooks at admission (simulated devcluster with webhooks
   before(async () => {
     env = await startControllerEnv({ rbac: true, conditionsCrd: true, simulation: {} });
     reads = new ClusterReads(env.client);
-    // Velero's server: the bed's ServiceAccount velero/velero creates what it restores.
-    velero = env.velero;
+    // Velero's server: its ServiceAccount may create what it restores (as its own ClusterRole allows, cut down).
+    await reads.create({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'velero', namespace: 'velero' },
+    });
+    const clusterScoped = (plural: string, body: unknown) =>
+      env.client.request({ method: 'POST', path: `/apis/rbac.authorization.k8s.io/v1/${plural}`, body });
+    await clusterScoped('clusterroles', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'velero-restorer' },
+      rules: [
+        {
+          apiGroups: ['apps'],
+          resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'],
+          verbs: ['create', 'get'],
+        },
+        { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get'] },
+      ],
+    });
+    await clusterScoped('clusterrolebindings', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'velero-restorer' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'velero-restorer' },
+      subjects: [{ kind: 'ServiceAccount', name: 'velero', namespace: 'velero' }],
+    });
+    const veleroConfig = new KubeConfig();
+    veleroConfig.loadFromString(
+      env.cluster.kubeconfig({ serviceAccount: { namespace: 'velero', name: 'velero' } }),
+    );
+    velero = new KubeJsonClient(veleroConfig, new IsomorphicFetchHttpLibrary(), 'velero');
 
     // Out of cluster the API server reaches the webhooks at a url; an administrator installs the configuration
     // (as the manifests do), and the controller keeps its caBundle.
