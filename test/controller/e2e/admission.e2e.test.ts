@@ -44,12 +44,7 @@ describe('controller e2e: hooks at admission (simulated devcluster with webhooks
   before(async () => {
     env = await startControllerEnv({ rbac: true, conditionsCrd: true, simulation: {} });
     reads = new ClusterReads(env.client);
-    // Velero's server: its ServiceAccount may create what it restores (as its own ClusterRole allows, cut down).
-    await reads.create({
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: { name: 'velero', namespace: 'velero' },
-    });
+    // Velero's server: its ServiceAccount (the bed creates it) may create what it restores (its ClusterRole, cut down).
     const clusterScoped = (plural: string, body: unknown) =>
       env.client.request({ method: 'POST', path: `/apis/rbac.authorization.k8s.io/v1/${plural}`, body });
     await clusterScoped('clusterroles', {
