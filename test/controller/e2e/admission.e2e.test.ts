@@ -9,12 +9,9 @@
  */
 import { describeOnDevclusterOnly } from '../../helpers/bed-suites.ts';
 import { expect } from 'chai';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { IsomorphicFetchHttpLibrary, KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_SETTINGS } from '../../../src/config/settings.ts';
 import type { Settings } from '../../../src/config/settings.ts';
-import { webhookConfiguration } from '../../../src/controller/admission/webhook-configuration.ts';
 import { KubeJsonClient } from '../../../src/controller/kube-json-client.ts';
 import { RESTORE_LABEL } from '../../../src/controller/marks.ts';
 import type { WriteRecord } from '../../../src/devcluster/audit/write-log.ts';
@@ -32,19 +29,11 @@ import {
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
 import { R2_HOOK_NAMES, podSpec, restoreR2, restoredLabels } from '../../helpers/restore-fixtures.ts';
 import type { KubeBody } from '../../helpers/restored-targets.ts';
+import { installUrlWebhooks, startServingWebhooks } from '../../helpers/webhook-serving.ts';
 
 const SETTLE_MS = 120_000;
 const CONTROLLER_USER = `system:serviceaccount:${CONTROLLER_NAMESPACE}:restore-hooks`;
 const START_SECONDS = 'devcluster.restore-hooks.io/start-seconds';
-const MWC_PATH = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/restore-hooks';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describeOnDevclusterOnly(
   'controller e2e: hooks at admission (simulated devcluster with webhooks, manifest RBAC)',
@@ -90,51 +79,14 @@ describeOnDevclusterOnly(
 
       // Out of cluster the API server reaches the webhooks at a url; an administrator installs the configuration
       // (as the manifests do), and the controller keeps its caBundle.
-      const port = await freePort();
-      const url = `https://127.0.0.1:${port}`;
-      webhook = {
-        ...DEFAULT_SETTINGS.webhook,
-        enabled: true,
-        bindAddress: `127.0.0.1:${port}`,
-        url,
-        certificates: { ...DEFAULT_SETTINGS.webhook.certificates, refreshInterval: 1_000 },
-      };
-      await env.client.request({
-        method: 'POST',
-        path: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
-        body: webhookConfiguration({
-          name: 'restore-hooks',
-          namespace: CONTROLLER_NAMESPACE,
-          clientConfig: { url },
-          caBundle: '',
-          failurePolicy: 'Ignore',
-        }),
-      });
+      webhook = await installUrlWebhooks(env);
       await startServing();
     });
     after(async () => {
       await env?.stop();
     });
 
-    async function startServing(): Promise<void> {
-      await env.startController({ webhook });
-      await eventually(
-        async () => {
-          const mwc = await env.client.request<{ webhooks: { clientConfig: { caBundle?: string } }[] }>({
-            method: 'GET',
-            path: MWC_PATH,
-          });
-          return mwc.webhooks.every((w) => (w.clientConfig.caBundle ?? '') !== '') || undefined;
-        },
-        'the controller to write its CA into the caBundle',
-        SETTLE_MS,
-      );
-      await eventually(
-        async () => env.logs.some((l) => l.msg === 'webhook server listening') || undefined,
-        'the webhook server to listen',
-        SETTLE_MS,
-      );
-    }
+    const startServing = () => startServingWebhooks(env, webhook, SETTLE_MS);
 
     const createRestore = (name: string) =>
       env.client.request({

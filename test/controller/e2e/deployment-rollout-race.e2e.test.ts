@@ -7,10 +7,11 @@
  * hooked pod was thrown away (as many hook runs as replicas); from the write audit that the controller wrote only
  * objects of the restore; and it checks the templates, the ReplicaSets and the Events.
  *
- * Then issue 15's measurement: Velero restores 20 Deployments while the controller runs, at kubelet start delays of
- * 1 s and 0.2 s, and the run log must show no app container starting before its pod's hooks. On real Kubernetes the
- * Deployment controller creates the first pods before the template patch lands (issue 16's admission race): those
- * cases are listed in test/real/known-failures.yaml until admission lands.
+ * Then issue 15's measurement with issue 16's proof: Velero restores 20 Deployments while the controller runs and
+ * serves its admission webhooks (url mode), at kubelet start delays of 1 s and 0.2 s. The run log must show no app
+ * container starting before its pod's hooks, and the write audit no template write and no pod deletion by the
+ * controller; each Deployment keeps its one ReplicaSet. (Through the reconciler's template path alone the Deployment
+ * controller creates the first pods before the template patch lands.)
  */
 import { expect } from 'chai';
 import { PAUSED_FOR_HOOKS_ANNOTATION } from '../../../src/controller/marks.ts';
@@ -31,6 +32,8 @@ import {
   restoredLabels,
 } from '../../helpers/restore-fixtures.ts';
 import type { KubeBody } from '../../helpers/restored-targets.ts';
+import { installUrlWebhooks, startServingWebhooks } from '../../helpers/webhook-serving.ts';
+import type { Settings } from '../../../src/config/settings.ts';
 
 const SETTLE_MS = 90_000;
 const START_SECONDS = 'devcluster.restore-hooks.io/start-seconds';
@@ -182,7 +185,10 @@ describeOnBeds('controller e2e: the Deployment roll-out race (manifest RBAC)', f
     }
   }
 
-  /** The controller wrote only the restored Deployments, their ReplicaSets and pods, Events, Restores and its own. */
+  /**
+   * The controller wrote only the restored Deployments, their ReplicaSets and pods, Events, Restores, its webhook
+   * configuration's caBundle and its own objects.
+   */
   async function assertWritesInsideTheRestore(restored: readonly string[]): Promise<void> {
     const ours = (n: string) => restored.some((d) => n === d || n.startsWith(`${d}-`));
     for (const w of await controllerWrites()) {
@@ -203,8 +209,12 @@ describeOnBeds('controller e2e: the Deployment roll-out race (manifest RBAC)', f
         case 'restores.velero.io':
           expect(w.namespace, where).to.equal('velero');
           break;
+        case 'mutatingwebhookconfigurations.admissionregistration.k8s.io':
+          expect(w.name, where).to.equal('restore-hooks'); // its caBundle, once it serves the webhooks
+          break;
         default:
-          expect(['leases.coordination.k8s.io', 'configmaps'], where).to.include(w.resource);
+          // Its lease, its conditions ConfigMap and, once it serves the webhooks, its CA Secret.
+          expect(['leases.coordination.k8s.io', 'configmaps', 'secrets'], where).to.include(w.resource);
           expect(w.namespace, where).to.equal(CONTROLLER_NAMESPACE);
       }
     }
@@ -414,9 +424,15 @@ describeOnBeds('controller e2e: the Deployment roll-out race (manifest RBAC)', f
    */
   const BURST_DEPLOYMENTS = 20;
   const BURST_REPLICAS = 3;
+  let webhook: Settings['webhook'] | undefined;
   for (const startDelayMs of [1000, 200]) {
     it(`Velero restores ${BURST_DEPLOYMENTS} Deployments × ${BURST_REPLICAS} replicas while the controller runs, kubelet start delay ${startDelayMs} ms: no app container starts before its pod's hooks`, async () => {
-      await env.startController().catch(() => {}); // running already after the previous cases
+      if (!webhook) {
+        // The previous cases run the reconciler alone; from here on the controller also serves its webhooks.
+        await env.stopController();
+        webhook = await installUrlWebhooks(env);
+        await startServingWebhooks(env, webhook, SETTLE_MS);
+      }
       env.bed.setKubeletStartDelay(startDelayMs);
       const restore = `r-burst-${startDelayMs}`;
       const names = Array.from({ length: BURST_DEPLOYMENTS }, (_, i) => `burst${startDelayMs}-${i}`);
@@ -453,11 +469,28 @@ describeOnBeds('controller e2e: the Deployment roll-out race (manifest RBAC)', f
         unhooked,
         `${unhooked.length} pods started their app container without the hook (${BURST_DEPLOYMENTS} × ${BURST_REPLICAS} Deployments, start delay ${startDelayMs} ms)`,
       ).to.deep.equal([]);
+      const replicaSetCounts: number[] = [];
       for (const name of names) {
         await settled(name, BURST_REPLICAS, ['restore-hook']);
         await assertHooksRanOnceBeforeApp(name, BURST_REPLICAS, ['restore-hook']);
         await assertNoDuplicateHooks(name);
+        replicaSetCounts.push((await replicaSets(name)).length);
       }
+      const burst = (await controllerWrites()).filter((w) =>
+        names.some((n) => w.name.startsWith(`${n}-`) || w.name === n),
+      );
+      const templateWrites = burst.filter(
+        (w) => w.resource === 'deployments.apps' || w.resource === 'replicasets.apps',
+      );
+      const podDeletions = burst.filter((w) => w.resource === 'pods' && w.verb === 'delete');
+      console.log(
+        `      burst ${BURST_DEPLOYMENTS} × ${BURST_REPLICAS}, start delay ${startDelayMs} ms: ${names.length * BURST_REPLICAS} pods, ${unhooked.length} unhooked, ${templateWrites.length} template writes, ${podDeletions.length} pod deletions, ${replicaSetCounts.reduce((a, b) => a + b, 0)} ReplicaSets`,
+      );
+      const where = (w: { verb: string; resource: string; name: string }) =>
+        `${w.verb} ${w.resource} ${w.name}`;
+      expect(templateWrites.map(where), 'template writes by the controller').to.deep.equal([]);
+      expect(podDeletions.map(where), 'pod deletions by the controller').to.deep.equal([]);
+      expect(replicaSetCounts, 'one ReplicaSet per Deployment').to.deep.equal(names.map(() => 1));
       await assertWritesInsideTheRestore(['race', 'nosurge', 'crash', 'fsr', ...names]);
     });
   }
