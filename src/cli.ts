@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command, CommandIO } from './cli/command.ts';
 import { NotImplementedError, commandHelp, programHelp } from './cli/command.ts';
 import { UsageError, parseFlags } from './cli/flags.ts';
+import { ConfigError } from './config/errors.ts';
 import { devclusterCommand } from './cli/commands/devcluster.ts';
 import { planCommand } from './cli/commands/plan.ts';
 import { runCommand } from './cli/commands/run.ts';
@@ -56,6 +57,10 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`${PROGRAM} ${cmd.name}: ${err.message}\nUsage: ${PROGRAM} ${cmd.name} ${cmd.usage}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      for (const problem of err.problems) io.stderr.write(`${PROGRAM} ${cmd.name}: ${problem}\n`);
       return 2;
     }
     if (err instanceof NotImplementedError) {

@@ -1,13 +1,12 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { DEFAULT_CONTROLLER_NAMESPACE } from '../config/settings.ts';
 import type { Settings } from '../config/settings.ts';
 import { runController } from '../controller/run-controller.ts';
 import { loadDemo, samplesDirectory } from '../devcluster/demo.ts';
 import { startSimulatedCluster } from '../devcluster/simulated.ts';
 import type { CommandIO } from './command.ts';
-
-const CONTROLLER_NAMESPACE = 'restore-hooks';
 
 async function waitForReady(healthUrl: string | undefined, signal: AbortSignal): Promise<void> {
   if (!healthUrl) return;
@@ -23,40 +22,51 @@ async function waitForReady(healthUrl: string | undefined, signal: AbortSignal):
 /**
  * `npm start` without a cluster: the simulated devcluster and the controller in one process. The controller is
  * ready before the demo Restore is created, so the hooks are applied as they would be in a real cluster.
+ * .devcluster/kubeconfig exists only while the demo serves: it is written once the controller is ready and
+ * removed when the demo stops, so it never points at a dead server.
  */
 export async function startDemo(settings: Settings, io: CommandIO, signal: AbortSignal): Promise<number> {
   const cluster = await startSimulatedCluster({
     port: 0,
     simulation: { velero: { fixturesDir: join(samplesDirectory(), 'backups') } },
   });
+  const kubeconfigPath = join(resolve('.devcluster'), 'kubeconfig');
+  // The devcluster is not the pod's cluster: its own namespace is the setting, else the shipped default.
+  const namespace = settings.namespace || DEFAULT_CONTROLLER_NAMESPACE;
+  let wroteKubeconfig = false;
   try {
-    const dir = resolve('.devcluster');
-    await mkdir(dir, { recursive: true });
-    const kubeconfigPath = join(dir, 'kubeconfig');
-    await cluster.writeKubeconfig(kubeconfigPath);
     cluster.api.create({ group: '', version: 'v1', resource: 'namespaces' }, undefined, {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: CONTROLLER_NAMESPACE },
+      metadata: { name: namespace },
     });
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(cluster.kubeconfig());
-    let healthUrl: string | undefined;
+    let addresses: { metrics?: string; health?: string } | undefined;
     const controller = runController({
-      settings,
-      env: { ...io.env, POD_NAMESPACE: CONTROLLER_NAMESPACE },
+      settings: { ...settings, namespace },
+      env: io.env,
       signal,
       kubeConfig,
-      onListening: (addresses) => (healthUrl = addresses.health),
+      onListening: (bound) => (addresses = bound),
     });
-    await new Promise((r) => setTimeout(r, 0));
-    await waitForReady(healthUrl, signal);
-    if (!signal.aborted) {
+    // A bind failure rejects before the controller is ready: nothing is written then.
+    const ready = await Promise.race([
+      waitForListening(() => addresses !== undefined, controller).then(() =>
+        waitForReady(addresses?.health, signal),
+      ),
+      controller.then(() => 'stopped' as const),
+    ]);
+    if (ready !== 'stopped' && !signal.aborted) {
+      await mkdir(resolve('.devcluster'), { recursive: true });
+      await cluster.writeKubeconfig(kubeconfigPath);
+      wroteKubeconfig = true;
       loadDemo(cluster.api);
       const k = `kubectl --kubeconfig ${kubeconfigPath}`;
       io.stderr.write(
         [
           `kubeconfig: ${kubeconfigPath}`,
+          ...served(addresses ?? {}),
           'The demo Restore velero/r2 is restoring backup b2 into namespace app. Watch the hooks being applied:',
           `  ${k} get pods -n app -w`,
           `  ${k} get deployments,statefulsets,daemonsets -n app -o custom-columns=KIND:.kind,NAME:.metadata.name,INIT:.spec.template.spec.initContainers[*].name`,
@@ -69,6 +79,26 @@ export async function startDemo(settings: Settings, io: CommandIO, signal: Abort
     }
     return await controller;
   } finally {
+    if (wroteKubeconfig) await rm(kubeconfigPath, { force: true });
     await cluster.stop();
   }
+}
+
+/** Resolves once runController has bound its servers (onListening ran), or when it ends first. */
+async function waitForListening(listening: () => boolean, controller: Promise<number>): Promise<void> {
+  let ended = false;
+  void controller.then(
+    () => (ended = true),
+    () => (ended = true),
+  );
+  while (!ended && !listening()) await new Promise((r) => setTimeout(r, 20));
+}
+
+function served(addresses: { metrics?: string; health?: string }): string[] {
+  return [
+    addresses.metrics ? `metrics: ${addresses.metrics}/metrics` : 'metrics: disabled',
+    addresses.health
+      ? `health: ${addresses.health}/healthz, readiness: ${addresses.health}/readyz`
+      : 'health probes: disabled',
+  ];
 }

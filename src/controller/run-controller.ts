@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { KubeConfig } from './machinery/client-node.ts';
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../config/errors.ts';
+import { controllerNamespace } from '../config/resolve.ts';
 import type { Settings } from '../config/settings.ts';
 import { HealthChecks, startHealthServer } from '../telemetry/health.ts';
 import { createLogger } from '../telemetry/logger.ts';
@@ -7,8 +9,6 @@ import type { Logger } from '../telemetry/logger.ts';
 import { HookMetrics, createMetricsRegistry } from '../telemetry/metrics.ts';
 import { startMetricsServer } from '../telemetry/metrics-server.ts';
 import { Manager } from './manager.ts';
-
-const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 export interface RunControllerOptions {
   readonly settings: Settings;
@@ -23,13 +23,27 @@ export interface RunControllerOptions {
   readonly onListening?: (addresses: { metrics?: string; health?: string }) => void;
 }
 
-/** The controller's own namespace: $POD_NAMESPACE, the service account's namespace, else `default`. */
-export function controllerNamespace(env: NodeJS.ProcessEnv): string {
-  if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
+/**
+ * Starts a server on a bind address; a port that is taken or not ours to bind is a configuration problem
+ * (ConfigError, exit 2) naming the setting and its flag, not a crash.
+ */
+async function bind<T>(setting: string, flag: string, address: string, start: () => Promise<T>): Promise<T> {
   try {
-    return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() || 'default';
-  } catch {
-    return 'default';
+    return await start();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EADDRINUSE'
+        ? 'address already in use'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EADDRNOTAVAIL'
+            ? 'address not available on this host'
+            : undefined;
+    if (!why) throw error;
+    throw new ConfigError([
+      `${setting} (--${flag}) ${JSON.stringify(address)}: cannot listen: ${why} (${code}); choose another HOST:PORT, or "0" to disable it`,
+    ]);
   }
 }
 
@@ -42,7 +56,10 @@ function loadKubeConfig(settings: Settings): KubeConfig {
   return kc;
 }
 
-/** Runs the controller until `signal` aborts or leadership is lost; resolves to the exit status. */
+/**
+ * Runs the controller until `signal` aborts or leadership is lost; resolves to the exit status. Rejects with
+ * ConfigError when a bind address cannot be served.
+ */
 export async function runController(options: RunControllerOptions): Promise<number> {
   const { settings } = options;
   const logger: Logger = createLogger({
@@ -52,14 +69,31 @@ export async function runController(options: RunControllerOptions): Promise<numb
   const registry = createMetricsRegistry();
   const metrics = new HookMetrics(registry);
   const health = new HealthChecks();
-  const metricsServer = await startMetricsServer(registry, settings.metricsBindAddress);
-  const healthServer = await startHealthServer(health, settings.healthProbeBindAddress);
+  const metricsServer = await bind(
+    'metricsBindAddress',
+    'metrics-bind-address',
+    settings.metricsBindAddress,
+    () => startMetricsServer(registry, settings.metricsBindAddress),
+  );
+  let healthServer;
+  try {
+    healthServer = await bind(
+      'healthProbeBindAddress',
+      'health-probe-bind-address',
+      settings.healthProbeBindAddress,
+      () => startHealthServer(health, settings.healthProbeBindAddress),
+    );
+  } catch (error) {
+    await metricsServer?.close();
+    throw error;
+  }
   options.onListening?.({
     ...(metricsServer ? { metrics: metricsServer.url } : {}),
     ...(healthServer ? { health: healthServer.url } : {}),
   });
   try {
     const kubeConfig = options.kubeConfig ?? loadKubeConfig(settings);
+    const namespace = controllerNamespace(settings, options.env, (path) => readFileSync(path, 'utf8'));
     const manager = new Manager({
       kubeConfig,
       settings,
@@ -67,12 +101,13 @@ export async function runController(options: RunControllerOptions): Promise<numb
       registry,
       metrics,
       health,
-      namespace: controllerNamespace(options.env),
+      namespace,
     });
     logger.info('starting restore-hooks controller', {
       server: kubeConfig.getCurrentCluster()?.server,
       veleroNamespaces: settings.veleroNamespaces,
       leaderElection: settings.leaderElection.enabled,
+      namespace,
     });
     return await manager.run(options.signal);
   } catch (error) {
