@@ -9,6 +9,7 @@ import { devclusterCommand } from './cli/commands/devcluster.ts';
 import { planCommand } from './cli/commands/plan.ts';
 import { runCommand } from './cli/commands/run.ts';
 import { startCommand } from './cli/commands/start.ts';
+import { statusCommand } from './cli/commands/status.ts';
 import { versionCommand } from './cli/commands/version.ts';
 
 const PROGRAM = 'restore-hooks';
@@ -18,6 +19,7 @@ export const commands: readonly Command[] = [
   runCommand,
   devclusterCommand,
   planCommand,
+  statusCommand,
   versionCommand,
   startCommand,
 ];

@@ -44,7 +44,9 @@ export async function startDemo(settings: Settings, io: CommandIO, signal: Abort
     kubeConfig.loadFromString(cluster.kubeconfig());
     let addresses: { metrics?: string; health?: string } | undefined;
     const controller = runController({
-      settings: { ...settings, namespace },
+      // Retain: the restored workloads keep their hooks for as long as the demo runs, so that what the README's
+      // commands show is what happened (RemoveAfterRestore would roll the hooks out seconds after the restore).
+      settings: { ...settings, namespace, templateCleanup: 'Retain' },
       env: io.env,
       signal,
       kubeConfig,
@@ -67,7 +69,10 @@ export async function startDemo(settings: Settings, io: CommandIO, signal: Abort
         [
           `kubeconfig: ${kubeconfigPath}`,
           ...served(addresses ?? {}),
-          'The demo Restore velero/r2 is restoring backup b2 into namespace app. Watch the hooks being applied:',
+          'The demo Restore velero/r2 is restoring backup b2 into namespace app (the demo keeps the hooks: templateCleanup Retain).',
+          'The story of the restore, per workload, pod and hook:',
+          `  ${statusCommandLine(kubeconfigPath)}`,
+          'Watch the hooks being applied:',
           `  ${k} get pods -n app -w`,
           `  ${k} get deployments,statefulsets,daemonsets -n app -o custom-columns=KIND:.kind,NAME:.metadata.name,INIT:.spec.template.spec.initContainers[*].name`,
           `  ${k} get events -A`,
@@ -92,6 +97,11 @@ async function waitForListening(listening: () => boolean, controller: Promise<nu
     () => (ended = true),
   );
   while (!ended && !listening()) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** The status command for the demo Restore, as the user can type it from the current directory. */
+function statusCommandLine(kubeconfigPath: string): string {
+  return `npx restore-hooks status -n velero r2 --kubeconfig ${kubeconfigPath}`;
 }
 
 function served(addresses: { metrics?: string; health?: string }): string[] {

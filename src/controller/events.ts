@@ -55,7 +55,7 @@ export interface EventSpec {
   readonly action: string;
 }
 
-const REPORTING_CONTROLLER = 'restore-hooks.dev/controller';
+export const REPORTING_CONTROLLER = 'restore-hooks.dev/controller';
 const MAX_NOTE = 1024;
 /** Remembered events; beyond this the oldest are forgotten and may be recorded again. */
 const MAX_REMEMBERED = 10_000;

@@ -136,7 +136,9 @@ describe('manifests: the kustomize base', function () {
     };
     const settings = resolveSettings(parseFlags(runFlags, args, env, false), env, readFile);
     expect(settings.leaderElection).to.deep.include({ enabled: true, leaseNamespace: '' });
-    expect(controllerNamespace(settings, env, readFile), 'the Lease and ledgers namespace').to.equal(NAMESPACE);
+    expect(controllerNamespace(settings, env, readFile), 'the Lease and ledgers namespace').to.equal(
+      NAMESPACE,
+    );
     const leaseRule = find(objs, 'Role').rules.find((r: Obj) => r.resourceNames);
     expect(leaseRule.resourceNames).to.deep.equal([settings.leaderElection.leaseName]);
   });
