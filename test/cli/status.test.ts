@@ -136,6 +136,14 @@ describe('restore-hooks status (the demo restore on the devcluster)', function (
     expect(job.reason).to.equal('HookSkipped');
     expect(report.restore.hooksAttempted).to.be.greaterThan(0);
     expect(report.restore.hooksFailed).to.equal(0);
+    // A few restore-wide Events, not one per pod.
+    expect(report.restoreEvents.length).to.be.at.most(4);
+    expect(report.restoreEvents.find((e) => e.reason === 'HooksApplied')!.message).to.match(
+      /^Init hooks applied: \d+ restored workload\(s\) hooked, \d+ pod\(s\) skipped, 0 workload\(s\) in conflict\.$/,
+    );
+    expect(report.restoreEvents.find((e) => e.reason === 'HookCountsWritten')!.message).to.match(
+      /^Hook counts written: status\.hookStatus\.hooksAttempted \d+, hooksFailed 0, phase Completed\.$/,
+    );
 
     const table = await status('r2');
     expect(table).to.match(/^Restore velero\/r2: phase Completed, hooks attempted \d+, failed 0$/m);
@@ -147,6 +155,7 @@ describe('restore-hooks status (the demo restore on the devcluster)', function (
     expect(table).to.match(/^app\/cache-\S+\s+app\s+exec\/app\/\S+\s+Succeeded\s+1\s+0\s+"warmed"/m);
     expect(table).to.match(/^Pod\/app\/migrate-\S+\s+HookSkipped\s+/m);
     expect(table).to.contain('PENDING: nothing');
+    expect(table).to.match(/^Event HooksApplied: Init hooks applied: /m);
 
     const yaml = await status('r2', '-o', 'yaml');
     expect(yaml).to.match(/^restore:\n {2}namespace: velero\n {2}name: r2\n/);

@@ -28,6 +28,11 @@ const DONE_DECISIONS = new Set<WorkloadOutcome['decision']>([
   'NoHooks',
 ]);
 
+/** InitHooksApplied reasons once every member workload has been decided: worth a HooksApplied Event. */
+const SETTLED_INIT_REASONS = new Set(['HooksInPlace', 'PodsSkipped', 'HookConflict']);
+const RESTORE_EVENT_REASONS = ['HooksApplied', 'HookCountsWritten'] as const;
+const DEFAULT_RESTORE_EVENT_INTERVAL_MS = 60_000;
+
 /** Workloads that neither wait for hooks nor count as hooked. */
 const NOT_COUNTED_DECISIONS = new Set<WorkloadOutcome['decision']>(['RestoreInactive', 'InvalidHooks']);
 
@@ -113,6 +118,11 @@ export interface RestoreReconcilerDeps {
    * with every workload, and each write also comes back as an update event. Default 0 (no limit).
    */
   readonly minStatusIntervalMs?: number;
+  /**
+   * At most one restore-wide Event of each reason (HooksApplied, HookCountsWritten) per restore this often; a
+   * newer one waits for the interval, so a 10,000-pod restore emits a handful. Default 60 s.
+   */
+  readonly restoreEventIntervalMs?: number;
   /** Exec-hook condition and status.hookStatus counts; without it only the init-hook conditions are kept. */
   readonly hookStatus?: RestoreHookStatusDeps;
 }
@@ -150,6 +160,7 @@ export class RestoreReconciler {
     if (namespace === undefined) return;
     const restore = this.#deps.getRestore(namespace, name);
     if (!restore) {
+      this.#deps.events.forgetCoalesced(`${key}\u0000`);
       this.#deps.outcomes.forget(key);
       this.#lastWritten.delete(key);
       this.#lastWriteAt.delete(key);
@@ -171,6 +182,14 @@ export class RestoreReconciler {
     if (errors.length === 0) for (const workload of members) this.#deps.enqueueWorkload(workload);
 
     const ref = restoreReference(restore.metadata);
+    const eventInterval = this.#deps.restoreEventIntervalMs ?? DEFAULT_RESTORE_EVENT_INTERVAL_MS;
+    const eventDelays: (number | undefined)[] = RESTORE_EVENT_REASONS.map((reason) =>
+      this.#deps.events.flushCoalesced(`${key}\u0000${reason}`, eventInterval),
+    );
+    const requeueForEvents = (): ReconcileResult | void => {
+      const due = eventDelays.filter((d): d is number => d !== undefined);
+      return due.length > 0 ? { requeueAfterMs: Math.min(...due) } : undefined;
+    };
     for (const error of errors) {
       void this.#deps.events.record({
         regarding: ref,
@@ -180,10 +199,28 @@ export class RestoreReconciler {
         note: `${error.field}: ${error.message}. No hooks of this Restore are applied until it is fixed.`,
       });
     }
+    const tally = this.#deps.outcomes.tally(key, members);
+    const initHooksApplied = initHooksAppliedCondition(errors.length === 0, tally);
     const desired = [
       hooksValidCondition(errors.map((e) => ({ field: e.field, message: e.message }))),
-      initHooksAppliedCondition(errors.length === 0, this.#deps.outcomes.tally(key, members)),
+      initHooksApplied,
     ];
+    if (SETTLED_INIT_REASONS.has(initHooksApplied.reason))
+      eventDelays.push(
+        this.#deps.events.recordCoalesced(
+          `${key}\u0000HooksApplied`,
+          {
+            regarding: ref,
+            type: 'Normal',
+            reason: 'HooksApplied',
+            action: 'ApplyHooks',
+            note:
+              `Init hooks applied: ${tally.done} restored workload(s) hooked, ${tally.skippedPods} pod(s) skipped, ` +
+              `${tally.conflicts} workload(s) in conflict.`,
+          },
+          eventInterval,
+        ),
+      );
     let fields: RestoreStatusFields | undefined;
     if (this.#deps.hookStatus) {
       const result = await restoreHookStatus(this.#deps.hookStatus, restore, labelValue);
@@ -208,9 +245,13 @@ export class RestoreReconciler {
     // Only status, reason and message decide: each write bumps generation (no status subresource), so comparing
     // observedGeneration would make every write call for the next one, in a loop.
     const fingerprint = JSON.stringify(desired);
-    if (!fields && (conditionsShow(current, desired) || this.#lastWritten.get(key) === fingerprint)) return;
+    if (!fields && (conditionsShow(current, desired) || this.#lastWritten.get(key) === fingerprint))
+      return requeueForEvents();
     const wait = (this.#lastWriteAt.get(key) ?? -Infinity) + (this.#deps.minStatusIntervalMs ?? 0) - now;
-    if (wait > 0) return { requeueAfterMs: wait };
+    if (wait > 0) {
+      eventDelays.push(wait);
+      return requeueForEvents();
+    }
     const merged = mergeConditions(
       current,
       desired,
@@ -229,10 +270,27 @@ export class RestoreReconciler {
     });
     this.#lastWritten.set(key, fingerprint);
     this.#lastWriteAt.set(key, now);
+    if (fields?.hookStatus)
+      eventDelays.push(
+        this.#deps.events.recordCoalesced(
+          `${key}\u0000HookCountsWritten`,
+          {
+            regarding: ref,
+            type: 'Normal',
+            reason: 'HookCountsWritten',
+            action: 'CountHooks',
+            note:
+              `Hook counts written: status.hookStatus.hooksAttempted ${fields.hookStatus.hooksAttempted ?? 0}, ` +
+              `hooksFailed ${fields.hookStatus.hooksFailed ?? 0}${fields.phase ? `, phase ${fields.phase}` : ''}.`,
+          },
+          eventInterval,
+        ),
+      );
     ctx.logger.debug('updated restore conditions', {
       restore: key,
       conditions: merged.map((c) => `${c.type}=${c.status}`),
       ...(fields ? { status: fields } : {}),
     });
+    return requeueForEvents();
   }
 }
