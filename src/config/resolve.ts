@@ -2,6 +2,7 @@ import { parseDocument } from 'yaml';
 import type { ParsedArgs } from '../cli/flags.ts';
 import { envVarName } from '../cli/flags.ts';
 import { formatGoDuration } from '../hooks/duration.ts';
+import { editDistance } from '../hooks/suggest.ts';
 import { ConfigError } from './errors.ts';
 import { FIELDS, settingEnvVar } from './schema.ts';
 import type { FieldSpec } from './schema.ts';
@@ -188,18 +189,6 @@ function suggestion(prefix: string, key: string): string {
     .map((p) => p.slice(prefix ? prefix.length + 1 : 0).split('.')[0]!);
   const best = [...new Set(siblings)].find((s) => editDistance(s.toLowerCase(), key.toLowerCase()) <= 2);
   return best ? ` (did you mean ${JSON.stringify(best)}?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
 }
 
 function isMapping(v: unknown): v is Record<string, unknown> {

@@ -43,6 +43,7 @@ export type EventReason =
   | 'HookExecuted'
   | 'HookFailed'
   | 'HookCountsIncomplete'
+  | 'UnknownField'
   | 'HooksApplied'
   | 'HookCountsWritten';
 

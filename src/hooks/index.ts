@@ -31,6 +31,8 @@ export type {
   SpecExecHook,
 } from './validate.ts';
 export { parseRestoreHooks, mapNamespace, DEFAULT_EXEC_TIMEOUT_MS } from './validate.ts';
+export { unknownRestoreFields } from './unknown-fields.ts';
+export { editDistance, nearestName } from './suggest.ts';
 export type {
   HookTarget,
   HookPlan,

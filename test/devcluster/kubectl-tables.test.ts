@@ -211,7 +211,10 @@ if (!kubectlAvailable()) {
       expect(job.slice(0, 3)).to.deep.include.members(['migrate']);
       expect(job[2]).to.match(/^[0-2]\/2$/);
       expect(await cells(['lease', 'restore-hooks', '-n', 'app'])).to.include('pod-a_1234');
-      expect((await cells(['configmap', 'settings', '-n', 'app'])).slice(0, 2)).to.deep.equal(['settings', '2']);
+      expect((await cells(['configmap', 'settings', '-n', 'app'])).slice(0, 2)).to.deep.equal([
+        'settings',
+        '2',
+      ]);
       const node = await cells(['nodes']);
       expect(node[1]).to.equal('Ready');
     });

@@ -6,6 +6,7 @@ import { runFlags } from '../../src/cli/commands/run.ts';
 import { ConfigError } from '../../src/config/errors.ts';
 import { resolveSettings } from '../../src/config/resolve.ts';
 import { DEFAULT_HOOK_POLICY } from '../../src/hooks/policy.ts';
+import { unknownRestoreFields } from '../../src/hooks/unknown-fields.ts';
 import { parseRestoreHooks } from '../../src/hooks/validate.ts';
 
 /**
@@ -78,6 +79,7 @@ export function snippetProblems(text: string): string[] {
             };
       const hooks = parseRestoreHooks(restore, DEFAULT_HOOK_POLICY);
       problems.push(...hooks.problems.map((p) => `${p.severity}: ${p.field}: ${p.message}`));
+      problems.push(...unknownRestoreFields(restore).map((p) => p.message));
       continue;
     }
     try {
@@ -110,5 +112,8 @@ describe('docs: every config and Restore snippet of README.md and docs/ matches 
     ]);
     expect(snippetProblems('policy:\n  annotationHooks: false\n')).to.deep.equal([]);
     expect(snippetProblems('spec:\n  hooks:\n    resources:\n      - postHooks: []\n')).to.not.deep.equal([]);
+    expect(
+      snippetProblems('spec:\n  hooks:\n    resources:\n      - name: a\n        postHook: []\n'),
+    ).to.include('unknown field spec.hooks.resources[0].postHook, did you mean postHooks?');
   });
 });

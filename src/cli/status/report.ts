@@ -6,6 +6,7 @@
 import { APPLIED_INIT_HOOKS_ANNOTATION, parseAppliedInitHooks } from '../../hooks/applied-record.ts';
 import { DEFAULT_HOOK_POLICY } from '../../hooks/policy.ts';
 import { planHooks } from '../../hooks/plan.ts';
+import { unknownRestoreFields } from '../../hooks/unknown-fields.ts';
 import { parseRestoreHooks } from '../../hooks/validate.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { parseExecRecord } from '../../controller/exec-hooks/exec-record.ts';
@@ -265,6 +266,13 @@ export function buildStatusReport(inputs: StatusInputs): StatusReport {
       field: p.field,
       message: p.message,
     }));
+  for (const w of unknownRestoreFields(restore))
+    skipped.push({
+      object: `Restore/${restoreKey}`,
+      reason: 'UnknownField',
+      field: w.field,
+      message: w.message,
+    });
   const seen = new Set<string>();
   const restoreEvents: { type: string; reason: string; message: string; count: number }[] = [];
   for (const e of [...inputs.events].sort((a, b) =>
@@ -282,6 +290,8 @@ export function buildStatusReport(inputs: StatusInputs): StatusReport {
       continue;
     }
     if (!SKIP_REASONS.has(e.reason ?? '')) continue;
+    // The engine's walks above say these, with the field.
+    if (isRestore && (e.reason === 'UnknownField' || e.reason === 'InvalidHook')) continue;
     const object = `${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
     const key = `${object}\u0000${e.reason}\u0000${e.message}`;
     if (seen.has(key)) continue;

@@ -1,4 +1,6 @@
 import type { Problem } from '../../hooks/problems.ts';
+import { unknownRestoreFields } from '../../hooks/unknown-fields.ts';
+import { SeenOnce } from '../seen-once.ts';
 import { splitObjectKey as splitKey } from '../machinery/kube-object.ts';
 import { veleroLabelValue } from '../../kube/velero-labels.ts';
 import type { EventRecorder } from '../events.ts';
@@ -145,6 +147,8 @@ export class RestoreReconciler {
    */
   readonly #lastWritten = new Map<string, string>();
   readonly #lastWriteAt = new Map<string, number>();
+  /** Unknown-field warnings already logged, per Restore uid and field: each is logged once. */
+  readonly #unknownFieldsWarned = new SeenOnce(10_000);
 
   constructor(deps: RestoreReconcilerDeps) {
     this.#deps = deps;
@@ -190,6 +194,21 @@ export class RestoreReconciler {
       const due = eventDelays.filter((d): d is number => d !== undefined);
       return due.length > 0 ? { requeueAfterMs: Math.min(...due) } : undefined;
     };
+    for (const warning of unknownRestoreFields(restore)) {
+      if (!this.#unknownFieldsWarned.first(`${restore.metadata.uid ?? key}\u0000${warning.field}`)) continue;
+      ctx.logger.warn('unknown field in the Restore', {
+        restore: key,
+        field: warning.field,
+        warning: warning.message,
+      });
+      void this.#deps.events.record({
+        regarding: ref,
+        type: 'Warning',
+        reason: 'UnknownField',
+        action: 'Validate',
+        note: `${warning.message}. Velero ignores it, and so do restore-hooks.`,
+      });
+    }
     for (const error of errors) {
       void this.#deps.events.record({
         regarding: ref,
