@@ -266,6 +266,13 @@ describe('Helm chart manifests/helm/restore-hooks (real Helm 4)', function () {
     ]);
   });
 
+  it('uses policy/v1beta1 for the PodDisruptionBudget before Kubernetes 1.21', async () => {
+    const old = await template('--kube-version', '1.20.2');
+    expect(old.find((o) => o.kind === 'PodDisruptionBudget')!.apiVersion).to.equal('policy/v1beta1');
+    const current = await template('--kube-version', '1.21.0');
+    expect(current.find((o) => o.kind === 'PodDisruptionBudget')!.apiVersion).to.equal('policy/v1');
+  });
+
   const bad: [string, string][] = [
     ['replicas=-1', "at '/replicas': minimum: got -1, want 0"],
     ['image.pullPolicy=Sometimes', "at '/image/pullPolicy': value must be one of"],
