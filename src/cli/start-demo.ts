@@ -99,9 +99,9 @@ async function waitForListening(listening: () => boolean, controller: Promise<nu
   while (!ended && !listening()) await new Promise((r) => setTimeout(r, 20));
 }
 
-/** The status command for the demo Restore, as the user can type it from the current directory. */
+/** The status command for the demo Restore, as the user can type it in the project after `npm ci`. */
 function statusCommandLine(kubeconfigPath: string): string {
-  return `npx restore-hooks status -n velero r2 --kubeconfig ${kubeconfigPath}`;
+  return `npm run status -- -n velero r2 --kubeconfig ${kubeconfigPath}`;
 }
 
 function served(addresses: { metrics?: string; health?: string }): string[] {

@@ -44,7 +44,7 @@ describe('npm start without a configured cluster (restore-hooks start)', functio
       );
       expect(kubeconfigPath).to.equal(join(home, '.devcluster', 'kubeconfig'));
       expect(stderr).to.contain('kubectl --kubeconfig');
-      expect(stderr).to.contain(`npx restore-hooks status -n velero r2 --kubeconfig ${kubeconfigPath}`);
+      expect(stderr).to.contain(`npm run status -- -n velero r2 --kubeconfig ${kubeconfigPath}`);
       expect(stderr).to.match(/^metrics: http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
       const health = /^health: (http:\/\/127\.0\.0\.1:\d+)\/healthz, readiness: \1\/readyz$/m.exec(stderr);
       expect(health, stderr).to.not.equal(null);
