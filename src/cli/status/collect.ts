@@ -1,13 +1,15 @@
 /**
  * Reads what `restore-hooks status` reports on, with label and field selectors and in pages: never a list of every
  * pod. Requests: the Restore; per workload resource one list by `velero.io/restore-name`; pods and ReplicaSets by
- * `restore-hooks.dev/restore`; the controller's Events (reportingComponent) in each namespace involved.
+ * `restore-hooks.dev/restore`; each restored Deployment's ReplicaSets by its selector; the controller's Events
+ * (reportingComponent) in each namespace involved.
  */
 import { Cluster, WORKLOAD_RESOURCES } from '../../controller/cluster.ts';
 import { REPORTING_CONTROLLER } from '../../controller/events.ts';
 import type { KubeJsonClient } from '../../controller/kube-json-client.ts';
 import { isNotFound } from '../../controller/machinery/api-errors.ts';
 import { RESTORE_LABEL } from '../../controller/marks.ts';
+import { labelSelectorString } from '../../kube/label-selector-string.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL, veleroLabelValue } from '../../kube/velero-labels.ts';
 import type { StatusEvent, StatusInputs } from './report.ts';
@@ -50,6 +52,24 @@ export async function collectStatusInputs(
     cluster.listAll<Pod>('/api/v1/pods', { labelSelector: hooked }),
   ]);
   const workloads = workloadLists.flat();
+  // A Deployment's pods belong to ReplicaSets that carry neither label when its controller created them from a
+  // template without hooks: read them by the Deployment's selector, one list per restored Deployment.
+  const known = new Set(hookedReplicaSets.map((rs) => rs.metadata.uid));
+  const deploymentReplicaSets = await Promise.all(
+    workloads
+      .filter((w) => w.kind === 'Deployment')
+      .map(async (d) =>
+        (
+          await cluster.listAll<Workload>(`/apis/apps/v1/namespaces/${d.metadata.namespace}/replicasets`, {
+            labelSelector: labelSelectorString(d.spec.selector),
+          })
+        ).filter(
+          (rs) =>
+            !known.has(rs.metadata.uid) &&
+            rs.metadata.ownerReferences?.some((o) => o.controller && o.uid === d.metadata.uid),
+        ),
+      ),
+  );
   const namespaces = new Set<string>([namespace]);
   for (const o of [...workloads, ...pods]) if (o.metadata.namespace) namespaces.add(o.metadata.namespace);
   const events = (
@@ -61,5 +81,11 @@ export async function collectStatusInputs(
       ),
     )
   ).flat();
-  return { restore, workloads, hookedReplicaSets, pods, events };
+  return {
+    restore,
+    workloads,
+    hookedReplicaSets: [...hookedReplicaSets, ...deploymentReplicaSets.flat()],
+    pods,
+    events,
+  };
 }

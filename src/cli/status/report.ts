@@ -21,7 +21,7 @@ export interface StatusInputs {
   };
   /** Restored Deployments, StatefulSets, DaemonSets and ReplicaSets (label velero.io/restore-name). */
   readonly workloads: readonly Workload[];
-  /** ReplicaSets carrying restore-hooks.dev/restore: a hooked Deployment's, which own its pods. */
+  /** ReplicaSets of restored Deployments (carrying restore-hooks.dev/restore, or found by the Deployment's selector). */
   readonly hookedReplicaSets: readonly Workload[];
   /** Pods carrying restore-hooks.dev/restore: hooked, replaced or claimed for exec hooks. */
   readonly pods: readonly Pod[];
