@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', '.devcluster/**'] },
+  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', '.devcluster/**', '.real-cluster/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -20,6 +20,19 @@ async function waitForReady(healthUrl: string | undefined, signal: AbortSignal):
 }
 
 /**
+ * The devcluster reaches the controller's webhooks on loopback: the controller writes its webhook configuration
+ * with a url (unless one is configured), so that the demo takes the admission path a real cluster takes.
+ */
+function demoWebhook(settings: Settings): Settings {
+  if (!settings.webhook.enabled || settings.webhook.url !== '') return settings;
+  const port = settings.webhook.bindAddress.slice(settings.webhook.bindAddress.lastIndexOf(':') + 1);
+  return {
+    ...settings,
+    webhook: { ...settings.webhook, bindAddress: `127.0.0.1:${port}`, url: `https://127.0.0.1:${port}` },
+  };
+}
+
+/**
  * `npm start` without a cluster: the simulated devcluster and the controller in one process. The controller is
  * ready before the demo Restore is created, so the hooks are applied as they would be in a real cluster.
  * .devcluster/kubeconfig exists only while the demo serves: it is written once the controller is ready and
@@ -46,8 +59,8 @@ export async function startDemo(settings: Settings, io: CommandIO, signal: Abort
     const controller = runController({
       // Retain: the restored workloads keep their hooks for as long as the demo runs, so that what the README's
       // commands show is what happened (RemoveAfterRestore would roll the hooks out seconds after the restore).
-      settings: { ...settings, namespace, templateCleanup: 'Retain' },
-      env: io.env,
+      settings: demoWebhook({ ...settings, namespace, templateCleanup: 'Retain' }),
+      env: { ...io.env, POD_NAMESPACE: namespace },
       signal,
       kubeConfig,
       onListening: (bound) => (addresses = bound),
@@ -74,7 +87,8 @@ export async function startDemo(settings: Settings, io: CommandIO, signal: Abort
           `  ${statusCommandLine(kubeconfigPath)}`,
           'Watch the hooks being applied:',
           `  ${k} get pods -n app -w`,
-          `  ${k} get deployments,statefulsets,daemonsets -n app -o custom-columns=KIND:.kind,NAME:.metadata.name,INIT:.spec.template.spec.initContainers[*].name`,
+          `  ${k} get pods -n app -o custom-columns=NAME:.metadata.name,INIT:.spec.initContainers[*].name,CREATED-BY-RESTORE:.metadata.labels.restore-hooks\\.dev/restore`,
+          `  ${k} get deployments,statefulsets,daemonsets -n app -o custom-columns=KIND:.kind,NAME:.metadata.name,MARK:.spec.template.metadata.labels.restore-hooks\\.dev/restore,INIT:.spec.template.spec.initContainers[*].name`,
           `  ${k} get events -A`,
           `  ${k} get restore r2 -n velero -o yaml`,
           'Press Ctrl-C to stop.',

@@ -2,7 +2,13 @@ import { validators } from '../cli/flags.ts';
 import { LOG_LEVELS } from '../telemetry/log-levels.ts';
 import { parseGoDuration, toMilliseconds } from '../hooks/duration.ts';
 import { compileGlob } from '../hooks/glob.ts';
-import { TEMPLATE_CLEANUP_POLICIES, VELERO_RESTORED_POD_POLICIES } from './settings.ts';
+import { capabilityError } from '../hooks/policy.ts';
+import {
+  TEMPLATE_CLEANUP_POLICIES,
+  VELERO_RESTORED_POD_POLICIES,
+  WEBHOOK_CERTIFICATE_MODES,
+  WEBHOOK_FAILURE_POLICIES,
+} from './settings.ts';
 
 /** The parsed value, or a problem phrased to follow the setting's name ("invalid duration \"5x\""). */
 export type Parsed = { readonly value: unknown } | { readonly problem: string };
@@ -93,6 +99,15 @@ function imageGlob(): FieldKind {
   return { fromYaml: check, fromEnv: check };
 }
 
+function capability(): FieldKind {
+  const check = (v: unknown): Parsed => {
+    if (typeof v !== 'string') return { problem: `expected a capability name, got ${show(v)}` };
+    const problem = capabilityError(v);
+    return problem ? { problem } : { value: v };
+  };
+  return { fromYaml: check, fromEnv: check };
+}
+
 function oneOf(values: readonly string[]): FieldKind {
   return pattern(new RegExp(`^(${values.join('|')})$`), `one of ${values.join(', ')}`);
 }
@@ -149,7 +164,11 @@ export const FIELDS: readonly FieldSpec[] = [
   { path: 'exec.retries.backoffBase', kind: duration({ positive: true }) },
   { path: 'exec.retries.backoffMax', kind: duration({ positive: true }) },
   { path: 'policy.annotationHooks', kind: boolean() },
+  { path: 'policy.annotationExecHooks', kind: boolean() },
   { path: 'policy.allowedImages', kind: list(imageGlob(), 0) },
+  { path: 'policy.securityContext.allowPrivileged', kind: boolean() },
+  { path: 'policy.securityContext.allowPrivilegeEscalation', kind: boolean() },
+  { path: 'policy.securityContext.allowedCapabilities', kind: list(capability(), 0) },
   { path: 'leaderElection.enabled', kind: boolean(), flag: 'leader-elect' },
   { path: 'leaderElection.leaseName', kind: pattern(DNS1123_SUBDOMAIN, 'a Lease name (DNS-1123 subdomain)') },
   {
@@ -159,6 +178,35 @@ export const FIELDS: readonly FieldSpec[] = [
   { path: 'leaderElection.leaseDuration', kind: duration({ positive: true }) },
   { path: 'leaderElection.renewDeadline', kind: duration({ positive: true }) },
   { path: 'leaderElection.retryPeriod', kind: duration({ positive: true }) },
+  { path: 'webhook.enabled', kind: boolean(), flag: 'webhook' },
+  {
+    path: 'webhook.bindAddress',
+    kind: fromFlagValidator(validators.hostPort),
+    flag: 'webhook-bind-address',
+  },
+  {
+    path: 'webhook.configurationName',
+    kind: pattern(DNS1123_SUBDOMAIN, 'a MutatingWebhookConfiguration name (DNS-1123 subdomain)'),
+  },
+  {
+    path: 'webhook.url',
+    kind: pattern(/^$|^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'an https:// base URL without query, or ""'),
+    flag: 'webhook-url',
+  },
+  { path: 'webhook.failurePolicy', kind: oneOf(WEBHOOK_FAILURE_POLICIES) },
+  { path: 'webhook.certificates.mode', kind: oneOf(WEBHOOK_CERTIFICATE_MODES) },
+  {
+    path: 'webhook.certificates.secretName',
+    kind: pattern(DNS1123_SUBDOMAIN, 'a Secret name (DNS-1123 subdomain)'),
+  },
+  { path: 'webhook.certificates.refreshInterval', kind: duration({ positive: true }) },
+  { path: 'webhook.certificates.validity', kind: duration({ positive: true }) },
+  {
+    path: 'webhook.certificates.hosts',
+    kind: list(pattern(/^[A-Za-z0-9.:*-]+$/, 'a DNS name or an IP address'), 0),
+  },
+  { path: 'webhook.veleroIdentities', kind: list(pattern(/^\S+$/, 'a user name'), 0) },
+  { path: 'webhook.workloadControllerIdentities', kind: list(pattern(/^\S+$/, 'a user name'), 0) },
   { path: 'metricsBindAddress', kind: fromFlagValidator(validators.hostPort), flag: 'metrics-bind-address' },
   {
     path: 'healthProbeBindAddress',

@@ -8,6 +8,27 @@ export type Milliseconds = number;
 export const TEMPLATE_CLEANUP_POLICIES = ['RemoveAfterRestore', 'Retain'] as const;
 export type TemplateCleanupPolicy = (typeof TEMPLATE_CLEANUP_POLICIES)[number];
 
+export const WEBHOOK_FAILURE_POLICIES = ['Ignore', 'Fail'] as const;
+export type WebhookFailurePolicy = (typeof WEBHOOK_FAILURE_POLICIES)[number];
+
+export const WEBHOOK_CERTIFICATE_MODES = ['SelfManaged', 'External'] as const;
+/** SelfManaged: the controller creates, rotates and injects its CA; External: cert-manager (or an operator) does. */
+export type WebhookCertificateMode = (typeof WEBHOOK_CERTIFICATE_MODES)[number];
+
+/** The ServiceAccounts kube-controller-manager's workload controllers act as (--use-service-account-credentials). */
+export const DEFAULT_WORKLOAD_CONTROLLER_IDENTITIES: readonly string[] = [
+  ...[
+    'replicaset-controller',
+    'deployment-controller',
+    'statefulset-controller',
+    'daemonset-controller',
+    'job-controller',
+    'cronjob-controller',
+    'generic-garbage-collector',
+  ].map((sa) => `system:serviceaccount:kube-system:${sa}`),
+  'system:kube-controller-manager',
+];
+
 export const VELERO_RESTORED_POD_POLICIES = ['Skip', 'Run'] as const;
 /** Skip: Velero runs the exec hooks of the pods it restores; Run: restore-hooks runs them too. */
 export type VeleroRestoredPodPolicy = (typeof VELERO_RESTORED_POD_POLICIES)[number];
@@ -60,6 +81,33 @@ export interface Settings {
     readonly renewDeadline: Milliseconds;
     readonly retryPeriod: Milliseconds;
   };
+  /** The mutating admission webhooks that bring hooks to restored pods as they are created. */
+  readonly webhook: {
+    readonly enabled: boolean;
+    /** HOST:PORT the HTTPS webhook server listens on. */
+    readonly bindAddress: string;
+    /** Name of the MutatingWebhookConfiguration whose caBundle (and, with `url`, everything) the controller keeps. */
+    readonly configurationName: string;
+    /** When set, the controller writes the webhook configuration itself with `url` clientConfigs under this base. */
+    readonly url: string;
+    /** failurePolicy of the configuration the controller writes (url mode). */
+    readonly failurePolicy: WebhookFailurePolicy;
+    readonly certificates: {
+      readonly mode: WebhookCertificateMode;
+      /** The Secret (tls.crt, tls.key, ca.crt, ca.key) in the controller's namespace. */
+      readonly secretName: string;
+      /** How often every replica re-reads the Secret (reload after rotation). */
+      readonly refreshInterval: Milliseconds;
+      /** Lifetime of a self-managed serving certificate; it is renewed when a third of it is left. */
+      readonly validity: Milliseconds;
+      /** DNS names and IP addresses of the serving certificate; empty means the Service's names (and 127.0.0.1 with url). */
+      readonly hosts: readonly string[];
+    };
+    /** userInfo.username values whose restored workloads are marked (Velero's ServiceAccount). */
+    readonly veleroIdentities: readonly string[];
+    /** userInfo.username values whose pods get the hooks injected (the workload controllers). */
+    readonly workloadControllerIdentities: readonly string[];
+  };
   /** HOST:PORT of /metrics; "0" disables it. */
   readonly metricsBindAddress: string;
   /** HOST:PORT of /healthz and /readyz; "0" disables them. */
@@ -86,7 +134,12 @@ export const DEFAULT_SETTINGS: Settings = {
     veleroRestoredPods: 'Skip',
     retries: { attempts: 1, backoffBase: 1_000, backoffMax: 60_000 },
   },
-  policy: { annotationHooks: true, allowedImages: ['*'] },
+  policy: {
+    annotationHooks: true,
+    annotationExecHooks: true,
+    allowedImages: ['*'],
+    securityContext: { allowPrivileged: false, allowPrivilegeEscalation: false, allowedCapabilities: [] },
+  },
   leaderElection: {
     enabled: false,
     leaseName: 'restore-hooks',
@@ -94,6 +147,22 @@ export const DEFAULT_SETTINGS: Settings = {
     leaseDuration: 15_000,
     renewDeadline: 10_000,
     retryPeriod: 2_000,
+  },
+  webhook: {
+    enabled: true,
+    bindAddress: ':9443',
+    configurationName: 'restore-hooks',
+    url: '',
+    failurePolicy: 'Ignore',
+    certificates: {
+      mode: 'SelfManaged',
+      secretName: 'restore-hooks-webhook-cert',
+      refreshInterval: 10_000,
+      validity: 90 * 24 * 3_600_000,
+      hosts: [],
+    },
+    veleroIdentities: ['system:serviceaccount:velero:velero'],
+    workloadControllerIdentities: DEFAULT_WORKLOAD_CONTROLLER_IDENTITIES,
   },
   metricsBindAddress: ':8080',
   healthProbeBindAddress: ':8081',

@@ -45,7 +45,8 @@ export type EventReason =
   | 'HookCountsIncomplete'
   | 'UnknownField'
   | 'HooksApplied'
-  | 'HookCountsWritten';
+  | 'HookCountsWritten'
+  | 'AdmissionBypassed';
 
 export interface EventSpec {
   readonly regarding: ObjectReference;

@@ -20,7 +20,7 @@ import {
   changedThroughItsDeployment,
   workloadKey,
 } from './init-hooks/workload-reconciler.ts';
-import { createdDuringRestore } from './membership.ts';
+import { isRestoreMember } from './membership.ts';
 import type { WorkloadKind } from './init-hooks/workload-decision.ts';
 import { KubeJsonClient } from './kube-json-client.ts';
 import { dispatcherHttpLibrary } from './machinery/dispatcher-http-library.ts';
@@ -47,6 +47,9 @@ import { LEDGER_OF_LABEL, LEDGER_RESTORE_ANNOTATION, OutcomeLedgerStore } from '
 import { restoreActivity } from './restore-activity.ts';
 import { mayHaveExecHooks, planHooks } from '../hooks/plan.ts';
 import { WORKLOAD_RESOURCES } from './cluster.ts';
+import { admissionHandlers } from './admission/admission-handlers.ts';
+import { WebhookCertificates } from './admission/webhook-certificates.ts';
+import { WebhookServer } from './admission/webhook-server.ts';
 
 export interface ManagerOptions {
   readonly kubeConfig: KubeConfig;
@@ -201,6 +204,7 @@ export class Manager {
       cleanupPolicy: settings.templateCleanup,
       policy: settings.policy,
       cleanupPollMs: CLEANUP_POLL_MS,
+      admission: () => certificates?.configured ?? false,
     };
     const outcomes = new WorkloadOutcomes();
 
@@ -223,6 +227,9 @@ export class Manager {
     });
     const workloadReconciler = new WorkloadReconciler({
       getWorkload,
+      onExecCandidates: (pods) => {
+        for (const pod of pods) execReconciler.podSeenPending(pod);
+      },
       pendingPodsIn: (namespace) =>
         pendingPods.store.byIndex(NAMESPACE_INDEX, namespace) as unknown as readonly Pod[],
       owners,
@@ -308,14 +315,16 @@ export class Manager {
         ) as unknown as RestoreObject | undefined,
       listRestores,
       restores: directory,
-      memberWorkloads: (labelValue, restoreStart) =>
+      memberWorkloads: (labelValue, restore) =>
         WORKLOAD_KINDS.flatMap((kind) =>
           (
             (workloadInformers.get(kind)?.store.byIndex(RESTORE_INDEX, labelValue) ??
               []) as unknown as Workload[]
           )
             .filter(
-              (w) => !changedThroughItsDeployment(kind, w) && createdDuringRestore(w.metadata, restoreStart),
+              (w) =>
+                !changedThroughItsDeployment(kind, w) &&
+                isRestoreMember(w.metadata, restore, directory.hooksOf(restore)),
             )
             .map((w) => workloadKey(kind, w.metadata.namespace ?? '', w.metadata.name ?? '')),
         ),
@@ -327,14 +336,17 @@ export class Manager {
       now,
       onActiveRestores: (count) => metrics.setRestoresActive(count),
       hookStatus: {
-        memberPods: (labelValue) => {
+        memberPods: (labelValue, restore) => {
+          const hooks = directory.hooksOf(restore);
           const pods = [
             ...hookedPods.store.byIndex(RESTORE_INDEX, labelValue),
             ...(veleroPods?.store.byIndex(RESTORE_INDEX, labelValue) ?? []).filter(
               (p) => p.metadata?.annotations?.[EXEC_HOOKS_ANNOTATION] !== undefined,
             ),
           ] as unknown as Pod[];
-          return [...new Map(pods.map((p) => [p.metadata.uid, p])).values()];
+          return [...new Map(pods.map((p) => [p.metadata.uid, p])).values()].filter((p) =>
+            isRestoreMember(p.metadata, restore, hooks),
+          );
         },
         execHookIds: (restore, pod) => {
           const hooks = directory.hooksOf(restore);
@@ -425,6 +437,43 @@ export class Manager {
     for (const i of allInformers) i.start();
     heapRelease?.start();
 
+    // The admission webhooks: served by every replica, leader or not, from the caches started above.
+    const webhookStop = new AbortController();
+    const webhook = settings.webhook.enabled
+      ? new WebhookServer({
+          bindAddress: settings.webhook.bindAddress,
+          logger: this.#logger.child({ component: 'webhook' }),
+          registry,
+          handlers: admissionHandlers({
+            restoreOf: (labelValue) => directory.byLabelValue(labelValue),
+            settings: {
+              veleroIdentities: settings.webhook.veleroIdentities,
+              workloadControllerIdentities: settings.webhook.workloadControllerIdentities,
+              policy: settings.policy,
+              hookWindowMs: settings.hookWindow,
+            },
+            metrics,
+            events,
+            logger: this.#logger.child({ component: 'webhook' }),
+            now,
+          }),
+        })
+      : undefined;
+    const certificateGate = webhook
+      ? health.readinessGate('webhook-certificate', 'the webhook serving certificate is not loaded yet')
+      : undefined;
+    const certificates = webhook
+      ? new WebhookCertificates({
+          client,
+          namespace: this.#options.namespace,
+          settings: settings.webhook,
+          load: (certificate) => webhook.loadCertificate(certificate),
+          // Ready once the API server can trust it too (the caBundle is written when self-managed).
+          onSynced: () => certificateGate?.ready(),
+          logger: this.#logger.child({ component: 'webhook-certificates' }),
+        })
+      : undefined;
+
     let exitCode = 0;
     const stopped = new Promise<void>((resolve) =>
       signal.addEventListener('abort', () => resolve(), { once: true }),
@@ -434,6 +483,8 @@ export class Manager {
       informersSynced = true;
       this.#logger.info('informers synced', { informers: allInformers.map((i) => i.name) });
     }
+    // Decisions need the Restores cached: the webhook server listens once they are (and its certificate loaded).
+    const certificatesDone = certificates?.run(webhookStop.signal) ?? Promise.resolve();
 
     const startControllers = async (): Promise<void> => {
       for (const key of await podReconciler.loadJournal()) podController.enqueue(key);
@@ -498,6 +549,9 @@ export class Manager {
     // Execs under way finish (each within its execTimeout) and their outcomes are recorded.
     await execReconciler.drain();
     await elector?.stop();
+    webhookStop.abort();
+    await certificatesDone;
+    await webhook?.close();
     await Promise.all(allInformers.map((i) => i.stop()));
     heapRelease?.stop();
     this.#logger.info('stopped', { exitCode });

@@ -1,4 +1,6 @@
 import type { ObjectMeta } from '../kube/types.ts';
+import type { RestoreHooks } from '../hooks/validate.ts';
+import { restoresIntoNamespace } from '../hooks/validate.ts';
 
 /**
  * True when the object was created at or after the restore started (timestamps have whole-second precision). The
@@ -9,4 +11,30 @@ export function createdDuringRestore(meta: ObjectMeta, restoreStart: string | un
   const started = Date.parse(restoreStart ?? '');
   if (Number.isNaN(created) || Number.isNaN(started)) return false;
   return created >= Math.floor(started / 1000) * 1000;
+}
+
+export type MembershipVerdict = 'Member' | 'OlderThanRestore' | 'OutsideRestoreNamespaces';
+
+/**
+ * Whether an object carrying a Restore's label is one of that Restore's: created during the restore, in a namespace
+ * the Restore itself restores into (its includedNamespaces / excludedNamespaces after namespaceMapping). Anyone who
+ * may create objects can set the label; only the second check keeps an object in another namespace out.
+ */
+export function restoreMembership(
+  meta: ObjectMeta,
+  restore: { readonly status?: { readonly startTimestamp?: string } },
+  hooks: Pick<RestoreHooks, 'namespaceMapping' | 'includedNamespaces' | 'excludedNamespaces'>,
+): MembershipVerdict {
+  if (!restoresIntoNamespace(hooks, meta.namespace ?? '')) return 'OutsideRestoreNamespaces';
+  if (!createdDuringRestore(meta, restore.status?.startTimestamp)) return 'OlderThanRestore';
+  return 'Member';
+}
+
+/** restoreMembership(...) === 'Member'. */
+export function isRestoreMember(
+  meta: ObjectMeta,
+  restore: { readonly status?: { readonly startTimestamp?: string } },
+  hooks: Pick<RestoreHooks, 'namespaceMapping' | 'includedNamespaces' | 'excludedNamespaces'>,
+): boolean {
+  return restoreMembership(meta, restore, hooks) === 'Member';
 }

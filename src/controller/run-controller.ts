@@ -1,5 +1,6 @@
 import { KubeConfig } from './machinery/client-node.ts';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { ConfigError } from '../config/errors.ts';
 import { controllerNamespace } from '../config/resolve.ts';
 import type { Settings } from '../config/settings.ts';
@@ -8,6 +9,7 @@ import { createLogger } from '../telemetry/logger.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { HookMetrics, createMetricsRegistry } from '../telemetry/metrics.ts';
 import { startMetricsServer } from '../telemetry/metrics-server.ts';
+import { parseBindAddress } from '../telemetry/http-listener.ts';
 import { Manager } from './manager.ts';
 
 export interface RunControllerOptions {
@@ -27,7 +29,13 @@ export interface RunControllerOptions {
  * Starts a server on a bind address; a port that is taken or not ours to bind is a configuration problem
  * (ConfigError, exit 2) naming the setting and its flag, not a crash.
  */
-async function bind<T>(setting: string, flag: string, address: string, start: () => Promise<T>): Promise<T> {
+async function bind<T>(
+  setting: string,
+  flag: string,
+  address: string,
+  start: () => Promise<T>,
+  disable = '"0" to disable it',
+): Promise<T> {
   try {
     return await start();
   } catch (error) {
@@ -42,7 +50,7 @@ async function bind<T>(setting: string, flag: string, address: string, start: ()
             : undefined;
     if (!why) throw error;
     throw new ConfigError([
-      `${setting} (--${flag}) ${JSON.stringify(address)}: cannot listen: ${why} (${code}); choose another HOST:PORT, or "0" to disable it`,
+      `${setting} (--${flag}) ${JSON.stringify(address)}: cannot listen: ${why} (${code}); choose another HOST:PORT, or ${disable}`,
     ]);
   }
 }
@@ -87,6 +95,22 @@ export async function runController(options: RunControllerOptions): Promise<numb
     await metricsServer?.close();
     throw error;
   }
+  try {
+    // The webhook server listens only once its certificate is loaded, long after this; a port that is taken now
+    // is reported now, as the other bind addresses are, instead of failing the webhooks later.
+    if (settings.webhook.enabled) {
+      await bind(
+        'webhook.bindAddress',
+        'webhook-bind-address',
+        settings.webhook.bindAddress,
+        () => probeListen(settings.webhook.bindAddress),
+        '--no-webhook to disable the webhooks',
+      );
+    }
+  } catch (error) {
+    await Promise.all([metricsServer?.close(), healthServer?.close()]);
+    throw error;
+  }
   options.onListening?.({
     ...(metricsServer ? { metrics: metricsServer.url } : {}),
     ...(healthServer ? { health: healthServer.url } : {}),
@@ -116,4 +140,19 @@ export async function runController(options: RunControllerOptions): Promise<numb
   } finally {
     await Promise.all([metricsServer?.close(), healthServer?.close()]);
   }
+}
+
+/** Listens on the bind address and closes again at once: rejects as listening would (EADDRINUSE, EACCES…). */
+async function probeListen(bindAddress: string): Promise<void> {
+  const address = parseBindAddress(bindAddress);
+  if (!address) return;
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }

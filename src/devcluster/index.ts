@@ -11,6 +11,7 @@ import { Cluster } from './api/cluster.ts';
 import type { UserInfo } from './api/types.ts';
 import { preinstallCrds, defaultCrdDirectory } from './crd/preinstall.ts';
 import { ApiHandler } from './http/api-handler.ts';
+import { AdmissionChain } from './admission/chain.ts';
 import { ADMIN, TokenAuthenticator, serviceAccountUser } from './http/authentication.ts';
 import type { Authorizer, RequestFilter, UpgradeHandler } from './http/extension-points.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
@@ -54,6 +55,8 @@ export interface DevCluster {
   readonly url: string;
   /** The in-process API (same semantics as over HTTP, no authentication). */
   readonly api: Cluster;
+  /** The admission chain (in-tree admission, then webhooks) every client write goes through. */
+  readonly admission: AdmissionChain;
   /** The HTTP layer: set `authorizer`, add request filters, register upgrade handlers while running. */
   readonly http: ApiHandler;
   /** PEM of the generated CA. */
@@ -82,8 +85,10 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
     options.crdDirectory === false ? undefined : (options.crdDirectory ?? defaultCrdDirectory()),
   );
   const authenticator = new TokenAuthenticator();
+  const admission = new AdmissionChain(cluster);
   const http = new ApiHandler({
     cluster,
+    admission,
     authenticator,
     ...(options.authorizer ? { authorizer: options.authorizer } : {}),
     ...(options.requestFilters ? { requestFilters: options.requestFilters } : {}),
@@ -133,6 +138,7 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
   return {
     url,
     api: cluster,
+    admission,
     http,
     caCert: tls.caCert,
     kubeconfig,

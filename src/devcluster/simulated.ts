@@ -15,6 +15,7 @@ import {
   RUNS_ADMIN_PATH,
   WRITES_ADMIN_PATH,
   execHistoryAdminHandler,
+  execHistoryItems,
   kubeconfigAdminHandler,
   runsAdminHandler,
   writesAdminHandler,
@@ -64,22 +65,15 @@ export async function startSimulatedCluster(
   const endpoint = new ExecEndpoint({ runner, resolveContainer: podExecResolver(dev.api) });
   dev.http.registerUpgradeHandler('pods/exec', endpoint.upgradeHandler());
   const simulation =
-    options.simulation === false ? undefined : new Simulation(dev.api, options.simulation).start();
+    options.simulation === false
+      ? undefined
+      : new Simulation(dev.admission, options.simulation, dev.http.writes).start();
   dev.http.registerAdminPath(WRITES_ADMIN_PATH, writesAdminHandler(dev.http.writes));
   dev.http.registerAdminPath(RUNS_ADMIN_PATH, runsAdminHandler(simulation?.kubelet?.runs));
   dev.http.registerAdminPath(
     EXEC_HISTORY_ADMIN_PATH,
     execHistoryAdminHandler(
-      runner instanceof SimulatedExecRunner
-        ? () =>
-            runner.history.map(({ request, exitCode }) => ({
-              namespace: request.namespace,
-              pod: request.pod,
-              container: request.container,
-              command: request.command,
-              ...(exitCode !== undefined ? { exitCode } : {}),
-            }))
-        : undefined,
+      runner instanceof SimulatedExecRunner ? () => execHistoryItems(runner.history) : undefined,
     ),
   );
   dev.http.registerAdminPath(

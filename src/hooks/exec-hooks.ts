@@ -10,6 +10,7 @@ import type { RestoreHooks } from './validate.ts';
 import { parseGoBool } from './boolean.ts';
 import { formatGoDuration } from './duration.ts';
 import { shortHash } from './names.ts';
+import { LIMITS, tooMany } from './limits.ts';
 import {
   EXEC_COMMAND,
   EXEC_CONTAINER,
@@ -56,6 +57,14 @@ const DEFAULT_EXEC_TIMEOUT_TEXT = formatGoDuration(BigInt(DEFAULT_EXEC_TIMEOUT_M
 function declareAnnotationExecHook(ctx: PlanContext): DeclaredExec | undefined {
   const annotation = ctx.useAnnotations ? readAnnotationExecHook(ctx.annotations) : undefined;
   if (!annotation) return undefined;
+  if (!ctx.policy.annotationExecHooks) {
+    ctx.report(
+      'warning',
+      ctx.annotationField(EXEC_COMMAND),
+      'ignored: annotation exec hooks are disabled by policy (policy.annotationExecHooks: false)',
+    );
+    return undefined;
+  }
   const warn = (field: string, message: string): void => ctx.report('warning', field, message);
   let onError: HookErrorMode = 'Continue';
   const rawOnError = annotation.onError;
@@ -98,7 +107,7 @@ function declareAnnotationExecHook(ctx: PlanContext): DeclaredExec | undefined {
     execTimeoutMs: execTimeout ? execTimeout : DEFAULT_EXEC_TIMEOUT_MS,
     waitTimeoutMs: waitTimeout ? waitTimeout : undefined,
     waitForReady,
-    valid: true,
+    valid: ctx.annotationWithinLimit(EXEC_COMMAND),
   };
 }
 
@@ -158,6 +167,16 @@ export function planExecHooks(ctx: PlanContext): ExecPlan {
     }
     return { id, origin, field, ...behaviour, container, valid };
   });
+  if (execHooks.length > LIMITS.execHooksPerPod) {
+    ctx.report(
+      'error',
+      `${ctx.specPath}.containers`,
+      `${tooMany(execHooks.length, LIMITS.execHooksPerPod, 'exec hooks per pod')}; none runs`,
+      undefined,
+      'limit-exceeded',
+    );
+    execHooks.forEach((h, i) => (execHooks[i] = { ...h, valid: false }));
+  }
   const order = (name: string): number => {
     const i = ctx.appContainers.findIndex((c) => c.name === name);
     return i === -1 ? ctx.appContainers.length : i;

@@ -13,7 +13,7 @@ export {
   VELERO_API_VERSION,
   RESTORE_KIND,
 } from './restore-types.ts';
-export type { Problem, FieldError } from './problems.ts';
+export type { Problem, ProblemRule, FieldError } from './problems.ts';
 export { hasErrors, formatProblem } from './problems.ts';
 export * from './annotations.ts';
 export { parseGoDuration, formatGoDuration, toMilliseconds } from './duration.ts';
@@ -21,8 +21,14 @@ export { parseGoBool } from './boolean.ts';
 export { compileGlob, matchIncludesExcludes } from './glob.ts';
 export { parseLabelSelector, matchesLabelSelector } from './selector.ts';
 export type { CompiledSelector } from './selector.ts';
-export type { HookPolicy } from './policy.ts';
-export { DEFAULT_HOOK_POLICY, parseHookPolicy, imagePolicyError } from './policy.ts';
+export type { HookPolicy, SecurityContextPolicy } from './policy.ts';
+export {
+  DEFAULT_HOOK_POLICY,
+  DEFAULT_SECURITY_CONTEXT_POLICY,
+  parseHookPolicy,
+  imagePolicyError,
+  securityContextErrors,
+} from './policy.ts';
 export type {
   RestoreHooks,
   HookResource,
@@ -30,7 +36,12 @@ export type {
   SpecInitContainer,
   SpecExecHook,
 } from './validate.ts';
-export { parseRestoreHooks, mapNamespace, DEFAULT_EXEC_TIMEOUT_MS } from './validate.ts';
+export {
+  parseRestoreHooks,
+  mapNamespace,
+  restoresIntoNamespace,
+  DEFAULT_EXEC_TIMEOUT_MS,
+} from './validate.ts';
 export { unknownRestoreFields } from './unknown-fields.ts';
 export { editDistance, nearestName } from './suggest.ts';
 export type {

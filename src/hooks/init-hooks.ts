@@ -10,6 +10,7 @@ import type { PlanContext } from './plan-context.ts';
 import { imagePolicyError } from './policy.ts';
 import { containerImageError, dns1123LabelError } from './k8s-names.ts';
 import { placeHookContainers } from './init-containers.ts';
+import { LIMITS, tooMany } from './limits.ts';
 import { defaultInitHookName, hookContentHash, isVeleroGeneratedInitName, sameHookContent } from './names.ts';
 import {
   INIT_COMMAND,
@@ -43,7 +44,9 @@ function declareAnnotationInitHook(ctx: PlanContext): DeclaredInit | undefined {
     ...(annotationInit.command.length > 0 ? { command: annotationInit.command } : {}),
   };
   const name = annotationInit.name || defaultInitHookName(content);
-  let valid = true;
+  let valid = [INIT_CONTAINER_IMAGE, INIT_CONTAINER_NAME, INIT_COMMAND]
+    .map((key) => ctx.annotationWithinLimit(key))
+    .every(Boolean);
   const nameError = dns1123LabelError(name);
   if (nameError) {
     ctx.report(
@@ -54,11 +57,22 @@ function declareAnnotationInitHook(ctx: PlanContext): DeclaredInit | undefined {
     valid = false;
   }
   const formatError = containerImageError(annotationInit.image);
-  const imageError = formatError
-    ? `Invalid value: ${JSON.stringify(annotationInit.image)}: ${formatError}`
-    : imagePolicyError(ctx.policy, annotationInit.image);
-  if (imageError) {
-    ctx.report('error', ctx.annotationField(INIT_CONTAINER_IMAGE), imageError);
+  const policyError = formatError ? undefined : imagePolicyError(ctx.policy, annotationInit.image);
+  if (formatError) {
+    ctx.report(
+      'error',
+      ctx.annotationField(INIT_CONTAINER_IMAGE),
+      `Invalid value: ${JSON.stringify(annotationInit.image)}: ${formatError}`,
+    );
+    valid = false;
+  } else if (policyError) {
+    ctx.report(
+      'error',
+      ctx.annotationField(INIT_CONTAINER_IMAGE),
+      policyError,
+      undefined,
+      'image-not-allowed',
+    );
     valid = false;
   }
   const raw = annotationInit.rawCommand;
@@ -189,6 +203,21 @@ export function planInitHooks(ctx: PlanContext): InitPlan {
     if (resolved.existingName !== undefined) seen.claimed.add(resolved.existingName);
     return { id, origin: d.origin, field: d.field, container: d.container, contentHash, ...resolved };
   });
+  if (initHooks.length > LIMITS.initHooksPerPod) {
+    ctx.report(
+      'error',
+      `${ctx.specPath}.initContainers`,
+      `${tooMany(initHooks.length, LIMITS.initHooksPerPod, 'init hooks per pod')}; none is added`,
+      undefined,
+      'limit-exceeded',
+    );
+    return {
+      initSource: fromAnnotation ? 'annotation' : 'spec',
+      initHooks: initHooks.map((h) => ({ ...h, state: 'invalid' as const })),
+      initContainers: ctx.existingInit,
+      initContainersChanged: false,
+    };
+  }
   const placed = initHooks.flatMap((h): PlacedHook[] =>
     h.state === 'insert'
       ? [{ insert: h.container }]

@@ -8,6 +8,8 @@ import { DEFAULT_HOOK_POLICY } from './policy.ts';
 import { HOOK_ANNOTATIONS } from './annotations.ts';
 import { matchIncludesExcludes } from './glob.ts';
 import { matchesLabelSelector } from './selector.ts';
+import { restoresIntoNamespace } from './validate.ts';
+import { LIMITS, tooLong, utf8Bytes } from './limits.ts';
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -42,6 +44,8 @@ export class PlanContext {
   readonly appContainers: readonly Container[];
   readonly existingInit: readonly Container[];
   readonly volumes: ReadonlySet<string>;
+  /** False when the Restore restores nothing into the target's namespace: then no hook of it applies. */
+  readonly inRestoreScope: boolean;
   /** The Restore's hook resources that select this target, in order. */
   readonly applicable: readonly HookResource[];
 
@@ -60,14 +64,46 @@ export class PlanContext {
         .filter((v): v is { name: string } => isRecord(v) && typeof v.name === 'string')
         .map((v) => v.name),
     );
-    this.applicable = hooks.resources.filter((r) => resourceApplies(r, target.namespace, target.labels));
-    this.useAnnotations = this.policy.annotationHooks;
-    if (!this.useAnnotations && HOOK_ANNOTATIONS.some((k) => typeof this.annotations?.[k] === 'string'))
+    this.inRestoreScope = restoresIntoNamespace(hooks, target.namespace);
+    if (!this.inRestoreScope)
+      this.report(
+        'warning',
+        'metadata.namespace',
+        `no hooks: Restore ${hooks.restoreNamespace}/${hooks.restoreName} restores nothing into namespace ${JSON.stringify(target.namespace)} (spec.includedNamespaces / spec.excludedNamespaces, after spec.namespaceMapping)`,
+      );
+    this.applicable = this.inRestoreScope
+      ? hooks.resources.filter((r) => resourceApplies(r, target.namespace, target.labels))
+      : [];
+    this.useAnnotations = this.policy.annotationHooks && this.inRestoreScope;
+    if (
+      this.inRestoreScope &&
+      !this.policy.annotationHooks &&
+      HOOK_ANNOTATIONS.some((k) => typeof this.annotations?.[k] === 'string')
+    )
       this.report(
         'warning',
         `${this.metadataPath}.annotations`,
         'hook annotations are ignored: annotation hooks are disabled by policy',
       );
+  }
+
+  /**
+   * False (and reported) when a hook annotation's value is longer than the documented limit: that hook is not
+   * applied.
+   */
+  annotationWithinLimit(key: string): boolean {
+    const value = this.annotations?.[key];
+    if (typeof value !== 'string') return true;
+    const bytes = utf8Bytes(value);
+    if (bytes <= LIMITS.annotationBytes) return true;
+    this.report(
+      'error',
+      this.annotationField(key),
+      tooLong(bytes, LIMITS.annotationBytes),
+      undefined,
+      'limit-exceeded',
+    );
+    return false;
   }
 
   /** The field path of an annotation of the target. */
@@ -76,8 +112,21 @@ export class PlanContext {
   }
 
   /** Records a problem of the target. */
-  report(severity: Problem['severity'], field: string, message: string, hookId?: string): void {
-    this.problems.push({ severity, object: 'target', field, message, ...(hookId ? { hookId } : {}) });
+  report(
+    severity: Problem['severity'],
+    field: string,
+    message: string,
+    hookId?: string,
+    rule?: Problem['rule'],
+  ): void {
+    this.problems.push({
+      severity,
+      object: 'target',
+      field,
+      message,
+      ...(hookId ? { hookId } : {}),
+      ...(rule ? { rule } : {}),
+    });
   }
 
   /** Repeats the Restore's problems at or under `field` (a spec hook's path) on this plan, with the hook's id. */

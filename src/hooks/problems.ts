@@ -9,7 +9,12 @@ export interface Problem {
   readonly message: string;
   /** The hook the problem belongs to, when it belongs to one (InitHook.id / ExecHook.id). */
   readonly hookId?: string;
+  /** Set when an operator's policy refused the hook rather than the hook being malformed. */
+  readonly rule?: ProblemRule;
 }
+
+/** The policy rules that refuse a hook: the skip reasons reported for it. */
+export type ProblemRule = 'image-not-allowed' | 'security-context-not-allowed' | 'limit-exceeded';
 
 export function hasErrors(problems: readonly Problem[]): boolean {
   return problems.some((p) => p.severity === 'error');

@@ -7,10 +7,11 @@ import type { Container, HookErrorMode } from './restore-types.ts';
 import type { CompiledSelector } from './selector.ts';
 import type { HookPolicy } from './policy.ts';
 import { parseLabelSelector } from './selector.ts';
-import { compileGlob } from './glob.ts';
+import { compileGlob, matchIncludesExcludes } from './glob.ts';
 import { parseGoDuration, toMilliseconds } from './duration.ts';
 import { containerImageError, dns1123LabelError } from './k8s-names.ts';
-import { imagePolicyError } from './policy.ts';
+import { imagePolicyError, securityContextErrors } from './policy.ts';
+import { LIMITS, tooLong, tooMany, utf8Bytes } from './limits.ts';
 
 /** Velero's exec timeout when none (or 0) is given. */
 export const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
@@ -63,6 +64,9 @@ export interface RestoreHooks {
   readonly restoreName: string;
   readonly restoreNamespace: string;
   readonly namespaceMapping: Readonly<Record<string, string>>;
+  /** spec.includedNamespaces / excludedNamespaces: the source namespaces the Restore restores (see restoresIntoNamespace). */
+  readonly includedNamespaces: readonly string[];
+  readonly excludedNamespaces: readonly string[];
   readonly resources: readonly HookResource[];
   /** Every problem of the Restore, hook-related or not. Any error: Velero would fail the Restore's validation. */
   readonly problems: readonly Problem[];
@@ -75,8 +79,8 @@ const quote = (v: unknown): string => JSON.stringify(v) ?? String(v);
 
 class Collector {
   readonly problems: Problem[] = [];
-  error(field: string, message: string): false {
-    this.problems.push({ severity: 'error', object: 'restore', field, message });
+  error(field: string, message: string, rule?: Problem['rule']): false {
+    this.problems.push({ severity: 'error', object: 'restore', field, message, ...(rule ? { rule } : {}) });
     return false;
   }
   warning(field: string, message: string): void {
@@ -146,16 +150,20 @@ function validateSpecInitContainer(
     valid = c.error(`${field}.image`, 'Required value: a container image');
   else {
     const formatError = containerImageError(image);
-    const e = formatError
-      ? `Invalid value: ${quote(image)}: ${formatError}`
-      : imagePolicyError(policy, image);
-    if (e) valid = c.error(`${field}.image`, e);
+    const policyError = formatError ? undefined : imagePolicyError(policy, image);
+    if (formatError) valid = c.error(`${field}.image`, `Invalid value: ${quote(image)}: ${formatError}`);
+    else if (policyError) valid = c.error(`${field}.image`, policyError, 'image-not-allowed');
   }
+  for (const e of securityContextErrors(policy, raw, field))
+    valid = c.error(e.field, e.message, 'security-context-not-allowed');
   const cmd = stringList(c, command, `${field}.command`);
   if (cmd === undefined) valid = false;
   else if (cmd.length === 0)
     valid = c.error(`${field}.command`, 'Required value: Velero requires a command for spec init containers');
   if (stringList(c, args, `${field}.args`) === undefined) valid = false;
+  const commandBytes = utf8Bytes([command ?? [], args ?? []]);
+  if (commandBytes > LIMITS.commandBytes)
+    valid = c.error(`${field}.command`, tooLong(commandBytes, LIMITS.commandBytes), 'limit-exceeded');
   if (volumeMounts !== undefined && volumeMounts !== null) {
     if (!Array.isArray(volumeMounts)) valid = c.error(`${field}.volumeMounts`, 'must be a list');
     else
@@ -197,6 +205,8 @@ function validateSpecExec(c: Collector, raw: unknown, field: string): SpecExecHo
   const command = stringList(c, raw.command, `${field}.command`);
   if (command === undefined) valid = false;
   else if (command.length === 0) valid = c.error(`${field}.command`, 'Required value: at least one item');
+  else if (utf8Bytes(command) > LIMITS.commandBytes)
+    valid = c.error(`${field}.command`, tooLong(utf8Bytes(command), LIMITS.commandBytes), 'limit-exceeded');
   let onError: HookErrorMode = 'Continue';
   if (raw.onError !== undefined && raw.onError !== null && raw.onError !== '') {
     if (raw.onError === 'Continue' || raw.onError === 'Fail') onError = raw.onError;
@@ -262,6 +272,14 @@ function validatePostHook(
     c.error(`${at}.initContainers`, 'must be a list of containers');
     return { kind: 'init', postHookIndex, initContainers: [] };
   }
+  if (Array.isArray(list) && list.length > LIMITS.initContainersPerHook) {
+    c.error(
+      `${at}.initContainers`,
+      tooMany(list.length, LIMITS.initContainersPerHook, 'init containers per hook'),
+      'limit-exceeded',
+    );
+    return { kind: 'init', postHookIndex, initContainers: [] };
+  }
   const initContainers = ((list as unknown[] | undefined | null) ?? []).map((container, i) =>
     validateSpecInitContainer(c, container, `${at}.initContainers[${i}]`, policy),
   );
@@ -323,6 +341,12 @@ function validateResource(
   const postHooks: SpecPostHook[] = [];
   if (postHooksRaw !== undefined && postHooksRaw !== null) {
     if (!Array.isArray(postHooksRaw)) c.error(`${field}.postHooks`, 'must be a list');
+    else if (postHooksRaw.length > LIMITS.postHooksPerResource)
+      c.error(
+        `${field}.postHooks`,
+        tooMany(postHooksRaw.length, LIMITS.postHooksPerResource, 'post hooks per hook resource'),
+        'limit-exceeded',
+      );
     else
       postHooksRaw.forEach((h: unknown, i) => {
         const parsed = validatePostHook(c, h, `${field}.postHooks[${i}]`, i, policy);
@@ -359,12 +383,29 @@ export function parseRestoreHooks(restore: unknown, policy: HookPolicy): Restore
         else c.error(`spec.namespaceMapping[${from}]`, 'must be a string');
       }
   }
+  const scope = (key: 'includedNamespaces' | 'excludedNamespaces'): string[] => {
+    const list = stringList(c, spec[key], `spec.${key}`) ?? [];
+    list.forEach((p, i) => {
+      const g = compileGlob(p);
+      if (!g.ok) c.error(`spec.${key}[${i}]`, g.error);
+    });
+    return list;
+  };
+  const includedNamespaces = scope('includedNamespaces');
+  const excludedNamespaces = scope('excludedNamespaces');
   const resources: HookResource[] = [];
   const hooks = spec.hooks;
   if (hooks !== undefined && hooks !== null) {
     if (!isRecord(hooks)) c.error('spec.hooks', 'must be an object');
     else if (hooks.resources !== undefined && hooks.resources !== null) {
       if (!Array.isArray(hooks.resources)) c.error('spec.hooks.resources', 'must be a list');
+      // Nothing of an oversized list is read: its size alone is the problem, and reading it costs memory.
+      else if (hooks.resources.length > LIMITS.hookResources)
+        c.error(
+          'spec.hooks.resources',
+          tooMany(hooks.resources.length, LIMITS.hookResources, 'hook resources per Restore'),
+          'limit-exceeded',
+        );
       else hooks.resources.forEach((raw: unknown, i) => resources.push(validateResource(c, raw, i, policy)));
     }
   }
@@ -372,9 +413,27 @@ export function parseRestoreHooks(restore: unknown, policy: HookPolicy): Restore
     restoreName: typeof metadata.name === 'string' ? metadata.name : '',
     restoreNamespace: typeof metadata.namespace === 'string' ? metadata.namespace : '',
     namespaceMapping,
+    includedNamespaces,
+    excludedNamespaces,
     resources,
     problems: c.problems,
   };
+}
+
+/**
+ * Whether the Restore restores anything into `namespace` (a target namespace, after `spec.namespaceMapping`): some
+ * source namespace its includedNamespaces / excludedNamespaces select lands there. Velero's own scoping, which
+ * comes before any hook resource's namespace filter: a Restore's hooks never reach a namespace it did not restore.
+ */
+export function restoresIntoNamespace(
+  hooks: Pick<RestoreHooks, 'namespaceMapping' | 'includedNamespaces' | 'excludedNamespaces'>,
+  namespace: string,
+): boolean {
+  const restored = (source: string): boolean =>
+    matchIncludesExcludes(source, hooks.includedNamespaces, hooks.excludedNamespaces).included;
+  // An unmapped namespace restores into itself; a mapped one lands elsewhere.
+  if (!Object.hasOwn(hooks.namespaceMapping, namespace) && restored(namespace)) return true;
+  return Object.entries(hooks.namespaceMapping).some(([from, to]) => to === namespace && restored(from));
 }
 
 /** The namespace a restored object lands in: `spec.namespaceMapping` applied to its backed-up namespace. */

@@ -44,7 +44,13 @@ export const SKIP_REASONS = [
   'annotation-hooks-disabled',
   /** The init hook's image matches no policy.allowedImages pattern. */
   'image-not-allowed',
-  /** The hook failed validation (reported with HooksValid=False and an InvalidHook Event). */
+  /** A hook container asks for what policy.securityContext refuses (privileged, escalation, added capabilities). */
+  'security-context-not-allowed',
+  /** The hook exceeds a documented limit (see docs/hooks.md, Limits). */
+  'limit-exceeded',
+  /** The API server refused the template patch as invalid (422); not retried until the workload changes. */
+  'rejected-by-api-server',
+  /** The hook failed validation (a HookSkipped Event on the workload, or HooksValid=False for spec.hooks). */
   'invalid-hook',
   /** The exec hook's container does not exist in the pod. */
   'container-not-found',
@@ -109,7 +115,12 @@ export const METRIC_NAMES = {
   informerRelists: 'restore_hooks_informer_relists_total',
   heapReleases: 'restore_hooks_heap_releases_total',
   heapReleasedBytes: 'restore_hooks_heap_released_bytes_total',
+  admission: 'restore_hooks_admission_total',
 } as const;
+
+/** The admission webhooks, and what each answer did (patched, untouched, bypass: an untrusted user, error). */
+export const ADMISSION_WEBHOOKS = ['workloads', 'pods'] as const;
+export const ADMISSION_RESULTS = ['patched', 'untouched', 'bypass', 'error'] as const;
 
 type Labelled = Counter<string> | Gauge<string> | Histogram<string>;
 
@@ -132,6 +143,7 @@ export class HookMetrics {
   readonly #informerRelists: Counter<string>;
   readonly #heapReleases: Counter<string>;
   readonly #heapReleasedBytes: Counter<string>;
+  readonly #admission: Counter<string>;
   /** The label sets each restore has produced, so that forgetRestore can remove exactly those series. */
   readonly #seriesByRestore = new Map<string, Map<Labelled, Map<string, Record<string, string>>>>();
 
@@ -207,6 +219,21 @@ export class HookMetrics {
       'JavaScript heap in use freed by those collections, in bytes.',
       [],
     );
+    this.#admission = counter(
+      METRIC_NAMES.admission,
+      'Admission requests answered by the webhooks, by webhook and result: patched, untouched (nothing to do), bypass (created by an identity that is not trusted), error (hooks invalid or the webhook failed; admitted unchanged).',
+      ['webhook', 'result'],
+    );
+    for (const webhook of ADMISSION_WEBHOOKS)
+      for (const result of ADMISSION_RESULTS) this.#admission.inc({ webhook, result }, 0);
+  }
+
+  /** One admission request answered. */
+  admitted(webhook: (typeof ADMISSION_WEBHOOKS)[number], result: (typeof ADMISSION_RESULTS)[number]): void {
+    this.#admission.inc({
+      webhook: member(ADMISSION_WEBHOOKS, webhook, 'webhook'),
+      result: member(ADMISSION_RESULTS, result, 'result'),
+    });
   }
 
   hookInjected(labels: HookLabels, count = 1): void {

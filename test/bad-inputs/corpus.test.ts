@@ -153,6 +153,21 @@ const annotationCases: [string, Record<string, string>, Expected][] = [
     { ...EXEC, [`${P}wait-for-ready`]: 'yes' },
     warn(field(`${P}wait-for-ready`), /Invalid value: "yes"/),
   ],
+  [
+    'init name with non-ASCII characters (issue 17)',
+    { ...INIT, [`${I}container-name`]: 'init-名前' },
+    err(field(`${I}container-name`), /Invalid value: "init-名前": a lowercase RFC 1123 label/),
+  ],
+  [
+    'init command annotation over 16 KiB',
+    { ...INIT, [`${I}command`]: JSON.stringify(['sh', '-c', 'x'.repeat(16 * 1024)]) },
+    err(field(`${I}command`), /Too long: \d+ bytes: may not be more than 16384 bytes/),
+  ],
+  [
+    'exec command annotation over 16 KiB',
+    { [`${P}command`]: 'y'.repeat(16 * 1024 + 1) },
+    err(field(`${P}command`), /Too long: 16385 bytes: may not be more than 16384 bytes/),
+  ],
 ];
 
 const restoreWith = (hooks: unknown) => ({
@@ -369,6 +384,71 @@ const restoreCases: [string, unknown, Expected][] = [
     { spec: { namespaceMapping: { a: 1 } } },
     err('spec.namespaceMapping[a]', /must be a string/),
   ],
+  [
+    'includedNamespaces with an invalid glob',
+    { spec: { includedNamespaces: ['app-['] } },
+    err('spec.includedNamespaces[0]', /unclosed character class|invalid/),
+  ],
+  [
+    'excludedNamespaces not a list',
+    { spec: { excludedNamespaces: 'team' } },
+    err('spec.excludedNamespaces', /must be a list of strings/),
+  ],
+  [
+    'a privileged hook container (policy.securityContext)',
+    restoreWith(initHook({ securityContext: { privileged: true } })),
+    err(
+      `${IC}.securityContext.privileged`,
+      /Forbidden: privileged hook containers are not allowed by policy/,
+    ),
+  ],
+  [
+    'a hook container allowing privilege escalation',
+    restoreWith(initHook({ securityContext: { allowPrivilegeEscalation: true } })),
+    err(`${IC}.securityContext.allowPrivilegeEscalation`, /Forbidden: privilege escalation/),
+  ],
+  [
+    'a hook container adding SYS_ADMIN',
+    restoreWith(initHook({ securityContext: { capabilities: { add: ['SYS_ADMIN'] } } })),
+    err(`${IC}.securityContext.capabilities.add[0]`, /Forbidden: adding capability "SYS_ADMIN"/),
+  ],
+  [
+    '10,000 hook resources',
+    restoreWith({ resources: Array.from({ length: 10_000 }, (_, i) => ({ name: `h${i}` })) }),
+    err('spec.hooks.resources', /Too many: 10000: must have at most 200 hook resources per Restore/),
+  ],
+  [
+    '5,000 init containers in one hook',
+    restoreWith(
+      resource({
+        postHooks: [
+          {
+            init: {
+              initContainers: Array.from({ length: 5000 }, (_, i) => ({
+                name: `c${i}`,
+                image: 'a',
+                command: ['t'],
+              })),
+            },
+          },
+        ],
+      }),
+    ),
+    err(
+      `${R}.postHooks[0].init.initContainers`,
+      /Too many: 5000: must have at most 20 init containers per hook/,
+    ),
+  ],
+  [
+    '51 post hooks in one resource',
+    restoreWith(resource({ postHooks: Array.from({ length: 51 }, () => ({ exec: { command: ['true'] } })) })),
+    err(`${R}.postHooks`, /Too many: 51: must have at most 50 post hooks per hook resource/),
+  ],
+  [
+    'an exec command over 16 KiB',
+    restoreWith(execHook({ command: ['sh', '-c', 'z'.repeat(16 * 1024)] })),
+    err(`${EX}.command`, /Too long: \d+ bytes: may not be more than 16384 bytes/),
+  ],
 ];
 
 describe('bad inputs: pod hook annotations', () => {
@@ -426,6 +506,15 @@ const configCases: [string, string][] = [
   [
     'policy: {allowedImages: ["["]}',
     'policy.allowedImages: [0]: invalid glob pattern "[": unclosed character class',
+  ],
+  ['policy: {annotationExecHooks: off}', 'policy.annotationExecHooks: expected true or false, got "off"'],
+  [
+    'policy: {securityContext: {allowPrivileged: 1}}',
+    'policy.securityContext.allowPrivileged: expected true or false, got 1',
+  ],
+  [
+    'policy: {securityContext: {allowedCapabilities: [cap_sys_admin]}}',
+    'policy.securityContext.allowedCapabilities: [0]: expected a capability name such as "CHOWN" or "NET_BIND_SERVICE" (upper case, no CAP_ prefix), or "*", got "cap_sys_admin"',
   ],
   ['leaderElection: {enabled: yes}', 'leaderElection.enabled: expected true or false, got "yes"'],
   [
@@ -499,6 +588,11 @@ const envCases: [string, string, string][] = [
     'RESTORE_HOOKS_CONCURRENCY_RECONCILES',
     '-3',
     'RESTORE_HOOKS_CONCURRENCY_RECONCILES (concurrency.reconciles): expected an integer of at least 1, got "-3"',
+  ],
+  [
+    'RESTORE_HOOKS_POLICY_ANNOTATION_EXEC_HOOKS',
+    'no',
+    'RESTORE_HOOKS_POLICY_ANNOTATION_EXEC_HOOKS (policy.annotationExecHooks): expected true or false, got "no"',
   ],
   [
     'RESTORE_HOOKS_POLICY_ANNOTATION_HOOKS',

@@ -24,12 +24,14 @@ import { DevclusterProcess, SupervisedReplica, sumMetric, waitUntil } from './pr
 import {
   BACKUP_NAME,
   DECOY_NAMESPACE,
+  FORGED_WEB,
   RESTORED_NAMESPACES,
   RESTORE_NAME,
   VELERO_NAMESPACE,
   buildScenario,
   expectedExecHooks,
   expectedInitHooks,
+  forgedObjects,
 } from './scenario.ts';
 import type { Scenario } from './scenario.ts';
 import {
@@ -135,6 +137,44 @@ async function setUp(client: ClusterClient, scenario: Scenario): Promise<Map<str
   return decoyUids;
 }
 
+/**
+ * The forging tenant's objects (scenario.ts, forgedObjects), created once the Restore has a startTimestamp: they are
+ * newer than the restore, so only the namespace rule keeps them out. Their uids join the decoys.
+ */
+async function createForgedObjects(client: ClusterClient, decoyUids: Map<string, string>): Promise<void> {
+  await waitUntil(
+    'the Restore to start',
+    async () =>
+      (
+        await client.json<{ status?: { startTimestamp?: string } }>(
+          'GET',
+          `/apis/velero.io/v1/namespaces/${VELERO_NAMESPACE}/restores/${RESTORE_NAME}`,
+        )
+      ).status?.startTimestamp !== undefined,
+    60_000,
+  );
+  // startTimestamp has whole seconds: be sure to be created after it.
+  await sleep(1100);
+  for (const forged of forgedObjects()) {
+    const f = forged as { kind: string; metadata: { namespace: string; name: string } };
+    const path =
+      f.kind === 'Pod'
+        ? `/api/v1/namespaces/${f.metadata.namespace}/pods`
+        : `/apis/apps/v1/namespaces/${f.metadata.namespace}/deployments`;
+    // An injected fault may refuse the create: try again, it is the tenant's.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const created = await client.json<{ metadata: { uid: string } }>('POST', path, forged);
+        decoyUids.set(`${f.kind}/${f.metadata.namespace}/${f.metadata.name}`, created.metadata.uid);
+        break;
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        await sleep(200);
+      }
+    }
+  }
+}
+
 interface Snapshot extends FinalState {
   readonly decoysNow: Map<string, string | undefined>;
 }
@@ -165,6 +205,12 @@ async function snapshot(client: ClusterClient, withLogs: boolean): Promise<Snaps
     for (const [kind, name, path] of [
       ['Pod', 'decoy-pod', `/api/v1/namespaces/${ns}/pods/decoy-pod`],
       ['Deployment', 'decoy-web', `/apis/apps/v1/namespaces/${ns}/deployments/decoy-web`],
+      ...(ns === DECOY_NAMESPACE
+        ? ([
+            ['Pod', 'forged-pod', `/api/v1/namespaces/${ns}/pods/forged-pod`],
+            ['Deployment', FORGED_WEB, `/apis/apps/v1/namespaces/${ns}/deployments/${FORGED_WEB}`],
+          ] as const)
+        : []),
     ] as const) {
       const obj = await client.json<{ metadata?: { uid?: string } } | undefined>('GET', path, undefined, {
         accept: [404],
@@ -269,6 +315,10 @@ async function main(): Promise<number> {
     await client.json('POST', `/apis/velero.io/v1/namespaces/${VELERO_NAMESPACE}/restores`, scenario.restore);
     const t0 = Date.now();
     say(`Restore ${VELERO_NAMESPACE}/${RESTORE_NAME} created; faults on`);
+    // Alongside the schedule, not before it: the kills and pauses keep their times.
+    const forging = createForgedObjects(client, decoyUids).then(() =>
+      say('forging tenant: labelled Deployment and pod created outside the restored namespaces'),
+    );
 
     const kills = { leader: 0, follower: 0 };
     const expectations: Expectations = {
@@ -281,7 +331,7 @@ async function main(): Promise<number> {
       workloads: scenario.workloads,
       barePods: scenario.barePods,
       decoys: decoyUids,
-      decoyPodPrefixes: ['decoy-web'],
+      decoyPodPrefixes: ['decoy-web', FORGED_WEB],
       controllerNamespace: CONTROLLER_NAMESPACE,
       veleroNamespace: VELERO_NAMESPACE,
       restoreName: RESTORE_NAME,
@@ -338,6 +388,8 @@ async function main(): Promise<number> {
       }
       await sleep(250);
     }
+    await forging;
+    await forging;
     const counters = await client.admin<{ counters: FaultCounters }>('/devcluster/faults');
     await client.admin('/devcluster/faults', 'PUT', { rules: [], paused: false });
     if (convergedAt === undefined) {

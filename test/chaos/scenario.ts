@@ -321,3 +321,39 @@ function decoys(): Record<string, unknown>[] {
 export function decoyNamespaces(): Record<string, unknown>[] {
   return RESTORED_NAMESPACES.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
 }
+
+/** Pod name prefix of the forging tenant's Deployment: its pods are decoys too. */
+export const FORGED_WEB = 'forged-web';
+
+/**
+ * A forging tenant, created once the Restore has started (so the creation-time check cannot keep them out): in a
+ * namespace the Restore does not include, a Deployment and a bare pod labelled as restored by this Restore, with
+ * annotation hooks of their own, among them an exec hook that fails with onError Fail. None of it may be touched, run
+ * or counted in the Restore's status.
+ */
+export function forgedObjects(): Record<string, unknown>[] {
+  const forgedLabel = { 'velero.io/restore-name': RESTORE_NAME, 'velero.io/backup-name': BACKUP_NAME };
+  const forgedHooks = {
+    ...annotationHook,
+    'post.hook.restore.velero.io/command': JSON.stringify(['/bin/sh', '-c', 'exit 3']),
+    'post.hook.restore.velero.io/on-error': 'Fail',
+    [START]: '1',
+  };
+  return [
+    {
+      ...meta('Pod', DECOY_NAMESPACE, 'forged-pod', { labels: forgedLabel, annotations: forgedHooks }),
+      spec: { containers: [container()], terminationGracePeriodSeconds: 0 },
+    },
+    {
+      ...meta('Deployment', DECOY_NAMESPACE, FORGED_WEB, { labels: forgedLabel }),
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: FORGED_WEB } },
+        template: {
+          metadata: { labels: { app: FORGED_WEB, ...forgedLabel }, annotations: forgedHooks },
+          spec: { containers: [container()], terminationGracePeriodSeconds: 0 },
+        },
+      },
+    },
+  ];
+}

@@ -176,6 +176,61 @@ spec:
     expect(r.stdout).to.contain('spec.hooks.resources[0].labelSelector.matchExpressions[0].operator');
   });
 
+  it('shows policy.securityContext refusing a privileged hook container, with the field path (exit 1)', async () => {
+    const restore = await write(
+      'privileged-restore.yaml',
+      `apiVersion: velero.io/v1
+kind: Restore
+metadata: { name: root, namespace: velero }
+spec:
+  hooks:
+    resources:
+      - name: h
+        postHooks:
+          - init:
+              initContainers:
+                - name: root-hook
+                  image: alpine:3.20
+                  command: ['true']
+                  securityContext: { privileged: true, allowPrivilegeEscalation: true, capabilities: { add: [SYS_ADMIN] } }
+`,
+    );
+    const r = await runCli(['plan', '--restore', restore, '-o', 'json', fixture('annotation-pod.yaml')]);
+    expect(r.status).to.equal(1);
+    const report = JSON.parse(r.stdout) as PlanReport;
+    const at = 'spec.hooks.resources[0].postHooks[0].init.initContainers[0].securityContext';
+    expect((report.restoreProblems as { field: string }[]).map((p) => p.field)).to.deep.equal([
+      `${at}.privileged`,
+      `${at}.allowPrivilegeEscalation`,
+      `${at}.capabilities.add[0]`,
+    ]);
+  });
+
+  it('shows that a Restore reaches no namespace it did not restore (a warning, exit 0)', async () => {
+    const restore = await write(
+      'scoped-restore.yaml',
+      `apiVersion: velero.io/v1
+kind: Restore
+metadata: { name: rx, namespace: velero }
+spec:
+  includedNamespaces: [app]
+  hooks:
+    resources:
+      - name: h
+        postHooks: [{ exec: { command: ['true'] } }]
+`,
+    );
+    const pod = await write(
+      'team-pod.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: p, namespace: team }\nspec: { containers: [{ name: c, image: busybox }] }\n',
+    );
+    const r = await runCli(['plan', '--restore', restore, '-o', 'json', pod]);
+    expect(r.status).to.equal(0);
+    const obj = (JSON.parse(r.stdout) as PlanReport).objects[0]!;
+    expect(obj.execHooks).to.deep.equal([]);
+    expect(obj.problems.map((p) => [p.severity, p.field])).to.deep.equal([['warning', 'metadata.namespace']]);
+  });
+
   it('reports that Job templates are immutable, as a warning (exit 0)', async () => {
     const job = await write(
       'job.yaml',

@@ -59,21 +59,58 @@ describe('npm start without a configured cluster (restore-hooks start)', functio
             path: '/api/v1/namespaces/app/events',
           })
         ).items;
-      for (const [reason, kind, name] of [
-        ['HookInjected', 'Deployment', 'web'],
-        ['HookInjected', 'StatefulSet', 'db'],
-        ['HookInjected', 'DaemonSet', 'agent'],
-        ['PodReplaced', 'Pod', 'standalone'],
+      // The workloads are marked as Velero restores them and their pods get the hooks at admission; the pods Velero
+      // restored from the backup without hooks are replaced by their owners through admission; the bare pod is
+      // replaced by the controller.
+      await eventually(
+        async () =>
+          (await events()).find(
+            (e) =>
+              e.reason === 'PodReplaced' &&
+              e.involvedObject.kind === 'Pod' &&
+              e.involvedObject.name === 'standalone',
+          ),
+        'PodReplaced for Pod standalone',
+        45_000,
+      );
+      for (const [app, count] of [
+        ['web', 2],
+        ['db', 1],
       ] as const) {
         await eventually(
-          async () =>
-            (await events()).find(
-              (e) => e.reason === reason && e.involvedObject.kind === kind && e.involvedObject.name === name,
-            ),
-          `${reason} for ${kind} ${name}`,
+          async () => {
+            const pods = (
+              await client.request<{
+                items: {
+                  metadata: { deletionTimestamp?: string };
+                  spec: { initContainers?: { name: string }[] };
+                }[];
+              }>({
+                method: 'GET',
+                path: `/api/v1/namespaces/app/pods?labelSelector=app%3D${app}`,
+              })
+            ).items.filter((p) => !p.metadata.deletionTimestamp);
+            return (
+              pods.length === count &&
+              pods.every((p) =>
+                ['restore-hook-init1', 'restore-hook-init2'].every((h) =>
+                  (p.spec.initContainers ?? []).some((c) => c.name === h),
+                ),
+              )
+            );
+          },
+          `${count} pod(s) of ${app} with the hooks`,
           45_000,
         );
       }
+      const web = await client.request<{
+        spec: { template: { metadata: { labels: Record<string, string> } } };
+      }>({
+        method: 'GET',
+        path: '/apis/apps/v1/namespaces/app/deployments/web',
+      });
+      expect(web.spec.template.metadata.labels['restore-hooks.dev/restore']).to.equal('r2');
+      expect((await events()).filter((e) => e.reason === 'HookInjected')).to.deep.equal([]);
       const standalone = await client.request<{ spec: { initContainers?: { name: string }[] } }>({
         method: 'GET',
         path: '/api/v1/namespaces/app/pods/standalone',
@@ -108,6 +145,30 @@ describe('npm start without a configured cluster (restore-hooks start)', functio
       expect(r.status).to.equal(2);
       expect(r.stderr).to.equal(
         `restore-hooks start: metricsBindAddress (--metrics-bind-address) "127.0.0.1:${taken.port}": cannot listen: address already in use (EADDRINUSE); choose another HOST:PORT, or "0" to disable it\n`,
+      );
+      expect(existsSync(join(home, '.devcluster', 'kubeconfig'))).to.equal(false);
+    } finally {
+      await taken.close();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('with the webhook port taken, exits 2 with one line naming the flag and leaves no kubeconfig', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'restore-hooks-start-'));
+    const taken = await occupyPort();
+    try {
+      const env: NodeJS.ProcessEnv = {
+        HOME: home,
+        RESTORE_HOOKS_METRICS_BIND_ADDRESS: '127.0.0.1:0',
+        RESTORE_HOOKS_HEALTH_PROBE_BIND_ADDRESS: '127.0.0.1:0',
+        RESTORE_HOOKS_WEBHOOK_BIND_ADDRESS: `127.0.0.1:${taken.port}`,
+        KUBECONFIG: '',
+        KUBERNETES_SERVICE_HOST: '',
+      };
+      const r = await runCli(['start'], env, 60_000, home);
+      expect(r.status).to.equal(2);
+      expect(r.stderr).to.equal(
+        `restore-hooks start: webhook.bindAddress (--webhook-bind-address) "127.0.0.1:${taken.port}": cannot listen: address already in use (EADDRINUSE); choose another HOST:PORT, or --no-webhook to disable the webhooks\n`,
       );
       expect(existsSync(join(home, '.devcluster', 'kubeconfig'))).to.equal(false);
     } finally {

@@ -41,29 +41,23 @@ describe('restore-hooks run: configuration errors', () => {
     );
   });
 
-  for (const [flag, setting] of [
-    ['metrics-bind-address', 'metricsBindAddress'],
-    ['health-probe-bind-address', 'healthProbeBindAddress'],
-  ] as const) {
+  const bindFlags = [
+    ['metrics-bind-address', 'metricsBindAddress', '"0" to disable it'],
+    ['health-probe-bind-address', 'healthProbeBindAddress', '"0" to disable it'],
+    ['webhook-bind-address', 'webhook.bindAddress', '--no-webhook to disable the webhooks'],
+  ] as const;
+  for (const [flag, setting, disable] of bindFlags) {
     it(`exits 2 with one line naming --${flag} when its port is taken`, async () => {
       const taken = await occupyPort();
       const kubeconfig = join(dir, 'kubeconfig');
       writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\n');
       try {
         const address = `127.0.0.1:${taken.port}`;
-        const other = flag === 'metrics-bind-address' ? 'health-probe-bind-address' : 'metrics-bind-address';
-        const r = await runCli([
-          'run',
-          '--kubeconfig',
-          kubeconfig,
-          `--${flag}`,
-          address,
-          `--${other}`,
-          '127.0.0.1:0',
-        ]);
+        const others = bindFlags.filter(([f]) => f !== flag).flatMap(([f]) => [`--${f}`, '127.0.0.1:0']);
+        const r = await runCli(['run', '--kubeconfig', kubeconfig, `--${flag}`, address, ...others]);
         expect(r.status).to.equal(2);
         expect(r.stderr).to.equal(
-          `restore-hooks run: ${setting} (--${flag}) "${address}": cannot listen: address already in use (EADDRINUSE); choose another HOST:PORT, or "0" to disable it\n`,
+          `restore-hooks run: ${setting} (--${flag}) "${address}": cannot listen: address already in use (EADDRINUSE); choose another HOST:PORT, or ${disable}\n`,
         );
       } finally {
         await taken.close();

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { createdDuringRestore } from '../../src/controller/membership.ts';
+import { createdDuringRestore, restoreMembership } from '../../src/controller/membership.ts';
+import { DEFAULT_HOOK_POLICY } from '../../src/hooks/policy.ts';
+import { parseRestoreHooks } from '../../src/hooks/validate.ts';
 import { veleroLabelValue } from '../../src/kube/velero-labels.ts';
 
 describe('membership', () => {
@@ -23,6 +25,34 @@ describe('membership', () => {
   for (const [title, created, start, want] of ages) {
     it(`createdDuringRestore: ${title} => ${want}`, () => {
       expect(createdDuringRestore(created ? { creationTimestamp: created } : {}, start)).to.equal(want);
+    });
+  }
+
+  const restore = { status: { startTimestamp: '2026-01-01T10:00:00Z' } };
+  const scoped = parseRestoreHooks(
+    { spec: { includedNamespaces: ['app', 'prod'], namespaceMapping: { prod: 'staging' } } },
+    DEFAULT_HOOK_POLICY,
+  );
+  const members: Array<[string, string, string, string]> = [
+    ['in an included namespace, created during the restore', 'app', '2026-01-01T10:00:05Z', 'Member'],
+    ['in the mapped target namespace', 'staging', '2026-01-01T10:00:05Z', 'Member'],
+    ['labelled by a tenant of another namespace', 'team', '2026-01-01T10:00:05Z', 'OutsideRestoreNamespaces'],
+    [
+      'in the source namespace that was mapped away',
+      'prod',
+      '2026-01-01T10:00:05Z',
+      'OutsideRestoreNamespaces',
+    ],
+    [
+      'in an included namespace, but older than the restore',
+      'app',
+      '2026-01-01T09:00:00Z',
+      'OlderThanRestore',
+    ],
+  ];
+  for (const [title, namespace, created, want] of members) {
+    it(`restoreMembership: ${title} => ${want}`, () => {
+      expect(restoreMembership({ namespace, creationTimestamp: created }, restore, scoped)).to.equal(want);
     });
   }
 

@@ -63,18 +63,63 @@ describe('restore conditions', () => {
   });
 
   const tallies: Array<[string, boolean, Parameters<typeof initHooksAppliedCondition>[1], string, string]> = [
-    ['all done', true, { done: 3, pending: 0, conflicts: 0, skippedPods: 0 }, 'True', 'HooksInPlace'],
-    ['invalid', false, { done: 0, pending: 0, conflicts: 0, skippedPods: 0 }, 'False', 'InvalidHooks'],
+    [
+      'all done',
+      true,
+      { done: 3, pending: 0, conflicts: 0, skippedPods: 0, invalid: [] },
+      'True',
+      'HooksInPlace',
+    ],
+    [
+      'invalid',
+      false,
+      { done: 0, pending: 0, conflicts: 0, skippedPods: 0, invalid: [] },
+      'False',
+      'InvalidHooks',
+    ],
     [
       'conflict wins over skipped',
       true,
-      { done: 1, pending: 1, conflicts: 1, skippedPods: 2 },
+      { done: 1, pending: 1, conflicts: 1, skippedPods: 2, invalid: [] },
       'False',
       'HookConflict',
     ],
-    ['skipped pods', true, { done: 1, pending: 0, conflicts: 0, skippedPods: 2 }, 'False', 'PodsSkipped'],
-    ['in progress', true, { done: 1, pending: 2, conflicts: 0, skippedPods: 0 }, 'False', 'InProgress'],
+    [
+      'skipped pods',
+      true,
+      { done: 1, pending: 0, conflicts: 0, skippedPods: 2, invalid: [] },
+      'False',
+      'PodsSkipped',
+    ],
+    [
+      'in progress',
+      true,
+      { done: 1, pending: 2, conflicts: 0, skippedPods: 0, invalid: [] },
+      'False',
+      'InProgress',
+    ],
+    [
+      "a workload's own hooks invalid (issue 17, finding 4)",
+      true,
+      {
+        done: 2,
+        pending: 0,
+        conflicts: 0,
+        skippedPods: 1,
+        invalid: ['Deployment app/web (invalid-hook): x: bad'],
+      },
+      'False',
+      'HooksSkipped',
+    ],
   ];
+  it('InitHooksApplied names the workloads whose own hooks are not applied, and why', () => {
+    const invalid = Array.from({ length: 5 }, (_, i) => `Deployment app/w${i} (image-not-allowed): f: no`);
+    const c = initHooksAppliedCondition(true, { done: 0, pending: 0, conflicts: 0, skippedPods: 0, invalid });
+    expect(c.message).to.equal(
+      '5 workload(s) have init hooks that are not applied: Deployment app/w0 (image-not-allowed): f: no | Deployment app/w1 (image-not-allowed): f: no | Deployment app/w2 (image-not-allowed): f: no (and 2 more); see HookSkipped events.',
+    );
+  });
+
   for (const [title, valid, tally, status, reason] of tallies) {
     it(`InitHooksApplied: ${title}`, () => {
       expect(initHooksAppliedCondition(valid, tally)).to.include({ status, reason });

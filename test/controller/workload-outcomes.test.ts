@@ -20,7 +20,7 @@ describe('WorkloadOutcomes.tally (the facts behind InitHooksApplied)', () => {
       'a member not reconciled yet is pending',
       [],
       ['Deployment/app/web'],
-      { done: 0, pending: 1, conflicts: 0, skippedPods: 0 },
+      { done: 0, pending: 1, conflicts: 0, skippedPods: 0, invalid: [] },
     ],
     [
       'hooked and already-hooked workloads are done; skipped pods add up',
@@ -29,7 +29,7 @@ describe('WorkloadOutcomes.tally (the facts behind InitHooksApplied)', () => {
         outcome('Deployment/app/b', 'PodsAlreadyHaveHooks', ['app/b-1', 'app/b-2']),
       ],
       ['Deployment/app/a', 'Deployment/app/b'],
-      { done: 2, pending: 0, conflicts: 0, skippedPods: 2 },
+      { done: 2, pending: 0, conflicts: 0, skippedPods: 2, invalid: [] },
     ],
     [
       'a template about to be patched, or waiting for a file-system restore, is pending',
@@ -38,15 +38,31 @@ describe('WorkloadOutcomes.tally (the facts behind InitHooksApplied)', () => {
         outcome('Deployment/app/b', 'WaitingForFileSystemRestore'),
       ],
       ['Deployment/app/a', 'Deployment/app/b'],
-      { done: 0, pending: 2, conflicts: 0, skippedPods: 0 },
+      { done: 0, pending: 2, conflicts: 0, skippedPods: 0, invalid: [] },
     ],
     [
       'conflicts are counted apart',
       [outcome('StatefulSet/app/db', 'HookConflict')],
       ['StatefulSet/app/db'],
-      { done: 0, pending: 0, conflicts: 1, skippedPods: 0 },
+      { done: 0, pending: 0, conflicts: 1, skippedPods: 0, invalid: [] },
     ],
   ];
+  it('lists the workloads whose own init hooks are invalid, apart from the done and the pending', () => {
+    const outcomes = new WorkloadOutcomes();
+    outcomes.record(outcome('Deployment/app/ok', 'HooksInPlace'));
+    outcomes.record({
+      ...outcome('Deployment/app/bad', 'InvalidHooks'),
+      invalidHooks: 'Deployment app/bad (invalid-hook): f: m',
+    });
+    expect(outcomes.tally(RESTORE, ['Deployment/app/ok', 'Deployment/app/bad'])).to.deep.equal({
+      done: 1,
+      pending: 0,
+      conflicts: 0,
+      skippedPods: 0,
+      invalid: ['Deployment app/bad (invalid-hook): f: m'],
+    });
+  });
+
   it('counts skipped pods without a workload (bare pods, Jobs’ pods) once each, with the workloads’ skipped pods', () => {
     const outcomes = new WorkloadOutcomes();
     outcomes.record(outcome('ReplicaSet/app/fsr', 'HooksInPlace', ['app/fsr-1']));
@@ -61,6 +77,7 @@ describe('WorkloadOutcomes.tally (the facts behind InitHooksApplied)', () => {
       pending: 0,
       conflicts: 0,
       skippedPods: 3,
+      invalid: [],
     });
     outcomes.forget(RESTORE);
     expect(outcomes.tally(RESTORE, []).skippedPods).to.equal(0);

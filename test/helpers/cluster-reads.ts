@@ -10,6 +10,8 @@ export interface EventObject {
   type: string;
   involvedObject: { kind: string; name: string; namespace?: string; uid?: string };
   related?: { kind: string; name: string };
+  /** Who reported it (core/v1 Events): restore-hooks.dev/controller for the controller's own. */
+  source?: { component?: string };
 }
 
 export interface RestoreCondition {

@@ -1,32 +1,40 @@
 import { PassThrough } from 'node:stream';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.ts';
 import type { Settings } from '../../src/config/settings.ts';
 import { runController } from '../../src/controller/run-controller.ts';
 import type { RunControllerOptions } from '../../src/controller/run-controller.ts';
-import { KubeJsonClient } from '../../src/controller/kube-json-client.ts';
+import type { KubeJsonClient } from '../../src/controller/kube-json-client.ts';
 import { rbacAuthorizer } from '../../src/devcluster/rbac/index.ts';
 import type { RequestAttributes } from '../../src/devcluster/http/extension-points.ts';
-import { startSimulatedCluster } from '../../src/devcluster/simulated.ts';
 import type { SimulatedCluster } from '../../src/devcluster/simulated.ts';
-import type { SimulationOptions } from '../../src/devcluster/sim/simulation.ts';
-import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node';
+import { CONTROLLER_NAMESPACE, CONTROLLER_USER, startBed } from './bed.ts';
+import type { Bed, BedKind, BedOptions } from './bed.ts';
 
-export const CONTROLLER_NAMESPACE = 'restore-hooks';
-const CONTROLLER_USER = `system:serviceaccount:${CONTROLLER_NAMESPACE}:restore-hooks`;
+export { CONTROLLER_NAMESPACE } from './bed.ts';
 
 export interface ControllerEnv {
-  /** The devcluster: API server, pods/exec, fault injector, and the simulation when asked for. */
+  /** The cluster the suite runs on (devcluster or real control plane). */
+  readonly bed: Bed;
+  /** The devcluster (fault injector, request counter, simulation); throws on another bed. */
   readonly cluster: SimulatedCluster;
-  /** With `rbac`: every request the controller's ServiceAccount was allowed to make, in order. */
+  /**
+   * Devcluster with `rbac`: every request the controller's ServiceAccount was allowed to make, in order. A real API
+   * server does not expose its authorizer's decisions to the bed: empty there.
+   */
   readonly authorizedRequests: RequestAttributes[];
+  /** The kubeconfig the controller runs with. */
   readonly kubeConfig: KubeConfig;
-  /** A plain-JSON client for setup and assertions, over client-node's transport. */
+  /** A plain-JSON admin client for setup and assertions, over client-node's transport. */
   readonly client: KubeJsonClient;
+  /** Velero's client: Restores and the objects a restore brings back are created through it. */
+  readonly velero: KubeJsonClient;
   /** JSON log lines the controller wrote. */
   readonly logs: Record<string, unknown>[];
   /** The running controller's /metrics text. */
   scrapeMetrics(): Promise<string>;
+  /** Whether a controller started by startController is running. */
+  readonly controllerRunning: boolean;
   /** Starts (or restarts) the controller. */
   startController(overrides?: Partial<Settings>): Promise<void>;
   /** Stops the controller gracefully; resolves to its exit status. */
@@ -34,62 +42,46 @@ export interface ControllerEnv {
   stop(): Promise<void>;
 }
 
-export interface ControllerEnvOptions {
-  /** Apply the optional CRD patch that keeps status.conditions. */
-  readonly conditionsCrd?: boolean;
-  /**
-   * Enforce RBAC and run the controller as the restore-hooks ServiceAccount with exactly the rules of
-   * manifests/base/rbac.yaml. Tests keep using an admin client.
-   */
-  readonly rbac?: boolean;
-  /** Simulated nodes, kubelet and workload controllers; default none (the API server alone). */
-  readonly simulation?: SimulationOptions;
-  /** Namespaces to create besides velero, app, other and the controller's. */
-  readonly namespaces?: readonly string[];
+export interface ControllerEnvOptions extends BedOptions {
+  /** The bed to run on (default the devcluster; suites written with describeOnBeds pass the selected one). */
+  readonly bed?: BedKind;
 }
 
 export async function startControllerEnv(options: ControllerEnvOptions = {}): Promise<ControllerEnv> {
-  const cluster = await startSimulatedCluster({ simulation: options.simulation ?? false });
-  const adminConfig = new KubeConfig();
-  adminConfig.loadFromString(cluster.kubeconfig());
-  const client = new KubeJsonClient(adminConfig, new IsomorphicFetchHttpLibrary(), 'restore-hooks-tests');
-  for (const name of ['velero', 'app', 'other', CONTROLLER_NAMESPACE, ...(options.namespaces ?? [])]) {
-    await client.request({
-      method: 'POST',
-      path: '/api/v1/namespaces',
-      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
-    });
-  }
-  if (options.conditionsCrd) await addConditionsToRestoreCrd(client);
-  let kubeConfig = adminConfig;
+  const bed = await startBed(options.bed ?? 'devcluster', options);
   const authorizedRequests: RequestAttributes[] = [];
-  if (options.rbac) {
-    await applyManifestRbac(client);
-    const authorize = rbacAuthorizer(cluster.api);
-    cluster.http.authorizer = async (attributes) => {
+  const devcluster = bed.devcluster;
+  if (devcluster && bed.rbac) {
+    const authorize = rbacAuthorizer(devcluster.api);
+    devcluster.http.authorizer = async (attributes) => {
       const decision = await authorize(attributes);
       if (decision.allowed && attributes.user.username === CONTROLLER_USER)
         authorizedRequests.push(attributes);
       return decision;
     };
-    kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(
-      cluster.kubeconfig({ serviceAccount: { namespace: CONTROLLER_NAMESPACE, name: 'restore-hooks' } }),
-    );
   }
+  const kubeConfig = bed.controllerKubeConfig;
   const logs: Record<string, unknown>[] = [];
   let running: { abort: AbortController; done: Promise<number> } | undefined;
   let metricsUrl: string | undefined;
 
   const env: ControllerEnv = {
-    cluster,
+    bed,
+    get cluster(): SimulatedCluster {
+      if (!devcluster) throw new Error(`this needs the devcluster; the suite runs on the ${bed.kind} bed`);
+      return devcluster;
+    },
     authorizedRequests,
     kubeConfig,
-    client,
+    client: bed.client,
+    velero: bed.velero,
     logs,
     async scrapeMetrics() {
       if (!metricsUrl) throw new Error('the controller serves no metrics yet');
       return (await fetch(`${metricsUrl}/metrics`)).text();
+    },
+    get controllerRunning() {
+      return running !== undefined;
     },
     async startController(overrides = {}) {
       if (running) throw new Error('controller already running');
@@ -98,6 +90,8 @@ export async function startControllerEnv(options: ControllerEnvOptions = {}): Pr
         metricsBindAddress: '127.0.0.1:0',
         healthProbeBindAddress: '127.0.0.1:0',
         logLevel: 'debug',
+        // The admission webhooks only where a test asks for them (on a free port, out of cluster: url mode).
+        webhook: { ...DEFAULT_SETTINGS.webhook, enabled: false, bindAddress: '127.0.0.1:0' },
         ...overrides,
       };
       const { abort, done } = runReplica(settings, kubeConfig, {
@@ -115,7 +109,7 @@ export async function startControllerEnv(options: ControllerEnvOptions = {}): Pr
     },
     async stop() {
       await env.stopController();
-      await cluster.stop();
+      await bed.stop();
     },
   };
   return env;
@@ -161,48 +155,6 @@ export function runReplica(
     ...(options.onListening ? { onListening: options.onListening } : {}),
   });
   return { logs, abort, done };
-}
-
-/** The ServiceAccount and the RBAC objects of manifests/base/rbac.yaml, in the controller's namespace. */
-async function applyManifestRbac(client: KubeJsonClient): Promise<void> {
-  const { readFileSync } = await import('node:fs');
-  const { parseAllDocuments } = await import('yaml');
-  const sa = {
-    apiVersion: 'v1',
-    kind: 'ServiceAccount',
-    metadata: { name: 'restore-hooks', namespace: CONTROLLER_NAMESPACE },
-  };
-  await client.request({
-    method: 'POST',
-    path: `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/serviceaccounts`,
-    body: sa,
-  });
-  const text = readFileSync(new URL('../../manifests/base/rbac.yaml', import.meta.url), 'utf8');
-  for (const doc of parseAllDocuments(text)) {
-    const obj = doc.toJSON() as { kind: string; metadata: { namespace?: string } };
-    const plural = `${obj.kind.toLowerCase()}s`;
-    const namespaced = obj.kind === 'Role' || obj.kind === 'RoleBinding';
-    if (namespaced) obj.metadata.namespace = CONTROLLER_NAMESPACE;
-    const path = namespaced
-      ? `/apis/rbac.authorization.k8s.io/v1/namespaces/${CONTROLLER_NAMESPACE}/${plural}`
-      : `/apis/rbac.authorization.k8s.io/v1/${plural}`;
-    await client.request({ method: 'POST', path, body: obj });
-  }
-}
-
-/** Applies config/crd/patches/restore-status-conditions.yaml's change, as a cluster admin would. */
-async function addConditionsToRestoreCrd(client: KubeJsonClient): Promise<void> {
-  const { readFileSync } = await import('node:fs');
-  const { parse } = await import('yaml');
-  const ops = parse(
-    readFileSync(new URL('../../config/crd/patches/restore-status-conditions.yaml', import.meta.url), 'utf8'),
-  ) as unknown;
-  await client.request({
-    method: 'PATCH',
-    path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/restores.velero.io',
-    contentType: 'application/json-patch+json',
-    body: ops,
-  });
 }
 
 export { eventually } from './eventually.ts';

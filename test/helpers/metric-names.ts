@@ -16,6 +16,9 @@ export const MACHINERY_METRICS = [
   'rest_client_requests_total',
   'rest_client_request_duration_seconds',
   'rest_client_rate_limiter_duration_seconds',
+  'controller_runtime_webhook_requests_total',
+  'controller_runtime_webhook_latency_seconds',
+  'controller_runtime_webhook_requests_in_flight',
 ] as const;
 
 /** Metric names selected in a PromQL expression: identifiers followed by `{` (our queries always select a job). */

@@ -440,7 +440,7 @@ describe('hooks/plan', () => {
   describe('policy', () => {
     it('ignores annotations with a warning when annotation hooks are disabled, and uses the spec', () => {
       const plan = planHooks(r2, target({ annotations: INIT_ANN }), {
-        policy: { annotationHooks: false, allowedImages: [] },
+        policy: { ...DEFAULT_HOOK_POLICY, annotationHooks: false, allowedImages: [] },
       });
       expect(plan.initSource).to.equal('spec');
       expect(plan.problems.map((p) => [p.severity, p.field])).to.deep.equal([
@@ -450,7 +450,7 @@ describe('hooks/plan', () => {
 
     it('rejects an annotation hook image the policy does not allow', () => {
       const plan = planHooks(noSpecHooks, target({ annotations: INIT_ANN }), {
-        policy: { annotationHooks: true, allowedImages: ['registry.local/*'] },
+        policy: { ...DEFAULT_HOOK_POLICY, annotationHooks: true, allowedImages: ['registry.local/*'] },
       });
       expect(plan.initHooks[0]!.state).to.equal('invalid');
       expect(plan.problems[0]!.field).to.equal(

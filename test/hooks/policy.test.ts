@@ -9,13 +9,17 @@ describe('hooks/policy', () => {
 
   it('reads the settings', () => {
     expect(parseHookPolicy({ annotationHooks: false, allowedImages: ['alpine:*'] }, 'hooks')).to.deep.equal({
-      policy: { annotationHooks: false, allowedImages: ['alpine:*'] },
+      policy: { ...DEFAULT_HOOK_POLICY, annotationHooks: false, allowedImages: ['alpine:*'] },
       errors: [],
     });
   });
 
   it('matches images against the allowed globs', () => {
-    const policy = { annotationHooks: true, allowedImages: ['registry.example.com/*', 'alpine:3.*'] };
+    const policy = {
+      ...DEFAULT_HOOK_POLICY,
+      annotationHooks: true,
+      allowedImages: ['registry.example.com/*', 'alpine:3.*'],
+    };
     expect(imagePolicyError(policy, 'registry.example.com/tools/hook:1')).to.equal(undefined);
     expect(imagePolicyError(policy, 'alpine:3.20')).to.equal(undefined);
     expect(imagePolicyError(policy, 'alpine:latest')).to.contain('not allowed by policy');

@@ -177,6 +177,7 @@ describe('hooks/validate: spec.hooks with field paths', () => {
 
   it('rejects images the policy does not allow', () => {
     const r = parseRestoreHooks(restoreWith(initHook(good)), {
+      ...DEFAULT_HOOK_POLICY,
       annotationHooks: true,
       allowedImages: ['registry.local/*'],
     });

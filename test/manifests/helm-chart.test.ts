@@ -238,6 +238,14 @@ describe('Helm chart manifests/helm/restore-hooks (real Helm 4)', function () {
       kind: 'ClusterIssuer',
       name: 'corp-ca',
     });
+
+    // Off: nothing of the webhook is rendered, and the controller is told not to serve it (its default is on).
+    const off = await template('--set', 'webhook.enabled=false');
+    expect(off.some((o) => o.kind === 'MutatingWebhookConfiguration')).to.equal(false);
+    expect(off.some((o) => o.metadata.name === 'restore-hooks-webhook')).to.equal(false);
+    const offArgs = off.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].args;
+    expect(offArgs).to.include('--no-webhook');
+    expect(offArgs.some((a: string) => a.startsWith('--webhook-bind-address'))).to.equal(false);
   });
 
   it('patches the Restore CRD from a hook Job with the shipped patch, allowed only that CRD', async () => {

@@ -7,6 +7,7 @@ import { parseFlags } from '../../src/cli/flags.ts';
 import { runFlags } from '../../src/cli/commands/run.ts';
 import { controllerNamespace, resolveSettings } from '../../src/config/resolve.ts';
 import { METRIC_NAMES } from '../../src/telemetry/metrics.ts';
+import { webhookConfiguration } from '../../src/controller/admission/webhook-configuration.ts';
 import { kustomize } from '../helpers/kustomize.ts';
 import { MACHINERY_METRICS, metricFamily, metricNamesIn } from '../helpers/metric-names.ts';
 import type { Obj } from '../helpers/kustomize.ts';
@@ -49,11 +50,14 @@ describe('manifests: the kustomize base', function () {
       `ConfigMap/${find(objs, 'ConfigMap').metadata.name}`,
       'Deployment/restore-hooks',
       'Service/restore-hooks-metrics',
+      'Service/restore-hooks-webhook',
+      'MutatingWebhookConfiguration/restore-hooks',
       'PodDisruptionBudget/restore-hooks',
       'NetworkPolicy/restore-hooks',
     ]);
     for (const o of objs.filter(
-      (o) => !['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind),
+      (o) =>
+        !['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration'].includes(o.kind),
     )) {
       expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).to.equal(NAMESPACE);
     }
@@ -72,12 +76,31 @@ describe('manifests: the kustomize base', function () {
       '--leader-elect',
       '--metrics-bind-address=:8080',
       '--health-probe-bind-address=:8081',
+      '--webhook-bind-address=:9443',
     ]);
     expect(container.image).to.match(/^ghcr\.io\/restore-hooks\/restore-hooks:\d+\.\d+\.\d+$/);
     expect(container.ports).to.deep.equal([
       { name: 'metrics', containerPort: 8080, protocol: 'TCP' },
       { name: 'health', containerPort: 8081, protocol: 'TCP' },
+      { name: 'webhook', containerPort: 9443, protocol: 'TCP' },
     ]);
+  });
+
+  it('configures the webhooks as the controller writes them in url mode (the contract), through the Service', () => {
+    const stored = find(objs, 'MutatingWebhookConfiguration');
+    const built = webhookConfiguration({
+      name: 'restore-hooks',
+      namespace: NAMESPACE,
+      clientConfig: { service: true },
+      caBundle: '',
+      failurePolicy: 'Ignore',
+    }) as Obj;
+    const withoutCa = (webhooks: Obj[]) =>
+      webhooks.map((w) => ({ ...w, clientConfig: { ...w.clientConfig, caBundle: undefined } }));
+    expect(JSON.parse(JSON.stringify(withoutCa(stored.webhooks)))).to.deep.equal(
+      JSON.parse(JSON.stringify(withoutCa(built.webhooks))),
+    );
+    expect(find(objs, 'Namespace').metadata.labels['restore-hooks.dev/webhook']).to.equal('disabled');
   });
 
   it('probes /healthz and /readyz on the health port', () => {
@@ -143,7 +166,7 @@ describe('manifests: the kustomize base', function () {
     expect(leaseRule.resourceNames).to.deep.equal([settings.leaderElection.leaseName]);
   });
 
-  it('grants exactly the rules the controller needs, cluster-wide, and no Secrets', () => {
+  it('grants exactly the rules the controller needs, cluster-wide, and no Secret but its certificate', () => {
     const rules = find(objs, 'ClusterRole').rules.map((r: Obj) => ({
       apiGroups: r.apiGroups,
       resources: r.resources,
@@ -164,11 +187,18 @@ describe('manifests: the kustomize base', function () {
       },
       { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: ['mutatingwebhookconfigurations'],
+        verbs: ['get', 'update'],
+      },
     ]);
+    expect(find(objs, 'ClusterRole').rules.at(-1).resourceNames).to.deep.equal(['restore-hooks']);
     const all = [...find(objs, 'ClusterRole').rules, ...find(objs, 'Role').rules];
     for (const r of all) {
       expect([...r.apiGroups, ...r.resources, ...r.verbs]).to.not.include('*');
-      expect(r.resources).to.not.include('secrets');
+      if (r.resources.includes('secrets') && r.verbs.some((v: string) => v !== 'create'))
+        expect(r.resourceNames).to.deep.equal(['restore-hooks-webhook-cert']);
     }
   });
 
@@ -185,6 +215,13 @@ describe('manifests: the kustomize base', function () {
         apiGroups: [''],
         resources: ['configmaps'],
         verbs: ['create', 'get', 'list', 'watch', 'update', 'delete'],
+      },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        resourceNames: ['restore-hooks-webhook-cert'],
+        verbs: ['get', 'update'],
       },
     ]);
     for (const [binding, role] of [
@@ -204,10 +241,15 @@ describe('manifests: the kustomize base', function () {
   });
 
   it('exposes metrics through a Service selecting the pods, and keeps one pod through disruptions', () => {
-    const service = find(objs, 'Service');
+    const service = find(objs, 'Service', 'restore-hooks-metrics');
     expect(selects(service.spec.selector, deployment.spec.template.metadata.labels)).to.equal(true);
     expect(service.spec.ports).to.deep.equal([
       { name: 'metrics', port: 8080, targetPort: 'metrics', protocol: 'TCP' },
+    ]);
+    const webhook = find(objs, 'Service', 'restore-hooks-webhook');
+    expect(selects(webhook.spec.selector, deployment.spec.template.metadata.labels)).to.equal(true);
+    expect(webhook.spec.ports).to.deep.equal([
+      { name: 'webhook', port: 443, targetPort: 'webhook', protocol: 'TCP' },
     ]);
     const pdb = find(objs, 'PodDisruptionBudget');
     expect(pdb.spec.minAvailable).to.equal(1);
@@ -215,7 +257,7 @@ describe('manifests: the kustomize base', function () {
     expect(selects(pdb.spec.selector.matchLabels, deployment.spec.template.metadata.labels)).to.equal(true);
   });
 
-  it('lets in only metrics and probes, and out only DNS and the API server', () => {
+  it('lets in only metrics, probes and the webhooks, and out only DNS and the API server', () => {
     const policy = find(objs, 'NetworkPolicy');
     expect(policy.spec.podSelector.matchLabels).to.deep.equal(POD_LABELS);
     expect(policy.spec.policyTypes).to.deep.equal(['Ingress', 'Egress']);
@@ -224,6 +266,7 @@ describe('manifests: the kustomize base', function () {
         ports: [
           { port: 8080, protocol: 'TCP' },
           { port: 8081, protocol: 'TCP' },
+          { port: 9443, protocol: 'TCP' },
         ],
       },
     ]);
@@ -246,7 +289,7 @@ describe('manifests: components and overlays', function () {
   it('the prometheus-operator overlay adds a ServiceMonitor for the metrics Service', async () => {
     const objs = await kustomize(join(MANIFESTS, 'overlays/prometheus-operator'));
     const monitor = find(objs, 'ServiceMonitor');
-    const service = find(objs, 'Service');
+    const service = find(objs, 'Service', 'restore-hooks-metrics');
     expect(monitor.metadata.namespace).to.equal(NAMESPACE);
     expect(selects(monitor.spec.selector.matchLabels, service.metadata.labels)).to.equal(true);
     expect(monitor.spec.endpoints).to.deep.equal([
@@ -259,7 +302,7 @@ describe('manifests: components and overlays', function () {
     const rule = find(objs, 'PrometheusRule');
     expect(rule.metadata.namespace).to.equal(NAMESPACE);
     const rules: Obj[] = rule.spec.groups.flatMap((g: Obj) => g.rules);
-    const job = `job="${find(objs, 'Service').metadata.name}"`;
+    const job = `job="${find(objs, 'Service', 'restore-hooks-metrics').metadata.name}"`;
     const known = new Set<string>([...Object.values(METRIC_NAMES), ...MACHINERY_METRICS, 'up']);
     expect(rules.map((r) => r.alert)).to.include.members([
       'RestoreHooksDown',
@@ -296,6 +339,44 @@ describe('manifests: components and overlays', function () {
       expect(status.conditions.type).to.equal('array');
       expect(status.conditions.items.required).to.include.members(['type', 'status']);
       expect(status.phase, 'the rest of the schema is kept').to.not.equal(undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('manifests: the cert-manager component', function () {
+  this.timeout(60_000);
+
+  it('issues the webhook Secret with cert-manager, injects its CA, and turns the controller to External', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'restore-hooks-kustomize-'));
+    try {
+      const base = relative(dir, join(MANIFESTS, 'base'));
+      const component = relative(dir, join(MANIFESTS, 'components/cert-manager'));
+      writeFileSync(join(dir, 'kustomization.yaml'), `resources: [${base}]\ncomponents: [${component}]\n`);
+      const objs = await kustomize(dir);
+      const certificate = find(objs, 'Certificate');
+      expect(certificate.metadata.namespace).to.equal(NAMESPACE);
+      expect(certificate.spec.secretName).to.equal('restore-hooks-webhook-cert');
+      expect(certificate.spec.dnsNames).to.include(`restore-hooks-webhook.${NAMESPACE}.svc`);
+      expect(find(objs, 'MutatingWebhookConfiguration').metadata.annotations).to.deep.equal({
+        'cert-manager.io/inject-ca-from': `${NAMESPACE}/restore-hooks-webhook`,
+      });
+      const env = find(objs, 'Deployment').spec.template.spec.containers[0].env as Obj[];
+      const mode = env.find((e) => e.name === 'RESTORE_HOOKS_WEBHOOK_CERTIFICATES_MODE');
+      expect(mode?.value).to.equal('External');
+      const args = find(objs, 'Deployment').spec.template.spec.containers[0].args as string[];
+      const settings = resolveSettings(
+        parseFlags(
+          runFlags,
+          args.filter((a) => !a.startsWith('--config')),
+          {},
+          false,
+        ),
+        { RESTORE_HOOKS_WEBHOOK_CERTIFICATES_MODE: 'External', POD_NAMESPACE: NAMESPACE },
+        () => '',
+      );
+      expect(settings.webhook.certificates.mode).to.equal('External');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

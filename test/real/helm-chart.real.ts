@@ -1,6 +1,6 @@
 /**
  * The Helm chart against the real control plane (kube-apiserver 1.20 on etcd, hack/real-cluster): `helm install`,
- * then `helm upgrade` with the webhook, settings and extra labels, must be accepted by a real API server (the pods
+ * then `helm upgrade` with the webhook's failurePolicy, settings and extra labels, must be accepted by a real API server (the pods
  * need not run). Runs under `npm run test:real`, which has the control plane's binaries.
  */
 import { expect } from 'chai';
@@ -57,6 +57,7 @@ describe('Helm chart on the real control plane: install and upgrade', function (
     expect(names).to.include.members([
       'deployment.apps/restore-hooks',
       'service/restore-hooks-metrics',
+      'service/restore-hooks-webhook',
       'configmap/restore-hooks-config',
       'serviceaccount/restore-hooks',
       'role.rbac.authorization.k8s.io/restore-hooks-leader-election',
@@ -65,9 +66,12 @@ describe('Helm chart on the real control plane: install and upgrade', function (
       'networkpolicy.networking.k8s.io/restore-hooks',
     ]);
     expect(await kubectl('get', 'clusterrole', 'restore-hooks', '-o', 'name')).to.contain('restore-hooks');
+    expect(await kubectl('get', 'mutatingwebhookconfiguration', 'restore-hooks', '-o', 'name')).to.contain(
+      'restore-hooks',
+    );
   });
 
-  it('upgrades with the webhook, settings, replicas and extra labels', async () => {
+  it('upgrades with the webhook failurePolicy, settings, replicas and extra labels', async () => {
     const r = await helmRun(
       'upgrade',
       'restore-hooks',
@@ -75,13 +79,19 @@ describe('Helm chart on the real control plane: install and upgrade', function (
       '--namespace',
       NS,
       '--set',
-      'webhook.enabled=true,replicas=1,config.settings.templateCleanup=Retain,extraLabels.team=storage',
+      'webhook.failurePolicy=Fail,replicas=1,config.settings.templateCleanup=Retain,extraLabels.team=storage',
     );
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('REVISION: 2');
-    expect(await kubectl('get', 'mutatingwebhookconfiguration', 'restore-hooks', '-o', 'name')).to.contain(
-      'restore-hooks',
-    );
+    expect(
+      await kubectl(
+        'get',
+        'mutatingwebhookconfiguration',
+        'restore-hooks',
+        '-o',
+        'jsonpath={.webhooks[*].failurePolicy}',
+      ),
+    ).to.equal('Fail Fail');
     expect(
       await kubectl('get', 'deploy', 'restore-hooks', '-n', NS, '-o', 'jsonpath={.spec.replicas}'),
     ).to.equal('1');

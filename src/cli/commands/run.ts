@@ -53,6 +53,28 @@ export const runFlags: readonly FlagSpec[] = [
     description: 'Where /healthz and /readyz are served; "0" disables them. Default ":8081".',
   },
   {
+    name: 'webhook',
+    type: 'boolean',
+    env: true,
+    description: 'Serve the mutating admission webhooks that inject hooks as pods are created. Default on.',
+  },
+  {
+    name: 'webhook-bind-address',
+    type: 'string',
+    valueName: 'HOST:PORT',
+    env: true,
+    validate: validators.hostPort,
+    description: 'Where the HTTPS admission webhooks are served. Default ":9443".',
+  },
+  {
+    name: 'webhook-url',
+    type: 'string',
+    valueName: 'URL',
+    env: true,
+    description:
+      'Base https:// URL the API server reaches the webhooks at; the controller then writes its MutatingWebhookConfiguration with url clientConfigs (out-of-cluster runs). Default "" (the manifests\' Service).',
+  },
+  {
     name: 'leader-elect',
     type: 'boolean',
     env: true,
@@ -104,7 +126,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'Run the controller against a Kubernetes cluster.',
   usage:
-    '[--kubeconfig FILE] [--config FILE] [--namespace NAMESPACE] [--metrics-bind-address HOST:PORT] [--health-probe-bind-address HOST:PORT] [--leader-elect] [--log-level LEVEL]',
+    '[--kubeconfig FILE] [--config FILE] [--namespace NAMESPACE] [--metrics-bind-address HOST:PORT] [--health-probe-bind-address HOST:PORT] [--[no-]webhook] [--webhook-bind-address HOST:PORT] [--webhook-url URL] [--leader-elect] [--log-level LEVEL]',
   flags: runFlags,
   async run(args, io) {
     const settings = await resolveRunSettings(args, io, 'run');

@@ -24,7 +24,7 @@ import {
   EXEC_RETRIES_ANNOTATION,
   RESTORE_LABEL,
 } from '../marks.ts';
-import { createdDuringRestore } from '../membership.ts';
+import { restoreMembership } from '../membership.ts';
 import { restoreActivity } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import type { OwnerChain } from '../owner-chain.ts';
@@ -487,13 +487,12 @@ export class ExecHookReconciler {
     // Planning costs more than everything else here; a restore with init hooks only needs none of it.
     if (!mayHaveExecHooks(hooks, pod.metadata.annotations ?? {}))
       return { kind: 'none', why: 'no exec hooks' };
-    const start = restore.status?.startTimestamp;
     if (!restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs).active)
       return { kind: 'none', why: 'restore inactive' };
-    if (!createdDuringRestore(pod.metadata, start))
-      return { kind: 'none', why: 'pod older than the restore' };
-    if (workload && !createdDuringRestore(workload.metadata, start))
-      return { kind: 'none', why: 'workload older than the restore' };
+    const podVerdict = restoreMembership(pod.metadata, restore, hooks);
+    if (podVerdict !== 'Member') return { kind: 'none', why: `pod: ${podVerdict}` };
+    const workloadVerdict = workload ? restoreMembership(workload.metadata, restore, hooks) : 'Member';
+    if (workloadVerdict !== 'Member') return { kind: 'none', why: `workload: ${workloadVerdict}` };
     const plan = planHooks(
       hooks,
       {

@@ -2,6 +2,7 @@ import type { RestoreHooks } from '../../hooks/validate.ts';
 import type { HookPolicy } from '../../hooks/policy.ts';
 import { planHooks } from '../../hooks/plan.ts';
 import type { Pod, PodTemplateSpec } from '../../kube/types.ts';
+import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import { createdDuringRestore } from '../membership.ts';
 import {
   appContainersStarted,
@@ -52,6 +53,7 @@ export function podFacts(
     hasHooks: state === 'present' || state === 'none',
     stillPending: isStillPending(pod),
     createdDuringRestore: createdDuringRestore(pod.metadata, restoreStart),
+    ...(pod.metadata.labels?.[RESTORE_NAME_LABEL] !== undefined ? { restoredByVelero: true } : {}),
     restoreWait: hasRestoreWait(pod),
     holdsRestoredData: holdsPodLocalRestoredData(pod),
     initialized,

@@ -19,7 +19,7 @@ import { SeenOnce } from '../seen-once.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import { RESTORE_LABEL } from '../marks.ts';
 import type { OwnerChain } from '../owner-chain.ts';
-import { createdDuringRestore } from '../membership.ts';
+import { isRestoreMember } from '../membership.ts';
 import { hasRestoreWait, isStillPending } from '../pod-progress.ts';
 import { restoreActivity } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
@@ -129,9 +129,12 @@ export class PodReconciler {
         this.#deps.enqueueWorkload(workloadKey(kind, namespace, workload.metadata.name ?? ''));
       // Before it patches a template, the workload reconcile proves which pods are its own through their ReplicaSet:
       // read that now, off its path, while a template still awaits our hooks.
+      // Templates marked at admission never get hooks: their pods get them from the pod webhook.
       if (
         concerned.some(
-          ({ workload }) => !workload.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
+          ({ workload }) =>
+            !workload.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION] &&
+            workload.spec.template.metadata?.labels?.[RESTORE_LABEL] === undefined,
         )
       )
         this.#deps.owners.warm(pod);
@@ -234,7 +237,7 @@ export class PodReconciler {
       topOwnerKind: 'Pod',
       restoreActive: restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs)
         .active,
-      createdDuringRestore: createdDuringRestore(pod.metadata, restore.status?.startTimestamp),
+      createdDuringRestore: isRestoreMember(pod.metadata, restore, hooks),
       hooks: initHooksState(plan, hasErrors(hooks.problems)),
       stillPending: isStillPending(pod),
       restoreWait: hasRestoreWait(pod),
@@ -316,7 +319,7 @@ export class PodReconciler {
     const lookup = this.#deps.restores.byLabelValue(labelValue);
     if (!lookup.found) return;
     const { restore, hooks } = lookup;
-    if (!createdDuringRestore(labelled.metadata, restore.status?.startTimestamp)) return;
+    if (!isRestoreMember(labelled.metadata, restore, hooks)) return;
     if (!restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs).active) return;
     const plan = planHooks(
       hooks,
@@ -370,7 +373,7 @@ export class PodReconciler {
     const lookup = this.#deps.restores.byLabelValue(labelValue);
     if (!lookup.found) return;
     const { restore, hooks } = lookup;
-    if (!createdDuringRestore(pod.metadata, restore.status?.startTimestamp)) return;
+    if (!isRestoreMember(pod.metadata, restore, hooks)) return;
     if (!restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs).active) return;
     const namespace = pod.metadata.namespace ?? '';
     const plan = planHooks(

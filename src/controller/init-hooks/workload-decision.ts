@@ -41,6 +41,11 @@ export interface WorkloadFacts {
   readonly injectedByUs: boolean;
   /** This controller already removed its hooks after the restore; later pods do not belong to the restore. */
   readonly cleanedUp: boolean;
+  /**
+   * The template carries the admission mark of this restore (and no hooks of ours): the pod webhook gives its pods
+   * their hooks as they are created, so the template is never patched while every pod of the restore has them.
+   */
+  readonly admitted?: boolean;
   readonly restore: {
     /** Within the hook window (running, or finished less than the window ago). */
     readonly active: boolean;
@@ -61,6 +66,8 @@ export interface PodFacts {
   readonly stillPending: boolean;
   /** Created at or after the restore started (a pod of the restore, not one adopted from before it). */
   readonly createdDuringRestore: boolean;
+  /** Velero restored the pod itself (it carries velero.io/restore-name): it was not created through admission. */
+  readonly restoredByVelero?: boolean;
   /** Velero's file-system restore is in progress: the pod must never be deleted. */
   readonly restoreWait: boolean;
   /** Velero's file-system restore put data into an emptyDir of this pod: replacing the pod loses it. */
@@ -92,6 +99,7 @@ export interface WorkloadDecision {
     | 'InvalidHooks'
     | 'HookConflict'
     | 'RestoreInactive'
+    | 'HandledAtAdmission'
     | 'CleanedUp'
     | 'PodsAlreadyHaveHooks'
     | 'RolloutWouldDisturbRunningPods'
@@ -182,6 +190,25 @@ export function decideWorkload(facts: WorkloadFacts): WorkloadDecision {
   if (w.templateHooks === 'none') return keep('NoHooks');
 
   const withoutHooks = w.pods.filter((p) => !p.hasHooks);
+  // Admission hooks every pod its owner creates. A pending pod of the restore without them either came from the
+  // backup (Velero restored it, not through the pod webhook: delete it and its owner recreates it through
+  // admission) or escaped admission (the webhook was down under failurePolicy Ignore: the template path below).
+  if (w.admitted && w.templateHooks === 'missing') {
+    const pending = withoutHooks.filter((p) => p.stillPending && p.createdDuringRestore);
+    if (pending.every((p) => p.restoredByVelero)) {
+      const skippedPods: Array<WorkloadDecision['skippedPods'][number]> = withoutHooks
+        .filter((p) => !p.stillPending && p.createdDuringRestore)
+        .map((p) => ({ name: p.name, reason: 'AppContainersStarted' as const }));
+      const deletePods: Array<{ name: string; uid: string }> = [];
+      for (const p of pending) {
+        if (p.restoreWait) skippedPods.push({ name: p.name, reason: 'RestoreWait' });
+        else if (p.holdsRestoredData)
+          skippedPods.push({ name: p.name, reason: 'RolloutWouldLoseRestoredData' });
+        else deletePods.push({ name: p.name, uid: p.uid });
+      }
+      return { template: 'keep', reason: 'HandledAtAdmission', deletePods, skippedPods };
+    }
+  }
   const rolls = ownerRollsOutEveryPod(w);
   // Started pods without hooks are missed, unless the owner's rollout replaces them with hooked pods.
   const missed = withoutHooks

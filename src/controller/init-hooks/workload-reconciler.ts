@@ -1,5 +1,5 @@
 import { APPLIED_INIT_HOOKS_ANNOTATION, parseAppliedInitHooks } from '../../hooks/applied-record.ts';
-import { planHooks } from '../../hooks/plan.ts';
+import { mayHaveExecHooks, planHooks } from '../../hooks/plan.ts';
 import type { HookPlan } from '../../hooks/plan.ts';
 import type { HookPolicy } from '../../hooks/policy.ts';
 import { hasErrors } from '../../hooks/problems.ts';
@@ -14,18 +14,23 @@ import type { EventRecorder } from '../events.ts';
 import { objectReference, podReference, restoreReference } from '../events.ts';
 import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
-import { CLEANED_UP_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION } from '../marks.ts';
-import { createdDuringRestore } from '../membership.ts';
+import {
+  CLEANED_UP_ANNOTATION,
+  EXEC_HOOKS_ANNOTATION,
+  PAUSED_FOR_HOOKS_ANNOTATION,
+  RESTORE_LABEL,
+} from '../marks.ts';
+import { createdDuringRestore, restoreMembership } from '../membership.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import { podsFromPendingCache } from './cached-pods.ts';
 import { podFacts } from './pod-facts.ts';
 import { OwnWrites } from '../own-writes.ts';
 import { SeenOnce } from '../seen-once.ts';
-import { initHooksState } from './template-hooks.ts';
+import { initHooksSkip, initHooksState } from './template-hooks.ts';
 import { cleanupPatch, injectionPatch, resumePatch, withoutInjectedHooks } from './template-patch.ts';
 import type { MergePatch } from './template-patch.ts';
-import { isConflict } from '../machinery/api-errors.ts';
+import { apiErrorCode, describeApiError, isConflict } from '../machinery/api-errors.ts';
 import { retryOnConflict } from '../machinery/retry.ts';
 import type { RestoreIdentity } from './template-patch.ts';
 import { decideWorkload, podsAffectDecision } from './workload-decision.ts';
@@ -39,6 +44,7 @@ import type { AppliedInitHooks } from '../../hooks/applied-record.ts';
 const OTHER_CONTROLLER_RECHECK_MS = 500;
 /** Passes of one reconcile over a Deployment whose controllers catch up at once: pause, ReplicaSets and resume, pods. */
 const MAX_PASSES = 3;
+const MAX_REJECTED = 10_000;
 /** A pod leaving Pending drops out of the pod informer, so a wait for a file-system restore is polled. */
 const FILE_SYSTEM_RESTORE_RECHECK_MS = 5000;
 const OWN_WRITE_RECHECK_MS = 1000;
@@ -69,6 +75,11 @@ export interface InitHookSettings {
   readonly policy: HookPolicy;
   /** How often a finished restore's hooked workloads are re-checked for cleanup. */
   readonly cleanupPollMs: number;
+  /**
+   * The admission webhooks are on and configured: a workload that needs the template path missed them (a Warning
+   * says so).
+   */
+  readonly admission?: () => boolean;
 }
 
 /** What one workload reconcile concluded, for the Restore's status and conditions. */
@@ -87,6 +98,8 @@ export interface WorkloadOutcome {
   readonly decision: WorkloadDecision['reason'];
   /** `namespace/name` of the pods that will not run their init hooks. */
   readonly skippedPods: readonly string[];
+  /** For InvalidHooks on a valid Restore: why this workload's own hooks (its annotations) are not applied. */
+  readonly invalidHooks?: string;
 }
 
 export interface WorkloadReconcilerDeps {
@@ -101,6 +114,11 @@ export interface WorkloadReconcilerDeps {
   readonly settings: InitHookSettings;
   readonly now: () => number;
   readonly onOutcome?: (outcome: WorkloadOutcome) => void;
+  /**
+   * Pods of a restored workload that may still need their exec hooks claimed (created during the restore, no exec
+   * record, not ended), found by `sweepExecCandidates`; handed to the exec controller.
+   */
+  readonly onExecCandidates?: (pods: readonly Pod[]) => void;
   readonly metrics?: HookMetrics;
 }
 
@@ -238,6 +256,12 @@ export class WorkloadReconciler {
   readonly #deps: WorkloadReconcilerDeps;
   readonly #skips = new SeenOnce();
   readonly #ownWrites = new OwnWrites();
+  readonly #execSwept = new SeenOnce();
+  /** Template patches the API server refused as invalid (422), by workload key, until the workload changes. */
+  readonly #rejected = new Map<
+    string,
+    { uid: string | undefined; generation: number | undefined; summary: string }
+  >();
 
   constructor(deps: WorkloadReconcilerDeps) {
     this.#deps = deps;
@@ -293,7 +317,11 @@ export class WorkloadReconciler {
       namespace,
       name,
     });
-    if (!createdDuringRestore(workload.metadata, restore.status?.startTimestamp)) return;
+    const membership = restoreMembership(workload.metadata, restore, hooks);
+    if (membership !== 'Member') {
+      logger.debug('not a member of the restore its label names; left alone', { why: membership });
+      return;
+    }
     if (this.#ownWrites.cacheLags(key, workload.metadata)) {
       // Its update event enqueues the workload again; the delay is only a fallback.
       logger.debug('the cache does not show our own template write yet');
@@ -304,12 +332,16 @@ export class WorkloadReconciler {
     const now = this.#deps.now();
     const identity = restoreIdentity(restore, labelValue);
     const activity = restoreActivity(restore.status, now, settings.hookWindowMs);
+    // Off the init-hook path: a failed list must never hold up a template patch.
+    if (activity.active && !hasErrors(hooks.problems))
+      void this.#sweepExecCandidates(workload, restore, hooks, logger);
     const plan = templatePlan(workload, hooks, settings.policy);
     const templateHooks = initHooksState(plan, hasErrors(hooks.problems));
     const record = parseAppliedInitHooks(
       workload.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
     );
     const injectedByUs = record?.restore === identity.key;
+    const admitted = !injectedByUs && workload.spec.template.metadata?.labels?.[RESTORE_LABEL] === labelValue;
     const cleanedUp = workload.metadata.annotations?.[CLEANED_UP_ANNOTATION] === identity.key;
     const finished = restoreFinished(restore.status?.phase);
 
@@ -335,6 +367,7 @@ export class WorkloadReconciler {
       templateHooks,
       injectedByUs,
       cleanedUp,
+      ...(admitted ? { admitted } : {}),
       restore: { active: activity.active, finished },
       cleanupPolicy: settings.cleanupPolicy,
     };
@@ -418,18 +451,39 @@ export class WorkloadReconciler {
     logger.debug('workload decision', { decision: decision.reason, template: decision.template });
 
     let rsDecision: ReplicaSetsDecision | undefined;
-    if (decision.template === 'inject') {
+    let invalidHooks: string | undefined;
+    const rejected = this.#rejected.get(key);
+    if (
+      decision.template === 'inject' &&
+      rejected !== undefined &&
+      rejected.uid === workload.metadata.uid &&
+      rejected.generation === workload.metadata.generation
+    ) {
+      // The API server refused this very patch for this version of the workload: it stays refused.
+      invalidHooks = rejected.summary;
+    } else if (decision.template === 'inject') {
       const pause = deployment !== undefined && pausesForInjection(deployment);
-      const written = await this.#patchFresh(key, kind, workload, (current) => {
-        const currentPlan = current === workload ? plan : templatePlan(current, hooks, settings.policy);
-        if (!currentPlan.initContainersChanged) return undefined;
-        return injectionPatch(current, currentPlan, identity, {
-          pause: pause && current.spec.paused !== true,
+      let written: boolean;
+      try {
+        written = await this.#patchFresh(key, kind, workload, (current) => {
+          const currentPlan = current === workload ? plan : templatePlan(current, hooks, settings.policy);
+          if (!currentPlan.initContainersChanged) return undefined;
+          return injectionPatch(current, currentPlan, identity, {
+            pause: pause && current.spec.paused !== true,
+          });
         });
-      });
-      if (!written) return;
+      } catch (error) {
+        if (apiErrorCode(error) !== 422) throw error;
+        invalidHooks = this.#reportRejected(error, { kind, workload, ref, restoreRef, identity, logger });
+        written = false;
+      }
+      if (!written && invalidHooks === undefined) return;
+    }
+    if (decision.template === 'inject' && invalidHooks === undefined) {
+      const pause = deployment !== undefined && pausesForInjection(deployment);
       const inserted = plan.initHooks.filter((h) => h.state === 'insert');
       const names = inserted.map((h) => h.container.name);
+      if (settings.admission?.()) this.#admissionBypassed(kind, identity, admitted, ref, restoreRef, logger);
       const labels = { restore: restore.metadata.name ?? '', namespace, kind };
       this.#deps.metrics?.templatePatched(labels);
       for (const h of inserted) this.#deps.metrics?.hookInjected({ ...labels, source: h.origin.source });
@@ -489,6 +543,8 @@ export class WorkloadReconciler {
         waitingFor: rsDecision.waitingFor,
       });
       await this.#actOnReplicaSets(rsDecision, replicaSetContext);
+    } else if (decision.reason === 'InvalidHooks' && !hasErrors(hooks.problems) && activity.active) {
+      invalidHooks = this.#reportInvalidHooks(plan, { kind, workload, ref, restoreRef, identity, logger });
     } else if (decision.reason === 'HookConflict') {
       const conflicts = plan.initHooks.filter((h) => h.state === 'conflict').map((h) => h.container.name);
       void this.#deps.events.record({
@@ -531,6 +587,7 @@ export class WorkloadReconciler {
           ? 'InjectHooks'
           : decision.reason,
       skippedPods: skippedPods.map((p) => `${namespace}/${p.name}`),
+      ...(invalidHooks ? { invalidHooks } : {}),
     });
 
     if (deletePods.length > 0) return { requeueAfterMs: 1000 };
@@ -551,6 +608,137 @@ export class WorkloadReconciler {
         requeueAfterMs: (msUntilWindowCloses(restore.status, now, settings.hookWindowMs) ?? 0) + 1000,
       };
     }
+  }
+
+  /**
+   * The workload's own init hooks (its template's annotations) are invalid or refused by policy: nothing is written,
+   * and it is said once per workload, Restore and set of problems, on the workload, in the metric and in the log.
+   * Returns the summary the Restore's InitHooksApplied condition shows.
+   */
+  #reportInvalidHooks(
+    plan: HookPlan,
+    c: {
+      kind: WorkloadKind;
+      workload: Workload;
+      ref: ReturnType<typeof objectReference>;
+      restoreRef: ReturnType<typeof restoreReference>;
+      identity: RestoreIdentity;
+      logger: ReconcileContext['logger'];
+    },
+  ): string | undefined {
+    const skip = initHooksSkip(plan);
+    if (!skip) return undefined;
+    const namespace = c.workload.metadata.namespace ?? '';
+    const name = c.workload.metadata.name ?? '';
+    const summary = `${c.kind} ${namespace}/${name} (${skip.reason}): ${skip.problems.join('; ')}`;
+    if (!this.#skips.first(`${c.identity.uid}/${c.workload.metadata.uid ?? name}/${summary}`)) return summary;
+    this.#deps.metrics?.hookSkipped({
+      restore: c.identity.key.split('/')[1] ?? '',
+      namespace,
+      kind: c.kind,
+      reason: skip.reason,
+    });
+    c.logger.warn('init hooks of the pod template not applied', {
+      reason: skip.reason,
+      problems: skip.problems,
+    });
+    void this.#deps.events.record({
+      regarding: c.ref,
+      related: c.restoreRef,
+      type: 'Warning',
+      reason: 'HookSkipped',
+      action: 'Skip',
+      note: `The init hooks of Restore ${c.identity.key} are not added to this ${c.kind}'s pod template (${skip.reason}): ${skip.problems.join('; ')}. Fix the annotations on the pod template; nothing else is changed.`,
+    });
+    return summary;
+  }
+
+  /**
+   * Pods that left Pending before the exec controller saw them (its informers were syncing, the leader changed, the
+   * Restore was invalid meanwhile) are in no cache of ours: once per workload, Restore and process (counting from the Restore being valid), one
+   * list of the workload's pods (its label selector) hands those created during the restore without an exec record,
+   * whatever their phase, to the exec controller, which claims them like any pending pod.
+   */
+  async #sweepExecCandidates(
+    workload: Workload,
+    restore: RestoreObject,
+    hooks: RestoreHooks,
+    logger: ReconcileContext['logger'],
+  ): Promise<void> {
+    if (!this.#deps.onExecCandidates) return;
+    if (!mayHaveExecHooks(hooks, workload.spec.template.metadata?.annotations ?? {})) return;
+    // Never while the Restore is invalid, so the first pass after a fix sweeps. Not per generation: without a status
+    // subresource every status write bumps the Restore's generation.
+    const sweep = `${restore.metadata.uid ?? ''}/${workload.metadata.uid ?? ''}`;
+    if (!this.#execSwept.first(sweep)) return;
+    const namespace = workload.metadata.namespace ?? '';
+    let pods: Pod[];
+    try {
+      pods = await this.#deps.cluster.listPods(namespace, labelSelectorString(workload.spec.selector));
+    } catch (error) {
+      // The workload's next reconcile tries again.
+      this.#execSwept.forget(sweep);
+      logger.debug('could not list the pods of the workload for exec hooks', {
+        error: describeApiError(error),
+      });
+      return;
+    }
+    const start = restore.status?.startTimestamp;
+    const candidates = pods.filter(
+      (p) =>
+        p.metadata.labels?.[RESTORE_LABEL] === undefined &&
+        p.metadata.annotations?.[EXEC_HOOKS_ANNOTATION] === undefined &&
+        p.status?.phase !== 'Succeeded' &&
+        p.status?.phase !== 'Failed' &&
+        p.metadata.deletionTimestamp === undefined &&
+        createdDuringRestore(p.metadata, start),
+    );
+    if (candidates.length > 0) this.#deps.onExecCandidates(candidates);
+  }
+
+  /**
+   * The API server refused the template patch as invalid (422, e.g. an annotation too long): never retried for this
+   * version of the workload (a new generation tries again), said once on the workload, in the metric and the log.
+   */
+  #reportRejected(
+    error: unknown,
+    c: {
+      kind: WorkloadKind;
+      workload: Workload;
+      ref: ReturnType<typeof objectReference>;
+      restoreRef: ReturnType<typeof restoreReference>;
+      identity: RestoreIdentity;
+      logger: ReconcileContext['logger'];
+    },
+  ): string {
+    const namespace = c.workload.metadata.namespace ?? '';
+    const name = c.workload.metadata.name ?? '';
+    const why = describeApiError(error);
+    const summary = `${c.kind} ${namespace}/${name} (rejected-by-api-server): ${why}`;
+    if (this.#rejected.size >= MAX_REJECTED) this.#rejected.clear();
+    this.#rejected.set(workloadKey(c.kind, namespace, name), {
+      uid: c.workload.metadata.uid,
+      generation: c.workload.metadata.generation,
+      summary,
+    });
+    this.#deps.metrics?.hookSkipped({
+      restore: c.identity.key.split('/')[1] ?? '',
+      namespace,
+      kind: c.kind,
+      reason: 'rejected-by-api-server',
+    });
+    c.logger.warn('the API server refused the pod template patch; not retried for this generation', {
+      error: why,
+    });
+    void this.#deps.events.record({
+      regarding: c.ref,
+      related: c.restoreRef,
+      type: 'Warning',
+      reason: 'HookSkipped',
+      action: 'PatchTemplate',
+      note: `The init hooks of Restore ${c.identity.key} could not be added to this ${c.kind}'s pod template: the API server refused the patch (${why}). It is not retried until the ${c.kind} changes.`,
+    });
+    return summary;
   }
 
   /**
@@ -654,6 +842,29 @@ export class WorkloadReconciler {
             : `Deleted pending pod ${victim.name}, which its ${kind} would not replace by itself, so that it comes back with the init hooks of Restore ${identity.key}.`,
       });
     }
+  }
+
+  /** The Warning that a workload took the template path although the admission webhooks are on. */
+  #admissionBypassed(
+    kind: WorkloadKind,
+    identity: RestoreIdentity,
+    admitted: boolean,
+    ref: ReturnType<typeof objectReference>,
+    restoreRef: ReturnType<typeof restoreReference>,
+    logger: ReconcileContext['logger'],
+  ): void {
+    const why = admitted
+      ? 'some of its pods were created without them (the pod webhook did not answer and failurePolicy is Ignore)'
+      : 'it was created without the admission mark (the workload webhook did not answer and failurePolicy is Ignore, it was restored before restore-hooks was installed, or not by a trusted Velero identity)';
+    logger.warn('admission was bypassed: hooks come through the pod template', { kind, admitted });
+    void this.#deps.events.record({
+      regarding: ref,
+      related: restoreRef,
+      type: 'Warning',
+      reason: 'AdmissionBypassed',
+      action: 'PatchTemplate',
+      note: `The hooks of Restore ${identity.key} reach this ${kind} through its pod template because ${why}. The template path rolls the ${kind} out (and again to remove the hooks after the restore), and pods that started before the patch ran without their hooks. Check that the restore-hooks webhook is served and trusted (controller_runtime_webhook_requests_total, restore_hooks_admission_total, the MutatingWebhookConfiguration's caBundle).`,
+    });
   }
 
   /** Unpauses a Deployment we paused (guarded; nothing is written if the fresh object carries no mark of ours). */

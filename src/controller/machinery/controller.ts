@@ -8,6 +8,7 @@ import type { Logger } from './logger.ts';
 import { silentLogger } from './logger.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { WorkQueue } from './workqueue.ts';
+import { apiErrorCode, describeApiError } from './api-errors.ts';
 import { createWorkQueueMetrics } from './workqueue-metrics.ts';
 
 /** What a reconcile asks of the loop besides success (controller-runtime's reconcile.Result). */
@@ -148,12 +149,27 @@ export class Controller {
         label = 'success';
       }
     } catch (error: unknown) {
-      this.queue.addRateLimited(key);
-      label = 'error';
-      logger.error('Reconciler error', {
-        error: error instanceof Error ? error.message : String(error),
-        requeues: this.queue.numRequeues(key),
-      });
+      const code = apiErrorCode(error);
+      if (code === 404) {
+        // The object went away mid-reconcile; its deletion event brings whatever is left to do.
+        this.queue.forget(key);
+        label = 'success';
+        logger.debug('object gone during reconcile; not retried', { error: describeApiError(error) });
+      } else if (code === 422) {
+        // The API server refuses the write as invalid: the same write would be refused again, forever.
+        this.queue.forget(key);
+        label = 'error';
+        logger.warn('the API server refused a write as invalid; not retried', {
+          error: describeApiError(error),
+        });
+      } else {
+        this.queue.addRateLimited(key);
+        label = 'error';
+        logger.error('Reconciler error', {
+          error: describeApiError(error),
+          requeues: this.queue.numRequeues(key),
+        });
+      }
     }
     this.#metrics.reconciled(label, (this.#clock.now() - started) / 1000);
   }

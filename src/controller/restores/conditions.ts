@@ -87,6 +87,8 @@ export interface WorkloadTally {
   readonly pending: number;
   readonly conflicts: number;
   readonly skippedPods: number;
+  /** Workloads whose own init hooks are invalid or refused by policy: why, one line each. */
+  readonly invalid: readonly string[];
 }
 
 export function initHooksAppliedCondition(valid: boolean, tally: WorkloadTally): DesiredCondition {
@@ -104,6 +106,17 @@ export function initHooksAppliedCondition(valid: boolean, tally: WorkloadTally):
       status: 'False',
       reason: 'HookConflict',
       message: `${tally.conflicts} workload(s) have an init container that conflicts with a hook; see HookConflict events.`,
+    };
+  }
+  if (tally.invalid.length > 0) {
+    const shown = tally.invalid.slice(0, 3);
+    const more =
+      tally.invalid.length > shown.length ? ` (and ${tally.invalid.length - shown.length} more)` : '';
+    return {
+      ...base,
+      status: 'False',
+      reason: 'HooksSkipped',
+      message: `${tally.invalid.length} workload(s) have init hooks that are not applied: ${shown.join(' | ')}${more}; see HookSkipped events.`,
     };
   }
   if (tally.skippedPods > 0) {

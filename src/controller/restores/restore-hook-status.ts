@@ -10,8 +10,11 @@ import { ledgerCapacity, ledgerTotals } from './ledger-shards.ts';
 import type { OutcomeLedgerStore } from './ledger-store.ts';
 
 export interface RestoreHookStatusDeps {
-  /** The pods restore-hooks hooked or ran exec hooks in, for a restore label value. */
-  readonly memberPods: (labelValue: string) => readonly Pod[];
+  /**
+   * The pods restore-hooks hooked or ran exec hooks in, for a restore label value, that are members of the Restore
+   * (see restoreMembership): a labelled pod elsewhere must not count, whatever its annotations say.
+   */
+  readonly memberPods: (labelValue: string, restore: RestoreObject) => readonly Pod[];
   /** Ids of the exec hooks that apply to a pod of the restore. */
   readonly execHookIds: (restore: RestoreObject, pod: Pod) => readonly string[];
   readonly ledgers: OutcomeLedgerStore;
@@ -40,7 +43,7 @@ export async function restoreHookStatus(
   const key = `${restore.metadata.namespace ?? ''}/${restore.metadata.name ?? ''}`;
   const pods: Record<string, HookCounts> = {};
   const tally = { pods: 0, open: 0, succeeded: 0, failed: 0 };
-  for (const pod of deps.memberPods(labelValue)) {
+  for (const pod of deps.memberPods(labelValue, restore)) {
     const parsed = parseExecRecord(pod.metadata.annotations?.[EXEC_HOOKS_ANNOTATION]);
     const entries = parsed.ok && parsed.record?.restore === key ? parsed.record.hooks : {};
     const counts = podHookCounts(pod, entries);

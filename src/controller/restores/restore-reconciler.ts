@@ -22,6 +22,7 @@ import { restoreHookStatus } from './restore-hook-status.ts';
 import type { RestoreHookStatusDeps } from './restore-hook-status.ts';
 
 const DONE_DECISIONS = new Set<WorkloadOutcome['decision']>([
+  'HandledAtAdmission',
   'HooksInPlace',
   'PodsAlreadyHaveHooks',
   'CleanedUp',
@@ -78,12 +79,14 @@ export class WorkloadOutcomes {
     let done = 0;
     let pending = 0;
     let conflicts = 0;
+    const invalid: string[] = [];
     // A pod is counted once, even when reported both before its owner adopted it (as a bare pod) and after.
     const skipped = new Set(this.#skippedPods.get(restore));
     for (const workload of memberWorkloads) {
       const outcome = outcomes?.get(workload);
       if (!outcome) pending++;
       else if (outcome.decision === 'HookConflict') conflicts++;
+      else if (outcome.invalidHooks !== undefined) invalid.push(outcome.invalidHooks);
       else if (
         DONE_DECISIONS.has(outcome.decision) ||
         outcome.decision === 'RolloutWouldDisturbRunningPods' ||
@@ -93,7 +96,7 @@ export class WorkloadOutcomes {
       else if (!NOT_COUNTED_DECISIONS.has(outcome.decision)) pending++;
       for (const pod of outcome?.skippedPods ?? []) skipped.add(pod);
     }
-    return { done, pending, conflicts, skippedPods: skipped.size };
+    return { done, pending, conflicts, skippedPods: skipped.size, invalid };
   }
 }
 
@@ -102,10 +105,10 @@ export interface RestoreReconcilerDeps {
   readonly listRestores: () => readonly RestoreObject[];
   readonly restores: RestoreDirectory;
   /**
-   * Keys of the workloads the restore's hooks are written into: labelled with its label value, created at or after
-   * its start, and not a Deployment's ReplicaSet.
+   * Keys of the workloads the restore's hooks are written into: labelled with its label value, members of the
+   * Restore (see restoreMembership), and not a Deployment's ReplicaSet.
    */
-  readonly memberWorkloads: (labelValue: string, restoreStart: string | undefined) => string[];
+  readonly memberWorkloads: (labelValue: string, restore: RestoreObject) => string[];
   readonly enqueueWorkload: (key: string) => void;
   readonly outcomes: WorkloadOutcomes;
   readonly client: KubeJsonClient;
@@ -182,7 +185,7 @@ export class RestoreReconciler {
     const hooks = this.#deps.restores.hooksOf(restore);
     const errors = errorsOf(hooks.problems);
     const labelValue = veleroLabelValue(name);
-    const members = this.#deps.memberWorkloads(labelValue, restore.status?.startTimestamp);
+    const members = this.#deps.memberWorkloads(labelValue, restore);
     if (errors.length === 0) for (const workload of members) this.#deps.enqueueWorkload(workload);
 
     const ref = restoreReference(restore.metadata);

@@ -102,6 +102,27 @@ function decodeSecretStringData(info: ResourceInfo, object: KubeObject): KubeObj
 }
 
 /**
+ * What a new built-in object looks like after decoding and the in-tree mutating admission, i.e. what mutating
+ * webhooks are shown: defaults, Secret stringData merged, and a pod's ServiceAccount token volume (when the context
+ * carries a suffix). Custom resources are returned as they are.
+ */
+export function mutateCreate(
+  info: ResourceInfo,
+  object: KubeObject,
+  context: CreateContext = {},
+): KubeObject {
+  if (info.custom) return object;
+  const defaulted = applyDefaults(info, decodeSecretStringData(info, object), { operation: 'create' });
+  if (info.group === '' && info.resource === 'pods' && context.tokenVolumeSuffix !== undefined)
+    return addServiceAccountTokenVolume(defaulted, context.tokenVolumeSuffix, {
+      ...(context.serviceAccountAutomount !== undefined
+        ? { automount: context.serviceAccountAutomount }
+        : {}),
+    });
+  return defaulted;
+}
+
+/**
  * Defaulting and validation of a new object. With fieldValidation Strict, fields a custom resource's schema prunes
  * are a 400 instead (built-in kinds have no schemas here, so their unknown fields are kept).
  */
@@ -116,13 +137,7 @@ export function admitCreate(
     if (causes.length > 0) fail(info, object, causes);
     return admitCustom(info, object, fieldValidation);
   }
-  let defaulted = applyDefaults(info, decodeSecretStringData(info, object), { operation: 'create' });
-  if (info.group === '' && info.resource === 'pods' && context.tokenVolumeSuffix !== undefined)
-    defaulted = addServiceAccountTokenVolume(defaulted, context.tokenVolumeSuffix, {
-      ...(context.serviceAccountAutomount !== undefined
-        ? { automount: context.serviceAccountAutomount }
-        : {}),
-    });
+  let defaulted = mutateCreate(info, object, context);
   if (info.group === 'batch' && info.resource === 'jobs') defaulted = applyJobSelectorDefaults(defaulted);
   const causes = scoped(info, validateCreate(info, defaulted));
   if (info.group === 'apiextensions.k8s.io' && info.resource === 'customresourcedefinitions')

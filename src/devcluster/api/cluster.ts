@@ -10,7 +10,7 @@ import { parseFieldSelector, parseLabelSelector } from '../store/selectors.ts';
 import type { StoredObject } from '../store/stored-object.ts';
 import { copyAs, storeObject } from '../store/stored-object.ts';
 import type { WatchFilter, Watcher } from '../store/watch-hub.ts';
-import { admitCreate, admitUpdate } from './admission.ts';
+import { admitCreate, admitUpdate, mutateCreate } from './admission.ts';
 import { errors } from './errors.ts';
 import { recordUpdate } from '../patch/server-side-apply.ts';
 import { clone, generateName, isObj, kubeTime, orderMetadata, sameObject, specOf } from './object-meta.ts';
@@ -75,8 +75,22 @@ const CRDS: GroupVersionResource = {
   resource: 'customresourcedefinitions',
 };
 
-/** Internal write flags: a server-side apply already computed the object's managedFields. */
-type InternalWriteOptions = WriteOptions & { serverSideApplied?: boolean };
+/** Write flags of the admission chain (admission/chain.ts), which runs the in-tree admission itself first. */
+export type AdmittedWriteOptions = WriteOptions & {
+  /** A server-side apply already computed the object's managedFields. */
+  serverSideApplied?: boolean;
+  /** The object already went through the in-tree mutating admission (prepareCreate): do not add a token volume. */
+  inTreeAdmitted?: boolean;
+};
+type InternalWriteOptions = AdmittedWriteOptions;
+
+/** A new object after decoding and in-tree mutation, before name generation, system fields and validation. */
+export interface PreparedCreate {
+  readonly info: ResourceInfo;
+  /** undefined for cluster-scoped resources. */
+  readonly namespace: string | undefined;
+  readonly object: KubeObject;
+}
 
 /**
  * The devcluster's API semantics over the object store: the ClusterAPI every in-process component and the HTTP
@@ -224,7 +238,7 @@ export class Cluster implements ClusterAPI {
     gvr: GroupVersionResource,
     namespace: string | undefined,
     object: KubeObject,
-    options: WriteOptions = {},
+    options: AdmittedWriteOptions = {},
   ): KubeObject {
     const info = this.resolve(gvr);
     if (options.subresource === 'binding') return this.#bind(info, namespace, object, options);
@@ -232,12 +246,35 @@ export class Cluster implements ClusterAPI {
     return copyAs(this.#create(info, namespace, object, options), apiVersionOf(info));
   }
 
+  /**
+   * The first half of a create for the admission chain: the body typed and placed in its namespace (which must
+   * exist and not be terminating), then defaulted and through the in-tree mutating admission (the ServiceAccount
+   * token volume). Pass the result, after mutating webhooks, to create() with `inTreeAdmitted`.
+   */
+  prepareCreate(
+    gvr: GroupVersionResource,
+    requestNamespace: string | undefined,
+    input: KubeObject,
+  ): PreparedCreate {
+    const info = this.resolve(gvr);
+    const object = this.#typed(info, input);
+    const namespace = this.#namespaceOf(info, requestNamespace, object);
+    if (namespace !== undefined) {
+      this.#checkNamespaceOpen(info, namespace, object.metadata.name ?? '');
+      object.metadata.namespace = namespace;
+    }
+    const mutated = mutateCreate(info, object, this.#createContext(info, object, namespace));
+    // A pod's status is the strategy's (PrepareForCreate), which runs after admission: webhooks see none.
+    if (info.group === '' && info.resource === 'pods') mutated.status = {};
+    return { info, namespace, object: mutated };
+  }
+
   update(
     gvr: GroupVersionResource,
     namespace: string | undefined,
     name: string,
     object: KubeObject,
-    options: WriteOptions = {},
+    options: AdmittedWriteOptions = {},
   ): KubeObject {
     const info = this.resolve(gvr);
     return copyAs(this.#update(info, namespace, name, object, options, true), apiVersionOf(info));
@@ -456,6 +493,18 @@ export class Cluster implements ClusterAPI {
     };
   }
 
+  /** NamespaceLifecycle: new content needs an existing namespace that is not terminating. */
+  #checkNamespaceOpen(info: ResourceInfo, namespace: string, name: string): void {
+    const ns = this.store.get(storageKey(NAMESPACES), '', namespace);
+    if (!ns) throw errors.notFound({ group: '', resource: 'namespaces' }, namespace);
+    if (ns.object.metadata.deletionTimestamp)
+      throw errors.forbidden(
+        `${info.resource} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        info,
+        name,
+      );
+  }
+
   #mustGet(info: ResourceInfo, namespace: string | undefined, name: string): StoredObject {
     const found = this.#lookup(info, namespace, name);
     if (!found) throw errors.notFound(info, name);
@@ -542,14 +591,7 @@ export class Cluster implements ClusterAPI {
         info.custom ? info.group : '',
       );
     if (namespace !== undefined) {
-      const ns = this.store.get(storageKey(NAMESPACES), '', namespace);
-      if (!ns) throw errors.notFound({ group: '', resource: 'namespaces' }, namespace);
-      if (ns.object.metadata.deletionTimestamp)
-        throw errors.forbidden(
-          `${info.resource} "${meta.name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
-          info,
-          meta.name,
-        );
+      this.#checkNamespaceOpen(info, namespace, meta.name);
       meta.namespace = namespace;
     } else delete meta.namespace;
     meta.uid = randomUUID();
@@ -563,7 +605,7 @@ export class Cluster implements ClusterAPI {
       info,
       object,
       options.fieldValidation,
-      this.#createContext(info, object, namespace),
+      options.inTreeAdmitted ? {} : this.#createContext(info, object, namespace),
     );
     const admitted = options.serverSideApplied
       ? defaulted

@@ -78,6 +78,7 @@ export interface Status {
 /** Who is asking. In-process system components use SYSTEM_USER. */
 export interface UserInfo {
   readonly username: string;
+  readonly uid?: string;
   readonly groups: readonly string[];
 }
 

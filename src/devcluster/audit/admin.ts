@@ -13,6 +13,7 @@ import { ApiError } from '../api/errors.ts';
 import { sendError, sendJson } from '../http/responses.ts';
 import type { WriteLog } from './write-log.ts';
 import type { ContainerRunLog } from '../kubelet/run-log.ts';
+import type { ExecRecord } from '../exec/simulator.ts';
 
 export const WRITES_ADMIN_PATH = '/devcluster/writes';
 export const RUNS_ADMIN_PATH = '/devcluster/kubelet/runs';
@@ -27,6 +28,17 @@ export interface ExecHistoryItem {
   readonly command: readonly string[];
   /** Absent when the command could not start. */
   readonly exitCode?: number;
+}
+
+/** The exec runner's records as the history endpoint serves them. */
+export function execHistoryItems(records: readonly ExecRecord[]): ExecHistoryItem[] {
+  return records.map(({ request, exitCode }) => ({
+    namespace: request.namespace,
+    pod: request.pod,
+    container: request.container,
+    command: request.command,
+    ...(exitCode !== undefined ? { exitCode } : {}),
+  }));
 }
 
 export type KubeconfigSubjectRequest =
@@ -52,7 +64,7 @@ function sinceOf(params: URLSearchParams): number | string {
   return Number.isInteger(n) && n >= 0 ? n : `since: must be a non-negative integer, got "${raw}"`;
 }
 
-export function writesAdminHandler(log: WriteLog) {
+export function writesAdminHandler(log: Pick<WriteLog, 'entries' | 'dropped'>) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     if (req.method !== 'GET')
       return failure(res, 405, 'MethodNotAllowed', `${req.method} ${WRITES_ADMIN_PATH} is not supported`);

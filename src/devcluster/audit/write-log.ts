@@ -1,7 +1,8 @@
 /**
  * An audit of the writes clients make over HTTP: every create, update, patch, delete and deletecollection that was
- * authenticated, with who made it and how it was answered (including 403s and injected faults). The simulation's
- * own components write in-process and are not in it, so it shows exactly what clients such as the controller did.
+ * authenticated, with who made it and how it was answered (including 403s and injected faults), and the writes of the
+ * simulated controllers, scheduler and Velero under their own users (the kubelets and node registration are not
+ * in it). Filtered by user, it shows exactly what one client such as the controller did.
  * The chaos suite reads it (GET /devcluster/writes) to prove the controller wrote nothing outside a restore.
  */
 

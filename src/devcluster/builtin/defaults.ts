@@ -557,6 +557,25 @@ function at(root: Obj, path: readonly string[]): unknown {
   return node;
 }
 
+/**
+ * admissionregistration/v1 defaults of every webhook: failurePolicy Fail, matchPolicy Equivalent, empty selectors,
+ * timeoutSeconds 10, rule scope `*`, service port 443, and (mutating only) reinvocationPolicy Never. sideEffects
+ * and admissionReviewVersions have no default in v1 (validation requires them).
+ */
+function defaultWebhooks(configuration: Obj, mutating: boolean): void {
+  eachObj(configuration.webhooks, (webhook) => {
+    setIfUnset(webhook, 'failurePolicy', 'Fail');
+    setIfUnset(webhook, 'matchPolicy', 'Equivalent');
+    setIfUnset(webhook, 'namespaceSelector', {});
+    setIfUnset(webhook, 'objectSelector', {});
+    setIfUnset(webhook, 'timeoutSeconds', 10);
+    if (mutating) setIfUnset(webhook, 'reinvocationPolicy', 'Never');
+    eachObj(webhook.rules, (rule) => setIfUnset(rule, 'scope', '*'));
+    const service = isObj(webhook.clientConfig) ? webhook.clientConfig.service : undefined;
+    if (isObj(service)) setIfUnset(service, 'port', 443);
+  });
+}
+
 /** Defaults a built-in object as kube-apiserver 1.32 does. Kinds without defaults are returned as a plain copy. */
 export function applyDefaults(
   kind: GroupKind,
@@ -604,6 +623,12 @@ export function applyDefaults(
       break;
     case '/Secret':
       setIfUnset(copy, 'type', 'Opaque');
+      break;
+    case 'admissionregistration.k8s.io/MutatingWebhookConfiguration':
+      defaultWebhooks(copy, true);
+      break;
+    case 'admissionregistration.k8s.io/ValidatingWebhookConfiguration':
+      defaultWebhooks(copy, false);
       break;
     case '/PersistentVolumeClaim':
       defaultPvcSpec(ensureObj(copy, 'spec'));

@@ -535,7 +535,7 @@ function specDiff(oldValue: unknown, newValue: unknown, path: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Label selectors and workload templates
 
-function validateSelector(selector: unknown, path: FieldPath): Causes {
+export function validateSelector(selector: unknown, path: FieldPath): Causes {
   const out: Causes = [];
   const s = obj(selector);
   out.push(...validateLabels(s.matchLabels, path.child('matchLabels')));
@@ -1186,6 +1186,199 @@ function validateRoleRefUpdate(oldBinding: Obj, newBinding: Obj): Causes {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// admissionregistration.k8s.io/v1 webhook configurations
+
+const goTypedSlice = (type: string, value: unknown) =>
+  new GoLiteral(goStringSlice(value).text.replace(/^\[\]string/, `[]${type}`));
+
+/** `*` must stand alone in a rule's list (operations, apiGroups, apiVersions). */
+function wildcardAlone(values: unknown[], path: FieldPath, what: string, type: string): Causes {
+  return values.length > 1 && values.includes('*')
+    ? [
+        fieldError.invalid(
+          path,
+          goTypedSlice(type, values),
+          `if '*' is present, must not specify other ${what}`,
+        ),
+      ]
+    : [];
+}
+
+function validateWebhookRule(rule: Obj, path: FieldPath): Causes {
+  const out: Causes = [];
+  const operations = list(rule.operations);
+  if (operations.length === 0) out.push(fieldError.required(path.child('operations')));
+  out.push(...wildcardAlone(operations, path.child('operations'), 'operations', 'v1.OperationType'));
+  operations.forEach((op, i) => {
+    if (!['*', 'CONNECT', 'CREATE', 'DELETE', 'UPDATE'].includes(str(op)))
+      out.push(
+        fieldError.notSupported(path.child('operations').index(i), op, [
+          '*',
+          'CONNECT',
+          'CREATE',
+          'DELETE',
+          'UPDATE',
+        ]),
+      );
+  });
+  const groups = list(rule.apiGroups);
+  if (groups.length === 0) out.push(fieldError.required(path.child('apiGroups')));
+  out.push(...wildcardAlone(groups, path.child('apiGroups'), 'API groups', 'string'));
+  const versions = list(rule.apiVersions);
+  if (versions.length === 0) out.push(fieldError.required(path.child('apiVersions')));
+  out.push(...wildcardAlone(versions, path.child('apiVersions'), 'API versions', 'string'));
+  versions.forEach((v, i) => {
+    if (str(v) === '') out.push(fieldError.required(path.child('apiVersions').index(i)));
+  });
+  const resources = list(rule.resources);
+  if (resources.length === 0) out.push(fieldError.required(path.child('resources')));
+  resources.forEach((r, i) => {
+    if (str(r) === '') out.push(fieldError.required(path.child('resources').index(i)));
+  });
+  if (has(rule.scope) && !['*', 'Cluster', 'Namespaced'].includes(str(rule.scope)))
+    out.push(fieldError.notSupported(path.child('scope'), rule.scope, ['*', 'Cluster', 'Namespaced']));
+  return out;
+}
+
+function validateWebhookURL(raw: unknown, path: FieldPath): Causes {
+  let url: URL;
+  try {
+    url = new URL(str(raw));
+  } catch {
+    return [
+      fieldError.required(path, `url must be a valid URL: parse ${JSON.stringify(str(raw))}: invalid URL`),
+    ];
+  }
+  const out: Causes = [];
+  const scheme = url.protocol.replace(/:$/, '');
+  if (scheme !== 'https')
+    out.push(fieldError.invalid(path, scheme, "'https' is the only allowed URL scheme"));
+  if (url.host === '') out.push(fieldError.invalid(path, url.host, 'host must be specified'));
+  if (url.username !== '' || url.password !== '')
+    out.push(
+      fieldError.invalid(
+        path,
+        url.password ? `${url.username}:${url.password}` : url.username,
+        'user information is not permitted in the URL',
+      ),
+    );
+  if (url.hash.length > 1)
+    out.push(fieldError.invalid(path, url.hash.slice(1), 'fragments are not permitted in the URL'));
+  if (url.search.length > 1)
+    out.push(fieldError.invalid(path, url.search.slice(1), 'query parameters are not permitted in the URL'));
+  return out;
+}
+
+function validateWebhookService(service: Obj, path: FieldPath): Causes {
+  const out: Causes = [];
+  if (str(service.name) === '') out.push(fieldError.required(path.child('name'), 'service name is required'));
+  if (str(service.namespace) === '')
+    out.push(fieldError.required(path.child('namespace'), 'service namespace is required'));
+  for (const msg of validatePortNumber(service.port))
+    out.push(fieldError.invalid(path.child('port'), service.port, `port is not valid: ${msg}`));
+  if (has(service.path)) {
+    const p = str(service.path);
+    if (!p.startsWith('/')) out.push(fieldError.invalid(path.child('path'), p, "must start with a '/'"));
+    else if (p !== '/')
+      p.slice(1)
+        .split('/')
+        .forEach((segment, i) => {
+          if (segment === '')
+            out.push(fieldError.invalid(path.child('path'), p, `segment[${i}] may not be empty`));
+        });
+  }
+  return out;
+}
+
+const ADMISSION_REVIEW_VERSIONS = ['v1', 'v1beta1'];
+
+function validateWebhook(hook: Obj, path: FieldPath, mutating: boolean): Causes {
+  const out: Causes = [];
+  const name = str(hook.name);
+  if (name === '') out.push(fieldError.required(path.child('name')));
+  else {
+    if (name.split('.').length < 3)
+      out.push(
+        fieldError.invalid(
+          path.child('name'),
+          name,
+          'should be a domain with at least three segments separated by dots',
+        ),
+      );
+    for (const msg of validateDNS1123Subdomain(name))
+      out.push(fieldError.invalid(path.child('name'), name, msg));
+  }
+  list(hook.rules).forEach((rule, i) =>
+    out.push(...validateWebhookRule(obj(rule), path.child('rules').index(i))),
+  );
+  const supported = (field: string, values: string[]) => {
+    if (has(hook[field]) && !values.includes(str(hook[field])))
+      out.push(fieldError.notSupported(path.child(field), hook[field], values));
+  };
+  supported('failurePolicy', ['Fail', 'Ignore']);
+  supported('matchPolicy', ['Equivalent', 'Exact']);
+  if (mutating) supported('reinvocationPolicy', ['IfNeeded', 'Never']);
+  if (!has(hook.sideEffects))
+    out.push(fieldError.required(path.child('sideEffects'), 'must specify one of None, NoneOnDryRun'));
+  else supported('sideEffects', ['None', 'NoneOnDryRun']);
+  const timeout = hook.timeoutSeconds;
+  if (has(timeout) && !(Number.isInteger(timeout) && (timeout as number) >= 1 && (timeout as number) <= 30))
+    out.push(
+      fieldError.invalid(
+        path.child('timeoutSeconds'),
+        timeout,
+        'the timeout value must be between 1 and 30 seconds',
+      ),
+    );
+  out.push(...validateSelector(hook.namespaceSelector, path.child('namespaceSelector')));
+  out.push(...validateSelector(hook.objectSelector, path.child('objectSelector')));
+  const versions = list(hook.admissionReviewVersions);
+  const versionsPath = path.child('admissionReviewVersions');
+  if (versions.length === 0)
+    out.push(
+      fieldError.required(versionsPath, `must specify one of ${ADMISSION_REVIEW_VERSIONS.join(', ')}`),
+    );
+  else {
+    const seen = new Set<string>();
+    versions.forEach((v, i) => {
+      if (seen.has(str(v))) out.push(fieldError.invalid(versionsPath.index(i), v, 'duplicate version'));
+      seen.add(str(v));
+      for (const msg of validateDNS1035Label(str(v)))
+        out.push(fieldError.invalid(versionsPath.index(i), v, msg));
+    });
+    if (!versions.some((v) => ADMISSION_REVIEW_VERSIONS.includes(str(v))))
+      out.push(
+        fieldError.invalid(
+          versionsPath,
+          goStringSlice(versions),
+          `must include at least one of ${ADMISSION_REVIEW_VERSIONS.join(', ')}`,
+        ),
+      );
+  }
+  const config = obj(hook.clientConfig);
+  const configPath = path.child('clientConfig');
+  if (has(config.url) === has(config.service))
+    out.push(fieldError.required(configPath, 'exactly one of url or service is required'));
+  else if (has(config.url)) out.push(...validateWebhookURL(config.url, configPath.child('url')));
+  else out.push(...validateWebhookService(obj(config.service), configPath.child('service')));
+  return out;
+}
+
+function validateWebhookConfiguration(configuration: Obj, mutating: boolean): Causes {
+  const out: Causes = [];
+  const names = new Set<string>();
+  list(configuration.webhooks).forEach((raw, i) => {
+    const hook = obj(raw);
+    const at = root('webhooks').index(i);
+    const name = str(hook.name);
+    if (name !== '' && names.has(name)) out.push(fieldError.duplicate(at.child('name'), name));
+    names.add(name);
+    out.push(...validateWebhook(hook, at, mutating));
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 
 const subdomain: NameRule = validateDNS1123Subdomain;
 
@@ -1245,6 +1438,16 @@ const RULES: Readonly<Record<string, KindRules>> = {
     create: (o) => nonNegative(o, 'revision', root()),
     update: (a, b) => immutable(a.data, b.data, root('data')),
   },
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration': {
+    namespaced: false,
+    name: subdomain,
+    create: (o) => validateWebhookConfiguration(o, true),
+  },
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': {
+    namespaced: false,
+    name: subdomain,
+    create: (o) => validateWebhookConfiguration(o, false),
+  },
   'batch/Job': { namespaced: true, name: subdomain, create: validateJob, update: validateJobUpdate },
   'batch/CronJob': { namespaced: true, name: subdomain, create: validateCronJob },
   'coordination.k8s.io/Lease': { namespaced: true, name: subdomain, create: validateLease },
@@ -1283,8 +1486,6 @@ const CLUSTER_SCOPED_KINDS = [
   'node.k8s.io/RuntimeClass',
   'networking.k8s.io/IngressClass',
   'certificates.k8s.io/CertificateSigningRequest',
-  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
-  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
 ];
 
 /** Kinds not in the table get the generic metadata checks of a namespaced, DNS-subdomain-named object. */

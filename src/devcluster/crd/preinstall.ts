@@ -18,13 +18,13 @@ export function defaultCrdDirectory(): string | undefined {
 }
 
 /**
- * Creates every CustomResourceDefinition found in the YAML files of `directory` (multi-document files allowed).
- * A missing directory installs nothing. A file that does not parse, or a CRD the server rejects, throws an Error
- * naming the file.
+ * The CustomResourceDefinitions in the YAML files of `directory` (multi-document files allowed), in file name order,
+ * each with the file it came from. A missing directory has none; a file that does not parse, or holds anything but
+ * CRDs, throws an Error naming the file.
  */
-export function preinstallCrds(api: ClusterAPI, directory: string | undefined): string[] {
+export function readCrdFiles(directory: string | undefined): { path: string; crd: KubeObject }[] {
   if (!directory || !existsSync(directory)) return [];
-  const installed: string[] = [];
+  const found: { path: string; crd: KubeObject }[] = [];
   for (const file of readdirSync(directory)
     .filter((f) => /\.ya?ml$/.test(f))
     .sort()) {
@@ -35,13 +35,20 @@ export function preinstallCrds(api: ClusterAPI, directory: string | undefined): 
       if (object === null) continue;
       if (object.kind !== 'CustomResourceDefinition')
         throw new Error(`${path}: expected CustomResourceDefinition documents, found ${String(object.kind)}`);
-      try {
-        api.create(CRDS, undefined, object);
-      } catch (err) {
-        throw new Error(`${path}: ${(err as Error).message}`, { cause: err });
-      }
-      installed.push(object.metadata.name ?? '');
+      found.push({ path, crd: object });
     }
   }
-  return installed;
+  return found;
+}
+
+/** Creates every CRD readCrdFiles finds; a CRD the server rejects throws an Error naming its file. */
+export function preinstallCrds(api: ClusterAPI, directory: string | undefined): string[] {
+  return readCrdFiles(directory).map(({ path, crd }) => {
+    try {
+      api.create(CRDS, undefined, crd);
+    } catch (err) {
+      throw new Error(`${path}: ${(err as Error).message}`, { cause: err });
+    }
+    return crd.metadata.name ?? '';
+  });
 }

@@ -26,12 +26,15 @@ import { NonResourceHandler } from './non-resource.ts';
 import { streamWatch, tableEvents } from './watch-stream.ts';
 import { scaleOf, writeScale } from './scale.ts';
 import { WRITE_VERBS, WriteLog } from '../audit/write-log.ts';
+import { AdmissionChain } from '../admission/chain.ts';
 
 /** Serves one admin request (see registerAdminPath). */
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface ApiHandlerOptions {
   readonly cluster: Cluster;
+  /** The admission chain writes go through (default: one over `cluster`). */
+  readonly admission?: AdmissionChain;
   readonly authenticator: TokenAuthenticator;
   readonly authorizer?: Authorizer;
   readonly requestFilters?: readonly RequestFilter[];
@@ -67,6 +70,7 @@ interface Prepared {
  */
 export class ApiHandler {
   readonly #cluster: Cluster;
+  readonly #admission: AdmissionChain;
   readonly #authenticator: TokenAuthenticator;
   #authorizer: Authorizer;
   readonly #filters: RequestFilter[];
@@ -79,6 +83,7 @@ export class ApiHandler {
 
   constructor(options: ApiHandlerOptions) {
     this.#cluster = options.cluster;
+    this.#admission = options.admission ?? new AdmissionChain(options.cluster);
     this.#authenticator = options.authenticator;
     this.#authorizer = options.authorizer ?? allowAuthenticated;
     this.#filters = [...(options.requestFilters ?? [])];
@@ -219,22 +224,25 @@ export class ApiHandler {
       case 'create': {
         const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
         this.#checkFieldValidation(query);
-        const created = this.#cluster.create(
+        const created = await this.#admission.create(
           gvr,
           namespace,
           body as KubeObject,
           this.#writeOptions(req, a, query),
         );
-        return sendJson(res, 201, created);
+        return sendJson(res, 201, warned(res, created).result);
       }
       case 'update': {
         const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
         this.#checkFieldValidation(query);
-        return sendJson(
-          res,
-          200,
-          this.#cluster.update(gvr, namespace, a.name, body as KubeObject, this.#writeOptions(req, a, query)),
+        const updated = await this.#admission.update(
+          gvr,
+          namespace,
+          a.name,
+          body as KubeObject,
+          this.#writeOptions(req, a, query),
         );
+        return sendJson(res, 200, warned(res, updated).result);
       }
       case 'patch':
         return this.#patch(req, res, a, gvr, namespace, query, undefined);
@@ -264,11 +272,8 @@ export class ApiHandler {
           return sendJson(res, 200, this.#cluster.get(gvr, namespace, a.name));
         case 'update': {
           const body = decodeObject(await readBody(req, this.#maxBody), req.headers['content-type']);
-          return sendJson(
-            res,
-            200,
-            this.#cluster.update(gvr, namespace, a.name, body as KubeObject, options),
-          );
+          const updated = await this.#admission.update(gvr, namespace, a.name, body as KubeObject, options);
+          return sendJson(res, 200, warned(res, updated).result);
         }
         case 'patch':
           return this.#patch(req, res, a, gvr, namespace, query, 'status');
@@ -317,10 +322,13 @@ export class ApiHandler {
         throw errors.badRequest(
           `the name of the object (${binding.metadata.name}) does not match the name on the URL (${a.name})`,
         );
-      this.#cluster.create(gvr, namespace, binding, {
-        ...this.#writeOptions(req, a, query),
-        subresource: 'binding',
-      });
+      warned(
+        res,
+        await this.#admission.create(gvr, namespace, binding, {
+          ...this.#writeOptions(req, a, query),
+          subresource: 'binding',
+        }),
+      );
       return sendJson(res, 201, {
         kind: 'Status',
         apiVersion: 'v1',
@@ -450,13 +458,14 @@ export class ApiHandler {
     const body = decodeObject(raw, type === 'application/apply-patch+yaml' ? type : 'application/json');
     const force = query.boolean('force');
     const explicitManager = query.string('fieldManager');
-    const { object, created } = this.#cluster.patchWithOutcome(gvr, namespace, a.name, type, body, {
+    const patched = await this.#admission.patch(gvr, namespace, a.name, type, body, {
       ...this.#writeOptions(req, a, query),
       // Server-side apply needs an explicit fieldManager (422 without one), never the User-Agent default.
       ...(type === 'application/apply-patch+yaml' ? { fieldManager: explicitManager } : {}),
       ...(force !== undefined ? { force } : {}),
       ...(subresource ? { subresource } : {}),
     });
+    const { object, created } = warned(res, patched).result;
     sendJson(res, created ? 201 : 200, object);
   }
 
@@ -491,8 +500,8 @@ export class ApiHandler {
     query: Query,
   ): Promise<void> {
     const options = await this.#deleteOptions(req, query, a);
-    const { result } = this.#cluster.deleteWithOutcome(gvr, namespace, a.name, options);
-    sendJson(res, 200, result);
+    const deleted = await this.#admission.delete(gvr, namespace, a.name, options);
+    sendJson(res, 200, warned(res, deleted).result.result);
   }
 
   async #deleteCollection(
@@ -511,9 +520,8 @@ export class ApiHandler {
     const deleted: unknown[] = [];
     for (const item of listed.items) {
       try {
-        deleted.push(
-          this.#cluster.deleteWithOutcome(gvr, item.metadata.namespace, item.metadata.name!, options).result,
-        );
+        const done = await this.#admission.delete(gvr, item.metadata.namespace, item.metadata.name!, options);
+        deleted.push(warned(res, done).result.result);
       } catch (err) {
         if (!(err instanceof ApiError) || err.code !== 404) throw err;
       }
@@ -526,6 +534,21 @@ export class ApiHandler {
       items: deleted,
     });
   }
+}
+
+/** Adds the webhooks' warnings as `Warning: 299 - "text"` headers (kept when the answer turns out an error). */
+function warned<T extends { warnings: readonly string[] }>(res: ServerResponse, admitted: T): T {
+  if (admitted.warnings.length === 0 || res.headersSent) return admitted;
+  const previous = res.getHeader('Warning');
+  const existing = Array.isArray(previous) ? previous : previous === undefined ? [] : [String(previous)];
+  res.setHeader('Warning', [...existing, ...admitted.warnings.map(warningHeader)]);
+  return admitted;
+}
+
+/** RFC 7234 warn-code 299 with the agent `-`, as kube-apiserver writes admission warnings. */
+function warningHeader(text: string): string {
+  const clean = [...text].map((c) => (c >= ' ' && c <= '~' ? c : '?')).join('');
+  return `299 - ${JSON.stringify(clean)}`;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

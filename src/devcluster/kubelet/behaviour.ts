@@ -106,3 +106,15 @@ export function readPodBehaviour(
     app: new Map(containers.map((c) => [c, container(c, false)])),
   };
 }
+
+/**
+ * How long the containers of a pod being deleted take to stop: the termination-seconds behaviour, capped by the
+ * pod's grace period (deletionGracePeriodSeconds, 30 when absent), as a kubelet kills what outlives it.
+ */
+export function terminationDelaySeconds(
+  annotations: Annotations,
+  deletionGracePeriodSeconds: number | undefined,
+): number {
+  const behaviour = readPodBehaviour(annotations, [], []);
+  return Math.min(behaviour.terminationSeconds, deletionGracePeriodSeconds ?? 30);
+}

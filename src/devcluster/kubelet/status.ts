@@ -74,6 +74,8 @@ export interface PodRuntime {
   /** When the kubelet admitted the pod (ms since the epoch): status.startTime. */
   readonly startedAt: number;
   readonly now: number;
+  /** Sandbox set-up before the first container starts, on top of the start-seconds annotation. Default 0. */
+  readonly startDelayMs?: number;
   readonly hostIP: string;
   readonly podIP: string;
 }
@@ -282,7 +284,7 @@ export function kubeletPodStatus(pod: PodLike, runtime: PodRuntime): KubeletStat
     problems,
   );
   const nexts: number[] = [];
-  const sandboxAt = runtime.startedAt + behaviour.startSeconds * 1000;
+  const sandboxAt = runtime.startedAt + (runtime.startDelayMs ?? 0) + behaviour.startSeconds * 1000;
   const sandboxReady = now >= sandboxAt;
   if (!sandboxReady) nexts.push(sandboxAt);
 

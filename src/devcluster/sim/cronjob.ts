@@ -4,7 +4,8 @@
  * lastScheduleTime/lastSuccessfulTime, and prunes finished Jobs beyond the history limits. Missed schedules are not
  * back-filled: only the latest missed time runs, as with startingDeadlineSeconds unset and few misses.
  */
-import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import type { KubeObject } from '../api/types.ts';
+import type { AdmittedClient } from '../admission/client.ts';
 import { rfc3339 } from '../kubelet/status.ts';
 import type { Clock } from './clock.ts';
 import { parseCron } from './cron.ts';
@@ -35,11 +36,11 @@ interface CronJobSpec {
 export class CronJobController {
   private readonly queue: WorkQueue;
   private readonly timers = new Map<string, () => void>();
-  private readonly api: ClusterAPI;
+  private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
   private readonly clock: Clock;
 
-  constructor(api: ClusterAPI, informers: SharedInformers, clock: Clock) {
+  constructor(api: AdmittedClient, informers: SharedInformers, clock: Clock) {
     this.api = api;
     this.informers = informers;
     this.clock = clock;
@@ -62,7 +63,7 @@ export class CronJobController {
     this.timers.clear();
   }
 
-  private sync(key: string): void {
+  private async sync(key: string): Promise<void> {
     this.timers.get(key)?.();
     this.timers.delete(key);
     const cj = this.informers.for(GVR.cronjobs).byKey(key);
@@ -86,27 +87,27 @@ export class CronJobController {
     if (due !== undefined && !spec.suspend) {
       const policy = spec.concurrencyPolicy ?? 'Allow';
       if (policy === 'Replace') {
-        for (const j of active) this.delete(j);
+        for (const j of active) await this.delete(j);
         active = [];
       }
       if (policy !== 'Forbid' || active.length === 0) {
-        const created = this.createJob(cj, spec, due);
+        const created = await this.createJob(cj, spec, due);
         if (created) active.push(created);
         lastScheduleTime = rfc3339(due);
       }
     }
     const finished = jobs.filter((j) => jobFinished(j));
-    const prune = (kind: 'Complete' | 'Failed', limit: number) => {
+    const prune = async (kind: 'Complete' | 'Failed', limit: number) => {
       const list = finished
         .filter((j) => jobFinished(j) === kind)
         .sort(
           (a, b) =>
             Date.parse(a.metadata.creationTimestamp ?? '') - Date.parse(b.metadata.creationTimestamp ?? ''),
         );
-      for (const j of list.slice(0, Math.max(0, list.length - limit))) this.delete(j);
+      for (const j of list.slice(0, Math.max(0, list.length - limit))) await this.delete(j);
     };
-    prune('Complete', spec.successfulJobsHistoryLimit ?? 3);
-    prune('Failed', spec.failedJobsHistoryLimit ?? 1);
+    await prune('Complete', spec.successfulJobsHistoryLimit ?? 3);
+    await prune('Failed', spec.failedJobsHistoryLimit ?? 1);
     const lastSuccess = finished
       .filter((j) => jobFinished(j) === 'Complete')
       .map((j) => (j.status as { completionTime?: string }).completionTime ?? '')
@@ -131,7 +132,7 @@ export class CronJobController {
         : {}),
     };
     if (stableJson(next) !== stableJson(cj.status ?? {})) {
-      writeStatus(this.api, GVR.cronjobs, cj, next);
+      await writeStatus(this.api, GVR.cronjobs, cj, next);
     }
     const upcoming = schedule.next(Math.max(now, due ?? now));
     if (upcoming !== undefined)
@@ -141,10 +142,14 @@ export class CronJobController {
       );
   }
 
-  private createJob(cj: KubeObject, spec: CronJobSpec, scheduled: number): KubeObject | undefined {
+  private async createJob(
+    cj: KubeObject,
+    spec: CronJobSpec,
+    scheduled: number,
+  ): Promise<KubeObject | undefined> {
     const template = spec.jobTemplate ?? {};
     try {
-      return this.api.create(GVR.jobs, cj.metadata.namespace, {
+      return await this.api.create(GVR.jobs, cj.metadata.namespace, {
         apiVersion: 'batch/v1',
         kind: 'Job',
         metadata: {
@@ -165,9 +170,9 @@ export class CronJobController {
     }
   }
 
-  private delete(job: KubeObject): void {
+  private async delete(job: KubeObject): Promise<void> {
     try {
-      this.api.delete(GVR.jobs, job.metadata.namespace, job.metadata.name!, {
+      await this.api.delete(GVR.jobs, job.metadata.namespace, job.metadata.name!, {
         propagationPolicy: 'Background',
       });
     } catch (e) {

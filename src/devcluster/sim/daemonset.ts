@@ -3,7 +3,8 @@
  * controller does (the scheduler then binds it), adoption of matching orphans, RollingUpdate within
  * maxUnavailable (OnDelete replaces nothing), and status.
  */
-import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import type { KubeObject } from '../api/types.ts';
+import type { AdmittedClient } from '../admission/client.ts';
 import { objectKey } from './informer.ts';
 import type { SharedInformers } from './informer.ts';
 import {
@@ -17,6 +18,7 @@ import {
   isPodReady,
   labelSelectorMatcher,
   normalizedTemplate,
+  slowStartBatch,
   stableJson,
   templateHash,
   writeStatus,
@@ -65,10 +67,10 @@ function targetNode(pod: KubeObject): string | undefined {
 
 export class DaemonSetController {
   private readonly queue: WorkQueue;
-  private readonly api: ClusterAPI;
+  private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
 
-  constructor(api: ClusterAPI, informers: SharedInformers) {
+  constructor(api: AdmittedClient, informers: SharedInformers) {
     this.api = api;
     this.informers = informers;
     this.queue = new WorkQueue('daemonset', (key) => this.sync(key));
@@ -91,12 +93,12 @@ export class DaemonSetController {
     this.queue.stop();
   }
 
-  private sync(key: string): void {
+  private async sync(key: string): Promise<void> {
     const ds = this.informers.for(GVR.daemonsets).byKey(key);
     if (!ds || ds.metadata.deletionTimestamp) return;
     const spec = (ds.spec ?? {}) as DaemonSetSpec;
     const namespace = ds.metadata.namespace!;
-    const hash = this.revisionHash(ds, spec);
+    const hash = await this.revisionHash(ds, spec);
     const selects = labelSelectorMatcher(spec.selector);
     const pods = this.informers.for(GVR.pods);
     const owned = pods.byIndex('controller', ds.metadata.uid ?? '');
@@ -104,7 +106,7 @@ export class DaemonSetController {
       if (controllerOf(pod) || pod.metadata.deletionTimestamp || !selects(pod.metadata.labels)) continue;
       try {
         owned.push(
-          this.api.patch(GVR.pods, namespace, pod.metadata.name!, 'application/merge-patch+json', {
+          await this.api.patch(GVR.pods, namespace, pod.metadata.name!, 'application/merge-patch+json', {
             metadata: { ownerReferences: [controllerRef(ds)], resourceVersion: pod.metadata.resourceVersion },
           }),
         );
@@ -125,10 +127,11 @@ export class DaemonSetController {
     for (const [node, list] of byNode) {
       if (!wanted.has(node)) {
         misscheduled += list.length;
-        list.forEach((p) => this.deletePod(p));
-      } else list.slice(1).forEach((p) => this.deletePod(p));
+        for (const p of list) await this.deletePod(p);
+      } else for (const p of list.slice(1)) await this.deletePod(p);
     }
-    for (const node of wanted) if (!byNode.has(node)) this.createPod(ds, spec, node, hash);
+    const missing = [...wanted].filter((node) => !byNode.has(node));
+    await slowStartBatch(missing.length, (i) => this.createPod(ds, spec, missing[i]!, hash));
     if ((spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
       const maxUnavailable = Math.max(
         1,
@@ -138,9 +141,9 @@ export class DaemonSetController {
       let unavailable = current.filter((p) => !p || !isPodReady(p)).length;
       for (const pod of current) {
         if (!pod || pod.metadata.labels?.[HASH] === hash) continue;
-        if (!isPodReady(pod)) this.deletePod(pod);
+        if (!isPodReady(pod)) await this.deletePod(pod);
         else if (unavailable < maxUnavailable) {
-          this.deletePod(pod);
+          await this.deletePod(pod);
           unavailable++;
         }
       }
@@ -161,14 +164,14 @@ export class DaemonSetController {
       ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady'],
     );
     if (stableJson(status) === stableJson(ds.status)) return;
-    writeStatus(this.api, GVR.daemonsets, ds, status);
+    await writeStatus(this.api, GVR.daemonsets, ds, status);
   }
 
   /**
    * The hash pods of the current template carry: that of a ControllerRevision with the same template (adopting it
    * when orphaned, e.g. restored from a backup), else the template's own hash. Revisions are not created.
    */
-  private revisionHash(ds: KubeObject, spec: DaemonSetSpec): string {
+  private async revisionHash(ds: KubeObject, spec: DaemonSetSpec): Promise<string> {
     const wanted = normalizedTemplate('DaemonSet', spec.template);
     const selects = labelSelectorMatcher(spec.selector);
     const revisions = this.informers.for(GVR.controllerrevisions);
@@ -179,7 +182,7 @@ export class DaemonSetController {
       if (normalizedTemplate('DaemonSet', data?.spec?.template) !== wanted) continue;
       if (!owner) {
         try {
-          this.api.patch(
+          await this.api.patch(
             GVR.controllerrevisions,
             r.metadata.namespace,
             r.metadata.name!,
@@ -198,7 +201,7 @@ export class DaemonSetController {
     return templateHash(spec.template);
   }
 
-  private createPod(ds: KubeObject, spec: DaemonSetSpec, node: string, hash: string): void {
+  private async createPod(ds: KubeObject, spec: DaemonSetSpec, node: string, hash: string): Promise<void> {
     const pod = podFromTemplate(ds, spec.template, `${ds.metadata.name}-`);
     pod.metadata.labels = {
       ...pod.metadata.labels,
@@ -215,13 +218,13 @@ export class DaemonSetController {
       },
     };
     podSpec.tolerations = [...((podSpec.tolerations as unknown[]) ?? []), ...DAEMON_TOLERATIONS];
-    this.api.create(GVR.pods, ds.metadata.namespace, pod);
+    await this.api.create(GVR.pods, ds.metadata.namespace, pod);
   }
 
-  private deletePod(pod: KubeObject): void {
+  private async deletePod(pod: KubeObject): Promise<void> {
     if (pod.metadata.deletionTimestamp) return;
     try {
-      this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!);
+      await this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!);
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }

@@ -6,7 +6,8 @@
  * rollback, a template another client wrote); a name already taken by a different template bumps
  * status.collisionCount and hashes again; a paused Deployment creates no ReplicaSet.
  */
-import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import type { KubeObject } from '../api/types.ts';
+import type { AdmittedClient } from '../admission/client.ts';
 import type { SharedInformers } from './informer.ts';
 import {
   GVR,
@@ -77,10 +78,10 @@ function byCreation(a: KubeObject, b: KubeObject): number {
 
 export class DeploymentController {
   private readonly queue: WorkQueue;
-  private readonly api: ClusterAPI;
+  private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
 
-  constructor(api: ClusterAPI, informers: SharedInformers) {
+  constructor(api: AdmittedClient, informers: SharedInformers) {
     this.api = api;
     this.informers = informers;
     this.queue = new WorkQueue('deployment', (key) => this.sync(key));
@@ -97,7 +98,7 @@ export class DeploymentController {
     this.queue.stop();
   }
 
-  private sync(key: string): void {
+  private async sync(key: string): Promise<void> {
     const d = this.informers.for(GVR.deployments).byKey(key);
     if (!d || d.metadata.deletionTimestamp) return;
     const spec = (d.spec ?? {}) as DeploymentSpec;
@@ -111,7 +112,7 @@ export class DeploymentController {
       .filter((rs): rs is RSLike => rs !== undefined);
     for (const rs of sets.byIndex('namespace', namespace) as RSLike[]) {
       if (!controllerOf(rs) && !rs.metadata.deletionTimestamp && selects(rs.metadata.labels)) {
-        const adopted = this.patchRS(rs, {
+        const adopted = await this.patchRS(rs, {
           metadata: { ownerReferences: [...(rs.metadata.ownerReferences ?? []), controllerRef(d)] },
         });
         if (adopted) owned.push(adopted as RSLike);
@@ -123,7 +124,7 @@ export class DeploymentController {
     const olds = owned.filter((rs) => rs !== newRS);
     const maxRevision = Math.max(0, ...owned.map(revisionOf));
     const replicas = spec.replicas ?? 1;
-    if (spec.paused) return this.writeStatus(d, newRS, olds);
+    if (spec.paused) return await this.writeStatus(d, newRS, olds);
     const recreate = spec.strategy?.type === 'Recreate';
     const surge = recreate
       ? 0
@@ -140,7 +141,7 @@ export class DeploymentController {
         : olds.length === 0
           ? replicas
           : Math.max(0, Math.min(replicas, replicas + surge - oldPods));
-      const created = this.createNewReplicaSet(d, spec, {
+      const created = await this.createNewReplicaSet(d, spec, {
         initial,
         revision: maxRevision + 1,
         maxReplicas: replicas + surge,
@@ -151,22 +152,22 @@ export class DeploymentController {
     } else if (revisionOf(newRS) < maxRevision || revisionOf(newRS) === 0) {
       // Rolling back to an older template makes its ReplicaSet the newest revision.
       const annotations = { [REVISION]: String(maxRevision + 1) };
-      newRS = (this.patchRS(newRS, { metadata: { annotations } }) ?? newRS) as RSLike;
+      newRS = ((await this.patchRS(newRS, { metadata: { annotations } })) ?? newRS) as RSLike;
     }
 
     if (recreate) {
-      for (const rs of olds) if ((rs.spec?.replicas ?? 0) > 0) this.scale(rs, 0);
+      for (const rs of olds) if ((rs.spec?.replicas ?? 0) > 0) await this.scale(rs, 0);
       const oldRunning = olds.reduce((n, rs) => n + (rs.status?.replicas ?? 0), 0);
-      if (oldRunning === 0 && (newRS.spec?.replicas ?? 0) !== replicas) this.scale(newRS, replicas);
+      if (oldRunning === 0 && (newRS.spec?.replicas ?? 0) !== replicas) await this.scale(newRS, replicas);
     } else {
       // Scale up the new ReplicaSet within maxSurge.
       const total =
         owned.reduce((n, rs) => n + (rs === newRS ? 0 : (rs.spec?.replicas ?? 0)), 0) +
         (newRS.spec?.replicas ?? 0);
       const newReplicas = newRS.spec?.replicas ?? 0;
-      if (newReplicas > replicas) this.scale(newRS, replicas);
+      if (newReplicas > replicas) await this.scale(newRS, replicas);
       else if (newReplicas < replicas && total < replicas + surge) {
-        this.scale(newRS, Math.min(replicas, newReplicas + (replicas + surge - total)));
+        await this.scale(newRS, Math.min(replicas, newReplicas + (replicas + surge - total)));
       }
       // Scale down old ReplicaSets within maxUnavailable, unhealthy replicas first.
       const minAvailable = replicas - unavailable;
@@ -184,7 +185,7 @@ export class DeploymentController {
         const unhealthy = Math.max(0, current - (rs.status?.availableReplicas ?? 0));
         const cut = Math.min(unhealthy, budget);
         if (cut > 0) {
-          this.scale(rs, current - cut);
+          await this.scale(rs, current - cut);
           scaledTo.set(rs, current - cut);
           budget -= cut;
         }
@@ -196,13 +197,13 @@ export class DeploymentController {
         const current = scaledTo.get(rs) ?? rs.spec?.replicas ?? 0;
         const cut = Math.min(current, down);
         if (cut > 0) {
-          this.scale(rs, current - cut);
+          await this.scale(rs, current - cut);
           down -= cut;
         }
       }
     }
-    this.cleanup(spec, olds);
-    this.writeStatus(d, newRS, olds);
+    await this.cleanup(spec, olds);
+    await this.writeStatus(d, newRS, olds);
   }
 
   /**
@@ -211,11 +212,11 @@ export class DeploymentController {
    * (Kubernetes does the same, one collision per sync; here the next name is tried at once). Undefined when the
    * Deployment is gone.
    */
-  private createNewReplicaSet(
+  private async createNewReplicaSet(
     d: KubeObject,
     spec: DeploymentSpec,
     plan: { initial: number; revision: number; maxReplicas: number; equalsWanted: (rs: RSLike) => boolean },
-  ): RSLike | undefined {
+  ): Promise<RSLike | undefined> {
     const namespace = d.metadata.namespace!;
     let collisionCount = (d.status as { collisionCount?: number } | undefined)?.collisionCount ?? 0;
     for (;;) {
@@ -226,7 +227,7 @@ export class DeploymentController {
       selector.matchLabels = { ...selector.matchLabels, [HASH]: hash };
       const name = `${d.metadata.name}-${hash}`;
       try {
-        return this.api.create(GVR.replicasets, namespace, {
+        return (await this.api.create(GVR.replicasets, namespace, {
           apiVersion: 'apps/v1',
           kind: 'ReplicaSet',
           metadata: {
@@ -241,7 +242,7 @@ export class DeploymentController {
             ownerReferences: [controllerRef(d)],
           },
           spec: { replicas: plan.initial, selector, template },
-        }) as RSLike;
+        })) as RSLike;
       } catch (e) {
         if (!isConflictOrExists(e)) throw e;
       }
@@ -251,7 +252,7 @@ export class DeploymentController {
       collisionCount++;
       try {
         const current = this.api.get(GVR.deployments, namespace, d.metadata.name!);
-        writeStatus(this.api, GVR.deployments, current, { ...(current.status ?? {}), collisionCount });
+        await writeStatus(this.api, GVR.deployments, current, { ...(current.status ?? {}), collisionCount });
       } catch (e) {
         if (isNotFound(e)) return undefined;
         throw e;
@@ -259,7 +260,7 @@ export class DeploymentController {
     }
   }
 
-  private cleanup(spec: DeploymentSpec, olds: RSLike[]): void {
+  private async cleanup(spec: DeploymentSpec, olds: RSLike[]): Promise<void> {
     const limit = spec.revisionHistoryLimit ?? 10;
     const idle = olds
       .filter(
@@ -271,7 +272,7 @@ export class DeploymentController {
       .sort((a, b) => revisionOf(a) - revisionOf(b));
     for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
       try {
-        this.api.delete(GVR.replicasets, rs.metadata.namespace, rs.metadata.name!);
+        await this.api.delete(GVR.replicasets, rs.metadata.namespace, rs.metadata.name!);
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
@@ -297,13 +298,13 @@ export class DeploymentController {
     }
   }
 
-  private scale(rs: KubeObject, replicas: number): void {
-    this.patchRS(rs, { spec: { replicas } });
+  private async scale(rs: KubeObject, replicas: number): Promise<void> {
+    await this.patchRS(rs, { spec: { replicas } });
   }
 
-  private patchRS(rs: KubeObject, patch: Record<string, unknown>): KubeObject | undefined {
+  private async patchRS(rs: KubeObject, patch: Record<string, unknown>): Promise<KubeObject | undefined> {
     try {
-      return this.api.patch(
+      return await this.api.patch(
         GVR.replicasets,
         rs.metadata.namespace,
         rs.metadata.name!,
@@ -316,7 +317,7 @@ export class DeploymentController {
     }
   }
 
-  private writeStatus(d: KubeObject, newRS: RSLike | undefined, olds: RSLike[]): void {
+  private async writeStatus(d: KubeObject, newRS: RSLike | undefined, olds: RSLike[]): Promise<void> {
     const spec = (d.spec ?? {}) as DeploymentSpec;
     const all = newRS ? [newRS, ...olds] : olds;
     const sum = (f: (rs: RSLike) => number | undefined) => all.reduce((n, rs) => n + (f(rs) ?? 0), 0);
@@ -391,7 +392,7 @@ export class DeploymentController {
     const strip = (s: unknown) => stableJson(s).replace(/"last(Update|Transition)Time":"[^"]*"/g, '');
     try {
       if (revision && d.metadata.annotations?.[REVISION] !== revision) {
-        d = this.api.patch(
+        d = await this.api.patch(
           GVR.deployments,
           d.metadata.namespace,
           d.metadata.name!,
@@ -402,7 +403,7 @@ export class DeploymentController {
         );
       }
       if (strip(status) === strip(d.status)) return;
-      writeStatus(this.api, GVR.deployments, d, status);
+      await writeStatus(this.api, GVR.deployments, d, status);
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }

@@ -4,7 +4,8 @@
  * with Foreground waits for its blocking dependents (the `foregroundDeletion` finalizer). It covers the built-in
  * kinds the simulation uses; owners of other kinds are assumed to exist.
  */
-import type { ClusterAPI, GroupVersionResource, KubeObject } from '../api/types.ts';
+import type { GroupVersionResource, KubeObject } from '../api/types.ts';
+import type { AdmittedClient } from '../admission/client.ts';
 import { objectKey } from './informer.ts';
 import type { Informer, SharedInformers } from './informer.ts';
 import { GVR, isNotFound } from './meta.ts';
@@ -41,9 +42,9 @@ export class GarbageCollector {
   private readonly byUID = new Map<string, Entry>();
   private readonly dependents = new Map<string, Set<string>>();
   private readonly informers = new Map<string, Informer>();
-  private readonly api: ClusterAPI;
+  private readonly api: AdmittedClient;
 
-  constructor(api: ClusterAPI, shared: SharedInformers) {
+  constructor(api: AdmittedClient, shared: SharedInformers) {
     this.api = api;
     this.queue = new WorkQueue('garbage-collector', (uid) => this.sync(uid));
     for (const [kind, resource] of Object.entries(TRACKED)) {
@@ -125,9 +126,9 @@ export class GarbageCollector {
     }
   }
 
-  private sync(uid: string): void {
+  private async sync(uid: string): Promise<void> {
     const owner = this.byUID.get(uid);
-    if (owner) return this.syncOwner(owner);
+    if (owner) return await this.syncOwner(owner);
     for (const dep of this.dependentsOf(uid)) {
       const ref = dep.metadata.ownerReferences?.find((r) => r.uid === uid);
       if (!ref || this.ownerExists(uid, ref, dep.metadata.namespace)) continue;
@@ -140,12 +141,12 @@ export class GarbageCollector {
       try {
         if (remaining.length === 0) {
           if (!dep.metadata.deletionTimestamp) {
-            this.api.delete(resource, dep.metadata.namespace, dep.metadata.name!, {
+            await this.api.delete(resource, dep.metadata.namespace, dep.metadata.name!, {
               propagationPolicy: 'Background',
             });
           }
         } else {
-          this.api.patch(
+          await this.api.patch(
             resource,
             dep.metadata.namespace,
             dep.metadata.name!,
@@ -161,7 +162,7 @@ export class GarbageCollector {
     }
   }
 
-  private syncOwner(owner: Entry): void {
+  private async syncOwner(owner: Entry): Promise<void> {
     const o = owner.object;
     const finalizers = o.metadata.finalizers ?? [];
     if (!o.metadata.deletionTimestamp) return;
@@ -173,14 +174,20 @@ export class GarbageCollector {
         const resource = resourceOf(d);
         if (!resource) continue;
         try {
-          this.api.patch(resource, d.metadata.namespace, d.metadata.name!, 'application/merge-patch+json', {
-            metadata: { ownerReferences: (d.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid) },
-          });
+          await this.api.patch(
+            resource,
+            d.metadata.namespace,
+            d.metadata.name!,
+            'application/merge-patch+json',
+            {
+              metadata: { ownerReferences: (d.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid) },
+            },
+          );
         } catch (e) {
           if (!isNotFound(e)) throw e;
         }
       }
-      return this.removeFinalizer(owner, 'orphan');
+      return await this.removeFinalizer(owner, 'orphan');
     }
     if (finalizers.includes('foregroundDeletion')) {
       let blocking = 0;
@@ -190,23 +197,23 @@ export class GarbageCollector {
         const resource = resourceOf(d);
         if (!resource || d.metadata.deletionTimestamp) continue;
         try {
-          this.api.delete(resource, d.metadata.namespace, d.metadata.name!, {
+          await this.api.delete(resource, d.metadata.namespace, d.metadata.name!, {
             propagationPolicy: 'Foreground',
           });
         } catch (e) {
           if (!isNotFound(e)) throw e;
         }
       }
-      if (blocking === 0) this.removeFinalizer(owner, 'foregroundDeletion');
+      if (blocking === 0) await this.removeFinalizer(owner, 'foregroundDeletion');
     }
   }
 
-  private removeFinalizer(owner: Entry, finalizer: string): void {
+  private async removeFinalizer(owner: Entry, finalizer: string): Promise<void> {
     const resource = TRACKED[owner.kind]!;
     const o = owner.object;
     try {
       const current = this.api.get(resource, o.metadata.namespace, o.metadata.name!);
-      this.api.patch(resource, o.metadata.namespace, o.metadata.name!, 'application/merge-patch+json', {
+      await this.api.patch(resource, o.metadata.namespace, o.metadata.name!, 'application/merge-patch+json', {
         metadata: {
           finalizers: (current.metadata.finalizers ?? []).filter((f) => f !== finalizer),
           resourceVersion: current.metadata.resourceVersion,

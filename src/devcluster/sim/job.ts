@@ -3,11 +3,12 @@
  * after more than `backoffLimit` failed pods; conditions and counts as kube-controller-manager 1.32 writes them.
  * Not simulated: indexed completion, pod failure policy, success policy, suspend, activeDeadlineSeconds, TTL.
  */
-import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import type { KubeObject } from '../api/types.ts';
+import type { AdmittedClient } from '../admission/client.ts';
 import { rfc3339 } from '../kubelet/status.ts';
 import type { Clock } from './clock.ts';
 import type { SharedInformers } from './informer.ts';
-import { GVR, isNotFound, isPodReady, stableJson, writeStatus } from './meta.ts';
+import { GVR, isNotFound, isPodReady, slowStartBatch, stableJson, writeStatus } from './meta.ts';
 import { WorkQueue } from './queue.ts';
 import { queueOwnersOnChange } from './ownership.ts';
 import type { PodTemplate } from './replicaset.ts';
@@ -38,11 +39,11 @@ export function jobFinished(job: KubeObject): 'Complete' | 'Failed' | undefined 
 
 export class JobController {
   private readonly queue: WorkQueue;
-  private readonly api: ClusterAPI;
+  private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
   private readonly clock: Clock;
 
-  constructor(api: ClusterAPI, informers: SharedInformers, clock: Clock) {
+  constructor(api: AdmittedClient, informers: SharedInformers, clock: Clock) {
     this.api = api;
     this.informers = informers;
     this.clock = clock;
@@ -59,7 +60,7 @@ export class JobController {
     this.queue.stop();
   }
 
-  private sync(key: string): void {
+  private async sync(key: string): Promise<void> {
     const job = this.informers.for(GVR.jobs).byKey(key);
     if (!job || job.metadata.deletionTimestamp || jobFinished(job)) return;
     const spec = (job.spec ?? {}) as JobSpec;
@@ -92,20 +93,22 @@ export class JobController {
         condition('Complete', 'CompletionsReached', 'Reached expected number of succeeded pods'),
       ];
       completionTime = now;
-      for (const p of active) this.deletePod(p);
+      for (const p of active) await this.deletePod(p);
       activeCount = 0;
     } else if (failed > backoffLimit) {
       conditions = [
         condition('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
         condition('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
       ];
-      for (const p of active) this.deletePod(p);
+      for (const p of active) await this.deletePod(p);
       activeCount = 0;
     } else {
       const want = Math.min(parallelism, completions - succeeded) - active.length;
-      for (let i = 0; i < want; i++) {
-        this.api.create(GVR.pods, namespace, podFromTemplate(job, spec.template, `${job.metadata.name}-`));
-        activeCount++;
+      if (want > 0) {
+        await slowStartBatch(want, () =>
+          this.api.create(GVR.pods, namespace, podFromTemplate(job, spec.template, `${job.metadata.name}-`)),
+        );
+        activeCount += want;
       }
     }
     const status = {
@@ -125,12 +128,12 @@ export class JobController {
       uncountedTerminatedPods: {},
     };
     if (stableJson(status) === stableJson(job.status)) return;
-    writeStatus(this.api, GVR.jobs, job, status);
+    await writeStatus(this.api, GVR.jobs, job, status);
   }
 
-  private deletePod(pod: KubeObject): void {
+  private async deletePod(pod: KubeObject): Promise<void> {
     try {
-      this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!, {
+      await this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!, {
         propagationPolicy: 'Background',
       });
     } catch (e) {

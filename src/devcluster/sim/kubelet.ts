@@ -4,7 +4,7 @@
  * being deleted is removed (grace period 0) once its containers have stopped (termination-seconds annotation).
  */
 import type { ClusterAPI, KubeObject } from '../api/types.ts';
-import { readPodBehaviour } from '../kubelet/behaviour.ts';
+import { terminationDelaySeconds } from '../kubelet/behaviour.ts';
 import { ContainerRunLog } from '../kubelet/run-log.ts';
 import { kubeletPodStatus } from '../kubelet/status.ts';
 import type { PodLike } from '../kubelet/status.ts';
@@ -33,6 +33,8 @@ export class Kubelet {
   private readonly clock: Clock;
   /** Every container run the kubelets started (see run-log.ts). */
   readonly runs = new ContainerRunLog();
+  /** Sandbox set-up before every pod's first container starts, on top of its start-seconds annotation (a real node takes about a second). */
+  startDelayMs = 0;
 
   constructor(api: ClusterAPI, informers: SharedInformers, clock: Clock, nodeNames: readonly string[]) {
     this.api = api;
@@ -84,6 +86,7 @@ export class Kubelet {
       now,
       hostIP: `10.0.0.${this.nodeIndex.get(node)! + 1}`,
       podIP: state.podIP,
+      startDelayMs: this.startDelayMs,
     });
     if (stableJson(status) !== stableJson(pod.status)) {
       const [namespace, name] = splitKey(key);
@@ -115,9 +118,10 @@ export class Kubelet {
   private terminate(key: string, pod: KubeObject, state: PodRuntimeState): void {
     if (state.deleting) return;
     state.deleting = true;
-    const behaviour = readPodBehaviour(pod.metadata.annotations ?? {}, [], []);
-    const grace = pod.metadata.deletionGracePeriodSeconds ?? 30;
-    const seconds = Math.min(behaviour.terminationSeconds, grace);
+    const seconds = terminationDelaySeconds(
+      pod.metadata.annotations ?? {},
+      pod.metadata.deletionGracePeriodSeconds,
+    );
     const [namespace, name] = splitKey(key);
     const remove = () => {
       try {

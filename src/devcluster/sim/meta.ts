@@ -1,5 +1,6 @@
 /** Small helpers the simulated controllers share: GVRs, owner references, label selectors, hashes. */
-import type { ClusterAPI, GroupVersionResource, KubeObject, OwnerReference } from '../api/types.ts';
+import type { GroupVersionResource, KubeObject, OwnerReference } from '../api/types.ts';
+import type { AdmittedClient } from '../admission/client.ts';
 import { applyDefaults } from '../builtin/defaults.ts';
 
 const gvr = (group: string, version: string, resource: string): GroupVersionResource => ({
@@ -131,15 +132,15 @@ export function normalizedTemplate(kind: 'StatefulSet' | 'DaemonSet', template: 
  * Writes `status` through the status subresource onto the latest stored object (the cached one may be behind);
  * an object deleted meanwhile is no error. Callers decide first whether the status changed.
  */
-export function writeStatus(
-  api: ClusterAPI,
+export async function writeStatus(
+  api: AdmittedClient,
   gvr: GroupVersionResource,
   object: KubeObject,
   status: unknown,
-): void {
+): Promise<void> {
   try {
     const latest = api.get(gvr, object.metadata.namespace, object.metadata.name!);
-    api.update(
+    await api.update(
       gvr,
       object.metadata.namespace,
       object.metadata.name!,
@@ -148,5 +149,20 @@ export function writeStatus(
     );
   } catch (e) {
     if (!isNotFound(e)) throw e;
+  }
+}
+
+/**
+ * kube-controller-manager's slowStartBatch: runs `count` creates in batches of 1, 2, 4, ... at once, stopping after
+ * the first batch with a failure (thrown). Creates that go through slow admission webhooks then overlap, as on a
+ * real cluster; without webhooks each create completes synchronously.
+ */
+export async function slowStartBatch(count: number, create: (i: number) => Promise<unknown>): Promise<void> {
+  let done = 0;
+  for (let batch = Math.min(count, 1); done < count; batch = Math.min(2 * batch, count - done)) {
+    const results = await Promise.allSettled(Array.from({ length: batch }, (_, i) => create(done + i)));
+    done += batch;
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }

@@ -9,7 +9,19 @@ export interface NodeSpec {
   unschedulable?: boolean;
 }
 
-export function nodeObject(node: NodeSpec, index: number, now: string): KubeObject {
+/** Where a node's kubelet is reached; the simulated nodes' defaults are never dialled. */
+export interface NodeHost {
+  internalIP: string;
+  /** The kubelet's HTTPS port (status.daemonEndpoints), which kube-apiserver dials for exec. */
+  kubeletPort?: number;
+  kubeletVersion?: string;
+  /** capacity.pods and allocatable.pods; default 110, as the kubelet's --max-pods. */
+  maxPods?: number;
+}
+
+export function nodeObject(node: NodeSpec, index: number, now: string, host?: NodeHost): KubeObject {
+  const version = host?.kubeletVersion ?? 'v1.32.0';
+  const pods = String(host?.maxPods ?? 110);
   const condition = (type: string, status: string, reason: string, message: string) => ({
     type,
     status,
@@ -32,8 +44,8 @@ export function nodeObject(node: NodeSpec, index: number, now: string): KubeObje
     },
     spec: { podCIDR: `10.244.${index}.0/24`, ...(node.unschedulable ? { unschedulable: true } : {}) },
     status: {
-      capacity: { cpu: '8', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' },
-      allocatable: { cpu: '8', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' },
+      capacity: { cpu: '8', memory: '32Gi', pods, 'ephemeral-storage': '100Gi' },
+      allocatable: { cpu: '8', memory: '32Gi', pods, 'ephemeral-storage': '100Gi' },
       conditions: [
         condition(
           'MemoryPressure',
@@ -46,12 +58,15 @@ export function nodeObject(node: NodeSpec, index: number, now: string): KubeObje
         condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
       ],
       addresses: [
-        { type: 'InternalIP', address: `10.0.0.${index + 1}` },
+        { type: 'InternalIP', address: host?.internalIP ?? `10.0.0.${index + 1}` },
         { type: 'Hostname', address: node.name },
       ],
+      ...(host?.kubeletPort !== undefined
+        ? { daemonEndpoints: { kubeletEndpoint: { Port: host.kubeletPort } } }
+        : {}),
       nodeInfo: {
-        kubeletVersion: 'v1.32.0',
-        kubeProxyVersion: 'v1.32.0',
+        kubeletVersion: version,
+        kubeProxyVersion: version,
         containerRuntimeVersion: 'containerd://1.7.24',
         operatingSystem: 'linux',
         architecture: 'amd64',

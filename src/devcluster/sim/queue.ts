@@ -1,12 +1,14 @@
 /**
  * A work queue with client-go's guarantees: a key is queued at most once, never processed twice at the same time,
- * and a key added while it is processed runs again afterwards. Keys are processed in batches on setImmediate so a
+ * and a key added while it is processed runs again afterwards (also while an asynchronous reconcile is pending). Keys are processed in batches on setImmediate so a
  * flood of events never starves the event loop. A failing key is retried with per-key exponential back-off.
  */
-export type Reconcile = (key: string) => void;
+export type Reconcile = (key: string) => void | Promise<void>;
 
 export class WorkQueue {
   private readonly queued = new Set<string>();
+  /** Keys whose (asynchronous) reconcile has not finished: they stay queued until it has. */
+  private readonly processing = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private scheduled: NodeJS.Immediate | undefined;
@@ -53,17 +55,49 @@ export class WorkQueue {
     this.scheduled = undefined;
     let n = 0;
     for (const key of this.queued) {
-      if (this.stopped || n++ >= this.batchSize) break;
+      if (this.stopped || n >= this.batchSize || this.processing.size >= this.batchSize) break;
+      if (this.processing.has(key)) continue;
+      n++;
       this.queued.delete(key);
+      let pending: void | Promise<void>;
       try {
-        this.reconcile(key);
-        this.failures.delete(key);
+        pending = this.reconcile(key);
       } catch (error) {
-        this.onError(key, error);
-        this.retry(key);
+        this.failed(key, error);
+        continue;
       }
+      if (pending instanceof Promise) {
+        this.processing.add(key);
+        pending.then(
+          () => {
+            this.failures.delete(key);
+            this.done(key);
+          },
+          (error: unknown) => {
+            this.failed(key, error);
+            this.done(key);
+          },
+        );
+      } else this.failures.delete(key);
     }
-    if (this.queued.size > 0) this.schedule();
+    if (this.runnable()) this.schedule();
+  }
+
+  private done(key: string): void {
+    this.processing.delete(key);
+    if (this.runnable()) this.schedule();
+  }
+
+  private failed(key: string, error: unknown): void {
+    this.onError(key, error);
+    this.retry(key);
+  }
+
+  /** Some queued key is not being processed (with room to start it). */
+  private runnable(): boolean {
+    if (this.queued.size === 0 || this.processing.size >= this.batchSize) return false;
+    for (const key of this.queued) if (!this.processing.has(key)) return true;
+    return false;
   }
 
   private retry(key: string): void {

@@ -2,7 +2,8 @@
  * The ReplicaSet controller: keeps spec.replicas active pods, adopts orphan pods that match the selector (what
  * follows a Velero restore), releases owned pods that stop matching, and writes status.
  */
-import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import type { KubeObject } from '../api/types.ts';
+import type { AdmittedClient } from '../admission/client.ts';
 import type { SharedInformers } from './informer.ts';
 import {
   GVR,
@@ -12,6 +13,7 @@ import {
   isPodActive,
   isPodReady,
   labelSelectorMatcher,
+  slowStartBatch,
   stableJson,
 } from './meta.ts';
 import { WorkQueue } from './queue.ts';
@@ -74,10 +76,10 @@ export function podFromTemplate(
 
 export class ReplicaSetController {
   private readonly queue: WorkQueue;
-  private readonly api: ClusterAPI;
+  private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
 
-  constructor(api: ClusterAPI, informers: SharedInformers) {
+  constructor(api: AdmittedClient, informers: SharedInformers) {
     this.api = api;
     this.informers = informers;
     this.queue = new WorkQueue('replicaset', (key) => this.sync(key));
@@ -96,7 +98,7 @@ export class ReplicaSetController {
     this.queue.stop();
   }
 
-  private sync(key: string): void {
+  private async sync(key: string): Promise<void> {
     const rs = this.informers.for(GVR.replicasets).byKey(key) as ReplicaSetLike | undefined;
     if (!rs) return;
     const namespace = rs.metadata.namespace!;
@@ -108,21 +110,21 @@ export class ReplicaSetController {
     if (!deleting) {
       for (const pod of pods.byIndex('namespace', namespace)) {
         if (!controllerOf(pod) && !pod.metadata.deletionTimestamp && selects(pod.metadata.labels)) {
-          owned.push(this.setOwner(pod, rs) ?? pod);
+          owned.push((await this.setOwner(pod, rs)) ?? pod);
         }
       }
     }
     const mine: KubeObject[] = [];
     for (const pod of owned) {
       if (selects(pod.metadata.labels)) mine.push(pod);
-      else this.release(pod, rs);
+      else await this.release(pod, rs);
     }
     const active = mine.filter(isPodActive);
     const want = deleting ? active.length : (rs.spec?.replicas ?? 1);
     if (active.length < want) {
-      for (let i = active.length; i < want; i++) {
-        this.api.create(GVR.pods, namespace, podFromTemplate(rs, rs.spec?.template, `${rs.metadata.name}-`));
-      }
+      await slowStartBatch(want - active.length, () =>
+        this.api.create(GVR.pods, namespace, podFromTemplate(rs, rs.spec?.template, `${rs.metadata.name}-`)),
+      );
     } else if (active.length > want) {
       const victims = [...active].sort((a, b) => {
         const ra = deletionRank(a);
@@ -131,7 +133,7 @@ export class ReplicaSetController {
         return 0;
       });
       for (const pod of victims.slice(0, active.length - want)) {
-        this.deletePod(pod);
+        await this.deletePod(pod);
         active.splice(active.indexOf(pod), 1);
       }
     }
@@ -147,12 +149,12 @@ export class ReplicaSetController {
       ['replicas'],
     );
     const { conditions: _conditions, ...previous } = rs.status ?? {};
-    if (stableJson(status) !== stableJson(previous)) this.writeStatus(rs, status);
+    if (stableJson(status) !== stableJson(previous)) await this.writeStatus(rs, status);
   }
 
-  private setOwner(pod: KubeObject, owner: KubeObject): KubeObject | undefined {
+  private async setOwner(pod: KubeObject, owner: KubeObject): Promise<KubeObject | undefined> {
     try {
-      return this.api.patch(
+      return await this.api.patch(
         GVR.pods,
         pod.metadata.namespace,
         pod.metadata.name!,
@@ -170,32 +172,38 @@ export class ReplicaSetController {
     }
   }
 
-  private release(pod: KubeObject, owner: KubeObject): void {
+  private async release(pod: KubeObject, owner: KubeObject): Promise<void> {
     try {
-      this.api.patch(GVR.pods, pod.metadata.namespace, pod.metadata.name!, 'application/merge-patch+json', {
-        metadata: {
-          ownerReferences: (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid),
-          resourceVersion: pod.metadata.resourceVersion,
+      await this.api.patch(
+        GVR.pods,
+        pod.metadata.namespace,
+        pod.metadata.name!,
+        'application/merge-patch+json',
+        {
+          metadata: {
+            ownerReferences: (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid),
+            resourceVersion: pod.metadata.resourceVersion,
+          },
         },
-      });
+      );
     } catch (e) {
       if (!isNotFound(e) && (e as { code?: number }).code !== 409) throw e;
     }
   }
 
-  private deletePod(pod: KubeObject): void {
+  private async deletePod(pod: KubeObject): Promise<void> {
     try {
-      this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!);
+      await this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!);
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
   }
 
-  private writeStatus(rs: KubeObject, status: Record<string, number>): void {
+  private async writeStatus(rs: KubeObject, status: Record<string, number>): Promise<void> {
     try {
       const current = this.api.get(GVR.replicasets, rs.metadata.namespace, rs.metadata.name!);
       const conditions = (current.status as { conditions?: unknown } | undefined)?.conditions;
-      this.api.update(
+      await this.api.update(
         GVR.replicasets,
         rs.metadata.namespace,
         rs.metadata.name!,

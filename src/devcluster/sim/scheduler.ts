@@ -3,7 +3,8 @@
  * nodeSelector and required node affinity, spreading pods by count. A pod no node fits gets PodScheduled=False
  * with reason Unschedulable, as kube-scheduler reports it.
  */
-import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import type { KubeObject } from '../api/types.ts';
+import type { AdmittedClient } from '../admission/client.ts';
 import { objectKey, splitKey } from './informer.ts';
 import type { SharedInformers } from './informer.ts';
 import { GVR, isNotFound } from './meta.ts';
@@ -60,10 +61,10 @@ export class Scheduler {
   private readonly queue: WorkQueue;
   private readonly podsPerNode = new Map<string, number>();
   private readonly bound = new Set<string>();
-  private readonly api: ClusterAPI;
+  private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
 
-  constructor(api: ClusterAPI, informers: SharedInformers) {
+  constructor(api: AdmittedClient, informers: SharedInformers) {
     this.api = api;
     this.informers = informers;
     this.queue = new WorkQueue('scheduler', (key) => this.schedule(key));
@@ -110,21 +111,25 @@ export class Scheduler {
       if (this.wants(pod)) this.queue.add(objectKey(pod));
   }
 
-  private schedule(key: string): void {
+  private async schedule(key: string): Promise<void> {
     const [namespace, name] = splitKey(key);
     const pod = this.informers.for(GVR.pods).byKey(key);
     if (!pod || !this.wants(pod)) return;
     const spec = (pod.spec ?? {}) as PodSpecLike;
     const nodes = [...this.informers.for(GVR.nodes).list()];
     const fitting = nodes.filter((n) => nodeFits(spec, n));
-    if (fitting.length === 0) return this.unschedulable(namespace!, name, nodes.length);
+    if (fitting.length === 0) return await this.unschedulable(namespace!, name, nodes.length);
     const node = fitting.reduce((best, n) =>
       (this.podsPerNode.get(n.metadata.name!) ?? 0) < (this.podsPerNode.get(best.metadata.name!) ?? 0)
         ? n
         : best,
     );
+    // Counted before the (asynchronous) binding, so that concurrent schedules spread as sequential ones do.
+    const nodeName = node.metadata.name!;
+    this.podsPerNode.set(nodeName, (this.podsPerNode.get(nodeName) ?? 0) + 1);
+    this.bound.add(key);
     try {
-      this.api.create(
+      await this.api.create(
         GVR.pods,
         namespace,
         {
@@ -135,14 +140,14 @@ export class Scheduler {
         },
         { subresource: 'binding' },
       );
-      this.bound.add(key);
-      this.podsPerNode.set(node.metadata.name!, (this.podsPerNode.get(node.metadata.name!) ?? 0) + 1);
     } catch (e) {
+      this.bound.delete(key);
+      this.podsPerNode.set(nodeName, (this.podsPerNode.get(nodeName) ?? 1) - 1);
       if (!isNotFound(e) && (e as { code?: number }).code !== 409) throw e;
     }
   }
 
-  private unschedulable(namespace: string, name: string, nodeCount: number): void {
+  private async unschedulable(namespace: string, name: string, nodeCount: number): Promise<void> {
     const message = `0/${nodeCount} nodes are available: ${nodeCount} node(s) didn't match Pod's node affinity/selector. preemption: 0/${nodeCount} nodes are available: ${nodeCount} Preemption is not helpful for scheduling.`;
     try {
       const pod = this.api.get(GVR.pods, namespace, name);
@@ -157,7 +162,7 @@ export class Scheduler {
         reason: 'Unschedulable',
         message,
       } as never);
-      this.api.update(
+      await this.api.update(
         GVR.pods,
         namespace,
         name,

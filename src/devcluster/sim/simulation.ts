@@ -1,8 +1,14 @@
 /**
  * The simulated cluster behaviour on top of the ClusterAPI: nodes, scheduler, kubelet and the workload
- * controllers, each switchable. Every component is event-driven (shared informers feeding work queues).
+ * controllers, each switchable. Every component is event-driven (shared informers feeding work queues). The
+ * controllers, the scheduler and Velero write through the admission chain as their own users (identities.ts),
+ * audited in `audit` when given; the kubelets and node registration write to the Cluster directly.
  */
-import type { ClusterAPI } from '../api/types.ts';
+import type { AdmissionChain } from '../admission/chain.ts';
+import { InProcessClient } from '../admission/client.ts';
+import type { UserInfo } from '../api/types.ts';
+import type { WriteLog } from '../audit/write-log.ts';
+import { IDENTITIES } from './identities.ts';
 import type { Clock } from './clock.ts';
 import { RealClock } from './clock.ts';
 import { SharedInformers } from './informer.ts';
@@ -56,7 +62,9 @@ export class Simulation {
   private readonly components: Component[] = [];
   private readonly ownsClock: boolean;
 
-  constructor(api: ClusterAPI, options: SimulationOptions = {}) {
+  constructor(admission: AdmissionChain, options: SimulationOptions = {}, audit?: WriteLog) {
+    const api = admission.cluster;
+    const as = (user: UserInfo) => new InProcessClient(admission, user, audit);
     this.informers = new SharedInformers(api);
     this.ownsClock = !options.clock;
     this.clock = options.clock ?? new RealClock();
@@ -68,7 +76,7 @@ export class Simulation {
     const on = { ...options.components };
     const enabled = (c: keyof SimulationComponents) => on[c] !== false;
     registerNodes(api, this.nodes, new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-    if (enabled('scheduler')) this.components.push(new Scheduler(api, this.informers));
+    if (enabled('scheduler')) this.components.push(new Scheduler(as(IDENTITIES.scheduler), this.informers));
     this.kubelet = enabled('kubelet')
       ? new Kubelet(
           api,
@@ -78,15 +86,24 @@ export class Simulation {
         )
       : undefined;
     if (this.kubelet) this.components.push(this.kubelet);
-    if (enabled('replicaSets')) this.components.push(new ReplicaSetController(api, this.informers));
-    if (enabled('deployments')) this.components.push(new DeploymentController(api, this.informers));
-    if (enabled('daemonSets')) this.components.push(new DaemonSetController(api, this.informers));
-    if (enabled('jobs')) this.components.push(new JobController(api, this.informers, this.clock));
-    if (enabled('cronJobs')) this.components.push(new CronJobController(api, this.informers, this.clock));
-    if (enabled('statefulSets')) this.components.push(new StatefulSetController(api, this.informers));
+    if (enabled('replicaSets'))
+      this.components.push(new ReplicaSetController(as(IDENTITIES.replicaSet), this.informers));
+    if (enabled('deployments'))
+      this.components.push(new DeploymentController(as(IDENTITIES.deployment), this.informers));
+    if (enabled('daemonSets'))
+      this.components.push(new DaemonSetController(as(IDENTITIES.daemonSet), this.informers));
+    if (enabled('jobs'))
+      this.components.push(new JobController(as(IDENTITIES.job), this.informers, this.clock));
+    if (enabled('cronJobs'))
+      this.components.push(new CronJobController(as(IDENTITIES.cronJob), this.informers, this.clock));
+    if (enabled('statefulSets'))
+      this.components.push(new StatefulSetController(as(IDENTITIES.statefulSet), this.informers));
     if (options.velero)
-      this.components.push(new VeleroServer(api, this.informers, this.clock, options.velero));
-    if (enabled('garbageCollector')) this.components.push(new GarbageCollector(api, this.informers));
+      this.components.push(
+        new VeleroServer(as(IDENTITIES.velero), this.informers, this.clock, options.velero),
+      );
+    if (enabled('garbageCollector'))
+      this.components.push(new GarbageCollector(as(IDENTITIES.garbageCollector), this.informers));
   }
 
   /** Lists and starts watching; components begin reconciling. */

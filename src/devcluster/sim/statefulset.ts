@@ -4,7 +4,8 @@
  * first, down to the partition) and OnDelete. As in Kubernetes, OrderedReady waits for every pod to be Running and
  * Ready before it updates one, so a pending pod of an old revision blocks the rollout.
  */
-import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import type { KubeObject } from '../api/types.ts';
+import type { AdmittedClient } from '../admission/client.ts';
 import type { SharedInformers } from './informer.ts';
 import {
   GVR,
@@ -58,10 +59,10 @@ const healthy = (pod: KubeObject) =>
 
 export class StatefulSetController {
   private readonly queue: WorkQueue;
-  private readonly api: ClusterAPI;
+  private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
 
-  constructor(api: ClusterAPI, informers: SharedInformers) {
+  constructor(api: AdmittedClient, informers: SharedInformers) {
     this.api = api;
     this.informers = informers;
     this.queue = new WorkQueue('statefulset', (key) => this.sync(key));
@@ -82,12 +83,12 @@ export class StatefulSetController {
     this.queue.stop();
   }
 
-  private sync(key: string): void {
+  private async sync(key: string): Promise<void> {
     const sts = this.informers.for(GVR.statefulsets).byKey(key);
     if (!sts || sts.metadata.deletionTimestamp) return;
     const spec = (sts.spec ?? {}) as StatefulSetSpec;
     const namespace = sts.metadata.namespace!;
-    const { update, current } = this.revisions(sts, spec);
+    const { update, current } = await this.revisions(sts, spec);
     const pods = this.informers.for(GVR.pods);
     const selects = labelSelectorMatcher(spec.selector);
     const byOrdinal = new Map<number, KubeObject>();
@@ -97,7 +98,7 @@ export class StatefulSetController {
       if (ordinalOf(sts, pod) === undefined) continue;
       try {
         owned.push(
-          this.api.patch(GVR.pods, namespace, pod.metadata.name!, 'application/merge-patch+json', {
+          await this.api.patch(GVR.pods, namespace, pod.metadata.name!, 'application/merge-patch+json', {
             metadata: {
               ownerReferences: [controllerRef(sts)],
               resourceVersion: pod.metadata.resourceVersion,
@@ -118,11 +119,11 @@ export class StatefulSetController {
     const partition = rolling ? (spec.updateStrategy?.rollingUpdate?.partition ?? 0) : 0;
     const revisionFor = (i: number) => (rolling && i < partition ? current : update);
 
-    this.act(sts, spec, byOrdinal, replicas, ordered, rolling, partition, revisionFor, update);
-    this.writeStatus(sts, byOrdinal, replicas, rolling, current, update);
+    await this.act(sts, spec, byOrdinal, replicas, ordered, rolling, partition, revisionFor, update);
+    await this.writeStatus(sts, byOrdinal, replicas, rolling, current, update);
   }
 
-  private act(
+  private async act(
     sts: KubeObject,
     spec: StatefulSetSpec,
     byOrdinal: Map<number, KubeObject>,
@@ -132,18 +133,18 @@ export class StatefulSetController {
     partition: number,
     revisionFor: (i: number) => Revision,
     update: Revision,
-  ): void {
+  ): Promise<void> {
     for (let i = 0; i < replicas; i++) {
       const pod = byOrdinal.get(i);
       if (!pod) {
-        const created = this.createPod(sts, spec, i, revisionFor(i));
+        const created = await this.createPod(sts, spec, i, revisionFor(i));
         if (created) byOrdinal.set(i, created);
         if (ordered) return;
         continue;
       }
       const phase = phaseOf(pod);
       if ((phase === 'Failed' || phase === 'Succeeded') && !pod.metadata.deletionTimestamp) {
-        this.deletePod(pod);
+        await this.deletePod(pod);
         if (ordered) return;
         continue;
       }
@@ -155,10 +156,10 @@ export class StatefulSetController {
       if (ordered) {
         if (pod.metadata.deletionTimestamp) return;
         if ([...byOrdinal.values()].some((p) => !healthy(p) && p !== pod)) return;
-        this.deletePod(pod);
+        await this.deletePod(pod);
         return;
       }
-      if (!pod.metadata.deletionTimestamp) this.deletePod(pod);
+      if (!pod.metadata.deletionTimestamp) await this.deletePod(pod);
     }
     if (!rolling) return;
     const updateHash = update.metadata.name;
@@ -166,14 +167,17 @@ export class StatefulSetController {
       const pod = byOrdinal.get(i);
       if (!pod) return;
       if (revisionLabel(pod) !== updateHash) {
-        if (!pod.metadata.deletionTimestamp) this.deletePod(pod);
+        if (!pod.metadata.deletionTimestamp) await this.deletePod(pod);
         return;
       }
       if (!healthy(pod)) return;
     }
   }
 
-  private revisions(sts: KubeObject, spec: StatefulSetSpec): { update: Revision; current: Revision } {
+  private async revisions(
+    sts: KubeObject,
+    spec: StatefulSetSpec,
+  ): Promise<{ update: Revision; current: Revision }> {
     const namespace = sts.metadata.namespace!;
     const revisions = this.informers.for(GVR.controllerrevisions);
     const owned = revisions.byIndex('controller', sts.metadata.uid ?? '') as Revision[];
@@ -183,7 +187,7 @@ export class StatefulSetController {
       if (controllerOf(r) || r.metadata.deletionTimestamp || !selects(r.metadata.labels)) continue;
       try {
         owned.push(
-          this.api.patch(
+          (await this.api.patch(
             GVR.controllerrevisions,
             namespace,
             r.metadata.name!,
@@ -194,7 +198,7 @@ export class StatefulSetController {
                 resourceVersion: r.metadata.resourceVersion,
               },
             },
-          ) as Revision,
+          )) as Revision,
         );
       } catch (e) {
         if (!isNotFound(e) && !isConflictOrExists(e)) throw e;
@@ -208,7 +212,7 @@ export class StatefulSetController {
       const hash = templateHash(data);
       const name = `${sts.metadata.name}-${hash}`;
       try {
-        update = this.api.create(GVR.controllerrevisions, namespace, {
+        update = (await this.api.create(GVR.controllerrevisions, namespace, {
           apiVersion: 'apps/v1',
           kind: 'ControllerRevision',
           metadata: {
@@ -223,13 +227,13 @@ export class StatefulSetController {
           },
           data,
           revision: max + 1,
-        }) as Revision;
+        })) as Revision;
       } catch (e) {
         if (!isConflictOrExists(e)) throw e;
         update = this.api.get(GVR.controllerrevisions, namespace, name) as Revision;
       }
     } else if ((update.revision ?? 0) < max) {
-      update = this.api.patch(
+      update = (await this.api.patch(
         GVR.controllerrevisions,
         namespace,
         update.metadata.name!,
@@ -237,19 +241,19 @@ export class StatefulSetController {
         {
           revision: max + 1,
         },
-      ) as Revision;
+      )) as Revision;
     }
     const currentName = (sts.status as { currentRevision?: string } | undefined)?.currentRevision;
     const current = owned.find((r) => r.metadata.name === currentName) ?? update;
     return { update, current };
   }
 
-  private createPod(
+  private async createPod(
     sts: KubeObject,
     spec: StatefulSetSpec,
     i: number,
     revision: Revision,
-  ): KubeObject | undefined {
+  ): Promise<KubeObject | undefined> {
     const namespace = sts.metadata.namespace!;
     const { $patch: _patch, ...template } = revision.data?.spec?.template ?? {};
     const pod = podFromTemplate(sts, template, '');
@@ -268,7 +272,7 @@ export class StatefulSetController {
     for (const claim of spec.volumeClaimTemplates ?? []) {
       const claimName = `${claim.metadata?.name}-${name}`;
       try {
-        this.api.create(PVCS, namespace, {
+        await this.api.create(PVCS, namespace, {
           apiVersion: 'v1',
           kind: 'PersistentVolumeClaim',
           metadata: {
@@ -288,29 +292,29 @@ export class StatefulSetController {
       ];
     }
     try {
-      return this.api.create(GVR.pods, namespace, pod);
+      return await this.api.create(GVR.pods, namespace, pod);
     } catch (e) {
       if (isConflictOrExists(e)) return undefined;
       throw e;
     }
   }
 
-  private deletePod(pod: KubeObject): void {
+  private async deletePod(pod: KubeObject): Promise<void> {
     try {
-      this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!);
+      await this.api.delete(GVR.pods, pod.metadata.namespace, pod.metadata.name!);
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
   }
 
-  private writeStatus(
+  private async writeStatus(
     sts: KubeObject,
     byOrdinal: Map<number, KubeObject>,
     replicas: number,
     rolling: boolean,
     current: Revision,
     update: Revision,
-  ): void {
+  ): Promise<void> {
     const pods = [...byOrdinal.values()];
     const ready = pods.filter((p) => isPodReady(p) && !p.metadata.deletionTimestamp).length;
     const updated = pods.filter((p) => revisionLabel(p) === update.metadata.name).length;
@@ -337,6 +341,6 @@ export class StatefulSetController {
       updateRevision: update.metadata.name!,
     };
     if (stableJson(status) === stableJson(sts.status)) return;
-    writeStatus(this.api, GVR.statefulsets, sts, status);
+    await writeStatus(this.api, GVR.statefulsets, sts, status);
   }
 }

@@ -4,7 +4,8 @@
  * when items fail), with startTimestamp, completionTimestamp, progress, warnings and errors. Status is written
  * through the main resource, as Velero's CRD has no status subresource.
  */
-import type { ClusterAPI, KubeObject } from '../api/types.ts';
+import type { KubeObject } from '../api/types.ts';
+import type { AdmittedClient } from '../admission/client.ts';
 import type { Clock } from '../sim/clock.ts';
 import { objectKey, splitKey } from '../sim/informer.ts';
 import type { SharedInformers } from '../sim/informer.ts';
@@ -32,12 +33,12 @@ export class VeleroServer {
   private readonly queue: WorkQueue;
   private readonly running = new Set<string>();
   private stopped = false;
-  private readonly api: ClusterAPI;
+  private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
   private readonly clock: Clock;
   private readonly options: VeleroServerOptions;
 
-  constructor(api: ClusterAPI, informers: SharedInformers, clock: Clock, options: VeleroServerOptions) {
+  constructor(api: AdmittedClient, informers: SharedInformers, clock: Clock, options: VeleroServerOptions) {
     this.api = api;
     this.informers = informers;
     this.clock = clock;
@@ -64,7 +65,7 @@ export class VeleroServer {
     return rfc3339(this.clock.now());
   }
 
-  private sync(key: string): void {
+  private async sync(key: string): Promise<void> {
     if (this.running.has(key)) return;
     const restore = this.informers.for(GVR.restores).byKey(key) as RestoreLike | undefined;
     if (!restore || restore.metadata.deletionTimestamp) return;
@@ -73,14 +74,17 @@ export class VeleroServer {
     const [namespace, name] = splitKey(key);
     const backupName = restore.spec?.backupName;
     if (!backupName) {
-      this.setStatus(namespace!, name, {
+      await this.setStatus(namespace!, name, {
         phase: 'FailedValidation',
         validationErrors: ['spec.backupName: Required value'],
       });
       return;
     }
-    if (!this.setStatus(namespace!, name, { phase: 'InProgress', startTimestamp: this.now() })) return;
     this.running.add(key);
+    if (!(await this.setStatus(namespace!, name, { phase: 'InProgress', startTimestamp: this.now() }))) {
+      this.running.delete(key);
+      return;
+    }
     void this.restore(namespace!, name, restore).finally(() => this.running.delete(key));
   }
 
@@ -89,7 +93,7 @@ export class VeleroServer {
     try {
       backup = await loadBackupFixture(this.options.fixturesDir, restore.spec!.backupName!);
     } catch (e) {
-      this.setStatus(namespace, name, {
+      await this.setStatus(namespace, name, {
         phase: 'Failed',
         failureReason: (e as Error).message,
         completionTimestamp: this.now(),
@@ -106,18 +110,18 @@ export class VeleroServer {
       const gvr = { group: type.group, version: type.version, resource: type.resource };
       const ns = type.namespaced ? object.metadata.namespace : undefined;
       try {
-        if (ns) this.ensureNamespace(ns);
+        if (ns) await this.ensureNamespace(ns);
         if (type.qualified === 'pods' && this.options.emulateInitHooks) {
           injectVeleroInitContainers(object, veleroInitContainers(object, restore.spec?.hooks));
         }
-        this.api.create(gvr, ns, object);
+        await this.api.create(gvr, ns, object);
         restored++;
       } catch (e) {
         if (isConflictOrExists(e)) warnings++;
         else errors++;
       }
     }
-    this.setStatus(namespace, name, {
+    await this.setStatus(namespace, name, {
       phase: errors > 0 ? 'PartiallyFailed' : 'Completed',
       completionTimestamp: this.now(),
       progress: { itemsRestored: restored, totalItems: plan.objects.length },
@@ -126,13 +130,13 @@ export class VeleroServer {
     });
   }
 
-  private ensureNamespace(namespace: string): void {
+  private async ensureNamespace(namespace: string): Promise<void> {
     try {
       this.api.get(GVR.namespaces, undefined, namespace);
     } catch (e) {
       if (!isNotFound(e)) throw e;
       try {
-        this.api.create(GVR.namespaces, undefined, {
+        await this.api.create(GVR.namespaces, undefined, {
           apiVersion: 'v1',
           kind: 'Namespace',
           metadata: { name: namespace },
@@ -144,9 +148,13 @@ export class VeleroServer {
   }
 
   /** Merges into status through the main resource; false when the Restore is gone. */
-  private setStatus(namespace: string, name: string, status: Record<string, unknown>): boolean {
+  private async setStatus(
+    namespace: string,
+    name: string,
+    status: Record<string, unknown>,
+  ): Promise<boolean> {
     try {
-      this.api.patch(GVR.restores, namespace, name, 'application/merge-patch+json', { status });
+      await this.api.patch(GVR.restores, namespace, name, 'application/merge-patch+json', { status });
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;

@@ -27,6 +27,7 @@ import {
 } from '../../../src/controller/restores/ledger-store.ts';
 import { CONTROLLER_NAMESPACE, eventually, startControllerEnv } from '../../helpers/controller-env.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
+import { describeOnBeds } from '../../helpers/bed-suites.ts';
 
 interface ConfigMap {
   metadata: { name: string; resourceVersion: string; labels?: Record<string, string> };
@@ -48,7 +49,7 @@ function syntheticPods(from: number, count: number): Record<string, HookCounts> 
 
 const sum = (pods: Record<string, HookCounts>) => ledgerTotals({ pods });
 
-describe('the sharded hook-count ledger on the devcluster (RBAC enforced)', function () {
+describeOnBeds('the sharded hook-count ledger (RBAC enforced)', function (bed) {
   this.timeout(180_000);
   let env: ControllerEnv;
   /** The controller's identity: what the store does, it does with the Role of manifests/base/rbac.yaml. */
@@ -56,7 +57,7 @@ describe('the sharded hook-count ledger on the devcluster (RBAC enforced)', func
   const informers: Informer<KubeObject>[] = [];
 
   before(async () => {
-    env = await startControllerEnv({ rbac: true, conditionsCrd: true });
+    env = await startControllerEnv({ bed: bed.kind, rbac: true, conditionsCrd: true });
     client = new KubeJsonClient(env.kubeConfig, new IsomorphicFetchHttpLibrary(), 'ledger-test');
   });
   after(async () => {
@@ -211,7 +212,7 @@ describe('the sharded hook-count ledger on the devcluster (RBAC enforced)', func
 
   it('a Restore whose ledger is full gets an error log, a HookCountsIncomplete Event and a condition message, and keeps what fits', async () => {
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const restore = await env.client.request<RestoreObject>({
+    const restore = await env.velero.request<RestoreObject>({
       method: 'POST',
       path: '/apis/velero.io/v1/namespaces/velero/restores',
       body: {
@@ -296,7 +297,7 @@ describe('the sharded hook-count ledger on the devcluster (RBAC enforced)', func
 
   it('the controller adds a multi-shard ledger to the status once, also after a restart, deletes every shard with the Restore, and an orphaned ledger at its next start', async () => {
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const created = await env.client.request<{ metadata: { uid: string } }>({
+    const created = await env.velero.request<{ metadata: { uid: string } }>({
       method: 'POST',
       path: '/apis/velero.io/v1/namespaces/velero/restores',
       body: {

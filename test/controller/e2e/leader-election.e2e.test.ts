@@ -9,6 +9,7 @@ import {
   startControllerEnv,
 } from '../../helpers/controller-env.ts';
 import type { ControllerEnv, ControllerReplica } from '../../helpers/controller-env.ts';
+import { describeOnBeds } from '../../helpers/bed-suites.ts';
 import { ClusterReads, templateInitNames } from '../../helpers/cluster-reads.ts';
 import { R2_HOOK_NAMES, deployment, restoreR2 } from '../../helpers/restore-fixtures.ts';
 
@@ -20,13 +21,13 @@ const settings: Settings = {
   leaderElection: FAST_LEADER_ELECTION,
 };
 
-describe('controller: two replicas with leader election (devcluster, RBAC of manifests/ enforced)', function () {
+describeOnBeds('controller: two replicas with leader election (RBAC of manifests/ enforced)', function (bed) {
   this.timeout(60_000);
   let env: ControllerEnv;
   const replicas: ControllerReplica[] = [];
 
   beforeEach(async () => {
-    env = await startControllerEnv({ rbac: true, conditionsCrd: true });
+    env = await startControllerEnv({ bed: bed.kind, rbac: true, conditionsCrd: true });
   });
   afterEach(async () => {
     for (const r of replicas.splice(0)) {
@@ -57,12 +58,12 @@ describe('controller: two replicas with leader election (devcluster, RBAC of man
     const b = startReplica();
     const leader = await eventually(async () => [a, b].find(leads), 'a leader');
     const follower = leader === a ? b : a;
-    await env.client.request({
+    await env.velero.request({
       method: 'POST',
       path: '/apis/velero.io/v1/namespaces/velero/restores',
       body: restoreR2(),
     });
-    await env.client.request({
+    await env.velero.request({
       method: 'POST',
       path: '/apis/apps/v1/namespaces/app/deployments',
       body: deployment('first'),
@@ -77,7 +78,7 @@ describe('controller: two replicas with leader election (devcluster, RBAC of man
     leader.abort.abort();
     expect(await leader.done).to.equal(0);
     await eventually(async () => (leads(follower) ? true : undefined), 'the follower to take over', 20_000);
-    await env.client.request({
+    await env.velero.request({
       method: 'POST',
       path: '/apis/apps/v1/namespaces/app/deployments',
       body: deployment('second'),

@@ -70,6 +70,74 @@ const cases: Array<[string, WorkloadFacts, Want]> = [
   ],
   ['cleaned up workloads stay clean', facts({ cleanedUp: true }), { template: 'keep', reason: 'CleanedUp' }],
   [
+    'marked at admission, no pods yet: the template is never patched',
+    facts({ admitted: true }),
+    { template: 'keep', reason: 'HandledAtAdmission', deletePods: [], skippedPods: [] },
+  ],
+  [
+    'marked at admission, every pod got its hooks from the pod webhook: nothing to do, no rollout',
+    facts({ admitted: true, pods: [pod('a', { hasHooks: true }), running('b', true)] }),
+    { template: 'keep', reason: 'HandledAtAdmission', deletePods: [], skippedPods: [] },
+  ],
+  [
+    'marked at admission, a pod of the restore started without hooks: reported, never rolled',
+    facts({ admitted: true, pods: [running('late'), running('old', false)] }),
+    {
+      template: 'keep',
+      reason: 'HandledAtAdmission',
+      skippedPods: [
+        ['late', 'AppContainersStarted'],
+        ['old', 'AppContainersStarted'],
+      ],
+    },
+  ],
+  [
+    "marked at admission, an adopted pod older than the restore is not the restore's",
+    facts({ admitted: true, pods: [pod('adopted', { createdDuringRestore: false, stillPending: false })] }),
+    { template: 'keep', reason: 'HandledAtAdmission', skippedPods: [] },
+  ],
+  [
+    'marked at admission, a pending pod of the restore escaped the pod webhook: the template path takes over',
+    facts({ admitted: true, pods: [pod('escaped')] }),
+    { template: 'inject', reason: 'InjectHooks' },
+  ],
+  [
+    'marked at admission, pending pods Velero restored from the backup without hooks: deleted, their owner recreates them through admission; no template write',
+    facts({
+      admitted: true,
+      pods: [
+        pod('from-backup', { restoredByVelero: true }),
+        pod('fsr', { restoredByVelero: true, restoreWait: true }),
+        pod('data', { restoredByVelero: true, holdsRestoredData: true }),
+        pod('hooked', { hasHooks: true }),
+      ],
+    }),
+    {
+      template: 'keep',
+      reason: 'HandledAtAdmission',
+      deletePods: ['from-backup'],
+      skippedPods: [
+        ['fsr', 'RestoreWait'],
+        ['data', 'RolloutWouldLoseRestoredData'],
+      ],
+    },
+  ],
+  [
+    'marked at admission, one pod from the backup and one that escaped the webhook: the template path',
+    facts({ admitted: true, pods: [pod('from-backup', { restoredByVelero: true }), pod('escaped')] }),
+    { template: 'inject', reason: 'InjectHooks' },
+  ],
+  [
+    'marked at admission but the restore is over: nothing',
+    facts({ admitted: true, restore: finishedPastWindow, pods: [pod('late')] }),
+    { template: 'keep', reason: 'RestoreInactive' },
+  ],
+  [
+    'marked at admission with invalid hooks: reported as invalid, never written',
+    facts({ admitted: true, templateHooks: 'invalid' }),
+    { template: 'keep', reason: 'InvalidHooks' },
+  ],
+  [
     'a pod deleted before it ever started (the rollout of our own patch) is not reported: it will never run',
     facts({
       pods: [running('survivor', true), pod('old', { stillPending: false, deletedBeforeStart: true })],

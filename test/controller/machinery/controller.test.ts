@@ -192,6 +192,42 @@ describe('Controller', () => {
     expect(error.meta).to.include({ reconcileID: ids[0], error: 'first fails', controller: 'restore' });
   });
 
+  it('never retries a 422 (a write the API server refuses as invalid), logs a 404 at debug; both without the HTTP dump (issue 17, finding 7)', async () => {
+    const lines: LogLine[] = [];
+    const calls: string[] = [];
+    /** What client-node throws for an undeclared status: the Status body as text, with headers in the message. */
+    const apiError = (code: number, reason: string, message: string) =>
+      Object.assign(new Error(`HTTP-Code: ${code}\nMessage: raw\nBody: ...\nHeaders: {"date":"..."}`), {
+        code,
+        body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code }),
+      });
+    const controller = newController(
+      async (key) => {
+        calls.push(key);
+        if (key === 'app/too-long')
+          throw apiError(422, 'Invalid', 'Deployment.apps "web" is invalid: metadata.annotations: Too long');
+        if (key === 'app/gone') throw apiError(404, 'NotFound', 'deployments.apps "web" not found');
+        throw apiError(500, 'InternalError', 'etcd timeout');
+      },
+      { logger: recordingLogger(lines) },
+    );
+    for (const key of ['app/too-long', 'app/gone', 'app/flaky']) controller.enqueue(key);
+    controller.start();
+    await clock.advance(1000);
+    expect(calls.filter((k) => k === 'app/too-long')).to.have.length(1);
+    expect(calls.filter((k) => k === 'app/gone')).to.have.length(1);
+    expect(calls.filter((k) => k === 'app/flaky').length).to.be.greaterThan(1);
+    const byKey = (key: string) => lines.filter((l) => l.meta.key === key);
+    expect(byKey('app/too-long').map((l) => [l.level, l.meta.error])).to.deep.equal([
+      ['warn', '422 Invalid: Deployment.apps "web" is invalid: metadata.annotations: Too long'],
+    ]);
+    expect(byKey('app/gone').map((l) => [l.level, l.meta.error])).to.deep.equal([
+      ['debug', '404 NotFound: deployments.apps "web" not found'],
+    ]);
+    expect(byKey('app/flaky')[0]).to.deep.include({ level: 'error', message: 'Reconciler error' });
+    expect(byKey('app/flaky')[0]!.meta.error).to.equal('500 InternalError: etcd timeout');
+  });
+
   it('stop waits for in-flight reconciles, signals them, and starts no new ones', async () => {
     const started: string[] = [];
     const gate = deferred();

@@ -29,7 +29,7 @@ describe('devcluster audit endpoints', () => {
     return { status: r.status, body: (r.text.startsWith('{') ? r.json() : r.text) as T };
   };
 
-  it('audits every client write with its user and answer, and none of the simulation own writes', async () => {
+  it('audits every client write with its user and answer, and not the in-process node registration', async () => {
     const saConfig = new KubeConfig();
     saConfig.loadFromString((await get<string>('/devcluster/kubeconfig?serviceAccount=team/bot')).body);
     const core = saConfig.makeApiClient(CoreV1Api);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { readPodBehaviour } from '../../../src/devcluster/kubelet/behaviour.ts';
+import { readPodBehaviour, terminationDelaySeconds } from '../../../src/devcluster/kubelet/behaviour.ts';
 import type { BehaviourProblem } from '../../../src/devcluster/kubelet/behaviour.ts';
 import { imageID, normalizeImage } from '../../../src/devcluster/kubelet/images.ts';
 import { kubeletPodStatus } from '../../../src/devcluster/kubelet/status.ts';
@@ -165,6 +165,45 @@ describe('devcluster kubelet pod status (pure state machine)', () => {
     expect(conditionsOf(status).PodReadyToStartContainers).to.equal('False');
     expect(nextChangeAt).to.equal(T0 + 3000);
   });
+
+  const delays: [startDelayMs: number, startSeconds: string | undefined, firstStartMs: number][] = [
+    [0, undefined, 0],
+    [1000, undefined, 1000],
+    [200, undefined, 200],
+    [1000, '2', 3000],
+  ];
+  for (const [startDelayMs, startSeconds, firstStartMs] of delays) {
+    it(`starts the first container ${firstStartMs} ms after admission (start delay ${startDelayMs} ms, start-seconds ${startSeconds ?? 'unset'})`, () => {
+      const p = pod(
+        startSeconds === undefined ? {} : { [`${P}start-seconds`]: startSeconds },
+        ['init'],
+        ['app'],
+      );
+      const runtime = (ms: number) => ({ ...at(0), now: T0 + ms, startDelayMs });
+      if (firstStartMs > 0) {
+        const before = kubeletPodStatus(p, runtime(firstStartMs - 1));
+        expect(before.status.initContainerStatuses!.map(reasonOf)).to.deep.equal(['PodInitializing']);
+        expect(before.nextChangeAt).to.equal(T0 + firstStartMs);
+      }
+      const started = kubeletPodStatus(p, runtime(firstStartMs));
+      expect(started.status.initContainerStatuses!.map(reasonOf)).to.deep.equal(['Completed']);
+      expect(started.status.containerStatuses!.map(reasonOf)).to.deep.equal(['running']);
+      expect(started.status.startTime).to.equal('2026-11-24T10:00:00Z');
+    });
+  }
+
+  const terminations: [annotations: Record<string, string>, grace: number | undefined, seconds: number][] = [
+    [{}, undefined, 0],
+    [{ [`${P}termination-seconds`]: '5' }, undefined, 5],
+    [{ [`${P}termination-seconds`]: '5' }, 2, 2],
+    [{ [`${P}termination-seconds`]: '60' }, undefined, 30],
+    [{ [`${P}termination-seconds`]: 'later' }, 10, 0],
+  ];
+  for (const [annotations, grace, seconds] of terminations) {
+    it(`stops a deleted pod's containers after ${seconds}s (${JSON.stringify(annotations)}, grace ${grace ?? 'unset'})`, () => {
+      expect(terminationDelaySeconds(annotations, grace)).to.equal(seconds);
+    });
+  }
 
   it('crash-loops with the doubling back-off, counting restarts', () => {
     const p = pod({ [`${P}crash-loop.app`]: 'true' }, [], ['app']);

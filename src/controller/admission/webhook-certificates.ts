@@ -1,0 +1,338 @@
+/**
+ * The webhook's serving certificate, kept in one Secret in the controller's namespace and shared by every replica.
+ * SelfManaged: the first replica to find the Secret missing creates a CA and a serving certificate (a concurrent
+ * creator loses with AlreadyExists and loads the winner's), any replica renews them before they expire (an update
+ * with a resourceVersion precondition: one wins), and every replica writes the CA bundle into the webhook
+ * configuration's caBundle when it differs. External: cert-manager (or another tool) writes the Secret and the
+ * caBundle; the controller only loads the Secret. Every replica re-reads the Secret periodically and loads a
+ * changed certificate in place. None of this is on the admission path.
+ */
+import {
+  certificateValidity,
+  generateCa,
+  pemBlocks,
+  signServingCertificate,
+} from '../../kube/certificates.ts';
+import type { KubeJsonClient } from '../kube-json-client.ts';
+import { describeApiError, isAlreadyExists, isConflict, isNotFound } from '../machinery/api-errors.ts';
+import type { Logger } from '../machinery/logger.ts';
+import { WEBHOOK_SERVICE_NAME, webhookConfiguration } from './webhook-configuration.ts';
+import type { ServingCertificate } from './webhook-server.ts';
+
+export const TLS_CERT = 'tls.crt';
+export const TLS_KEY = 'tls.key';
+export const CA_CERT = 'ca.crt';
+export const CA_KEY = 'ca.key';
+
+/** The CA lives this many times as long as a serving certificate. */
+const CA_LIFETIMES = 10;
+
+export type CertificateAction = 'create' | 'renew-ca' | 'renew-serving' | 'keep';
+
+/** The Secret's PEM texts (decoded). */
+export interface CertificateData {
+  readonly [TLS_CERT]?: string;
+  readonly [TLS_KEY]?: string;
+  readonly [CA_CERT]?: string;
+  readonly [CA_KEY]?: string;
+}
+
+/**
+ * What a self-managed Secret needs: everything (missing or unreadable), a new CA (the newest CA, first in ca.crt,
+ * has less than a third of its lifetime left), a new serving certificate (likewise), or nothing. Lifetimes are the
+ * configured ones: the certificates' notBefore is backdated for clock skew.
+ */
+export function certificateAction(
+  data: CertificateData,
+  nowMs: number,
+  validityMs: number,
+): CertificateAction {
+  const ca = data[CA_CERT] ? certificateValidity(data[CA_CERT]) : undefined;
+  const serving = data[TLS_CERT] ? certificateValidity(data[TLS_CERT]) : undefined;
+  if (!ca || !serving || !data[TLS_KEY] || !data[CA_KEY]) return 'create';
+  if (ca.notAfter - nowMs < (validityMs * CA_LIFETIMES) / 3) return 'renew-ca';
+  if (serving.notAfter - nowMs < validityMs / 3) return 'renew-serving';
+  return 'keep';
+}
+
+/** The names the API server reaches the webhook Service by, plus the url's host in url mode. */
+export function servingHosts(namespace: string, url: string, configured: readonly string[]): string[] {
+  if (configured.length > 0) return [...configured];
+  const service = [
+    WEBHOOK_SERVICE_NAME,
+    `${WEBHOOK_SERVICE_NAME}.${namespace}`,
+    `${WEBHOOK_SERVICE_NAME}.${namespace}.svc`,
+    `${WEBHOOK_SERVICE_NAME}.${namespace}.svc.cluster.local`,
+  ];
+  if (url === '') return service;
+  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  return [host, ...service];
+}
+
+export interface WebhookCertificatesOptions {
+  readonly client: KubeJsonClient;
+  readonly namespace: string;
+  readonly settings: {
+    readonly configurationName: string;
+    readonly url: string;
+    readonly failurePolicy: 'Ignore' | 'Fail';
+    readonly certificates: {
+      readonly mode: 'SelfManaged' | 'External';
+      readonly secretName: string;
+      readonly refreshInterval: number;
+      readonly validity: number;
+      readonly hosts: readonly string[];
+    };
+  };
+  readonly load: (certificate: ServingCertificate) => Promise<void>;
+  /** After each round that loaded a certificate (and, when self-managed, wrote the caBundle). */
+  readonly onSynced?: () => void;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+interface SecretObject {
+  metadata: { name?: string; namespace?: string; resourceVersion?: string };
+  type?: string;
+  data?: Record<string, string>;
+}
+
+const decode = (data: Record<string, string> | undefined): CertificateData =>
+  Object.fromEntries(
+    Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+  ) as CertificateData;
+const encode = (data: CertificateData): Record<string, string> =>
+  Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v as string).toString('base64')]));
+
+export class WebhookCertificates {
+  readonly #o: WebhookCertificatesOptions;
+  readonly #now: () => number;
+  #configured: boolean;
+
+  constructor(options: WebhookCertificatesOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    // Another tool owns the configuration in External mode: assume it is installed.
+    this.#configured = options.settings.certificates.mode === 'External';
+  }
+
+  /** Whether the webhook configuration exists (as last seen): the API server calls the webhooks. */
+  get configured(): boolean {
+    return this.#configured;
+  }
+
+  get #secretPath(): string {
+    return `/api/v1/namespaces/${this.#o.namespace}/secrets/${this.#o.settings.certificates.secretName}`;
+  }
+
+  /** Keeps the certificate until `signal` aborts: a sync now, then one every refreshInterval. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.sync();
+      } catch (error) {
+        this.#o.logger.error('webhook certificates: sync failed; retrying', {
+          error: describeApiError(error),
+        });
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.#o.settings.certificates.refreshInterval);
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+  }
+
+  /** One round: read (create or renew when self-managed) the Secret, load it, and keep the caBundle. */
+  async sync(): Promise<void> {
+    const selfManaged = this.#o.settings.certificates.mode === 'SelfManaged';
+    let secret = await this.#readSecret();
+    if (!secret && !selfManaged) {
+      this.#o.logger.warn('webhook certificates: waiting for the Secret (certificates.mode External)', {
+        secret: this.#o.settings.certificates.secretName,
+      });
+      return;
+    }
+    if (selfManaged) secret = await this.#ensureCurrent(secret);
+    if (!secret) return;
+    const data = decode(secret.data);
+    const cert = data[TLS_CERT];
+    const key = data[TLS_KEY];
+    if (!cert || !key) {
+      this.#o.logger.warn('webhook certificates: the Secret has no tls.crt / tls.key yet');
+      return;
+    }
+    await this.#o.load({ cert, key });
+    if (selfManaged && data[CA_CERT]) await this.#ensureCaBundle(data[CA_CERT]);
+    this.#o.onSynced?.();
+  }
+
+  async #readSecret(): Promise<SecretObject | undefined> {
+    try {
+      return await this.#o.client.request<SecretObject>({ method: 'GET', path: this.#secretPath });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** The Secret, created or renewed when it needs to be; on a lost race, the winner's. */
+  async #ensureCurrent(secret: SecretObject | undefined): Promise<SecretObject | undefined> {
+    const { certificates, url } = this.#o.settings;
+    const now = this.#now();
+    const current = decode(secret?.data);
+    const action = secret ? certificateAction(current, now, certificates.validity) : 'create';
+    if (action === 'keep') return secret;
+    const hosts = servingHosts(this.#o.namespace, url, certificates.hosts);
+    const serverName = `${WEBHOOK_SERVICE_NAME}.${this.#o.namespace}.svc`;
+    let ca = { caCert: current[CA_CERT] ?? '', caKey: current[CA_KEY] ?? '' };
+    let bundle = ca.caCert;
+    if (action === 'create' || action === 'renew-ca') {
+      const fresh = await generateCa({
+        name: 'restore-hooks-webhook-ca',
+        validityMs: certificates.validity * CA_LIFETIMES,
+        now,
+      });
+      // Replicas still serving with the old CA's certificate stay trusted until the old CA expires.
+      const stillValid = pemBlocks(current[CA_CERT] ?? '').filter(
+        (pem) => (certificateValidity(pem)?.notAfter ?? 0) > now,
+      );
+      ca = fresh;
+      bundle = [fresh.caCert, ...(action === 'renew-ca' ? stillValid : [])].join('');
+    }
+    const serving = await signServingCertificate(
+      { caCert: pemBlocks(ca.caCert)[0] ?? ca.caCert, caKey: ca.caKey },
+      { hosts, validityMs: certificates.validity, serverName, now },
+    );
+    const data = encode({
+      [TLS_CERT]: serving.cert,
+      [TLS_KEY]: serving.key,
+      [CA_CERT]: bundle,
+      [CA_KEY]: ca.caKey,
+    });
+    try {
+      if (!secret) {
+        const created = await this.#o.client.request<SecretObject>({
+          method: 'POST',
+          path: `/api/v1/namespaces/${this.#o.namespace}/secrets`,
+          body: {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            type: 'kubernetes.io/tls',
+            metadata: {
+              name: certificates.secretName,
+              namespace: this.#o.namespace,
+              labels: { 'app.kubernetes.io/name': 'restore-hooks' },
+            },
+            data,
+          },
+        });
+        this.#o.logger.info('webhook certificates: created a CA and a serving certificate', { hosts });
+        return created;
+      }
+      const updated = await this.#o.client.request<SecretObject>({
+        method: 'PUT',
+        path: this.#secretPath,
+        body: { ...secret, data },
+      });
+      this.#o.logger.info('webhook certificates: renewed before expiry', { action, hosts });
+      return updated;
+    } catch (error) {
+      // Another replica created or renewed it first: use theirs.
+      if (isAlreadyExists(error) || isConflict(error)) return this.#readSecret();
+      throw error;
+    }
+  }
+
+  /** Writes the CA bundle into the webhook configuration (or, with url, the whole configuration) when it differs. */
+  async #ensureCaBundle(bundle: string): Promise<void> {
+    const { configurationName, url, failurePolicy } = this.#o.settings;
+    const path = `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${configurationName}`;
+    let current: { metadata: { resourceVersion?: string }; webhooks?: Record<string, unknown>[] } | undefined;
+    try {
+      current = await this.#o.client.request({ method: 'GET', path });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    const encoded = Buffer.from(bundle).toString('base64');
+    if (url !== '') {
+      const desired = webhookConfiguration({
+        name: configurationName,
+        namespace: this.#o.namespace,
+        clientConfig: { url },
+        caBundle: bundle,
+        failurePolicy,
+      });
+      if (current) {
+        this.#configured = true;
+        if (sameWebhooks(current.webhooks, desired.webhooks)) return;
+        await this.#o.client.request({
+          method: 'PUT',
+          path,
+          body: { ...desired, metadata: { ...(desired.metadata as object), ...current.metadata } },
+        });
+        this.#o.logger.info('webhook configuration updated', { name: configurationName, url });
+        return;
+      }
+      try {
+        await this.#o.client.request({
+          method: 'POST',
+          path: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
+          body: desired,
+        });
+        this.#o.logger.info('webhook configuration created', { name: configurationName, url });
+      } catch (error) {
+        if (!isAlreadyExists(error)) throw error;
+      }
+      this.#configured = true;
+      return;
+    }
+    this.#configured = current !== undefined;
+    if (!current) {
+      this.#o.logger.warn('webhook configuration not found; install manifests/base/webhook.yaml', {
+        name: configurationName,
+      });
+      return;
+    }
+    const webhooks = current.webhooks ?? [];
+    if (webhooks.every((w) => (w.clientConfig as { caBundle?: string } | undefined)?.caBundle === encoded))
+      return;
+    await this.#o.client.request({
+      method: 'PUT',
+      path,
+      body: {
+        ...current,
+        webhooks: webhooks.map((w) => ({
+          ...w,
+          clientConfig: { ...(w.clientConfig as object), caBundle: encoded },
+        })),
+      },
+    });
+    this.#o.logger.info('webhook configuration: wrote the CA bundle', { name: configurationName });
+  }
+}
+
+/** Whether the webhooks as stored (with the API server's defaults) carry everything we would write. */
+function sameWebhooks(stored: unknown, desired: unknown): boolean {
+  return contains(stored, desired);
+}
+
+function contains(actual: unknown, wanted: unknown): boolean {
+  if (Array.isArray(wanted))
+    return (
+      Array.isArray(actual) &&
+      actual.length === wanted.length &&
+      wanted.every((w, i) => contains(actual[i], w))
+    );
+  if (typeof wanted === 'object' && wanted !== null) {
+    if (typeof actual !== 'object' || actual === null) return false;
+    return Object.entries(wanted).every(([k, v]) => contains((actual as Record<string, unknown>)[k], v));
+  }
+  return actual === wanted;
+}

@@ -1,0 +1,190 @@
+import { expect } from 'chai';
+import { KubeConfig, IsomorphicFetchHttpLibrary } from '@kubernetes/client-node';
+import { DEFAULT_SETTINGS } from '../../../src/config/settings.ts';
+import { KubeJsonClient } from '../../../src/controller/kube-json-client.ts';
+import type { SimulatedExecRunner } from '../../../src/devcluster/exec/index.ts';
+import type { Pod, Workload } from '../../../src/kube/types.ts';
+import { eventually, startControllerEnv } from '../../helpers/controller-env.ts';
+import type { ControllerEnv } from '../../helpers/controller-env.ts';
+import { deployment, isoSecondsAgo, restoredLabels } from '../../helpers/restore-fixtures.ts';
+
+const RECORD = 'restore-hooks.dev/exec-hooks';
+
+/** The issue's Restore `velero/rx`: it restored namespace app only; its hook entry names no namespace. */
+const rx = {
+  apiVersion: 'velero.io/v1',
+  kind: 'Restore',
+  metadata: { name: 'rx', namespace: 'velero' },
+  spec: {
+    backupName: 'b2',
+    includedNamespaces: ['app'],
+    hooks: {
+      resources: [
+        {
+          name: 'everything',
+          postHooks: [
+            {
+              init: {
+                initContainers: [
+                  {
+                    name: 'admin-init',
+                    image: 'alpine:3.20',
+                    command: ['true'],
+                    env: [{ name: 'API_TOKEN', value: 's3cr3t-admin-token' }],
+                  },
+                ],
+              },
+            },
+            { exec: { command: ['sh', '-c', 'echo admin'] } },
+          ],
+        },
+      ],
+    },
+  },
+  status: { phase: 'InProgress', startTimestamp: isoSecondsAgo(60) },
+};
+
+/** Annotation hooks a tenant would use to fail the Restore. */
+const FAILING_HOOKS = {
+  'post.hook.restore.velero.io/command': '["sh", "-c", "exit 3"]',
+  'post.hook.restore.velero.io/on-error': 'Fail',
+};
+
+describe('controller: a Restore reaches only the namespaces it restored (issue 17, finding 1; simulated devcluster, RBAC of manifests/ enforced)', function () {
+  this.timeout(90_000);
+  let env: ControllerEnv;
+  let tenant: KubeJsonClient;
+
+  beforeEach(async () => {
+    env = await startControllerEnv({ rbac: true, simulation: {}, namespaces: ['team'] });
+    // A user who may only manage Deployments in namespace team: no Restores, no pods/exec.
+    await env.client.request({
+      method: 'POST',
+      path: '/apis/rbac.authorization.k8s.io/v1/namespaces/team/roles',
+      body: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'deployer', namespace: 'team' },
+        rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['create', 'get', 'list'] }],
+      },
+    });
+    await env.client.request({
+      method: 'POST',
+      path: '/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings',
+      body: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'deployer', namespace: 'team' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' },
+        subjects: [{ kind: 'User', name: 'tenant', apiGroup: 'rbac.authorization.k8s.io' }],
+      },
+    });
+    const config = new KubeConfig();
+    config.loadFromString(
+      env.cluster.kubeconfig({ user: { username: 'tenant', groups: ['system:authenticated'] } }),
+    );
+    tenant = new KubeJsonClient(config, new IsomorphicFetchHttpLibrary(), 'tenant');
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && process.env.DEBUG_LOGS)
+      for (const l of env.logs) console.log(JSON.stringify(l));
+    await env.stop();
+  });
+
+  const getDeployment = (name: string, ns: string) =>
+    env.client.request<Workload>({
+      method: 'GET',
+      path: `/apis/apps/v1/namespaces/${ns}/deployments/${name}`,
+    });
+  const podsOf = async (app: string, ns: string) =>
+    (
+      await env.client.request<{ items: Pod[] }>({
+        method: 'GET',
+        path: `/api/v1/namespaces/${ns}/pods`,
+        query: { labelSelector: `app=${app}` },
+      })
+    ).items;
+  const restore = () =>
+    env.client.request<{
+      status: {
+        phase?: string;
+        errors?: number;
+        hookStatus?: { hooksAttempted?: number; hooksFailed?: number };
+      };
+    }>({ method: 'GET', path: '/apis/velero.io/v1/namespaces/velero/restores/rx' });
+  const execRunner = () => (env.cluster as unknown as { exec: SimulatedExecRunner }).exec;
+
+  it("a tenant's labelled Deployment in another namespace gets nothing, and leaves the Restore's outcome alone", async () => {
+    await env.client.request({
+      method: 'POST',
+      path: '/apis/velero.io/v1/namespaces/velero/restores',
+      body: rx,
+    });
+    await env.startController({ exec: { ...DEFAULT_SETTINGS.exec, veleroRestoredPods: 'Run' } });
+    await tenant.request({
+      method: 'POST',
+      path: '/apis/apps/v1/namespaces/team/deployments',
+      body: deployment('sneaky2', 'team', { labels: restoredLabels('rx'), annotations: FAILING_HOOKS }),
+    });
+    const sneakyPods = await eventually(async () => {
+      const pods = await podsOf('sneaky2', 'team');
+      return pods.length > 0 ? pods : undefined;
+    }, 'the tenant Deployment to create its pod');
+    // The positive control: a Deployment the Restore did restore, in app, gets the same Restore's hooks.
+    await env.client.request({
+      method: 'POST',
+      path: '/apis/apps/v1/namespaces/app/deployments',
+      body: deployment('legit', 'app', { labels: restoredLabels('rx') }),
+    });
+    await eventually(
+      async () =>
+        (await getDeployment('legit', 'app')).spec.template.spec.initContainers?.some(
+          (c) => c.name === 'admin-init',
+        ),
+      'the restored Deployment to get the init hook',
+    );
+    await eventually(async () => {
+      const pods = await podsOf('legit', 'app');
+      return pods.some((p) => p.metadata.annotations?.[RECORD]?.includes('Succeeded'));
+    }, 'the exec hook to run in the restored Deployment’s pod');
+    await eventually(
+      () =>
+        env.logs.some(
+          (l) =>
+            l.msg === 'not a member of the restore its label names; left alone' &&
+            l.namespace === 'team' &&
+            l.why === 'OutsideRestoreNamespaces',
+        ),
+      'the controller to look at the tenant Deployment and turn it down',
+    );
+
+    // The Restore finishes; its counts are the restored pod's only.
+    await env.client.request({
+      method: 'PATCH',
+      path: '/apis/velero.io/v1/namespaces/velero/restores/rx',
+      contentType: 'application/merge-patch+json',
+      body: { status: { phase: 'Completed', completionTimestamp: isoSecondsAgo(0) } },
+    });
+    const status = await eventually(async () => {
+      const s = (await restore()).status;
+      return s.hookStatus?.hooksAttempted === 1 ? s : undefined;
+    }, 'the Restore status to count the restored pod’s hook');
+    expect(status.phase).to.equal('Completed');
+    expect(status.errors ?? 0).to.equal(0);
+    expect(status.hookStatus?.hooksFailed ?? 0).to.equal(0);
+
+    const sneaky = await getDeployment('sneaky2', 'team');
+    expect(sneaky.spec.template.spec.initContainers ?? []).to.deep.equal([]);
+    expect((sneaky.spec as { paused?: boolean }).paused ?? false).to.equal(false);
+    expect(
+      Object.keys(sneaky.metadata.annotations ?? {}).filter((k) => k.includes('restore-hooks')),
+    ).to.deep.equal([]);
+    const podsNow = await podsOf('sneaky2', 'team');
+    expect(podsNow.map((p) => p.metadata.uid)).to.include(sneakyPods[0]!.metadata.uid);
+    for (const p of podsNow) {
+      expect(p.metadata.annotations?.[RECORD]).to.equal(undefined);
+      expect((p.spec.initContainers ?? []).map((c) => c.name)).to.deep.equal([]);
+    }
+    expect(execRunner().history.filter((r) => r.request.namespace === 'team')).to.deep.equal([]);
+  });
+});
