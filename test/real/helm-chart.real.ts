@@ -1,7 +1,7 @@
 /**
- * The Helm chart against the real control plane (kube-apiserver 1.20 on etcd, hack/real-cluster): `helm install`,
- * then `helm upgrade` with the webhook's failurePolicy, settings and extra labels, must be accepted by a real API server (the pods
- * need not run). Runs under `npm run test:real`, which has the control plane's binaries.
+ * The Helm chart against the real control plane (kube-apiserver 1.20 on etcd, hack/real-cluster): `helm install`
+ * (webhook included), then `helm upgrade` with the webhook's failurePolicy, settings and extra labels, must be
+ * accepted by a real API server (the pods need not run). Runs under `npm run test:real`, which has the control plane's binaries.
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
