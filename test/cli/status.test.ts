@@ -100,9 +100,12 @@ describe('restore-hooks status (the demo restore on the devcluster)', function (
         const r = JSON.parse(await status('-n', 'velero', 'r2', '-o', 'json')) as StatusReport;
         const execDone = r.pods.some((p) => p.execHooks.some((h) => h.result === 'Succeeded'));
         const skipped = r.skipped.some((s) => s.object.startsWith('Pod/app/migrate-'));
-        return r.restore.phase === 'Completed' && r.pending.length === 0 && execDone && skipped
-          ? r
-          : undefined;
+        const restoreEvents = new Set(r.restoreEvents.map((e) => e.reason));
+        const told = restoreEvents.has('HooksApplied') && restoreEvents.has('HookCountsWritten');
+        // Under load the Deployment's hooked pods can come after everything else has settled.
+        const webHooked = r.pods.some((p) => p.owner === 'Deployment/web');
+        const over = r.restore.phase === 'Completed' && r.pending.length === 0;
+        return over && execDone && skipped && told && webHooked ? r : undefined;
       },
       'the demo restore to be over with its exec hook run',
       90_000,
