@@ -4,10 +4,12 @@ import { fileURLToPath } from 'node:url';
 import type { Command, CommandIO } from './cli/command.ts';
 import { NotImplementedError, commandHelp, programHelp } from './cli/command.ts';
 import { UsageError, parseFlags } from './cli/flags.ts';
+import { ConfigError } from './config/errors.ts';
 import { devclusterCommand } from './cli/commands/devcluster.ts';
 import { planCommand } from './cli/commands/plan.ts';
 import { runCommand } from './cli/commands/run.ts';
 import { startCommand } from './cli/commands/start.ts';
+import { statusCommand } from './cli/commands/status.ts';
 import { versionCommand } from './cli/commands/version.ts';
 
 const PROGRAM = 'restore-hooks';
@@ -17,6 +19,7 @@ export const commands: readonly Command[] = [
   runCommand,
   devclusterCommand,
   planCommand,
+  statusCommand,
   versionCommand,
   startCommand,
 ];
@@ -56,6 +59,10 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`${PROGRAM} ${cmd.name}: ${err.message}\nUsage: ${PROGRAM} ${cmd.name} ${cmd.usage}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      for (const problem of err.problems) io.stderr.write(`${PROGRAM} ${cmd.name}: ${problem}\n`);
       return 2;
     }
     if (err instanceof NotImplementedError) {

@@ -2,10 +2,11 @@ import { parseDocument } from 'yaml';
 import type { ParsedArgs } from '../cli/flags.ts';
 import { envVarName } from '../cli/flags.ts';
 import { formatGoDuration } from '../hooks/duration.ts';
+import { editDistance } from '../hooks/suggest.ts';
 import { ConfigError } from './errors.ts';
 import { FIELDS, settingEnvVar } from './schema.ts';
 import type { FieldSpec } from './schema.ts';
-import { DEFAULT_SETTINGS } from './settings.ts';
+import { DEFAULT_CONTROLLER_NAMESPACE, DEFAULT_SETTINGS } from './settings.ts';
 import type { Settings } from './settings.ts';
 
 /** Reads a whole file as UTF-8; throws (e.g. ENOENT) when it cannot. */
@@ -39,7 +40,7 @@ export function resolveSettings(args: ParsedArgs, env: NodeJS.ProcessEnv, readFi
     try {
       text = readFile(configPath);
     } catch (err) {
-      problems.push(`${origin}: cannot read ${JSON.stringify(configPath)}: ${(err as Error).message}`);
+      problems.push(`${origin}: cannot read ${JSON.stringify(configPath)}: ${readProblem(err)}`);
     }
     if (text !== undefined) readConfigFile(configPath, text, values, origins, problems);
   }
@@ -63,10 +64,16 @@ export function resolveSettings(args: ParsedArgs, env: NodeJS.ProcessEnv, readFi
     origins.set(field.path, args.sources[field.flag] === 'env' ? envVarName(field.flag) : `--${field.flag}`);
   }
 
-  if (values.get('leaderElection.leaseNamespace') === '') {
-    values.set('leaderElection.leaseNamespace', ownNamespace(env, readFile));
-  }
   problems.push(...crossFieldProblems(values, origins));
+  if (typeof args.values.kubeconfig === 'string') {
+    const file = args.values.kubeconfig;
+    const origin = args.sources.kubeconfig === 'env' ? envVarName('kubeconfig') : '--kubeconfig';
+    try {
+      readFile(file);
+    } catch (err) {
+      problems.push(`${origin}: cannot read ${JSON.stringify(file)}: ${readProblem(err)}`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const settings: Record<string, unknown> = structuredClone(DEFAULT_SETTINGS) as unknown as Record<
@@ -144,21 +151,29 @@ function crossFieldProblems(values: Map<string, unknown>, origins: Map<string, s
       `${describe('exec.retries.backoffMax')} must not be shorter than ${describe('exec.retries.backoffBase')}`,
     );
   }
-  if (values.get('leaderElection.enabled') === true && values.get('leaderElection.leaseNamespace') === '') {
-    problems.push(
-      'leaderElection.leaseNamespace: required for leader election outside a cluster; set it, or POD_NAMESPACE',
-    );
-  }
   return problems;
 }
 
-/** The namespace this controller runs in: $POD_NAMESPACE (downward API), else the service account's; "" if none. */
-function ownNamespace(env: NodeJS.ProcessEnv, readFile: ReadFile): string {
+/** Why a file could not be read, without the path the message repeats: "ENOENT (no such file)". */
+function readProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'ENOENT (no such file)';
+  if (code === 'EACCES') return 'EACCES (permission denied)';
+  if (code === 'EISDIR') return 'EISDIR (a directory)';
+  return (err as Error).message;
+}
+
+/**
+ * The controller's own namespace: the `namespace` setting (--namespace, RESTORE_HOOKS_NAMESPACE, the file), else
+ * $POD_NAMESPACE (the downward API), else the in-cluster service account's namespace, else "restore-hooks".
+ */
+export function controllerNamespace(settings: Settings, env: NodeJS.ProcessEnv, readFile: ReadFile): string {
+  if (settings.namespace) return settings.namespace;
   if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
   try {
-    return readFile(SERVICE_ACCOUNT_NAMESPACE_FILE).trim();
+    return readFile(SERVICE_ACCOUNT_NAMESPACE_FILE).trim() || DEFAULT_CONTROLLER_NAMESPACE;
   } catch {
-    return '';
+    return DEFAULT_CONTROLLER_NAMESPACE;
   }
 }
 
@@ -174,18 +189,6 @@ function suggestion(prefix: string, key: string): string {
     .map((p) => p.slice(prefix ? prefix.length + 1 : 0).split('.')[0]!);
   const best = [...new Set(siblings)].find((s) => editDistance(s.toLowerCase(), key.toLowerCase()) <= 2);
   return best ? ` (did you mean ${JSON.stringify(best)}?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
 }
 
 function isMapping(v: unknown): v is Record<string, unknown> {

@@ -145,6 +145,11 @@ const DNS1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9
 
 /** Every setting of config/controller.yaml. */
 export const FIELDS: readonly FieldSpec[] = [
+  {
+    path: 'namespace',
+    kind: pattern(/^$|^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a namespace name, or "" for the pod\'s own'),
+    flag: 'namespace',
+  },
   { path: 'veleroNamespaces', kind: list(pattern(DNS1123_LABEL, 'a namespace name'), 1) },
   { path: 'hookWindow', kind: duration({ positive: false }) },
   { path: 'templateCleanup', kind: oneOf(TEMPLATE_CLEANUP_POLICIES) },

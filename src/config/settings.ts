@@ -38,6 +38,11 @@ export type VeleroRestoredPodPolicy = (typeof VELERO_RESTORED_POD_POLICIES)[numb
  * durations are converted to milliseconds.
  */
 export interface Settings {
+  /**
+   * The controller's own namespace (its hook-count ledgers, replacement journal and, by default, its Lease); ""
+   * means the pod's own, which `controllerNamespace` (src/config/resolve.ts) resolves when the controller starts.
+   */
+  readonly namespace: string;
   /** Namespaces whose velero.io/v1 Restores the controller serves. */
   readonly veleroNamespaces: readonly string[];
   /** How long after a Restore finished its pods still get hooks. */
@@ -70,7 +75,7 @@ export interface Settings {
   readonly leaderElection: {
     readonly enabled: boolean;
     readonly leaseName: string;
-    /** Resolved: the file's value, else $POD_NAMESPACE, else the service account's namespace; "" when none. */
+    /** "" means the controller's own namespace. */
     readonly leaseNamespace: string;
     readonly leaseDuration: Milliseconds;
     readonly renewDeadline: Milliseconds;
@@ -112,8 +117,12 @@ export interface Settings {
   readonly kubeconfig: string | undefined;
 }
 
+/** The namespace the shipped manifests install to, and the controller's own namespace when nothing else says. */
+export const DEFAULT_CONTROLLER_NAMESPACE = 'restore-hooks';
+
 /** The built-in defaults; config/controller.yaml spells out exactly these values (a test keeps them equal). */
 export const DEFAULT_SETTINGS: Settings = {
+  namespace: '',
   veleroNamespaces: ['velero'],
   hookWindow: 3_600_000,
   templateCleanup: 'RemoveAfterRestore',

@@ -76,14 +76,22 @@ export class Cluster {
     return this.#list<Workload>(`/apis/apps/v1/namespaces/${namespace}/replicasets`, labelSelector);
   }
 
-  async #list<T>(path: string, labelSelector: string): Promise<T[]> {
+  #list<T>(path: string, labelSelector: string): Promise<T[]> {
+    return this.listAll<T>(path, { labelSelector });
+  }
+
+  /** Every object of a collection that matches the selectors, read in pages of 500. */
+  async listAll<T>(
+    path: string,
+    selectors: { labelSelector?: string; fieldSelector?: string },
+  ): Promise<T[]> {
     const items: T[] = [];
     let continueToken: string | undefined;
     do {
       const page = await this.#client.request<List<T>>({
         method: 'GET',
         path,
-        query: { labelSelector, limit: 500, continue: continueToken },
+        query: { ...selectors, limit: 500, continue: continueToken },
       });
       items.push(...page.items);
       continueToken = page.metadata?.continue || undefined;

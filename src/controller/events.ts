@@ -43,6 +43,9 @@ export type EventReason =
   | 'HookExecuted'
   | 'HookFailed'
   | 'HookCountsIncomplete'
+  | 'UnknownField'
+  | 'HooksApplied'
+  | 'HookCountsWritten'
   | 'AdmissionBypassed';
 
 export interface EventSpec {
@@ -56,7 +59,7 @@ export interface EventSpec {
   readonly action: string;
 }
 
-const REPORTING_CONTROLLER = 'restore-hooks.dev/controller';
+export const REPORTING_CONTROLLER = 'restore-hooks.dev/controller';
 const MAX_NOTE = 1024;
 /** Remembered events; beyond this the oldest are forgotten and may be recorded again. */
 const MAX_REMEMBERED = 10_000;
@@ -77,12 +80,41 @@ export class EventRecorder {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #seen = new SeenOnce(MAX_REMEMBERED);
+  /** Per coalescing key: when its last event was written, and the newest one held back since. */
+  readonly #coalesced = new Map<string, { lastAt: number; held?: EventSpec }>();
 
   constructor(client: KubeJsonClient, options: { instance: string; logger: Logger; now?: () => number }) {
     this.#client = client;
     this.#instance = options.instance;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Records at most one event per `key` every `minIntervalMs`, as client-go's event rate limiting does for a
+   * busy object; an event offered sooner is held back, a newer one replacing it, until `flushCoalesced` finds it
+   * due. Returns the milliseconds until a held event is due, or undefined when none is held.
+   */
+  recordCoalesced(key: string, event: EventSpec, minIntervalMs: number): number | undefined {
+    const state = this.#coalesced.get(key) ?? { lastAt: -Infinity };
+    this.#coalesced.set(key, { ...state, held: event });
+    return this.flushCoalesced(key, minIntervalMs);
+  }
+
+  /** Writes the event held back for `key` once `minIntervalMs` have passed since the last; see recordCoalesced. */
+  flushCoalesced(key: string, minIntervalMs: number): number | undefined {
+    const state = this.#coalesced.get(key);
+    if (!state?.held) return undefined;
+    const wait = state.lastAt + minIntervalMs - this.#now();
+    if (wait > 0) return wait;
+    this.#coalesced.set(key, { lastAt: this.#now() });
+    void this.record(state.held);
+    return undefined;
+  }
+
+  /** Forgets what was held back for keys starting with `prefix` (a deleted object's). */
+  forgetCoalesced(prefix: string): void {
+    for (const key of this.#coalesced.keys()) if (key.startsWith(prefix)) this.#coalesced.delete(key);
   }
 
   async record(event: EventSpec): Promise<void> {

@@ -96,8 +96,25 @@ export class Manager {
     const identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
     const events = new EventRecorder(client, { instance: identity, logger: this.#logger });
 
+    /** The last error of each informer that has not completed its first list: what /readyz explains. */
+    const listFailures = new Map<string, string>();
     const onRecovery = (resource: string) => (event: RecoveryEvent) => {
-      if (event.type === 'restarted') metrics.informerRestarted(resource);
+      if (event.type === 'restarted') {
+        metrics.informerRestarted(resource);
+        if (!allInformers.find((i) => i.name === event.informer)?.hasSynced()) {
+          if (/^403\b/.test(event.error) && !listFailures.has(event.informer))
+            this.#logger.error(
+              'forbidden: the RBAC of this controller does not allow it to read what it needs',
+              {
+                informer: event.informer,
+                error: event.error,
+                namespace: this.#options.namespace,
+                hint: "check --namespace (the controller's own namespace) and the RBAC in manifests/base/rbac.yaml",
+              },
+            );
+          listFailures.set(event.informer, event.error);
+        }
+      }
       if (event.type === 'relisted')
         metrics.informerRelisted(resource, event.reason === 'expired' ? 'expired' : 'stalled');
     };
@@ -406,7 +423,16 @@ export class Manager {
     const controllers = [restoreController, workloadController, podController, execController];
     const heapRelease = this.#idleHeapRelease(controllers);
 
-    const synced = health.readinessGate('informers-synced', 'informers have not completed their first list');
+    let informersSynced = false;
+    health.add('readyz', 'informers-synced', () => {
+      if (informersSynced) return;
+      const failing = allInformers
+        .filter((i) => !i.hasSynced() && listFailures.has(i.name))
+        .map((i) => `${i.name}: ${listFailures.get(i.name)}`);
+      throw new Error(
+        `informers have not completed their first list${failing.length > 0 ? `; ${failing.join('; ')}` : ''}`,
+      );
+    });
     const leading = health.readinessGate('leader-election', 'leader election has not started');
     for (const i of allInformers) i.start();
     heapRelease?.start();
@@ -454,7 +480,7 @@ export class Manager {
     );
     const syncedAll = await Promise.all(allInformers.map((i) => i.waitForSync(signal)));
     if (syncedAll.every(Boolean)) {
-      synced.ready();
+      informersSynced = true;
       this.#logger.info('informers synced', { informers: allInformers.map((i) => i.name) });
     }
     // Decisions need the Restores cached: the webhook server listens once they are (and its certificate loaded).

@@ -1,14 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { KubeConfig } from './machinery/client-node.ts';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { ConfigError } from '../config/errors.ts';
+import { controllerNamespace } from '../config/resolve.ts';
 import type { Settings } from '../config/settings.ts';
 import { HealthChecks, startHealthServer } from '../telemetry/health.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { HookMetrics, createMetricsRegistry } from '../telemetry/metrics.ts';
 import { startMetricsServer } from '../telemetry/metrics-server.ts';
+import { parseBindAddress } from '../telemetry/http-listener.ts';
 import { Manager } from './manager.ts';
-
-const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 export interface RunControllerOptions {
   readonly settings: Settings;
@@ -23,13 +25,33 @@ export interface RunControllerOptions {
   readonly onListening?: (addresses: { metrics?: string; health?: string }) => void;
 }
 
-/** The controller's own namespace: $POD_NAMESPACE, the service account's namespace, else `default`. */
-export function controllerNamespace(env: NodeJS.ProcessEnv): string {
-  if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
+/**
+ * Starts a server on a bind address; a port that is taken or not ours to bind is a configuration problem
+ * (ConfigError, exit 2) naming the setting and its flag, not a crash.
+ */
+async function bind<T>(
+  setting: string,
+  flag: string,
+  address: string,
+  start: () => Promise<T>,
+  disable = '"0" to disable it',
+): Promise<T> {
   try {
-    return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() || 'default';
-  } catch {
-    return 'default';
+    return await start();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EADDRINUSE'
+        ? 'address already in use'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EADDRNOTAVAIL'
+            ? 'address not available on this host'
+            : undefined;
+    if (!why) throw error;
+    throw new ConfigError([
+      `${setting} (--${flag}) ${JSON.stringify(address)}: cannot listen: ${why} (${code}); choose another HOST:PORT, or ${disable}`,
+    ]);
   }
 }
 
@@ -42,7 +64,10 @@ function loadKubeConfig(settings: Settings): KubeConfig {
   return kc;
 }
 
-/** Runs the controller until `signal` aborts or leadership is lost; resolves to the exit status. */
+/**
+ * Runs the controller until `signal` aborts or leadership is lost; resolves to the exit status. Rejects with
+ * ConfigError when a bind address cannot be served.
+ */
 export async function runController(options: RunControllerOptions): Promise<number> {
   const { settings } = options;
   const logger: Logger = createLogger({
@@ -52,14 +77,47 @@ export async function runController(options: RunControllerOptions): Promise<numb
   const registry = createMetricsRegistry();
   const metrics = new HookMetrics(registry);
   const health = new HealthChecks();
-  const metricsServer = await startMetricsServer(registry, settings.metricsBindAddress);
-  const healthServer = await startHealthServer(health, settings.healthProbeBindAddress);
+  const metricsServer = await bind(
+    'metricsBindAddress',
+    'metrics-bind-address',
+    settings.metricsBindAddress,
+    () => startMetricsServer(registry, settings.metricsBindAddress),
+  );
+  let healthServer;
+  try {
+    healthServer = await bind(
+      'healthProbeBindAddress',
+      'health-probe-bind-address',
+      settings.healthProbeBindAddress,
+      () => startHealthServer(health, settings.healthProbeBindAddress),
+    );
+  } catch (error) {
+    await metricsServer?.close();
+    throw error;
+  }
+  try {
+    // The webhook server listens only once its certificate is loaded, long after this; a port that is taken now
+    // is reported now, as the other bind addresses are, instead of failing the webhooks later.
+    if (settings.webhook.enabled) {
+      await bind(
+        'webhook.bindAddress',
+        'webhook-bind-address',
+        settings.webhook.bindAddress,
+        () => probeListen(settings.webhook.bindAddress),
+        '--no-webhook to disable the webhooks',
+      );
+    }
+  } catch (error) {
+    await Promise.all([metricsServer?.close(), healthServer?.close()]);
+    throw error;
+  }
   options.onListening?.({
     ...(metricsServer ? { metrics: metricsServer.url } : {}),
     ...(healthServer ? { health: healthServer.url } : {}),
   });
   try {
     const kubeConfig = options.kubeConfig ?? loadKubeConfig(settings);
+    const namespace = controllerNamespace(settings, options.env, (path) => readFileSync(path, 'utf8'));
     const manager = new Manager({
       kubeConfig,
       settings,
@@ -67,12 +125,13 @@ export async function runController(options: RunControllerOptions): Promise<numb
       registry,
       metrics,
       health,
-      namespace: controllerNamespace(options.env),
+      namespace,
     });
     logger.info('starting restore-hooks controller', {
       server: kubeConfig.getCurrentCluster()?.server,
       veleroNamespaces: settings.veleroNamespaces,
       leaderElection: settings.leaderElection.enabled,
+      namespace,
     });
     return await manager.run(options.signal);
   } catch (error) {
@@ -81,4 +140,19 @@ export async function runController(options: RunControllerOptions): Promise<numb
   } finally {
     await Promise.all([metricsServer?.close(), healthServer?.close()]);
   }
+}
+
+/** Listens on the bind address and closes again at once: rejects as listening would (EADDRINUSE, EACCES…). */
+async function probeListen(bindAddress: string): Promise<void> {
+  const address = parseBindAddress(bindAddress);
+  if (!address) return;
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }

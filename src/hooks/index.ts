@@ -42,6 +42,8 @@ export {
   restoresIntoNamespace,
   DEFAULT_EXEC_TIMEOUT_MS,
 } from './validate.ts';
+export { unknownRestoreFields } from './unknown-fields.ts';
+export { editDistance, nearestName } from './suggest.ts';
 export type {
   HookTarget,
   HookPlan,

@@ -299,4 +299,55 @@ spec:
       expect(r.stderr).to.contain(message);
       expect(r.stdout).to.equal('');
     });
+
+  describe('unknown fields of spec.hooks (kubectl-style strict field validation)', () => {
+    const restore = [
+      'apiVersion: velero.io/v1',
+      'kind: Restore',
+      'metadata: {name: r, namespace: velero}',
+      'spec:',
+      '  hooks:',
+      '    resources:',
+      '      - name: h',
+      '        postHook:',
+      '          - exec: {command: [echo, hi]}',
+      '',
+    ].join('\n');
+    const pod =
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: app}\nspec: {containers: [{name: app, image: nginx}]}\n';
+    const warning =
+      'restore-hooks plan: warning: unknown field spec.hooks.resources[0].postHook, did you mean postHooks?\n';
+
+    it('warns naming the field path and the nearest known field, exit 0', async () => {
+      const r = await runCli([
+        'plan',
+        '--restore',
+        await write('typo.yaml', restore),
+        '-o',
+        'json',
+        await write('p.yaml', pod),
+      ]);
+      expect(r.stderr).to.equal(warning);
+      expect(r.status).to.equal(0);
+      const report = JSON.parse(r.stdout) as PlanReport;
+      expect(report.restoreProblems).to.deep.include({
+        severity: 'warning',
+        field: 'spec.hooks.resources[0].postHook',
+        message: 'unknown field spec.hooks.resources[0].postHook, did you mean postHooks?',
+      });
+      expect(report.objects[0]!.execHooks).to.deep.equal([]);
+    });
+
+    it('--strict makes it exit 1', async () => {
+      const r = await runCli([
+        'plan',
+        '--strict',
+        '--restore',
+        await write('typo2.yaml', restore),
+        await write('p2.yaml', pod),
+      ]);
+      expect(r.stderr).to.equal(warning);
+      expect(r.status).to.equal(1);
+    });
+  });
 });

@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IsomorphicFetchHttpLibrary, KubeConfig } from '@kubernetes/client-node';
 import { KubeJsonClient } from '../../src/controller/kube-json-client.ts';
-import { CLI_PATH } from '../helpers/cli.ts';
+import { CLI_PATH, runCli } from '../helpers/cli.ts';
+import { occupyPort } from '../helpers/ports.ts';
 import { eventually } from '../helpers/controller-env.ts';
 
 interface EventObject {
@@ -42,6 +44,11 @@ describe('npm start without a configured cluster (restore-hooks start)', functio
       );
       expect(kubeconfigPath).to.equal(join(home, '.devcluster', 'kubeconfig'));
       expect(stderr).to.contain('kubectl --kubeconfig');
+      expect(stderr).to.contain(`npm run status -- -n velero r2 --kubeconfig ${kubeconfigPath}`);
+      expect(stderr).to.match(/^metrics: http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
+      const health = /^health: (http:\/\/127\.0\.0\.1:\d+)\/healthz, readiness: \1\/readyz$/m.exec(stderr);
+      expect(health, stderr).to.not.equal(null);
+      expect((await fetch(`${health![1]}/readyz`)).status).to.equal(200);
       const kc = new KubeConfig();
       kc.loadFromFile(kubeconfigPath);
       const client = new KubeJsonClient(kc, new IsomorphicFetchHttpLibrary());
@@ -115,6 +122,57 @@ describe('npm start without a configured cluster (restore-hooks start)', functio
     } finally {
       child.kill('SIGINT');
       expect(await exited).to.equal(0);
+      expect(
+        existsSync(join(home, '.devcluster', 'kubeconfig')),
+        'a kubeconfig of a stopped devcluster',
+      ).to.equal(false);
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('with the metrics port taken, exits 2 with one line naming the setting and leaves no kubeconfig', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'restore-hooks-start-'));
+    const taken = await occupyPort();
+    try {
+      const env: NodeJS.ProcessEnv = {
+        HOME: home,
+        RESTORE_HOOKS_METRICS_BIND_ADDRESS: `127.0.0.1:${taken.port}`,
+        RESTORE_HOOKS_HEALTH_PROBE_BIND_ADDRESS: '127.0.0.1:0',
+        KUBECONFIG: '',
+        KUBERNETES_SERVICE_HOST: '',
+      };
+      const r = await runCli(['start'], env, 60_000, home);
+      expect(r.status).to.equal(2);
+      expect(r.stderr).to.equal(
+        `restore-hooks start: metricsBindAddress (--metrics-bind-address) "127.0.0.1:${taken.port}": cannot listen: address already in use (EADDRINUSE); choose another HOST:PORT, or "0" to disable it\n`,
+      );
+      expect(existsSync(join(home, '.devcluster', 'kubeconfig'))).to.equal(false);
+    } finally {
+      await taken.close();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('with the webhook port taken, exits 2 with one line naming the flag and leaves no kubeconfig', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'restore-hooks-start-'));
+    const taken = await occupyPort();
+    try {
+      const env: NodeJS.ProcessEnv = {
+        HOME: home,
+        RESTORE_HOOKS_METRICS_BIND_ADDRESS: '127.0.0.1:0',
+        RESTORE_HOOKS_HEALTH_PROBE_BIND_ADDRESS: '127.0.0.1:0',
+        RESTORE_HOOKS_WEBHOOK_BIND_ADDRESS: `127.0.0.1:${taken.port}`,
+        KUBECONFIG: '',
+        KUBERNETES_SERVICE_HOST: '',
+      };
+      const r = await runCli(['start'], env, 60_000, home);
+      expect(r.status).to.equal(2);
+      expect(r.stderr).to.equal(
+        `restore-hooks start: webhook.bindAddress (--webhook-bind-address) "127.0.0.1:${taken.port}": cannot listen: address already in use (EADDRINUSE); choose another HOST:PORT, or --no-webhook to disable the webhooks\n`,
+      );
+      expect(existsSync(join(home, '.devcluster', 'kubeconfig'))).to.equal(false);
+    } finally {
+      await taken.close();
       await rm(home, { recursive: true, force: true });
     }
   });

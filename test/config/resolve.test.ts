@@ -7,7 +7,12 @@ import type { Pair } from 'yaml';
 import { parseFlags } from '../../src/cli/flags.ts';
 import { runFlags } from '../../src/cli/commands/run.ts';
 import { ConfigError } from '../../src/config/errors.ts';
-import { SERVICE_ACCOUNT_NAMESPACE_FILE, formatDuration, resolveSettings } from '../../src/config/resolve.ts';
+import {
+  SERVICE_ACCOUNT_NAMESPACE_FILE,
+  controllerNamespace,
+  formatDuration,
+  resolveSettings,
+} from '../../src/config/resolve.ts';
 import { FIELDS, settingEnvVar } from '../../src/config/schema.ts';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.ts';
 import type { Settings } from '../../src/config/settings.ts';
@@ -282,7 +287,7 @@ describe('config: resolveSettings', () => {
 
   it('names the flag or variable when the config file cannot be read', () => {
     expect(problemsOf(() => resolve(['--config', '/nope.yaml']))).to.deep.equal([
-      `--config: cannot read "/nope.yaml": ENOENT: no such file or directory, open '/nope.yaml'`,
+      `--config: cannot read "/nope.yaml": ENOENT (no such file)`,
     ]);
     expect(problemsOf(() => resolve([], { RESTORE_HOOKS_CONFIG: '/nope.yaml' }))[0]).to.match(
       /^RESTORE_HOOKS_CONFIG: cannot read "\/nope.yaml"/,
@@ -304,15 +309,60 @@ describe('config: resolveSettings', () => {
         `exec.retries.backoffMax (1m0s, the default) must not be shorter than exec.retries.backoffBase (2m0s, from ${FILE})`,
       ]);
     });
-    it('resolves the lease namespace from POD_NAMESPACE, then the service account, and requires one for --leader-elect', () => {
-      expect(resolve([], { POD_NAMESPACE: 'ops' }).leaderElection.leaseNamespace).to.equal('ops');
-      expect(
-        resolve([], {}, { [SERVICE_ACCOUNT_NAMESPACE_FILE]: 'sa-ns\n' }).leaderElection.leaseNamespace,
-      ).to.equal('sa-ns');
-      expect(resolve([]).leaderElection.leaseNamespace).to.equal('');
-      expect(problemsOf(() => resolve(['--leader-elect']))).to.deep.equal([
-        'leaderElection.leaseNamespace: required for leader election outside a cluster; set it, or POD_NAMESPACE',
+    it('leaves the lease namespace "" (the controller\'s own) unless set, also for --leader-elect', () => {
+      expect(resolve([], { POD_NAMESPACE: 'ops' }).leaderElection.leaseNamespace).to.equal('');
+      expect(resolve(['--leader-elect']).leaderElection.leaseNamespace).to.equal('');
+    });
+  });
+
+  describe("the controller's own namespace", () => {
+    const own = (argv: string[], env: Record<string, string>, fs: Record<string, string> = {}) =>
+      controllerNamespace(resolve(argv, env, fs), env, files(fs));
+    const SA = { [SERVICE_ACCOUNT_NAMESPACE_FILE]: 'sa-ns\n' };
+    const cases: [string, string[], Record<string, string>, Record<string, string>, string][] = [
+      ['nothing: the documented default', [], {}, {}, 'restore-hooks'],
+      ['the service account namespace', [], {}, SA, 'sa-ns'],
+      ['POD_NAMESPACE over the service account', [], { POD_NAMESPACE: 'pod-ns' }, SA, 'pod-ns'],
+      [
+        'the file over POD_NAMESPACE',
+        ['--config', FILE],
+        { POD_NAMESPACE: 'pod-ns' },
+        { [FILE]: 'namespace: file-ns\n' },
+        'file-ns',
+      ],
+      [
+        'RESTORE_HOOKS_NAMESPACE over the file',
+        ['--config', FILE],
+        { RESTORE_HOOKS_NAMESPACE: 'env-ns' },
+        { [FILE]: 'namespace: file-ns\n' },
+        'env-ns',
+      ],
+      [
+        '--namespace over everything',
+        ['--namespace', 'flag-ns', '--config', FILE],
+        { RESTORE_HOOKS_NAMESPACE: 'env-ns', POD_NAMESPACE: 'pod-ns' },
+        { [FILE]: 'namespace: file-ns\n', ...SA },
+        'flag-ns',
+      ],
+    ];
+    for (const [name, argv, env, fs, expected] of cases)
+      it(name, () => expect(own(argv, env, fs)).to.equal(expected));
+    it('rejects a namespace that is not a DNS-1123 label, naming the setting', () => {
+      expect(problemsOf(withFile('namespace: Ops_1\n'))).to.deep.equal([
+        `${FILE}: namespace: expected a namespace name, or "" for the pod's own, got "Ops_1"`,
       ]);
+    });
+  });
+
+  describe('--kubeconfig', () => {
+    it('must name a readable file', () => {
+      expect(problemsOf(() => resolve(['--kubeconfig', 'missing.kubeconfig']))).to.deep.equal([
+        '--kubeconfig: cannot read "missing.kubeconfig": ENOENT (no such file)',
+      ]);
+      expect(problemsOf(() => resolve([], { RESTORE_HOOKS_KUBECONFIG: 'gone' }))).to.deep.equal([
+        'RESTORE_HOOKS_KUBECONFIG: cannot read "gone": ENOENT (no such file)',
+      ]);
+      expect(resolve(['--kubeconfig', 'kc'], {}, { kc: 'x' }).kubeconfig).to.equal('kc');
     });
   });
 
@@ -360,8 +410,9 @@ describe('config: resolveSettings', () => {
       expect(resolve([], { RESTORE_HOOKS_CONFIG: FILE }, file).logLevel).to.equal('warn');
     });
     it('kubeconfig comes from the flag or its variable only', () => {
-      expect(resolve(['--kubeconfig', '/k']).kubeconfig).to.equal('/k');
-      expect(resolve([], { RESTORE_HOOKS_KUBECONFIG: '/e' }).kubeconfig).to.equal('/e');
+      const kubeconfigs = { '/k': 'k', '/e': 'e' };
+      expect(resolve(['--kubeconfig', '/k'], {}, kubeconfigs).kubeconfig).to.equal('/k');
+      expect(resolve([], { RESTORE_HOOKS_KUBECONFIG: '/e' }, kubeconfigs).kubeconfig).to.equal('/e');
     });
   });
 

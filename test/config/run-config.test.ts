@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cli.ts';
+import { occupyPort } from '../helpers/ports.ts';
 
 const DEFAULT_FILE = fileURLToPath(new URL('../../config/controller.yaml', import.meta.url));
 
@@ -32,25 +33,35 @@ describe('restore-hooks run: configuration errors', () => {
     expect(r.stderr).to.contain('--config: cannot read');
   });
 
-  it('gets past configuration with the shipped config/controller.yaml, then fails on a missing kubeconfig', async () => {
-    const r = await runCli([
-      'run',
-      '--config',
-      DEFAULT_FILE,
-      '--kubeconfig',
-      '/nonexistent/kubeconfig',
-      '--metrics-bind-address',
-      '0',
-      '--health-probe-bind-address',
-      '0',
-    ]);
-    expect(r.status).to.equal(1);
-    const failure = r.stdout
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as { level: string; msg: string; error?: string })
-      .find((l) => l.msg === 'controller failed');
-    expect(failure?.level).to.equal('error');
-    expect(failure?.error).to.contain('/nonexistent/kubeconfig');
+  it('exits 2 with one line naming --kubeconfig when the kubeconfig does not exist', async () => {
+    const r = await runCli(['run', '--config', DEFAULT_FILE, '--kubeconfig', 'missing.kubeconfig']);
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.equal(
+      'restore-hooks run: --kubeconfig: cannot read "missing.kubeconfig": ENOENT (no such file)\n',
+    );
   });
+
+  const bindFlags = [
+    ['metrics-bind-address', 'metricsBindAddress', '"0" to disable it'],
+    ['health-probe-bind-address', 'healthProbeBindAddress', '"0" to disable it'],
+    ['webhook-bind-address', 'webhook.bindAddress', '--no-webhook to disable the webhooks'],
+  ] as const;
+  for (const [flag, setting, disable] of bindFlags) {
+    it(`exits 2 with one line naming --${flag} when its port is taken`, async () => {
+      const taken = await occupyPort();
+      const kubeconfig = join(dir, 'kubeconfig');
+      writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\n');
+      try {
+        const address = `127.0.0.1:${taken.port}`;
+        const others = bindFlags.filter(([f]) => f !== flag).flatMap(([f]) => [`--${f}`, '127.0.0.1:0']);
+        const r = await runCli(['run', '--kubeconfig', kubeconfig, `--${flag}`, address, ...others]);
+        expect(r.status).to.equal(2);
+        expect(r.stderr).to.equal(
+          `restore-hooks run: ${setting} (--${flag}) "${address}": cannot listen: address already in use (EADDRINUSE); choose another HOST:PORT, or ${disable}\n`,
+        );
+      } finally {
+        await taken.close();
+      }
+    });
+  }
 });

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFlags } from '../../src/cli/flags.ts';
 import { runFlags } from '../../src/cli/commands/run.ts';
-import { resolveSettings } from '../../src/config/resolve.ts';
+import { controllerNamespace, resolveSettings } from '../../src/config/resolve.ts';
 import { METRIC_NAMES } from '../../src/telemetry/metrics.ts';
 import { webhookConfiguration } from '../../src/controller/admission/webhook-configuration.ts';
 import { kustomize } from '../helpers/kustomize.ts';
@@ -153,11 +153,15 @@ describe('manifests: the kustomize base', function () {
     );
     const configPath = args.find((a) => a.startsWith('--config='))!.slice('--config='.length);
     const env = { POD_NAMESPACE: NAMESPACE };
-    const settings = resolveSettings(parseFlags(runFlags, args, env, false), env, (p) => {
+    const readFile = (p: string): string => {
       if (p === configPath) return shipped;
       throw new Error(`ENOENT: ${p}`);
-    });
-    expect(settings.leaderElection).to.deep.include({ enabled: true, leaseNamespace: NAMESPACE });
+    };
+    const settings = resolveSettings(parseFlags(runFlags, args, env, false), env, readFile);
+    expect(settings.leaderElection).to.deep.include({ enabled: true, leaseNamespace: '' });
+    expect(controllerNamespace(settings, env, readFile), 'the Lease and ledgers namespace').to.equal(
+      NAMESPACE,
+    );
     const leaseRule = find(objs, 'Role').rules.find((r: Obj) => r.resourceNames);
     expect(leaseRule.resourceNames).to.deep.equal([settings.leaderElection.leaseName]);
   });

@@ -27,6 +27,16 @@ export const runFlags: readonly FlagSpec[] = [
       'Controller configuration file (YAML). Default: the built-in defaults (see config/controller.yaml).',
   },
   {
+    name: 'namespace',
+    type: 'string',
+    valueName: 'NAMESPACE',
+    env: true,
+    validate: validators.nonEmpty,
+    description:
+      "The controller's own namespace (hook-count ledgers, replacement journal, Lease). Default: $POD_NAMESPACE, " +
+      'the in-cluster service account\'s namespace, else "restore-hooks".',
+  },
+  {
     name: 'metrics-bind-address',
     type: 'string',
     valueName: 'HOST:PORT',
@@ -116,7 +126,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'Run the controller against a Kubernetes cluster.',
   usage:
-    '[--kubeconfig FILE] [--config FILE] [--metrics-bind-address HOST:PORT] [--health-probe-bind-address HOST:PORT] [--[no-]webhook] [--webhook-bind-address HOST:PORT] [--webhook-url URL] [--leader-elect] [--log-level LEVEL]',
+    '[--kubeconfig FILE] [--config FILE] [--namespace NAMESPACE] [--metrics-bind-address HOST:PORT] [--health-probe-bind-address HOST:PORT] [--[no-]webhook] [--webhook-bind-address HOST:PORT] [--webhook-url URL] [--leader-elect] [--log-level LEVEL]',
   flags: runFlags,
   async run(args, io) {
     const settings = await resolveRunSettings(args, io, 'run');

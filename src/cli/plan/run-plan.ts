@@ -13,6 +13,7 @@ import {
   objectTarget,
   parseRestoreHooks,
   planHooks,
+  unknownRestoreFields,
   HOOK_TARGET_KINDS,
   hasErrors,
 } from '../../hooks/index.ts';
@@ -115,6 +116,8 @@ export async function runPlan(args: ParsedArgs, io: CommandIO): Promise<number> 
     throw err;
   }
   const { restore, hooks } = loaded;
+  const unknownFields = unknownRestoreFields(restore);
+  for (const warning of unknownFields) io.stderr.write(`restore-hooks plan: warning: ${warning.message}\n`);
   const objects: Record<string, unknown>[] = [];
   const skipped: string[] = [];
   let errors = hasErrors(hooks.problems);
@@ -146,12 +149,12 @@ export async function runPlan(args: ParsedArgs, io: CommandIO): Promise<number> 
   const meta = isRecord(restore.metadata) ? restore.metadata : {};
   const report = {
     restore: `${String(meta.namespace ?? '')}/${String(meta.name ?? '')}`,
-    restoreProblems: hooks.problems.map(problemView),
+    restoreProblems: [...hooks.problems, ...unknownFields].map(problemView),
     objects,
     ...(skipped.length > 0 ? { skipped } : {}),
   };
   io.stdout.write(
     format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : stringify(report, { lineWidth: 0 }),
   );
-  return errors ? 1 : 0;
+  return errors || (args.values.strict === true && unknownFields.length > 0) ? 1 : 0;
 }

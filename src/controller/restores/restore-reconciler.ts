@@ -1,4 +1,6 @@
 import type { Problem } from '../../hooks/problems.ts';
+import { unknownRestoreFields } from '../../hooks/unknown-fields.ts';
+import { SeenOnce } from '../seen-once.ts';
 import { splitObjectKey as splitKey } from '../machinery/kube-object.ts';
 import { veleroLabelValue } from '../../kube/velero-labels.ts';
 import type { EventRecorder } from '../events.ts';
@@ -28,6 +30,11 @@ const DONE_DECISIONS = new Set<WorkloadOutcome['decision']>([
   'WaitingForPodsToInitialize',
   'NoHooks',
 ]);
+
+/** InitHooksApplied reasons once every member workload has been decided: worth a HooksApplied Event. */
+const SETTLED_INIT_REASONS = new Set(['HooksInPlace', 'PodsSkipped', 'HookConflict']);
+const RESTORE_EVENT_REASONS = ['HooksApplied', 'HookCountsWritten'] as const;
+const DEFAULT_RESTORE_EVENT_INTERVAL_MS = 60_000;
 
 /** Workloads that neither wait for hooks nor count as hooked. */
 const NOT_COUNTED_DECISIONS = new Set<WorkloadOutcome['decision']>(['RestoreInactive', 'InvalidHooks']);
@@ -116,6 +123,11 @@ export interface RestoreReconcilerDeps {
    * with every workload, and each write also comes back as an update event. Default 0 (no limit).
    */
   readonly minStatusIntervalMs?: number;
+  /**
+   * At most one restore-wide Event of each reason (HooksApplied, HookCountsWritten) per restore this often; a
+   * newer one waits for the interval, so a 10,000-pod restore emits a handful. Default 60 s.
+   */
+  readonly restoreEventIntervalMs?: number;
   /** Exec-hook condition and status.hookStatus counts; without it only the init-hook conditions are kept. */
   readonly hookStatus?: RestoreHookStatusDeps;
 }
@@ -138,6 +150,8 @@ export class RestoreReconciler {
    */
   readonly #lastWritten = new Map<string, string>();
   readonly #lastWriteAt = new Map<string, number>();
+  /** Unknown-field warnings already logged, per Restore uid and field: each is logged once. */
+  readonly #unknownFieldsWarned = new SeenOnce(10_000);
 
   constructor(deps: RestoreReconcilerDeps) {
     this.#deps = deps;
@@ -153,6 +167,7 @@ export class RestoreReconciler {
     if (namespace === undefined) return;
     const restore = this.#deps.getRestore(namespace, name);
     if (!restore) {
+      this.#deps.events.forgetCoalesced(`${key}\u0000`);
       this.#deps.outcomes.forget(key);
       this.#lastWritten.delete(key);
       this.#lastWriteAt.delete(key);
@@ -174,6 +189,29 @@ export class RestoreReconciler {
     if (errors.length === 0) for (const workload of members) this.#deps.enqueueWorkload(workload);
 
     const ref = restoreReference(restore.metadata);
+    const eventInterval = this.#deps.restoreEventIntervalMs ?? DEFAULT_RESTORE_EVENT_INTERVAL_MS;
+    const eventDelays: (number | undefined)[] = RESTORE_EVENT_REASONS.map((reason) =>
+      this.#deps.events.flushCoalesced(`${key}\u0000${reason}`, eventInterval),
+    );
+    const requeueForEvents = (): ReconcileResult | void => {
+      const due = eventDelays.filter((d): d is number => d !== undefined);
+      return due.length > 0 ? { requeueAfterMs: Math.min(...due) } : undefined;
+    };
+    for (const warning of unknownRestoreFields(restore)) {
+      if (!this.#unknownFieldsWarned.first(`${restore.metadata.uid ?? key}\u0000${warning.field}`)) continue;
+      ctx.logger.warn('unknown field in the Restore', {
+        restore: key,
+        field: warning.field,
+        warning: warning.message,
+      });
+      void this.#deps.events.record({
+        regarding: ref,
+        type: 'Warning',
+        reason: 'UnknownField',
+        action: 'Validate',
+        note: `${warning.message}. Velero ignores it, and so do restore-hooks.`,
+      });
+    }
     for (const error of errors) {
       void this.#deps.events.record({
         regarding: ref,
@@ -183,10 +221,28 @@ export class RestoreReconciler {
         note: `${error.field}: ${error.message}. No hooks of this Restore are applied until it is fixed.`,
       });
     }
+    const tally = this.#deps.outcomes.tally(key, members);
+    const initHooksApplied = initHooksAppliedCondition(errors.length === 0, tally);
     const desired = [
       hooksValidCondition(errors.map((e) => ({ field: e.field, message: e.message }))),
-      initHooksAppliedCondition(errors.length === 0, this.#deps.outcomes.tally(key, members)),
+      initHooksApplied,
     ];
+    if (SETTLED_INIT_REASONS.has(initHooksApplied.reason))
+      eventDelays.push(
+        this.#deps.events.recordCoalesced(
+          `${key}\u0000HooksApplied`,
+          {
+            regarding: ref,
+            type: 'Normal',
+            reason: 'HooksApplied',
+            action: 'ApplyHooks',
+            note:
+              `Init hooks applied: ${tally.done} restored workload(s) hooked, ${tally.skippedPods} pod(s) skipped, ` +
+              `${tally.conflicts} workload(s) in conflict.`,
+          },
+          eventInterval,
+        ),
+      );
     let fields: RestoreStatusFields | undefined;
     if (this.#deps.hookStatus) {
       const result = await restoreHookStatus(this.#deps.hookStatus, restore, labelValue);
@@ -211,9 +267,13 @@ export class RestoreReconciler {
     // Only status, reason and message decide: each write bumps generation (no status subresource), so comparing
     // observedGeneration would make every write call for the next one, in a loop.
     const fingerprint = JSON.stringify(desired);
-    if (!fields && (conditionsShow(current, desired) || this.#lastWritten.get(key) === fingerprint)) return;
+    if (!fields && (conditionsShow(current, desired) || this.#lastWritten.get(key) === fingerprint))
+      return requeueForEvents();
     const wait = (this.#lastWriteAt.get(key) ?? -Infinity) + (this.#deps.minStatusIntervalMs ?? 0) - now;
-    if (wait > 0) return { requeueAfterMs: wait };
+    if (wait > 0) {
+      eventDelays.push(wait);
+      return requeueForEvents();
+    }
     const merged = mergeConditions(
       current,
       desired,
@@ -232,10 +292,27 @@ export class RestoreReconciler {
     });
     this.#lastWritten.set(key, fingerprint);
     this.#lastWriteAt.set(key, now);
+    if (fields?.hookStatus)
+      eventDelays.push(
+        this.#deps.events.recordCoalesced(
+          `${key}\u0000HookCountsWritten`,
+          {
+            regarding: ref,
+            type: 'Normal',
+            reason: 'HookCountsWritten',
+            action: 'CountHooks',
+            note:
+              `Hook counts written: status.hookStatus.hooksAttempted ${fields.hookStatus.hooksAttempted ?? 0}, ` +
+              `hooksFailed ${fields.hookStatus.hooksFailed ?? 0}${fields.phase ? `, phase ${fields.phase}` : ''}.`,
+          },
+          eventInterval,
+        ),
+      );
     ctx.logger.debug('updated restore conditions', {
       restore: key,
       conditions: merged.map((c) => `${c.type}=${c.status}`),
       ...(fields ? { status: fields } : {}),
     });
+    return requeueForEvents();
   }
 }

@@ -145,10 +145,105 @@ const podColumns: Column[] = [
     description: 'Name of the Node this pod is assigned to.',
     cell: (o) => at(o, 'spec', 'nodeName') ?? '<none>',
   },
+  {
+    name: 'Nominated Node',
+    type: 'string',
+    priority: 1,
+    description: 'Name of the Node where this pod is nominated to run, when preempting.',
+    cell: (o) => at(o, 'status', 'nominatedNodeName') ?? '<none>',
+  },
+  {
+    name: 'Readiness Gates',
+    type: 'string',
+    priority: 1,
+    description: 'The readiness gates of the pod: how many are met.',
+    cell: (o) => {
+      const gates = list(at(o, 'spec', 'readinessGates'));
+      if (gates.length === 0) return '<none>';
+      const conditions = list(at(o, 'status', 'conditions'));
+      const met = gates.filter((g) =>
+        conditions.some((c) => c.type === g.conditionType && c.status === 'True'),
+      ).length;
+      return `${met}/${gates.length}`;
+    },
+  },
 ];
 
 const replicas = (o: KubeObject, key: string) => Number(at(o, 'status', key) ?? 0);
-const workloadColumns: Column[] = [
+const since = (now: Date, timestamp: unknown): string =>
+  typeof timestamp === 'string' && timestamp
+    ? humanDuration(now.getTime() - Date.parse(timestamp))
+    : '<unknown>';
+
+/** kubectl's labels.FormatLabels: sorted k=v pairs, or <none>. */
+function formatLabels(labels: unknown): string {
+  if (!isObj(labels) || Object.keys(labels).length === 0) return '<none>';
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${String(labels[k])}`)
+    .join(',');
+}
+
+/** metav1.FormatLabelSelector: matchLabels as k=v, expressions as `k in (a,b)`, `k notin (…)`, `k`, `!k`. */
+function formatSelector(selector: unknown): string {
+  if (!isObj(selector)) return '<none>';
+  const parts: string[] = [];
+  if (isObj(selector.matchLabels))
+    for (const k of Object.keys(selector.matchLabels).sort())
+      parts.push(`${k}=${String(selector.matchLabels[k])}`);
+  for (const e of list(selector.matchExpressions)) {
+    const values = (Array.isArray(e.values) ? e.values : []).map(String).sort().join(',');
+    if (e.operator === 'In') parts.push(`${String(e.key)} in (${values})`);
+    else if (e.operator === 'NotIn') parts.push(`${String(e.key)} notin (${values})`);
+    else if (e.operator === 'Exists') parts.push(String(e.key));
+    else if (e.operator === 'DoesNotExist') parts.push(`!${String(e.key)}`);
+  }
+  return parts.length === 0 ? '<none>' : parts.join(',');
+}
+
+/** The Containers, Images (and Selector) -o wide columns of the workload kinds. */
+const templateColumns = (withSelector: boolean): Column[] => [
+  {
+    name: 'Containers',
+    type: 'string',
+    priority: 1,
+    description: 'Names of each container in the template.',
+    cell: (o) =>
+      list(at(o, 'spec', 'template', 'spec', 'containers'))
+        .map((c) => String(c.name ?? ''))
+        .join(','),
+  },
+  {
+    name: 'Images',
+    type: 'string',
+    priority: 1,
+    description: 'Images referenced by each container in the template.',
+    cell: (o) =>
+      list(at(o, 'spec', 'template', 'spec', 'containers'))
+        .map((c) => String(c.image ?? ''))
+        .join(','),
+  },
+  ...(withSelector
+    ? [
+        {
+          name: 'Selector',
+          type: 'string',
+          priority: 1,
+          description: 'Label selector for pods.',
+          cell: (o: KubeObject) => formatSelector(at(o, 'spec', 'selector')),
+        } satisfies Column,
+      ]
+    : []),
+];
+
+const integer = (name: string, description: string, cell: Column['cell']): Column => ({
+  name,
+  type: 'integer',
+  description,
+  cell,
+});
+
+const deploymentColumns: Column[] = [
   NAME,
   {
     name: 'Ready',
@@ -156,52 +251,146 @@ const workloadColumns: Column[] = [
     description: 'Number of the pods ready out of desired.',
     cell: (o) => `${replicas(o, 'readyReplicas')}/${Number(at(o, 'spec', 'replicas') ?? 0)}`,
   },
-  {
-    name: 'Up-to-date',
-    type: 'integer',
-    description: 'Total number of non-terminated pods with the desired template.',
-    cell: (o) => replicas(o, 'updatedReplicas'),
-  },
-  {
-    name: 'Available',
-    type: 'integer',
-    description: 'Total number of available pods.',
-    cell: (o) => replicas(o, 'availableReplicas'),
-  },
+  integer('Up-to-date', 'Total number of non-terminated pods with the desired template.', (o) =>
+    replicas(o, 'updatedReplicas'),
+  ),
+  integer('Available', 'Total number of available pods.', (o) => replicas(o, 'availableReplicas')),
   AGE,
+  ...templateColumns(true),
 ];
 
-const since = (t: unknown, now: Date) =>
-  typeof t === 'string' && t ? humanDuration(now.getTime() - Date.parse(t)) : '<unknown>';
-const firstNonEmpty = (...values: unknown[]) =>
-  values.find((v) => typeof v === 'string' && v !== '') as string;
+const replicaSetColumns: Column[] = [
+  NAME,
+  integer('Desired', 'Number of desired pods.', (o) => Number(at(o, 'spec', 'replicas') ?? 0)),
+  integer('Current', 'Number of actual replicas.', (o) => replicas(o, 'replicas')),
+  integer('Ready', 'Number of ready replicas.', (o) => replicas(o, 'readyReplicas')),
+  AGE,
+  ...templateColumns(true),
+];
 
-/** kube's printEvent: timestamps from first/lastTimestamp, else eventTime and series (events.k8s.io-style). */
-function eventSummary(o: KubeObject, now: Date) {
-  const first = at(o, 'firstTimestamp')
-    ? since(at(o, 'firstTimestamp'), now)
-    : since(at(o, 'eventTime'), now);
+const statefulSetColumns: Column[] = [
+  NAME,
+  {
+    name: 'Ready',
+    type: 'string',
+    description: 'Number of the pods ready out of desired.',
+    cell: (o) => `${replicas(o, 'readyReplicas')}/${Number(at(o, 'spec', 'replicas') ?? 0)}`,
+  },
+  AGE,
+  ...templateColumns(false),
+];
+
+const daemonSetColumns: Column[] = [
+  NAME,
+  integer('Desired', 'The number of nodes that should be running the daemon pod.', (o) =>
+    replicas(o, 'desiredNumberScheduled'),
+  ),
+  integer('Current', 'The number of nodes running at least one daemon pod.', (o) =>
+    replicas(o, 'currentNumberScheduled'),
+  ),
+  integer('Ready', 'The number of nodes that should be running the daemon pod and are ready.', (o) =>
+    replicas(o, 'numberReady'),
+  ),
+  integer('Up-to-date', 'The number of nodes running the updated daemon pod.', (o) =>
+    replicas(o, 'updatedNumberScheduled'),
+  ),
+  integer('Available', 'The number of nodes running the daemon pod and available.', (o) =>
+    replicas(o, 'numberAvailable'),
+  ),
+  {
+    name: 'Node Selector',
+    type: 'string',
+    description: 'NodeSelector is a selector which must be true for the pod to fit on a node.',
+    cell: (o) => formatLabels(at(o, 'spec', 'template', 'spec', 'nodeSelector')),
+  },
+  AGE,
+  ...templateColumns(true),
+];
+
+const hasCondition = (o: KubeObject, type: string): boolean =>
+  list(at(o, 'status', 'conditions')).some((c) => c.type === type && c.status === 'True');
+
+/** kubectl's Job STATUS (Kubernetes 1.30 and later). */
+function jobStatus(o: KubeObject): string {
+  if (hasCondition(o, 'Complete')) return 'Complete';
+  if (hasCondition(o, 'Failed')) return 'Failed';
+  if (o.metadata.deletionTimestamp) return 'Terminating';
+  if (hasCondition(o, 'Suspended')) return 'Suspended';
+  if (hasCondition(o, 'FailureTarget')) return 'FailureTarget';
+  if (hasCondition(o, 'SuccessCriteriaMet')) return 'SuccessCriteriaMet';
+  return 'Running';
+}
+
+const jobColumns: Column[] = [
+  NAME,
+  {
+    name: 'Status',
+    type: 'string',
+    description: 'Status of the job.',
+    cell: jobStatus,
+  },
+  {
+    name: 'Completions',
+    type: 'string',
+    description: 'The desired number of successfully finished pods the job should be run with.',
+    cell: (o) => {
+      const succeeded = replicas(o, 'succeeded');
+      const completions = at(o, 'spec', 'completions');
+      const parallelism = at(o, 'spec', 'parallelism');
+      if (typeof completions === 'number') return `${succeeded}/${completions}`;
+      if (typeof parallelism === 'number' && parallelism > 1) return `${succeeded}/1 of ${parallelism}`;
+      return `${succeeded}/1`;
+    },
+  },
+  {
+    name: 'Duration',
+    type: 'string',
+    description: 'Time required to complete the job.',
+    cell: (o, now) => {
+      const start = at(o, 'status', 'startTime');
+      const end = at(o, 'status', 'completionTime');
+      if (typeof start !== 'string') return '';
+      return humanDuration((typeof end === 'string' ? Date.parse(end) : now.getTime()) - Date.parse(start));
+    },
+  },
+  AGE,
+  ...templateColumns(true),
+];
+
+/** The involved object as kubectl prints it: `kind/name` in lower-case kind. */
+function eventObject(o: KubeObject): string {
+  const kind = String(at(o, 'involvedObject', 'kind') ?? '').toLowerCase();
+  const name = at(o, 'involvedObject', 'name');
+  return typeof name === 'string' && name ? `${kind}/${name}` : kind;
+}
+
+function eventTimes(o: KubeObject, now: Date): { first: string; last: string; count: number } {
+  const firstTimestamp = at(o, 'firstTimestamp');
+  const first = firstTimestamp ? since(now, firstTimestamp) : since(now, at(o, 'eventTime'));
+  let last = at(o, 'lastTimestamp') ? since(now, at(o, 'lastTimestamp')) : first;
+  let count = Number(at(o, 'count') ?? 0);
   const series = at(o, 'series');
-  const count = isObj(series) ? Number(series.count ?? 0) : Number(at(o, 'count') ?? 0) || 1;
-  const last = isObj(series)
-    ? since(series.lastObservedTime, now)
-    : at(o, 'lastTimestamp')
-      ? since(at(o, 'lastTimestamp'), now)
-      : first;
+  if (isObj(series)) {
+    last = since(now, series.lastObservedTime);
+    count = Number(series.count ?? 0);
+  } else if (count === 0) count = 1;
   return { first, last, count };
 }
+
+const nonEmpty = (...values: unknown[]): string =>
+  (values.find((v) => typeof v === 'string' && v !== '') as string | undefined) ?? '';
 
 const eventColumns: Column[] = [
   {
     name: 'Last Seen',
     type: 'string',
     description: 'The time at which the most recent occurrence of this event was recorded.',
-    cell: (o, now) => eventSummary(o, now).last,
+    cell: (o, now) => eventTimes(o, now).last,
   },
   {
     name: 'Type',
     type: 'string',
-    description: 'Type of this event (Normal, Warning), new types could be added in the future.',
+    description: 'Type of this event (Normal, Warning), new types could be added in the future',
     cell: (o) => at(o, 'type') ?? '',
   },
   {
@@ -215,28 +404,24 @@ const eventColumns: Column[] = [
     name: 'Object',
     type: 'string',
     description: 'The object that this event is about.',
-    cell: (o) => {
-      const kind = String(at(o, 'involvedObject', 'kind') ?? '').toLowerCase();
-      const name = at(o, 'involvedObject', 'name');
-      return typeof name === 'string' && name ? `${kind}/${name}` : kind;
-    },
+    cell: eventObject,
   },
   {
     name: 'Subobject',
     type: 'string',
     priority: 1,
-    description: 'The subobject (field path) that this event is about.',
+    description:
+      'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.',
     cell: (o) => at(o, 'involvedObject', 'fieldPath') ?? '',
   },
   {
     name: 'Source',
     type: 'string',
     priority: 1,
-    description: 'The component reporting this event.',
+    description: 'The component reporting this event. Should be a short machine understandable string.',
     cell: (o) => {
-      const component = firstNonEmpty(at(o, 'source', 'component'), at(o, 'reportingComponent'));
-      const instance = firstNonEmpty(at(o, 'source', 'host'), at(o, 'reportingInstance'));
-      if (!component) return '<unknown>';
+      const component = nonEmpty(at(o, 'source', 'component'), at(o, 'reportingComponent'));
+      const instance = nonEmpty(at(o, 'source', 'host'), at(o, 'reportingInstance'));
       return instance ? `${component}, ${instance}` : component;
     },
   },
@@ -250,29 +435,121 @@ const eventColumns: Column[] = [
     name: 'First Seen',
     type: 'string',
     priority: 1,
-    description: 'The time at which the event was first recorded.',
-    cell: (o, now) => eventSummary(o, now).first,
+    description: 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)',
+    cell: (o, now) => eventTimes(o, now).first,
   },
   {
     name: 'Count',
     type: 'string',
     priority: 1,
     description: 'The number of times this event has occurred.',
-    cell: (o, now) => eventSummary(o, now).count,
+    cell: (o, now) => eventTimes(o, now).count,
   },
-  { ...NAME, format: '', priority: 1 },
+  { ...NAME, priority: 1 },
+];
+
+function nodeAddress(o: KubeObject, type: string): string {
+  const address = list(at(o, 'status', 'addresses')).find((a) => a.type === type)?.address;
+  return typeof address === 'string' && address ? address : '<none>';
+}
+
+const NODE_ROLE_PREFIX = 'node-role.kubernetes.io/';
+const nodeColumns: Column[] = [
+  NAME,
+  {
+    name: 'Status',
+    type: 'string',
+    description: 'The status of the node',
+    cell: (o) => {
+      const ready = list(at(o, 'status', 'conditions')).find((c) => c.type === 'Ready');
+      const status = ready === undefined ? 'Unknown' : ready.status === 'True' ? 'Ready' : 'NotReady';
+      return at(o, 'spec', 'unschedulable') === true ? `${status},SchedulingDisabled` : status;
+    },
+  },
+  {
+    name: 'Roles',
+    type: 'string',
+    description: 'The roles of the node',
+    cell: (o) => {
+      const labels = o.metadata.labels ?? {};
+      const roles = new Set<string>();
+      for (const [k, v] of Object.entries(labels)) {
+        if (k.startsWith(NODE_ROLE_PREFIX) && k.length > NODE_ROLE_PREFIX.length)
+          roles.add(k.slice(NODE_ROLE_PREFIX.length));
+        else if (k === 'kubernetes.io/role' && v) roles.add(v);
+      }
+      return roles.size === 0 ? '<none>' : [...roles].sort().join(',');
+    },
+  },
+  AGE,
+  {
+    name: 'Version',
+    type: 'string',
+    description: 'Kubelet Version reported by the node.',
+    cell: (o) => at(o, 'status', 'nodeInfo', 'kubeletVersion') ?? '',
+  },
+  {
+    name: 'Internal-IP',
+    type: 'string',
+    priority: 1,
+    description: 'List of addresses reachable to the node. Queried from cloud provider, if available.',
+    cell: (o) => nodeAddress(o, 'InternalIP'),
+  },
+  {
+    name: 'External-IP',
+    type: 'string',
+    priority: 1,
+    description: 'List of addresses reachable to the node. Queried from cloud provider, if available.',
+    cell: (o) => nodeAddress(o, 'ExternalIP'),
+  },
+  {
+    name: 'OS-Image',
+    type: 'string',
+    priority: 1,
+    description: 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).',
+    cell: (o) => nonEmpty(at(o, 'status', 'nodeInfo', 'osImage')) || '<unknown>',
+  },
+  {
+    name: 'Kernel-Version',
+    type: 'string',
+    priority: 1,
+    description: "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+    cell: (o) => nonEmpty(at(o, 'status', 'nodeInfo', 'kernelVersion')) || '<unknown>',
+  },
+  {
+    name: 'Container-Runtime',
+    type: 'string',
+    priority: 1,
+    description:
+      'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).',
+    cell: (o) => nonEmpty(at(o, 'status', 'nodeInfo', 'containerRuntimeVersion')) || '<unknown>',
+  },
 ];
 
 const BUILTIN_COLUMNS: Record<string, Column[]> = {
   '/events': eventColumns,
   '/pods': podColumns,
-  'apps/deployments': workloadColumns,
+  'apps/deployments': deploymentColumns,
+  'apps/replicasets': replicaSetColumns,
+  'apps/statefulsets': statefulSetColumns,
+  'apps/daemonsets': daemonSetColumns,
+  'batch/jobs': jobColumns,
+  'coordination.k8s.io/leases': [
+    NAME,
+    {
+      name: 'Holder',
+      type: 'string',
+      description: 'The holder of the lease.',
+      cell: (o) => at(o, 'spec', 'holderIdentity') ?? '',
+    },
+    AGE,
+  ],
   '/namespaces': [
     NAME,
     {
       name: 'Status',
       type: 'string',
-      description: 'The phase of the namespace.',
+      description: 'The status of the namespace',
       cell: (o) => at(o, 'status', 'phase') ?? '',
     },
     AGE,
@@ -287,19 +564,7 @@ const BUILTIN_COLUMNS: Record<string, Column[]> = {
     },
     AGE,
   ],
-  '/nodes': [
-    NAME,
-    {
-      name: 'Status',
-      type: 'string',
-      description: 'The status of the node.',
-      cell: (o) =>
-        list(at(o, 'status', 'conditions')).find((c) => c.type === 'Ready')?.status === 'True'
-          ? 'Ready'
-          : 'NotReady',
-    },
-    AGE,
-  ],
+  '/nodes': nodeColumns,
 };
 
 /** Columns of a CRD version's additionalPrinterColumns (simple `.a.b` JSONPaths), else Name and Age. */

@@ -1,0 +1,91 @@
+/**
+ * Reads what `restore-hooks status` reports on, with label and field selectors and in pages: never a list of every
+ * pod. Requests: the Restore; per workload resource one list by `velero.io/restore-name`; pods and ReplicaSets by
+ * `restore-hooks.dev/restore`; each restored Deployment's ReplicaSets by its selector; the controller's Events
+ * (reportingComponent) in each namespace involved.
+ */
+import { Cluster, WORKLOAD_RESOURCES } from '../../controller/cluster.ts';
+import { REPORTING_CONTROLLER } from '../../controller/events.ts';
+import type { KubeJsonClient } from '../../controller/kube-json-client.ts';
+import { isNotFound } from '../../controller/machinery/api-errors.ts';
+import { RESTORE_LABEL } from '../../controller/marks.ts';
+import { labelSelectorString } from '../../kube/label-selector-string.ts';
+import type { Pod, Workload } from '../../kube/types.ts';
+import { RESTORE_NAME_LABEL, veleroLabelValue } from '../../kube/velero-labels.ts';
+import type { StatusEvent, StatusInputs } from './report.ts';
+
+export class RestoreNotFoundError extends Error {
+  override name = 'RestoreNotFoundError';
+}
+
+export async function collectStatusInputs(
+  client: KubeJsonClient,
+  namespace: string,
+  name: string,
+): Promise<StatusInputs> {
+  let restore: StatusInputs['restore'];
+  try {
+    restore = await client.request<StatusInputs['restore']>({
+      method: 'GET',
+      path: `/apis/velero.io/v1/namespaces/${namespace}/restores/${name}`,
+    });
+  } catch (error) {
+    if (isNotFound(error)) throw new RestoreNotFoundError(`Restore ${namespace}/${name} not found`);
+    throw error;
+  }
+  const cluster = new Cluster(client);
+  const value = veleroLabelValue(name);
+  const restored = `${RESTORE_NAME_LABEL}=${value}`;
+  const hooked = `${RESTORE_LABEL}=${value}`;
+  const [workloadLists, hookedReplicaSets, pods] = await Promise.all([
+    Promise.all(
+      Object.entries(WORKLOAD_RESOURCES).map(async ([kind, resource]) =>
+        (await cluster.listAll<Workload>(`/apis/apps/v1/${resource}`, { labelSelector: restored })).map(
+          (w) => ({
+            ...w,
+            kind,
+          }),
+        ),
+      ),
+    ),
+    cluster.listAll<Workload>('/apis/apps/v1/replicasets', { labelSelector: hooked }),
+    cluster.listAll<Pod>('/api/v1/pods', { labelSelector: hooked }),
+  ]);
+  const workloads = workloadLists.flat();
+  // A Deployment's pods belong to ReplicaSets that carry neither label when its controller created them from a
+  // template without hooks: read them by the Deployment's selector, one list per restored Deployment.
+  const known = new Set(hookedReplicaSets.map((rs) => rs.metadata.uid));
+  const deploymentReplicaSets = await Promise.all(
+    workloads
+      .filter((w) => w.kind === 'Deployment')
+      .map(async (d) =>
+        (
+          await cluster.listAll<Workload>(`/apis/apps/v1/namespaces/${d.metadata.namespace}/replicasets`, {
+            labelSelector: labelSelectorString(d.spec.selector),
+          })
+        ).filter(
+          (rs) =>
+            !known.has(rs.metadata.uid) &&
+            rs.metadata.ownerReferences?.some((o) => o.controller && o.uid === d.metadata.uid),
+        ),
+      ),
+  );
+  const namespaces = new Set<string>([namespace]);
+  for (const o of [...workloads, ...pods]) if (o.metadata.namespace) namespaces.add(o.metadata.namespace);
+  const events = (
+    await Promise.all(
+      [...namespaces].sort().map((ns) =>
+        cluster.listAll<StatusEvent>(`/api/v1/namespaces/${ns}/events`, {
+          fieldSelector: `reportingComponent=${REPORTING_CONTROLLER}`,
+        }),
+      ),
+    )
+  ).flat();
+  return {
+    restore,
+    workloads,
+    hookedReplicaSets: [...hookedReplicaSets, ...deploymentReplicaSets.flat()],
+    pods,
+    events,
+  };
+}
