@@ -40,7 +40,10 @@ describe('known failures on the real bed (known-failures.ts)', () => {
       { text: '- reason: r', error: /^k\.yaml\[0\]\.title: / },
       { text: '- title: a\n  reason: "  "', error: /^k\.yaml\[0\]\.reason: / },
       { text: '- title: a\n  reason: r\n  issue: 16', error: /^k\.yaml\[0\]\.issue: unknown field/ },
-      { text: '- title: a\n  reason: r\n  unstable: sometimes', error: /^k\.yaml\[0\]\.unstable: expected true or false/ },
+      {
+        text: '- title: a\n  reason: r\n  unstable: sometimes',
+        error: /^k\.yaml\[0\]\.unstable: expected true or false/,
+      },
       {
         text: '- {title: a, reason: r}\n- {title: a, reason: s}',
         error: /^k\.yaml\[1\]\.title: listed twice/,
