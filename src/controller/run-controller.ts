@@ -1,6 +1,5 @@
 import { KubeConfig } from './machinery/client-node.ts';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { ConfigError } from '../config/errors.ts';
 import { controllerNamespace } from '../config/resolve.ts';
 import type { Settings } from '../config/settings.ts';
@@ -9,7 +8,6 @@ import { createLogger } from '../telemetry/logger.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { HookMetrics, createMetricsRegistry } from '../telemetry/metrics.ts';
 import { startMetricsServer } from '../telemetry/metrics-server.ts';
-import { parseBindAddress } from '../telemetry/http-listener.ts';
 import { Manager } from './manager.ts';
 
 export interface RunControllerOptions {
@@ -95,22 +93,6 @@ export async function runController(options: RunControllerOptions): Promise<numb
     await metricsServer?.close();
     throw error;
   }
-  try {
-    // The webhook server listens only once its certificate is loaded, long after this; a port that is taken now
-    // is reported now, as the other bind addresses are, instead of failing the webhooks later.
-    if (settings.webhook.enabled) {
-      await bind(
-        'webhook.bindAddress',
-        'webhook-bind-address',
-        settings.webhook.bindAddress,
-        () => probeListen(settings.webhook.bindAddress),
-        '--no-webhook to disable the webhooks',
-      );
-    }
-  } catch (error) {
-    await Promise.all([metricsServer?.close(), healthServer?.close()]);
-    throw error;
-  }
   options.onListening?.({
     ...(metricsServer ? { metrics: metricsServer.url } : {}),
     ...(healthServer ? { health: healthServer.url } : {}),
@@ -140,19 +122,4 @@ export async function runController(options: RunControllerOptions): Promise<numb
   } finally {
     await Promise.all([metricsServer?.close(), healthServer?.close()]);
   }
-}
-
-/** Listens on the bind address and closes again at once: rejects as listening would (EADDRINUSE, EACCES…). */
-async function probeListen(bindAddress: string): Promise<void> {
-  const address = parseBindAddress(bindAddress);
-  if (!address) return;
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(address.port, address.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  await new Promise<void>((resolve) => server.close(() => resolve()));
 }

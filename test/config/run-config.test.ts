@@ -44,7 +44,6 @@ describe('restore-hooks run: configuration errors', () => {
   const bindFlags = [
     ['metrics-bind-address', 'metricsBindAddress', '"0" to disable it'],
     ['health-probe-bind-address', 'healthProbeBindAddress', '"0" to disable it'],
-    ['webhook-bind-address', 'webhook.bindAddress', '--no-webhook to disable the webhooks'],
   ] as const;
   for (const [flag, setting, disable] of bindFlags) {
     it(`exits 2 with one line naming --${flag} when its port is taken`, async () => {
