@@ -71,12 +71,13 @@ expect_value() {
 }
 
 expect_value 'up{job="restore-hooks"}' 1
-# The demo's StatefulSet db and DaemonSet agent each get restore r2's hooks in their template once. Deployment web
-# counts 1, or 2 when its controller created pods from the old template first: its current ReplicaSet then gets the
-# hooks too, counted under kind="Deployment" (docs/controller.md, "A Deployment's ReplicaSets").
-expect_value 'sum(restore_hooks_templates_patched_total{restore="r2",namespace="app",kind!="Deployment"})' 2
-expect_value 'sum(restore_hooks_templates_patched_total{restore="r2",namespace="app",kind="Deployment"}) >= bool 1' 1
-expect_value 'sum(restore_hooks_hooks_injected_total{restore="r2",namespace="app",kind!="Pod",source="spec"})' 6
+# The demo's hooks go in at admission: the workload webhook marks what Velero restores (Deployment web, its
+# ReplicaSet, StatefulSet db, DaemonSet agent) and the pod webhook gives their pods restore r2's hooks (2 web, db-0,
+# 3 agent pods), so no template is patched. The bare pod standalone is replaced by the reconciler.
+expect_value 'sum(restore_hooks_admission_total{webhook="workloads",result="patched"})' 4
+expect_value 'sum(restore_hooks_admission_total{webhook="pods",result="patched"}) >= bool 6' 1
+expect_value 'sum(controller_runtime_webhook_requests_total{webhook="/mutate-pods",code="200"}) >= bool 6' 1
+expect_value 'sum(restore_hooks_templates_patched_total{restore="r2",namespace="app"}) or vector(0)' 0
 expect_value 'sum(restore_hooks_pods_replaced_total{restore="r2",namespace="app",kind="Pod"})' 1
 expect_value 'count(controller_runtime_reconcile_total{controller="workload",result="success"} > 0)' 1
-echo "prometheus-e2e: 6 checks passed"
+echo "prometheus-e2e: 7 checks passed"
