@@ -144,3 +144,32 @@ export function barePod(
     spec: podSpec(options.initContainers ? { initContainers: options.initContainers } : {}),
   };
 }
+
+/**
+ * The hooks of issue 17's Restore `velero/rx`: one hook entry with no namespace filter of its own, an admin's init
+ * container carrying a secret in its env, and an exec hook running `command`.
+ */
+export function issueRxHooks(command: string[]) {
+  return {
+    resources: [
+      {
+        name: 'everything',
+        postHooks: [
+          {
+            init: {
+              initContainers: [
+                {
+                  name: 'admin-init',
+                  image: 'alpine:3.20',
+                  command: ['true'],
+                  env: [{ name: 'API_TOKEN', value: 's3cr3t-admin-token' }],
+                },
+              ],
+            },
+          },
+          { exec: { command } },
+        ],
+      },
+    ],
+  };
+}

@@ -4,6 +4,7 @@ import { planHooks } from '../../src/hooks/plan.ts';
 import { DEFAULT_HOOK_POLICY } from '../../src/hooks/policy.ts';
 import { mapNamespace, parseRestoreHooks, restoresIntoNamespace } from '../../src/hooks/validate.ts';
 import { matchIncludesExcludes } from '../../src/hooks/glob.ts';
+import { issueRxHooks } from '../helpers/restore-fixtures.ts';
 
 const INIT_AND_EXEC_ANNOTATIONS = {
   'init.hook.restore.velero.io/container-image': 'alpine:3.20',
@@ -19,28 +20,7 @@ function rx(spec: Record<string, unknown>) {
       metadata: { name: 'rx', namespace: 'velero' },
       spec: {
         ...spec,
-        hooks: {
-          resources: [
-            {
-              name: 'everything',
-              postHooks: [
-                {
-                  init: {
-                    initContainers: [
-                      {
-                        name: 'admin-init',
-                        image: 'alpine:3.20',
-                        command: ['true'],
-                        env: [{ name: 'API_TOKEN', value: 's3cr3t-admin-token' }],
-                      },
-                    ],
-                  },
-                },
-                { exec: { command: ['sh', '-c', 'cat /secret'] } },
-              ],
-            },
-          ],
-        },
+        hooks: issueRxHooks(['sh', '-c', 'cat /secret']),
       },
     },
     DEFAULT_HOOK_POLICY,

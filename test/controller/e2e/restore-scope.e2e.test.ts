@@ -7,7 +7,7 @@ import type { SimulatedExecRunner } from '../../../src/devcluster/exec/index.ts'
 import type { Pod, Workload } from '../../../src/kube/types.ts';
 import { eventually, startControllerEnv } from '../../helpers/controller-env.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
-import { deployment, isoSecondsAgo, restoredLabels } from '../../helpers/restore-fixtures.ts';
+import { deployment, isoSecondsAgo, issueRxHooks, restoredLabels } from '../../helpers/restore-fixtures.ts';
 
 const RECORD = 'restore-hooks.dev/exec-hooks';
 
@@ -19,28 +19,7 @@ const rx = {
   spec: {
     backupName: 'b2',
     includedNamespaces: ['app'],
-    hooks: {
-      resources: [
-        {
-          name: 'everything',
-          postHooks: [
-            {
-              init: {
-                initContainers: [
-                  {
-                    name: 'admin-init',
-                    image: 'alpine:3.20',
-                    command: ['true'],
-                    env: [{ name: 'API_TOKEN', value: 's3cr3t-admin-token' }],
-                  },
-                ],
-              },
-            },
-            { exec: { command: ['sh', '-c', 'echo admin'] } },
-          ],
-        },
-      ],
-    },
+    hooks: issueRxHooks(['sh', '-c', 'echo admin']),
   },
   status: { phase: 'InProgress', startTimestamp: isoSecondsAgo(60) },
 };
