@@ -4,7 +4,8 @@
  * object and asking again gives no further patch (reinvocationPolicy: IfNeeded is safe).
  *
  *   workloads  mark the pod template of a workload Velero creates for an active Restore whose hooks apply to it
- *              (label RESTORE_LABEL = the object's velero.io/restore-name value; nothing else, so nothing rolls);
+ *              (label RESTORE_LABEL = the object's velero.io/restore-name value; nothing else, so nothing rolls),
+ *              and the template of a ControllerRevision Velero restores with a StatefulSet or DaemonSet alike;
  *   pods       add the hook init containers, as the engine plans them, to a marked pod that a workload controller
  *              creates while its Restore is active, with the applied-hooks record the reconcilers read.
  */
@@ -62,7 +63,19 @@ export interface AdmissionDecision {
   readonly hooks?: readonly string[];
 }
 
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
+/**
+ * Where each kind the workload webhook sees keeps its pod template. A ControllerRevision restored with its
+ * StatefulSet or DaemonSet holds the template as it was at backup time: marked like its owner's, it still equals the
+ * marked template, so the owner recognises it as its current revision and keeps the pods Velero restored at it,
+ * instead of rolling them out to a new revision that differs only by the mark.
+ */
+const TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
+  Deployment: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  ReplicaSet: ['spec', 'template'],
+  ControllerRevision: ['data', 'spec', 'template'],
+};
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -106,7 +119,10 @@ function invalid(
   return undefined;
 }
 
-/** CREATE of an apps/v1 workload: mark its pod template when Velero restores it and hooks apply to its pods. */
+/**
+ * CREATE of an apps/v1 workload (or of a ControllerRevision restored with one): mark its pod template when Velero
+ * restores it and hooks apply to its pods.
+ */
 export function decideWorkloadAdmission(
   request: AdmissionRequest,
   restoreOf: RestoreOf,
@@ -114,16 +130,19 @@ export function decideWorkloadAdmission(
   nowMs: number,
 ): AdmissionDecision {
   if (request.operation !== 'CREATE') return untouched('NotCreate');
-  if (!WORKLOAD_KINDS.has(request.kind.kind)) return untouched('NotAWorkload');
+  const templatePath = TEMPLATE_PATHS[request.kind.kind];
+  if (!templatePath) return untouched('NotAWorkload');
   const object = request.object;
   const metadata = isRecord(object.metadata) ? object.metadata : {};
   const labelValue = stringMap(metadata.labels)[RESTORE_NAME_LABEL];
   if (labelValue === undefined) return untouched('NotRestored');
   if (!settings.veleroIdentities.includes(request.userInfo.username))
     return { result: 'bypass', reason: 'UntrustedUser', patch: [] };
-  const spec = isRecord(object.spec) ? object.spec : {};
-  if (!isRecord(spec.template)) return untouched('NotAWorkload');
-  const template = spec.template;
+  let template: unknown = object;
+  for (const key of templatePath) template = isRecord(template) ? template[key] : undefined;
+  if (!isRecord(template)) return untouched('NotAWorkload');
+  const templatePointer = `/${templatePath.join('/')}`;
+  const templateField = templatePath.join('.');
   const templateMeta = isRecord(template.metadata) ? template.metadata : undefined;
   const templateLabels = stringMap(templateMeta?.labels);
   const active = activeRestore(labelValue, restoreOf, settings, nowMs);
@@ -137,8 +156,8 @@ export function decideWorkloadAdmission(
       labels: templateLabels,
       annotations: stringMap(templateMeta?.annotations),
       podSpec: (isRecord(template.spec) ? template.spec : {}) as PodSpec,
-      specPath: 'spec.template.spec',
-      metadataPath: 'spec.template.metadata',
+      specPath: `${templateField}.spec`,
+      metadataPath: `${templateField}.metadata`,
     },
     { policy: settings.policy },
   );
@@ -154,8 +173,8 @@ export function decideWorkloadAdmission(
       problems: [...hooks.problems, ...plan.problems],
     };
   const patch: JsonPatchOperation = templateMeta
-    ? setMapEntry('/spec/template/metadata/labels', templateMeta.labels, RESTORE_LABEL, labelValue)
-    : { op: 'add', path: '/spec/template/metadata', value: { labels: { [RESTORE_LABEL]: labelValue } } };
+    ? setMapEntry(`${templatePointer}/metadata/labels`, templateMeta.labels, RESTORE_LABEL, labelValue)
+    : { op: 'add', path: `${templatePointer}/metadata`, value: { labels: { [RESTORE_LABEL]: labelValue } } };
   return { result: 'patched', reason: 'Marked', patch: [patch], restore };
 }
 

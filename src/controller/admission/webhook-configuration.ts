@@ -65,7 +65,7 @@ export function webhookConfiguration(options: WebhookConfigurationOptions): Reco
             apiGroups: ['apps'],
             apiVersions: ['v1'],
             operations: ['CREATE'],
-            resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'],
+            resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets', 'controllerrevisions'],
             scope: 'Namespaced',
           },
         ],

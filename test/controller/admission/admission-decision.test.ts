@@ -189,6 +189,77 @@ describe('admission decisions: workloads (mark the pod template of what Velero r
   });
 });
 
+describe('admission decisions: ControllerRevisions restored with a StatefulSet or DaemonSet', () => {
+  const statefulSet = { ...deployment('db'), kind: 'StatefulSet', apiVersion: 'apps/v1' };
+  // As the StatefulSet and DaemonSet controllers store a revision: the template as a strategic-merge replace.
+  const revision = (
+    template: unknown,
+    labels: Record<string, string> = { 'velero.io/restore-name': 'r2' },
+  ) => ({
+    apiVersion: 'apps/v1',
+    kind: 'ControllerRevision',
+    metadata: { name: 'db-6c9d8f7b5', namespace: 'app', labels },
+    data: { spec: { template: { ...(template as object), $patch: 'replace' } } },
+    revision: 1,
+  });
+
+  it("marks the revision's template exactly as its workload's, so the workload still recognises it as current", () => {
+    const set = decideWorkloadAdmission(request('StatefulSet', statefulSet), active, settings, now);
+    const rev = revision(statefulSet.spec.template);
+    const marked = decideWorkloadAdmission(request('ControllerRevision', rev), active, settings, now);
+    expect([marked.result, marked.reason]).to.deep.equal(['patched', 'Marked']);
+    const markedSet = apply(statefulSet, set.patch);
+    const markedRevision = apply(rev, marked.patch);
+    const { $patch, ...revisionTemplate } = markedRevision.data.spec.template;
+    expect($patch).to.equal('replace');
+    expect(revisionTemplate).to.deep.equal(markedSet.spec.template);
+    const again = decideWorkloadAdmission(
+      request('ControllerRevision', markedRevision),
+      active,
+      settings,
+      now,
+    );
+    expect([again.result, again.reason]).to.deep.equal(['untouched', 'AlreadyMarked']);
+  });
+
+  const cases: Array<[string, AdmissionRequest, string, string]> = [
+    [
+      'a revision without a pod template',
+      request('ControllerRevision', { ...revision({}), data: { spec: {} } }),
+      'untouched',
+      'NotAWorkload',
+    ],
+    [
+      'a revision no hook applies to (other namespace)',
+      request('ControllerRevision', revision(deployment('db', 'other').spec.template), {
+        namespace: 'other',
+      }),
+      'untouched',
+      'NoHooks',
+    ],
+    [
+      'a revision someone other than Velero creates',
+      request('ControllerRevision', revision(statefulSet.spec.template), { userInfo: { username: 'alice' } }),
+      'bypass',
+      'UntrustedUser',
+    ],
+    [
+      'a revision the workload controller creates (not restored)',
+      request('ControllerRevision', revision(statefulSet.spec.template, {}), {
+        userInfo: { username: 'system:serviceaccount:kube-system:statefulset-controller' },
+      }),
+      'untouched',
+      'NotRestored',
+    ],
+  ];
+  for (const [name, req, result, reason] of cases)
+    it(name, () => {
+      const d = decideWorkloadAdmission(req, active, settings, now);
+      expect([d.result, d.reason]).to.deep.equal([result, reason]);
+      expect(d.patch).to.deep.equal([]);
+    });
+});
+
 describe('admission decisions: pods (inject the hooks into marked pods of active restores)', () => {
   it('injects the hooks in Velero order after restore-wait, with the applied-hooks record', () => {
     const pod = markedPod({
