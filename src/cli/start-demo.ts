@@ -4,7 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_CONTROLLER_NAMESPACE } from '../config/settings.ts';
 import type { Settings } from '../config/settings.ts';
 import { runController } from '../controller/run-controller.ts';
-import { loadDemo, samplesDirectory } from '../devcluster/demo.ts';
+import { demoVeleroOptions, loadDemo } from '../devcluster/demo.ts';
 import { startSimulatedCluster } from '../devcluster/simulated.ts';
 import type { CommandIO } from './command.ts';
 
@@ -41,7 +41,7 @@ function demoWebhook(settings: Settings): Settings {
 export async function startDemo(settings: Settings, io: CommandIO, signal: AbortSignal): Promise<number> {
   const cluster = await startSimulatedCluster({
     port: 0,
-    simulation: { velero: { fixturesDir: join(samplesDirectory(), 'backups') } },
+    simulation: { velero: demoVeleroOptions() },
   });
   const kubeconfigPath = join(resolve('.devcluster'), 'kubeconfig');
   // The devcluster is not the pod's cluster: its own namespace is the setting, else the shipped default.

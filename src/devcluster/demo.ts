@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClusterAPI, KubeObject } from './api/types.ts';
 import { parseManifests } from './velero/fixtures.ts';
 import { resourceTypeOf } from './velero/resources.ts';
+import type { VeleroServerOptions } from './velero/server.ts';
 
 /** config/samples of this package. */
 export function samplesDirectory(): string {
@@ -16,6 +17,14 @@ export function samplesDirectory(): string {
 }
 
 export const DEMO_MANIFESTS = ['demo/restore-r2.yaml'];
+
+/**
+ * The demo's Velero reads the backup fixtures and, as the real Velero does, injects the Restore's init hooks into the
+ * pods it restores itself; restore-hooks then covers the pods the restored workloads create.
+ */
+export function demoVeleroOptions(samples = samplesDirectory()): VeleroServerOptions {
+  return { fixturesDir: join(samples, 'backups'), emulateInitHooks: true };
+}
 
 /** Creates the demo objects; throws an Error naming the object the cluster refuses (e.g. the Restore CRD is missing). */
 export function loadDemo(api: ClusterAPI, samples = samplesDirectory()): KubeObject[] {

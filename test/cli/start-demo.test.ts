@@ -59,23 +59,24 @@ describe('npm start without a configured cluster (restore-hooks start)', functio
             path: '/api/v1/namespaces/app/events',
           })
         ).items;
-      // The workloads are marked as Velero restores them and their pods get the hooks at admission; the pods Velero
-      // restored from the backup without hooks are replaced by their owners through admission; the bare pod is
-      // replaced by the controller.
+      // As the real Velero does, the demo's Velero injects the Restore's init hooks into the pods it restores (web's
+      // two, db-0, an agent pod and the bare pod standalone); the workloads are marked as Velero restores them, and
+      // the pods they create get the hooks at admission. Nothing is replaced and no template gets hooks.
       await eventually(
         async () =>
-          (await events()).find(
-            (e) =>
-              e.reason === 'PodReplaced' &&
-              e.involvedObject.kind === 'Pod' &&
-              e.involvedObject.name === 'standalone',
-          ),
-        'PodReplaced for Pod standalone',
+          (
+            await client.request<{ status?: { phase?: string } }>({
+              method: 'GET',
+              path: '/apis/velero.io/v1/namespaces/velero/restores/r2',
+            })
+          ).status?.phase === 'Completed' || undefined,
+        'Restore r2 Completed',
         45_000,
       );
       for (const [app, count] of [
         ['web', 2],
         ['db', 1],
+        ['agent', 3],
       ] as const) {
         await eventually(
           async () => {
@@ -110,7 +111,20 @@ describe('npm start without a configured cluster (restore-hooks start)', functio
         path: '/apis/apps/v1/namespaces/app/deployments/web',
       });
       expect(web.spec.template.metadata.labels['restore-hooks.dev/restore']).to.equal('r2');
-      expect((await events()).filter((e) => e.reason === 'HookInjected')).to.deep.equal([]);
+      // The DaemonSet's pods on the two nodes Velero restored none for came through admission, with our record.
+      const admitted = (
+        await client.request<{ items: { metadata: { annotations?: Record<string, string> } }[] }>({
+          method: 'GET',
+          path: '/api/v1/namespaces/app/pods?labelSelector=app%3Dagent',
+        })
+      ).items.filter((p) => p.metadata.annotations?.['restore-hooks.dev/applied-init-hooks'] !== undefined);
+      expect(admitted).to.have.length(2);
+      // Nothing rolled: no pod replaced by restore-hooks, and none deleted by a workload controller (the
+      // ControllerRevisions Velero restored carry the mark too, so db-0 and agent-4t8zq stay at their revision).
+      const replacedOrRolled = (await events()).filter((e) =>
+        ['HookInjected', 'PodReplaced', 'SuccessfulDelete'].includes(e.reason),
+      );
+      expect(replacedOrRolled).to.deep.equal([]);
       const standalone = await client.request<{ spec: { initContainers?: { name: string }[] } }>({
         method: 'GET',
         path: '/api/v1/namespaces/app/pods/standalone',

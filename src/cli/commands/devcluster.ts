@@ -73,16 +73,14 @@ endpoint /devcluster/faults changes them at runtime.`,
   ],
   async run(args, io) {
     const { startSimulatedCluster } = await import('../../devcluster/simulated.ts');
-    const { loadDemo, samplesDirectory } = await import('../../devcluster/demo.ts');
+    const { demoVeleroOptions, loadDemo } = await import('../../devcluster/demo.ts');
     const { readFile } = await import('node:fs/promises');
-    const { join } = await import('node:path');
     const kubeconfigPath = String(args.values.kubeconfig);
     const port = typeof args.values.port === 'number' ? args.values.port : 0;
     const demo = args.values.demo === true;
     const backups = typeof args.values.backups === 'string' ? args.values.backups : undefined;
     if (demo && (backups !== undefined || args.values.simulation === true))
       throw new UsageError('--demo cannot be combined with --simulation or --backups');
-    const fixturesDir = demo ? join(samplesDirectory(), 'backups') : backups;
     const simulate = demo || backups !== undefined || args.values.simulation === true;
     let faults: FaultsFile | undefined;
     if (typeof args.values.faults === 'string') {
@@ -107,7 +105,13 @@ endpoint /devcluster/faults changes them at runtime.`,
       ...(typeof args.values.crds === 'string' ? { crdDirectory: args.values.crds } : {}),
       ...(faults ? { faults } : {}),
       ...(args.values.rbac === true ? { rbac: true } : {}),
-      simulation: simulate ? (fixturesDir ? { velero: { fixturesDir } } : {}) : false,
+      simulation: demo
+        ? { velero: demoVeleroOptions() }
+        : simulate
+          ? backups !== undefined
+            ? { velero: { fixturesDir: backups } }
+            : {}
+          : false,
     });
     try {
       if (demo) loadDemo(cluster.api);
