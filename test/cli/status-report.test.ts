@@ -3,7 +3,7 @@ import { buildStatusReport } from '../../src/cli/status/report.ts';
 import type { StatusInputs } from '../../src/cli/status/report.ts';
 import { formatAppliedInitHooks } from '../../src/hooks/applied-record.ts';
 import type { Pod, Workload } from '../../src/kube/types.ts';
-import { restoreR2 } from '../helpers/restore-fixtures.ts';
+import { r2HookContainers, restoreR2 } from '../helpers/restore-fixtures.ts';
 
 const APPLIED = formatAppliedInitHooks({
   restore: 'velero/r2',
@@ -93,6 +93,37 @@ describe('status report (pure)', () => {
     ]);
     expect(r.pending).to.include('Deployment/app/late: no hooks yet');
     expect(r.pending).to.include('Pod/app/db-0: init hook restore-hook-init1 Pending');
+  });
+
+  it('reports the pods Velero restored with the hooks it injects itself as covered by Velero, and leaves out those it restored without hooks', () => {
+    const restoredByVelero = (name: string, initContainers: Pod['spec']['initContainers']): Pod => ({
+      metadata: { name, namespace: 'app', labels: { 'velero.io/restore-name': 'r2' } },
+      spec: {
+        ...(initContainers ? { initContainers } : {}),
+        containers: [{ name: 'app', image: 'nginx' }],
+        volumes: ['pvc1-vm', 'pvc2-vm'].map((v) => ({ name: v, persistentVolumeClaim: { claimName: v } })),
+      },
+      status: {
+        phase: 'Running',
+        initContainerStatuses: (initContainers ?? []).map((c) =>
+          st({ terminated: { exitCode: 0, reason: 'Completed' } }, undefined, c.name),
+        ),
+      },
+    });
+    const r = buildStatusReport(
+      inputs({
+        pods: [
+          restoredByVelero('standalone', [...r2HookContainers(), { name: 'prepare', image: 'busybox' }]),
+          restoredByVelero('outside', undefined),
+        ],
+      }),
+    );
+    expect(r.pods.map((p) => [p.name, p.coverage])).to.deep.equal([['standalone', 'velero']]);
+    expect(r.pods[0]!.initHooks.map((h) => [h.name, h.result])).to.deep.equal([
+      ['restore-hook-init1', 'Succeeded'],
+      ['restore-hook-init2', 'Succeeded'],
+    ]);
+    expect(r.pending).to.deep.equal([]);
   });
 
   const initCases: [string, Pod['status'], { result: string; exitCode?: number; reason?: string }][] = [
@@ -220,9 +251,10 @@ function st(
       : never
     : never,
   lastState?: typeof state,
+  name = 'restore-hook-init1',
 ) {
   return {
-    name: 'restore-hook-init1',
+    name,
     ready: false,
     restartCount: 0,
     state,

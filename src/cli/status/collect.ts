@@ -1,8 +1,8 @@
 /**
  * Reads what `restore-hooks status` reports on, with label and field selectors and in pages: never a list of every
  * pod. Requests: the Restore; per workload resource one list by `velero.io/restore-name`; pods and ReplicaSets by
- * `restore-hooks.dev/restore`; each restored Deployment's ReplicaSets by its selector; the controller's Events
- * (reportingComponent) in each namespace involved.
+ * `restore-hooks.dev/restore`; pods by `velero.io/restore-name` (those Velero restored itself); each restored
+ * Deployment's ReplicaSets by its selector; the controller's Events (reportingComponent) in each namespace involved.
  */
 import { Cluster, WORKLOAD_RESOURCES } from '../../controller/cluster.ts';
 import { REPORTING_CONTROLLER } from '../../controller/events.ts';
@@ -37,7 +37,7 @@ export async function collectStatusInputs(
   const value = veleroLabelValue(name);
   const restored = `${RESTORE_NAME_LABEL}=${value}`;
   const hooked = `${RESTORE_LABEL}=${value}`;
-  const [workloadLists, hookedReplicaSets, pods] = await Promise.all([
+  const [workloadLists, hookedReplicaSets, hookedPods, restoredPods] = await Promise.all([
     Promise.all(
       Object.entries(WORKLOAD_RESOURCES).map(async ([kind, resource]) =>
         (await cluster.listAll<Workload>(`/apis/apps/v1/${resource}`, { labelSelector: restored })).map(
@@ -50,8 +50,11 @@ export async function collectStatusInputs(
     ),
     cluster.listAll<Workload>('/apis/apps/v1/replicasets', { labelSelector: hooked }),
     cluster.listAll<Pod>('/api/v1/pods', { labelSelector: hooked }),
+    cluster.listAll<Pod>('/api/v1/pods', { labelSelector: restored }),
   ]);
   const workloads = workloadLists.flat();
+  const listed = new Set(hookedPods.map((p) => p.metadata.uid));
+  const pods = [...hookedPods, ...restoredPods.filter((p) => !listed.has(p.metadata.uid))];
   // A Deployment's pods belong to ReplicaSets that carry neither label when its controller created them from a
   // template without hooks: read them by the Deployment's selector, one list per restored Deployment.
   const known = new Set(hookedReplicaSets.map((rs) => rs.metadata.uid));

@@ -12,6 +12,7 @@ import type { Pod, Workload } from '../../kube/types.ts';
 import { parseExecRecord } from '../../controller/exec-hooks/exec-record.ts';
 import type { HookEntry } from '../../controller/exec-hooks/exec-record.ts';
 import { CLEANED_UP_ANNOTATION, EXEC_HOOKS_ANNOTATION, RESTORE_LABEL } from '../../controller/marks.ts';
+import { RESTORE_NAME_LABEL, veleroLabelValue } from '../../kube/velero-labels.ts';
 
 /** What the collector read: the Restore, the objects it brought back, and the controller's Events. */
 export interface StatusInputs {
@@ -23,7 +24,7 @@ export interface StatusInputs {
   readonly workloads: readonly Workload[];
   /** ReplicaSets of restored Deployments (carrying restore-hooks.dev/restore, or found by the Deployment's selector). */
   readonly hookedReplicaSets: readonly Workload[];
-  /** Pods carrying restore-hooks.dev/restore: hooked, replaced or claimed for exec hooks. */
+  /** Pods carrying restore-hooks.dev/restore (hooked, replaced or claimed for exec hooks) or velero.io/restore-name. */
   readonly pods: readonly Pod[];
   /** Events restore-hooks reported (reportingComponent restore-hooks.dev/controller) in the namespaces involved. */
   readonly events: readonly StatusEvent[];
@@ -43,10 +44,11 @@ export interface StatusEvent {
  *   admission    its template carries the restore label without hooks; pods get them when created;
  *   template     hook init containers were patched into its pod template;
  *   replacement  a bare pod deleted and recreated with its hooks;
+ *   velero       a pod Velero restored with the hooks it injects itself (restore-hooks leaves it as it is);
  *   exec-only    a pod claimed for exec hooks only;
  *   none         not (yet) covered: see skipped and pending.
  */
-export type Coverage = 'admission' | 'template' | 'replacement' | 'exec-only' | 'none';
+export type Coverage = 'admission' | 'template' | 'replacement' | 'velero' | 'exec-only' | 'none';
 
 export interface WorkloadReport {
   readonly kind: string;
@@ -179,7 +181,7 @@ export function buildStatusReport(inputs: StatusInputs): StatusReport {
 
   const pods = [...inputs.pods]
     .sort((a, b) => podKey(a).localeCompare(podKey(b)))
-    .map((pod): PodReport => {
+    .flatMap((pod): PodReport[] => {
       const ns = pod.metadata.namespace ?? '';
       const controller = pod.metadata.ownerReferences?.find((o) => o.controller);
       let owner = controller ? `${controller.kind}/${controller.name}` : '';
@@ -187,40 +189,7 @@ export function buildStatusReport(inputs: StatusInputs): StatusReport {
         owner = ownerOfReplicaSet.get(`${ns}/${controller.name}`) ?? owner;
       const [ownerKind, ownerName] = owner.split('/');
       const workloadKey = `${ns}/${ownerKind}/${ownerName}`;
-      if (owner) podsPerWorkload.set(workloadKey, (podsPerWorkload.get(workloadKey) ?? 0) + 1);
       const applied = parseAppliedInitHooks(pod.metadata.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION]);
-      const ownerCoverage = owner ? workloadCoverage.get(workloadKey) : undefined;
-      const coverage: Coverage = !controller
-        ? applied
-          ? 'replacement'
-          : 'exec-only'
-        : ownerCoverage === 'template'
-          ? 'template'
-          : applied
-            ? 'admission'
-            : 'exec-only';
-      const statuses = new Map((pod.status?.initContainerStatuses ?? []).map((s) => [s.name, s]));
-      const initHooks = (applied?.containers ?? []).map((c): InitHookResult => {
-        const s = statuses.get(c.name);
-        const terminated = s?.state?.terminated ?? s?.lastState?.terminated;
-        if (terminated)
-          return {
-            name: c.name,
-            result: terminated.exitCode === 0 ? 'Succeeded' : 'Failed',
-            exitCode: terminated.exitCode,
-            ...(terminated.reason ? { reason: terminated.reason } : {}),
-          };
-        if (s?.state?.running) return { name: c.name, result: 'Running' };
-        if (s?.state?.waiting)
-          return {
-            name: c.name,
-            result: 'Waiting',
-            ...(s.state.waiting.reason ? { reason: s.state.waiting.reason } : {}),
-          };
-        return { name: c.name, result: 'Pending' };
-      });
-      const parsed = parseExecRecord(pod.metadata.annotations?.[EXEC_HOOKS_ANNOTATION]);
-      const entries: Readonly<Record<string, HookEntry>> = parsed.ok ? (parsed.record?.hooks ?? {}) : {};
       const plan = hooks.problems.some((p) => p.severity === 'error')
         ? undefined
         : planHooks(
@@ -233,6 +202,52 @@ export function buildStatusReport(inputs: StatusInputs): StatusReport {
             },
             { policy: DEFAULT_HOOK_POLICY },
           );
+      // A pod Velero restored (its own label, no record of ours) that already runs the hooks: Velero injected them.
+      const veleroHooks =
+        !applied && pod.metadata.labels?.[RESTORE_NAME_LABEL] === veleroLabelValue(name)
+          ? (plan?.initHooks ?? [])
+              .filter((h) => h.state === 'present')
+              .map((h) => h.existingName ?? h.container.name)
+          : [];
+      // Of the pods Velero restored, only those it hooked belong to this story.
+      if (pod.metadata.labels?.[RESTORE_LABEL] === undefined && veleroHooks.length === 0) return [];
+      if (owner) podsPerWorkload.set(workloadKey, (podsPerWorkload.get(workloadKey) ?? 0) + 1);
+      const ownerCoverage = owner ? workloadCoverage.get(workloadKey) : undefined;
+      const coverage: Coverage =
+        veleroHooks.length > 0
+          ? 'velero'
+          : !controller
+            ? applied
+              ? 'replacement'
+              : 'exec-only'
+            : ownerCoverage === 'template'
+              ? 'template'
+              : applied
+                ? 'admission'
+                : 'exec-only';
+      const statuses = new Map((pod.status?.initContainerStatuses ?? []).map((s) => [s.name, s]));
+      const hookNames = applied ? applied.containers.map((c) => c.name) : veleroHooks;
+      const initHooks = hookNames.map((hookName): InitHookResult => {
+        const s = statuses.get(hookName);
+        const terminated = s?.state?.terminated ?? s?.lastState?.terminated;
+        if (terminated)
+          return {
+            name: hookName,
+            result: terminated.exitCode === 0 ? 'Succeeded' : 'Failed',
+            exitCode: terminated.exitCode,
+            ...(terminated.reason ? { reason: terminated.reason } : {}),
+          };
+        if (s?.state?.running) return { name: hookName, result: 'Running' };
+        if (s?.state?.waiting)
+          return {
+            name: hookName,
+            result: 'Waiting',
+            ...(s.state.waiting.reason ? { reason: s.state.waiting.reason } : {}),
+          };
+        return { name: hookName, result: 'Pending' };
+      });
+      const parsed = parseExecRecord(pod.metadata.annotations?.[EXEC_HOOKS_ANNOTATION]);
+      const entries: Readonly<Record<string, HookEntry>> = parsed.ok ? (parsed.record?.hooks ?? {}) : {};
       const execHooks: ExecHookResult[] = [];
       const planned = new Set<string>();
       for (const hook of plan?.execHooks ?? []) {
@@ -241,16 +256,18 @@ export function buildStatusReport(inputs: StatusInputs): StatusReport {
       }
       for (const [id, entry] of Object.entries(entries))
         if (!planned.has(id)) execHooks.push(execResult(id, containerOfId(id), entry));
-      return {
-        namespace: ns,
-        name: pod.metadata.name ?? '',
-        phase: pod.status?.phase ?? 'Unknown',
-        owner,
-        coverage,
-        initHooks,
-        execHooks,
-        ...(parsed.ok ? {} : { recordProblem: `${EXEC_HOOKS_ANNOTATION}: ${parsed.error}` }),
-      };
+      return [
+        {
+          namespace: ns,
+          name: pod.metadata.name ?? '',
+          phase: pod.status?.phase ?? 'Unknown',
+          owner,
+          coverage,
+          initHooks,
+          execHooks,
+          ...(parsed.ok ? {} : { recordProblem: `${EXEC_HOOKS_ANNOTATION}: ${parsed.error}` }),
+        },
+      ];
     });
 
   const workloadReports = workloads.map((w) => ({
