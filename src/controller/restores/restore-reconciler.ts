@@ -7,7 +7,7 @@ import type { EventRecorder } from '../events.ts';
 import { restoreReference } from '../events.ts';
 import type { KubeJsonClient } from '../kube-json-client.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
-import { restoreActivity } from '../restore-activity.ts';
+import { restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import type { WorkloadOutcome } from '../init-hooks/workload-reconciler.ts';
 import type { Condition, WorkloadTally } from './conditions.ts';
@@ -227,7 +227,8 @@ export class RestoreReconciler {
       hooksValidCondition(errors.map((e) => ({ field: e.field, message: e.message }))),
       initHooksApplied,
     ];
-    if (SETTLED_INIT_REASONS.has(initHooksApplied.reason))
+    // While Velero still restores items, workloads keep arriving: a count taken then says nothing yet.
+    if (SETTLED_INIT_REASONS.has(initHooksApplied.reason) && restoreFinished(restore.status?.phase))
       eventDelays.push(
         this.#deps.events.recordCoalesced(
           `${key}\u0000HooksApplied`,
