@@ -49,6 +49,19 @@ const DAEMON_TOLERATIONS = [
   { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
 ];
 
+/**
+ * A pod is at the DaemonSet's current template when it carries the current revision's hash or, as in the real
+ * controller, the template generation (kept by the API server in an annotation; the generation stands in for it).
+ */
+function isPodUpdated(pod: KubeObject, ds: KubeObject, hash: string): boolean {
+  const generation =
+    ds.metadata.annotations?.['deprecated.daemonset.template.generation'] ??
+    String(ds.metadata.generation ?? 1);
+  return (
+    pod.metadata.labels?.[HASH] === hash || pod.metadata.labels?.['pod-template-generation'] === generation
+  );
+}
+
 /** The node a daemon pod is for: its nodeName, or the metadata.name its node affinity requires. */
 function targetNode(pod: KubeObject): string | undefined {
   const spec = pod.spec as {
@@ -144,7 +157,7 @@ export class DaemonSetController {
       const current = [...wanted].map((n) => byNode.get(n)?.[0]);
       let unavailable = current.filter((p) => !p || !isPodReady(p)).length;
       for (const pod of current) {
-        if (!pod || pod.metadata.labels?.[HASH] === hash) continue;
+        if (!pod || isPodUpdated(pod, ds, hash)) continue;
         if (!isPodReady(pod)) await this.deletePod(pod);
         else if (unavailable < maxUnavailable) {
           await this.deletePod(pod);
@@ -161,7 +174,7 @@ export class DaemonSetController {
         desiredNumberScheduled: wanted.size,
         numberReady: ready,
         observedGeneration: ds.metadata.generation ?? 1,
-        updatedNumberScheduled: current.filter((p) => p.metadata.labels?.[HASH] === hash).length,
+        updatedNumberScheduled: current.filter((p) => isPodUpdated(p, ds, hash)).length,
         numberAvailable: ready,
         numberUnavailable: wanted.size - ready,
       },
@@ -173,17 +186,20 @@ export class DaemonSetController {
 
   /**
    * The hash pods of the current template carry: that of a ControllerRevision with the same template (adopting it
-   * when orphaned, e.g. restored from a backup), else the template's own hash. Revisions are not created.
+   * when orphaned, e.g. restored from a backup), else that of a new revision, created as the real controller
+   * snapshots its history (`<name>-<hash>`, the template's labels plus `controller-revision-hash`).
    */
   private async revisionHash(ds: KubeObject, spec: DaemonSetSpec): Promise<string> {
     const wanted = normalizedTemplate('DaemonSet', spec.template);
     const selects = labelSelectorMatcher(spec.selector);
-    const revisions = this.informers.for(GVR.controllerrevisions);
-    for (const r of revisions.byIndex('namespace', ds.metadata.namespace ?? '')) {
+    const namespace = ds.metadata.namespace ?? '';
+    let newest = 0;
+    for (const r of this.informers.for(GVR.controllerrevisions).byIndex('namespace', namespace)) {
       const owner = controllerOf(r);
       if (owner ? owner.uid !== ds.metadata.uid : !selects(r.metadata.labels)) continue;
-      const data = (r as { data?: { spec?: { template?: unknown } } }).data;
-      if (normalizedTemplate('DaemonSet', data?.spec?.template) !== wanted) continue;
+      const revision = r as { data?: { spec?: { template?: unknown } }; revision?: number };
+      newest = Math.max(newest, revision.revision ?? 0);
+      if (normalizedTemplate('DaemonSet', revision.data?.spec?.template) !== wanted) continue;
       if (!owner) {
         try {
           await this.api.patch(
@@ -199,10 +215,27 @@ export class DaemonSetController {
           if (!isNotFound(e)) throw e;
         }
       }
-      const hash = r.metadata.labels?.['controller.kubernetes.io/hash'];
+      const hash = r.metadata.labels?.[HASH];
       if (hash) return hash;
     }
-    return templateHash(spec.template);
+    const hash = templateHash(spec.template);
+    try {
+      await this.api.create(GVR.controllerrevisions, namespace, {
+        apiVersion: 'apps/v1',
+        kind: 'ControllerRevision',
+        metadata: {
+          name: `${ds.metadata.name}-${hash}`,
+          namespace,
+          labels: { ...(spec.template?.metadata?.labels ?? {}), [HASH]: hash },
+          ownerReferences: [controllerRef(ds)],
+        },
+        data: { spec: { template: { ...structuredClone(spec.template ?? {}), $patch: 'replace' } } },
+        revision: newest + 1,
+      });
+    } catch (e) {
+      if (!isConflictOrExists(e)) throw e;
+    }
+    return hash;
   }
 
   private async createPod(ds: KubeObject, spec: DaemonSetSpec, node: string, hash: string): Promise<void> {
