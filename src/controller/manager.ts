@@ -445,7 +445,10 @@ export class Manager {
           logger: this.#logger.child({ component: 'webhook' }),
           registry,
           handlers: admissionHandlers({
-            restoreOf: (labelValue) => directory.byLabelValue(labelValue),
+            caches: {
+              restoreOf: (labelValue) => directory.byLabelValue(labelValue),
+              workloadOf: getWorkload,
+            },
             settings: {
               veleroIdentities: settings.webhook.veleroIdentities,
               workloadControllerIdentities: settings.webhook.workloadControllerIdentities,

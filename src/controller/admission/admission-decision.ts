@@ -7,6 +7,12 @@
  *              (label RESTORE_LABEL = the object's velero.io/restore-name value; nothing else, so nothing rolls);
  *   pods       add the hook init containers, as the engine plans them, to a marked pod that a workload controller
  *              creates while its Restore is active, with the applied-hooks record the reconcilers read.
+ *
+ * Membership nobody can forge through admission: only Velero's identities make a workload restored. A workload
+ * labelled `velero.io/restore-name` by anyone else (at CREATE, or by an UPDATE that sets the label) loses any mark
+ * in its template and gets UNTRUSTED_CREATOR_ANNOTATION, kept on every later UPDATE; and a marked pod gets hooks only
+ * when its controller is a cached restored workload of that Restore, marked, member (membership.ts) and not
+ * annotated, so a mark copied into anyone's template brings nothing.
  */
 import { APPLIED_INIT_HOOKS_ANNOTATION, formatAppliedInitHooks } from '../../hooks/applied-record.ts';
 import { planHooks } from '../../hooks/plan.ts';
@@ -15,10 +21,13 @@ import type { HookPolicy } from '../../hooks/policy.ts';
 import { hasErrors } from '../../hooks/problems.ts';
 import type { Problem } from '../../hooks/problems.ts';
 import type { PodSpec } from '../../hooks/restore-types.ts';
+import type { ObjectMeta, OwnerReference, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { ADMISSION_RESULTS, ADMISSION_WEBHOOKS } from '../../telemetry/metrics.ts';
 import { initHooksState } from '../init-hooks/template-hooks.ts';
-import { RESTORE_LABEL } from '../marks.ts';
+import type { WorkloadKind } from '../init-hooks/workload-decision.ts';
+import { RESTORE_LABEL, UNTRUSTED_CREATOR_ANNOTATION } from '../marks.ts';
+import { restoreMembership } from '../membership.ts';
 import { restoreActivity } from '../restore-activity.ts';
 import type { RestoreLookup, RestoreObject } from '../restore-directory.ts';
 import type { AdmissionRequest, JsonPatchOperation } from './admission-review.ts';
@@ -34,6 +43,14 @@ export interface AdmissionSettings {
   readonly hookWindowMs: number;
 }
 
+/** What the decisions read, all from the informer caches. */
+export interface AdmissionCaches {
+  /** The Restore behind a `velero.io/restore-name` label value. */
+  readonly restoreOf: (labelValue: string) => RestoreLookup;
+  /** A restored workload (one labelled `velero.io/restore-name`) by kind, namespace and name. */
+  readonly workloadOf: (kind: WorkloadKind, namespace: string, name: string) => Workload | undefined;
+}
+
 export interface AdmissionDecision {
   readonly result: AdmissionResult;
   /** Why, in one word: the log message's `reason`. */
@@ -46,6 +63,10 @@ export interface AdmissionDecision {
     | 'NotMarked'
     | 'AlreadyMarked'
     | 'UntrustedUser'
+    | 'UntrustedCreator'
+    | 'LabelUnchanged'
+    | 'OwnerNotRestored'
+    | 'OwnerNotMember'
     | 'UnknownRestore'
     | 'AmbiguousRestore'
     | 'RestoreInactive'
@@ -60,6 +81,11 @@ export interface AdmissionDecision {
   readonly problems?: readonly Problem[];
   /** The names of the hook containers a `patched` pod gets. */
   readonly hooks?: readonly string[];
+  /**
+   * OwnerNotRestored only: the pod names a controller that no cache holds yet. Its workload may have been created an
+   * instant ago: the caller may wait for the caches and decide again (never by asking the API server).
+   */
+  readonly ownerUncached?: boolean;
 }
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
@@ -79,7 +105,84 @@ const untouched = (reason: AdmissionDecision['reason'], restore?: RestoreObject)
   ...(restore ? { restore } : {}),
 });
 
-type RestoreOf = (labelValue: string) => RestoreLookup;
+const metadataOf = (object: unknown): Record<string, unknown> =>
+  isRecord(object) && isRecord(object.metadata) ? object.metadata : {};
+
+function templateOf(object: unknown): Record<string, unknown> | undefined {
+  const spec = isRecord(object) && isRecord(object.spec) ? object.spec : {};
+  return isRecord(spec.template) ? spec.template : undefined;
+}
+
+const MARK_POINTER = `/spec/template/metadata/labels/${pointerToken(RESTORE_LABEL)}`;
+
+/**
+ * A workload labelled as restored by someone other than Velero: its template loses any mark and the object keeps
+ * (or gets) UNTRUSTED_CREATOR_ANNOTATION, whose first value stays. `bypass` when that took a patch.
+ */
+function distrust(
+  object: Record<string, unknown>,
+  creator: string,
+  reason: 'UntrustedUser' | 'UntrustedCreator',
+): AdmissionDecision {
+  const metadata = metadataOf(object);
+  const patch: JsonPatchOperation[] = [];
+  if (stringMap(metadata.annotations)[UNTRUSTED_CREATOR_ANNOTATION] === undefined)
+    patch.push(
+      setMapEntry('/metadata/annotations', metadata.annotations, UNTRUSTED_CREATOR_ANNOTATION, creator),
+    );
+  const templateLabels = metadataOf(templateOf(object)).labels;
+  if (isRecord(templateLabels) && templateLabels[RESTORE_LABEL] !== undefined)
+    patch.push({ op: 'remove', path: MARK_POINTER });
+  return { result: patch.length > 0 ? 'bypass' : 'untouched', reason, patch };
+}
+
+/**
+ * UPDATE of a workload the webhook sees (labelled `velero.io/restore-name` before or after): the untrusted creator's
+ * annotation stays whoever updates, and an identity other than Velero's that sets the label is distrusted as at
+ * CREATE. Anything else is left as it is: whoever may update a restored workload may change its template.
+ */
+function decideWorkloadUpdate(request: AdmissionRequest, settings: AdmissionSettings): AdmissionDecision {
+  const metadata = metadataOf(request.object);
+  const oldMetadata = metadataOf(request.oldObject);
+  const creator =
+    stringMap(oldMetadata.annotations)[UNTRUSTED_CREATOR_ANNOTATION] ??
+    stringMap(metadata.annotations)[UNTRUSTED_CREATOR_ANNOTATION];
+  if (creator !== undefined) return distrust(request.object, creator, 'UntrustedCreator');
+  const labelValue = stringMap(metadata.labels)[RESTORE_NAME_LABEL];
+  const labelSet =
+    labelValue !== undefined && labelValue !== stringMap(oldMetadata.labels)[RESTORE_NAME_LABEL];
+  if (labelSet && !settings.veleroIdentities.includes(request.userInfo.username))
+    return distrust(request.object, request.userInfo.username, 'UntrustedUser');
+  return untouched('LabelUnchanged');
+}
+
+/**
+ * The workload that controls a pod at its creation, from the caches: its controller reference names a restored
+ * StatefulSet, DaemonSet or ReplicaSet (same uid), or a ReplicaSet that a restored Deployment created. A Deployment's
+ * ReplicaSets carry no restore label, so no cache holds them: the Deployment is the one whose name the ReplicaSet's
+ * bears before `-<pod-template-hash>`, as the Deployment controller names them.
+ */
+function controllingWorkload(
+  metadata: Record<string, unknown>,
+  namespace: string,
+  workloadOf: AdmissionCaches['workloadOf'],
+): { workload: Workload } | { uncached: boolean } {
+  const refs = Array.isArray(metadata.ownerReferences) ? metadata.ownerReferences.filter(isRecord) : [];
+  const owner = refs.find((r) => r.controller === true) as Partial<OwnerReference> | undefined;
+  if (!owner || typeof owner.name !== 'string' || typeof owner.kind !== 'string') return { uncached: false };
+  if (owner.kind === 'StatefulSet' || owner.kind === 'DaemonSet' || owner.kind === 'ReplicaSet') {
+    const cached = workloadOf(owner.kind, namespace, owner.name);
+    if (cached) return cached.metadata.uid === owner.uid ? { workload: cached } : { uncached: false };
+  }
+  if (owner.kind !== 'ReplicaSet')
+    return { uncached: owner.kind === 'StatefulSet' || owner.kind === 'DaemonSet' };
+  const hash = stringMap(metadata.labels)['pod-template-hash'];
+  if (!hash || !owner.name.endsWith(`-${hash}`)) return { uncached: true };
+  const deployment = workloadOf('Deployment', namespace, owner.name.slice(0, -hash.length - 1));
+  return deployment ? { workload: deployment } : { uncached: true };
+}
+
+type RestoreOf = AdmissionCaches['restoreOf'];
 
 /** The active Restore behind a label value, or the decision that ends the admission. */
 function activeRestore(
@@ -109,24 +212,25 @@ function invalid(
 /** CREATE of an apps/v1 workload: mark its pod template when Velero restores it and hooks apply to its pods. */
 export function decideWorkloadAdmission(
   request: AdmissionRequest,
-  restoreOf: RestoreOf,
+  caches: AdmissionCaches,
   settings: AdmissionSettings,
   nowMs: number,
 ): AdmissionDecision {
-  if (request.operation !== 'CREATE') return untouched('NotCreate');
   if (!WORKLOAD_KINDS.has(request.kind.kind)) return untouched('NotAWorkload');
+  if (request.operation === 'UPDATE') return decideWorkloadUpdate(request, settings);
+  if (request.operation !== 'CREATE') return untouched('NotCreate');
   const object = request.object;
-  const metadata = isRecord(object.metadata) ? object.metadata : {};
+  const metadata = metadataOf(object);
   const labelValue = stringMap(metadata.labels)[RESTORE_NAME_LABEL];
   if (labelValue === undefined) return untouched('NotRestored');
   if (!settings.veleroIdentities.includes(request.userInfo.username))
-    return { result: 'bypass', reason: 'UntrustedUser', patch: [] };
+    return distrust(object, request.userInfo.username, 'UntrustedUser');
   const spec = isRecord(object.spec) ? object.spec : {};
   if (!isRecord(spec.template)) return untouched('NotAWorkload');
   const template = spec.template;
   const templateMeta = isRecord(template.metadata) ? template.metadata : undefined;
   const templateLabels = stringMap(templateMeta?.labels);
-  const active = activeRestore(labelValue, restoreOf, settings, nowMs);
+  const active = activeRestore(labelValue, caches.restoreOf, settings, nowMs);
   if ('decision' in active) return active.decision;
   const { restore, hooks } = active.found;
   if (templateLabels[RESTORE_LABEL] === labelValue) return untouched('AlreadyMarked', restore);
@@ -159,10 +263,13 @@ export function decideWorkloadAdmission(
   return { result: 'patched', reason: 'Marked', patch: [patch], restore };
 }
 
-/** CREATE of a v1 pod: inject the hook init containers into a marked pod of an active Restore. */
+/**
+ * CREATE of a v1 pod: inject the hook init containers into a marked pod of an active Restore, created by a workload
+ * controller for a workload of that Restore.
+ */
 export function decidePodAdmission(
   request: AdmissionRequest,
-  restoreOf: RestoreOf,
+  caches: AdmissionCaches,
   settings: AdmissionSettings,
   nowMs: number,
 ): AdmissionDecision {
@@ -174,15 +281,33 @@ export function decidePodAdmission(
   if (labelValue === undefined) return untouched('NotMarked');
   if (!settings.workloadControllerIdentities.includes(request.userInfo.username))
     return { result: 'bypass', reason: 'UntrustedUser', patch: [] };
-  const active = activeRestore(labelValue, restoreOf, settings, nowMs);
+  const active = activeRestore(labelValue, caches.restoreOf, settings, nowMs);
   if ('decision' in active) return active.decision;
   const { restore, hooks } = active.found;
+  const namespace = request.namespace || (typeof metadata.namespace === 'string' ? metadata.namespace : '');
+  const owner = controllingWorkload(metadata, namespace, caches.workloadOf);
+  if (!('workload' in owner))
+    return {
+      result: 'bypass',
+      reason: 'OwnerNotRestored',
+      patch: [],
+      restore,
+      ...(owner.uncached ? { ownerUncached: true } : {}),
+    };
+  const workload = owner.workload;
+  if (
+    workload.metadata.labels?.[RESTORE_NAME_LABEL] !== labelValue ||
+    workload.spec.template.metadata?.labels?.[RESTORE_LABEL] !== labelValue ||
+    workload.metadata.annotations?.[UNTRUSTED_CREATOR_ANNOTATION] !== undefined ||
+    restoreMembership(workload.metadata as ObjectMeta, restore, hooks) !== 'Member'
+  )
+    return { result: 'bypass', reason: 'OwnerNotMember', patch: [], restore };
   const spec = isRecord(pod.spec) ? pod.spec : {};
   const annotations = stringMap(metadata.annotations);
   const plan = planHooks(
     hooks,
     {
-      namespace: request.namespace || (typeof metadata.namespace === 'string' ? metadata.namespace : ''),
+      namespace,
       labels,
       annotations,
       podSpec: spec as PodSpec,

@@ -64,7 +64,8 @@ export function webhookConfiguration(options: WebhookConfigurationOptions): Reco
           {
             apiGroups: ['apps'],
             apiVersions: ['v1'],
-            operations: ['CREATE'],
+            // UPDATE: the untrusted creator's annotation is kept, and a label set by anyone but Velero is refused.
+            operations: ['CREATE', 'UPDATE'],
             resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'],
             scope: 'Namespaced',
           },
