@@ -12,7 +12,7 @@
  * labelled `velero.io/restore-name` by anyone else (at CREATE, or by an UPDATE that sets the label) loses any mark
  * in its template and gets UNTRUSTED_CREATOR_ANNOTATION, kept on every later UPDATE; and a marked pod gets hooks only
  * when its controller is a cached restored workload of that Restore, marked, member (membership.ts) and not
- * annotated, so a mark copied into anyone's template brings nothing.
+ * annotated, so a mark copied into anyone's template brings nothing: the pod loses it.
  */
 import { APPLIED_INIT_HOOKS_ANNOTATION, formatAppliedInitHooks } from '../../hooks/applied-record.ts';
 import { planHooks } from '../../hooks/plan.ts';
@@ -279,8 +279,18 @@ export function decidePodAdmission(
   const labels = stringMap(metadata.labels);
   const labelValue = labels[RESTORE_LABEL];
   if (labelValue === undefined) return untouched('NotMarked');
+  // A refused mark is removed, so that no reconciler takes the pod for one of the Restore's (exec hooks, counts). The
+  // controller's own replacement of a bare pod that Velero restored keeps it: it carries Velero's label too.
+  const unmark: JsonPatchOperation = {
+    op: 'remove',
+    path: `/metadata/labels/${pointerToken(RESTORE_LABEL)}`,
+  };
   if (!settings.workloadControllerIdentities.includes(request.userInfo.username))
-    return { result: 'bypass', reason: 'UntrustedUser', patch: [] };
+    return {
+      result: 'bypass',
+      reason: 'UntrustedUser',
+      patch: labels[RESTORE_NAME_LABEL] === undefined ? [unmark] : [],
+    };
   const active = activeRestore(labelValue, caches.restoreOf, settings, nowMs);
   if ('decision' in active) return active.decision;
   const { restore, hooks } = active.found;
@@ -290,7 +300,7 @@ export function decidePodAdmission(
     return {
       result: 'bypass',
       reason: 'OwnerNotRestored',
-      patch: [],
+      patch: [unmark],
       restore,
       ...(owner.uncached ? { ownerUncached: true } : {}),
     };
@@ -301,7 +311,7 @@ export function decidePodAdmission(
     workload.metadata.annotations?.[UNTRUSTED_CREATOR_ANNOTATION] !== undefined ||
     restoreMembership(workload.metadata as ObjectMeta, restore, hooks) !== 'Member'
   )
-    return { result: 'bypass', reason: 'OwnerNotMember', patch: [], restore };
+    return { result: 'bypass', reason: 'OwnerNotMember', patch: [unmark], restore };
   const spec = isRecord(pod.spec) ? pod.spec : {};
   const annotations = stringMap(metadata.annotations);
   const plan = planHooks(

@@ -384,8 +384,29 @@ describe('admission decisions: pods (inject the hooks into marked pods of active
     it(name, () => {
       const d = decidePodAdmission(req, restores, settings, now);
       expect([d.result, d.reason]).to.deep.equal([result, reason]);
-      if (result !== 'patched') expect(d.patch).to.deep.equal([]);
+      if (result === 'bypass') {
+        // A refused mark is removed: no reconciler takes the pod for the Restore's.
+        const after = apply(req.object, d.patch) as { metadata: { labels: Record<string, string> } };
+        expect(after.metadata.labels[RESTORE_LABEL]).to.equal(undefined);
+      } else if (result !== 'patched') expect(d.patch).to.deep.equal([]);
     });
+
+  it("the controller's replacement of a bare pod Velero restored (Velero's label too): no hooks here, the mark kept", () => {
+    const base = markedPod({ owner: null });
+    const replacement = {
+      ...base,
+      metadata: { ...base.metadata, labels: { ...base.metadata.labels, ...restoredLabels() } },
+    };
+    const d = decidePodAdmission(
+      request('Pod', replacement, {
+        userInfo: { username: 'system:serviceaccount:restore-hooks:restore-hooks' },
+      }),
+      active,
+      settings,
+      now,
+    );
+    expect([d.result, d.reason, d.patch]).to.deep.equal(['bypass', 'UntrustedUser', []]);
+  });
 
   it('an image the policy does not allow: error, admitted unchanged', () => {
     const strict = {
@@ -710,7 +731,11 @@ describe('admission decisions: membership a tenant cannot forge', () => {
     it(`pods: ${name}`, () => {
       const d = decidePodAdmission(req, caches, settings, now);
       expect([d.result, d.reason]).to.deep.equal([result, reason]);
-      if (result !== 'patched') expect(d.patch).to.deep.equal([]);
+      if (result === 'bypass') {
+        // A refused mark is removed: no reconciler takes the pod for the Restore's.
+        const after = apply(req.object, d.patch) as { metadata: { labels: Record<string, string> } };
+        expect(after.metadata.labels[RESTORE_LABEL]).to.equal(undefined);
+      } else if (result !== 'patched') expect(d.patch).to.deep.equal([]);
     });
 
   it('pods: only a controller no cache holds may be waited for (ownerUncached)', () => {
