@@ -21,13 +21,14 @@ import type { HookPolicy } from '../../hooks/policy.ts';
 import { hasErrors } from '../../hooks/problems.ts';
 import type { Problem } from '../../hooks/problems.ts';
 import type { PodSpec } from '../../hooks/restore-types.ts';
-import type { ObjectMeta, OwnerReference, Workload } from '../../kube/types.ts';
+import type { ObjectMeta } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { ADMISSION_RESULTS, ADMISSION_WEBHOOKS } from '../../telemetry/metrics.ts';
 import { initHooksState } from '../init-hooks/template-hooks.ts';
-import type { WorkloadKind } from '../init-hooks/workload-decision.ts';
 import { RESTORE_LABEL, UNTRUSTED_CREATOR_ANNOTATION } from '../marks.ts';
 import { restoreMembership } from '../membership.ts';
+import { cachedControllingWorkload } from '../pod-owner.ts';
+import type { CachedWorkloadLookup } from '../pod-owner.ts';
 import { restoreActivity } from '../restore-activity.ts';
 import type { RestoreLookup, RestoreObject } from '../restore-directory.ts';
 import type { AdmissionRequest, JsonPatchOperation } from './admission-review.ts';
@@ -48,7 +49,7 @@ export interface AdmissionCaches {
   /** The Restore behind a `velero.io/restore-name` label value. */
   readonly restoreOf: (labelValue: string) => RestoreLookup;
   /** A restored workload (one labelled `velero.io/restore-name`) by kind, namespace and name. */
-  readonly workloadOf: (kind: WorkloadKind, namespace: string, name: string) => Workload | undefined;
+  readonly workloadOf: CachedWorkloadLookup;
 }
 
 export interface AdmissionDecision {
@@ -154,32 +155,6 @@ function decideWorkloadUpdate(request: AdmissionRequest, settings: AdmissionSett
   if (labelSet && !settings.veleroIdentities.includes(request.userInfo.username))
     return distrust(request.object, request.userInfo.username, 'UntrustedUser');
   return untouched('LabelUnchanged');
-}
-
-/**
- * The workload that controls a pod at its creation, from the caches: its controller reference names a restored
- * StatefulSet, DaemonSet or ReplicaSet (same uid), or a ReplicaSet that a restored Deployment created. A Deployment's
- * ReplicaSets carry no restore label, so no cache holds them: the Deployment is the one whose name the ReplicaSet's
- * bears before `-<pod-template-hash>`, as the Deployment controller names them.
- */
-function controllingWorkload(
-  metadata: Record<string, unknown>,
-  namespace: string,
-  workloadOf: AdmissionCaches['workloadOf'],
-): { workload: Workload } | { uncached: boolean } {
-  const refs = Array.isArray(metadata.ownerReferences) ? metadata.ownerReferences.filter(isRecord) : [];
-  const owner = refs.find((r) => r.controller === true) as Partial<OwnerReference> | undefined;
-  if (!owner || typeof owner.name !== 'string' || typeof owner.kind !== 'string') return { uncached: false };
-  if (owner.kind === 'StatefulSet' || owner.kind === 'DaemonSet' || owner.kind === 'ReplicaSet') {
-    const cached = workloadOf(owner.kind, namespace, owner.name);
-    if (cached) return cached.metadata.uid === owner.uid ? { workload: cached } : { uncached: false };
-  }
-  if (owner.kind !== 'ReplicaSet')
-    return { uncached: owner.kind === 'StatefulSet' || owner.kind === 'DaemonSet' };
-  const hash = stringMap(metadata.labels)['pod-template-hash'];
-  if (!hash || !owner.name.endsWith(`-${hash}`)) return { uncached: true };
-  const deployment = workloadOf('Deployment', namespace, owner.name.slice(0, -hash.length - 1));
-  return deployment ? { workload: deployment } : { uncached: true };
 }
 
 type RestoreOf = AdmissionCaches['restoreOf'];
@@ -295,7 +270,7 @@ export function decidePodAdmission(
   if ('decision' in active) return active.decision;
   const { restore, hooks } = active.found;
   const namespace = request.namespace || (typeof metadata.namespace === 'string' ? metadata.namespace : '');
-  const owner = controllingWorkload(metadata, namespace, caches.workloadOf);
+  const owner = cachedControllingWorkload(metadata, namespace, caches.workloadOf);
   if (!('workload' in owner))
     return {
       result: 'bypass',
