@@ -211,6 +211,11 @@ describe('webhook server: AdmissionReviews over HTTPS', function () {
         'request.userInfo.username',
       ],
       ['an object that is not an object', review('Pod', 'pod', 'alice'), 'request.object'],
+      [
+        'an UPDATE without the old object',
+        review('Deployment', deployment('web'), 'alice').replace('"CREATE"', '"UPDATE"'),
+        'request.oldObject: expected an object on UPDATE',
+      ],
     ];
     for (const [name, body, message] of cases) {
       const reply = await post(server.port, certs.caCert, '/mutate-pods', body);
@@ -233,7 +238,7 @@ describe('webhook server: AdmissionReviews over HTTPS', function () {
     const requests = (code: string) =>
       value('controller_runtime_webhook_requests_total', { webhook: '/mutate-pods', code });
     expect(await requests('200')).to.be.at.least(3);
-    expect(await requests('400')).to.equal(7);
+    expect(await requests('400')).to.equal(8);
     expect(await requests('405')).to.equal(1);
     expect(
       await value('controller_runtime_webhook_requests_in_flight', { webhook: '/mutate-pods' }),
