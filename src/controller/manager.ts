@@ -37,6 +37,7 @@ import { KubeListWatch } from './machinery/list-watch.ts';
 import { LeaderElector } from './machinery/leader-election.ts';
 import type { Logger } from './machinery/logger.ts';
 import { OwnerChain } from './owner-chain.ts';
+import { cachedControllingWorkload } from './pod-owner.ts';
 import { RestoreDirectory } from './restore-directory.ts';
 import type { RestoreObject } from './restore-directory.ts';
 import { RestoreReconciler, WorkloadOutcomes } from './restores/restore-reconciler.ts';
@@ -344,8 +345,23 @@ export class Manager {
               (p) => p.metadata?.annotations?.[EXEC_HOOKS_ANNOTATION] !== undefined,
             ),
           ] as unknown as Pod[];
-          return [...new Map(pods.map((p) => [p.metadata.uid, p])).values()].filter((p) =>
-            isRestoreMember(p.metadata, restore, hooks),
+          // A pod with only our mark (anyone may copy it into a template, or put it on a pod) counts when the
+          // restored workload that controls it is the Restore's.
+          const ownedByMember = (p: Pod): boolean => {
+            if (p.metadata.labels?.[RESTORE_NAME_LABEL] !== undefined) return true;
+            const owner = cachedControllingWorkload(
+              p.metadata as Record<string, unknown>,
+              p.metadata.namespace ?? '',
+              getWorkload,
+            );
+            return (
+              'workload' in owner &&
+              owner.workload.metadata.labels?.[RESTORE_NAME_LABEL] === labelValue &&
+              isRestoreMember(owner.workload.metadata, restore, hooks)
+            );
+          };
+          return [...new Map(pods.map((p) => [p.metadata.uid, p])).values()].filter(
+            (p) => isRestoreMember(p.metadata, restore, hooks) && ownedByMember(p),
           );
         },
         execHookIds: (restore, pod) => {
@@ -445,7 +461,10 @@ export class Manager {
           logger: this.#logger.child({ component: 'webhook' }),
           registry,
           handlers: admissionHandlers({
-            restoreOf: (labelValue) => directory.byLabelValue(labelValue),
+            caches: {
+              restoreOf: (labelValue) => directory.byLabelValue(labelValue),
+              workloadOf: getWorkload,
+            },
             settings: {
               veleroIdentities: settings.webhook.veleroIdentities,
               workloadControllerIdentities: settings.webhook.workloadControllerIdentities,

@@ -19,3 +19,9 @@ export const PAUSED_FOR_HOOKS_ANNOTATION = `${PREFIX}/paused-for-hooks`;
 export const EXEC_HOOKS_ANNOTATION = `${PREFIX}/exec-hooks`;
 /** Annotation on a pod (or pod template): attempts per exec hook, overriding exec.retries.attempts. */
 export const EXEC_RETRIES_ANNOTATION = `${PREFIX}/exec-retries`;
+/**
+ * Annotation the workload webhook puts on a workload labelled `velero.io/restore-name` by an identity that is not
+ * Velero's (at CREATE, or by an UPDATE that set the label): the username. Kept on every later UPDATE; a workload
+ * carrying it is never a Restore's member, at admission or on the reconcilers' path (membership.ts).
+ */
+export const UNTRUSTED_CREATOR_ANNOTATION = `${PREFIX}/untrusted-creator`;

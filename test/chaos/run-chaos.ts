@@ -24,7 +24,7 @@ import { DevclusterProcess, SupervisedReplica, sumMetric, waitUntil } from './pr
 import {
   BACKUP_NAME,
   DECOY_NAMESPACE,
-  FORGED_WEB,
+  FORGED_POD_PREFIXES,
   RESTORED_NAMESPACES,
   RESTORE_NAME,
   VELERO_NAMESPACE,
@@ -205,13 +205,21 @@ async function snapshot(client: ClusterClient, withLogs: boolean): Promise<Snaps
     for (const [kind, name, path] of [
       ['Pod', 'decoy-pod', `/api/v1/namespaces/${ns}/pods/decoy-pod`],
       ['Deployment', 'decoy-web', `/apis/apps/v1/namespaces/${ns}/deployments/decoy-web`],
-      ...(ns === DECOY_NAMESPACE
-        ? ([
-            ['Pod', 'forged-pod', `/api/v1/namespaces/${ns}/pods/forged-pod`],
-            ['Deployment', FORGED_WEB, `/apis/apps/v1/namespaces/${ns}/deployments/${FORGED_WEB}`],
-          ] as const)
-        : []),
-    ] as const) {
+      // The forging tenant's objects in this namespace.
+      ...forgedObjects()
+        .map((f) => f as { kind: string; metadata: { namespace: string; name: string } })
+        .filter((f) => f.metadata.namespace === ns)
+        .map(
+          (f) =>
+            [
+              f.kind,
+              f.metadata.name,
+              f.kind === 'Pod'
+                ? `/api/v1/namespaces/${ns}/pods/${f.metadata.name}`
+                : `/apis/apps/v1/namespaces/${ns}/deployments/${f.metadata.name}`,
+            ] as const,
+        ),
+    ]) {
       const obj = await client.json<{ metadata?: { uid?: string } } | undefined>('GET', path, undefined, {
         accept: [404],
       });
@@ -317,7 +325,9 @@ async function main(): Promise<number> {
     say(`Restore ${VELERO_NAMESPACE}/${RESTORE_NAME} created; faults on`);
     // Alongside the schedule, not before it: the kills and pauses keep their times.
     const forging = createForgedObjects(client, decoyUids).then(() =>
-      say('forging tenant: labelled Deployment and pod created outside the restored namespaces'),
+      say(
+        'forging tenant: labelled Deployment and pod outside the restored namespaces, a Deployment with our mark inside',
+      ),
     );
 
     const kills = { leader: 0, follower: 0 };
@@ -331,7 +341,7 @@ async function main(): Promise<number> {
       workloads: scenario.workloads,
       barePods: scenario.barePods,
       decoys: decoyUids,
-      decoyPodPrefixes: ['decoy-web', FORGED_WEB],
+      decoyPodPrefixes: ['decoy-web', ...FORGED_POD_PREFIXES],
       controllerNamespace: CONTROLLER_NAMESPACE,
       veleroNamespace: VELERO_NAMESPACE,
       restoreName: RESTORE_NAME,

@@ -324,12 +324,18 @@ export function decoyNamespaces(): Record<string, unknown>[] {
 
 /** Pod name prefix of the forging tenant's Deployment: its pods are decoys too. */
 export const FORGED_WEB = 'forged-web';
+/** The forging tenant's Deployment in a restored namespace, with only restore-hooks' mark: its pods are decoys too. */
+export const FORGED_MARK = 'forged-mark';
+/** Pod name prefixes of the forging tenant's Deployments. */
+export const FORGED_POD_PREFIXES = [FORGED_WEB, FORGED_MARK] as const;
 
 /**
  * A forging tenant, created once the Restore has started (so the creation-time check cannot keep them out): in a
- * namespace the Restore does not include, a Deployment and a bare pod labelled as restored by this Restore, with
- * annotation hooks of their own, among them an exec hook that fails with onError Fail. None of it may be touched, run
- * or counted in the Restore's status.
+ * namespace the Restore does not include, a Deployment and a bare pod labelled as restored by this Restore; in a
+ * namespace it restores, a Deployment without Velero's label whose pod template carries restore-hooks' own mark
+ * (`restore-hooks.dev/restore`), so its pods look hooked for the Restore. All with annotation hooks of their own,
+ * among them an exec hook that fails with onError Fail. None of it may be touched, run or counted in the Restore's
+ * status.
  */
 export function forgedObjects(): Record<string, unknown>[] {
   const forgedLabel = { 'velero.io/restore-name': RESTORE_NAME, 'velero.io/backup-name': BACKUP_NAME };
@@ -351,6 +357,20 @@ export function forgedObjects(): Record<string, unknown>[] {
         selector: { matchLabels: { app: FORGED_WEB } },
         template: {
           metadata: { labels: { app: FORGED_WEB, ...forgedLabel }, annotations: forgedHooks },
+          spec: { containers: [container()], terminationGracePeriodSeconds: 0 },
+        },
+      },
+    },
+    {
+      ...meta('Deployment', ANNOTATION_NAMESPACE, FORGED_MARK),
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: FORGED_MARK } },
+        template: {
+          metadata: {
+            labels: { app: FORGED_MARK, 'restore-hooks.dev/restore': RESTORE_NAME },
+            annotations: forgedHooks,
+          },
           spec: { containers: [container()], terminationGracePeriodSeconds: 0 },
         },
       },

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { UNTRUSTED_CREATOR_ANNOTATION } from '../../src/controller/marks.ts';
 import { createdDuringRestore, restoreMembership } from '../../src/controller/membership.ts';
 import { DEFAULT_HOOK_POLICY } from '../../src/hooks/policy.ts';
 import { parseRestoreHooks } from '../../src/hooks/validate.ts';
@@ -55,6 +56,14 @@ describe('membership', () => {
       expect(restoreMembership({ namespace, creationTimestamp: created }, restore, scoped)).to.equal(want);
     });
   }
+  it('restoreMembership: labelled by a tenant in a restored namespace, seen by the workload webhook => UntrustedCreator', () => {
+    const meta = {
+      namespace: 'app',
+      creationTimestamp: '2026-01-01T10:00:05Z',
+      annotations: { [UNTRUSTED_CREATOR_ANNOTATION]: 'system:serviceaccount:app:tenant' },
+    };
+    expect(restoreMembership(meta, restore, scoped)).to.equal('UntrustedCreator');
+  });
 
   it('shortens long names the way Velero labels them', () => {
     const long = 'x'.repeat(70);

@@ -3,37 +3,56 @@ import type { HookMetrics } from '../../telemetry/metrics.ts';
 import type { EventRecorder } from '../events.ts';
 import { restoreReference } from '../events.ts';
 import type { Logger } from '../machinery/logger.ts';
-import type { RestoreLookup } from '../restore-directory.ts';
 import { SeenOnce } from '../seen-once.ts';
 import { decidePodAdmission, decideWorkloadAdmission } from './admission-decision.ts';
-import type { AdmissionDecision, AdmissionSettings, WebhookName } from './admission-decision.ts';
+import type {
+  AdmissionCaches,
+  AdmissionDecision,
+  AdmissionSettings,
+  WebhookName,
+} from './admission-decision.ts';
 import type { AdmissionRequest } from './admission-review.ts';
 import type { WebhookAnswer, WebhookHandler } from './webhook-server.ts';
 import { PODS_PATH, WORKLOADS_PATH } from './webhook-configuration.ts';
 
 export interface AdmissionHandlerDeps {
-  /** The Restore behind a label value, from the informer cache. */
-  readonly restoreOf: (labelValue: string) => RestoreLookup;
+  /** The Restores and restored workloads, from the informer caches. */
+  readonly caches: AdmissionCaches;
   readonly settings: AdmissionSettings;
   readonly metrics: HookMetrics;
   readonly events: EventRecorder;
   readonly logger: Logger;
   readonly now: () => number;
+  /**
+   * How long a pod whose controller no cache holds yet waits for the caches before it is admitted without hooks:
+   * its workload may have been created an instant before (the workload controllers react to the same event as our
+   * informers). Default 2 s, well within the webhook's timeoutSeconds (5).
+   */
+  readonly ownerWaitMs?: number;
 }
+
+const OWNER_WAIT_MS = 2000;
+const OWNER_POLL_MS = 25;
 
 /**
  * The two webhooks' handlers: the pure decision (admission-decision.ts) on the cached Restores, then the log line,
  * restore_hooks_admission_total and, for hooks the engine rejects at pod admission, a Warning Event on the Restore
  * once per Restore and reason (the workload reconciler reports rejected hooks of unmarked workloads, as before).
+ * A pod whose controller is not in the caches yet is decided again as they catch up, for at most `ownerWaitMs`.
  */
 export function admissionHandlers(deps: AdmissionHandlerDeps): Record<string, WebhookHandler> {
   const reported = new SeenOnce();
   const handle =
     (webhook: WebhookName, decide: typeof decidePodAdmission): WebhookHandler =>
-    (request) => {
+    async (request) => {
       let decision: AdmissionDecision;
       try {
-        decision = decide(request, deps.restoreOf, deps.settings, deps.now());
+        decision = decide(request, deps.caches, deps.settings, deps.now());
+        const deadline = performance.now() + (deps.ownerWaitMs ?? OWNER_WAIT_MS);
+        while (decision.ownerUncached && performance.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, OWNER_POLL_MS));
+          decision = decide(request, deps.caches, deps.settings, deps.now());
+        }
       } catch (error) {
         deps.metrics.admitted(webhook, 'error');
         throw error;
@@ -60,7 +79,9 @@ export function admissionHandlers(deps: AdmissionHandlerDeps): Record<string, We
     };
     if (decision.result === 'bypass') {
       deps.logger.warn(
-        'admission: object of a restore created by an identity that is not trusted; admitted unchanged',
+        decision.patch.length > 0
+          ? 'admission: workload labelled as restored by an identity that is not trusted; its mark removed, annotated as not a member'
+          : "admission: marked pod created by an identity that is not trusted, or for a workload that is not its restore's; admitted without hooks",
         fields,
       );
       return;

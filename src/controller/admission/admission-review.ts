@@ -23,6 +23,8 @@ export interface AdmissionRequest {
   readonly name: string;
   readonly userInfo: AdmissionUserInfo;
   readonly object: Record<string, unknown>;
+  /** The object before an UPDATE. */
+  readonly oldObject?: Record<string, unknown>;
   readonly dryRun: boolean;
 }
 
@@ -66,6 +68,8 @@ export function parseAdmissionReview(text: string): ParsedReview {
   if (!isRecord(user) || typeof user.username !== 'string')
     return fail('request.userInfo.username: expected a string');
   if (r.operation !== 'DELETE' && !isRecord(r.object)) return fail('request.object: expected an object');
+  if (r.operation === 'UPDATE' && !isRecord(r.oldObject))
+    return fail('request.oldObject: expected an object on UPDATE');
   if (r.namespace !== undefined && typeof r.namespace !== 'string')
     return fail('request.namespace: expected a string');
   if (r.name !== undefined && typeof r.name !== 'string') return fail('request.name: expected a string');
@@ -88,6 +92,7 @@ export function parseAdmissionReview(text: string): ParsedReview {
         ...(groups ? { groups } : {}),
       },
       object: isRecord(r.object) ? r.object : {},
+      ...(isRecord(r.oldObject) ? { oldObject: r.oldObject } : {}),
       dryRun: r.dryRun === true,
     },
   };

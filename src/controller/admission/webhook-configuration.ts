@@ -64,8 +64,17 @@ export function webhookConfiguration(options: WebhookConfigurationOptions): Reco
           {
             apiGroups: ['apps'],
             apiVersions: ['v1'],
+            // UPDATE: the untrusted creator's annotation is kept, and a label set by anyone but Velero is refused.
+            operations: ['CREATE', 'UPDATE'],
+            resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'],
+            scope: 'Namespaced',
+          },
+          {
+            // A restored StatefulSet's or DaemonSet's revision gets its template's mark; its data is immutable.
+            apiGroups: ['apps'],
+            apiVersions: ['v1'],
             operations: ['CREATE'],
-            resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets', 'controllerrevisions'],
+            resources: ['controllerrevisions'],
             scope: 'Namespaced',
           },
         ],

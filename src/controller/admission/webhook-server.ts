@@ -16,7 +16,7 @@ export interface WebhookAnswer {
   readonly warnings?: readonly string[];
 }
 
-export type WebhookHandler = (request: AdmissionRequest) => WebhookAnswer;
+export type WebhookHandler = (request: AdmissionRequest) => WebhookAnswer | Promise<WebhookAnswer>;
 
 export interface ServingCertificate {
   /** PEM chain. */
@@ -192,7 +192,7 @@ export class WebhookServer {
     }
     let answer: WebhookAnswer;
     try {
-      answer = handler(parsed.request);
+      answer = await handler(parsed.request);
     } catch (error) {
       this.#options.logger.error('webhook handler failed; admitting the object unchanged', {
         uid: parsed.request.uid,

@@ -489,6 +489,13 @@ export class ExecHookReconciler {
       return { kind: 'none', why: 'no exec hooks' };
     if (!restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs).active)
       return { kind: 'none', why: 'restore inactive' };
+    if (!claimed && veleroValue === undefined) {
+      // Only our mark, which anyone may copy into a template or put on a pod: the pod is the Restore's when the
+      // workload at the top of its chain is (the pod webhook removes a mark it refuses; this holds without it).
+      workload = (await this.#deps.owners.restoredTopOwner(pod))?.workload;
+      if (workload?.metadata.labels?.[RESTORE_NAME_LABEL] !== ourValue)
+        return { kind: 'none', why: 'no restored owner' };
+    }
     const podVerdict = restoreMembership(pod.metadata, restore, hooks);
     if (podVerdict !== 'Member') return { kind: 'none', why: `pod: ${podVerdict}` };
     const workloadVerdict = workload ? restoreMembership(workload.metadata, restore, hooks) : 'Member';

@@ -6,9 +6,13 @@ import {
   decidePodAdmission,
   decideWorkloadAdmission,
 } from '../../../src/controller/admission/admission-decision.ts';
-import type { AdmissionSettings } from '../../../src/controller/admission/admission-decision.ts';
+import type {
+  AdmissionCaches,
+  AdmissionSettings,
+} from '../../../src/controller/admission/admission-decision.ts';
 import type { AdmissionRequest } from '../../../src/controller/admission/admission-review.ts';
-import { RESTORE_LABEL } from '../../../src/controller/marks.ts';
+import { RESTORE_LABEL, UNTRUSTED_CREATOR_ANNOTATION } from '../../../src/controller/marks.ts';
+import type { Workload } from '../../../src/kube/types.ts';
 import { RestoreDirectory } from '../../../src/controller/restore-directory.ts';
 import type { RestoreObject } from '../../../src/controller/restore-directory.ts';
 import { DEFAULT_SETTINGS } from '../../../src/config/settings.ts';
@@ -21,6 +25,7 @@ import {
   podSpec,
   r2HookContainers,
   restoreR2,
+  restoredLabels,
 } from '../../helpers/restore-fixtures.ts';
 
 const VELERO = 'system:serviceaccount:velero:velero';
@@ -32,9 +37,61 @@ const settings: AdmissionSettings = {
   hookWindowMs: 3_600_000,
 };
 
-function directory(...restores: ReturnType<typeof restoreR2>[]) {
+/**
+ * A restored workload as its informer caches it: labelled by Restore r2, its template marked at admission, created
+ * 30 s ago (r2 started 60 s ago).
+ */
+function restoredWorkload(
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet',
+  name: string,
+  options: {
+    uid?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    templateLabels?: Record<string, string>;
+    created?: string;
+  } = {},
+): Workload {
+  const d = deployment(name, options.namespace ?? 'app', { labels: options.labels ?? restoredLabels() });
+  return {
+    ...d,
+    kind,
+    metadata: {
+      ...d.metadata,
+      uid: options.uid ?? `uid-${name}`,
+      creationTimestamp: options.created ?? isoSecondsAgo(30),
+      ...(options.annotations ? { annotations: options.annotations } : {}),
+    },
+    spec: {
+      ...d.spec,
+      template: {
+        ...d.spec.template,
+        metadata: { labels: options.templateLabels ?? { app: 'web', [RESTORE_LABEL]: 'r2' } },
+      },
+    },
+  } as unknown as Workload;
+}
+
+const WEB = restoredWorkload('Deployment', 'web');
+
+function directory(...restores: ReturnType<typeof restoreR2>[]): AdmissionCaches {
+  return withWorkloads([WEB], ...restores);
+}
+
+/** The caches: these Restores, and these restored workloads. */
+function withWorkloads(
+  workloads: readonly Workload[],
+  ...restores: ReturnType<typeof restoreR2>[]
+): AdmissionCaches {
   const dir = new RestoreDirectory(() => restores as unknown as RestoreObject[], settings.policy);
-  return (labelValue: string) => dir.byLabelValue(labelValue);
+  return {
+    restoreOf: (labelValue) => dir.byLabelValue(labelValue),
+    workloadOf: (kind, namespace, name) =>
+      workloads.find(
+        (w) => w.kind === kind && w.metadata.namespace === namespace && w.metadata.name === name,
+      ),
+  };
 }
 
 function request(
@@ -55,15 +112,37 @@ function request(
   };
 }
 
-function markedPod(extra: { annotations?: Record<string, string>; initContainers?: unknown[] } = {}) {
+/** A marked pod as a workload controller creates it; by default one of Deployment web's ReplicaSet web-7d4b9. */
+function markedPod(
+  extra: {
+    annotations?: Record<string, string>;
+    initContainers?: unknown[];
+    owner?: { kind: string; name: string; uid?: string } | null;
+    hash?: string;
+  } = {},
+) {
+  const owner = extra.owner === undefined ? { kind: 'ReplicaSet', name: 'web-7d4b9' } : extra.owner;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
       generateName: 'web-7d4b9-',
       namespace: 'app',
-      labels: { app: 'web', 'pod-template-hash': '7d4b9', [RESTORE_LABEL]: 'r2' },
+      labels: { app: 'web', 'pod-template-hash': extra.hash ?? '7d4b9', [RESTORE_LABEL]: 'r2' },
       ...(extra.annotations ? { annotations: extra.annotations } : {}),
+      ...(owner
+        ? {
+            ownerReferences: [
+              {
+                apiVersion: 'apps/v1',
+                ...owner,
+                uid: owner.uid ?? 'uid-rs',
+                controller: true,
+                blockOwnerDeletion: true,
+              },
+            ],
+          }
+        : {}),
     },
     spec: podSpec(extra.initContainers ? { initContainers: extra.initContainers } : {}),
   };
@@ -79,7 +158,7 @@ const now = Date.now();
 const active = directory(restoreR2());
 
 describe('admission decisions: workloads (mark the pod template of what Velero restores)', () => {
-  const cases: Array<[string, AdmissionRequest, ReturnType<typeof directory>, string, string]> = [
+  const cases: Array<[string, AdmissionRequest, AdmissionCaches, string, string]> = [
     [
       'Velero creates a restored Deployment',
       request('Deployment', deployment('web')),
@@ -95,7 +174,7 @@ describe('admission decisions: workloads (mark the pod template of what Velero r
       'Marked',
     ],
     [
-      'someone else creates it',
+      'someone else creates it: annotated as not a member',
       request('Deployment', deployment('web'), { userInfo: { username: 'alice' } }),
       active,
       'bypass',
@@ -109,8 +188,15 @@ describe('admission decisions: workloads (mark the pod template of what Velero r
       'NotRestored',
     ],
     [
-      'an update, not a create',
-      request('Deployment', deployment('web'), { operation: 'UPDATE' }),
+      'an update that leaves the label as it was',
+      request('Deployment', deployment('web'), { operation: 'UPDATE', oldObject: deployment('web') }),
+      active,
+      'untouched',
+      'LabelUnchanged',
+    ],
+    [
+      'a delete',
+      request('Deployment', deployment('web'), { operation: 'DELETE' }),
       active,
       'untouched',
       'NotCreate',
@@ -171,7 +257,7 @@ describe('admission decisions: workloads (mark the pod template of what Velero r
     it(name, () => {
       const d = decideWorkloadAdmission(req, restores, settings, now);
       expect([d.result, d.reason]).to.deep.equal([result, reason]);
-      if (result !== 'patched') expect(d.patch).to.deep.equal([]);
+      if (result !== 'patched' && result !== 'bypass') expect(d.patch).to.deep.equal([]);
     });
 
   it('adds only the mark to the template, creating labels when absent, and a second call changes nothing', () => {
@@ -281,7 +367,7 @@ describe('admission decisions: pods (inject the hooks into marked pods of active
     expect(record?.containers.map((c) => c.name)).to.deep.equal(R2_HOOK_NAMES);
   });
 
-  const cases: Array<[string, AdmissionRequest, ReturnType<typeof directory>, string, string]> = [
+  const cases: Array<[string, AdmissionRequest, AdmissionCaches, string, string]> = [
     [
       'a pod the ReplicaSet controller creates',
       request('Pod', markedPod()),
@@ -353,7 +439,7 @@ describe('admission decisions: pods (inject the hooks into marked pods of active
         { ...markedPod(), metadata: { ...markedPod().metadata, namespace: 'other' } },
         { namespace: 'other' },
       ),
-      active,
+      withWorkloads([restoredWorkload('Deployment', 'web', { namespace: 'other' })], restoreR2()),
       'untouched',
       'NoHooks',
     ],
@@ -369,8 +455,29 @@ describe('admission decisions: pods (inject the hooks into marked pods of active
     it(name, () => {
       const d = decidePodAdmission(req, restores, settings, now);
       expect([d.result, d.reason]).to.deep.equal([result, reason]);
-      if (result !== 'patched') expect(d.patch).to.deep.equal([]);
+      if (result === 'bypass') {
+        // A refused mark is removed: no reconciler takes the pod for the Restore's.
+        const after = apply(req.object, d.patch) as { metadata: { labels: Record<string, string> } };
+        expect(after.metadata.labels[RESTORE_LABEL]).to.equal(undefined);
+      } else if (result !== 'patched') expect(d.patch).to.deep.equal([]);
     });
+
+  it("the controller's replacement of a bare pod Velero restored (Velero's label too): no hooks here, the mark kept", () => {
+    const base = markedPod({ owner: null });
+    const replacement = {
+      ...base,
+      metadata: { ...base.metadata, labels: { ...base.metadata.labels, ...restoredLabels() } },
+    };
+    const d = decidePodAdmission(
+      request('Pod', replacement, {
+        userInfo: { username: 'system:serviceaccount:restore-hooks:restore-hooks' },
+      }),
+      active,
+      settings,
+      now,
+    );
+    expect([d.result, d.reason, d.patch]).to.deep.equal(['bypass', 'UntrustedUser', []]);
+  });
 
   it('an image the policy does not allow: error, admitted unchanged', () => {
     const strict = {
@@ -425,5 +532,292 @@ describe('admission decisions: pods (inject the hooks into marked pods of active
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('admission decisions: membership a tenant cannot forge', () => {
+  const TENANT = 'system:serviceaccount:app:tenant';
+  const markedTemplate = (name: string) => {
+    const d = deployment(name);
+    return {
+      ...d,
+      spec: {
+        ...d.spec,
+        template: { ...d.spec.template, metadata: { labels: { app: name, [RESTORE_LABEL]: 'r2' } } },
+      },
+    };
+  };
+  const annotated = (object: ReturnType<typeof deployment>, creator = TENANT) => ({
+    ...object,
+    metadata: { ...object.metadata, annotations: { [UNTRUSTED_CREATOR_ANNOTATION]: creator } },
+  });
+  const unlabelled = (object: ReturnType<typeof deployment>) => ({
+    ...object,
+    metadata: { ...object.metadata, labels: {} },
+  });
+  const asTenant = { userInfo: { username: TENANT } };
+  const markOf = (o: { spec: unknown }) =>
+    (o.spec as { template: { metadata?: { labels?: Record<string, string> } } }).template.metadata?.labels?.[
+      RESTORE_LABEL
+    ];
+  const creatorOf = (o: { metadata: unknown }) =>
+    (o.metadata as { annotations?: Record<string, string> }).annotations?.[UNTRUSTED_CREATOR_ANNOTATION];
+
+  // [case, request, result, reason, the object after the patch: its template mark, its untrusted-creator annotation]
+  const workloadCases: Array<
+    [string, AdmissionRequest, string, string, string | undefined, string | undefined]
+  > = [
+    [
+      'a tenant creates a labelled workload with a forged mark: the mark goes, the creator is recorded',
+      request('Deployment', markedTemplate('sneaky'), asTenant),
+      'bypass',
+      'UntrustedUser',
+      undefined,
+      TENANT,
+    ],
+    [
+      'a tenant creates a labelled workload without a mark: the creator is recorded',
+      request('Deployment', deployment('sneaky'), asTenant),
+      'bypass',
+      'UntrustedUser',
+      undefined,
+      TENANT,
+    ],
+    [
+      'a tenant removes the annotation by UPDATE: it comes back',
+      request('Deployment', deployment('sneaky'), {
+        ...asTenant,
+        operation: 'UPDATE',
+        oldObject: annotated(deployment('sneaky')),
+      }),
+      'bypass',
+      'UntrustedCreator',
+      undefined,
+      TENANT,
+    ],
+    [
+      'a tenant adds the mark by UPDATE to an annotated workload: it goes',
+      request('Deployment', annotated(markedTemplate('sneaky')), {
+        ...asTenant,
+        operation: 'UPDATE',
+        oldObject: annotated(deployment('sneaky')),
+      }),
+      'bypass',
+      'UntrustedCreator',
+      undefined,
+      TENANT,
+    ],
+    [
+      'Velero updates an annotated workload (existingResourcePolicy=update): the annotation stays',
+      request('Deployment', deployment('sneaky'), {
+        operation: 'UPDATE',
+        oldObject: annotated(deployment('sneaky')),
+      }),
+      'bypass',
+      'UntrustedCreator',
+      undefined,
+      TENANT,
+    ],
+    [
+      'any update of an annotated workload that keeps the annotation: nothing to do',
+      request('Deployment', annotated(deployment('sneaky')), {
+        operation: 'UPDATE',
+        oldObject: annotated(deployment('sneaky')),
+      }),
+      'untouched',
+      'UntrustedCreator',
+      undefined,
+      TENANT,
+    ],
+    [
+      'a tenant labels an older workload by UPDATE, with a mark: distrusted as at CREATE',
+      request('Deployment', markedTemplate('old'), {
+        ...asTenant,
+        operation: 'UPDATE',
+        oldObject: unlabelled(deployment('old')),
+      }),
+      'bypass',
+      'UntrustedUser',
+      undefined,
+      TENANT,
+    ],
+    [
+      "a tenant moves a workload to another Restore's label by UPDATE",
+      request('Deployment', deployment('old'), {
+        ...asTenant,
+        operation: 'UPDATE',
+        oldObject: deployment('old', 'app', { labels: restoredLabels('r1') }),
+      }),
+      'bypass',
+      'UntrustedUser',
+      undefined,
+      TENANT,
+    ],
+    [
+      'Velero labels an existing workload by UPDATE (existingResourcePolicy=update): trusted, left as it is',
+      request('Deployment', deployment('old'), {
+        operation: 'UPDATE',
+        oldObject: unlabelled(deployment('old')),
+      }),
+      'untouched',
+      'LabelUnchanged',
+      undefined,
+      undefined,
+    ],
+    [
+      'the reconciler marks a restored workload by UPDATE (admission was bypassed): left as it is',
+      request('Deployment', markedTemplate('web'), {
+        userInfo: { username: 'system:serviceaccount:restore-hooks:restore-hooks' },
+        operation: 'UPDATE',
+        oldObject: deployment('web'),
+      }),
+      'untouched',
+      'LabelUnchanged',
+      'r2',
+      undefined,
+    ],
+  ];
+  for (const [name, req, result, reason, mark, creator] of workloadCases)
+    it(`workloads: ${name}`, () => {
+      const d = decideWorkloadAdmission(req, active, settings, now);
+      expect([d.result, d.reason]).to.deep.equal([result, reason]);
+      const after = apply(req.object as ReturnType<typeof deployment>, d.patch);
+      expect([markOf(after), creatorOf(after)]).to.deep.equal([mark, creator]);
+      // Reinvocation, or the next UPDATE that keeps the object as admitted: nothing more to patch.
+      const again = decideWorkloadAdmission(
+        { ...req, object: after, ...(req.operation === 'UPDATE' ? { oldObject: after } : {}) },
+        active,
+        settings,
+        now,
+      );
+      expect(again.patch).to.deep.equal([]);
+    });
+
+  const tenantWeb = restoredWorkload('Deployment', 'web', {
+    annotations: { [UNTRUSTED_CREATOR_ANNOTATION]: TENANT },
+  });
+  const podCases: Array<[string, AdmissionRequest, AdmissionCaches, string, string]> = [
+    [
+      "a marked pod of a tenant's unlabelled Deployment (its ReplicaSet's Deployment is no restored one)",
+      request('Pod', markedPod({ owner: { kind: 'ReplicaSet', name: 'sneaky-5f6c7' }, hash: '5f6c7' })),
+      active,
+      'bypass',
+      'OwnerNotRestored',
+    ],
+    [
+      'a marked pod whose ReplicaSet name does not end in its pod-template-hash',
+      request('Pod', markedPod({ hash: '11111' })),
+      active,
+      'bypass',
+      'OwnerNotRestored',
+    ],
+    [
+      'a marked pod of a Job',
+      request('Pod', markedPod({ owner: { kind: 'Job', name: 'web' } }), {
+        userInfo: { username: 'system:serviceaccount:kube-system:job-controller' },
+      }),
+      active,
+      'bypass',
+      'OwnerNotRestored',
+    ],
+    [
+      'a marked pod with no controller',
+      request('Pod', markedPod({ owner: null })),
+      active,
+      'bypass',
+      'OwnerNotRestored',
+    ],
+    [
+      'its Deployment was labelled by a tenant (annotated by the workload webhook)',
+      request('Pod', markedPod()),
+      withWorkloads([tenantWeb], restoreR2()),
+      'bypass',
+      'OwnerNotMember',
+    ],
+    [
+      "its Deployment is another Restore's",
+      request('Pod', markedPod()),
+      withWorkloads([restoredWorkload('Deployment', 'web', { labels: restoredLabels('r1') })], restoreR2()),
+      'bypass',
+      'OwnerNotMember',
+    ],
+    [
+      "its Deployment's template carries no mark (a mark only in a later ReplicaSet's template)",
+      request('Pod', markedPod()),
+      withWorkloads([restoredWorkload('Deployment', 'web', { templateLabels: { app: 'web' } })], restoreR2()),
+      'bypass',
+      'OwnerNotMember',
+    ],
+    [
+      'its Deployment is older than the restore',
+      request('Pod', markedPod()),
+      withWorkloads([restoredWorkload('Deployment', 'web', { created: isoSecondsAgo(600) })], restoreR2()),
+      'bypass',
+      'OwnerNotMember',
+    ],
+    [
+      'its Deployment is in a namespace the Restore does not restore',
+      request('Pod', markedPod()),
+      withWorkloads([WEB], {
+        ...restoreR2(),
+        spec: { ...restoreR2().spec, includedNamespaces: ['prod'] },
+      } as ReturnType<typeof restoreR2>),
+      'bypass',
+      'OwnerNotMember',
+    ],
+    [
+      'a restored ReplicaSet (same uid) controls it',
+      request('Pod', markedPod({ owner: { kind: 'ReplicaSet', name: 'web-7d4b9', uid: 'uid-web-7d4b9' } })),
+      withWorkloads([restoredWorkload('ReplicaSet', 'web-7d4b9')], restoreR2()),
+      'patched',
+      'HooksInjected',
+    ],
+    [
+      'a cached ReplicaSet of that name but another uid',
+      request('Pod', markedPod({ owner: { kind: 'ReplicaSet', name: 'web-7d4b9', uid: 'other' } })),
+      withWorkloads([restoredWorkload('ReplicaSet', 'web-7d4b9'), WEB], restoreR2()),
+      'bypass',
+      'OwnerNotRestored',
+    ],
+    [
+      'a restored StatefulSet controls it',
+      request('Pod', markedPod({ owner: { kind: 'StatefulSet', name: 'db', uid: 'uid-db' } }), {
+        userInfo: { username: 'system:serviceaccount:kube-system:statefulset-controller' },
+      }),
+      withWorkloads([restoredWorkload('StatefulSet', 'db')], restoreR2()),
+      'patched',
+      'HooksInjected',
+    ],
+    [
+      'a restored DaemonSet controls it',
+      request('Pod', markedPod({ owner: { kind: 'DaemonSet', name: 'agent', uid: 'uid-agent' } }), {
+        userInfo: { username: 'system:serviceaccount:kube-system:daemonset-controller' },
+      }),
+      withWorkloads([restoredWorkload('DaemonSet', 'agent')], restoreR2()),
+      'patched',
+      'HooksInjected',
+    ],
+  ];
+  for (const [name, req, caches, result, reason] of podCases)
+    it(`pods: ${name}`, () => {
+      const d = decidePodAdmission(req, caches, settings, now);
+      expect([d.result, d.reason]).to.deep.equal([result, reason]);
+      if (result === 'bypass') {
+        // A refused mark is removed: no reconciler takes the pod for the Restore's.
+        const after = apply(req.object, d.patch) as { metadata: { labels: Record<string, string> } };
+        expect(after.metadata.labels[RESTORE_LABEL]).to.equal(undefined);
+      } else if (result !== 'patched') expect(d.patch).to.deep.equal([]);
+    });
+
+  it('pods: only a controller no cache holds may be waited for (ownerUncached)', () => {
+    const uncached = (pod: ReturnType<typeof markedPod>, caches = active) =>
+      decidePodAdmission(request('Pod', pod), caches, settings, now).ownerUncached === true;
+    expect(
+      uncached(markedPod({ owner: { kind: 'ReplicaSet', name: 'sneaky-5f6c7' }, hash: '5f6c7' })),
+    ).to.equal(true);
+    expect(uncached(markedPod({ owner: { kind: 'StatefulSet', name: 'db' } }))).to.equal(true);
+    expect(uncached(markedPod({ owner: { kind: 'Job', name: 'web' } }))).to.equal(false);
+    expect(uncached(markedPod({ owner: null }))).to.equal(false);
+    expect(uncached(markedPod(), withWorkloads([tenantWeb], restoreR2()))).to.equal(false);
   });
 });

@@ -15,6 +15,7 @@ import type { ServingCertificates } from '../../../src/kube/certificates.ts';
 import { createLogger } from '../../../src/telemetry/logger.ts';
 import { HookMetrics, createMetricsRegistry } from '../../../src/telemetry/metrics.ts';
 import { metricValue } from '../../helpers/metrics.ts';
+import type { Workload } from '../../../src/kube/types.ts';
 import { deployment, podSpec, restoreR2 } from '../../helpers/restore-fixtures.ts';
 
 interface Reply {
@@ -73,12 +74,34 @@ function review(kind: string, object: unknown, username: string, uid = 'req-1'):
   });
 }
 
-const pod = {
+/** A pod of Deployment `name`'s ReplicaSet, as the ReplicaSet controller creates it. */
+const podOf = (name: string) => ({
   apiVersion: 'v1',
   kind: 'Pod',
-  metadata: { generateName: 'web-', labels: { app: 'web', [RESTORE_LABEL]: 'r2' } },
+  metadata: {
+    generateName: `${name}-7d4b9-`,
+    labels: { app: name, 'pod-template-hash': '7d4b9', [RESTORE_LABEL]: 'r2' },
+    ownerReferences: [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-7d4b9`, uid: 'rs-1', controller: true },
+    ],
+  },
   spec: podSpec(),
-};
+});
+const pod = podOf('web');
+const UNMARK = [{ op: 'remove', path: '/metadata/labels/restore-hooks.dev~1restore' }];
+
+/** Deployment `name` as the workload informer caches it: restored by Velero, marked at admission, created now. */
+function cachedDeployment(name: string): Workload {
+  const d = deployment(name);
+  return {
+    ...d,
+    metadata: { ...d.metadata, uid: `uid-${name}`, creationTimestamp: new Date().toISOString() },
+    spec: {
+      ...d.spec,
+      template: { ...d.spec.template, metadata: { labels: { app: name, [RESTORE_LABEL]: 'r2' } } },
+    },
+  } as unknown as Workload;
+}
 
 describe('webhook server: AdmissionReviews over HTTPS', function () {
   this.timeout(60_000);
@@ -86,6 +109,7 @@ describe('webhook server: AdmissionReviews over HTTPS', function () {
   let server: WebhookServer;
   const registry = createMetricsRegistry();
   const logs: string[] = [];
+  const workloads = new Map<string, Workload>([['Deployment/app/web', cachedDeployment('web')]]);
 
   before(async () => {
     certs = await generateServingCertificates(['127.0.0.1']);
@@ -106,7 +130,11 @@ describe('webhook server: AdmissionReviews over HTTPS', function () {
       logger,
       registry,
       handlers: admissionHandlers({
-        restoreOf: (v) => dir.byLabelValue(v),
+        caches: {
+          restoreOf: (v) => dir.byLabelValue(v),
+          workloadOf: (kind, namespace, name) => workloads.get(`${kind}/${namespace}/${name}`),
+        },
+        ownerWaitMs: 1500,
         settings: {
           veleroIdentities: DEFAULT_SETTINGS.webhook.veleroIdentities,
           workloadControllerIdentities: DEFAULT_SETTINGS.webhook.workloadControllerIdentities,
@@ -154,7 +182,8 @@ describe('webhook server: AdmissionReviews over HTTPS', function () {
     expect(r1.patchType).to.equal('JSONPatch');
     const bypass = await post(server.port, certs.caCert, '/mutate-pods', review('Pod', pod, 'alice'));
     const r2 = (JSON.parse(bypass.body) as { response: Record<string, unknown> }).response;
-    expect(r2).to.deep.equal({ uid: 'req-1', allowed: true });
+    // Admitted without hooks, and without the mark: no reconciler takes it for the Restore's.
+    expect(JSON.parse(Buffer.from(r2.patch as string, 'base64').toString())).to.deep.equal(UNMARK);
     expect(logs.join('')).to.contain('identity that is not trusted');
   });
 
@@ -182,6 +211,11 @@ describe('webhook server: AdmissionReviews over HTTPS', function () {
         'request.userInfo.username',
       ],
       ['an object that is not an object', review('Pod', 'pod', 'alice'), 'request.object'],
+      [
+        'an UPDATE without the old object',
+        review('Deployment', deployment('web'), 'alice').replace('"CREATE"', '"UPDATE"'),
+        'request.oldObject: expected an object on UPDATE',
+      ],
     ];
     for (const [name, body, message] of cases) {
       const reply = await post(server.port, certs.caCert, '/mutate-pods', body);
@@ -204,7 +238,7 @@ describe('webhook server: AdmissionReviews over HTTPS', function () {
     const requests = (code: string) =>
       value('controller_runtime_webhook_requests_total', { webhook: '/mutate-pods', code });
     expect(await requests('200')).to.be.at.least(3);
-    expect(await requests('400')).to.equal(7);
+    expect(await requests('400')).to.equal(8);
     expect(await requests('405')).to.equal(1);
     expect(
       await value('controller_runtime_webhook_requests_in_flight', { webhook: '/mutate-pods' }),
@@ -219,8 +253,10 @@ describe('webhook server: AdmissionReviews over HTTPS', function () {
     ).to.equal(1);
   });
 
+  let renewedCa = '';
   it('loads a renewed certificate in place: new connections are served with it', async () => {
     const renewed = await generateServingCertificates(['127.0.0.1']);
+    renewedCa = renewed.caCert;
     await server.loadCertificate({ cert: renewed.cert, key: renewed.key });
     const reply = await post(server.port, renewed.caCert, '/mutate-pods', review('Pod', pod, 'alice'));
     expect(reply.status).to.equal(200);
@@ -229,5 +265,25 @@ describe('webhook server: AdmissionReviews over HTTPS', function () {
       (e: unknown) => (error = e),
     );
     expect(String(error)).to.match(/self.signed|unable to verify|certificate/i);
+  });
+
+  it("waits for the caches to hold a pod's workload (created an instant before), and no longer than ownerWaitMs", async () => {
+    const rsController = 'system:serviceaccount:kube-system:replicaset-controller';
+    const response = async (object: unknown) =>
+      (
+        JSON.parse(
+          (await post(server.port, renewedCa, '/mutate-pods', review('Pod', object, rsController))).body,
+        ) as {
+          response: Record<string, unknown>;
+        }
+      ).response;
+    // The informer sees the Deployment 300 ms after its pod is sent for admission.
+    setTimeout(() => workloads.set('Deployment/app/late', cachedDeployment('late')), 300);
+    expect((await response(podOf('late'))).patchType).to.equal('JSONPatch');
+    // A ReplicaSet whose Deployment no cache ever holds: admitted without hooks once the wait is over.
+    const started = performance.now();
+    const never = await response(podOf('never'));
+    expect(JSON.parse(Buffer.from(never.patch as string, 'base64').toString())).to.deep.equal(UNMARK);
+    expect(performance.now() - started).to.be.at.least(1500);
   });
 });
