@@ -324,12 +324,6 @@ describe('admission decisions: ControllerRevisions restored with a StatefulSet o
       'NoHooks',
     ],
     [
-      'a revision someone other than Velero creates',
-      request('ControllerRevision', revision(statefulSet.spec.template), { userInfo: { username: 'alice' } }),
-      'bypass',
-      'UntrustedUser',
-    ],
-    [
       'a revision the workload controller creates (not restored)',
       request('ControllerRevision', revision(statefulSet.spec.template, {}), {
         userInfo: { username: 'system:serviceaccount:kube-system:statefulset-controller' },
@@ -344,6 +338,41 @@ describe('admission decisions: ControllerRevisions restored with a StatefulSet o
       expect([d.result, d.reason]).to.deep.equal([result, reason]);
       expect(d.patch).to.deep.equal([]);
     });
+
+  it('a revision someone other than Velero creates with a mark in its template: the mark is removed from data, the creator annotated', () => {
+    const forged = revision({
+      ...statefulSet.spec.template,
+      metadata: { labels: { app: 'web', [RESTORE_LABEL]: 'r2' } },
+    });
+    const d = decideWorkloadAdmission(
+      request('ControllerRevision', forged, { userInfo: { username: 'alice' } }),
+      active,
+      settings,
+      now,
+    );
+    expect([d.result, d.reason]).to.deep.equal(['bypass', 'UntrustedUser']);
+    const after = apply(forged, d.patch);
+    const template = after.data.spec.template as { metadata?: { labels?: Record<string, string> } };
+    expect(template.metadata?.labels).to.deep.equal({ app: 'web' });
+    expect((after.metadata as { annotations?: Record<string, string> }).annotations).to.deep.equal({
+      'restore-hooks.dev/untrusted-creator': 'alice',
+    });
+  });
+
+  it("a revision's UPDATE (a controller renumbering it) is left alone: its data is immutable", () => {
+    const rev = revision(statefulSet.spec.template);
+    const d = decideWorkloadAdmission(
+      request('ControllerRevision', rev, {
+        operation: 'UPDATE',
+        oldObject: rev,
+        userInfo: { username: 'system:serviceaccount:kube-system:statefulset-controller' },
+      }),
+      active,
+      settings,
+      now,
+    );
+    expect([d.result, d.reason, d.patch]).to.deep.equal(['untouched', 'NotCreate', []]);
+  });
 });
 
 describe('admission decisions: pods (inject the hooks into marked pods of active restores)', () => {
@@ -791,7 +820,7 @@ describe('admission decisions: membership a tenant cannot forge', () => {
     [
       'a restored DaemonSet controls it',
       request('Pod', markedPod({ owner: { kind: 'DaemonSet', name: 'agent', uid: 'uid-agent' } }), {
-        userInfo: { username: 'system:serviceaccount:kube-system:daemonset-controller' },
+        userInfo: { username: 'system:serviceaccount:kube-system:daemon-set-controller' },
       }),
       withWorkloads([restoredWorkload('DaemonSet', 'agent')], restoreR2()),
       'patched',
