@@ -17,7 +17,7 @@ import {
   HOOK_TARGET_KINDS,
   hasErrors,
 } from '../../hooks/index.ts';
-import { defaultContainer } from '../../devcluster/builtin/defaults.ts';
+import { defaultContainer } from '../../kube/container-defaults.ts';
 import type { LoadedDocument } from './manifests.ts';
 import { InputError, readDocuments, readManifests } from './manifests.ts';
 
