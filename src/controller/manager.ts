@@ -15,13 +15,11 @@ import { EventRecorder } from './events.ts';
 import { PodReconciler } from './init-hooks/pod-reconciler.ts';
 import { ReplacementJournalStore } from './init-hooks/replacement-journal-store.ts';
 import {
-  WORKLOAD_KINDS,
   WorkloadReconciler,
   changedThroughItsDeployment,
   workloadKey,
 } from './init-hooks/workload-reconciler.ts';
 import { isRestoreMember } from './membership.ts';
-import type { WorkloadKind } from './init-hooks/workload-decision.ts';
 import { KubeJsonClient } from './kube-json-client.ts';
 import { dispatcherHttpLibrary } from './machinery/dispatcher-http-library.ts';
 import { instrumentedHttpLibrary } from './machinery/transport.ts';
@@ -39,6 +37,8 @@ import type { Logger } from './machinery/logger.ts';
 import { OwnerChain } from './owner-chain.ts';
 import { RestoreDirectory } from './restore-directory.ts';
 import type { RestoreObject } from './restore-directory.ts';
+import { WORKLOAD_KINDS } from './workload-kinds.ts';
+import type { WorkloadKind } from './workload-kinds.ts';
 import { RestoreReconciler, WorkloadOutcomes } from './restores/restore-reconciler.ts';
 import { ExecHookReconciler } from './exec-hooks/exec-reconciler.ts';
 import { createExec } from './exec-hooks/exec-runner.ts';

@@ -21,6 +21,7 @@ import { initHooksState } from '../init-hooks/template-hooks.ts';
 import { RESTORE_LABEL } from '../marks.ts';
 import { restoreActivity } from '../restore-activity.ts';
 import type { RestoreLookup, RestoreObject } from '../restore-directory.ts';
+import { isWorkloadKind } from '../workload-kinds.ts';
 import type { AdmissionRequest, JsonPatchOperation } from './admission-review.ts';
 import { pointerToken, setMapEntry } from './admission-review.ts';
 
@@ -61,8 +62,6 @@ export interface AdmissionDecision {
   /** The names of the hook containers a `patched` pod gets. */
   readonly hooks?: readonly string[];
 }
-
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -114,7 +113,7 @@ export function decideWorkloadAdmission(
   nowMs: number,
 ): AdmissionDecision {
   if (request.operation !== 'CREATE') return untouched('NotCreate');
-  if (!WORKLOAD_KINDS.has(request.kind.kind)) return untouched('NotAWorkload');
+  if (!isWorkloadKind(request.kind.kind)) return untouched('NotAWorkload');
   const object = request.object;
   const metadata = isRecord(object.metadata) ? object.metadata : {};
   const labelValue = stringMap(metadata.labels)[RESTORE_NAME_LABEL];

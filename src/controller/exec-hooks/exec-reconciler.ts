@@ -12,7 +12,7 @@ import type { HookMetrics } from '../../telemetry/metrics.ts';
 import type { Cluster } from '../cluster.ts';
 import type { EventRecorder } from '../events.ts';
 import { podReference, restoreReference } from '../events.ts';
-import type { WorkloadKind } from '../init-hooks/workload-decision.ts';
+import type { WorkloadKind } from '../workload-kinds.ts';
 import type { KubeJsonClient } from '../kube-json-client.ts';
 import { describeApiError, isConflict, isNotFound } from '../machinery/api-errors.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';

@@ -34,7 +34,7 @@ import type { ReplacementJournalStore } from './replacement-journal-store.ts';
 import { initHooksState } from './template-hooks.ts';
 import type { InitHookSettings } from './workload-reconciler.ts';
 import { workloadKey } from './workload-reconciler.ts';
-import type { WorkloadKind } from './workload-decision.ts';
+import type { WorkloadKind } from '../workload-kinds.ts';
 
 export interface PodReconcilerDeps {
   /** The pending pod from the informer cache. */
