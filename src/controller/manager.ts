@@ -37,6 +37,7 @@ import type { Logger } from './machinery/logger.ts';
 import { OwnerChain } from './owner-chain.ts';
 import { RestoreDirectory } from './restore-directory.ts';
 import type { RestoreObject } from './restore-directory.ts';
+import { restoreKey } from './restore-key.ts';
 import { WORKLOAD_KINDS } from './workload-kinds.ts';
 import type { WorkloadKind } from './workload-kinds.ts';
 import { RestoreReconciler, WorkloadOutcomes } from './restores/restore-reconciler.ts';
@@ -373,17 +374,17 @@ export class Manager {
     const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
     for (const i of restoreInformers) {
       i.addEventHandler({
-        onAdd: (o) => restoreController.enqueue(keyOf(o)),
-        onUpdate: (_old, o) => restoreController.enqueue(keyOf(o)),
-        onDelete: (o) => restoreController.enqueue(keyOf(o)),
+        onAdd: (o) => restoreController.enqueue(restoreKey(o)),
+        onUpdate: (_old, o) => restoreController.enqueue(restoreKey(o)),
+        onDelete: (o) => restoreController.enqueue(restoreKey(o)),
       });
     }
     // A ledger whose Restore was deleted while no controller ran: reconciling the missing Restore deletes it.
     ledgerInformer.addEventHandler({
       onAdd: (o) => {
-        const restoreKey = o.metadata?.annotations?.[LEDGER_RESTORE_ANNOTATION];
-        if (restoreKey && !listRestores().some((r) => keyOf(r as unknown as KubeObject) === restoreKey))
-          restoreController.enqueue(restoreKey);
+        const ledgerOf = o.metadata?.annotations?.[LEDGER_RESTORE_ANNOTATION];
+        if (ledgerOf && !listRestores().some((r) => restoreKey(r) === ledgerOf))
+          restoreController.enqueue(ledgerOf);
       },
     });
     for (const [kind, i] of workloadInformers) {
@@ -411,10 +412,7 @@ export class Manager {
           const value = o.metadata?.labels?.[RESTORE_LABEL] ?? o.metadata?.labels?.[RESTORE_NAME_LABEL];
           const lookup = value === undefined ? undefined : directory.byLabelValue(value);
           if (lookup?.found)
-            restoreController.queue.addAfter(
-              `${lookup.restore.metadata.namespace ?? ''}/${lookup.restore.metadata.name ?? ''}`,
-              RESTORE_STATUS_COALESCE_MS,
-            );
+            restoreController.queue.addAfter(restoreKey(lookup.restore), RESTORE_STATUS_COALESCE_MS);
         },
         onDelete: (o) => execReconciler.podDeleted(o as unknown as Pod),
       });

@@ -27,6 +27,7 @@ import {
 import { restoreMembership } from '../membership.ts';
 import { restoreActivity } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
+import { restoreKey } from '../restore-key.ts';
 import type { OwnerChain } from '../owner-chain.ts';
 import { SeenOnce } from '../seen-once.ts';
 import { describeOutcome } from './exec-messages.ts';
@@ -506,7 +507,7 @@ export class ExecHookReconciler {
     if (plan.execHooks.length === 0) return { kind: 'none', why: 'no exec hooks' };
     const member: Member = {
       restore,
-      restoreKey: `${restore.metadata.namespace ?? ''}/${restore.metadata.name ?? ''}`,
+      restoreKey: restoreKey(restore),
       plan,
       kind: topKind(pod),
     };

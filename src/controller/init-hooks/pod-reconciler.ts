@@ -23,6 +23,7 @@ import { isRestoreMember } from '../membership.ts';
 import { hasRestoreWait, isStillPending } from '../pod-progress.ts';
 import { restoreActivity } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
+import { restoreKey } from '../restore-key.ts';
 import type { HookPlan } from '../../hooks/plan.ts';
 import type { RestoreHooks } from '../../hooks/validate.ts';
 import { decidePod } from './pod-decision.ts';
@@ -155,8 +156,8 @@ export class PodReconciler {
     const lookup = this.#deps.restores.byLabelValue(labelValue);
     if (!lookup.found) return;
     const { restore, hooks } = lookup;
-    const restoreKey = `${restore.metadata.namespace}/${restore.metadata.name}`;
-    const logger = ctx.logger.child({ restore: restoreKey, namespace, name });
+    const restoreRef = restoreKey(restore);
+    const logger = ctx.logger.child({ restore: restoreRef, namespace, name });
     const { decision } = this.#decideBarePod(pod, restore, hooks);
     logger.debug('pod decision', { decision });
     const metricLabels = { restore: restore.metadata.name ?? '', namespace, kind: 'Pod' };
@@ -166,7 +167,7 @@ export class PodReconciler {
         this.#deps.metrics?.hookSkipped({ ...metricLabels, reason: skipReason });
       }
       if (decision.reason === 'RestoreWait' || decision.reason === 'AppContainersStarted')
-        this.#deps.onSkippedPod?.(restoreKey, key);
+        this.#deps.onSkippedPod?.(restoreRef, key);
       if (
         decision.reason === 'RestoreWait' ||
         decision.reason === 'AppContainersStarted' ||
@@ -179,10 +180,10 @@ export class PodReconciler {
           action: 'Skip',
           note:
             decision.reason === 'RestoreWait'
-              ? `Pod ${name} will not get the init hooks of Restore ${restoreKey}: it has Velero's restore-wait init container (a file-system restore is in progress), so it is never replaced.`
+              ? `Pod ${name} will not get the init hooks of Restore ${restoreRef}: it has Velero's restore-wait init container (a file-system restore is in progress), so it is never replaced.`
               : decision.reason === 'AppContainersStarted'
-                ? `Pod ${name} will not get the init hooks of Restore ${restoreKey}: its application containers already started.`
-                : `Pod ${name} already has an init container with the name of a hook of Restore ${restoreKey} but different content; it is left as it is.`,
+                ? `Pod ${name} will not get the init hooks of Restore ${restoreRef}: its application containers already started.`
+                : `Pod ${name} already has an init container with the name of a hook of Restore ${restoreRef} but different content; it is left as it is.`,
         });
       }
       return;
@@ -200,7 +201,7 @@ export class PodReconciler {
       labels: { [RESTORE_LABEL]: labelValue },
       annotations: {
         [APPLIED_INIT_HOOKS_ANNOTATION]: formatAppliedInitHooks({
-          restore: restoreKey,
+          restore: restoreRef,
           restoreUID: restore.metadata.uid ?? '',
           containers: inserted.map((h) => ({ name: h.container.name, hash: hookContentHash(h.container) })),
         }),
@@ -333,8 +334,7 @@ export class PodReconciler {
     );
     if (initHooksState(plan, hasErrors(hooks.problems)) !== 'missing') return;
     const name = pod.metadata.name ?? '';
-    const restoreKey = `${restore.metadata.namespace}/${restore.metadata.name}`;
-    this.#deps.onSkippedPod?.(restoreKey, `${namespace}/${name}`);
+    this.#deps.onSkippedPod?.(restoreKey(restore), `${namespace}/${name}`);
     if (this.#skips.first(`${pod.metadata.uid ?? name}/JobTemplateImmutable`)) {
       this.#deps.metrics?.hookSkipped({
         restore: restore.metadata.name ?? '',
@@ -384,8 +384,7 @@ export class PodReconciler {
     const missing = plan.initHooks.filter((h) => h.origin.source === 'annotation' && h.state === 'insert');
     if (missing.length === 0) return;
     const name = pod.metadata.name ?? '';
-    const restoreKey = `${restore.metadata.namespace}/${restore.metadata.name}`;
-    this.#deps.onSkippedPod?.(restoreKey, `${namespace}/${name}`);
+    this.#deps.onSkippedPod?.(restoreKey(restore), `${namespace}/${name}`);
     if (this.#skips.first(`${pod.metadata.uid ?? name}/NotInTemplate`)) {
       this.#deps.metrics?.hookSkipped({
         restore: restore.metadata.name ?? '',

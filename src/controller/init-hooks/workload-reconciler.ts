@@ -23,6 +23,7 @@ import {
 import { createdDuringRestore, restoreMembership } from '../membership.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
+import { restoreKey } from '../restore-key.ts';
 import { podsFromPendingCache } from './cached-pods.ts';
 import { podFacts } from './pod-facts.ts';
 import { OwnWrites } from '../own-writes.ts';
@@ -126,7 +127,7 @@ export const SKIP_METRIC_REASONS: Readonly<Record<PodSkipReason, SkipReason>> = 
 
 function restoreIdentity(restore: RestoreObject, labelValue: string): RestoreIdentity {
   return {
-    key: `${restore.metadata.namespace}/${restore.metadata.name}`,
+    key: restoreKey(restore),
     uid: restore.metadata.uid ?? '',
     labelValue,
   };
@@ -307,7 +308,7 @@ export class WorkloadReconciler {
     }
     const { restore, hooks } = lookup;
     const logger = ctx.logger.child({
-      restore: `${restore.metadata.namespace}/${restore.metadata.name}`,
+      restore: restoreKey(restore),
       namespace,
       name,
     });
