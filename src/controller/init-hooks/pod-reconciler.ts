@@ -4,8 +4,7 @@ import {
   parseAppliedInitHooks,
 } from '../../hooks/applied-record.ts';
 import { INIT_COMMAND, INIT_CONTAINER_IMAGE, INIT_CONTAINER_NAME } from '../../hooks/annotations.ts';
-import { planHooks } from '../../hooks/plan.ts';
-import { hookContentHash } from '../../hooks/names.ts';
+import { addedHookContainers, planHooks } from '../../hooks/plan.ts';
 import { hasErrors } from '../../hooks/problems.ts';
 import { controllerOf } from '../../kube/owners.ts';
 import { splitObjectKey as splitKey } from '../machinery/kube-object.ts';
@@ -196,14 +195,14 @@ export class PodReconciler {
     if (!live || live.metadata.uid !== pod.metadata.uid) return;
     const { decision: liveDecision, plan } = this.#decideBarePod(live, restore, hooks);
     if (liveDecision.action !== 'replace') return;
-    const inserted = plan.initHooks.filter((h) => h.state === 'insert');
+    const added = addedHookContainers(plan);
     const replacement = replacementPod(live, plan.initContainers, {
       labels: { [RESTORE_LABEL]: labelValue },
       annotations: {
         [APPLIED_INIT_HOOKS_ANNOTATION]: formatAppliedInitHooks({
           restore: restoreRef,
           restoreUID: restore.metadata.uid ?? '',
-          containers: inserted.map((h) => ({ name: h.container.name, hash: hookContentHash(h.container) })),
+          containers: added,
         }),
       },
     });
@@ -214,7 +213,7 @@ export class PodReconciler {
       replacement,
     });
     this.#journal.set(key, stored);
-    logger.info('replacing bare pod to add init hooks', { hooks: inserted.map((h) => h.container.name) });
+    logger.info('replacing bare pod to add init hooks', { hooks: added.map((c) => c.name) });
     return this.#drive(stored, ctx, live);
   }
 
