@@ -3,7 +3,11 @@
 # Pin NODE_IMAGE to a digest in your registry for reproducible builds.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# Compiles src/ to dist/ with the dev dependencies (TypeScript). Scripts are skipped: the `node` npm package
+# Compiles to dist/ what the executables reach (tsconfig.build.json: the import graph of src/cli.ts and
+# src/kubectl-plugin.ts), with the dev dependencies (TypeScript). The devcluster (src/devcluster, the simulator that
+# `npm start` and the tests run from the sources) and the modules only tests use are not in that graph, so they stay
+# in this stage; in the image, `restore-hooks start` and `devcluster` say so. test/manifests/image.test.ts rebuilds
+# the image's file list from this file's COPY lines and checks it. Scripts are skipped: the `node` npm package
 # would download a second Node.js, and the image already has Node 24. tsc runs on the image's node explicitly,
 # not through node_modules/.bin, where that package's (uninstalled) `node` would come first on the PATH.
 FROM ${NODE_IMAGE} AS build
@@ -14,7 +18,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
 
-# Production dependencies only.
+# Production dependencies only (the lockfile's packages not marked dev).
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -6,6 +6,7 @@ import { NotImplementedError, commandHelp, programHelp } from './cli/command.ts'
 import { UsageError, parseFlags } from './cli/flags.ts';
 import { ConfigError } from './config/errors.ts';
 import { devclusterCommand } from './cli/commands/devcluster.ts';
+import { NotInThisBuildError } from './cli/devcluster-loader.ts';
 import { planCommand } from './cli/commands/plan.ts';
 import { runCommand } from './cli/commands/run.ts';
 import { startCommand } from './cli/commands/start.ts';
@@ -65,7 +66,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       for (const problem of err.problems) io.stderr.write(`${PROGRAM} ${cmd.name}: ${problem}\n`);
       return 2;
     }
-    if (err instanceof NotImplementedError) {
+    if (err instanceof NotImplementedError || err instanceof NotInThisBuildError) {
       io.stderr.write(`${PROGRAM} ${cmd.name}: ${err.message}\n`);
       return 1;
     }

@@ -1,7 +1,7 @@
 import type { Pod, Workload } from '../kube/types.ts';
 import { isConflict, isNotFound, isAlreadyExists } from './machinery/api-errors.ts';
 import type { KubeJsonClient } from './kube-json-client.ts';
-import type { WorkloadKind } from './init-hooks/workload-decision.ts';
+import type { WorkloadKind } from './workload-kinds.ts';
 
 export const WORKLOAD_RESOURCES: Readonly<Record<WorkloadKind, string>> = {
   Deployment: 'deployments',

@@ -15,13 +15,11 @@ import { EventRecorder } from './events.ts';
 import { PodReconciler } from './init-hooks/pod-reconciler.ts';
 import { ReplacementJournalStore } from './init-hooks/replacement-journal-store.ts';
 import {
-  WORKLOAD_KINDS,
   WorkloadReconciler,
   changedThroughItsDeployment,
   workloadKey,
 } from './init-hooks/workload-reconciler.ts';
 import { isRestoreMember } from './membership.ts';
-import type { WorkloadKind } from './init-hooks/workload-decision.ts';
 import { KubeJsonClient } from './kube-json-client.ts';
 import { dispatcherHttpLibrary } from './machinery/dispatcher-http-library.ts';
 import { instrumentedHttpLibrary } from './machinery/transport.ts';
@@ -40,6 +38,9 @@ import { OwnerChain } from './owner-chain.ts';
 import { cachedControllingWorkload } from './pod-owner.ts';
 import { RestoreDirectory } from './restore-directory.ts';
 import type { RestoreObject } from './restore-directory.ts';
+import { restoreKey } from './restore-key.ts';
+import { WORKLOAD_KINDS } from './workload-kinds.ts';
+import type { WorkloadKind } from './workload-kinds.ts';
 import { RestoreReconciler, WorkloadOutcomes } from './restores/restore-reconciler.ts';
 import { ExecHookReconciler } from './exec-hooks/exec-reconciler.ts';
 import { createExec } from './exec-hooks/exec-runner.ts';
@@ -389,17 +390,17 @@ export class Manager {
     const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
     for (const i of restoreInformers) {
       i.addEventHandler({
-        onAdd: (o) => restoreController.enqueue(keyOf(o)),
-        onUpdate: (_old, o) => restoreController.enqueue(keyOf(o)),
-        onDelete: (o) => restoreController.enqueue(keyOf(o)),
+        onAdd: (o) => restoreController.enqueue(restoreKey(o)),
+        onUpdate: (_old, o) => restoreController.enqueue(restoreKey(o)),
+        onDelete: (o) => restoreController.enqueue(restoreKey(o)),
       });
     }
     // A ledger whose Restore was deleted while no controller ran: reconciling the missing Restore deletes it.
     ledgerInformer.addEventHandler({
       onAdd: (o) => {
-        const restoreKey = o.metadata?.annotations?.[LEDGER_RESTORE_ANNOTATION];
-        if (restoreKey && !listRestores().some((r) => keyOf(r as unknown as KubeObject) === restoreKey))
-          restoreController.enqueue(restoreKey);
+        const ledgerOf = o.metadata?.annotations?.[LEDGER_RESTORE_ANNOTATION];
+        if (ledgerOf && !listRestores().some((r) => restoreKey(r) === ledgerOf))
+          restoreController.enqueue(ledgerOf);
       },
     });
     for (const [kind, i] of workloadInformers) {
@@ -427,10 +428,7 @@ export class Manager {
           const value = o.metadata?.labels?.[RESTORE_LABEL] ?? o.metadata?.labels?.[RESTORE_NAME_LABEL];
           const lookup = value === undefined ? undefined : directory.byLabelValue(value);
           if (lookup?.found)
-            restoreController.queue.addAfter(
-              `${lookup.restore.metadata.namespace ?? ''}/${lookup.restore.metadata.name ?? ''}`,
-              RESTORE_STATUS_COALESCE_MS,
-            );
+            restoreController.queue.addAfter(restoreKey(lookup.restore), RESTORE_STATUS_COALESCE_MS);
         },
         onDelete: (o) => execReconciler.podDeleted(o as unknown as Pod),
       });

@@ -2,7 +2,7 @@ import { matchesLabelSelector, parseLabelSelector } from '../hooks/selector.ts';
 import type { CompiledSelector } from '../hooks/selector.ts';
 import { controllerOf } from '../kube/owners.ts';
 import type { Pod, Workload } from '../kube/types.ts';
-import type { WorkloadKind } from './init-hooks/workload-decision.ts';
+import type { WorkloadKind } from './workload-kinds.ts';
 
 /** The workload at the top of a pod's controller chain. */
 export interface TopOwner {

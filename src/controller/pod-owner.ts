@@ -1,5 +1,5 @@
 import type { OwnerReference, Workload } from '../kube/types.ts';
-import type { WorkloadKind } from './init-hooks/workload-decision.ts';
+import type { WorkloadKind } from './workload-kinds.ts';
 
 /** A restored workload (labelled `velero.io/restore-name`) from the informer caches. */
 export type CachedWorkloadLookup = (

@@ -1,12 +1,8 @@
 /**
  * Kubernetes name and label syntax for hook validation, as one message or undefined. The rules themselves are
- * the devcluster's copy of apimachinery's (pure, and the only one in the project).
+ * apimachinery's, in src/kube/name-rules.ts (pure, and the only copy in the project; the devcluster uses it too).
  */
-import {
-  validateDNS1123Label,
-  validateLabelValue,
-  validateQualifiedName,
-} from '../devcluster/builtin/names.ts';
+import { validateDNS1123Label, validateLabelValue, validateQualifiedName } from '../kube/name-rules.ts';
 
 const oneMessage = (errors: string[]): string | undefined =>
   errors.length > 0 ? errors.join('; ') : undefined;

@@ -5,9 +5,9 @@ export type {
   HookLabels,
   HookSource,
   HookType,
+  OwnerKindLabel,
   RelistReason,
   SkipReason,
-  WorkloadKind,
   WorkloadLabels,
 } from './metrics.ts';
 export { negotiateFormat, renderMetrics, startMetricsServer } from './metrics-server.ts';

@@ -20,7 +20,8 @@ export function createMetricsRegistry(): Registry {
 //              (an adopted or standalone one), StatefulSet, DaemonSet, Job, CronJob, Pod (a bare pod), or Other.
 //   source     where the hook was declared: annotation (pod or pod-template annotations) or spec (Restore spec.hooks).
 
-export const WORKLOAD_KINDS = [
+/** The values of the `kind` label; not the workloads restore-hooks patches (controller/workload-kinds.ts). */
+export const OWNER_KIND_LABELS = [
   'Pod',
   'ReplicaSet',
   'Deployment',
@@ -30,7 +31,7 @@ export const WORKLOAD_KINDS = [
   'CronJob',
   'Other',
 ] as const;
-export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+export type OwnerKindLabel = (typeof OWNER_KIND_LABELS)[number];
 
 export const HOOK_SOURCES = ['annotation', 'spec'] as const;
 export type HookSource = (typeof HOOK_SOURCES)[number];
@@ -91,7 +92,7 @@ export type RelistReason = (typeof RELIST_REASONS)[number];
 export interface WorkloadLabels {
   readonly restore: string;
   readonly namespace: string;
-  /** Any Kubernetes kind; kinds outside WORKLOAD_KINDS are reported as Other. */
+  /** Any Kubernetes kind; kinds outside OWNER_KIND_LABELS are reported as Other. */
   readonly kind: string;
 }
 export interface HookLabels extends WorkloadLabels {
@@ -320,7 +321,7 @@ function workloadLabels(l: WorkloadLabels): { restore: string; namespace: string
   return {
     restore: nonEmpty(l.restore, 'restore'),
     namespace: nonEmpty(l.namespace, 'namespace'),
-    kind: (WORKLOAD_KINDS as readonly string[]).includes(l.kind) ? l.kind : 'Other',
+    kind: (OWNER_KIND_LABELS as readonly string[]).includes(l.kind) ? l.kind : 'Other',
   };
 }
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { placeHookContainers, removeHookContainers } from '../../src/hooks/init-containers.ts';
 import { formatAppliedInitHooks, parseAppliedInitHooks } from '../../src/hooks/applied-record.ts';
 import { hookContentHash } from '../../src/hooks/names.ts';
-import { defaultContainer } from '../../src/devcluster/builtin/defaults.ts';
+import { defaultContainer } from '../../src/kube/container-defaults.ts';
 
 const c = (name: string, image = 'busybox') => ({ name, image, command: ['true'] });
 const names = (list: { name: string }[]) => list.map((x) => x.name);

@@ -7,7 +7,7 @@ import {
   isVeleroGeneratedInitName,
   sameHookContent,
 } from '../../src/hooks/names.ts';
-import { defaultContainer } from '../../src/devcluster/builtin/defaults.ts';
+import { defaultContainer } from '../../src/kube/container-defaults.ts';
 import { dns1123LabelError } from '../../src/hooks/k8s-names.ts';
 
 const hook = {

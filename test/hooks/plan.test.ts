@@ -7,7 +7,7 @@ import { mayHaveExecHooks, planHooks } from '../../src/hooks/plan.ts';
 import { mapNamespace, parseRestoreHooks } from '../../src/hooks/validate.ts';
 import { DEFAULT_HOOK_POLICY } from '../../src/hooks/policy.ts';
 import { objectTarget } from '../../src/hooks/targets.ts';
-import { defaultContainer } from '../../src/devcluster/builtin/defaults.ts';
+import { defaultContainer } from '../../src/kube/container-defaults.ts';
 import type { Container } from '../../src/hooks/restore-types.ts';
 
 const fixture = (name: string): unknown =>

@@ -4,7 +4,7 @@ import { addedHookContainers, planHooks } from '../../src/hooks/plan.ts';
 import { parseRestoreHooks } from '../../src/hooks/validate.ts';
 import { removeHookContainers } from '../../src/hooks/init-containers.ts';
 import { DEFAULT_HOOK_POLICY } from '../../src/hooks/policy.ts';
-import { defaultContainer } from '../../src/devcluster/builtin/defaults.ts';
+import { defaultContainer } from '../../src/kube/container-defaults.ts';
 
 const podSpec = { containers: [{ name: 'app', image: 'nginx' }] };
 const template = { metadata: { labels: { app: 'web' }, annotations: { a: 'b' } }, spec: podSpec };

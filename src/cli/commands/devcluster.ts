@@ -1,6 +1,5 @@
 import type { Command } from '../command.ts';
-import { UsageError, validators } from '../flags.ts';
-import type { FaultsFile } from '../../devcluster/faults/config-file.ts';
+import { validators } from '../flags.ts';
 
 export const devclusterCommand: Command = {
   name: 'devcluster',
@@ -72,70 +71,7 @@ endpoint /devcluster/faults changes them at runtime.`,
     },
   ],
   async run(args, io) {
-    const { startSimulatedCluster } = await import('../../devcluster/simulated.ts');
-    const { demoVeleroOptions, loadDemo } = await import('../../devcluster/demo.ts');
-    const { readFile } = await import('node:fs/promises');
-    const kubeconfigPath = String(args.values.kubeconfig);
-    const port = typeof args.values.port === 'number' ? args.values.port : 0;
-    const demo = args.values.demo === true;
-    const backups = typeof args.values.backups === 'string' ? args.values.backups : undefined;
-    if (demo && (backups !== undefined || args.values.simulation === true))
-      throw new UsageError('--demo cannot be combined with --simulation or --backups');
-    const simulate = demo || backups !== undefined || args.values.simulation === true;
-    let faults: FaultsFile | undefined;
-    if (typeof args.values.faults === 'string') {
-      const file = args.values.faults;
-      const { parseFaultsFile } = await import('../../devcluster/faults/config-file.ts');
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (e) {
-        throw new UsageError(
-          `--faults ${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        );
-      }
-      try {
-        faults = parseFaultsFile(text);
-      } catch (e) {
-        throw new UsageError(`--faults ${file}: ${(e as Error).message}`);
-      }
-    }
-    const cluster = await startSimulatedCluster({
-      port,
-      ...(typeof args.values.crds === 'string' ? { crdDirectory: args.values.crds } : {}),
-      ...(faults ? { faults } : {}),
-      ...(args.values.rbac === true ? { rbac: true } : {}),
-      simulation: demo
-        ? { velero: demoVeleroOptions() }
-        : simulate
-          ? backups !== undefined
-            ? { velero: { fixturesDir: backups } }
-            : {}
-          : false,
-    });
-    try {
-      if (demo) loadDemo(cluster.api);
-      await cluster.writeKubeconfig(kubeconfigPath);
-    } catch (err) {
-      await cluster.stop();
-      throw err;
-    }
-    io.stdout.write(
-      JSON.stringify({
-        level: 'info',
-        msg: 'devcluster serving',
-        url: cluster.url,
-        demo,
-        simulation: simulate,
-        kubeconfig: kubeconfigPath,
-      }) + '\n',
-    );
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
-    await cluster.stop();
-    io.stdout.write(JSON.stringify({ level: 'info', msg: 'devcluster stopped', signal }) + '\n');
-    return 0;
+    const { loadDevclusterCommands } = await import('../devcluster-loader.ts');
+    return (await loadDevclusterCommands()).serve(args, io);
   },
 };

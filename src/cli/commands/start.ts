@@ -21,7 +21,8 @@ export const startCommand: Command = {
     if (clusterConfigured(io.env)) return runCommand.run(args, io);
     const settings = await resolveRunSettings(args, io, 'start');
     if (!settings) return 2;
-    const { startDemo } = await import('../start-demo.ts');
-    return untilStopSignal((signal) => startDemo(settings, io, signal));
+    const { loadDevclusterCommands } = await import('../devcluster-loader.ts');
+    const devcluster = await loadDevclusterCommands();
+    return untilStopSignal((signal) => devcluster.startDemo(settings, io, signal));
   },
 };

@@ -17,7 +17,8 @@ import {
   HOOK_TARGET_KINDS,
   hasErrors,
 } from '../../hooks/index.ts';
-import { defaultContainer } from '../../devcluster/builtin/defaults.ts';
+import { defaultContainer } from '../../kube/container-defaults.ts';
+import { restoreKey } from '../../controller/restore-key.ts';
 import type { LoadedDocument } from './manifests.ts';
 import { InputError, readDocuments, readManifests } from './manifests.ts';
 
@@ -148,7 +149,7 @@ export async function runPlan(args: ParsedArgs, io: CommandIO): Promise<number> 
   }
   const meta = isRecord(restore.metadata) ? restore.metadata : {};
   const report = {
-    restore: `${String(meta.namespace ?? '')}/${String(meta.name ?? '')}`,
+    restore: restoreKey({ metadata: meta }),
     restoreProblems: [...hooks.problems, ...unknownFields].map(problemView),
     objects,
     ...(skipped.length > 0 ? { skipped } : {}),

@@ -12,6 +12,7 @@ import type { Pod, Workload } from '../../kube/types.ts';
 import { parseExecRecord } from '../../controller/exec-hooks/exec-record.ts';
 import type { HookEntry } from '../../controller/exec-hooks/exec-record.ts';
 import { CLEANED_UP_ANNOTATION, EXEC_HOOKS_ANNOTATION, RESTORE_LABEL } from '../../controller/marks.ts';
+import { restoreKey } from '../../controller/restore-key.ts';
 import { RESTORE_NAME_LABEL, veleroLabelValue } from '../../kube/velero-labels.ts';
 
 /** What the collector read: the Restore, the objects it brought back, and the controller's Events. */
@@ -147,7 +148,7 @@ export function buildStatusReport(inputs: StatusInputs): StatusReport {
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
   };
   const hooks = parseRestoreHooks(restore, DEFAULT_HOOK_POLICY);
-  const restoreKey = `${namespace}/${name}`;
+  const restoreRef = restoreKey(restore);
 
   const ownerOfReplicaSet = new Map<string, string>();
   for (const rs of [
@@ -162,7 +163,7 @@ export function buildStatusReport(inputs: StatusInputs): StatusReport {
   const workloads = inputs.workloads.map((w): WorkloadReport => {
     const template = w.spec.template;
     const applied = parseAppliedInitHooks(template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION]);
-    const cleanedUp = w.metadata.annotations?.[CLEANED_UP_ANNOTATION] === restoreKey;
+    const cleanedUp = w.metadata.annotations?.[CLEANED_UP_ANNOTATION] === restoreRef;
     const labelled = template.metadata?.labels?.[RESTORE_LABEL] !== undefined;
     const coverage: Coverage = applied || cleanedUp ? 'template' : labelled ? 'admission' : 'none';
     const kind = w.kind ?? 'Workload';
@@ -278,14 +279,14 @@ export function buildStatusReport(inputs: StatusInputs): StatusReport {
   const skipped: SkippedItem[] = hooks.problems
     .filter((p) => p.severity === 'error')
     .map((p) => ({
-      object: `Restore/${restoreKey}`,
+      object: `Restore/${restoreRef}`,
       reason: 'InvalidHook',
       field: p.field,
       message: p.message,
     }));
   for (const w of unknownRestoreFields(restore))
     skipped.push({
-      object: `Restore/${restoreKey}`,
+      object: `Restore/${restoreRef}`,
       reason: 'UnknownField',
       field: w.field,
       message: w.message,
@@ -319,7 +320,7 @@ export function buildStatusReport(inputs: StatusInputs): StatusReport {
   }
   for (const c of status.conditions ?? [])
     if (c.status === 'False' && c.type === 'HooksValid')
-      skipped.push({ object: `Restore/${restoreKey}`, reason: c.reason ?? c.type, message: c.message ?? '' });
+      skipped.push({ object: `Restore/${restoreRef}`, reason: c.reason ?? c.type, message: c.message ?? '' });
 
   const pending: string[] = [];
   for (const w of workloadReports)

@@ -32,6 +32,7 @@ import { cachedControllingWorkload } from '../pod-owner.ts';
 import type { CachedWorkloadLookup } from '../pod-owner.ts';
 import { restoreActivity } from '../restore-activity.ts';
 import type { RestoreLookup, RestoreObject } from '../restore-directory.ts';
+import { WORKLOAD_KINDS } from '../workload-kinds.ts';
 import type { AdmissionRequest, JsonPatchOperation } from './admission-review.ts';
 import { pointerToken, setMapEntry } from './admission-review.ts';
 
@@ -98,10 +99,7 @@ export interface AdmissionDecision {
  * marked at CREATE or never, and its UPDATEs (a controller renumbering it) are left alone.
  */
 const TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
-  Deployment: ['spec', 'template'],
-  StatefulSet: ['spec', 'template'],
-  DaemonSet: ['spec', 'template'],
-  ReplicaSet: ['spec', 'template'],
+  ...Object.fromEntries(WORKLOAD_KINDS.map((kind) => [kind, ['spec', 'template']])),
   ControllerRevision: ['data', 'spec', 'template'],
 };
 

@@ -12,7 +12,7 @@ import type { HookMetrics } from '../../telemetry/metrics.ts';
 import type { Cluster } from '../cluster.ts';
 import type { EventRecorder } from '../events.ts';
 import { podReference, restoreReference } from '../events.ts';
-import type { WorkloadKind } from '../init-hooks/workload-decision.ts';
+import type { WorkloadKind } from '../workload-kinds.ts';
 import type { KubeJsonClient } from '../kube-json-client.ts';
 import { describeApiError, isConflict, isNotFound } from '../machinery/api-errors.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
@@ -27,6 +27,7 @@ import {
 import { restoreMembership } from '../membership.ts';
 import { restoreActivity } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
+import { restoreKey } from '../restore-key.ts';
 import type { OwnerChain } from '../owner-chain.ts';
 import { SeenOnce } from '../seen-once.ts';
 import { describeOutcome } from './exec-messages.ts';
@@ -513,7 +514,7 @@ export class ExecHookReconciler {
     if (plan.execHooks.length === 0) return { kind: 'none', why: 'no exec hooks' };
     const member: Member = {
       restore,
-      restoreKey: `${restore.metadata.namespace ?? ''}/${restore.metadata.name ?? ''}`,
+      restoreKey: restoreKey(restore),
       plan,
       kind: topKind(pod),
     };

@@ -2,7 +2,7 @@ import { matchesLabelSelector, parseLabelSelector } from '../../hooks/selector.t
 import { controllerOf } from '../../kube/owners.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import type { TopOwner } from '../owner-chain.ts';
-import type { WorkloadKind } from './workload-decision.ts';
+import type { WorkloadKind } from '../workload-kinds.ts';
 
 /** The top of a pod's controller chain as known without an API read; 'unknown' when that needs a read. */
 export type KnownTopOwner = (pod: Pod) => TopOwner | undefined | 'unknown';

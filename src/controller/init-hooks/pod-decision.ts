@@ -2,6 +2,7 @@
  * What the controller does for one restored pod's init hooks. Pods owned by a workload are handled through the
  * workload (see workload-decision.ts); this decides for bare pods, and classifies the pods nobody can help.
  */
+import { isWorkloadKind } from '../workload-kinds.ts';
 
 export interface PodDecisionFacts {
   /** The kind at the top of the pod's controller chain: 'Pod' for a bare pod. */
@@ -32,7 +33,6 @@ export type PodDecision =
         | 'UnsupportedOwner';
     };
 
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
 const JOB_KINDS = new Set(['Job', 'CronJob']);
 
 export function decidePod(p: PodDecisionFacts): PodDecision {
@@ -44,7 +44,7 @@ export function decidePod(p: PodDecisionFacts): PodDecision {
   if (p.hooks === 'invalid') return { action: 'none', reason: 'InvalidHooks' };
   if (p.hooks === 'conflict') return { action: 'none', reason: 'HookConflict' };
   if (!p.stillPending) return { action: 'none', reason: 'AppContainersStarted' };
-  if (WORKLOAD_KINDS.has(p.topOwnerKind)) return { action: 'viaOwner' };
+  if (isWorkloadKind(p.topOwnerKind)) return { action: 'viaOwner' };
   if (p.topOwnerKind !== 'Pod') return { action: 'none', reason: 'UnsupportedOwner' };
   if (p.restoreWait) return { action: 'none', reason: 'RestoreWait' };
   return { action: 'replace' };

@@ -4,8 +4,7 @@ import {
   parseAppliedInitHooks,
 } from '../../hooks/applied-record.ts';
 import { INIT_COMMAND, INIT_CONTAINER_IMAGE, INIT_CONTAINER_NAME } from '../../hooks/annotations.ts';
-import { planHooks } from '../../hooks/plan.ts';
-import { hookContentHash } from '../../hooks/names.ts';
+import { addedHookContainers, planHooks } from '../../hooks/plan.ts';
 import { hasErrors } from '../../hooks/problems.ts';
 import { controllerOf } from '../../kube/owners.ts';
 import { splitObjectKey as splitKey } from '../machinery/kube-object.ts';
@@ -23,6 +22,7 @@ import { isRestoreMember } from '../membership.ts';
 import { hasRestoreWait, isStillPending } from '../pod-progress.ts';
 import { restoreActivity } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
+import { restoreKey } from '../restore-key.ts';
 import type { HookPlan } from '../../hooks/plan.ts';
 import type { RestoreHooks } from '../../hooks/validate.ts';
 import { decidePod } from './pod-decision.ts';
@@ -34,7 +34,7 @@ import type { ReplacementJournalStore } from './replacement-journal-store.ts';
 import { initHooksState } from './template-hooks.ts';
 import type { InitHookSettings } from './workload-reconciler.ts';
 import { workloadKey } from './workload-reconciler.ts';
-import type { WorkloadKind } from './workload-decision.ts';
+import type { WorkloadKind } from '../workload-kinds.ts';
 
 export interface PodReconcilerDeps {
   /** The pending pod from the informer cache. */
@@ -155,8 +155,8 @@ export class PodReconciler {
     const lookup = this.#deps.restores.byLabelValue(labelValue);
     if (!lookup.found) return;
     const { restore, hooks } = lookup;
-    const restoreKey = `${restore.metadata.namespace}/${restore.metadata.name}`;
-    const logger = ctx.logger.child({ restore: restoreKey, namespace, name });
+    const restoreRef = restoreKey(restore);
+    const logger = ctx.logger.child({ restore: restoreRef, namespace, name });
     const { decision } = this.#decideBarePod(pod, restore, hooks);
     logger.debug('pod decision', { decision });
     const metricLabels = { restore: restore.metadata.name ?? '', namespace, kind: 'Pod' };
@@ -166,7 +166,7 @@ export class PodReconciler {
         this.#deps.metrics?.hookSkipped({ ...metricLabels, reason: skipReason });
       }
       if (decision.reason === 'RestoreWait' || decision.reason === 'AppContainersStarted')
-        this.#deps.onSkippedPod?.(restoreKey, key);
+        this.#deps.onSkippedPod?.(restoreRef, key);
       if (
         decision.reason === 'RestoreWait' ||
         decision.reason === 'AppContainersStarted' ||
@@ -179,10 +179,10 @@ export class PodReconciler {
           action: 'Skip',
           note:
             decision.reason === 'RestoreWait'
-              ? `Pod ${name} will not get the init hooks of Restore ${restoreKey}: it has Velero's restore-wait init container (a file-system restore is in progress), so it is never replaced.`
+              ? `Pod ${name} will not get the init hooks of Restore ${restoreRef}: it has Velero's restore-wait init container (a file-system restore is in progress), so it is never replaced.`
               : decision.reason === 'AppContainersStarted'
-                ? `Pod ${name} will not get the init hooks of Restore ${restoreKey}: its application containers already started.`
-                : `Pod ${name} already has an init container with the name of a hook of Restore ${restoreKey} but different content; it is left as it is.`,
+                ? `Pod ${name} will not get the init hooks of Restore ${restoreRef}: its application containers already started.`
+                : `Pod ${name} already has an init container with the name of a hook of Restore ${restoreRef} but different content; it is left as it is.`,
         });
       }
       return;
@@ -195,14 +195,14 @@ export class PodReconciler {
     if (!live || live.metadata.uid !== pod.metadata.uid) return;
     const { decision: liveDecision, plan } = this.#decideBarePod(live, restore, hooks);
     if (liveDecision.action !== 'replace') return;
-    const inserted = plan.initHooks.filter((h) => h.state === 'insert');
+    const added = addedHookContainers(plan);
     const replacement = replacementPod(live, plan.initContainers, {
       labels: { [RESTORE_LABEL]: labelValue },
       annotations: {
         [APPLIED_INIT_HOOKS_ANNOTATION]: formatAppliedInitHooks({
-          restore: restoreKey,
+          restore: restoreRef,
           restoreUID: restore.metadata.uid ?? '',
-          containers: inserted.map((h) => ({ name: h.container.name, hash: hookContentHash(h.container) })),
+          containers: added,
         }),
       },
     });
@@ -213,7 +213,7 @@ export class PodReconciler {
       replacement,
     });
     this.#journal.set(key, stored);
-    logger.info('replacing bare pod to add init hooks', { hooks: inserted.map((h) => h.container.name) });
+    logger.info('replacing bare pod to add init hooks', { hooks: added.map((c) => c.name) });
     return this.#drive(stored, ctx, live);
   }
 
@@ -333,8 +333,7 @@ export class PodReconciler {
     );
     if (initHooksState(plan, hasErrors(hooks.problems)) !== 'missing') return;
     const name = pod.metadata.name ?? '';
-    const restoreKey = `${restore.metadata.namespace}/${restore.metadata.name}`;
-    this.#deps.onSkippedPod?.(restoreKey, `${namespace}/${name}`);
+    this.#deps.onSkippedPod?.(restoreKey(restore), `${namespace}/${name}`);
     if (this.#skips.first(`${pod.metadata.uid ?? name}/JobTemplateImmutable`)) {
       this.#deps.metrics?.hookSkipped({
         restore: restore.metadata.name ?? '',
@@ -384,8 +383,7 @@ export class PodReconciler {
     const missing = plan.initHooks.filter((h) => h.origin.source === 'annotation' && h.state === 'insert');
     if (missing.length === 0) return;
     const name = pod.metadata.name ?? '';
-    const restoreKey = `${restore.metadata.namespace}/${restore.metadata.name}`;
-    this.#deps.onSkippedPod?.(restoreKey, `${namespace}/${name}`);
+    this.#deps.onSkippedPod?.(restoreKey(restore), `${namespace}/${name}`);
     if (this.#skips.first(`${pod.metadata.uid ?? name}/NotInTemplate`)) {
       this.#deps.metrics?.hookSkipped({
         restore: restore.metadata.name ?? '',

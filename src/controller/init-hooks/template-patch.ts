@@ -1,8 +1,8 @@
 import { APPLIED_INIT_HOOKS_ANNOTATION, formatAppliedInitHooks } from '../../hooks/applied-record.ts';
 import type { AppliedInitHooks } from '../../hooks/applied-record.ts';
+import { addedHookContainers } from '../../hooks/plan.ts';
 import type { HookPlan } from '../../hooks/plan.ts';
 import { removeHookContainers } from '../../hooks/init-containers.ts';
-import { hookContentHash } from '../../hooks/names.ts';
 import type { PodTemplateSpec, Workload } from '../../kube/types.ts';
 import { CLEANED_UP_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION, RESTORE_LABEL } from '../marks.ts';
 
@@ -31,11 +31,10 @@ export function injectionPatch(
   restore: RestoreIdentity,
   options: { pause?: boolean } = {},
 ): MergePatch {
-  const inserted = plan.initHooks.filter((h) => h.state === 'insert');
   const record: AppliedInitHooks = {
     restore: restore.key,
     restoreUID: restore.uid,
-    containers: inserted.map((h) => ({ name: h.container.name, hash: hookContentHash(h.container) })),
+    containers: addedHookContainers(plan),
   };
   return {
     metadata: {

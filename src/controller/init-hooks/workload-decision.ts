@@ -13,8 +13,7 @@
  * the hooks once each (no container is ever added to a started pod). When every pod has the hooks, or the only
  * pods without them have already started, the template is kept and running applications are not rolled.
  */
-
-export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet';
+import type { WorkloadKind } from '../workload-kinds.ts';
 
 /** How the workload's template relates to the hooks that apply to it. */
 export type TemplateHooks =

@@ -23,6 +23,7 @@ import {
 import { createdDuringRestore, restoreMembership } from '../membership.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
+import { restoreKey } from '../restore-key.ts';
 import { podsFromPendingCache } from './cached-pods.ts';
 import { podFacts } from './pod-facts.ts';
 import { OwnWrites } from '../own-writes.ts';
@@ -34,7 +35,9 @@ import { apiErrorCode, describeApiError, isConflict } from '../machinery/api-err
 import { retryOnConflict } from '../machinery/retry.ts';
 import type { RestoreIdentity } from './template-patch.ts';
 import { decideWorkload, podsAffectDecision } from './workload-decision.ts';
-import type { PodSkipReason, WorkloadDecision, WorkloadFacts, WorkloadKind } from './workload-decision.ts';
+import type { PodSkipReason, WorkloadDecision, WorkloadFacts } from './workload-decision.ts';
+import type { WorkloadKind } from '../workload-kinds.ts';
+import { isWorkloadKind } from '../workload-kinds.ts';
 import { decideReplicaSets, pausesForInjection, rollsOutAllAtOnce } from './replicaset-decision.ts';
 import type { DeploymentFacts, ReplicaSetFacts, ReplicaSetsDecision } from './replicaset-decision.ts';
 import { POD_TEMPLATE_HASH_LABEL as POD_TEMPLATE_HASH, equalIgnoringHash } from './replicaset-template.ts';
@@ -49,13 +52,6 @@ const MAX_REJECTED = 10_000;
 const FILE_SYSTEM_RESTORE_RECHECK_MS = 5000;
 const OWN_WRITE_RECHECK_MS = 1000;
 
-export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'ReplicaSet',
-];
-
 export function workloadKey(kind: WorkloadKind, namespace: string, name: string): string {
   return `${kind}/${namespace}/${name}`;
 }
@@ -64,9 +60,8 @@ export function parseWorkloadKey(
   key: string,
 ): { kind: WorkloadKind; namespace: string; name: string } | undefined {
   const [kind, namespace, name, ...rest] = key.split('/');
-  if (rest.length > 0 || !kind || !namespace || !name || !WORKLOAD_KINDS.includes(kind as WorkloadKind))
-    return undefined;
-  return { kind: kind as WorkloadKind, namespace, name };
+  if (rest.length > 0 || !kind || !namespace || !name || !isWorkloadKind(kind)) return undefined;
+  return { kind, namespace, name };
 }
 
 export interface InitHookSettings {
@@ -132,7 +127,7 @@ export const SKIP_METRIC_REASONS: Readonly<Record<PodSkipReason, SkipReason>> = 
 
 function restoreIdentity(restore: RestoreObject, labelValue: string): RestoreIdentity {
   return {
-    key: `${restore.metadata.namespace}/${restore.metadata.name}`,
+    key: restoreKey(restore),
     uid: restore.metadata.uid ?? '',
     labelValue,
   };
@@ -313,7 +308,7 @@ export class WorkloadReconciler {
     }
     const { restore, hooks } = lookup;
     const logger = ctx.logger.child({
-      restore: `${restore.metadata.namespace}/${restore.metadata.name}`,
+      restore: restoreKey(restore),
       namespace,
       name,
     });

@@ -1,5 +1,6 @@
 import type { Pod } from '../../kube/types.ts';
 import type { RestoreObject } from '../restore-directory.ts';
+import { restoreKey } from '../restore-key.ts';
 import { isFinal, parseExecRecord } from '../exec-hooks/exec-record.ts';
 import { EXEC_HOOKS_ANNOTATION } from '../marks.ts';
 import type { DesiredCondition } from './conditions.ts';
@@ -40,7 +41,7 @@ export async function restoreHookStatus(
   restore: RestoreObject,
   labelValue: string,
 ): Promise<RestoreHookStatus> {
-  const key = `${restore.metadata.namespace ?? ''}/${restore.metadata.name ?? ''}`;
+  const key = restoreKey(restore);
   const pods: Record<string, HookCounts> = {};
   const tally = { pods: 0, open: 0, succeeded: 0, failed: 0 };
   for (const pod of deps.memberPods(labelValue, restore)) {

@@ -3,7 +3,7 @@ import {
   applyDefaults,
   applyJobSelectorDefaults,
 } from '../builtin/defaults.ts';
-import { validateDNS1123Subdomain } from '../builtin/names.ts';
+import { validateDNS1123Subdomain } from '../../kube/name-rules.ts';
 import { validateCrd } from '../crd/crd-resources.ts';
 import { validateCreate, validateUpdate } from '../builtin/validation.ts';
 import { pruneAndValidate } from '../crd/structural.ts';

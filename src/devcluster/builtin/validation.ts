@@ -32,7 +32,7 @@ import {
   validatePortName,
   validatePortNumber,
   validateQualifiedName,
-} from './names.ts';
+} from '../../kube/name-rules.ts';
 
 type Obj = Record<string, unknown>;
 type Causes = StatusCause[];

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { podsFromPendingCache } from '../../../src/controller/init-hooks/cached-pods.ts';
 import type { KnownTopOwner } from '../../../src/controller/init-hooks/cached-pods.ts';
-import type { WorkloadKind } from '../../../src/controller/init-hooks/workload-decision.ts';
+import type { WorkloadKind } from '../../../src/controller/workload-kinds.ts';
 import type { Pod, Workload } from '../../../src/kube/types.ts';
 
 const DEPLOYMENT_UID = 'd-1';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { changedThroughItsDeployment } from '../../../src/controller/init-hooks/workload-reconciler.ts';
-import type { WorkloadKind } from '../../../src/controller/init-hooks/workload-decision.ts';
+import type { WorkloadKind } from '../../../src/controller/workload-kinds.ts';
 import type { Workload } from '../../../src/kube/types.ts';
 
 function workload(metadata: Workload['metadata']): Workload {

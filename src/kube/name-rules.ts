@@ -1,6 +1,7 @@
 /**
  * Name syntax rules of Kubernetes (k8s.io/apimachinery/pkg/util/validation), with the messages kube-apiserver
- * puts into its 422 causes. Every function returns the list of problems; an empty list means valid.
+ * puts into its 422 causes. Every function returns the list of problems; an empty list means valid. The hook engine
+ * validates hook names and selectors with them, the devcluster its objects.
  */
 
 const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';

@@ -6,7 +6,7 @@ import {
   validateDNS1123Subdomain,
   validateLabelValue,
   validateQualifiedName,
-} from '../../src/devcluster/builtin/names.ts';
+} from '../../src/kube/name-rules.ts';
 
 const LABEL_REGEX_MSG =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
@@ -15,7 +15,7 @@ const SUBDOMAIN_REGEX_MSG =
 const QNAME_REGEX_MSG =
   "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
 
-describe('devcluster names', () => {
+describe('Kubernetes name rules (apimachinery)', () => {
   describe('validateDNS1123Label', () => {
     const cases: Array<[string, string[]]> = [
       ['restore-hook', []],
