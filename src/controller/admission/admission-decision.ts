@@ -16,7 +16,7 @@
  * annotated, so a mark copied into anyone's template brings nothing: the pod loses it.
  */
 import { APPLIED_INIT_HOOKS_ANNOTATION, formatAppliedInitHooks } from '../../hooks/applied-record.ts';
-import { planHooks } from '../../hooks/plan.ts';
+import { addedHookContainers, planHooks } from '../../hooks/plan.ts';
 import type { HookPlan } from '../../hooks/plan.ts';
 import type { HookPolicy } from '../../hooks/policy.ts';
 import { hasErrors } from '../../hooks/problems.ts';
@@ -31,6 +31,7 @@ import { restoreMembership } from '../membership.ts';
 import { cachedControllingWorkload } from '../pod-owner.ts';
 import type { CachedWorkloadLookup } from '../pod-owner.ts';
 import { restoreActivity } from '../restore-activity.ts';
+import { restoreKey } from '../restore-key.ts';
 import type { RestoreLookup, RestoreObject } from '../restore-directory.ts';
 import { WORKLOAD_KINDS } from '../workload-kinds.ts';
 import type { AdmissionRequest, JsonPatchOperation } from './admission-review.ts';
@@ -335,11 +336,11 @@ export function decidePodAdmission(
       restore,
       problems: [...hooks.problems, ...plan.problems],
     };
-  const inserted = plan.initHooks.filter((h) => h.state === 'insert');
+  const inserted = addedHookContainers(plan);
   const record = formatAppliedInitHooks({
-    restore: `${restore.metadata.namespace ?? ''}/${restore.metadata.name ?? ''}`,
+    restore: restoreKey(restore),
     restoreUID: restore.metadata.uid ?? '',
-    containers: inserted.map((h) => ({ name: h.container.name, hash: h.contentHash })),
+    containers: inserted,
   });
   const patch: JsonPatchOperation[] = [
     {
@@ -360,6 +361,6 @@ export function decidePodAdmission(
     reason: 'HooksInjected',
     patch,
     restore,
-    hooks: inserted.map((h) => h.container.name),
+    hooks: inserted.map((h) => h.name),
   };
 }

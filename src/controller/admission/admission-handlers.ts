@@ -14,6 +14,7 @@ import type {
 import type { AdmissionRequest } from './admission-review.ts';
 import type { WebhookAnswer, WebhookHandler } from './webhook-server.ts';
 import { PODS_PATH, WORKLOADS_PATH } from './webhook-configuration.ts';
+import { restoreKey } from '../restore-key.ts';
 
 export interface AdmissionHandlerDeps {
   /** The Restores and restored workloads, from the informer caches. */
@@ -72,9 +73,7 @@ export function admissionHandlers(deps: AdmissionHandlerDeps): Record<string, We
       user: request.userInfo.username,
       result: decision.result,
       reason: decision.reason,
-      ...(decision.restore
-        ? { restore: `${decision.restore.metadata.namespace ?? ''}/${decision.restore.metadata.name ?? ''}` }
-        : {}),
+      ...(decision.restore ? { restore: restoreKey(decision.restore) } : {}),
       ...(decision.hooks ? { hooks: decision.hooks } : {}),
     };
     if (decision.result === 'bypass') {
@@ -97,7 +96,7 @@ export function admissionHandlers(deps: AdmissionHandlerDeps): Record<string, We
             type: 'Warning',
             reason: decision.reason === 'HookConflict' ? 'HookConflict' : 'InvalidHook',
             action: 'Admit',
-            note: `Pods of Restore ${restore.metadata.namespace ?? ''}/${restore.metadata.name ?? ''} in namespace ${request.namespace} are admitted without their init hooks: ${problems.join('; ') || decision.reason}.`,
+            note: `Pods of Restore ${restoreKey(restore)} in namespace ${request.namespace} are admitted without their init hooks: ${problems.join('; ') || decision.reason}.`,
           });
       }
       return;
