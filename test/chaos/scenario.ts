@@ -123,6 +123,25 @@ export const DEFAULT_SIZE: ScenarioSize = {
   restoredReplicaSetPodStartSeconds: 150,
 };
 
+/**
+ * The short run's scenario (`--short`, the real bed in CI): 58 pods. Per namespace 6 Deployments of 3 (half with
+ * their ReplicaSet and pods), 1 StatefulSet of each strategy, 1 DaemonSet, 4 bare pods. The windows are shorter: the
+ * schedule is too.
+ */
+export const SHORT_SIZE: ScenarioSize = {
+  deployments: 6,
+  deploymentReplicas: 3,
+  statefulSetsRolling: 1,
+  statefulSetsOnDelete: 1,
+  statefulSetReplicas: 2,
+  daemonSets: 1,
+  barePods: 4,
+  startSeconds: 30,
+  recreatedDeploymentStartSeconds: 45,
+  restoredBarePodStartSeconds: 45,
+  restoredReplicaSetPodStartSeconds: 60,
+};
+
 export interface Scenario {
   /** Manifests of the backup, as Velero stored them (uids, ownerReferences, status are dropped on restore). */
   readonly backup: Record<string, unknown>[];
