@@ -62,7 +62,7 @@ export async function readServingSecret(
 }
 
 /** The same CA certificate (key, subject) with a new serial number and `validityMs` left. */
-function reissueCa(caPem: string, caKeyPem: string, validityMs: number): string {
+export function reissueCa(caPem: string, caKeyPem: string, validityMs: number): string {
   const ca = forge.pki.certificateFromPem(caPem);
   const bytes = randomBytes(16);
   bytes[0]! &= 0x7f;

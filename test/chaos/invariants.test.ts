@@ -10,6 +10,7 @@ import {
   bypassedOwners,
   checkBypassesReported,
   checkDecoysUntouched,
+  checkTemplatePathReported,
   checkExecHooks,
   checkInitHooksRanOnce,
   checkNoDuplicateHooks,
@@ -423,6 +424,23 @@ describe('chaos invariants', () => {
       ).to.deep.equal([
         'StatefulSet/ns/db: 2 admission call(s) failed open (pods.restore-hooks.dev on pods; e.g. failed to call webhook: context deadline exceeded) but no AdmissionBypassed report names it',
       ]));
+    it('fails for a restored workload whose template took the fallback unreported, from the objects alone', () => {
+      const state = good();
+      expect(checkTemplatePathReported(state, new Set(['StatefulSet/ns/db']), new Set(), e)).to.deep.equal(
+        [],
+      );
+      expect(checkTemplatePathReported(state, new Set(), new Set(['StatefulSet/ns/db']), e)).to.deep.equal(
+        [],
+      );
+      expect(checkTemplatePathReported(state, new Set(), new Set(), e)).to.deep.equal([
+        "StatefulSet/ns/db: its pod template carries the hooks (the reconcilers' fallback) but no AdmissionBypassed report names it",
+      ]);
+      const admitted = {
+        ...state,
+        workloads: state.workloads.map((w) => ({ ...w, spec: { template: { spec: {} } } })),
+      };
+      expect(checkTemplatePathReported(admitted, new Set(), new Set(), e)).to.deep.equal([]);
+    });
     it('leaves out calls outside the restore: other namespaces, decoys, other owners, bare pods', () =>
       expect(
         checkBypassesReported(

@@ -479,3 +479,28 @@ export function bypassedOwners(failOpens: readonly FailOpenRecord[], e: Expectat
       .filter((o): o is string => o !== undefined && restored.has(o)),
   );
 }
+
+/**
+ * The other side of the same promise, judged from the final objects alone (so on every bed): a restored workload
+ * whose pod template carries its hooks took the reconcilers' fallback (with the webhooks served, only a bypass
+ * leads there), and has an AdmissionBypassed report naming it, an Event or the controller's log line.
+ */
+export function checkTemplatePathReported(
+  state: FinalState,
+  reported: ReadonlySet<string>,
+  logged: ReadonlySet<string>,
+  e: Expectations,
+): string[] {
+  const restored = new Set(e.workloads.map((w) => `${w.kind}/${w.namespace}/${w.name}`));
+  const violations: string[] = [];
+  for (const w of state.workloads) {
+    const key = `${w.kind}/${w.metadata.namespace}/${w.metadata.name}`;
+    if (!restored.has(key) || reported.has(key) || logged.has(key)) continue;
+    const names = new Set((w.spec.template.spec.initContainers ?? []).map((c) => c.name));
+    if (e.hooksFor(w.metadata.namespace).some((h) => names.has(h.name)))
+      violations.push(
+        `${key}: its pod template carries the hooks (the reconcilers' fallback) but no AdmissionBypassed report names it`,
+      );
+  }
+  return violations;
+}

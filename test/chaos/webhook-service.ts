@@ -44,6 +44,7 @@ export class WebhookService {
   readonly #endpointLagMs: number;
   readonly #lastServing = new Map<string, number>();
   readonly #open = new Set<Socket>();
+  readonly #held = new Set<Socket>();
   #server: Server | undefined;
   #next = 0;
   #stalledUntil = 0;
@@ -104,11 +105,12 @@ export class WebhookService {
     client.on('error', () => {});
     const wait = this.#stalledUntil - Date.now();
     if (wait > 0) {
+      // Held unread (not in #open, which the stall's end resumes): #forward connects it and lets it flow.
       this.counters.stalled++;
       client.pause();
-      this.#open.add(client);
-      client.once('close', () => this.#open.delete(client));
+      this.#held.add(client);
       setTimeout(() => {
+        this.#held.delete(client);
         if (!client.destroyed) this.#forward(client);
       }, wait).unref();
       return;
@@ -149,7 +151,7 @@ export class WebhookService {
   }
 
   async close(): Promise<void> {
-    for (const socket of this.#open) socket.destroy();
+    for (const socket of [...this.#open, ...this.#held]) socket.destroy();
     const server = this.#server;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
