@@ -99,6 +99,8 @@ interface Incarnation {
   leading: boolean;
   /** Its webhook server listens (it logged so); false again once it exits. */
   serving: boolean;
+  /** SIGKILLed, not yet exited. */
+  killed?: boolean;
   /** The last /metrics text scraped from it. */
   lastMetrics: string;
 }
@@ -124,11 +126,11 @@ export class SupervisedReplica {
   }
 
   get leading(): boolean {
-    return this.#current?.leading === true;
+    return this.#current?.leading === true && this.#current.killed !== true;
   }
 
   get alive(): boolean {
-    return this.#current !== undefined;
+    return this.#current !== undefined && this.#current.killed !== true;
   }
 
   /** Whether the current incarnation serves the webhooks. */
@@ -188,6 +190,7 @@ export class SupervisedReplica {
       const lines = pending.split('\n');
       pending = lines.pop()!;
       for (const line of lines) {
+        if (incarnation.killed) continue;
         if (line.includes('"controllers started"')) incarnation.leading = true;
         if (line.includes('"webhook server listening"')) incarnation.serving = true;
       }
@@ -203,11 +206,18 @@ export class SupervisedReplica {
     });
   }
 
-  /** SIGKILL now; the supervisor restarts it. */
+  /**
+   * SIGKILL now; the supervisor restarts it. From now on it neither leads nor serves (its exit is reported a moment
+   * later), so a kill planned right after this one picks another target.
+   */
   kill(): void {
-    if (!this.#current) return;
+    const current = this.#current;
+    if (!current || current.killed) return;
     this.kills++;
-    this.#current.child.kill('SIGKILL');
+    current.killed = true;
+    current.leading = false;
+    current.serving = false;
+    current.child.kill('SIGKILL');
   }
 
   async scrape(): Promise<void> {

@@ -636,6 +636,18 @@ async function main(): Promise<number> {
       'failed open: workloads / pods webhook',
       `${failOpenBy('workloads.restore-hooks.dev')} / ${failOpenBy('pods.restore-hooks.dev')}`,
     ],
+    [
+      'failed open by cause: timeout / connection / TLS',
+      failOpen.items === undefined
+        ? '-'
+        : [
+            (r: string) => r.includes('deadline exceeded'),
+            (r: string) => /ECONNRESET|ECONNREFUSED|socket hang up|connection refused/.test(r),
+            (r: string) => r.includes('x509') || r.includes('tls:'),
+          ]
+            .map((cause) => failOpen.items!.filter((r) => cause(r.reason)).length)
+            .join(' / '),
+    ],
     ['restored owners bypassed', owners === undefined ? '-' : owners.size],
     ['AdmissionBypassed Events / logged', `${reports.events.size} / ${reports.logs.size}`],
     ['controller writes (audited)', final.writes.length],
