@@ -12,7 +12,7 @@
  * rotated during the run. `--short` (or CHAOS_SHORT=1) runs the small scenario (58 pods) and a shorter schedule.
  *
  * Environment: CHAOS_SEED (default: random, printed), CHAOS_TIMEOUT_SECONDS (hard limit for the whole run, default
- * 420; real bed 600), CHAOS_CONVERGE_SECONDS (bound on the time to converge, default 240; short 180),
+ * 420; real bed 600), CHAOS_CONVERGE_SECONDS (bound on the time to converge, default 240),
  * CHAOS_KEEP=1 keeps the work directory.
  */
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -90,7 +90,7 @@ const WEBHOOK_SECRET = 'restore-hooks-webhook-cert';
 const CERTIFICATE_VALIDITY_MS = 24 * 3_600_000;
 const seed = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : Math.floor(Math.random() * 2 ** 31);
 const hardTimeoutMs = Number(process.env.CHAOS_TIMEOUT_SECONDS ?? (bedKind === 'real' ? 600 : 420)) * 1000;
-const convergeBoundMs = Number(process.env.CHAOS_CONVERGE_SECONDS ?? (short ? 180 : 240)) * 1000;
+const convergeBoundMs = Number(process.env.CHAOS_CONVERGE_SECONDS ?? 240) * 1000;
 /**
  * After the faults stop, how long the Restore's status may take to catch up. The status follows the controller's
  * informer caches, and an informer whose watch was cut again and again waits up to its restart backoff cap (30 s, as
