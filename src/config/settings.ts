@@ -21,7 +21,7 @@ export const DEFAULT_WORKLOAD_CONTROLLER_IDENTITIES: readonly string[] = [
     'replicaset-controller',
     'deployment-controller',
     'statefulset-controller',
-    'daemonset-controller',
+    'daemon-set-controller',
     'job-controller',
     'cronjob-controller',
     'generic-garbage-collector',
