@@ -20,6 +20,7 @@ import {
   runsAdminHandler,
   writesAdminHandler,
 } from './audit/admin.ts';
+import { FAIL_OPEN_ADMIN_PATH, failOpenAdminHandler } from './admission/fail-open-log.ts';
 import { Simulation } from './sim/simulation.ts';
 import type { SimulationOptions } from './sim/simulation.ts';
 
@@ -72,6 +73,7 @@ export async function startSimulatedCluster(
       ? undefined
       : new Simulation(dev.admission, options.simulation, dev.http.writes).start();
   dev.http.registerAdminPath(WRITES_ADMIN_PATH, writesAdminHandler(dev.http.writes));
+  dev.http.registerAdminPath(FAIL_OPEN_ADMIN_PATH, failOpenAdminHandler(dev.admission.webhooks.failOpen));
   dev.http.registerAdminPath(RUNS_ADMIN_PATH, runsAdminHandler(simulation?.kubelet?.runs));
   dev.http.registerAdminPath(
     EXEC_HISTORY_ADMIN_PATH,

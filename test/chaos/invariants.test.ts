@@ -5,8 +5,12 @@
 import { expect } from 'chai';
 import type { ContainerRun } from '../../src/devcluster/kubelet/run-log.ts';
 import type { WriteRecord } from '../../src/devcluster/audit/write-log.ts';
+import type { FailOpenRecord } from '../../src/devcluster/admission/fail-open-log.ts';
 import {
+  bypassedOwners,
+  checkBypassesReported,
   checkDecoysUntouched,
+  checkTemplatePathReported,
   checkExecHooks,
   checkInitHooksRanOnce,
   checkNoDuplicateHooks,
@@ -331,5 +335,129 @@ describe('chaos invariants', () => {
     expect(
       unconverged({ ...state, pods: [state.pods[0]!, pod('solo', [HOOK.name], 'Pending')] }, e),
     ).to.deep.equal(['Pod/ns/solo: 0/1 running with hooks, 1 pods']);
+  });
+  describe('the controller serving its webhooks writes only its configuration and its Secret', () => {
+    const served = { ...e, webhook: { configurationName: 'restore-hooks', secretName: 'cert' } };
+    const mwc = 'mutatingwebhookconfigurations.admissionregistration.k8s.io';
+    it('accepts updates of its own configuration and Secret, and creating a Secret in its namespace', () =>
+      expect(
+        checkWritesStayInRestore(
+          {
+            ...good(),
+            writes: [
+              write('update', mwc, '', 'restore-hooks'),
+              write('create', 'secrets', 'restore-hooks', ''),
+              write('update', 'secrets', 'restore-hooks', 'cert'),
+            ],
+          },
+          served,
+        ),
+      ).to.deep.equal([]));
+    const cases: [WriteRecord, RegExp][] = [
+      [write('update', mwc, '', 'someone-else'), /only its own webhook configuration restore-hooks/],
+      [write('delete', mwc, '', 'restore-hooks'), /only its own webhook configuration restore-hooks/],
+      [write('update', 'secrets', 'restore-hooks', 'other'), /only its serving-certificate Secret cert/],
+      [write('delete', 'secrets', 'restore-hooks', 'cert'), /only its serving-certificate Secret cert/],
+      [write('update', 'secrets', 'ns', 'cert'), /not an object of the restore/],
+    ];
+    for (const [w, violation] of cases)
+      it(`fails on ${w.verb} ${w.resource} ${w.namespace}/${w.name}`, () =>
+        expect(checkWritesStayInRestore({ ...good(), writes: [w] }, served).join('\n')).to.match(violation));
+    it('does not accept them from a controller that serves no webhooks', () =>
+      expect(
+        checkWritesStayInRestore({ ...good(), writes: [write('update', mwc, '', 'restore-hooks')] }, e).join(
+          '\n',
+        ),
+      ).to.match(/outside the restored namespaces/));
+  });
+
+  describe('every admission bypass is reported', () => {
+    const withDeployment: Expectations = {
+      ...e,
+      workloads: [...e.workloads, { kind: 'Deployment', namespace: 'ns', name: 'web', replicas: 2 }],
+    };
+    let n = 0;
+    const failOpen = (extra: Partial<FailOpenRecord>): FailOpenRecord => ({
+      seq: ++n,
+      time: '',
+      webhook: 'pods.restore-hooks.dev',
+      operation: 'CREATE',
+      resource: 'pods',
+      namespace: 'ns',
+      name: '',
+      user: 'system:serviceaccount:kube-system:replicaset-controller',
+      reason: 'failed to call webhook: context deadline exceeded',
+      ...extra,
+    });
+    const podOfDeployment = failOpen({ generateName: 'web-5d8f7c0001-', owner: 'ReplicaSet/web-5d8f7c0001' });
+    const podOfStatefulSet = failOpen({ name: 'db-0', owner: 'StatefulSet/db' });
+    const deploymentUnmarked = failOpen({
+      webhook: 'workloads.restore-hooks.dev',
+      resource: 'deployments.apps',
+      name: 'web',
+      user: 'system:serviceaccount:velero:velero',
+    });
+    const replicaSetUnmarked = failOpen({
+      webhook: 'workloads.restore-hooks.dev',
+      resource: 'replicasets.apps',
+      name: 'web-5d8f7c0001',
+    });
+    it('maps each forgiven call to the restored owner it bypassed', () =>
+      expect([
+        ...bypassedOwners(
+          [podOfDeployment, podOfStatefulSet, deploymentUnmarked, replicaSetUnmarked],
+          withDeployment,
+        ),
+      ]).to.deep.equal(['Deployment/ns/web', 'StatefulSet/ns/db']));
+    it('passes when each bypassed owner has an Event, or a log line when the Event was lost', () =>
+      expect(
+        checkBypassesReported(
+          [podOfDeployment, podOfStatefulSet, deploymentUnmarked],
+          new Set(['Deployment/ns/web']),
+          new Set(['StatefulSet/ns/db']),
+          withDeployment,
+        ),
+      ).to.deep.equal([]));
+    it('fails for a bypassed owner nobody reported, naming the webhook and the reason', () =>
+      expect(
+        checkBypassesReported([podOfStatefulSet, podOfStatefulSet], new Set(), new Set(), withDeployment),
+      ).to.deep.equal([
+        'StatefulSet/ns/db: 2 admission call(s) failed open (pods.restore-hooks.dev on pods; e.g. failed to call webhook: context deadline exceeded) but no AdmissionBypassed report names it',
+      ]));
+    it('fails for a restored workload whose template took the fallback unreported, from the objects alone', () => {
+      const state = good();
+      expect(checkTemplatePathReported(state, new Set(['StatefulSet/ns/db']), new Set(), e)).to.deep.equal(
+        [],
+      );
+      expect(checkTemplatePathReported(state, new Set(), new Set(['StatefulSet/ns/db']), e)).to.deep.equal(
+        [],
+      );
+      expect(checkTemplatePathReported(state, new Set(), new Set(), e)).to.deep.equal([
+        "StatefulSet/ns/db: its pod template carries the hooks (the reconcilers' fallback) but no AdmissionBypassed report names it",
+      ]);
+      const admitted = {
+        ...state,
+        workloads: state.workloads.map((w) => ({ ...w, spec: { template: { spec: {} } } })),
+      };
+      expect(checkTemplatePathReported(admitted, new Set(), new Set(), e)).to.deep.equal([]);
+    });
+    it('leaves out calls outside the restore: other namespaces, decoys, other owners, bare pods', () =>
+      expect(
+        checkBypassesReported(
+          [
+            failOpen({ namespace: 'elsewhere', owner: 'StatefulSet/db' }),
+            failOpen({ owner: 'ReplicaSet/decoy-web-5d8f7c0001' }),
+            failOpen({ name: 'solo-replacement' }),
+            failOpen({
+              webhook: 'workloads.restore-hooks.dev',
+              resource: 'deployments.apps',
+              name: 'forged',
+            }),
+          ],
+          new Set(),
+          new Set(),
+          withDeployment,
+        ),
+      ).to.deep.equal([]));
   });
 });

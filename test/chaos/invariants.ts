@@ -7,6 +7,7 @@
 import type { ContainerRun } from '../../src/devcluster/kubelet/run-log.ts';
 import type { WriteRecord } from '../../src/devcluster/audit/write-log.ts';
 import type { ExecHistoryItem } from '../../src/devcluster/audit/admin.ts';
+import type { FailOpenRecord } from '../../src/devcluster/admission/fail-open-log.ts';
 import type { ExecHookExpectation, ExpectedWorkload, HookExpectation } from './scenario.ts';
 
 export interface ContainerLike {
@@ -81,6 +82,8 @@ export interface Expectations {
   readonly restoreName: string;
   /** Whether the Restore CRD keeps status.conditions (the optional CRD patch is applied). */
   readonly conditions: boolean;
+  /** The controller serves its webhooks: it also writes their configuration and its serving-certificate Secret. */
+  readonly webhook?: { readonly configurationName: string; readonly secretName: string };
 }
 
 const isDecoyPod = (e: Expectations, namespace: string, name: string): boolean =>
@@ -207,6 +210,19 @@ export function checkWritesStayInRestore(state: FinalState, e: Expectations): st
       ['leases.coordination.k8s.io', 'configmaps'].includes(w.resource)
     )
       continue;
+    if (e.webhook && w.resource === 'mutatingwebhookconfigurations.admissionregistration.k8s.io') {
+      if (w.name !== e.webhook.configurationName || !['update', 'create'].includes(w.verb))
+        violations.push(
+          `${what}: only its own webhook configuration ${e.webhook.configurationName} is expected`,
+        );
+      continue;
+    }
+    // A create names no object in the audit: only the Secret's own name may be updated.
+    if (e.webhook && w.resource === 'secrets' && w.namespace === e.controllerNamespace) {
+      if (!(w.verb === 'create' || (w.verb === 'update' && w.name === e.webhook.secretName)))
+        violations.push(`${what}: only its serving-certificate Secret ${e.webhook.secretName} is expected`);
+      continue;
+    }
     if (w.resource === 'restores.velero.io') {
       if (w.namespace !== e.veleroNamespace || w.name !== e.restoreName || w.verb !== 'patch')
         violations.push(`${what}: only a patch of Restore ${e.veleroNamespace}/${e.restoreName} is expected`);
@@ -408,4 +424,83 @@ export function unconverged(state: FinalState, e: Expectations): string[] {
       missing.push(`${slot}: ${ready.length}/${replicas} running with hooks, ${pods.length} pods`);
   }
   return missing;
+}
+
+/** The restored owner an object that failed open belongs to: the workload itself, or a pod's workload. */
+export function restoredOwnerOf(record: FailOpenRecord): string | undefined {
+  const kinds: Record<string, string> = {
+    'deployments.apps': 'Deployment',
+    'statefulsets.apps': 'StatefulSet',
+    'daemonsets.apps': 'DaemonSet',
+    'replicasets.apps': 'ReplicaSet',
+  };
+  const kind = kinds[record.resource];
+  if (kind === 'ReplicaSet') return `Deployment/${record.namespace}/${deploymentOfReplicaSet(record.name)}`;
+  if (kind) return `${kind}/${record.namespace}/${record.name}`;
+  if (record.resource !== 'pods' || !record.owner) return undefined;
+  return slotOf({ owner: record.owner, pod: '', namespace: record.namespace });
+}
+
+/**
+ * Every bypass of admission is reported: each restored workload that a webhook call failed open for (failurePolicy
+ * Ignore: the workload created without its mark, or a pod of it created without its hooks) has an AdmissionBypassed
+ * report naming it, an Event (`reported`) or, when the Event write was lost, the controller's warning log line
+ * (`logged`). Calls for objects outside the restore, decoys and pods without a controller (the bare pods'
+ * replacements, which carry their hooks from the controller itself) are left out.
+ */
+export function checkBypassesReported(
+  failOpens: readonly FailOpenRecord[],
+  reported: ReadonlySet<string>,
+  logged: ReadonlySet<string>,
+  e: Expectations,
+): string[] {
+  const restored = new Set(e.workloads.map((w) => `${w.kind}/${w.namespace}/${w.name}`));
+  const missing = new Map<string, FailOpenRecord[]>();
+  for (const record of failOpens) {
+    if (!e.restoredNamespaces.includes(record.namespace)) continue;
+    const owner = restoredOwnerOf(record);
+    if (owner === undefined || !restored.has(owner)) continue;
+    if (reported.has(owner) || logged.has(owner)) continue;
+    missing.set(owner, [...(missing.get(owner) ?? []), record]);
+  }
+  return [...missing].map(
+    ([owner, records]) =>
+      `${owner}: ${records.length} admission call(s) failed open (${[...new Set(records.map((r) => `${r.webhook} on ${r.resource}`))].join(', ')}; e.g. ${records[0]!.reason.slice(0, 160)}) but no AdmissionBypassed report names it`,
+  );
+}
+
+/** The workloads a restore's fail-open calls concern (for the summary). */
+export function bypassedOwners(failOpens: readonly FailOpenRecord[], e: Expectations): Set<string> {
+  const restored = new Set(e.workloads.map((w) => `${w.kind}/${w.namespace}/${w.name}`));
+  return new Set(
+    failOpens
+      .filter((r) => e.restoredNamespaces.includes(r.namespace))
+      .map(restoredOwnerOf)
+      .filter((o): o is string => o !== undefined && restored.has(o)),
+  );
+}
+
+/**
+ * The other side of the same promise, judged from the final objects alone (so on every bed): a restored workload
+ * whose pod template carries its hooks took the reconcilers' fallback (with the webhooks served, only a bypass
+ * leads there), and has an AdmissionBypassed report naming it, an Event or the controller's log line.
+ */
+export function checkTemplatePathReported(
+  state: FinalState,
+  reported: ReadonlySet<string>,
+  logged: ReadonlySet<string>,
+  e: Expectations,
+): string[] {
+  const restored = new Set(e.workloads.map((w) => `${w.kind}/${w.namespace}/${w.name}`));
+  const violations: string[] = [];
+  for (const w of state.workloads) {
+    const key = `${w.kind}/${w.metadata.namespace}/${w.metadata.name}`;
+    if (!restored.has(key) || reported.has(key) || logged.has(key)) continue;
+    const names = new Set((w.spec.template.spec.initContainers ?? []).map((c) => c.name));
+    if (e.hooksFor(w.metadata.namespace).some((h) => names.has(h.name)))
+      violations.push(
+        `${key}: its pod template carries the hooks (the reconcilers' fallback) but no AdmissionBypassed report names it`,
+      );
+  }
+  return violations;
 }

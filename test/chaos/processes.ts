@@ -84,6 +84,11 @@ export interface ReplicaOptions {
   readonly config: string;
   readonly logFile: string;
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * Serve the admission webhooks on 127.0.0.1:port, reached by the API server at `url` (the chaos run's webhook
+   * Service); absent: --no-webhook (the reconcilers' path alone).
+   */
+  readonly webhook?: { readonly port: number; readonly url: string };
 }
 
 /** One incarnation of a controller replica. */
@@ -92,6 +97,10 @@ interface Incarnation {
   readonly metricsPort: number;
   readonly exited: Promise<void>;
   leading: boolean;
+  /** Its webhook server listens (it logged so); false again once it exits. */
+  serving: boolean;
+  /** SIGKILLed, not yet exited. */
+  killed?: boolean;
   /** The last /metrics text scraped from it. */
   lastMetrics: string;
 }
@@ -117,11 +126,21 @@ export class SupervisedReplica {
   }
 
   get leading(): boolean {
-    return this.#current?.leading === true;
+    return this.#current?.leading === true && this.#current.killed !== true;
   }
 
   get alive(): boolean {
-    return this.#current !== undefined;
+    return this.#current !== undefined && this.#current.killed !== true;
+  }
+
+  /** Whether the current incarnation serves the webhooks. */
+  get serving(): boolean {
+    return this.#current?.serving === true;
+  }
+
+  /** The webhook port (constant across restarts), when it serves webhooks. */
+  get webhookPort(): number | undefined {
+    return this.#options.webhook?.port;
   }
 
   get metricsUrl(): string | undefined {
@@ -144,8 +163,14 @@ export class SupervisedReplica {
         `127.0.0.1:${metricsPort}`,
         '--health-probe-bind-address',
         '0',
-        // The reconcilers' path, as the figures and invariants so far measure it (several replicas share one host).
-        '--no-webhook',
+        ...(this.#options.webhook
+          ? [
+              '--webhook-bind-address',
+              `127.0.0.1:${this.#options.webhook.port}`,
+              '--webhook-url',
+              this.#options.webhook.url,
+            ]
+          : ['--no-webhook']),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.#options.env } },
     );
@@ -154,6 +179,7 @@ export class SupervisedReplica {
       child,
       metricsPort,
       leading: false,
+      serving: false,
       lastMetrics: '',
       exited: new Promise((resolve) => child.once('exit', () => resolve())),
     };
@@ -163,11 +189,16 @@ export class SupervisedReplica {
       pending += d.toString();
       const lines = pending.split('\n');
       pending = lines.pop()!;
-      for (const line of lines) if (line.includes('"controllers started"')) incarnation.leading = true;
+      for (const line of lines) {
+        if (incarnation.killed) continue;
+        if (line.includes('"controllers started"')) incarnation.leading = true;
+        if (line.includes('"webhook server listening"')) incarnation.serving = true;
+      }
     });
     child.stderr!.on('data', (d: Buffer) => this.#log.write(d));
     this.#current = incarnation;
     void incarnation.exited.then(() => {
+      incarnation.serving = false;
       this.finishedMetrics.push(incarnation.lastMetrics);
       if (this.#current === incarnation) this.#current = undefined;
       if (child.signalCode !== 'SIGKILL') this.exits.push(child.exitCode ?? -1);
@@ -175,11 +206,18 @@ export class SupervisedReplica {
     });
   }
 
-  /** SIGKILL now; the supervisor restarts it. */
+  /**
+   * SIGKILL now; the supervisor restarts it. From now on it neither leads nor serves (its exit is reported a moment
+   * later), so a kill planned right after this one picks another target.
+   */
   kill(): void {
-    if (!this.#current) return;
+    const current = this.#current;
+    if (!current || current.killed) return;
     this.kills++;
-    this.#current.child.kill('SIGKILL');
+    current.killed = true;
+    current.leading = false;
+    current.serving = false;
+    current.child.kill('SIGKILL');
   }
 
   async scrape(): Promise<void> {

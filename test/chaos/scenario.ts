@@ -123,6 +123,27 @@ export const DEFAULT_SIZE: ScenarioSize = {
   restoredReplicaSetPodStartSeconds: 150,
 };
 
+/**
+ * The short run's scenario (`--short`, the real bed in CI): 58 pods. Per namespace 6 Deployments of 3 (half with
+ * their ReplicaSet and pods), 1 StatefulSet of each strategy, 1 DaemonSet, 4 bare pods. Pods their owners create
+ * get their hooks at admission, so their windows matter only when admission was bypassed: 45 s (60 s for a
+ * Deployment restored without its ReplicaSet), as in the full scenario; the pods Velero restores itself (bare pods, a
+ * restored ReplicaSet's pods) always wait for the reconcilers, through the schedule's leader kills, and get 90 s.
+ */
+export const SHORT_SIZE: ScenarioSize = {
+  deployments: 6,
+  deploymentReplicas: 3,
+  statefulSetsRolling: 1,
+  statefulSetsOnDelete: 1,
+  statefulSetReplicas: 2,
+  daemonSets: 1,
+  barePods: 4,
+  startSeconds: 45,
+  recreatedDeploymentStartSeconds: 60,
+  restoredBarePodStartSeconds: 90,
+  restoredReplicaSetPodStartSeconds: 90,
+};
+
 export interface Scenario {
   /** Manifests of the backup, as Velero stored them (uids, ownerReferences, status are dropped on restore). */
   readonly backup: Record<string, unknown>[];

@@ -25,6 +25,7 @@ import {
 } from './review.ts';
 import type { WebhookTarget } from './webhook-call.ts';
 import { CallError, callWebhook } from './webhook-call.ts';
+import { FailOpenLog } from './fail-open-log.ts';
 
 /** One admission request, as the webhook plugins see it. */
 export interface AdmissionRequest {
@@ -74,6 +75,8 @@ class WebhookCallFailure extends Error {
 
 export class WebhookAdmission {
   readonly #cluster: Cluster;
+  /** The calls failurePolicy Ignore forgave (kube-apiserver: "Failed calling webhook, failing open"). */
+  readonly failOpen = new FailOpenLog();
 
   constructor(cluster: Cluster) {
     this.#cluster = cluster;
@@ -229,7 +232,21 @@ export class WebhookAdmission {
       }
     } catch (err) {
       if (!(err instanceof WebhookCallFailure)) throw asApiError(err);
-      if (hook.failurePolicy === 'Ignore') return undefined;
+      if (hook.failurePolicy === 'Ignore') {
+        this.failOpen.record({
+          webhook: hook.name,
+          operation: request.operation,
+          resource: request.info.group
+            ? `${request.info.resource}.${request.info.group}`
+            : request.info.resource,
+          namespace: request.namespace,
+          name: request.name,
+          object: request.object,
+          user: request.user.username,
+          reason: err.message,
+        });
+        return undefined;
+      }
       throw errors.internal(`failed calling webhook ${JSON.stringify(hook.name)}: ${err.message}`);
     }
     if (!result.allowed) {

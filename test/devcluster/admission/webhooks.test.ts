@@ -16,6 +16,8 @@ import type { V1MutatingWebhook, V1Pod } from '@kubernetes/client-node';
 import type { TestCluster } from '../../helpers/sim-cluster.ts';
 import { startTestCluster, waitFor } from '../../helpers/sim-cluster.ts';
 import { TestWebhook, addContainer, allow, patching } from './webhook-server.ts';
+import { rawRequest, tokenOf } from '../../helpers/devcluster.ts';
+import type { FailOpenRecord } from '../../../src/devcluster/admission/fail-open-log.ts';
 import type { ReviewRequest } from './webhook-server.ts';
 
 const pod = (name: string, labels: Record<string, string> = {}): V1Pod => ({
@@ -247,6 +249,21 @@ describe('devcluster admission webhooks', function () {
     await register('down-ignore', [down('Ignore')]);
     const admitted = await core.createNamespacedPod({ namespace: ns, body: pod('ignored') });
     expect(admitted.metadata!.name).to.equal('ignored');
+    // The forgiven call is on record, with its object (kube-apiserver: "Failed calling webhook, failing open").
+    const record = await rawRequest(t.cluster, 'GET', '/devcluster/admission/fail-open', {
+      token: tokenOf(t.cluster.kubeconfig()),
+    });
+    const { items } = record.json() as { total: number; items: FailOpenRecord[] };
+    const forgiven = items.filter((r) => r.namespace === ns);
+    expect(forgiven).to.have.length(1);
+    expect(forgiven[0]).to.include({
+      webhook: 'down-ignore.test.dev',
+      operation: 'CREATE',
+      resource: 'pods',
+      name: 'ignored',
+      reason:
+        'failed to call webhook: Post "https://127.0.0.1:1/down?timeout=10s": dial tcp 127.0.0.1:1: connect: connection refused',
+    });
     await register('down-fail', [down('Fail')]);
     const err = await core
       .createNamespacedPod({ namespace: ns, body: pod('failed') })
