@@ -205,21 +205,32 @@ async function startRealBed(options: BedOptions): Promise<Bed> {
         `the default ServiceAccount of namespace ${namespace}`,
         60_000,
       );
-    // The persistent-volume controller binds a pre-bound claim on its next sync of it, which a conflict between its
-    // own writes can put off until its periodic resync (15 s): until the claim is Bound, the scheduler leaves every
-    // pod that mounts it Pending (FailedScheduling) and retries with a backoff.
-    const waitForClaimBound = (namespace: string, claim: string) =>
-      eventually(
-        async () =>
-          (
-            await client.request<{ status?: { phase?: string } }>({
-              method: 'GET',
-              path: `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claim}`,
-            })
-          ).status?.phase === 'Bound' || undefined,
+    // The persistent-volume controller binds a pre-bound claim when it syncs it; a conflict between its own writes
+    // can put that off until its periodic resync (15 s), and until the claim is Bound the scheduler leaves every pod
+    // that mounts it Pending (FailedScheduling, then a backoff). Any change to the claim makes the controller sync it
+    // again, so an annotation is touched every second while the claim waits.
+    const waitForClaimBound = async (namespace: string, claim: string) => {
+      const path = `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claim}`;
+      let nudged = Date.now();
+      await eventually(
+        async () => {
+          const found = await client.request<{ status?: { phase?: string } }>({ method: 'GET', path });
+          if (found.status?.phase === 'Bound') return true;
+          if (Date.now() - nudged >= 1000) {
+            nudged = Date.now();
+            await client.request({
+              method: 'PATCH',
+              path,
+              contentType: 'application/merge-patch+json',
+              body: { metadata: { annotations: { 'restore-hooks.dev/bed-resync': String(nudged) } } },
+            });
+          }
+          return undefined;
+        },
         `claim ${namespace}/${claim} to be Bound`,
         60_000,
       );
+    };
     const common = await commonSetup(
       client,
       adminKubeConfig,
@@ -274,8 +285,9 @@ async function commonSetup(
   const claimNamespaces = namespaces.filter((n) => n !== 'velero' && n !== CONTROLLER_NAMESPACE);
   for (const namespace of claimNamespaces)
     for (const claim of RESTORED_CLAIMS) await restoreVolume(client, namespace, claim);
-  for (const namespace of claimNamespaces)
-    for (const claim of RESTORED_CLAIMS) await claimReady(namespace, claim);
+  await Promise.all(
+    claimNamespaces.flatMap((namespace) => RESTORED_CLAIMS.map((claim) => claimReady(namespace, claim))),
+  );
   if (options.conditionsCrd) await addConditionsToRestoreCrd(client);
 
   await createServiceAccount(client, 'velero', 'velero');
