@@ -82,6 +82,23 @@ export class OwnerChain {
     if (this.#knownTop(pod) === 'unknown') void this.topOwner(pod).catch(() => undefined);
   }
 
+  /**
+   * Restored ReplicaSets (the informer cache holds those) that the Deployment's controller has not adopted yet:
+   * without a controller, not being deleted, with labels its selector matches, as the Deployment controller adopts
+   * them on its next sync. Until then the pods of such a ReplicaSet do not lead to the Deployment, and neither does
+   * the ReplicaSet, so the Deployment's pods and ReplicaSets are not all known.
+   */
+  replicaSetsAwaitingAdoption(deployment: Workload): Workload[] {
+    return this.#deps
+      .listWorkloads('ReplicaSet', deployment.metadata.namespace ?? '')
+      .filter(
+        (rs) =>
+          controllerOf(rs.metadata) === undefined &&
+          rs.metadata.deletionTimestamp === undefined &&
+          this.#selects(deployment, rs),
+      );
+  }
+
   /** The top of the chain from what is known without reading: 'unknown' for a ReplicaSet never seen. */
   knownTopOwner(pod: Pod): TopOwner | undefined | 'unknown' {
     return this.#knownTop(pod);
@@ -129,7 +146,7 @@ export class OwnerChain {
     return workload && workload.metadata.uid === top.uid ? { kind: top.kind, workload } : undefined;
   }
 
-  #selects(deployment: Workload, pod: Pod): boolean {
+  #selects(deployment: Workload, object: Pod | Workload): boolean {
     if (!this.#selectors.has(deployment)) {
       const parsed = parseLabelSelector(deployment.spec.selector, 'spec.selector');
       // An empty selector selects nothing for a Deployment (the API server rejects one); so does an invalid one.
@@ -139,6 +156,6 @@ export class OwnerChain {
       );
     }
     const selector = this.#selectors.get(deployment);
-    return selector !== undefined && matchesLabelSelector(selector, pod.metadata.labels);
+    return selector !== undefined && matchesLabelSelector(selector, object.metadata.labels);
   }
 }

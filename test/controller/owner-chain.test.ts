@@ -227,4 +227,51 @@ describe('OwnerChain: the workload at the top of a pod’s controller chain', ()
       );
     });
   });
+
+  describe('replicaSetsAwaitingAdoption: restored ReplicaSets the Deployment controller has yet to adopt', () => {
+    const web = {
+      ...workload('web', 'd-1'),
+      spec: { selector: { matchLabels: { app: 'web' } }, template: { spec: { containers: [] } } },
+    } as unknown as Workload;
+    const replicaSet = (
+      name: string,
+      labels: Record<string, string>,
+      options: { owner?: ReturnType<typeof ref>; deleting?: boolean } = {},
+    ) => {
+      const rs = workload(name, `uid-${name}`, options.owner);
+      return {
+        ...rs,
+        metadata: {
+          ...rs.metadata,
+          labels,
+          ...(options.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
+        },
+      } as Workload;
+    };
+    const cases: [string, Workload, boolean][] = [
+      ['an orphan whose labels the selector matches', replicaSet('web-1', { app: 'web', x: 'y' }), true],
+      [
+        'one the Deployment already controls',
+        replicaSet('web-2', { app: 'web' }, { owner: ref('Deployment', 'web', 'd-1') }),
+        false,
+      ],
+      [
+        'one another controller controls',
+        replicaSet('web-3', { app: 'web' }, { owner: ref('Deployment', 'web-old', 'd-9') }),
+        false,
+      ],
+      ['an orphan the selector does not match', replicaSet('api-1', { app: 'api' }), false],
+      ['an orphan being deleted', replicaSet('web-4', { app: 'web' }, { deleting: true }), false],
+    ];
+    for (const [title, rs, awaits] of cases) {
+      it(`${title}: ${awaits ? 'awaits adoption' : 'does not'}`, () => {
+        const chain = new OwnerChain({
+          getWorkload: () => undefined,
+          listWorkloads: (kind, ns) => (kind === 'ReplicaSet' && ns === 'app' ? [rs] : []),
+          getReplicaSet: () => Promise.reject(new Error('no read expected')),
+        });
+        expect(chain.replicaSetsAwaitingAdoption(web)).to.deep.equal(awaits ? [rs] : []);
+      });
+    }
+  });
 });

@@ -147,6 +147,8 @@ async function startDevclusterBed(options: BedOptions): Promise<Bed> {
     options,
     serviceAccountKubeConfig,
     async () => undefined,
+    // Its scheduler does not look at volumes (docs/devcluster-semantics.md), and it runs no volume binder.
+    async () => undefined,
   );
   const getAdmin = async <T>(path: string) =>
     (await client.request<{ items: T[] }>({ method: 'GET', path })).items;
@@ -203,12 +205,39 @@ async function startRealBed(options: BedOptions): Promise<Bed> {
         `the default ServiceAccount of namespace ${namespace}`,
         60_000,
       );
+    // The persistent-volume controller binds a pre-bound claim when it syncs it; a conflict between its own writes
+    // can put that off until its periodic resync (15 s), and until the claim is Bound the scheduler leaves every pod
+    // that mounts it Pending (FailedScheduling, then a backoff). Any change to the claim makes the controller sync it
+    // again, so an annotation is touched every second while the claim waits.
+    const waitForClaimBound = async (namespace: string, claim: string) => {
+      const path = `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claim}`;
+      let nudged = Date.now();
+      await eventually(
+        async () => {
+          const found = await client.request<{ status?: { phase?: string } }>({ method: 'GET', path });
+          if (found.status?.phase === 'Bound') return true;
+          if (Date.now() - nudged >= 1000) {
+            nudged = Date.now();
+            await client.request({
+              method: 'PATCH',
+              path,
+              contentType: 'application/merge-patch+json',
+              body: { metadata: { annotations: { 'restore-hooks.dev/bed-resync': String(nudged) } } },
+            });
+          }
+          return undefined;
+        },
+        `claim ${namespace}/${claim} to be Bound`,
+        60_000,
+      );
+    };
     const common = await commonSetup(
       client,
       adminKubeConfig,
       { ...options, rbac: true },
       serviceAccountKubeConfig,
       waitForDefaultServiceAccount,
+      waitForClaimBound,
     );
     return {
       kind: 'real',
@@ -243,6 +272,7 @@ async function commonSetup(
   options: BedOptions,
   serviceAccountKubeConfig: (namespace: string, name: string) => Promise<KubeConfig>,
   namespaceReady: (namespace: string) => Promise<unknown>,
+  claimReady: (namespace: string, claim: string) => Promise<unknown>,
 ): Promise<Pick<Bed, 'velero' | 'controllerKubeConfig' | 'rbac'>> {
   const namespaces = ['velero', 'app', 'other', CONTROLLER_NAMESPACE, ...(options.namespaces ?? [])];
   for (const name of namespaces)
@@ -252,8 +282,12 @@ async function commonSetup(
       metadata: { name },
     });
   for (const name of namespaces) await namespaceReady(name);
-  for (const namespace of namespaces.filter((n) => n !== 'velero' && n !== CONTROLLER_NAMESPACE))
+  const claimNamespaces = namespaces.filter((n) => n !== 'velero' && n !== CONTROLLER_NAMESPACE);
+  for (const namespace of claimNamespaces)
     for (const claim of RESTORED_CLAIMS) await restoreVolume(client, namespace, claim);
+  await Promise.all(
+    claimNamespaces.flatMap((namespace) => RESTORED_CLAIMS.map((claim) => claimReady(namespace, claim))),
+  );
   if (options.conditionsCrd) await addConditionsToRestoreCrd(client);
 
   await createServiceAccount(client, 'velero', 'velero');
@@ -279,8 +313,9 @@ async function commonSetup(
 
 /**
  * The claims the fixtures' pods mount (restore-fixtures.ts podSpec), each pre-bound to its own volume, as Velero
- * restores them before the pods. A real scheduler leaves a pod whose claim is missing or unbound Pending
- * (FailedScheduling); the devcluster's scheduler does not look at volumes (docs/devcluster-semantics.md).
+ * restores them before the pods. A real scheduler leaves a pod whose claim is missing or not yet Bound Pending
+ * (FailedScheduling), so the real bed is ready only once they are Bound; the devcluster's scheduler does not look at
+ * volumes (docs/devcluster-semantics.md).
  */
 const RESTORED_CLAIMS = ['pvc1', 'pvc2'];
 

@@ -340,6 +340,18 @@ export class WorkloadReconciler {
     const cleanedUp = workload.metadata.annotations?.[CLEANED_UP_ANNOTATION] === identity.key;
     const finished = restoreFinished(restore.status?.phase);
 
+    if (kind === 'Deployment' && activity.active && !cleanedUp) {
+      // Velero restores a Deployment after its ReplicaSets, which the Deployment controller adopts on its next sync.
+      // Until then their pods do not lead to the Deployment: it would seem to have no pods and no ReplicaSet of the
+      // restore, and a template patch without the pause would roll it out.
+      const orphans = this.#deps.owners.replicaSetsAwaitingAdoption(workload);
+      if (orphans.length > 0) {
+        logger.debug('waiting for the Deployment controller to adopt the restored ReplicaSets', {
+          replicaSets: orphans.map((rs) => rs.metadata.name),
+        });
+        return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
+      }
+    }
     const pausedByUs =
       kind === 'Deployment' && workload.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined;
     const deploymentSpec = workload.spec as {
@@ -443,7 +455,11 @@ export class WorkloadReconciler {
     }
 
     const decision = decideWorkload(facts);
-    logger.debug('workload decision', { decision: decision.reason, template: decision.template });
+    logger.debug('workload decision', {
+      decision: decision.reason,
+      template: decision.template,
+      pods: facts.pods.length,
+    });
 
     let rsDecision: ReplicaSetsDecision | undefined;
     let invalidHooks: string | undefined;

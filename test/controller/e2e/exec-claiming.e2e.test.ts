@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { describeOnDevclusterOnly } from '../../helpers/bed-suites.ts';
+import { describeOnBeds } from '../../helpers/bed-suites.ts';
 import type { Pod } from '../../../src/kube/types.ts';
 import { eventually, startControllerEnv } from '../../helpers/controller-env.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
@@ -24,15 +24,17 @@ const web = {
   },
 };
 
-describeOnDevclusterOnly(
-  'controller: exec hooks reach pods that left Pending unseen (issue 17, findings 5 and 6; simulated devcluster, RBAC of manifests/ enforced)',
-  'written for the devcluster before the beds landed (issue 17); not yet ported to the Bed',
-  function () {
-    this.timeout(90_000);
+/** Waits on the cluster's own controllers and kubelet (the real bed's take seconds on a loaded machine). */
+const SETTLE_MS = 45_000;
+
+describeOnBeds(
+  'controller: exec hooks reach pods that left Pending unseen (issue 17, findings 5 and 6; RBAC of manifests/ enforced)',
+  function (bed) {
+    this.timeout(120_000);
     let env: ControllerEnv;
 
     beforeEach(async () => {
-      env = await startControllerEnv({ rbac: true, simulation: {} });
+      env = await startControllerEnv({ bed: bed.kind, rbac: true, simulation: {} });
     });
     afterEach(async function () {
       if (this.currentTest?.state === 'failed' && process.env.DEBUG_LOGS)
@@ -40,7 +42,8 @@ describeOnDevclusterOnly(
       await env.stop();
     });
 
-    const create = (path: string, body: unknown) => env.client.request({ method: 'POST', path, body });
+    /** Velero creates the Restore and what it brings back. */
+    const create = (path: string, body: unknown) => env.velero.request({ method: 'POST', path, body });
     const pods = async () =>
       (
         await env.client.request<{ items: Pod[] }>({
@@ -50,18 +53,26 @@ describeOnDevclusterOnly(
         })
       ).items;
     const running = () =>
-      eventually(async () => {
-        const all = await pods();
-        return all.length === 2 && all.every((p) => p.status?.phase === 'Running') ? all : undefined;
-      }, 'both pods of the Deployment to run');
+      eventually(
+        async () => {
+          const all = await pods();
+          return all.length === 2 && all.every((p) => p.status?.phase === 'Running') ? all : undefined;
+        },
+        'both pods of the Deployment to run',
+        SETTLE_MS,
+      );
     const hooksRan = () =>
-      eventually(async () => {
-        const all = await pods();
-        return all.length === 2 &&
-          all.every((p) => /"result":"Succeeded"/.test(p.metadata.annotations?.[RECORD] ?? ''))
-          ? all
-          : undefined;
-      }, 'the exec hook to succeed in both pods');
+      eventually(
+        async () => {
+          const all = await pods();
+          return all.length === 2 &&
+            all.every((p) => /"result":"Succeeded"/.test(p.metadata.annotations?.[RECORD] ?? ''))
+            ? all
+            : undefined;
+        },
+        'the exec hook to succeed in both pods',
+        SETTLE_MS,
+      );
 
     it('claims the running pods of a restored workload that started while no controller ran (a restart, a failover)', async () => {
       await create(
@@ -94,10 +105,11 @@ describeOnDevclusterOnly(
             env.logs.some((l) => l.msg === 'no exec hooks to run here' && l.name === p.metadata.name),
           ),
         'the exec controller to turn the pods down while the Restore is invalid',
+        SETTLE_MS,
       );
       for (const p of seen)
         expect(p.metadata.annotations?.[RECORD], 'nothing runs while invalid').to.equal(undefined);
-      await env.client.request({
+      await env.velero.request({
         method: 'PATCH',
         path: '/apis/velero.io/v1/namespaces/velero/restores/r2',
         contentType: 'application/merge-patch+json',

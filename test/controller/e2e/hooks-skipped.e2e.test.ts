@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { describeOnDevclusterOnly } from '../../helpers/bed-suites.ts';
+import { describeOnBeds } from '../../helpers/bed-suites.ts';
 import { DEFAULT_SETTINGS } from '../../../src/config/settings.ts';
 import type { Workload } from '../../../src/kube/types.ts';
 import { eventually, startControllerEnv } from '../../helpers/controller-env.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
 import { deployment, restoreR2 } from '../../helpers/restore-fixtures.ts';
+import { STAYS_PENDING } from '../../helpers/restored-targets.ts';
 
 interface EventObject {
   reason: string;
@@ -16,15 +17,14 @@ interface EventObject {
 /** A Restore whose spec declares no hooks: the workloads' own annotation hooks are the only ones. */
 const annotationOnly = () => restoreR2({ hooks: { resources: [] } });
 
-describeOnDevclusterOnly(
+describeOnBeds(
   'controller: policy.securityContext refuses a privileged hook container (issue 17, finding 2; RBAC of manifests/ enforced)',
-  'written for the devcluster before the beds landed (issue 17); not yet ported to the Bed',
-  function () {
+  function (bed) {
     this.timeout(60_000);
     let env: ControllerEnv;
 
     beforeEach(async () => {
-      env = await startControllerEnv({ rbac: true, conditionsCrd: true });
+      env = await startControllerEnv({ bed: bed.kind, rbac: true, conditionsCrd: true });
     });
     afterEach(async () => {
       await env.stop();
@@ -32,7 +32,7 @@ describeOnDevclusterOnly(
 
     it('the Restore is invalid, naming the field, with an InvalidHook Event; no template is touched', async () => {
       const field = 'spec.hooks.resources[0].postHooks[0].init.initContainers[0].securityContext';
-      await env.client.request({
+      await env.velero.request({
         method: 'POST',
         path: '/apis/velero.io/v1/namespaces/velero/restores',
         body: restoreR2({
@@ -63,7 +63,7 @@ describeOnDevclusterOnly(
           },
         }),
       });
-      await env.client.request({
+      await env.velero.request({
         method: 'POST',
         path: '/apis/apps/v1/namespaces/app/deployments',
         body: deployment('web'),
@@ -98,15 +98,14 @@ describeOnDevclusterOnly(
   },
 );
 
-describeOnDevclusterOnly(
+describeOnBeds(
   'controller: invalid annotation init hooks on a workload template are reported, never dropped in silence (issue 17, finding 4; RBAC of manifests/ enforced)',
-  'written for the devcluster before the beds landed (issue 17); not yet ported to the Bed',
-  function () {
+  function (bed) {
     this.timeout(60_000);
     let env: ControllerEnv;
 
     beforeEach(async () => {
-      env = await startControllerEnv({ rbac: true, conditionsCrd: true });
+      env = await startControllerEnv({ bed: bed.kind, rbac: true, conditionsCrd: true });
     });
     afterEach(async function () {
       if (this.currentTest?.state === 'failed' && process.env.DEBUG_LOGS)
@@ -114,7 +113,8 @@ describeOnDevclusterOnly(
       await env.stop();
     });
 
-    const create = (path: string, body: unknown) => env.client.request({ method: 'POST', path, body });
+    /** Velero creates the Restore and what it brings back. */
+    const create = (path: string, body: unknown) => env.velero.request({ method: 'POST', path, body });
     const getDeployment = (name: string) =>
       env.client.request<Workload>({
         method: 'GET',
@@ -188,15 +188,14 @@ describeOnDevclusterOnly(
   },
 );
 
-describeOnDevclusterOnly(
+describeOnBeds(
   'controller: a template patch the API server refuses (422) is terminal for that workload (issue 17, finding 7; RBAC of manifests/ enforced)',
-  'written for the devcluster before the beds landed (issue 17); not yet ported to the Bed',
-  function () {
+  function (bed) {
     this.timeout(60_000);
     let env: ControllerEnv;
 
     beforeEach(async () => {
-      env = await startControllerEnv({ rbac: true, conditionsCrd: true });
+      env = await startControllerEnv({ bed: bed.kind, rbac: true, conditionsCrd: true });
     });
     afterEach(async function () {
       if (this.currentTest?.state === 'failed' && process.env.DEBUG_LOGS)
@@ -206,7 +205,7 @@ describeOnDevclusterOnly(
 
     it('says so on the workload, in the metric, the log and InitHooksApplied, and never retries it', async () => {
       // The engine takes spec init containers as free-form; the API server refuses this pull policy.
-      await env.client.request({
+      await env.velero.request({
         method: 'POST',
         path: '/apis/velero.io/v1/namespaces/velero/restores',
         body: restoreR2({
@@ -233,10 +232,12 @@ describeOnDevclusterOnly(
           },
         }),
       });
-      await env.client.request({
+      // Where a kubelet runs (the real bed), its pod stays pending, so the hooks are still worth a template patch: a
+      // pod that had started would make the controller keep the template (RolloutWouldDisturbRunningPods).
+      await env.velero.request({
         method: 'POST',
         path: '/apis/apps/v1/namespaces/app/deployments',
-        body: deployment('web'),
+        body: deployment('web', 'app', { annotations: STAYS_PENDING }),
       });
       await env.startController();
       const condition = await eventually(async () => {
@@ -260,7 +261,7 @@ describeOnDevclusterOnly(
         /^restore_hooks_hooks_skipped_total\{restore="r2",namespace="app",kind="Deployment",reason="rejected-by-api-server"\} 1$/m,
       );
       // The Restore's own status writes enqueue the workload again; the refused patch is never sent again.
-      await env.client.request({
+      await env.velero.request({
         method: 'PATCH',
         path: '/apis/velero.io/v1/namespaces/velero/restores/r2',
         contentType: 'application/merge-patch+json',

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import { describeOnDevclusterOnly } from '../../helpers/bed-suites.ts';
-import { KubeConfig, IsomorphicFetchHttpLibrary } from '@kubernetes/client-node';
+import { describeOnBeds } from '../../helpers/bed-suites.ts';
+import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node';
 import { DEFAULT_SETTINGS } from '../../../src/config/settings.ts';
 import { KubeJsonClient } from '../../../src/controller/kube-json-client.ts';
-import type { SimulatedExecRunner } from '../../../src/devcluster/exec/index.ts';
 import type { Pod, Workload } from '../../../src/kube/types.ts';
 import { eventually, startControllerEnv } from '../../helpers/controller-env.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
@@ -30,17 +29,20 @@ const FAILING_HOOKS = {
   'post.hook.restore.velero.io/on-error': 'Fail',
 };
 
-describeOnDevclusterOnly(
-  'controller: a Restore reaches only the namespaces it restored (issue 17, finding 1; simulated devcluster, RBAC of manifests/ enforced)',
-  "written for the devcluster before the beds landed (issue 17; a tenant user from the devcluster's token kubeconfigs); not yet ported to the Bed",
-  function () {
-    this.timeout(90_000);
+/** Waits on the cluster's own controllers and kubelet (the real bed's take seconds on a loaded machine). */
+const SETTLE_MS = 45_000;
+
+describeOnBeds(
+  'controller: a Restore reaches only the namespaces it restored (issue 17, finding 1; RBAC of manifests/ enforced)',
+  function (bed) {
+    this.timeout(120_000);
     let env: ControllerEnv;
     let tenant: KubeJsonClient;
 
     beforeEach(async () => {
-      env = await startControllerEnv({ rbac: true, simulation: {}, namespaces: ['team'] });
-      // A user who may only manage Deployments in namespace team: no Restores, no pods/exec.
+      env = await startControllerEnv({ bed: bed.kind, rbac: true, simulation: {}, namespaces: ['team'] });
+      // A tenant who may only manage Deployments in namespace team: no Restores, no pods/exec. A ServiceAccount, so
+      // that both beds authenticate it (a real API server knows no user of the devcluster's token kubeconfigs).
       await env.client.request({
         method: 'POST',
         path: '/apis/rbac.authorization.k8s.io/v1/namespaces/team/roles',
@@ -59,14 +61,14 @@ describeOnDevclusterOnly(
           kind: 'RoleBinding',
           metadata: { name: 'deployer', namespace: 'team' },
           roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' },
-          subjects: [{ kind: 'User', name: 'tenant', apiGroup: 'rbac.authorization.k8s.io' }],
+          subjects: [{ kind: 'ServiceAccount', name: 'tenant', namespace: 'team' }],
         },
       });
-      const config = new KubeConfig();
-      config.loadFromString(
-        env.cluster.kubeconfig({ user: { username: 'tenant', groups: ['system:authenticated'] } }),
+      tenant = new KubeJsonClient(
+        await env.bed.serviceAccountKubeConfig('team', 'tenant'),
+        new IsomorphicFetchHttpLibrary(),
+        'tenant',
       );
-      tenant = new KubeJsonClient(config, new IsomorphicFetchHttpLibrary(), 'tenant');
     });
     afterEach(async function () {
       if (this.currentTest?.state === 'failed' && process.env.DEBUG_LOGS)
@@ -95,10 +97,9 @@ describeOnDevclusterOnly(
           hookStatus?: { hooksAttempted?: number; hooksFailed?: number };
         };
       }>({ method: 'GET', path: '/apis/velero.io/v1/namespaces/velero/restores/rx' });
-    const execRunner = () => (env.cluster as unknown as { exec: SimulatedExecRunner }).exec;
 
     it("a tenant's labelled Deployment in another namespace gets nothing, and leaves the Restore's outcome alone", async () => {
-      await env.client.request({
+      await env.velero.request({
         method: 'POST',
         path: '/apis/velero.io/v1/namespaces/velero/restores',
         body: rx,
@@ -114,12 +115,16 @@ describeOnDevclusterOnly(
         path: '/apis/apps/v1/namespaces/team/deployments',
         body: deployment('sneaky2', 'team', { labels: restoredLabels('rx'), annotations: FAILING_HOOKS }),
       });
-      const sneakyPods = await eventually(async () => {
-        const pods = await podsOf('sneaky2', 'team');
-        return pods.length > 0 ? pods : undefined;
-      }, 'the tenant Deployment to create its pod');
+      const sneakyPods = await eventually(
+        async () => {
+          const pods = await podsOf('sneaky2', 'team');
+          return pods.length > 0 ? pods : undefined;
+        },
+        'the tenant Deployment to create its pod',
+        SETTLE_MS,
+      );
       // The positive control: a Deployment the Restore did restore, in app, gets the same Restore's hooks.
-      await env.client.request({
+      await env.velero.request({
         method: 'POST',
         path: '/apis/apps/v1/namespaces/app/deployments',
         body: deployment('legit', 'app', { labels: restoredLabels('rx') }),
@@ -130,11 +135,16 @@ describeOnDevclusterOnly(
             (c) => c.name === 'admin-init',
           ),
         'the restored Deployment to get the init hook',
+        SETTLE_MS,
       );
-      await eventually(async () => {
-        const pods = await podsOf('legit', 'app');
-        return pods.some((p) => p.metadata.annotations?.[RECORD]?.includes('Succeeded'));
-      }, 'the exec hook to run in the restored Deployment’s pod');
+      await eventually(
+        async () => {
+          const pods = await podsOf('legit', 'app');
+          return pods.some((p) => p.metadata.annotations?.[RECORD]?.includes('Succeeded'));
+        },
+        'the exec hook to run in the restored Deployment’s pod',
+        SETTLE_MS,
+      );
       await eventually(
         () =>
           env.logs.some(
@@ -144,19 +154,24 @@ describeOnDevclusterOnly(
               l.why === 'OutsideRestoreNamespaces',
           ),
         'the controller to look at the tenant Deployment and turn it down',
+        SETTLE_MS,
       );
 
       // The Restore finishes; its counts are the restored pod's only.
-      await env.client.request({
+      await env.velero.request({
         method: 'PATCH',
         path: '/apis/velero.io/v1/namespaces/velero/restores/rx',
         contentType: 'application/merge-patch+json',
         body: { status: { phase: 'Completed', completionTimestamp: isoSecondsAgo(0) } },
       });
-      const status = await eventually(async () => {
-        const s = (await restore()).status;
-        return s.hookStatus?.hooksAttempted === 1 ? s : undefined;
-      }, 'the Restore status to count the restored pod’s hook');
+      const status = await eventually(
+        async () => {
+          const s = (await restore()).status;
+          return s.hookStatus?.hooksAttempted === 1 ? s : undefined;
+        },
+        'the Restore status to count the restored pod’s hook',
+        SETTLE_MS,
+      );
       expect(status.phase).to.equal('Completed');
       expect(status.errors ?? 0).to.equal(0);
       expect(status.hookStatus?.hooksFailed ?? 0).to.equal(0);
@@ -173,7 +188,7 @@ describeOnDevclusterOnly(
         expect(p.metadata.annotations?.[RECORD]).to.equal(undefined);
         expect((p.spec.initContainers ?? []).map((c) => c.name)).to.deep.equal([]);
       }
-      expect(execRunner().history.filter((r) => r.request.namespace === 'team')).to.deep.equal([]);
+      expect(await env.bed.execHistory('team')).to.deep.equal([]);
     });
   },
 );
