@@ -538,6 +538,16 @@ export class ExecHookReconciler {
     const parsed = parseExecRecord(pod.metadata.annotations?.[EXEC_HOOKS_ANNOTATION]);
     if (!parsed.ok) return;
     const running = this.#inFlightOf(pod.metadata.uid ?? '');
+    // A pod its workload created (claimed: not one Velero restored) deleted before it started, with no hook tried:
+    // its owner creates another (the replacement of a pod without its init hooks is one), and that one runs them.
+    const attempted = Object.keys(parsed.record?.hooks ?? {}).length > 0 || running.size > 0;
+    if (pod.metadata.labels?.[RESTORE_NAME_LABEL] === undefined && !attempted && !podStarted(pod)) {
+      logger.debug('a claimed pod deleted before it started: its replacement runs its exec hooks', {
+        namespace: pod.metadata.namespace,
+        name: pod.metadata.name,
+      });
+      return;
+    }
     const now = this.#deps.now();
     for (const hook of membership.member.plan.execHooks) {
       const previous = parsed.record?.hooks[hook.id];
@@ -607,4 +617,14 @@ function topKind(pod: Pod): string {
   if (owner.kind === 'ReplicaSet' && pod.metadata.labels?.['pod-template-hash'] !== undefined)
     return 'Deployment';
   return owner.kind;
+}
+
+/** Whether any container of the pod has started (running, or terminated after running). */
+function podStarted(pod: Pod): boolean {
+  return (pod.status?.containerStatuses ?? []).some(
+    (c) =>
+      c.state?.running !== undefined ||
+      c.state?.terminated !== undefined ||
+      c.lastState?.terminated !== undefined,
+  );
 }
