@@ -53,6 +53,13 @@ export interface BedOptions {
   readonly namespaces?: readonly string[];
   /** The kubelet's delay from binding to the first container start (devcluster default 0, real default 1000 ms). */
   readonly startDelayMs?: number;
+  /**
+   * Pods each node admits (capacity.pods, which both schedulers honour): real default 110 on 2 nodes, devcluster
+   * default DEFAULT_SIMULATED_MAX_PODS on 3 nodes. Node counts: `simulation.nodes` on the devcluster, `nodes` here.
+   */
+  readonly maxPodsPerNode?: number;
+  /** Real bed: the node agent's node count (default 2). */
+  readonly nodes?: number;
 }
 
 export interface Bed {
@@ -101,7 +108,11 @@ export interface RealControlPlane {
   stop(): Promise<void>;
 }
 interface RealControlPlaneModule {
-  startRealControlPlane(options?: { nodes?: number; startDelayMs?: number }): Promise<RealControlPlane>;
+  startRealControlPlane(options?: {
+    nodes?: number;
+    startDelayMs?: number;
+    maxPodsPerNode?: number;
+  }): Promise<RealControlPlane>;
 }
 /** Resolved at run time so the devcluster side does not depend on the real control plane's module. */
 const REAL_CONTROL_PLANE_MODULE = '../../hack/real-cluster/control-plane.ts';
@@ -120,7 +131,10 @@ export function startBed(kind: BedKind, options: BedOptions = {}): Promise<Bed> 
 
 async function startDevclusterBed(options: BedOptions): Promise<Bed> {
   const cluster = await startSimulatedCluster({
-    simulation: options.simulation ?? false,
+    simulation:
+      options.simulation && options.maxPodsPerNode !== undefined
+        ? { ...options.simulation, maxPodsPerNode: options.maxPodsPerNode }
+        : (options.simulation ?? false),
     ...(options.rbac ? { rbac: true } : {}),
   });
   if (options.startDelayMs !== undefined && cluster.simulation?.kubelet)
@@ -188,6 +202,8 @@ async function startRealBed(options: BedOptions): Promise<Bed> {
   const { startRealControlPlane } = (await import(REAL_CONTROL_PLANE_MODULE)) as RealControlPlaneModule;
   const plane = await startRealControlPlane({
     ...(options.startDelayMs !== undefined ? { startDelayMs: options.startDelayMs } : {}),
+    ...(options.maxPodsPerNode !== undefined ? { maxPodsPerNode: options.maxPodsPerNode } : {}),
+    ...(options.nodes !== undefined ? { nodes: options.nodes } : {}),
   });
   try {
     const adminKubeConfig = kubeConfigFrom(plane.kubeconfig);
