@@ -12,6 +12,7 @@ import type { ExecHistoryItem } from '../../src/devcluster/audit/admin.ts';
 import { SimulatedExecRunner } from '../../src/devcluster/exec/index.ts';
 import type { WriteRecord } from '../../src/devcluster/audit/write-log.ts';
 import type { ContainerRun } from '../../src/devcluster/kubelet/run-log.ts';
+import { ADMIN } from '../../src/devcluster/http/authentication.ts';
 import { startSimulatedCluster } from '../../src/devcluster/simulated.ts';
 import type { SimulatedCluster } from '../../src/devcluster/simulated.ts';
 import type { SimulationOptions } from '../../src/devcluster/sim/simulation.ts';
@@ -66,6 +67,8 @@ export interface Bed {
   readonly kind: BedKind;
   /** Admin client (system:masters) for setup and assertions. */
   readonly client: KubeJsonClient;
+  /** The admin client's user name, as the API server reports it (userInfo, audit). */
+  readonly adminUser: string;
   readonly adminKubeConfig: KubeConfig;
   /** Velero's client (ServiceAccount velero/velero, cluster-admin): restores and the objects they bring back. */
   readonly velero: KubeJsonClient;
@@ -94,6 +97,7 @@ export interface Bed {
 /** hack/real-cluster/control-plane.ts as the contract with the realbed helper gives it. */
 export interface RealControlPlane {
   readonly kubeconfig: string;
+  readonly adminUser: string;
   readonly kubeconfigPath: string;
   serviceAccountKubeconfig(namespace: string, name: string): Promise<string>;
   readonly nodeAgent: {
@@ -167,6 +171,7 @@ async function startDevclusterBed(options: BedOptions): Promise<Bed> {
   return {
     kind: 'devcluster',
     client,
+    adminUser: ADMIN.username,
     adminKubeConfig,
     ...common,
     serviceAccountKubeConfig,
@@ -229,6 +234,7 @@ async function startRealBed(options: BedOptions): Promise<Bed> {
     return {
       kind: 'real',
       client,
+      adminUser: plane.adminUser,
       adminKubeConfig,
       ...common,
       serviceAccountKubeConfig,
