@@ -12,7 +12,8 @@ export const IDENTITIES = {
   replicaSet: controller('replicaset-controller'),
   deployment: controller('deployment-controller'),
   statefulSet: controller('statefulset-controller'),
-  daemonSet: controller('daemonset-controller'),
+  // kube-controller-manager's ServiceAccount for it; its Events' component is `daemonset-controller`.
+  daemonSet: controller('daemon-set-controller'),
   job: controller('job-controller'),
   cronJob: controller('cronjob-controller'),
   garbageCollector: controller('generic-garbage-collector'),

@@ -73,7 +73,7 @@ describe('devcluster identities of the simulated components, seen by admission w
         VELERO.username,
         'system:serviceaccount:kube-system:replicaset-controller',
         'system:serviceaccount:kube-system:statefulset-controller',
-        'system:serviceaccount:kube-system:daemonset-controller',
+        'system:serviceaccount:kube-system:daemon-set-controller',
       ]).to.include(r.userInfo.username);
   });
 
