@@ -40,8 +40,10 @@ export interface RealControlPlaneOptions {
 }
 
 export interface RealControlPlane {
-  /** Admin kubeconfig text (token user in system:masters) and the file that holds it. */
+  /** Admin kubeconfig text (token user ADMIN_USER in system:masters) and the file that holds it. */
   readonly kubeconfig: string;
+  /** ADMIN_USER, as the API server reports it in userInfo and the audit log. */
+  readonly adminUser: string;
   readonly kubeconfigPath: string;
   /** https://127.0.0.1:<port> */
   readonly server: string;
@@ -72,6 +74,8 @@ export const COMPONENTS = [
   'node-agent',
 ] as const;
 const KUBERNETES_VERSION = 'v1.20.2';
+/** The user name the admin token authenticates as (the kubeconfig's user). */
+export const ADMIN_USER = 'admin';
 const READY_TIMEOUT_MS = 180_000;
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
@@ -178,7 +182,7 @@ export async function startRealControlPlane(
   const tokenFile = file(
     'tokens.csv',
     [
-      `${tokens.admin},admin,admin,"system:masters"`,
+      `${tokens.admin},${ADMIN_USER},${ADMIN_USER},"system:masters"`,
       `${tokens.kcm},system:kube-controller-manager,system:kube-controller-manager`,
       `${tokens.scheduler},system:kube-scheduler,system:kube-scheduler`,
       // The agent serves every node, so it cannot be one node's system:node:<name> identity.
@@ -385,6 +389,7 @@ export async function startRealControlPlane(
   let stopping: Promise<void> | undefined;
   return {
     kubeconfig,
+    adminUser: ADMIN_USER,
     kubeconfigPath,
     server,
     dir,

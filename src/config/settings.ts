@@ -15,7 +15,10 @@ export const WEBHOOK_CERTIFICATE_MODES = ['SelfManaged', 'External'] as const;
 /** SelfManaged: the controller creates, rotates and injects its CA; External: cert-manager (or an operator) does. */
 export type WebhookCertificateMode = (typeof WEBHOOK_CERTIFICATE_MODES)[number];
 
-/** The ServiceAccounts kube-controller-manager's workload controllers act as (--use-service-account-credentials). */
+/**
+ * The ServiceAccounts kube-controller-manager's workload controllers act as (--use-service-account-credentials). The
+ * DaemonSet controller's is `daemon-set-controller` (its Events still say `daemonset-controller`).
+ */
 export const DEFAULT_WORKLOAD_CONTROLLER_IDENTITIES: readonly string[] = [
   ...[
     'replicaset-controller',

@@ -12,6 +12,7 @@ import type { ExecHistoryItem } from '../../src/devcluster/audit/admin.ts';
 import { SimulatedExecRunner } from '../../src/devcluster/exec/index.ts';
 import type { WriteRecord } from '../../src/devcluster/audit/write-log.ts';
 import type { ContainerRun } from '../../src/devcluster/kubelet/run-log.ts';
+import { ADMIN } from '../../src/devcluster/http/authentication.ts';
 import { startSimulatedCluster } from '../../src/devcluster/simulated.ts';
 import type { SimulatedCluster } from '../../src/devcluster/simulated.ts';
 import type { SimulationOptions } from '../../src/devcluster/sim/simulation.ts';
@@ -53,12 +54,21 @@ export interface BedOptions {
   readonly namespaces?: readonly string[];
   /** The kubelet's delay from binding to the first container start (devcluster default 0, real default 1000 ms). */
   readonly startDelayMs?: number;
+  /**
+   * Pods each node admits (capacity.pods, which both schedulers honour): real default 110 on 2 nodes, devcluster
+   * default DEFAULT_SIMULATED_MAX_PODS on 3 nodes. Node counts: `simulation.nodes` on the devcluster, `nodes` here.
+   */
+  readonly maxPodsPerNode?: number;
+  /** Real bed: the node agent's node count (default 2). */
+  readonly nodes?: number;
 }
 
 export interface Bed {
   readonly kind: BedKind;
   /** Admin client (system:masters) for setup and assertions. */
   readonly client: KubeJsonClient;
+  /** The admin client's user name, as the API server reports it (userInfo, audit). */
+  readonly adminUser: string;
   readonly adminKubeConfig: KubeConfig;
   /** Velero's client (ServiceAccount velero/velero, cluster-admin): restores and the objects they bring back. */
   readonly velero: KubeJsonClient;
@@ -87,6 +97,7 @@ export interface Bed {
 /** hack/real-cluster/control-plane.ts as the contract with the realbed helper gives it. */
 export interface RealControlPlane {
   readonly kubeconfig: string;
+  readonly adminUser: string;
   readonly kubeconfigPath: string;
   serviceAccountKubeconfig(namespace: string, name: string): Promise<string>;
   readonly nodeAgent: {
@@ -101,7 +112,11 @@ export interface RealControlPlane {
   stop(): Promise<void>;
 }
 interface RealControlPlaneModule {
-  startRealControlPlane(options?: { nodes?: number; startDelayMs?: number }): Promise<RealControlPlane>;
+  startRealControlPlane(options?: {
+    nodes?: number;
+    startDelayMs?: number;
+    maxPodsPerNode?: number;
+  }): Promise<RealControlPlane>;
 }
 /** Resolved at run time so the devcluster side does not depend on the real control plane's module. */
 const REAL_CONTROL_PLANE_MODULE = '../../hack/real-cluster/control-plane.ts';
@@ -120,7 +135,10 @@ export function startBed(kind: BedKind, options: BedOptions = {}): Promise<Bed> 
 
 async function startDevclusterBed(options: BedOptions): Promise<Bed> {
   const cluster = await startSimulatedCluster({
-    simulation: options.simulation ?? false,
+    simulation:
+      options.simulation && options.maxPodsPerNode !== undefined
+        ? { ...options.simulation, maxPodsPerNode: options.maxPodsPerNode }
+        : (options.simulation ?? false),
     ...(options.rbac ? { rbac: true } : {}),
   });
   if (options.startDelayMs !== undefined && cluster.simulation?.kubelet)
@@ -155,6 +173,7 @@ async function startDevclusterBed(options: BedOptions): Promise<Bed> {
   return {
     kind: 'devcluster',
     client,
+    adminUser: ADMIN.username,
     adminKubeConfig,
     ...common,
     serviceAccountKubeConfig,
@@ -190,6 +209,8 @@ async function startRealBed(options: BedOptions): Promise<Bed> {
   const { startRealControlPlane } = (await import(REAL_CONTROL_PLANE_MODULE)) as RealControlPlaneModule;
   const plane = await startRealControlPlane({
     ...(options.startDelayMs !== undefined ? { startDelayMs: options.startDelayMs } : {}),
+    ...(options.maxPodsPerNode !== undefined ? { maxPodsPerNode: options.maxPodsPerNode } : {}),
+    ...(options.nodes !== undefined ? { nodes: options.nodes } : {}),
   });
   try {
     const adminKubeConfig = kubeConfigFrom(plane.kubeconfig);
@@ -242,6 +263,7 @@ async function startRealBed(options: BedOptions): Promise<Bed> {
     return {
       kind: 'real',
       client,
+      adminUser: plane.adminUser,
       adminKubeConfig,
       ...common,
       serviceAccountKubeConfig,

@@ -80,16 +80,28 @@ export function nodeObject(node: NodeSpec, index: number, now: string, host?: No
   };
 }
 
-/** Creates the nodes that do not exist yet. */
-export function registerNodes(api: ClusterAPI, nodes: readonly NodeSpec[], now: string): void {
+/**
+ * The pods a simulated node admits by default: far above a kubelet's 110, so that the bench's 10,000 pods fit the
+ * default 3 nodes. The scheduler honours it as kube-scheduler honours allocatable.pods.
+ */
+export const DEFAULT_SIMULATED_MAX_PODS = 1_000_000;
+
+/** Creates the nodes that do not exist yet, each admitting `maxPods` pods (capacity and allocatable). */
+export function registerNodes(
+  api: ClusterAPI,
+  nodes: readonly NodeSpec[],
+  now: string,
+  maxPods = DEFAULT_SIMULATED_MAX_PODS,
+): void {
   nodes.forEach((node, i) => {
+    const host = { internalIP: `10.0.0.${i + 1}`, maxPods };
     try {
-      const created = api.create(GVR.nodes, undefined, nodeObject(node, i, now));
+      const created = api.create(GVR.nodes, undefined, nodeObject(node, i, now, host));
       api.update(
         GVR.nodes,
         undefined,
         node.name,
-        { ...created, status: nodeObject(node, i, now).status },
+        { ...created, status: nodeObject(node, i, now, host).status },
         {
           subresource: 'status',
         },

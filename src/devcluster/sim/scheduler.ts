@@ -1,7 +1,8 @@
 /**
  * The scheduler: binds every unscheduled pod (schedulerName default-scheduler) to a node that matches its
- * nodeSelector and required node affinity, spreading pods by count. A pod no node fits gets PodScheduled=False
- * with reason Unschedulable, as kube-scheduler reports it.
+ * nodeSelector and required node affinity and has room under its allocatable.pods (pods not yet Succeeded or
+ * Failed count, as in kube-scheduler), spreading pods by count. A pod no node fits gets PodScheduled=False with
+ * reason Unschedulable, as kube-scheduler reports it, and is tried again when a node changes or a pod leaves one.
  */
 import type { KubeObject } from '../api/types.ts';
 import type { AdmittedClient } from '../admission/client.ts';
@@ -59,6 +60,18 @@ export function nodeFits(spec: PodSpecLike, node: KubeObject): boolean {
   );
 }
 
+const terminal = (pod: KubeObject) => {
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+};
+
+/** A node's allocatable.pods (capacity.pods when absent); no figure means no limit. */
+function maxPods(node: KubeObject): number {
+  const status = node.status as { allocatable?: { pods?: string }; capacity?: { pods?: string } } | undefined;
+  const pods = Number(status?.allocatable?.pods ?? status?.capacity?.pods);
+  return Number.isFinite(pods) ? pods : Infinity;
+}
+
 export class Scheduler {
   private readonly queue: WorkQueue;
   private readonly podsPerNode = new Map<string, number>();
@@ -66,6 +79,8 @@ export class Scheduler {
   private readonly api: AdmittedClient;
   private readonly informers: SharedInformers;
   private readonly events: ReportingEvents;
+  /** Whether a pod was found too many for every node (only then do departures trigger retries). */
+  private unschedulableSeen = false;
 
   constructor(api: AdmittedClient, informers: SharedInformers, events: ReportingEvents = SILENT) {
     this.api = api;
@@ -75,7 +90,11 @@ export class Scheduler {
     const pods = informers.for(GVR.pods);
     const count = (pod: KubeObject, delta: number) => {
       const node = (pod.spec as PodSpecLike | undefined)?.nodeName;
-      if (node) this.podsPerNode.set(node, (this.podsPerNode.get(node) ?? 0) + delta);
+      if (node && !terminal(pod)) this.podsPerNode.set(node, (this.podsPerNode.get(node) ?? 0) + delta);
+    };
+    // A pod leaving a node (deleted, or finished) may make room for one that did not fit.
+    const left = () => {
+      if (this.unschedulableSeen) this.retryUnschedulable();
     };
     pods.on({
       add: (pod) => {
@@ -88,8 +107,12 @@ export class Scheduler {
         count(old, -1);
         count(pod, 1);
         if (this.wants(pod)) this.queue.add(objectKey(pod));
+        else if (!terminal(old) && terminal(pod)) left();
       },
-      delete: (pod) => count(pod, -1),
+      delete: (pod) => {
+        count(pod, -1);
+        left();
+      },
     });
     informers.for(GVR.nodes).on({
       add: () => this.retryUnschedulable(),
@@ -121,8 +144,12 @@ export class Scheduler {
     if (!pod || !this.wants(pod)) return;
     const spec = (pod.spec ?? {}) as PodSpecLike;
     const nodes = [...this.informers.for(GVR.nodes).list()];
-    const fitting = nodes.filter((n) => nodeFits(spec, n));
-    if (fitting.length === 0) return await this.unschedulable(pod, nodes.length);
+    const matching = nodes.filter((n) => nodeFits(spec, n));
+    const fitting = matching.filter((n) => (this.podsPerNode.get(n.metadata.name!) ?? 0) < maxPods(n));
+    if (fitting.length === 0) {
+      if (matching.length > 0) this.unschedulableSeen = true;
+      return await this.unschedulable(pod, nodes.length, matching.length);
+    }
     const node = fitting.reduce((best, n) =>
       (this.podsPerNode.get(n.metadata.name!) ?? 0) < (this.podsPerNode.get(best.metadata.name!) ?? 0)
         ? n
@@ -158,9 +185,20 @@ export class Scheduler {
     }
   }
 
-  private async unschedulable(unscheduled: KubeObject, nodeCount: number): Promise<void> {
+  /** `full`: the nodes that match the pod but have no room left (Too many pods). */
+  private async unschedulable(unscheduled: KubeObject, nodeCount: number, full: number): Promise<void> {
     const { namespace, name } = unscheduled.metadata as { namespace: string; name: string };
-    const message = `0/${nodeCount} nodes are available: ${nodeCount} node(s) didn't match Pod's node affinity/selector. preemption: 0/${nodeCount} nodes are available: ${nodeCount} Preemption is not helpful for scheduling.`;
+    const reasons = [
+      ...(full > 0 ? [`${full} Too many pods`] : []),
+      ...(nodeCount - full > 0
+        ? [`${nodeCount - full} node(s) didn't match Pod's node affinity/selector`]
+        : []),
+    ];
+    const preemption = [
+      ...(full > 0 ? [`${full} No preemption victims found for incoming pod`] : []),
+      ...(nodeCount - full > 0 ? [`${nodeCount - full} Preemption is not helpful for scheduling`] : []),
+    ];
+    const message = `0/${nodeCount} nodes are available: ${reasons.join(', ')}. preemption: 0/${nodeCount} nodes are available: ${preemption.join(', ')}.`;
     try {
       const pod = this.api.get(GVR.pods, namespace, name);
       const status = (pod.status ?? {}) as { conditions?: { type: string; message?: string }[] };

@@ -49,6 +49,11 @@ export interface SimulationOptions {
   components?: SimulationComponents;
   /** The simulated Velero server (opt-in). */
   velero?: VeleroServerOptions;
+  /**
+   * Pods each node admits (capacity.pods and allocatable.pods), which the scheduler honours as kube-scheduler does.
+   * Default DEFAULT_SIMULATED_MAX_PODS (a real kubelet's --max-pods defaults to 110).
+   */
+  maxPodsPerNode?: number;
 }
 
 interface Component {
@@ -67,6 +72,9 @@ export class Simulation {
   private readonly ownsClock: boolean;
 
   constructor(admission: AdmissionChain, options: SimulationOptions = {}, audit?: WriteLog) {
+    const maxPods = options.maxPodsPerNode;
+    if (maxPods !== undefined && !(Number.isInteger(maxPods) && maxPods >= 1))
+      throw new RangeError(`maxPodsPerNode: must be an integer >= 1, got ${maxPods}`);
     const api = admission.cluster;
     const as = (user: UserInfo) => new InProcessClient(admission, user, audit);
     this.informers = new SharedInformers(api);
@@ -79,7 +87,12 @@ export class Simulation {
         : nodes.map((n) => (typeof n === 'string' ? { name: n } : n));
     const on = { ...options.components };
     const enabled = (c: keyof SimulationComponents) => on[c] !== false;
-    registerNodes(api, this.nodes, new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    registerNodes(
+      api,
+      this.nodes,
+      new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      maxPods,
+    );
     this.events = new EventRecorder(api, this.clock);
     const events = (component: string) => this.events.forComponent(component);
     if (enabled('scheduler'))

@@ -7,10 +7,10 @@
  * hooked pod was thrown away (as many hook runs as replicas); from the write audit that the controller wrote only
  * objects of the restore; and it checks the templates, the ReplicaSets and the Events.
  *
- * Then issue 15's measurement with issue 16's proof: Velero restores 20 Deployments while the controller runs and
- * serves its admission webhooks (url mode), at kubelet start delays of 1 s and 0.2 s. The run log must show no app
- * container starting before its pod's hooks, and the write audit no template write and no pod deletion by the
- * controller; each Deployment keeps its one ReplicaSet. (Through the reconciler's template path alone the Deployment
+ * Then issue 15's measurement with issue 16's proof (test/helpers/burst.ts): Velero restores 20 Deployments while
+ * the controller runs and serves its admission webhooks (url mode), at kubelet start delays of 1 s and 0.2 s. The run
+ * log must show no app container starting before its pod's hooks, and the write audit no template write and no pod
+ * deletion by the controller; each Deployment keeps its one ReplicaSet. (Through the reconciler's template path alone the Deployment
  * controller creates the first pods before the template patch lands.)
  */
 import { expect } from 'chai';
@@ -24,7 +24,6 @@ import { describeOnBeds } from '../../helpers/bed-suites.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
 import { ClusterReads, initNames, templateInitNames } from '../../helpers/cluster-reads.ts';
 import {
-  ANNOTATION_HOOK,
   R2_HOOK_NAMES,
   podSpec,
   r2HookContainers,
@@ -32,7 +31,7 @@ import {
   restoredLabels,
 } from '../../helpers/restore-fixtures.ts';
 import type { KubeBody } from '../../helpers/restored-targets.ts';
-import { installUrlWebhooks, startServingWebhooks } from '../../helpers/webhook-serving.ts';
+import { BURST_HOOK, burstSummary, runBurst, startBurstController } from '../../helpers/burst.ts';
 import type { Settings } from '../../../src/config/settings.ts';
 
 const SETTLE_MS = 90_000;
@@ -418,9 +417,11 @@ describeOnBeds('controller e2e: the Deployment roll-out race (manifest RBAC)', f
     await assertWritesInsideTheRestore(['race', 'nosurge', 'crash', 'fsr']);
   });
   /**
-   * Issue 15's measurement: Velero restores Deployments (no ReplicaSets or pods in the backup) while the controller
-   * runs, as fast as it creates objects; each pod's template asks for the annotation init hook. Whatever the
-   * Deployment controller does first, no pod may start its application container before the hook has run.
+   * Issue 15's measurement (test/helpers/burst.ts): Velero restores Deployments (no ReplicaSets or pods in the
+   * backup) while the controller runs and serves its webhooks, as fast as it creates objects; each pod's template
+   * asks for the annotation init hook. Whatever the Deployment controller does first, no pod may start its
+   * application container before the hook has run. 20 × 3 here; `npm run burst` measures other sizes and the
+   * reconcilers-only path (docs/performance.md).
    */
   const BURST_DEPLOYMENTS = 20;
   const BURST_REPLICAS = 3;
@@ -430,68 +431,32 @@ describeOnBeds('controller e2e: the Deployment roll-out race (manifest RBAC)', f
       if (!webhook) {
         // The previous cases run the reconciler alone; from here on the controller also serves its webhooks.
         await env.stopController();
-        webhook = await installUrlWebhooks(env);
-        await startServingWebhooks(env, webhook, SETTLE_MS);
+        webhook = await startBurstController(env, 'admission', SETTLE_MS);
       }
-      env.bed.setKubeletStartDelay(startDelayMs);
-      const restore = `r-burst-${startDelayMs}`;
-      const names = Array.from({ length: BURST_DEPLOYMENTS }, (_, i) => `burst${startDelayMs}-${i}`);
-      await createRestore(restore, {});
-      for (const name of names)
-        await velero.create(
-          deploymentBody(name, {
-            replicas: BURST_REPLICAS,
-            labels: restoredLabels(restore),
-            annotations: ANNOTATION_HOOK,
-          }),
-        );
-      // Every Deployment runs its replicas, none being deleted: what started has started.
-      await eventually(
-        async () => {
-          for (const name of names) {
-            const live = await pods(name);
-            if (live.length !== BURST_REPLICAS || live.some((p) => p.status?.phase !== 'Running'))
-              return undefined;
-          }
-          return true;
-        },
-        `${BURST_DEPLOYMENTS} Deployments to run ${BURST_REPLICAS} pods each`,
-        SETTLE_MS,
-      );
-      const unhooked: string[] = [];
-      for (const name of names) {
-        const runs = await runsOf(name);
-        for (const uid of new Set(runs.filter((r) => !r.init).map((r) => r.uid)))
-          if (!runs.some((r) => r.uid === uid && r.init && r.container === 'restore-hook'))
-            unhooked.push(runs.find((r) => r.uid === uid)!.pod);
-      }
+      const result = await runBurst(env, {
+        deployments: BURST_DEPLOYMENTS,
+        replicas: BURST_REPLICAS,
+        startDelayMs,
+        prefix: `burst${startDelayMs}`,
+        settleTimeoutMs: SETTLE_MS,
+      });
+      console.log(`      burst ${burstSummary(result)}`);
       expect(
-        unhooked,
-        `${unhooked.length} pods started their app container without the hook (${BURST_DEPLOYMENTS} × ${BURST_REPLICAS} Deployments, start delay ${startDelayMs} ms)`,
+        result.unhooked,
+        `pods that started their app container without the hook (${burstSummary(result)})`,
       ).to.deep.equal([]);
-      const replicaSetCounts: number[] = [];
-      for (const name of names) {
-        await settled(name, BURST_REPLICAS, ['restore-hook']);
-        await assertHooksRanOnceBeforeApp(name, BURST_REPLICAS, ['restore-hook']);
+      expect(result.started, 'pods that started').to.equal(BURST_DEPLOYMENTS * BURST_REPLICAS);
+      for (const name of result.names) {
+        await settled(name, BURST_REPLICAS, [BURST_HOOK]);
+        await assertHooksRanOnceBeforeApp(name, BURST_REPLICAS, [BURST_HOOK]);
         await assertNoDuplicateHooks(name);
-        replicaSetCounts.push((await replicaSets(name)).length);
       }
-      const burst = (await controllerWrites()).filter((w) =>
-        names.some((n) => w.name.startsWith(`${n}-`) || w.name === n),
-      );
-      const templateWrites = burst.filter(
-        (w) => w.resource === 'deployments.apps' || w.resource === 'replicasets.apps',
-      );
-      const podDeletions = burst.filter((w) => w.resource === 'pods' && w.verb === 'delete');
-      console.log(
-        `      burst ${BURST_DEPLOYMENTS} × ${BURST_REPLICAS}, start delay ${startDelayMs} ms: ${names.length * BURST_REPLICAS} pods, ${unhooked.length} unhooked, ${templateWrites.length} template writes, ${podDeletions.length} pod deletions, ${replicaSetCounts.reduce((a, b) => a + b, 0)} ReplicaSets`,
-      );
       const where = (w: { verb: string; resource: string; name: string }) =>
         `${w.verb} ${w.resource} ${w.name}`;
-      expect(templateWrites.map(where), 'template writes by the controller').to.deep.equal([]);
-      expect(podDeletions.map(where), 'pod deletions by the controller').to.deep.equal([]);
-      expect(replicaSetCounts, 'one ReplicaSet per Deployment').to.deep.equal(names.map(() => 1));
-      await assertWritesInsideTheRestore(['race', 'nosurge', 'crash', 'fsr', ...names]);
+      expect(result.templateWrites.map(where), 'template writes by the controller').to.deep.equal([]);
+      expect(result.podDeletions.map(where), 'pod deletions by the controller').to.deep.equal([]);
+      expect(result.replicaSets, 'one ReplicaSet per Deployment').to.equal(BURST_DEPLOYMENTS);
+      await assertWritesInsideTheRestore(['race', 'nosurge', 'crash', 'fsr', ...result.names]);
     });
   }
 });
