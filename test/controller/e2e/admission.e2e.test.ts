@@ -7,7 +7,7 @@
  * controller writes no workload and deletes no pod; nothing is rolled (generations, ReplicaSets and
  * ControllerRevisions as the restore left them). With the webhook down (failurePolicy Ignore), the reconciler's
  * template path still hooks the workload and says admission was bypassed; a marked pod created by anyone but a
- * workload controller is admitted unchanged.
+ * workload controller is admitted without hooks, and loses the mark.
  */
 import { describeOnBeds } from '../../helpers/bed-suites.ts';
 import { CONTROLLER_USER } from '../../helpers/bed.ts';
@@ -266,11 +266,7 @@ describeOnBeds('controller e2e: hooks at admission (webhooks in url mode, manife
       expect(await revisionsOf('StatefulSet', db), 'one ControllerRevision: nothing rolled').to.have.length(
         1,
       );
-      // A real DaemonSet controller creates one ControllerRevision; the devcluster's creates none (it only adopts
-      // restored ones: docs/devcluster-behaviour.md). Either way, not a second one.
-      expect(await revisionsOf('DaemonSet', agent), 'DaemonSet revisions: nothing rolled').to.have.length(
-        bed.kind === 'real' ? 1 : 0,
-      );
+      expect(await revisionsOf('DaemonSet', agent), 'DaemonSet revisions: nothing rolled').to.have.length(1);
       const statefulSet = await reads.workload('StatefulSet', 'app', db);
       const revisions = statefulSet.status as { currentRevision?: string; updateRevision?: string };
       expect(revisions.currentRevision, 'StatefulSet current revision is the update revision').to.equal(
@@ -280,7 +276,7 @@ describeOnBeds('controller e2e: hooks at admission (webhooks in url mode, manife
       await assertNoWorkloadOrPodWrites();
     });
 
-  it('a marked pod created by anyone but a workload controller is admitted unchanged (bypass)', async () => {
+  it('a marked pod created by anyone but a workload controller is admitted without hooks and without the mark (bypass)', async () => {
     const before = await metric('restore_hooks_admission_total', { webhook: 'pods', result: 'bypass' });
     const pod = await reads.create<Pod>({
       apiVersion: 'v1',
@@ -289,6 +285,7 @@ describeOnBeds('controller e2e: hooks at admission (webhooks in url mode, manife
       spec: podSpec(),
     });
     expect(pod.spec.initContainers ?? []).to.deep.equal([]);
+    expect(pod.metadata.labels?.[RESTORE_LABEL], 'the refused mark is removed').to.equal(undefined);
     expect(await metric('restore_hooks_admission_total', { webhook: 'pods', result: 'bypass' })).to.equal(
       before + 1,
     );
