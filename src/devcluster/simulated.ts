@@ -21,6 +21,7 @@ import {
   writesAdminHandler,
 } from './audit/admin.ts';
 import { Simulation } from './sim/simulation.ts';
+import { WEBHOOK_CALLS_ADMIN_PATH, webhookCallsAdminHandler } from './admission/call-log.ts';
 import type { SimulationOptions } from './sim/simulation.ts';
 
 export interface SimulatedClusterOptions extends DevClusterOptions {
@@ -72,6 +73,7 @@ export async function startSimulatedCluster(
       ? undefined
       : new Simulation(dev.admission, options.simulation, dev.http.writes).start();
   dev.http.registerAdminPath(WRITES_ADMIN_PATH, writesAdminHandler(dev.http.writes));
+  dev.http.registerAdminPath(WEBHOOK_CALLS_ADMIN_PATH, webhookCallsAdminHandler(dev.admission.webhooks.calls));
   dev.http.registerAdminPath(RUNS_ADMIN_PATH, runsAdminHandler(simulation?.kubelet?.runs));
   dev.http.registerAdminPath(
     EXEC_HISTORY_ADMIN_PATH,
