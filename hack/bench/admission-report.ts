@@ -28,6 +28,8 @@ export interface AdmissionSizeFigures {
   readonly podsStarted: number;
   /** The worst run: pods the bench's watch ever saw without the hook. */
   readonly podsSeenWithoutHook: number;
+  /** The worst run: webhook calls that failed (timeout, refused) and were ignored. */
+  readonly failedWebhookCalls: number;
   /** The worst run: writes by the controller's identity to workloads, ReplicaSets and pods, per workload. */
   readonly workloadWritesPerWorkload: number;
   /** Every write of the controller's identity per workload (median run), by kind. */
@@ -126,6 +128,7 @@ export function admissionSizeFigures(
     startedWithoutHooks: Math.max(...admission.map((r) => r.startedWithoutHooks)),
     podsStarted: Math.min(...admission.map((r) => r.podsStarted)),
     podsSeenWithoutHook: Math.max(...admission.map((r) => r.podsSeenWithoutHook)),
+    failedWebhookCalls: Math.max(...admission.map((r) => r.failedWebhookCalls ?? 0)),
     workloadWritesPerWorkload: round(
       Math.max(...admission.map((r) => r.controllerWorkloadWrites / r.workloads)),
       3,
@@ -381,7 +384,7 @@ export function formatAdmission(sections: AdmissionSections): string {
         ]),
       ),
       ...a.sizes.flatMap((s) => [
-        `at ${s.pods} pods: controller writes per workload: ${kinds(s.controllerWritesByKind)}; Velero's ${s.veleroWritesPerWorkload}; webhook calls per workload: ${kinds(s.webhookCallsPerWorkload)}`,
+        `at ${s.pods} pods: controller writes per workload: ${kinds(s.controllerWritesByKind)}; Velero's ${s.veleroWritesPerWorkload}; webhook calls per workload: ${kinds(s.webhookCallsPerWorkload)}, ${s.failedWebhookCalls} failed and ignored`,
         `at ${s.pods} pods: CPU s in the window: devcluster ${n(s.cpuS.devcluster)} (floor ${n(s.cpuS.floorDevcluster)}), controller ${n(s.cpuS.controller)}`,
       ]),
       '',
