@@ -292,8 +292,12 @@ describe('devcluster admission webhooks', function () {
     const filtered = await calls(`?since=${since}&webhook=allow.log.dev`);
     expect(filtered.body.items.map((c) => c.webhook)).to.deep.equal(['allow.log.dev']);
     expect((await calls('?since=-1')).status).to.equal(400);
-    const user = tokenOf(t.cluster.kubeconfig({ user: { username: 'jane', groups: ['system:authenticated'] } }));
-    const forbidden = await rawRequest(t.cluster, 'GET', '/devcluster/admission/webhook-calls', { token: user });
+    const user = tokenOf(
+      t.cluster.kubeconfig({ user: { username: 'jane', groups: ['system:authenticated'] } }),
+    );
+    const forbidden = await rawRequest(t.cluster, 'GET', '/devcluster/admission/webhook-calls', {
+      token: user,
+    });
     expect(forbidden.status).to.equal(403);
   });
 
