@@ -1,4 +1,5 @@
 /** The objects a benchmark restore consists of, built the way a Velero restore leaves them. */
+import { RESTORE_LABEL } from '../../src/controller/marks.ts';
 
 export const PODS_PER_WORKLOAD = 5;
 export const WORKLOADS_PER_NAMESPACE = 20;
@@ -6,6 +7,8 @@ export const HOOK_NAME = 'restore-hook';
 /** Pods stay Pending (ContainerCreating) for a day: a restore's pods waiting for their volumes, say. */
 const PENDING = { 'devcluster.restore-hooks.io/start-seconds': '86400' };
 export const BENCH_LABEL = 'bench.restore-hooks.dev/restore';
+/** The mark the workload webhook puts on a restored workload's pod template (src/controller/marks.ts). */
+export const MARK_LABEL = RESTORE_LABEL;
 
 export const HOOK_CONTAINER = {
   name: HOOK_NAME,
@@ -44,7 +47,7 @@ const restoredLabels = (restoreName: string) => ({
  * never become available stops at maxUnavailable by design, so "every pod has its hooks" would never hold (and
  * would measure the Deployment controller's budget, not restore-hooks).
  */
-export function deployment(restoreName: string, namespace: string, name: string) {
+export function deployment(restoreName: string, namespace: string, name: string, pending = true) {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -54,10 +57,31 @@ export function deployment(restoreName: string, namespace: string, name: string)
       strategy: { type: 'Recreate' },
       selector: { matchLabels: { app: name } },
       template: {
-        metadata: { labels: { app: name, [BENCH_LABEL]: restoreName }, annotations: PENDING },
+        metadata: {
+          labels: { app: name, [BENCH_LABEL]: restoreName },
+          ...(pending ? { annotations: PENDING } : {}),
+        },
         spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
       },
     },
+  };
+}
+
+/**
+ * A pod a workload controller creates from a template that admission marked for `restoreName`
+ * (restore-hooks.dev/restore), Pending: what the pod webhook sees for every pod of a restored workload.
+ */
+export function markedPod(restoreName: string, namespace: string, name: string) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace,
+      labels: { app: restoreName, [BENCH_LABEL]: restoreName, [MARK_LABEL]: restoreName },
+      annotations: PENDING,
+    },
+    spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
   };
 }
 

@@ -60,8 +60,34 @@ export class BenchClient {
     body?: unknown,
     contentType = 'application/json',
   ): Promise<T> {
+    return this.requestText(method, path, body, contentType).then(
+      (text) => (text ? JSON.parse(text) : undefined) as T,
+    );
+  }
+
+  /** The answer's body as text (e.g. the YAML of /devcluster/kubeconfig); rejects with ApiError unless 2xx. */
+  requestText(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<string> {
     // Content-Length always: Node sends a DELETE's body neither chunked nor with a length unless told.
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    return this.#send(method, path, payload, contentType, false);
+  }
+
+  /**
+   * One request. A kept-alive connection the server closed (its idle timeout) just as it was reused fails with
+   * ECONNRESET before the request reached the server: that one is sent again, once, on a new connection.
+   */
+  #send(
+    method: string,
+    path: string,
+    payload: string | undefined,
+    contentType: string,
+    retried: boolean,
+  ): Promise<string> {
     return new Promise((resolve, reject) => {
       const req = request(
         new URL(path, this.#credentials.server),
@@ -83,13 +109,17 @@ export class BenchClient {
           res.on('data', (d: string) => (text += d));
           res.on('end', () => {
             const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) resolve((text ? JSON.parse(text) : undefined) as T);
+            if (status >= 200 && status < 300) resolve(text);
             else reject(new ApiError(method, path, status, text));
           });
           res.on('error', reject);
         },
       );
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (!retried && req.reusedSocket && error.code === 'ECONNRESET')
+          resolve(this.#send(method, path, payload, contentType, true));
+        else reject(error);
+      });
       req.end(payload);
     });
   }

@@ -26,6 +26,7 @@ import {
   execFigures,
   formatLatency,
   formatReport,
+  formatTargets,
   judge,
   latencyFigures,
   memoryFigures,
@@ -34,6 +35,21 @@ import {
 import type { BenchResult, Machine } from './report.ts';
 import { FLOOR_AGENT } from './requests.ts';
 import { restoreRun } from './restore-run.ts';
+import { admissionRestoreRun } from './admission.ts';
+import type { AdmissionRestoreResult, StatusRun } from './admission.ts';
+import { admissionLatencyRun } from './admission-latency.ts';
+import type { AdmissionLatencyRunResult } from './admission-latency.ts';
+import { restoreSizeRun } from './restore-size.ts';
+import {
+  admissionLatencyFigures,
+  admissionSizeFigures,
+  formatAdmission,
+  judgeAdmission,
+  restoreSizeFigures,
+  statusFigures,
+} from './admission-report.ts';
+import type { AdmissionSections, Load } from './admission-report.ts';
+import { controllerCliPath } from './processes.ts';
 import type { RestoreRunResult } from './restore-run.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -92,6 +108,138 @@ async function runLatencyOnly(options: BenchOptions): Promise<string> {
   }
 }
 
+const load1m = () => Math.round(loadavg()[0]! * 100) / 100;
+
+/** Runs `f`, noting the load average at its start and end. */
+async function withLoad<T>(f: () => Promise<T>): Promise<[T, Load]> {
+  const start = load1m();
+  const value = await f();
+  return [value, { start, end: load1m() }];
+}
+
+/**
+ * The admission path's sections: restores at `sizes` through the webhooks and without (floor), restore-hooks status
+ * on the largest (`statusPods`: a restore of its own), the admission latency, the huge Restore. `parts` picks them.
+ */
+async function admissionPart(
+  dir: string,
+  options: BenchOptions,
+  settings: ControllerSettings,
+  parts: { restores: boolean; latency: boolean; status: boolean; restoreSize: boolean },
+): Promise<AdmissionSections> {
+  const sections: { -readonly [K in keyof AdmissionSections]: AdmissionSections[K] } = {};
+  const cli = controllerCliPath();
+  let statusRuns: StatusRun[] = [];
+  let statusLoad: Load | undefined;
+  if (parts.restores) {
+    const sizes = [];
+    for (const pods of options.sizes) {
+      const workloads = pods / PODS_PER_WORKLOAD;
+      const largest = pods === options.sizes.at(-1);
+      const [runs, load] = await withLoad(async () => {
+        const runs: AdmissionRestoreResult[] = [];
+        for (let r = 0; r < options.repeats; r++)
+          for (const mode of ['floor', 'admission'] as const) {
+            progress(
+              `admission: restore of ${pods} pods / ${workloads} workloads, ${mode}, run ${r + 1}/${options.repeats}`,
+            );
+            const status = parts.status && largest && mode === 'admission' && r === 0;
+            const run = await admissionRestoreRun(dir, mode, workloads, settings, {
+              ...(status ? { statusRepeats: options.repeats, cli } : {}),
+            });
+            progress(
+              `  ${(run.totalMs / 1000).toFixed(2)} s, ${run.startedWithoutHooks} of ${run.podsStarted} started without hooks`,
+            );
+            if (run.status) {
+              statusRuns = [...run.status];
+              statusLoad = { start: load1m(), end: load1m() };
+            }
+            runs.push(run);
+          }
+        return runs;
+      });
+      sizes.push(admissionSizeFigures(runs, load));
+    }
+    sections.admission = { sizes };
+  }
+  if (parts.status && !parts.restores) {
+    const workloads = options.statusPods / PODS_PER_WORKLOAD;
+    progress(
+      `status: a restore of ${options.statusPods} pods through the webhooks, then restore-hooks status`,
+    );
+    const [run, load] = await withLoad(() =>
+      admissionRestoreRun(dir, 'admission', workloads, settings, {
+        statusRepeats: options.repeats,
+        cli,
+        noWarmup: true,
+      }),
+    );
+    statusRuns = [...(run.status ?? [])];
+    statusLoad = load;
+  }
+  if (statusRuns.length > 0 && statusLoad) sections.status = statusFigures(statusRuns, statusLoad);
+  if (parts.latency) {
+    const [runs, load] = await withLoad(async () => {
+      const runs: AdmissionLatencyRunResult[] = [];
+      for (let r = 0; r < options.repeats; r++)
+        for (const mode of ['floor', 'admission'] as const) {
+          progress(
+            `admission latency at ${options.admissionRate} pod creations/s for ${options.latencySeconds} s, ${mode}, run ${r + 1}/${options.repeats}`,
+          );
+          runs.push(
+            await admissionLatencyRun(dir, mode, settings, options.admissionRate, options.latencySeconds, 2),
+          );
+        }
+      return runs;
+    });
+    sections.admission = {
+      sizes: sections.admission?.sizes ?? [],
+      latency: admissionLatencyFigures(runs, load),
+    };
+  }
+  if (parts.restoreSize) {
+    progress(`a Restore of ${options.hookResources} hook resources: created, refused, deleted`);
+    const [run, load] = await withLoad(() => restoreSizeRun(dir, settings, options.hookResources));
+    sections.restoreSize = restoreSizeFigures(run, load);
+  }
+  return sections;
+}
+
+/** --admission-only, --status-only, --restore-size-only: one section, printed with its targets. */
+async function runSectionOnly(options: BenchOptions): Promise<{ text: string; json: unknown }> {
+  const started = machine();
+  const date = new Date().toISOString();
+  useControllerFrom(options.controller);
+  profileInto(options.profile);
+  if (options.controller === 'dist') build();
+  const settings = { reconciles: options.reconciles, qps: options.qps, burst: options.burst };
+  const dir = mkdtempSync(join(tmpdir(), 'restore-hooks-bench-'));
+  try {
+    const sections = await admissionPart(dir, options, settings, {
+      restores: options.only === 'admission',
+      latency: options.only === 'admission',
+      status: options.only === 'status',
+      restoreSize: options.only === 'restore-size',
+    });
+    const targets = judgeAdmission(sections).filter((t) => t.pass !== null);
+    const text = [
+      `restore-hooks bench (${options.only} only), ${date}`,
+      `machine: ${started.cpus} CPUs, Node ${started.node}, load average ${started.loadAverage1m} at start, ${loadavg()[0]!.toFixed(2)} at the end`,
+      `settings: ${JSON.stringify({ ...settings, from: options.controller, repeats: options.repeats, sizes: options.sizes, admissionRate: options.admissionRate, statusPods: options.statusPods, hookResources: options.hookResources })}`,
+      '',
+      formatAdmission(sections),
+      formatTargets(targets),
+      '',
+    ].join('\n');
+    return {
+      text,
+      json: { schema: `${SCHEMA}/${options.only ?? ''}`, date, machine: started, ...sections, targets },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function build(): void {
   progress('building the controller (npm run build: tsc -p tsconfig.build.json)');
   execFileSync(
@@ -136,6 +284,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       execRuns.push(await execRun(dir, settings, options.execHooks));
     }
     const exec = execFigures(execRuns, DEFAULT_SETTINGS.concurrency.execHooks);
+    const admission = await admissionPart(dir, options, settings, {
+      restores: true,
+      latency: true,
+      status: true,
+      restoreSize: true,
+    });
     return {
       schema: SCHEMA,
       date,
@@ -154,7 +308,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       latency,
       memory,
       exec,
-      targets: judge(sizes, latency, memory),
+      ...admission,
+      targets: [...judge(sizes, latency, memory), ...judgeAdmission(admission)],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -166,7 +321,10 @@ function rejudge(path: string): BenchResult {
   const saved = JSON.parse(readFileSync(path, 'utf8')) as BenchResult;
   if (saved.schema !== SCHEMA)
     throw new Error(`${path}: not a ${SCHEMA} result (schema ${String(saved.schema)})`);
-  return { ...saved, targets: judge(saved.sizes, saved.latency, saved.memory) };
+  return {
+    ...saved,
+    targets: [...judge(saved.sizes, saved.latency, saved.memory), ...judgeAdmission(saved)],
+  };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -180,6 +338,12 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (options.help) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (options.only) {
+    const { text, json } = await runSectionOnly(options);
+    process.stdout.write(text);
+    if (options.json) writeFileSync(options.json, JSON.stringify(json, null, 2) + '\n');
     return 0;
   }
   if (options.latencyOnly) {

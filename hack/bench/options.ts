@@ -21,6 +21,15 @@ export interface BenchOptions {
   readonly burst: number;
   /** Measure only the latency figure (and its floor); no restores, memory or exec runs, no --json/--svg. */
   readonly latencyOnly: boolean;
+  /** Measure only one of the sections of the admission path (restores and latency, status, huge Restore). */
+  readonly only: 'admission' | 'status' | 'restore-size' | undefined;
+  /** Pod creations per second for the admission latency figure. */
+  readonly admissionRate: number;
+  /** Restored pods for the status figure with --status-only (the full run uses the largest size). */
+  readonly statusPods: number;
+  /** Hook resources of the huge Restore. */
+  readonly hookResources: number;
+
   readonly help: boolean;
 }
 
@@ -39,6 +48,14 @@ Measures restore-hooks on the devcluster (separate processes) and prints a table
   --latency-rate N       bare restored pods created per second for the latency figure (default 100)
   --latency-seconds N    how long they are created, after a warm-up of 2 s (default 10)
   --latency-only         measure only the latency figure and its floor, print them, and exit (no --json/--svg)
+  --admission-only       only the admission path: restores at --sizes through the webhooks (and their floor), and
+                         the admission latency at --admission-rate; --json writes the section
+  --admission-rate N     pod creations per second for the admission latency figure (default 200)
+  --status-only          only restore-hooks status, on one restore of --status-pods through the webhooks
+  --status-pods N        restored pods for --status-only, a multiple of ${PODS_PER_WORKLOAD} (default 10000)
+  --restore-size-only    only the controller's memory when a Restore of --hook-resources hook resources is
+                         created, refused by the limits, and deleted
+  --hook-resources N     hook resources of that Restore (default 10000, about 2.4 MB)
   --unrelated N          unrelated running pods for the memory-growth figure (default 50000)
   --exec-hooks N         restored pods with one exec hook each for the exec figure (default 1000)
   --reconciles N         the controller's concurrency.reconciles, also the floor's concurrency (default 4)
@@ -79,6 +96,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         'latency-rate': { type: 'string' },
         'latency-seconds': { type: 'string' },
         'latency-only': { type: 'boolean' },
+        'admission-only': { type: 'boolean' },
+        'admission-rate': { type: 'string' },
+        'status-only': { type: 'boolean' },
+        'status-pods': { type: 'string' },
+        'restore-size-only': { type: 'boolean' },
+        'hook-resources': { type: 'string' },
         unrelated: { type: 'string' },
         'exec-hooks': { type: 'string' },
         reconciles: { type: 'string' },
@@ -117,7 +140,29 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     throw new UsageError(
       '--latency-only: measures the latency figure alone, which --json, --svg and --from-json do not take',
     );
+  const onlies = (
+    [
+      ['latency-only', undefined],
+      ['admission-only', 'admission'],
+      ['status-only', 'status'],
+      ['restore-size-only', 'restore-size'],
+    ] as const
+  ).filter(([flag]) => v[flag] === true);
+  if (onlies.length > 1)
+    throw new UsageError(`--${onlies[0]![0]}: cannot be combined with --${onlies[1]![0]}`);
+  const only = onlies[0]?.[1];
+  if (only && v['from-json'] !== undefined)
+    throw new UsageError(`--${onlies[0]![0]}: measures a section; --from-json re-reports a full result`);
+  if (only && v.svg !== undefined)
+    throw new UsageError(`--${onlies[0]![0]}: the chart (--svg) needs a full run`);
+  const statusPods = positiveInteger('status-pods', v['status-pods'], 10_000, PODS_PER_WORKLOAD);
+  if (statusPods % PODS_PER_WORKLOAD !== 0)
+    throw new UsageError(`--status-pods: expected a multiple of ${PODS_PER_WORKLOAD}, got "${statusPods}"`);
   return {
+    only,
+    admissionRate: positiveInteger('admission-rate', v['admission-rate'], 200),
+    statusPods,
+    hookResources: positiveInteger('hook-resources', v['hook-resources'], 10_000),
     sizes,
     repeats: positiveInteger('repeats', v.repeats, quick ? 1 : 3),
     json: nonEmpty('json', v.json),

@@ -62,6 +62,8 @@ let controllerCli = BUILT_CLI;
 export function useControllerFrom(source: 'dist' | 'src'): void {
   controllerCli = source === 'dist' ? BUILT_CLI : SOURCE_CLI;
 }
+/** The CLI the controller runs from (also `restore-hooks status` in the bench). */
+export const controllerCliPath = () => controllerCli;
 
 /** Polls until `probe` returns something other than undefined, or fails naming `what` after `timeoutMs`. */
 export async function until<T>(
@@ -107,8 +109,13 @@ function start(cli: string, args: string[], env: NodeJS.ProcessEnv = {}, nodeFla
   child.stderr!.on('data', keep);
   running.add(child);
   const exited = new Promise<number | null>((resolve) =>
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       running.delete(child);
+      // A process that ends on its own mid-run leaves the bench waiting on a dead server: say so, with its output.
+      if (!child.killed)
+        process.stderr.write(
+          `[bench] ${cli} ${args[0] ?? ''} exited on its own (${String(code ?? signal)}):\n${output.slice(-5000)}\n`,
+        );
       resolve(code);
     }),
   );
@@ -180,6 +187,11 @@ export interface ControllerSettings {
   readonly execHooks?: number;
   /** exec.veleroRestoredPods: Run (the bench's exec restore has no Velero running its hooks). */
   readonly runExecHooksOfVeleroPods?: boolean;
+  /**
+   * Serve the admission webhooks on this port of 127.0.0.1 (url mode: the controller writes the
+   * MutatingWebhookConfiguration itself), as the product does; absent: `--no-webhook`, the reconcilers' path.
+   */
+  readonly webhookPort?: number;
 }
 
 export interface ControllerProcess {
@@ -204,6 +216,11 @@ export async function startController(
       `concurrency: { reconciles: ${settings.reconciles}${settings.execHooks ? `, execHooks: ${settings.execHooks}` : ''} }`,
       `api: { qps: ${settings.qps}, burst: ${settings.burst} }`,
       ...(settings.runExecHooksOfVeleroPods ? ['exec: { veleroRestoredPods: Run }'] : []),
+      ...(settings.webhookPort !== undefined
+        ? [
+            `webhook: { bindAddress: '127.0.0.1:${settings.webhookPort}', url: 'https://127.0.0.1:${settings.webhookPort}' }`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );
@@ -223,8 +240,8 @@ export async function startController(
       `127.0.0.1:${health}`,
       '--log-level',
       'error',
-      // The reconcilers' path, as the figures and invariants so far measure it (several replicas share one host).
-      '--no-webhook',
+      // Without a webhook port: the reconcilers' path, as the figures of docs/performance.md before admission.
+      ...(settings.webhookPort === undefined ? ['--no-webhook'] : []),
     ],
     {
       ...imageEnv(),
@@ -246,12 +263,62 @@ export async function startController(
     100,
   );
   await Promise.race([ready, failFast(child, 'controller')]);
+  if (settings.webhookPort !== undefined)
+    await Promise.race([webhooksServed(kubeconfig), failFast(child, 'controller')]);
   return {
     pid: child.process.pid!,
     scrape: async () => (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text(),
     stop: () => stop(child, 'controller'),
   };
 }
+
+/** The MutatingWebhookConfiguration the controller writes in url mode. */
+export const WEBHOOK_CONFIGURATION_PATH =
+  '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/restore-hooks';
+
+/** Until the controller's CA is in every caBundle: from then on the devcluster calls its webhooks. */
+async function webhooksServed(kubeconfig: string): Promise<void> {
+  const client = new BenchClient(await readKubeconfig(kubeconfig), 'restore-hooks-bench');
+  try {
+    await until(
+      'the controller to write its webhook configuration and CA bundle',
+      async () => {
+        const mwc = await client
+          .request<{ webhooks?: { clientConfig?: { caBundle?: string } }[] }>(
+            'GET',
+            WEBHOOK_CONFIGURATION_PATH,
+          )
+          .catch(() => undefined);
+        const hooks = mwc?.webhooks ?? [];
+        return hooks.length > 0 && hooks.every((w) => (w.clientConfig?.caBundle ?? '') !== '')
+          ? true
+          : undefined;
+      },
+      60_000,
+      100,
+    );
+  } finally {
+    client.close();
+  }
+}
+
+/** A kubeconfig for a ServiceAccount (NAMESPACE/NAME), minted by the devcluster, written next to the admin's. */
+export async function serviceAccountKubeconfig(
+  devcluster: DevclusterProcess,
+  serviceAccount: string,
+): Promise<string> {
+  const yaml = await devcluster.admin.requestText(
+    'GET',
+    `/devcluster/kubeconfig?serviceAccount=${encodeURIComponent(serviceAccount)}`,
+  );
+  const path = `${devcluster.kubeconfig}-${serviceAccount.replace('/', '-')}`;
+  await writeFile(path, yaml);
+  return path;
+}
+
+/** The username the API server gives a ServiceAccount (NAMESPACE/NAME). */
+export const serviceAccountUser = (serviceAccount: string) =>
+  `system:serviceaccount:${serviceAccount.replace('/', ':')}`;
 
 /** The samples named `name` in a Prometheus text exposition: their label sets (`{...}` or '') and values. */
 function* samples(exposition: string, name: string): Iterable<{ labels: string; value: number }> {

@@ -4,6 +4,8 @@ import type { LatencyRunResult, RateLimiterHold } from './latency.ts';
 import type { MemoryRunResult } from './memory.ts';
 import type { RestoreRunResult } from './restore-run.ts';
 import { MiB, median, percentile, round } from './stats.ts';
+import { formatAdmission } from './admission-report.ts';
+import type { AdmissionSections } from './admission-report.ts';
 
 export const SCHEMA = 'restore-hooks-bench/1';
 
@@ -63,7 +65,8 @@ export interface Target {
   readonly pass: boolean | null;
 }
 
-export interface BenchResult {
+/** The admission path's sections (absent from results saved before they were measured). */
+export interface BenchResult extends AdmissionSections {
   readonly schema: typeof SCHEMA;
   readonly date: string;
   readonly machine: Machine;
@@ -438,15 +441,22 @@ export function formatReport(result: BenchResult): string {
         : `n/a (${result.exec.reason})`
     }`,
     '',
+    formatAdmission(result),
+    formatTargets(result.targets),
+  ];
+  return out.join('\n') + '\n';
+}
+
+export function formatTargets(targets: readonly Target[]): string {
+  return [
     'Targets',
     table(
       ['target', 'figure', 'result'],
-      result.targets.map((t) => [
+      targets.map((t) => [
         `${t.description}: ${t.target}`,
         t.value === null ? 'n/a' : `${t.value} ${t.unit}`,
         t.pass === null ? 'not measured' : t.pass ? 'pass' : 'MISS',
       ]),
     ),
-  ];
-  return out.join('\n') + '\n';
+  ].join('\n');
 }

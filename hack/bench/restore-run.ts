@@ -61,7 +61,7 @@ interface WorkloadLike {
 }
 
 /** Follows the pods and Deployments of one restore through watches: which pods have the hook, when templates got it. */
-class RestoreTracker {
+export class RestoreTracker {
   readonly #pods = new Map<string, boolean>();
   #unhooked = 0;
   #hooked = 0;
@@ -131,7 +131,10 @@ class RestoreTracker {
   }
 }
 
-async function createAll(client: BenchClient, items: { path: string; body: unknown }[]): Promise<void> {
+export async function createAll(
+  client: BenchClient,
+  items: { path: string; body: unknown }[],
+): Promise<void> {
   const queue = new PQueue({ concurrency: 16 });
   await Promise.all(items.map((i) => queue.add(() => client.request('POST', i.path, i.body))));
 }

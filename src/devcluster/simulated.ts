@@ -22,6 +22,7 @@ import {
 } from './audit/admin.ts';
 import { FAIL_OPEN_ADMIN_PATH, failOpenAdminHandler } from './admission/fail-open-log.ts';
 import { Simulation } from './sim/simulation.ts';
+import { WEBHOOK_CALLS_ADMIN_PATH, webhookCallsAdminHandler } from './admission/call-log.ts';
 import type { SimulationOptions } from './sim/simulation.ts';
 
 export interface SimulatedClusterOptions extends DevClusterOptions {
@@ -74,6 +75,10 @@ export async function startSimulatedCluster(
       : new Simulation(dev.admission, options.simulation, dev.http.writes).start();
   dev.http.registerAdminPath(WRITES_ADMIN_PATH, writesAdminHandler(dev.http.writes));
   dev.http.registerAdminPath(FAIL_OPEN_ADMIN_PATH, failOpenAdminHandler(dev.admission.webhooks.failOpen));
+  dev.http.registerAdminPath(
+    WEBHOOK_CALLS_ADMIN_PATH,
+    webhookCallsAdminHandler(dev.admission.webhooks.calls),
+  );
   dev.http.registerAdminPath(RUNS_ADMIN_PATH, runsAdminHandler(simulation?.kubelet?.runs));
   dev.http.registerAdminPath(
     EXEC_HISTORY_ADMIN_PATH,

@@ -48,6 +48,10 @@ describe('npm run bench (hack/bench), at a tiny size', function () {
       '100',
       '--exec-hooks',
       '10',
+      '--admission-rate',
+      '20',
+      '--hook-resources',
+      '300',
       '--controller',
       'src',
       '--json',
@@ -70,6 +74,9 @@ describe('npm run bench (hack/bench), at a tiny size', function () {
       'latency',
       'memory',
       'exec',
+      'admission',
+      'status',
+      'restoreSize',
       'targets',
     );
     expect(result.schema).to.equal('restore-hooks-bench/1');
@@ -120,7 +127,33 @@ describe('npm run bench (hack/bench), at a tiny size', function () {
       'latency-p99',
       'rss-10k',
       'rss-growth-unrelated',
+      'admission-started-without-hooks',
+      'admission-workload-writes',
+      'admission-latency-p99',
+      'status-10k-seconds',
+      'huge-restore-rss-peak',
+      'huge-restore-rss-after',
     ]);
+    // The admission path: every pod started with its hooks, no write to the workloads, status covered the restore.
+    const admission = result.admission.sizes[0];
+    expect(admission).to.include({
+      pods: 20,
+      workloads: 4,
+      startedWithoutHooks: 0,
+      workloadWritesPerWorkload: 0,
+    });
+    expect(admission.podsStarted).to.equal(20);
+    expect(admission.webhookCallsPerWorkload).to.deep.equal({
+      'workloads.restore-hooks.dev': 1,
+      'pods.restore-hooks.dev': 5,
+    });
+    expect(result.admission.latency.podsPerRun).to.equal(20);
+    expect(result.admission.latency.createdWithoutHook).to.equal(0);
+    expect(result.status).to.include({ pods: 20, workloads: 4 });
+    expect(result.restoreSize.hookResources).to.equal(300);
+    expect(result.restoreSize.refusal).to.contain('spec.hooks.resources: Too many: 300');
+    // Stated at 10,000 pods: not judged on a run of 20.
+    expect(result.targets.find((t: { id: string }) => t.id === 'status-10k-seconds').pass).to.equal(null);
     // Targets stated at 10,000 pods are not judged on a run that did not include that size.
     expect(result.targets.find((t: { id: string }) => t.id === 'rss-10k').pass).to.equal(null);
     const chart = readFileSync(svg, 'utf8');

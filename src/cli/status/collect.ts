@@ -56,11 +56,12 @@ export async function collectStatusInputs(
   const listed = new Set(hookedPods.map((p) => p.metadata.uid));
   const pods = [...hookedPods, ...restoredPods.filter((p) => !listed.has(p.metadata.uid))];
   // A Deployment's pods belong to ReplicaSets that carry neither label when its controller created them from a
-  // template without hooks: read them by the Deployment's selector, one list per restored Deployment.
+  // template without hooks: read them by the Deployment's selector, one list per restored Deployment that may have
+  // such ReplicaSets.
   const known = new Set(hookedReplicaSets.map((rs) => rs.metadata.uid));
   const deploymentReplicaSets = await Promise.all(
     workloads
-      .filter((w) => w.kind === 'Deployment')
+      .filter((w) => w.kind === 'Deployment' && mayHaveUnmarkedReplicaSets(w, value))
       .map(async (d) =>
         (
           await cluster.listAll<Workload>(`/apis/apps/v1/namespaces/${d.metadata.namespace}/replicasets`, {
@@ -91,4 +92,18 @@ export async function collectStatusInputs(
     pods,
     events,
   };
+}
+
+/**
+ * Whether a restored Deployment may own ReplicaSets that carry neither restore label, so that only a list by its
+ * selector finds them. Not when admission marked its template at creation and its spec never changed since
+ * (generation 1): its controller made every ReplicaSet from that template, and a ReplicaSet has its template's
+ * labels, mark included. (A ReplicaSet Velero restored with it carries velero.io/restore-name and is read with the
+ * workloads.) At 10,000 restored pods this saves one list per Deployment: 2,000 requests.
+ */
+export function mayHaveUnmarkedReplicaSets(deployment: Workload, restoreLabelValue: string): boolean {
+  return !(
+    deployment.metadata.generation === 1 &&
+    deployment.spec.template.metadata?.labels?.[RESTORE_LABEL] === restoreLabelValue
+  );
 }

@@ -24,6 +24,8 @@ import {
   verifyResponse,
 } from './review.ts';
 import type { WebhookTarget } from './webhook-call.ts';
+import { WebhookCallLog } from './call-log.ts';
+import type { WebhookCallOutcome } from './call-log.ts';
 import { CallError, callWebhook } from './webhook-call.ts';
 import { FailOpenLog } from './fail-open-log.ts';
 
@@ -77,6 +79,8 @@ export class WebhookAdmission {
   readonly #cluster: Cluster;
   /** The calls failurePolicy Ignore forgave (kube-apiserver: "Failed calling webhook, failing open"). */
   readonly failOpen = new FailOpenLog();
+  /** Every call made, with its duration (GET /devcluster/admission/webhook-calls). */
+  readonly calls = new WebhookCallLog();
 
   constructor(cluster: Cluster) {
     this.#cluster = cluster;
@@ -195,6 +199,19 @@ export class WebhookAdmission {
     if (request.dryRun && hook.sideEffects !== 'None' && hook.sideEffects !== 'NoneOnDryRun')
       throw errors.badRequest(`admission webhook ${JSON.stringify(hook.name)} does not support dry run`);
     const uid = randomUUID();
+    const started = performance.now();
+    const record = (outcome: WebhookCallOutcome) =>
+      this.calls.add({
+        webhook: hook.name,
+        operation: request.operation,
+        resource: request.info.group
+          ? `${request.info.resource}.${request.info.group}`
+          : request.info.resource,
+        namespace: request.namespace,
+        name: request.name || generatedName(request.object),
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        outcome,
+      });
     let result: ReviewResult;
     try {
       const target = this.#target(hook);
@@ -231,7 +248,11 @@ export class WebhookAdmission {
         throw err;
       }
     } catch (err) {
-      if (!(err instanceof WebhookCallFailure)) throw asApiError(err);
+      if (!(err instanceof WebhookCallFailure)) {
+        record('failed');
+        throw asApiError(err);
+      }
+      record(hook.failurePolicy === 'Ignore' ? 'failed-ignored' : 'failed');
       if (hook.failurePolicy === 'Ignore') {
         this.failOpen.record({
           webhook: hook.name,
@@ -249,6 +270,7 @@ export class WebhookAdmission {
       }
       throw errors.internal(`failed calling webhook ${JSON.stringify(hook.name)}: ${err.message}`);
     }
+    record(!result.allowed ? 'denied' : result.patch !== undefined ? 'patched' : 'allowed');
     if (!result.allowed) {
       const status = denialStatus(hook.name, result.status);
       throw new ApiError(status.code, status.reason ?? '', status.message ?? '', status.details);
@@ -277,6 +299,11 @@ export class WebhookAdmission {
       timeoutSeconds,
     };
   }
+}
+
+function generatedName(object: KubeObject | undefined): string {
+  const generateName = object?.metadata.generateName;
+  return typeof generateName === 'string' && generateName !== '' ? `${generateName}*` : '';
 }
 
 function applyPatch(object: KubeObject, patch: unknown): KubeObject {

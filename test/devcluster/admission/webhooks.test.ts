@@ -18,6 +18,7 @@ import { startTestCluster, waitFor } from '../../helpers/sim-cluster.ts';
 import { TestWebhook, addContainer, allow, patching } from './webhook-server.ts';
 import { rawRequest, tokenOf } from '../../helpers/devcluster.ts';
 import type { FailOpenRecord } from '../../../src/devcluster/admission/fail-open-log.ts';
+import type { WebhookCallRecord } from '../../../src/devcluster/admission/call-log.ts';
 import type { ReviewRequest } from './webhook-server.ts';
 
 const pod = (name: string, labels: Record<string, string> = {}): V1Pod => ({
@@ -273,6 +274,47 @@ describe('devcluster admission webhooks', function () {
       'Internal error occurred: failed calling webhook "down-fail.test.dev": failed to call webhook: ' +
         'Post "https://127.0.0.1:1/down?timeout=10s": dial tcp 127.0.0.1:1: connect: connection refused',
     );
+  });
+
+  it('logs every call with its duration and outcome, for admins at /devcluster/admission/webhook-calls', async () => {
+    const ns = await namespace('call-log');
+    const token = tokenOf(t.cluster.kubeconfig());
+    const calls = async (query: string) => {
+      const r = await rawRequest(t.cluster, 'GET', `/devcluster/admission/webhook-calls${query}`, { token });
+      return { status: r.status, body: r.json() as { dropped: number; items: WebhookCallRecord[] } };
+    };
+    const since = (await calls('')).body.items.at(-1)?.seq ?? 0;
+    hook.handlers.set('/add', addContainer('sidecar'));
+    hook.handlers.set('/allow', allow());
+    await register('logged', [
+      webhook('add.log.dev', '/add'),
+      webhook('allow.log.dev', '/allow'),
+      webhook('down.log.dev', '/down', {
+        clientConfig: { url: 'https://127.0.0.1:1/down', caBundle: hook.caBundle },
+        failurePolicy: 'Ignore',
+      }),
+    ]);
+    await core.createNamespacedPod({ namespace: ns, body: pod('logged') });
+    const { body } = await calls(`?since=${since}`);
+    expect(body.dropped).to.equal(0);
+    // In order, each once (reinvocationPolicy Never); the unreachable one failed and was ignored.
+    const mine = body.items.filter((c) => c.namespace === ns);
+    expect(mine.map((c) => [c.webhook, c.operation, c.resource, c.name, c.outcome])).to.deep.equal([
+      ['add.log.dev', 'CREATE', 'pods', 'logged', 'patched'],
+      ['allow.log.dev', 'CREATE', 'pods', 'logged', 'allowed'],
+      ['down.log.dev', 'CREATE', 'pods', 'logged', 'failed-ignored'],
+    ]);
+    for (const c of mine) expect(c.durationMs).to.be.a('number').and.at.least(0);
+    const filtered = await calls(`?since=${since}&webhook=allow.log.dev`);
+    expect(filtered.body.items.map((c) => c.webhook)).to.deep.equal(['allow.log.dev']);
+    expect((await calls('?since=-1')).status).to.equal(400);
+    const user = tokenOf(
+      t.cluster.kubeconfig({ user: { username: 'jane', groups: ['system:authenticated'] } }),
+    );
+    const forbidden = await rawRequest(t.cluster, 'GET', '/devcluster/admission/webhook-calls', {
+      token: user,
+    });
+    expect(forbidden.status).to.equal(403);
   });
 
   it('times out after timeoutSeconds, then applies the failurePolicy', async () => {

@@ -1,0 +1,190 @@
+/**
+ * Admission latency at a steady rate of pod creations: the bench creates marked pods (what a restored workload's
+ * ReplicaSet creates from a template admission marked) as the ReplicaSet controller's ServiceAccount, at `rate`
+ * per second, while their Restore is InProgress, so that each one goes through the pod webhook and gets its hooks.
+ *
+ * Timed: each webhook call as the API server sees it (the devcluster's call log: building the AdmissionReview to
+ * the verified answer, TLS and JSON included), the controller's own `controller_runtime_webhook_latency_seconds`
+ * (a histogram: its quantiles are interpolated within buckets, as Prometheus' histogram_quantile does), and the
+ * create's round trip as the creating client sees it. A `floor` run makes the same creates with no webhook
+ * configuration: the round trip without admission. The first `warmupSeconds` of creations are excluded.
+ */
+import { HOOK_NAME, markedPod, restore } from './fixtures.ts';
+import { BenchClient, readKubeconfig } from './kube.ts';
+import { admissionCluster, webhookCalls } from './admission.ts';
+import type { AdmissionMode } from './admission.ts';
+import { cpuMs, serviceAccountKubeconfig } from './processes.ts';
+import type { ControllerSettings } from './processes.ts';
+
+export const POD_WEBHOOK = 'pods.restore-hooks.dev';
+export const POD_WEBHOOK_PATH = '/mutate-pods';
+const REPLICASET_CONTROLLER_SA = 'kube-system/replicaset-controller';
+const NAMESPACE = 'admission-latency';
+const RESTORE = 'admission-latency';
+
+export interface AdmissionLatencyRunResult {
+  readonly mode: AdmissionMode;
+  readonly ratePerSecond: number;
+  readonly achievedRatePerSecond: number;
+  readonly pods: number;
+  /** Per measured pod: the pod webhook call's duration in the devcluster (admission runs). */
+  readonly apiServerMs: readonly number[];
+  /** The controller's histogram over the measured creations: p50 and p99 interpolated in its buckets. */
+  readonly controllerMs?: { readonly p50: number; readonly p99: number; readonly count: number };
+  /** Per measured pod: the create's round trip as the client sees it. */
+  readonly createMs: readonly number[];
+  /** Measured creations answered without the hook (admission runs: should be none). */
+  readonly createdWithoutHook: number;
+  /** Webhook calls that failed (and were ignored under failurePolicy Ignore). */
+  readonly failedCalls: number;
+  readonly cpuMsPerPod: { readonly devcluster: number; readonly controller?: number };
+}
+
+const LATENCY = 'controller_runtime_webhook_latency_seconds';
+
+/** The cumulative buckets of the controller's latency histogram for one webhook path: [le seconds, count]. */
+export function latencyBuckets(exposition: string, webhook: string): [number, number][] {
+  const out: [number, number][] = [];
+  const pattern = new RegExp(`^${LATENCY}_bucket\\{([^}]*)\\} (\\S+)$`, 'gm');
+  for (const m of exposition.matchAll(pattern)) {
+    const labels = m[1]!;
+    if (!labels.includes(`webhook="${webhook}"`)) continue;
+    const le = /le="([^"]+)"/.exec(labels)?.[1];
+    if (le === undefined) continue;
+    out.push([le === '+Inf' ? Infinity : Number(le), Number(m[2])]);
+  }
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * The q quantile (0..1) of the observations between two scrapes of a cumulative histogram, interpolated linearly
+ * within the bucket it falls in (Prometheus' histogram_quantile); NaN without observations. A quantile in the +Inf
+ * bucket is reported as the highest finite bound.
+ */
+export function histogramQuantile(
+  before: readonly [number, number][],
+  after: readonly [number, number][],
+  q: number,
+): number {
+  const prior = new Map(before);
+  const deltas = after.map(([le, n]) => [le, n - (prior.get(le) ?? 0)] as const);
+  const total = deltas.at(-1)?.[1] ?? 0;
+  if (total <= 0) return NaN;
+  const rank = q * total;
+  let lowerBound = 0;
+  let lowerCount = 0;
+  for (const [le, count] of deltas) {
+    if (count >= rank) {
+      if (le === Infinity) return lowerBound;
+      return lowerBound + ((le - lowerBound) * (rank - lowerCount)) / Math.max(1, count - lowerCount);
+    }
+    lowerBound = le;
+    lowerCount = count;
+  }
+  return lowerBound;
+}
+
+async function arrive(
+  client: BenchClient,
+  prefix: string,
+  rate: number,
+  seconds: number,
+  onCreated: (ms: number, hooked: boolean) => void,
+): Promise<number> {
+  const total = Math.round(rate * seconds);
+  const start = performance.now();
+  const inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const sent = performance.now();
+    inFlight.push(
+      client
+        .request<{ spec?: { initContainers?: { name: string }[] } }>(
+          'POST',
+          `/api/v1/namespaces/${NAMESPACE}/pods`,
+          markedPod(RESTORE, NAMESPACE, `${prefix}-${String(i).padStart(5, '0')}`),
+        )
+        .then((pod) =>
+          onCreated(
+            performance.now() - sent,
+            (pod.spec?.initContainers ?? []).some((c) => c.name === HOOK_NAME),
+          ),
+        ),
+    );
+  }
+  await Promise.all(inFlight);
+  return total / ((performance.now() - start) / 1000);
+}
+
+export async function admissionLatencyRun(
+  dir: string,
+  mode: AdmissionMode,
+  settings: ControllerSettings,
+  rate: number,
+  seconds: number,
+  warmupSeconds: number,
+): Promise<AdmissionLatencyRunResult> {
+  const { devcluster, controller, velero } = await admissionCluster(dir, mode, settings, [NAMESPACE]);
+  const { admin } = devcluster;
+  let creator: BenchClient | undefined;
+  try {
+    await velero.request(
+      'POST',
+      '/apis/velero.io/v1/namespaces/velero/restores',
+      restore(RESTORE, 'InProgress'),
+    );
+    // creationTimestamp has whole seconds: pods must not predate the Restore's startTimestamp.
+    await new Promise((r) => setTimeout(r, 1000));
+    creator = new BenchClient(
+      await readKubeconfig(await serviceAccountKubeconfig(devcluster, REPLICASET_CONTROLLER_SA)),
+      'replicaset-controller',
+      64,
+    );
+    await arrive(creator, 'warmup', rate, warmupSeconds, () => undefined);
+    const callsSince = (await webhookCalls(admin, 0)).at(-1)?.seq ?? 0;
+    const histogramBefore = controller && latencyBuckets(await controller.scrape(), POD_WEBHOOK_PATH);
+    const cpuBefore = [cpuMs(devcluster.pid) ?? 0, controller ? (cpuMs(controller.pid) ?? 0) : 0];
+    const createMs: number[] = [];
+    let createdWithoutHook = 0;
+    const achieved = await arrive(creator, 'pod', rate, seconds, (ms, hooked) => {
+      createMs.push(ms);
+      if (!hooked) createdWithoutHook++;
+    });
+    const cpuAfter = [cpuMs(devcluster.pid) ?? 0, controller ? (cpuMs(controller.pid) ?? 0) : 0];
+    const histogramAfter = controller && latencyBuckets(await controller.scrape(), POD_WEBHOOK_PATH);
+    const calls = (await webhookCalls(admin, callsSince, POD_WEBHOOK)).filter(
+      (c) => c.namespace === NAMESPACE && c.operation === 'CREATE',
+    );
+    const pods = createMs.length;
+    return {
+      mode,
+      ratePerSecond: rate,
+      achievedRatePerSecond: achieved,
+      pods,
+      apiServerMs: calls.map((c) => c.durationMs),
+      ...(histogramBefore && histogramAfter
+        ? {
+            controllerMs: {
+              p50: histogramQuantile(histogramBefore, histogramAfter, 0.5) * 1000,
+              p99: histogramQuantile(histogramBefore, histogramAfter, 0.99) * 1000,
+              count: (histogramAfter.at(-1)?.[1] ?? 0) - (histogramBefore.at(-1)?.[1] ?? 0),
+            },
+          }
+        : {}),
+      createMs,
+      createdWithoutHook: mode === 'admission' ? createdWithoutHook : 0,
+      failedCalls: calls.filter((c) => c.outcome.startsWith('failed')).length,
+      cpuMsPerPod: {
+        devcluster: (cpuAfter[0]! - cpuBefore[0]!) / pods,
+        ...(controller ? { controller: (cpuAfter[1]! - cpuBefore[1]!) / pods } : {}),
+      },
+    };
+  } finally {
+    creator?.close();
+    velero.close();
+    await controller?.stop();
+    await devcluster.stop();
+  }
+}

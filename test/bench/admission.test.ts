@@ -1,0 +1,126 @@
+import { expect } from 'chai';
+import { histogramQuantile, latencyBuckets } from '../../hack/bench/admission-latency.ts';
+import { startedWithoutHooks } from '../../hack/bench/admission.ts';
+import { judgeAdmission } from '../../hack/bench/admission-report.ts';
+import type { AdmissionSections } from '../../hack/bench/admission-report.ts';
+import { UsageError, parseBenchArgs } from '../../hack/bench/options.ts';
+
+const run = (seq: number, uid: string, container: string, init: boolean) => ({
+  seq,
+  namespace: 'measured-000',
+  uid,
+  container,
+  init,
+});
+
+describe('bench: admission figures', () => {
+  it('counts pods whose app container started with no hook run before it, from the run log', () => {
+    const cases: [string, ReturnType<typeof run>[], { started: number; withoutHooks: number }][] = [
+      [
+        'hook, then app',
+        [run(1, 'a', 'restore-hook', true), run(2, 'a', 'app', false)],
+        { started: 1, withoutHooks: 0 },
+      ],
+      ['app only', [run(1, 'a', 'app', false)], { started: 1, withoutHooks: 1 }],
+      [
+        'hook after the app (a restart)',
+        [run(1, 'a', 'app', false), run(2, 'a', 'restore-hook', true)],
+        { started: 1, withoutHooks: 1 },
+      ],
+      [
+        'another init container is not the hook',
+        [run(1, 'a', 'restore-wait', true), run(2, 'a', 'app', false)],
+        { started: 1, withoutHooks: 1 },
+      ],
+      ['hook ran, app not started yet', [run(1, 'a', 'restore-hook', true)], { started: 0, withoutHooks: 0 }],
+      [
+        'two pods, one bad',
+        [run(1, 'a', 'restore-hook', true), run(2, 'a', 'app', false), run(3, 'b', 'app', false)],
+        { started: 2, withoutHooks: 1 },
+      ],
+    ];
+    for (const [what, runs, expected] of cases)
+      expect(startedWithoutHooks(runs), what).to.deep.equal(expected);
+  });
+
+  it('reads the controller histogram per webhook and interpolates quantiles of the observations in between', () => {
+    const scrape = (counts: number[]) =>
+      ['0.001', '0.0025', '0.005', '0.01', '+Inf']
+        .map(
+          (le, i) =>
+            `controller_runtime_webhook_latency_seconds_bucket{webhook="/mutate-pods",le="${le}"} ${counts[i]}`,
+        )
+        .concat('controller_runtime_webhook_latency_seconds_bucket{webhook="/mutate-workloads",le="+Inf"} 99')
+        .join('\n');
+    const before = latencyBuckets(scrape([10, 10, 10, 10, 10]), '/mutate-pods');
+    expect(before.map(([le]) => le)).to.deep.equal([0.001, 0.0025, 0.005, 0.01, Infinity]);
+    // 100 new observations: 50 under 1 ms, 40 in (1, 2.5] ms, 10 in (5, 10] ms.
+    const after = latencyBuckets(scrape([60, 100, 100, 110, 110]), '/mutate-pods');
+    expect(histogramQuantile(before, after, 0.5)).to.be.closeTo(0.001, 1e-9);
+    expect(histogramQuantile(before, after, 0.7)).to.be.closeTo(0.001 + 0.0015 * (20 / 40), 1e-9);
+    expect(histogramQuantile(before, after, 0.99)).to.be.closeTo(0.005 + 0.005 * (9 / 10), 1e-9);
+    expect(Number.isNaN(histogramQuantile(after, after, 0.5))).to.equal(true);
+    // Beyond the last finite bound: reported as that bound.
+    const inf = latencyBuckets(scrape([0, 0, 0, 0, 10]), '/mutate-pods');
+    expect(histogramQuantile([], inf, 0.99)).to.equal(0.01);
+  });
+
+  it('judges each admission target, and leaves unmeasured ones unjudged', () => {
+    const load = { start: 1, end: 1 };
+    const size = (startedWithoutHooks: number, writes: number) =>
+      ({ pods: 100, startedWithoutHooks, workloadWritesPerWorkload: writes }) as never;
+    const sections: AdmissionSections = {
+      admission: {
+        sizes: [size(0, 0), size(1, 0)],
+        latency: { ratePerSecond: 200, apiServerMs: { p50: 2, p99: 10, max: 30 } } as never,
+      },
+      status: {
+        pods: 10_000,
+        workloads: 2000,
+        seconds: { median: 5.1, runs: [5.1] },
+        requests: 1,
+        requestsByKind: {},
+        load,
+      },
+      restoreSize: {
+        hookResources: 10_000,
+        idleRssMiB: 100,
+        peakRssMiB: 161,
+        afterRssMiB: 115,
+        load,
+      } as never,
+    };
+    const byId = Object.fromEntries(judgeAdmission(sections).map((t) => [t.id, t.pass]));
+    expect(byId).to.deep.equal({
+      'admission-started-without-hooks': false,
+      'admission-workload-writes': true,
+      'admission-latency-p99': true,
+      'status-10k-seconds': false,
+      'huge-restore-rss-peak': true, // 61 MiB = 64.0 MB
+      'huge-restore-rss-after': true, // 15 MiB = 15.7 MB
+    });
+    expect(judgeAdmission({}).every((t) => t.pass === null)).to.equal(true);
+  });
+
+  it('parses the section flags, one at a time, and names a bad one', () => {
+    expect(parseBenchArgs(['--admission-only'])).to.include({ only: 'admission', admissionRate: 200 });
+    expect(parseBenchArgs(['--status-only', '--status-pods', '2000'])).to.include({
+      only: 'status',
+      statusPods: 2000,
+    });
+    expect(parseBenchArgs(['--restore-size-only', '--hook-resources', '500'])).to.include({
+      only: 'restore-size',
+      hookResources: 500,
+    });
+    expect(parseBenchArgs([]).only).to.equal(undefined);
+    expect(() => parseBenchArgs(['--status-only', '--admission-only'])).to.throw(
+      UsageError,
+      /cannot be combined/,
+    );
+    expect(() => parseBenchArgs(['--status-pods', '7'])).to.throw(
+      UsageError,
+      /--status-pods: expected a multiple of 5/,
+    );
+    expect(() => parseBenchArgs(['--restore-size-only', '--svg', 'x.svg'])).to.throw(UsageError, /--svg/);
+  });
+});
