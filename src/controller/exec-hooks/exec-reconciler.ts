@@ -93,6 +93,7 @@ export function podFacts(pod: Pod): PodFacts {
     createdAtMs: Date.parse(pod.metadata.creationTimestamp ?? '') || 0,
     ended: pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed',
     terminating: pod.metadata.deletionTimestamp !== undefined,
+    ownerRecreates: ownerRecreates(pod),
     containers: new Map(
       pod.spec.containers.map((c) => {
         const s = statuses.get(c.name);
@@ -538,11 +539,9 @@ export class ExecHookReconciler {
     const parsed = parseExecRecord(pod.metadata.annotations?.[EXEC_HOOKS_ANNOTATION]);
     if (!parsed.ok) return;
     const running = this.#inFlightOf(pod.metadata.uid ?? '');
-    // A pod its workload created (claimed: not one Velero restored) deleted before it started, with no hook tried:
-    // its owner creates another (the replacement of a pod without its init hooks is one), and that one runs them.
-    const attempted = Object.keys(parsed.record?.hooks ?? {}).length > 0 || running.size > 0;
-    if (pod.metadata.labels?.[RESTORE_NAME_LABEL] === undefined && !attempted && !podStarted(pod)) {
-      logger.debug('a claimed pod deleted before it started: its replacement runs its exec hooks', {
+    const tried = Object.keys(parsed.record?.hooks ?? {}).length > 0 || running.size > 0;
+    if (!tried && ownerRecreates(pod)) {
+      logger.debug('deleted before anything started: the pod its owner creates next runs the exec hooks', {
         namespace: pod.metadata.namespace,
         name: pod.metadata.name,
       });
@@ -619,9 +618,11 @@ function topKind(pod: Pod): string {
   return owner.kind;
 }
 
-/** Whether any container of the pod has started (running, or terminated after running). */
-function podStarted(pod: Pod): boolean {
-  return (pod.status?.containerStatuses ?? []).some(
+/** PodFacts.ownerRecreates: a workload's pod (not Velero's) in which no container has started. */
+function ownerRecreates(pod: Pod): boolean {
+  if (pod.metadata.labels?.[RESTORE_NAME_LABEL] !== undefined) return false;
+  if (!pod.metadata.ownerReferences?.some((o) => o.controller)) return false;
+  return ![...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].some(
     (c) =>
       c.state?.running !== undefined ||
       c.state?.terminated !== undefined ||

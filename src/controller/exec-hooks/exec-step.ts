@@ -17,6 +17,11 @@ export interface PodFacts {
   readonly ended: boolean;
   /** Being deleted (deletionTimestamp set). */
   readonly terminating: boolean;
+  /**
+   * A pod its workload created (not one Velero restored) in which nothing has started: deleted, its owner makes
+   * another (a replacement for missing init hooks is one), and that one runs the hooks.
+   */
+  readonly ownerRecreates?: boolean;
   /** Application containers by name. */
   readonly containers: ReadonlyMap<string, ContainerFacts>;
 }
@@ -70,6 +75,9 @@ export function execStep(input: StepInput): StepResult {
   // A hook with onError Fail that failed stops the pod's remaining hooks (this pod only).
   const stopped = all.some((h) => h.onError === 'Fail' && entries[h.id]?.result === 'Failed');
   if (stopped) return finish(waiting.map((hook) => ({ hook, reason: 'NotRunAfterFailure' as const })));
+  // Nothing tried and nothing lost: the hooks belong to the pod its owner creates next.
+  if (pod.terminating && pod.ownerRecreates && open.length === all.length && waiting.length === open.length)
+    return { run: [], fail: [], done: true };
   if (pod.terminating || pod.ended) {
     const reason: FailureReason = pod.terminating ? 'PodDeleted' : 'PodEnded';
     return finish(waiting.map((hook) => ({ hook, reason })));

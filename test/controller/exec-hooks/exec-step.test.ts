@@ -188,6 +188,23 @@ const CASES: Case[] = [
     want: { fail: ['exec/app/0:PodDeleted'] },
   },
   {
+    what: "a workload's pod deleted before anything started, nothing tried: done, its owner's next pod runs them",
+    input: {
+      groups: [group('app', a0, a1)],
+      pod: pod({ app: notRunning }, { terminating: true, ownerRecreates: true }),
+    },
+    want: { done: true },
+  },
+  {
+    what: "a workload's pod deleted after a hook was tried: the rest fail with PodDeleted",
+    input: {
+      groups: [group('app', a0, a1)],
+      entries: { [a0.id]: ok() },
+      pod: pod({ app: notRunning }, { terminating: true, ownerRecreates: true }),
+    },
+    want: { fail: ['exec/app/1:PodDeleted'] },
+  },
+  {
     what: 'a retry waits for its backoff',
     input: {
       groups: [group('app', a0)],
