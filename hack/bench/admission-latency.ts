@@ -15,6 +15,7 @@ import { admissionCluster, webhookCalls } from './admission.ts';
 import type { AdmissionMode } from './admission.ts';
 import { cpuMs, serviceAccountKubeconfig } from './processes.ts';
 import type { ControllerSettings } from './processes.ts';
+import { atSteadyRate } from './steady-rate.ts';
 
 export const POD_WEBHOOK = 'pods.restore-hooks.dev';
 export const POD_WEBHOOK_PATH = '/mutate-pods';
@@ -91,31 +92,21 @@ async function arrive(
   seconds: number,
   onCreated: (ms: number, hooked: boolean) => void,
 ): Promise<number> {
-  const total = Math.round(rate * seconds);
-  const start = performance.now();
-  const inFlight: Promise<unknown>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+  return atSteadyRate(rate, seconds, (i) => {
     const sent = performance.now();
-    inFlight.push(
-      client
-        .request<{ spec?: { initContainers?: { name: string }[] } }>(
-          'POST',
-          `/api/v1/namespaces/${NAMESPACE}/pods`,
-          markedPod(RESTORE, NAMESPACE, `${prefix}-${String(i).padStart(5, '0')}`),
-        )
-        .then((pod) =>
-          onCreated(
-            performance.now() - sent,
-            (pod.spec?.initContainers ?? []).some((c) => c.name === HOOK_NAME),
-          ),
+    return client
+      .request<{ spec?: { initContainers?: { name: string }[] } }>(
+        'POST',
+        `/api/v1/namespaces/${NAMESPACE}/pods`,
+        markedPod(RESTORE, NAMESPACE, `${prefix}-${String(i).padStart(5, '0')}`),
+      )
+      .then((pod) =>
+        onCreated(
+          performance.now() - sent,
+          (pod.spec?.initContainers ?? []).some((c) => c.name === HOOK_NAME),
         ),
-    );
-  }
-  await Promise.all(inFlight);
-  return total / ((performance.now() - start) / 1000);
+      );
+  });
 }
 
 export async function admissionLatencyRun(

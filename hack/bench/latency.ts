@@ -21,6 +21,7 @@ import type { ControllerSettings } from './processes.ts';
 import { prepareCluster } from './restore-run.ts';
 import { CONTROLLER_AGENT, FLOOR_AGENT } from './requests.ts';
 import type { RequestCount } from '../../src/devcluster/requests/request-counter.ts';
+import { atSteadyRate } from './steady-rate.ts';
 
 export interface LatencyRunResult {
   readonly ratePerSecond: number;
@@ -73,21 +74,11 @@ async function arrive(
   seconds: number,
   names: string[],
 ): Promise<number> {
-  const total = Math.round(rate * seconds);
-  const start = performance.now();
-  const inFlight: Promise<unknown>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+  return atSteadyRate(rate, seconds, (i) => {
     const name = `${prefix}-${String(i).padStart(5, '0')}`;
     names.push(name);
-    inFlight.push(
-      admin.request('POST', `/api/v1/namespaces/${NAMESPACE}/pods`, barePod(RESTORE, NAMESPACE, name)),
-    );
-  }
-  await Promise.all(inFlight);
-  return total / ((performance.now() - start) / 1000);
+    return admin.request('POST', `/api/v1/namespaces/${NAMESPACE}/pods`, barePod(RESTORE, NAMESPACE, name));
+  });
 }
 
 /**
