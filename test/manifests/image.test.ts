@@ -5,7 +5,7 @@
  * lines put them together. The image must carry what `restore-hooks run` needs and nothing of the devcluster.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import {
   copyFileSync,
   linkSync,
@@ -24,6 +24,7 @@ import { promisify } from 'node:util';
 import ts from 'typescript';
 import type { Stage } from '../helpers/dockerfile.ts';
 import { parseDockerfile } from '../helpers/dockerfile.ts';
+import { startDevCluster } from '../../src/devcluster/index.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -250,7 +251,13 @@ describe('the controller image (its files reproduced from the Dockerfile: no Doc
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       bin: Record<string, string>;
     };
-    const { modules } = importGraph(image, Object.values(pkg.bin));
+    // The build config's files beyond the executables: modules they load by a computed URL (its comment says which).
+    const build = ts.parseConfigFileTextToJson(
+      'tsconfig.build.json',
+      readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8'),
+    ).config as { files: string[] };
+    const loadedByUrl = build.files.map((f) => f.replace(/^src\//, 'dist/').replace(/\.ts$/, '.js'));
+    const { modules } = importGraph(image, [...Object.values(pkg.bin), ...loadedByUrl]);
     // Modules of types only are imported with `import type`, which tsc erases; it still emits them, empty.
     const typesOnly = (f: string) =>
       ts
@@ -284,6 +291,54 @@ describe('the controller image (its files reproduced from the Dockerfile: no Doc
     expect(result.stderr).to.equal('');
     expect(result.status).to.equal(0);
     expect(result.stdout).to.match(/^Usage: restore-hooks run /);
+  });
+
+  it('runs `restore-hooks run` against a cluster until its controllers start (modules loaded at run time included)', async () => {
+    // Some modules are loaded by a computed URL (client-node's lean KubeConfig stand-in): only running finds them.
+    const cluster = await startDevCluster();
+    const kubeconfig = join(image.scratch, 'run.kubeconfig');
+    await cluster.writeKubeconfig(kubeconfig);
+    const child = spawn(
+      process.execPath,
+      [image.entry, 'run', '--kubeconfig', kubeconfig, '--namespace', 'default', '--no-webhook'],
+      {
+        cwd: image.dir,
+        env: {
+          PATH: process.env.PATH,
+          HOME: image.scratch,
+          NODE_ENV: 'production',
+          RESTORE_HOOKS_METRICS_BIND_ADDRESS: '0',
+          RESTORE_HOOKS_HEALTH_PROBE_BIND_ADDRESS: '0',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      const started = await Promise.race([
+        new Promise<boolean>((resolve) => {
+          const check = setInterval(() => {
+            if (output.includes('"controllers started"')) {
+              clearInterval(check);
+              resolve(true);
+            }
+          }, 100);
+          void exited.then(() => {
+            clearInterval(check);
+            resolve(false);
+          });
+        }),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 60_000)),
+      ]);
+      expect(started, output).to.equal(true);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      await cluster.stop();
+    }
   });
 
   it('says that `devcluster` and `start` without a cluster are not in this build', async () => {
