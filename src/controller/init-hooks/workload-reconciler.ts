@@ -19,6 +19,7 @@ import {
   EXEC_HOOKS_ANNOTATION,
   PAUSED_FOR_HOOKS_ANNOTATION,
   RESTORE_LABEL,
+  ADMISSION_BYPASSED_ANNOTATION,
 } from '../marks.ts';
 import { createdDuringRestore, restoreMembership } from '../membership.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
@@ -34,8 +35,13 @@ import type { MergePatch } from './template-patch.ts';
 import { apiErrorCode, describeApiError, isConflict } from '../machinery/api-errors.ts';
 import { retryOnConflict } from '../machinery/retry.ts';
 import type { RestoreIdentity } from './template-patch.ts';
-import { decideWorkload, podsAffectDecision } from './workload-decision.ts';
-import type { PodSkipReason, WorkloadDecision, WorkloadFacts } from './workload-decision.ts';
+import {
+  admissionBypass,
+  decideWorkload,
+  parseAdmissionBypass,
+  podsAffectDecision,
+} from './workload-decision.ts';
+import type { AdmissionBypass, PodSkipReason, WorkloadDecision, WorkloadFacts } from './workload-decision.ts';
 import type { WorkloadKind } from '../workload-kinds.ts';
 import { isWorkloadKind } from '../workload-kinds.ts';
 import { decideReplicaSets, pausesForInjection, rollsOutAllAtOnce } from './replicaset-decision.ts';
@@ -250,6 +256,8 @@ const SKIP_NOTES: Record<PodSkipReason, string> = {
 export class WorkloadReconciler {
   readonly #deps: WorkloadReconcilerDeps;
   readonly #skips = new SeenOnce();
+  /** Bypasses logged by this process (the Event recorder dedupes the Events itself). */
+  readonly #bypassesLogged = new SeenOnce();
   readonly #ownWrites = new OwnWrites();
   readonly #execSwept = new SeenOnce();
   /** Template patches the API server refused as invalid (422), by workload key, until the workload changes. */
@@ -444,6 +452,19 @@ export class WorkloadReconciler {
 
     const decision = decideWorkload(facts);
     logger.debug('workload decision', { decision: decision.reason, template: decision.template });
+    const bypassFacts = {
+      admissionServed: settings.admission?.() ?? false,
+      restoreActive: activity.active,
+      admitted,
+      recorded: parseAdmissionBypass(
+        workload.metadata.annotations?.[ADMISSION_BYPASSED_ANNOTATION],
+        identity.key,
+      ),
+    };
+    // A template patched by the fallback earlier (maybe by a replica killed before it reported it): report it again.
+    const bypassedBefore =
+      decision.template === 'inject' ? undefined : admissionBypass({ ...bypassFacts, patching: false });
+    if (bypassedBefore) this.#admissionBypassed(kind, identity, bypassedBefore, ref, restoreRef, logger);
 
     let rsDecision: ReplicaSetsDecision | undefined;
     let invalidHooks: string | undefined;
@@ -458,6 +479,7 @@ export class WorkloadReconciler {
       invalidHooks = rejected.summary;
     } else if (decision.template === 'inject') {
       const pause = deployment !== undefined && pausesForInjection(deployment);
+      const bypassed = admissionBypass({ ...bypassFacts, patching: true });
       let written: boolean;
       try {
         written = await this.#patchFresh(key, kind, workload, (current) => {
@@ -465,6 +487,7 @@ export class WorkloadReconciler {
           if (!currentPlan.initContainersChanged) return undefined;
           return injectionPatch(current, currentPlan, identity, {
             pause: pause && current.spec.paused !== true,
+            ...(bypassed ? { bypassed } : {}),
           });
         });
       } catch (error) {
@@ -478,7 +501,8 @@ export class WorkloadReconciler {
       const pause = deployment !== undefined && pausesForInjection(deployment);
       const inserted = plan.initHooks.filter((h) => h.state === 'insert');
       const names = inserted.map((h) => h.container.name);
-      if (settings.admission?.()) this.#admissionBypassed(kind, identity, admitted, ref, restoreRef, logger);
+      const bypassed = admissionBypass({ ...bypassFacts, patching: true });
+      if (bypassed) this.#admissionBypassed(kind, identity, bypassed, ref, restoreRef, logger);
       const labels = { restore: restore.metadata.name ?? '', namespace, kind };
       this.#deps.metrics?.templatePatched(labels);
       for (const h of inserted) this.#deps.metrics?.hookInjected({ ...labels, source: h.origin.source });
@@ -843,15 +867,17 @@ export class WorkloadReconciler {
   #admissionBypassed(
     kind: WorkloadKind,
     identity: RestoreIdentity,
-    admitted: boolean,
+    bypass: AdmissionBypass,
     ref: ReturnType<typeof objectReference>,
     restoreRef: ReturnType<typeof restoreReference>,
     logger: ReconcileContext['logger'],
   ): void {
+    const admitted = bypass === 'PodsEscaped';
     const why = admitted
       ? 'some of its pods were created without them (the pod webhook did not answer and failurePolicy is Ignore)'
       : 'it was created without the admission mark (the workload webhook did not answer and failurePolicy is Ignore, it was restored before restore-hooks was installed, or not by a trusted Velero identity)';
-    logger.warn('admission was bypassed: hooks come through the pod template', { kind, admitted });
+    if (this.#bypassesLogged.first(`${ref.uid ?? ref.name}/${identity.key}/${bypass}`))
+      logger.warn('admission was bypassed: hooks come through the pod template', { kind, admitted });
     void this.#deps.events.record({
       regarding: ref,
       related: restoreRef,
