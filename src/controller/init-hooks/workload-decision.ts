@@ -307,3 +307,22 @@ export function parseAdmissionBypass(
   if (slash < 0 || value.slice(slash + 1) !== restoreKey) return undefined;
   return why === 'PodsEscaped' || why === 'Unmarked' ? why : undefined;
 }
+
+/**
+ * After this controller deleted pending pods so that their owner recreates them (through admission, or from the
+ * hooked template), whether to look at the workload again soon: until the owner has its pods back (as many as it
+ * wants, none being deleted), for at most `watchMs`. The pod informer reports the replacements too, but behind every
+ * other pending pod of the restore; a replacement whose admission failed open must meet the fallback within seconds,
+ * before it starts. Undefined `pods`: the reconcile did not read them, so they cannot change its decision.
+ */
+export function awaitsReplacements(w: {
+  readonly deletedAtMs: number | undefined;
+  readonly nowMs: number;
+  readonly watchMs: number;
+  readonly pods: readonly Pick<PodFacts, 'deletedBeforeStart'>[] | undefined;
+  readonly desired: number;
+}): boolean {
+  if (w.deletedAtMs === undefined || w.nowMs - w.deletedAtMs >= w.watchMs || w.pods === undefined)
+    return false;
+  return w.pods.filter((p) => !p.deletedBeforeStart).length < w.desired;
+}

@@ -37,6 +37,7 @@ import { retryOnConflict } from '../machinery/retry.ts';
 import type { RestoreIdentity } from './template-patch.ts';
 import {
   admissionBypass,
+  awaitsReplacements,
   decideWorkload,
   parseAdmissionBypass,
   podsAffectDecision,
@@ -57,6 +58,10 @@ const MAX_REJECTED = 10_000;
 /** A pod leaving Pending drops out of the pod informer, so a wait for a file-system restore is polled. */
 const FILE_SYSTEM_RESTORE_RECHECK_MS = 5000;
 const OWN_WRITE_RECHECK_MS = 1000;
+/** After deleting pending pods, re-check this often until their replacements are there (awaitsReplacements)… */
+const REPLACEMENTS_RECHECK_MS = 2000;
+/** …for at most this long (a webhook call may take its timeoutSeconds, up to 30 s, before it fails open). */
+const REPLACEMENTS_WATCH_MS = 60_000;
 
 export function workloadKey(kind: WorkloadKind, namespace: string, name: string): string {
   return `${kind}/${namespace}/${name}`;
@@ -224,6 +229,13 @@ function deploymentFacts(
   };
 }
 
+/** How many pods the workload's owner keeps. */
+function desiredPods(kind: WorkloadKind, workload: Workload): number {
+  if (kind === 'DaemonSet')
+    return (workload.status as { desiredNumberScheduled?: number } | undefined)?.desiredNumberScheduled ?? 0;
+  return (workload.spec as { replicas?: number }).replicas ?? 1;
+}
+
 /** Whether the ReplicaSets of a Deployment still have something to do before its pods all have their hooks. */
 function replicaSetWorkLeft(d: ReplicaSetsDecision): boolean {
   return d.patchReplicaSets.length > 0 || d.resume || d.deletePods.length > 0 || d.waitingFor !== undefined;
@@ -256,6 +268,8 @@ const SKIP_NOTES: Record<PodSkipReason, string> = {
 export class WorkloadReconciler {
   readonly #deps: WorkloadReconcilerDeps;
   readonly #skips = new SeenOnce();
+  /** When this process last deleted pending pods of a workload, by workload key, while it waits for their replacements. */
+  readonly #replacing = new Map<string, number>();
   /** Bypasses logged by this process (the Event recorder dedupes the Events itself). */
   readonly #bypassesLogged = new SeenOnce();
   readonly #ownWrites = new OwnWrites();
@@ -278,7 +292,10 @@ export class WorkloadReconciler {
     }
     const { kind, namespace, name } = parsed;
     const workload = this.#deps.getWorkload(kind, namespace, name);
-    if (!workload) return;
+    if (!workload) {
+      this.#replacing.delete(key);
+      return;
+    }
     return this.#reconcileWorkload(kind, workload, ctx, 0);
   }
 
@@ -611,6 +628,17 @@ export class WorkloadReconciler {
 
     if (deletePods.length > 0) return { requeueAfterMs: 1000 };
     if (rsDecision && replicaSetWorkLeft(rsDecision)) return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
+    if (
+      awaitsReplacements({
+        deletedAtMs: this.#replacing.get(key),
+        nowMs: now,
+        watchMs: REPLACEMENTS_WATCH_MS,
+        pods: needsPods ? facts.pods : undefined,
+        desired: desiredPods(kind, workload),
+      })
+    )
+      return { requeueAfterMs: REPLACEMENTS_RECHECK_MS };
+    this.#replacing.delete(key);
     if (decision.reason === 'WaitingForFileSystemRestore')
       return { requeueAfterMs: FILE_SYSTEM_RESTORE_RECHECK_MS };
     if (
@@ -848,6 +876,7 @@ export class WorkloadReconciler {
         result,
       });
       if (result !== 'deleted') continue;
+      this.#replacing.set(workloadKey(kind, namespace, c.ref.name), this.#deps.now());
       this.#deps.metrics?.podReplaced({ restore: identity.key.split('/')[1] ?? '', namespace, kind });
       void this.#deps.events.record({
         regarding: podReference({ namespace, name: victim.name, uid: victim.uid }),
