@@ -33,9 +33,9 @@ describe('webhook certificates: a CA rotation never serves a certificate the caB
   /** Each load, with the caBundle as stored when it happened. */
   let loads: { replica: string; cert: string; bundle: string }[];
 
-  const replica = (name: string, url: string) =>
+  const replica = (name: string, url: string, via: KubeJsonClient = client) =>
     new WebhookCertificates({
-      client,
+      client: via,
       namespace: NAMESPACE,
       settings: {
         configurationName: 'restore-hooks',
@@ -134,4 +134,39 @@ describe('webhook certificates: a CA rotation never serves a certificate the caB
       expect(loads.filter((l) => l.replica === 'b').at(-1)?.cert).to.equal(serving);
     });
   }
+
+  it('a replica whose Secret read predates the rotation does not take the new CA out of the caBundle', async () => {
+    const url = 'https://127.0.0.1:9443';
+    const a = replica('a', url);
+    await a.sync();
+    const before = await client.request<{ data: Record<string, string> }>({ method: 'GET', path: SECRET });
+    // b's first read of the Secret is answered with the Secret as it was before the rotation (a slow GET).
+    let stale = true;
+    const staleClient = {
+      request: async (req: { method: string; path: string }) => {
+        if (stale && req.method === 'GET' && req.path === SECRET) {
+          stale = false;
+          return before;
+        }
+        return client.request(req as Parameters<KubeJsonClient['request']>[0]);
+      },
+    } as unknown as KubeJsonClient;
+    const b = replica('b', url, staleClient);
+    await ageTheCa();
+    await a.sync();
+    const rotated = pemBlocks(
+      decode(
+        (await client.request<{ data: Record<string, string> }>({ method: 'GET', path: SECRET })).data[
+          CA_CERT
+        ],
+      ),
+    );
+    await b.sync();
+    const bundle = pemBlocks(caBundleInForce(await client.request({ method: 'GET', path: MWC })));
+    expect(bundle, 'the new CA is still in the caBundle').to.deep.equal(rotated);
+    expect(untrusted()).to.deep.equal([]);
+    await a.sync();
+    await b.sync();
+    expect(untrusted()).to.deep.equal([]);
+  });
 });
