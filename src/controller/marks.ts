@@ -15,6 +15,13 @@ export const CLEANED_UP_ANNOTATION = `${PREFIX}/cleaned-up`;
  * namespace/name. Whoever finds it resumes the Deployment (replicaset-decision.ts).
  */
 export const PAUSED_FOR_HOOKS_ANNOTATION = `${PREFIX}/paused-for-hooks`;
+/**
+ * Annotation on a workload whose hooks this controller put into its pod template although the admission webhooks
+ * were served (the fallback after a bypass): `<why>/<restore namespace>/<restore name>`, why being `Unmarked` or
+ * `PodsEscaped`. Written in the same patch as the hooks, so the AdmissionBypassed report can be derived from it on
+ * every reconcile (and a replica killed right after the patch loses nothing).
+ */
+export const ADMISSION_BYPASSED_ANNOTATION = `${PREFIX}/admission-bypassed`;
 /** Annotation on a pod: the progress record of its exec hooks (src/controller/exec-hooks/exec-record.ts). */
 export const EXEC_HOOKS_ANNOTATION = `${PREFIX}/exec-hooks`;
 /** Annotation on a pod (or pod template): attempts per exec hook, overriding exec.retries.attempts. */

@@ -1,4 +1,4 @@
-import { generateKeyPair, randomBytes } from 'node:crypto';
+import { X509Certificate, generateKeyPair, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
@@ -138,4 +138,20 @@ export function certificateValidity(pem: string): { notBefore: number; notAfter:
 /** Every certificate in a PEM bundle, as PEM blocks. */
 export function pemBlocks(bundle: string): string[] {
   return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g) ?? [];
+}
+
+/** Whether `caPem` signed `certPem` (issuer name and signature); false when either cannot be read. */
+export function issuedBy(certPem: string, caPem: string): boolean {
+  try {
+    const cert = new X509Certificate(certPem);
+    const ca = new X509Certificate(caPem);
+    return cert.checkIssued(ca) && cert.verify(ca.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a client trusting the CAs of `bundle` verifies `certPem` (signed directly by one of them). */
+export function trustedBy(certPem: string, bundle: string): boolean {
+  return pemBlocks(bundle).some((ca) => issuedBy(certPem, ca));
 }

@@ -192,6 +192,8 @@ export function checkCertificatesFollowed(
     { [TLS_CERT]: after.secretCert, [TLS_KEY]: 'x', [CA_CERT]: after.secretCa, [CA_KEY]: after.secretCaKey },
     now,
     validityMs,
+    // Due for renew-serving if the serving certificate is still the old CA's although the bundle has the new one.
+    after.caBundles[0] ?? '',
   );
   if (action !== 'keep')
     violations.push(

@@ -7,11 +7,14 @@
  * caBundle; the controller only loads the Secret. Every replica re-reads the Secret periodically and loads a
  * changed certificate in place. None of this is on the admission path.
  */
+import { X509Certificate } from 'node:crypto';
 import {
   certificateValidity,
   generateCa,
+  issuedBy,
   pemBlocks,
   signServingCertificate,
+  trustedBy,
 } from '../../kube/certificates.ts';
 import type { KubeJsonClient } from '../kube-json-client.ts';
 import { describeApiError, isAlreadyExists, isConflict, isNotFound } from '../machinery/api-errors.ts';
@@ -39,20 +42,44 @@ export interface CertificateData {
 
 /**
  * What a self-managed Secret needs: everything (missing or unreadable), a new CA (the newest CA, first in ca.crt,
- * has less than a third of its lifetime left), a new serving certificate (likewise), or nothing. Lifetimes are the
- * configured ones: the certificates' notBefore is backdated for clock skew.
+ * has less than a third of its lifetime left), a new serving certificate (likewise, or it is not signed by the newest
+ * CA yet), or nothing. Lifetimes are the configured ones: the certificates' notBefore is backdated for clock skew.
+ *
+ * A CA rotation takes two rounds, so that the API server never meets a certificate its caBundle does not trust:
+ * `renew-ca` adds the new CA to ca.crt (the old ones stay) and keeps the serving certificate; every round writes
+ * ca.crt into the caBundle; only once `caBundle` (as the configuration holds it) has the newest CA is the serving
+ * certificate re-signed by it (`renew-serving`), a refresh interval later at the earliest, which gives the API
+ * server time to see the new bundle. Until then the old serving certificate stays, however close to expiry.
  */
 export function certificateAction(
   data: CertificateData,
   nowMs: number,
   validityMs: number,
+  caBundle: string,
 ): CertificateAction {
   const ca = data[CA_CERT] ? certificateValidity(data[CA_CERT]) : undefined;
   const serving = data[TLS_CERT] ? certificateValidity(data[TLS_CERT]) : undefined;
   if (!ca || !serving || !data[TLS_KEY] || !data[CA_KEY]) return 'create';
   if (ca.notAfter - nowMs < (validityMs * CA_LIFETIMES) / 3) return 'renew-ca';
+  const newestCa = pemBlocks(data[CA_CERT] ?? '')[0] ?? '';
+  const bundled = holdsCertificate(caBundle, newestCa);
+  if (!issuedBy(data[TLS_CERT] ?? '', newestCa)) return bundled ? 'renew-serving' : 'keep';
   if (serving.notAfter - nowMs < validityMs / 3) return 'renew-serving';
   return 'keep';
+}
+
+/** Whether a PEM bundle holds this very certificate. */
+export function holdsCertificate(bundle: string, pem: string): boolean {
+  const wanted = fingerprint(pem);
+  return wanted !== undefined && pemBlocks(bundle).some((b) => fingerprint(b) === wanted);
+}
+
+function fingerprint(pem: string): string | undefined {
+  try {
+    return new X509Certificate(pem).fingerprint256;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The names the API server reaches the webhook Service by, plus the url's host in url mode. */
@@ -149,7 +176,12 @@ export class WebhookCertificates {
     }
   }
 
-  /** One round: read (create or renew when self-managed) the Secret, load it, and keep the caBundle. */
+  /**
+   * One round: read (create or renew when self-managed) the Secret, keep the caBundle, and load the serving
+   * certificate. Self-managed, the caBundle is written before the certificate is loaded, and a certificate the
+   * configuration's caBundle does not trust is not loaded (the one loaded before keeps serving): a replica never
+   * serves a certificate the API server cannot verify, whichever replica rotated it.
+   */
   async sync(): Promise<void> {
     const selfManaged = this.#o.settings.certificates.mode === 'SelfManaged';
     let secret = await this.#readSecret();
@@ -159,17 +191,28 @@ export class WebhookCertificates {
       });
       return;
     }
-    if (selfManaged) secret = await this.#ensureCurrent(secret);
+    let configuration: WebhookConfigurationObject | undefined;
+    if (selfManaged) {
+      configuration = await this.#readConfiguration();
+      secret = await this.#ensureCurrent(secret, caBundleInForce(configuration));
+    }
     if (!secret) return;
     const data = decode(secret.data);
+    if (selfManaged && data[CA_CERT])
+      configuration = await this.#ensureCaBundle(data[CA_CERT], secret, configuration);
     const cert = data[TLS_CERT];
     const key = data[TLS_KEY];
     if (!cert || !key) {
       this.#o.logger.warn('webhook certificates: the Secret has no tls.crt / tls.key yet');
       return;
     }
+    if (configuration && !trustedBy(cert, caBundleInForce(configuration))) {
+      this.#o.logger.warn(
+        "webhook certificates: the caBundle does not trust the Secret's serving certificate yet; keeping the one loaded",
+      );
+      return;
+    }
     await this.#o.load({ cert, key });
-    if (selfManaged && data[CA_CERT]) await this.#ensureCaBundle(data[CA_CERT]);
     this.#o.onSynced?.();
   }
 
@@ -182,40 +225,62 @@ export class WebhookCertificates {
     }
   }
 
+  get #configurationPath(): string {
+    return `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${this.#o.settings.configurationName}`;
+  }
+
+  async #readConfiguration(): Promise<WebhookConfigurationObject | undefined> {
+    try {
+      return await this.#o.client.request<WebhookConfigurationObject>({
+        method: 'GET',
+        path: this.#configurationPath,
+      });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
   /** The Secret, created or renewed when it needs to be; on a lost race, the winner's. */
-  async #ensureCurrent(secret: SecretObject | undefined): Promise<SecretObject | undefined> {
+  async #ensureCurrent(
+    secret: SecretObject | undefined,
+    caBundle: string,
+  ): Promise<SecretObject | undefined> {
     const { certificates, url } = this.#o.settings;
     const now = this.#now();
     const current = decode(secret?.data);
-    const action = secret ? certificateAction(current, now, certificates.validity) : 'create';
+    const action = secret ? certificateAction(current, now, certificates.validity, caBundle) : 'create';
     if (action === 'keep') return secret;
     const hosts = servingHosts(this.#o.namespace, url, certificates.hosts);
     const serverName = `${WEBHOOK_SERVICE_NAME}.${this.#o.namespace}.svc`;
-    let ca = { caCert: current[CA_CERT] ?? '', caKey: current[CA_KEY] ?? '' };
-    let bundle = ca.caCert;
-    if (action === 'create' || action === 'renew-ca') {
+    let data: CertificateData;
+    if (action === 'renew-ca') {
       const fresh = await generateCa({
         name: 'restore-hooks-webhook-ca',
         validityMs: certificates.validity * CA_LIFETIMES,
         now,
       });
-      // Replicas still serving with the old CA's certificate stay trusted until the old CA expires.
+      // The serving certificate stays until the caBundle trusts the new CA (certificateAction); the old CAs stay
+      // in the bundle until they expire, for whatever they signed.
       const stillValid = pemBlocks(current[CA_CERT] ?? '').filter(
         (pem) => (certificateValidity(pem)?.notAfter ?? 0) > now,
       );
-      ca = fresh;
-      bundle = [fresh.caCert, ...(action === 'renew-ca' ? stillValid : [])].join('');
+      data = { ...current, [CA_CERT]: [fresh.caCert, ...stillValid].join(''), [CA_KEY]: fresh.caKey };
+    } else {
+      const ca =
+        action === 'create'
+          ? await generateCa({
+              name: 'restore-hooks-webhook-ca',
+              validityMs: certificates.validity * CA_LIFETIMES,
+              now,
+            })
+          : { caCert: current[CA_CERT] ?? '', caKey: current[CA_KEY] ?? '' };
+      const serving = await signServingCertificate(
+        { caCert: pemBlocks(ca.caCert)[0] ?? ca.caCert, caKey: ca.caKey },
+        { hosts, validityMs: certificates.validity, serverName, now },
+      );
+      data = { [TLS_CERT]: serving.cert, [TLS_KEY]: serving.key, [CA_CERT]: ca.caCert, [CA_KEY]: ca.caKey };
     }
-    const serving = await signServingCertificate(
-      { caCert: pemBlocks(ca.caCert)[0] ?? ca.caCert, caKey: ca.caKey },
-      { hosts, validityMs: certificates.validity, serverName, now },
-    );
-    const data = encode({
-      [TLS_CERT]: serving.cert,
-      [TLS_KEY]: serving.key,
-      [CA_CERT]: bundle,
-      [CA_KEY]: ca.caKey,
-    });
     try {
       if (!secret) {
         const created = await this.#o.client.request<SecretObject>({
@@ -230,7 +295,7 @@ export class WebhookCertificates {
               namespace: this.#o.namespace,
               labels: { 'app.kubernetes.io/name': 'restore-hooks' },
             },
-            data,
+            data: encode(data),
           },
         });
         this.#o.logger.info('webhook certificates: created a CA and a serving certificate', { hosts });
@@ -239,9 +304,14 @@ export class WebhookCertificates {
       const updated = await this.#o.client.request<SecretObject>({
         method: 'PUT',
         path: this.#secretPath,
-        body: { ...secret, data },
+        body: { ...secret, data: encode(data) },
       });
-      this.#o.logger.info('webhook certificates: renewed before expiry', { action, hosts });
+      this.#o.logger.info(
+        action === 'renew-ca'
+          ? 'webhook certificates: added a new CA; the serving certificate follows once the caBundle trusts it'
+          : 'webhook certificates: renewed the serving certificate',
+        { action, hosts },
+      );
       return updated;
     } catch (error) {
       // Another replica created or renewed it first: use theirs.
@@ -250,17 +320,30 @@ export class WebhookCertificates {
     }
   }
 
-  /** Writes the CA bundle into the webhook configuration (or, with url, the whole configuration) when it differs. */
-  async #ensureCaBundle(bundle: string): Promise<void> {
+  /**
+   * Writes the Secret's CA bundle into the webhook configuration (or, with url, the whole configuration) when it
+   * differs; returns the configuration as it then stands (undefined when it does not exist). A bundle that holds a
+   * CA the Secret as read does not is only replaced once a fresh read shows the Secret unchanged: a replica with a
+   * stale read must not take a new CA out of the bundle.
+   */
+  async #ensureCaBundle(
+    bundle: string,
+    secret: SecretObject,
+    current: WebhookConfigurationObject | undefined,
+  ): Promise<WebhookConfigurationObject | undefined> {
     const { configurationName, url, failurePolicy } = this.#o.settings;
-    const path = `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${configurationName}`;
-    let current: { metadata: { resourceVersion?: string }; webhooks?: Record<string, unknown>[] } | undefined;
-    try {
-      current = await this.#o.client.request({ method: 'GET', path });
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+    const path = this.#configurationPath;
     const encoded = Buffer.from(bundle).toString('base64');
+    const outdated = async (): Promise<boolean> => {
+      const inForce = caBundleInForce(current);
+      if (pemBlocks(inForce).every((pem) => holdsCertificate(bundle, pem))) return false;
+      const fresh = await this.#readSecret();
+      if (fresh?.metadata.resourceVersion === secret.metadata.resourceVersion) return false;
+      this.#o.logger.info(
+        'webhook certificates: the Secret changed during the round; the caBundle waits for the next',
+      );
+      return true;
+    };
     if (url !== '') {
       const desired = webhookConfiguration({
         name: configurationName,
@@ -271,51 +354,67 @@ export class WebhookCertificates {
       });
       if (current) {
         this.#configured = true;
-        if (sameWebhooks(current.webhooks, desired.webhooks)) return;
-        await this.#o.client.request({
+        if (sameWebhooks(current.webhooks, desired.webhooks) || (await outdated())) return current;
+        const written = await this.#o.client.request<WebhookConfigurationObject>({
           method: 'PUT',
           path,
           body: { ...desired, metadata: { ...(desired.metadata as object), ...current.metadata } },
         });
         this.#o.logger.info('webhook configuration updated', { name: configurationName, url });
-        return;
+        return written;
       }
       try {
-        await this.#o.client.request({
+        const created = await this.#o.client.request<WebhookConfigurationObject>({
           method: 'POST',
           path: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
           body: desired,
         });
         this.#o.logger.info('webhook configuration created', { name: configurationName, url });
+        this.#configured = true;
+        return created;
       } catch (error) {
         if (!isAlreadyExists(error)) throw error;
       }
       this.#configured = true;
-      return;
+      return this.#readConfiguration();
     }
     this.#configured = current !== undefined;
     if (!current) {
       this.#o.logger.warn('webhook configuration not found; install manifests/base/webhook.yaml', {
         name: configurationName,
       });
-      return;
+      return undefined;
     }
     const webhooks = current.webhooks ?? [];
-    if (webhooks.every((w) => (w.clientConfig as { caBundle?: string } | undefined)?.caBundle === encoded))
-      return;
-    await this.#o.client.request({
+    if (webhooks.every((w) => w.clientConfig?.caBundle === encoded) || (await outdated())) return current;
+    const written = await this.#o.client.request<WebhookConfigurationObject>({
       method: 'PUT',
       path,
       body: {
         ...current,
-        webhooks: webhooks.map((w) => ({
-          ...w,
-          clientConfig: { ...(w.clientConfig as object), caBundle: encoded },
-        })),
+        webhooks: webhooks.map((w) => ({ ...w, clientConfig: { ...w.clientConfig, caBundle: encoded } })),
       },
     });
     this.#o.logger.info('webhook configuration: wrote the CA bundle', { name: configurationName });
+    return written;
   }
+}
+
+interface WebhookConfigurationObject {
+  metadata: { resourceVersion?: string };
+  webhooks?: (Record<string, unknown> & { clientConfig?: { caBundle?: string } })[];
+}
+
+/** The CAs every webhook of the configuration trusts (PEM); empty when it does not exist or trusts none. */
+export function caBundleInForce(configuration: WebhookConfigurationObject | undefined): string {
+  const bundles = (configuration?.webhooks ?? []).map((w) =>
+    Buffer.from(w.clientConfig?.caBundle ?? '', 'base64').toString('utf8'),
+  );
+  const [first, ...rest] = bundles;
+  if (first === undefined) return '';
+  return pemBlocks(first)
+    .filter((pem) => rest.every((b) => holdsCertificate(b, pem)))
+    .join('');
 }
 
 /** Whether the webhooks as stored (with the API server's defaults) carry everything we would write. */

@@ -4,7 +4,13 @@ import { addedHookContainers } from '../../hooks/plan.ts';
 import type { HookPlan } from '../../hooks/plan.ts';
 import { removeHookContainers } from '../../hooks/init-containers.ts';
 import type { PodTemplateSpec, Workload } from '../../kube/types.ts';
-import { CLEANED_UP_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION, RESTORE_LABEL } from '../marks.ts';
+import {
+  ADMISSION_BYPASSED_ANNOTATION,
+  CLEANED_UP_ANNOTATION,
+  PAUSED_FOR_HOOKS_ANNOTATION,
+  RESTORE_LABEL,
+} from '../marks.ts';
+import type { AdmissionBypass } from './workload-decision.ts';
 
 /**
  * JSON merge patches (RFC 7386) for workload pod templates. Each carries metadata.resourceVersion, which the
@@ -24,13 +30,18 @@ export interface RestoreIdentity {
 /**
  * Inserts the plan's hook containers and records which restore added which containers. With `pause`, the same write
  * pauses a Deployment and marks it as paused by us (replicaset-decision.ts says why); `resumePatch` undoes that.
+ * With `bypassed`, the same write records that the hooks come this way because admission was bypassed.
  */
 export function injectionPatch(
   workload: Workload,
   plan: HookPlan,
   restore: RestoreIdentity,
-  options: { pause?: boolean } = {},
+  options: { pause?: boolean; bypassed?: AdmissionBypass } = {},
 ): MergePatch {
+  const annotations = {
+    ...(options.pause ? { [PAUSED_FOR_HOOKS_ANNOTATION]: restore.key } : {}),
+    ...(options.bypassed ? { [ADMISSION_BYPASSED_ANNOTATION]: `${options.bypassed}/${restore.key}` } : {}),
+  };
   const record: AppliedInitHooks = {
     restore: restore.key,
     restoreUID: restore.uid,
@@ -39,7 +50,7 @@ export function injectionPatch(
   return {
     metadata: {
       resourceVersion: workload.metadata.resourceVersion,
-      ...(options.pause ? { annotations: { [PAUSED_FOR_HOOKS_ANNOTATION]: restore.key } } : {}),
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
     },
     spec: {
       ...(options.pause ? { paused: true } : {}),
@@ -62,7 +73,7 @@ export interface CleanupPatch {
 }
 
 /**
- * Removes exactly the containers the record says we added (unchanged since), our label and record, and marks
+ * Removes exactly the containers the record says we added (unchanged since), our label, record and bypass record, and marks
  * the workload as cleaned up for this restore so that the rollout's new pods are not hooked again.
  */
 export function cleanupPatch(workload: Workload, record: AppliedInitHooks): CleanupPatch {
@@ -74,7 +85,7 @@ export function cleanupPatch(workload: Workload, record: AppliedInitHooks): Clea
     patch: {
       metadata: {
         resourceVersion: workload.metadata.resourceVersion,
-        annotations: { [CLEANED_UP_ANNOTATION]: record.restore },
+        annotations: { [CLEANED_UP_ANNOTATION]: record.restore, [ADMISSION_BYPASSED_ANNOTATION]: null },
       },
       spec: {
         template: {

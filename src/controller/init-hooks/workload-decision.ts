@@ -263,3 +263,66 @@ export function decideWorkload(facts: WorkloadFacts): WorkloadDecision {
     skippedPods,
   };
 }
+
+/** Why hooks reach a workload through its template although the admission webhooks are served. */
+export type AdmissionBypass =
+  /** The workload carries the admission mark, but some of its pods were created without their hooks. */
+  | 'PodsEscaped'
+  /** The workload was created without the admission mark. */
+  | 'Unmarked';
+
+export interface AdmissionBypassFacts {
+  /** The admission webhooks are served (configured and this controller serves them). */
+  readonly admissionServed: boolean;
+  readonly restoreActive: boolean;
+  /** This reconcile is about to write the hooks into the template. */
+  readonly patching: boolean;
+  /** The template carries the admission mark and no hooks of ours (see WorkloadFacts.admitted). */
+  readonly admitted: boolean;
+  /** What the workload's admission-bypassed annotation records for this restore, if anything. */
+  readonly recorded?: AdmissionBypass;
+}
+
+/**
+ * Whether (and why) a workload's hooks come through its template although admission is served: at the patch, from
+ * the mark; afterwards, from the record the patch wrote. Derived anew on every reconcile within the restore's
+ * window, so the AdmissionBypassed report is at least once: a report lost with a killed replica (or a failed Event
+ * write) is made again by the next reconcile, on whichever replica leads.
+ */
+export function admissionBypass(f: AdmissionBypassFacts): AdmissionBypass | undefined {
+  if (!f.restoreActive) return undefined;
+  if (f.recorded) return f.recorded;
+  if (!f.patching || !f.admissionServed) return undefined;
+  return f.admitted ? 'PodsEscaped' : 'Unmarked';
+}
+
+/** The admission-bypassed annotation's value for a restore (`<why>/<restore key>`); undefined for another restore. */
+export function parseAdmissionBypass(
+  value: string | undefined,
+  restoreKey: string,
+): AdmissionBypass | undefined {
+  if (value === undefined) return undefined;
+  const slash = value.indexOf('/');
+  const why = value.slice(0, slash);
+  if (slash < 0 || value.slice(slash + 1) !== restoreKey) return undefined;
+  return why === 'PodsEscaped' || why === 'Unmarked' ? why : undefined;
+}
+
+/**
+ * After this controller deleted pending pods so that their owner recreates them (through admission, or from the
+ * hooked template), whether to look at the workload again soon: until the owner has its pods back (as many as it
+ * wants, none being deleted), for at most `watchMs`. The pod informer reports the replacements too, but behind every
+ * other pending pod of the restore; a replacement whose admission failed open must meet the fallback within seconds,
+ * before it starts. Undefined `pods`: the reconcile did not read them, so they cannot change its decision.
+ */
+export function awaitsReplacements(w: {
+  readonly deletedAtMs: number | undefined;
+  readonly nowMs: number;
+  readonly watchMs: number;
+  readonly pods: readonly Pick<PodFacts, 'deletedBeforeStart'>[] | undefined;
+  readonly desired: number;
+}): boolean {
+  if (w.deletedAtMs === undefined || w.nowMs - w.deletedAtMs >= w.watchMs || w.pods === undefined)
+    return false;
+  return w.pods.filter((p) => !p.deletedBeforeStart).length < w.desired;
+}

@@ -19,6 +19,7 @@ import {
   EXEC_HOOKS_ANNOTATION,
   PAUSED_FOR_HOOKS_ANNOTATION,
   RESTORE_LABEL,
+  ADMISSION_BYPASSED_ANNOTATION,
 } from '../marks.ts';
 import { createdDuringRestore, restoreMembership } from '../membership.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
@@ -34,8 +35,14 @@ import type { MergePatch } from './template-patch.ts';
 import { apiErrorCode, describeApiError, isConflict } from '../machinery/api-errors.ts';
 import { retryOnConflict } from '../machinery/retry.ts';
 import type { RestoreIdentity } from './template-patch.ts';
-import { decideWorkload, podsAffectDecision } from './workload-decision.ts';
-import type { PodSkipReason, WorkloadDecision, WorkloadFacts } from './workload-decision.ts';
+import {
+  admissionBypass,
+  awaitsReplacements,
+  decideWorkload,
+  parseAdmissionBypass,
+  podsAffectDecision,
+} from './workload-decision.ts';
+import type { AdmissionBypass, PodSkipReason, WorkloadDecision, WorkloadFacts } from './workload-decision.ts';
 import type { WorkloadKind } from '../workload-kinds.ts';
 import { isWorkloadKind } from '../workload-kinds.ts';
 import { decideReplicaSets, pausesForInjection, rollsOutAllAtOnce } from './replicaset-decision.ts';
@@ -51,6 +58,10 @@ const MAX_REJECTED = 10_000;
 /** A pod leaving Pending drops out of the pod informer, so a wait for a file-system restore is polled. */
 const FILE_SYSTEM_RESTORE_RECHECK_MS = 5000;
 const OWN_WRITE_RECHECK_MS = 1000;
+/** After deleting pending pods, re-check this often until their replacements are there (awaitsReplacements)… */
+const REPLACEMENTS_RECHECK_MS = 2000;
+/** …for at most this long (a webhook call may take its timeoutSeconds, up to 30 s, before it fails open). */
+const REPLACEMENTS_WATCH_MS = 60_000;
 
 export function workloadKey(kind: WorkloadKind, namespace: string, name: string): string {
   return `${kind}/${namespace}/${name}`;
@@ -218,6 +229,13 @@ function deploymentFacts(
   };
 }
 
+/** How many pods the workload's owner keeps. */
+function desiredPods(kind: WorkloadKind, workload: Workload): number {
+  if (kind === 'DaemonSet')
+    return (workload.status as { desiredNumberScheduled?: number } | undefined)?.desiredNumberScheduled ?? 0;
+  return (workload.spec as { replicas?: number }).replicas ?? 1;
+}
+
 /** Whether the ReplicaSets of a Deployment still have something to do before its pods all have their hooks. */
 function replicaSetWorkLeft(d: ReplicaSetsDecision): boolean {
   return d.patchReplicaSets.length > 0 || d.resume || d.deletePods.length > 0 || d.waitingFor !== undefined;
@@ -250,6 +268,10 @@ const SKIP_NOTES: Record<PodSkipReason, string> = {
 export class WorkloadReconciler {
   readonly #deps: WorkloadReconcilerDeps;
   readonly #skips = new SeenOnce();
+  /** When this process last deleted pending pods of a workload, by workload key, while it waits for their replacements. */
+  readonly #replacing = new Map<string, number>();
+  /** Bypasses logged by this process (the Event recorder dedupes the Events itself). */
+  readonly #bypassesLogged = new SeenOnce();
   readonly #ownWrites = new OwnWrites();
   readonly #execSwept = new SeenOnce();
   /** Template patches the API server refused as invalid (422), by workload key, until the workload changes. */
@@ -270,7 +292,10 @@ export class WorkloadReconciler {
     }
     const { kind, namespace, name } = parsed;
     const workload = this.#deps.getWorkload(kind, namespace, name);
-    if (!workload) return;
+    if (!workload) {
+      this.#replacing.delete(key);
+      return;
+    }
     return this.#reconcileWorkload(kind, workload, ctx, 0);
   }
 
@@ -460,6 +485,19 @@ export class WorkloadReconciler {
       template: decision.template,
       pods: facts.pods.length,
     });
+    const bypassFacts = {
+      admissionServed: settings.admission?.() ?? false,
+      restoreActive: activity.active,
+      admitted,
+      recorded: parseAdmissionBypass(
+        workload.metadata.annotations?.[ADMISSION_BYPASSED_ANNOTATION],
+        identity.key,
+      ),
+    };
+    // A template patched by the fallback earlier (maybe by a replica killed before it reported it): report it again.
+    const bypassedBefore =
+      decision.template === 'inject' ? undefined : admissionBypass({ ...bypassFacts, patching: false });
+    if (bypassedBefore) this.#admissionBypassed(kind, identity, bypassedBefore, ref, restoreRef, logger);
 
     let rsDecision: ReplicaSetsDecision | undefined;
     let invalidHooks: string | undefined;
@@ -474,6 +512,7 @@ export class WorkloadReconciler {
       invalidHooks = rejected.summary;
     } else if (decision.template === 'inject') {
       const pause = deployment !== undefined && pausesForInjection(deployment);
+      const bypassed = admissionBypass({ ...bypassFacts, patching: true });
       let written: boolean;
       try {
         written = await this.#patchFresh(key, kind, workload, (current) => {
@@ -481,6 +520,7 @@ export class WorkloadReconciler {
           if (!currentPlan.initContainersChanged) return undefined;
           return injectionPatch(current, currentPlan, identity, {
             pause: pause && current.spec.paused !== true,
+            ...(bypassed ? { bypassed } : {}),
           });
         });
       } catch (error) {
@@ -494,7 +534,8 @@ export class WorkloadReconciler {
       const pause = deployment !== undefined && pausesForInjection(deployment);
       const inserted = plan.initHooks.filter((h) => h.state === 'insert');
       const names = inserted.map((h) => h.container.name);
-      if (settings.admission?.()) this.#admissionBypassed(kind, identity, admitted, ref, restoreRef, logger);
+      const bypassed = admissionBypass({ ...bypassFacts, patching: true });
+      if (bypassed) this.#admissionBypassed(kind, identity, bypassed, ref, restoreRef, logger);
       const labels = { restore: restore.metadata.name ?? '', namespace, kind };
       this.#deps.metrics?.templatePatched(labels);
       for (const h of inserted) this.#deps.metrics?.hookInjected({ ...labels, source: h.origin.source });
@@ -603,6 +644,17 @@ export class WorkloadReconciler {
 
     if (deletePods.length > 0) return { requeueAfterMs: 1000 };
     if (rsDecision && replicaSetWorkLeft(rsDecision)) return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
+    if (
+      awaitsReplacements({
+        deletedAtMs: this.#replacing.get(key),
+        nowMs: now,
+        watchMs: REPLACEMENTS_WATCH_MS,
+        pods: needsPods ? facts.pods : undefined,
+        desired: desiredPods(kind, workload),
+      })
+    )
+      return { requeueAfterMs: REPLACEMENTS_RECHECK_MS };
+    this.#replacing.delete(key);
     if (decision.reason === 'WaitingForFileSystemRestore')
       return { requeueAfterMs: FILE_SYSTEM_RESTORE_RECHECK_MS };
     if (
@@ -840,6 +892,7 @@ export class WorkloadReconciler {
         result,
       });
       if (result !== 'deleted') continue;
+      this.#replacing.set(workloadKey(kind, namespace, c.ref.name), this.#deps.now());
       this.#deps.metrics?.podReplaced({ restore: identity.key.split('/')[1] ?? '', namespace, kind });
       void this.#deps.events.record({
         regarding: podReference({ namespace, name: victim.name, uid: victim.uid }),
@@ -859,15 +912,17 @@ export class WorkloadReconciler {
   #admissionBypassed(
     kind: WorkloadKind,
     identity: RestoreIdentity,
-    admitted: boolean,
+    bypass: AdmissionBypass,
     ref: ReturnType<typeof objectReference>,
     restoreRef: ReturnType<typeof restoreReference>,
     logger: ReconcileContext['logger'],
   ): void {
+    const admitted = bypass === 'PodsEscaped';
     const why = admitted
       ? 'some of its pods were created without them (the pod webhook did not answer and failurePolicy is Ignore)'
       : 'it was created without the admission mark (the workload webhook did not answer and failurePolicy is Ignore, it was restored before restore-hooks was installed, or not by a trusted Velero identity)';
-    logger.warn('admission was bypassed: hooks come through the pod template', { kind, admitted });
+    if (this.#bypassesLogged.first(`${ref.uid ?? ref.name}/${identity.key}/${bypass}`))
+      logger.warn('admission was bypassed: hooks come through the pod template', { kind, admitted });
     void this.#deps.events.record({
       regarding: ref,
       related: restoreRef,

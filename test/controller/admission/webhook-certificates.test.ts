@@ -4,10 +4,11 @@ import {
   CA_KEY,
   TLS_CERT,
   TLS_KEY,
+  caBundleInForce,
   certificateAction,
   servingHosts,
 } from '../../../src/controller/admission/webhook-certificates.ts';
-import { generateCa, signServingCertificate } from '../../../src/kube/certificates.ts';
+import { generateCa, pemBlocks, signServingCertificate } from '../../../src/kube/certificates.ts';
 
 const DAY = 24 * 3600_000;
 const VALIDITY = 90 * DAY;
@@ -37,8 +38,56 @@ describe('webhook certificates: when the self-managed Secret is created or renew
       ['expired serving certificate', 0, 120, 'renew-serving'],
       ['CA with less than a third left', 601, 0, 'renew-ca'],
     ];
-    for (const [name, caAge, servingAge, want] of cases)
-      expect(certificateAction(await data(caAge, servingAge), now, VALIDITY), name).to.equal(want);
+    for (const [name, caAge, servingAge, want] of cases) {
+      const d = await data(caAge, servingAge);
+      expect(certificateAction(d, now, VALIDITY, d[CA_CERT]!), name).to.equal(want);
+    }
+  });
+
+  it('re-signs the serving certificate with a new CA only once the caBundle holds that CA', async () => {
+    const old = await data(601, 0);
+    // What renew-ca leaves: the new CA first in ca.crt, the old one after it, the old CA's serving certificate.
+    const fresh = await generateCa({ validityMs: VALIDITY * 10, now });
+    const rotated = {
+      ...old,
+      [CA_CERT]: fresh.caCert + old[CA_CERT]!,
+      [CA_KEY]: fresh.caKey,
+    };
+    const cases: Array<[string, string, string]> = [
+      ['the bundle still holds the old CA only', old[CA_CERT]!, 'keep'],
+      ['no bundle yet', '', 'keep'],
+      ['the bundle holds the new CA and the old one', rotated[CA_CERT], 'renew-serving'],
+      ['the bundle holds the new CA only', fresh.caCert, 'renew-serving'],
+    ];
+    for (const [name, bundle, want] of cases)
+      expect(certificateAction(rotated, now, VALIDITY, bundle), name).to.equal(want);
+    const resigned = await signServingCertificate(fresh, { hosts: ['127.0.0.1'], validityMs: VALIDITY, now });
+    expect(
+      certificateAction(
+        { ...rotated, [TLS_CERT]: resigned.cert, [TLS_KEY]: resigned.key },
+        now,
+        VALIDITY,
+        rotated[CA_CERT],
+      ),
+      'then nothing more',
+    ).to.equal('keep');
+  });
+
+  it('holds a bundle as trusted only where every webhook trusts it', async () => {
+    const [one, two] = [await data(0, 0), await data(0, 0)];
+    const webhook = (pem: string) => ({ clientConfig: { caBundle: Buffer.from(pem).toString('base64') } });
+    const cases: Array<[string, Parameters<typeof caBundleInForce>[0], string]> = [
+      ['no configuration', undefined, ''],
+      ['no webhooks', { metadata: {}, webhooks: [] }, ''],
+      ['one bundle', { metadata: {}, webhooks: [webhook(one[CA_CERT]!)] }, one[CA_CERT]!],
+      [
+        'two webhooks, one behind',
+        { metadata: {}, webhooks: [webhook(one[CA_CERT]! + two[CA_CERT]!), webhook(one[CA_CERT]!)] },
+        one[CA_CERT]!,
+      ],
+    ];
+    for (const [name, configuration, want] of cases)
+      expect(pemBlocks(caBundleInForce(configuration)), name).to.deep.equal(pemBlocks(want));
   });
 
   it('creates everything when a piece is missing or unreadable', async () => {
@@ -46,10 +95,10 @@ describe('webhook certificates: when the self-managed Secret is created or renew
     for (const key of [CA_CERT, CA_KEY, TLS_CERT, TLS_KEY]) {
       const partial = { ...full };
       delete partial[key];
-      expect(certificateAction(partial, now, VALIDITY), `without ${key}`).to.equal('create');
+      expect(certificateAction(partial, now, VALIDITY, ''), `without ${key}`).to.equal('create');
     }
-    expect(certificateAction({ ...full, [TLS_CERT]: 'garbage' }, now, VALIDITY)).to.equal('create');
-    expect(certificateAction({}, now, VALIDITY)).to.equal('create');
+    expect(certificateAction({ ...full, [TLS_CERT]: 'garbage' }, now, VALIDITY, '')).to.equal('create');
+    expect(certificateAction({}, now, VALIDITY, '')).to.equal('create');
   });
 
   it('serves the Service names, plus the url host out of cluster, unless hosts are configured', () => {

@@ -15,7 +15,7 @@ import { expect } from 'chai';
 import { DEFAULT_SETTINGS } from '../../../src/config/settings.ts';
 import type { Settings } from '../../../src/config/settings.ts';
 import type { KubeJsonClient } from '../../../src/controller/kube-json-client.ts';
-import { RESTORE_LABEL } from '../../../src/controller/marks.ts';
+import { ADMISSION_BYPASSED_ANNOTATION, RESTORE_LABEL } from '../../../src/controller/marks.ts';
 import type { ContainerRun } from '../../../src/devcluster/kubelet/run-log.ts';
 import { APPLIED_INIT_HOOKS_ANNOTATION } from '../../../src/hooks/applied-record.ts';
 import type { Pod, Workload } from '../../../src/kube/types.ts';
@@ -366,5 +366,38 @@ describeOnBeds('controller e2e: hooks at admission (webhooks in url mode, manife
     expect(warning.type).to.equal('Warning');
     expect(warning.message).to.contain('without the admission mark');
     await assertHooksBeforeApp(['down']);
+    expect(
+      (await reads.workload('Deployment', 'app', 'down')).metadata.annotations?.[
+        ADMISSION_BYPASSED_ANNOTATION
+      ],
+      'the patch records the bypass',
+    ).to.equal('Unmarked/velero/r-down');
+  });
+
+  it('a replica killed between the template patch and its AdmissionBypassed Event: the next one reports it', async () => {
+    // The state such a kill leaves: the template patched by the fallback (the test above), no Event.
+    expect(await env.stopController()).to.equal(0);
+    const events = await env.client.request<{
+      items: { metadata: { name: string }; reason?: string; involvedObject: { name: string } }[];
+    }>({
+      method: 'GET',
+      path: '/api/v1/namespaces/app/events',
+    });
+    for (const e of events.items.filter(
+      (e) => e.reason === 'AdmissionBypassed' && e.involvedObject.name === 'down',
+    ))
+      await env.client.request({
+        method: 'DELETE',
+        path: `/api/v1/namespaces/app/events/${e.metadata.name}`,
+      });
+    expect(await reads.eventAbout('app', 'AdmissionBypassed', 'down', 'Deployment')).to.equal(undefined);
+
+    await startServing();
+    const warning = await eventually(
+      async () => reads.eventAbout('app', 'AdmissionBypassed', 'down', 'Deployment'),
+      'the AdmissionBypassed Event from the next replica',
+      SETTLE_MS,
+    );
+    expect(warning.message).to.contain('without the admission mark');
   });
 });

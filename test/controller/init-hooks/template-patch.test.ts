@@ -16,6 +16,7 @@ import {
   CLEANED_UP_ANNOTATION,
   PAUSED_FOR_HOOKS_ANNOTATION,
   RESTORE_LABEL,
+  ADMISSION_BYPASSED_ANNOTATION,
 } from '../../../src/controller/marks.ts';
 import type { Workload } from '../../../src/kube/types.ts';
 import { restoreR2 } from '../../helpers/restore-fixtures.ts';
@@ -107,6 +108,21 @@ describe('template patches', () => {
     // The API server drops maps left empty (omitempty); merge patch alone leaves {}.
     expect(cleaned.spec.template.metadata?.annotations ?? {}).to.deep.equal({});
     expect(cleaned.metadata.annotations?.[CLEANED_UP_ANNOTATION]).to.equal('velero/r2');
+  });
+
+  it('records a bypass on the workload in the same write as the hooks, and cleanup drops the record', () => {
+    const w = deployment();
+    const patch = injectionPatch(w, plan(w), restore, { bypassed: 'PodsEscaped' });
+    expect(patch.metadata).to.deep.equal({
+      resourceVersion: '17',
+      annotations: { [ADMISSION_BYPASSED_ANNOTATION]: 'PodsEscaped/velero/r2' },
+    });
+    const hooked = applyMergePatch(w, patch) as Workload;
+    const record = parseAppliedInitHooks(
+      hooked.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
+    );
+    const cleaned = applyMergePatch(hooked, cleanupPatch(hooked, record!).patch) as Workload;
+    expect(cleaned.metadata.annotations).to.deep.equal({ [CLEANED_UP_ANNOTATION]: 'velero/r2' });
   });
 
   it('cleanup keeps a hook container someone changed since it was added', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { decideWorkload } from '../../../src/controller/init-hooks/workload-decision.ts';
+import { awaitsReplacements, decideWorkload } from '../../../src/controller/init-hooks/workload-decision.ts';
 import type {
   PodFacts,
   WorkloadDecision,
@@ -461,5 +461,34 @@ describe('decideWorkload', () => {
         expect(p?.hasHooks).to.equal(false);
       }
     }
+  });
+});
+
+describe('workload decision: after deleting pending pods, the replacements are awaited', () => {
+  it('re-checks soon until the owner has its pods back, within the watch', () => {
+    const live = { deletedBeforeStart: false };
+    const going = { deletedBeforeStart: true };
+    const cases: Array<[string, Partial<Parameters<typeof awaitsReplacements>[0]>, boolean]> = [
+      ['nothing deleted', { deletedAtMs: undefined }, false],
+      ['deleted, no replacement yet', { pods: [] }, true],
+      ['deleted, the old pods still terminating', { pods: [going, going] }, true],
+      ['one of two replacements there', { pods: [live, going] }, true],
+      ['both replacements there', { pods: [live, live] }, false],
+      ['more than desired (a roll-out)', { pods: [live, live, live] }, false],
+      ['past the watch', { nowMs: 61_000, pods: [] }, false],
+      ['pods not read (they cannot change the decision)', { pods: undefined }, false],
+    ];
+    for (const [name, overrides, want] of cases)
+      expect(
+        awaitsReplacements({
+          deletedAtMs: 0,
+          nowMs: 5000,
+          watchMs: 60_000,
+          pods: [],
+          desired: 2,
+          ...overrides,
+        }),
+        name,
+      ).to.equal(want);
   });
 });

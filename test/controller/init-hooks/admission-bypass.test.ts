@@ -1,0 +1,58 @@
+import { expect } from 'chai';
+import {
+  admissionBypass,
+  parseAdmissionBypass,
+} from '../../../src/controller/init-hooks/workload-decision.ts';
+import type { AdmissionBypassFacts } from '../../../src/controller/init-hooks/workload-decision.ts';
+
+describe('admission bypass: reported from the patch and from its record on every reconcile', () => {
+  const base: AdmissionBypassFacts = {
+    admissionServed: true,
+    restoreActive: true,
+    patching: false,
+    admitted: false,
+  };
+
+  it('decides from the mark at the patch, and from the record afterwards', () => {
+    const cases: Array<[string, Partial<AdmissionBypassFacts>, string | undefined]> = [
+      ['patching an unmarked workload', { patching: true }, 'Unmarked'],
+      ['patching a marked workload whose pods escaped', { patching: true, admitted: true }, 'PodsEscaped'],
+      [
+        'patching with the webhooks not served: no bypass',
+        { patching: true, admissionServed: false },
+        undefined,
+      ],
+      ['nothing to patch, nothing recorded', {}, undefined],
+      ['patched earlier, recorded (the report may have been lost)', { recorded: 'Unmarked' }, 'Unmarked'],
+      // After the patch the template carries the mark our patch added: the record, not the mark, says why.
+      ['patched earlier, recorded, now marked', { recorded: 'Unmarked', admitted: true }, 'Unmarked'],
+      [
+        'recorded, the webhooks since turned off',
+        { recorded: 'PodsEscaped', admissionServed: false },
+        'PodsEscaped',
+      ],
+      [
+        'recorded, but the restore is past its window',
+        { recorded: 'Unmarked', restoreActive: false },
+        undefined,
+      ],
+      ['patching past the window', { patching: true, restoreActive: false }, undefined],
+    ];
+    for (const [name, overrides, want] of cases)
+      expect(admissionBypass({ ...base, ...overrides }), name).to.equal(want);
+  });
+
+  it('reads the record only for the restore it names', () => {
+    const cases: Array<[string | undefined, string | undefined]> = [
+      ['Unmarked/velero/r1', 'Unmarked'],
+      ['PodsEscaped/velero/r1', 'PodsEscaped'],
+      ['Unmarked/velero/r2', undefined],
+      ['Unmarked', undefined],
+      ['Something/velero/r1', undefined],
+      ['', undefined],
+      [undefined, undefined],
+    ];
+    for (const [value, want] of cases)
+      expect(parseAdmissionBypass(value, 'velero/r1'), String(value)).to.equal(want);
+  });
+});
