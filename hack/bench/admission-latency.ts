@@ -9,7 +9,7 @@
  * create's round trip as the creating client sees it. A `floor` run makes the same creates with no webhook
  * configuration: the round trip without admission. The first `warmupSeconds` of creations are excluded.
  */
-import { HOOK_NAME, markedPod, restore } from './fixtures.ts';
+import { HOOK_NAME, markedPod, ownerReplicaSet, restore } from './fixtures.ts';
 import { BenchClient, readKubeconfig } from './kube.ts';
 import { admissionCluster, webhookCalls } from './admission.ts';
 import type { AdmissionMode } from './admission.ts';
@@ -90,6 +90,7 @@ async function arrive(
   prefix: string,
   rate: number,
   seconds: number,
+  owner: { name: string; uid: string },
   onCreated: (ms: number, hooked: boolean) => void,
 ): Promise<number> {
   return atSteadyRate(rate, seconds, (i) => {
@@ -98,7 +99,7 @@ async function arrive(
       .request<{ spec?: { initContainers?: { name: string }[] } }>(
         'POST',
         `/api/v1/namespaces/${NAMESPACE}/pods`,
-        markedPod(RESTORE, NAMESPACE, `${prefix}-${String(i).padStart(5, '0')}`),
+        markedPod(RESTORE, NAMESPACE, `${prefix}-${String(i).padStart(5, '0')}`, owner),
       )
       .then((pod) =>
         onCreated(
@@ -128,18 +129,25 @@ export async function admissionLatencyRun(
     );
     // creationTimestamp has whole seconds: pods must not predate the Restore's startTimestamp.
     await new Promise((r) => setTimeout(r, 1000));
+    // The pods' restored owner; the pod webhook injects only into pods a restored workload controls.
+    const owner = await velero.request<{ metadata: { name: string; uid: string } }>(
+      'POST',
+      `/apis/apps/v1/namespaces/${NAMESPACE}/replicasets`,
+      ownerReplicaSet(RESTORE, NAMESPACE, 'latency-owner'),
+    );
     creator = new BenchClient(
       await readKubeconfig(await serviceAccountKubeconfig(devcluster, REPLICASET_CONTROLLER_SA)),
       'replicaset-controller',
       64,
     );
-    await arrive(creator, 'warmup', rate, warmupSeconds, () => undefined);
+    const owned = { name: owner.metadata.name, uid: owner.metadata.uid };
+    await arrive(creator, 'warmup', rate, warmupSeconds, owned, () => undefined);
     const callsSince = (await webhookCalls(admin, 0)).at(-1)?.seq ?? 0;
     const histogramBefore = controller && latencyBuckets(await controller.scrape(), POD_WEBHOOK_PATH);
     const cpuBefore = [cpuMs(devcluster.pid) ?? 0, controller ? (cpuMs(controller.pid) ?? 0) : 0];
     const createMs: number[] = [];
     let createdWithoutHook = 0;
-    const achieved = await arrive(creator, 'pod', rate, seconds, (ms, hooked) => {
+    const achieved = await arrive(creator, 'pod', rate, seconds, owned, (ms, hooked) => {
       createMs.push(ms);
       if (!hooked) createdWithoutHook++;
     });

@@ -71,7 +71,12 @@ export function deployment(restoreName: string, namespace: string, name: string,
  * A pod a workload controller creates from a template that admission marked for `restoreName`
  * (restore-hooks.dev/restore), Pending: what the pod webhook sees for every pod of a restored workload.
  */
-export function markedPod(restoreName: string, namespace: string, name: string) {
+export function markedPod(
+  restoreName: string,
+  namespace: string,
+  name: string,
+  owner?: { name: string; uid: string },
+) {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -80,8 +85,40 @@ export function markedPod(restoreName: string, namespace: string, name: string) 
       namespace,
       labels: { app: restoreName, [BENCH_LABEL]: restoreName, [MARK_LABEL]: restoreName },
       annotations: PENDING,
+      ...(owner
+        ? {
+            ownerReferences: [
+              {
+                apiVersion: 'apps/v1',
+                kind: 'ReplicaSet',
+                name: owner.name,
+                uid: owner.uid,
+                controller: true,
+              },
+            ],
+          }
+        : {}),
     },
     spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
+  };
+}
+
+/**
+ * A ReplicaSet Velero restores, marked at admission, that creates no pod (0 replicas; its selector, `role: owner`,
+ * matches none of the marked pods): the restored owner the pod webhook needs to find for the pods the latency
+ * section creates as its controller would. Its controller releases those pods, as a real one does.
+ */
+export function ownerReplicaSet(restoreName: string, namespace: string, name: string) {
+  const labels = { app: restoreName, [BENCH_LABEL]: restoreName, role: 'owner' };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name, namespace, labels: { ...restoredLabels(restoreName), ...labels } },
+    spec: {
+      replicas: 0,
+      selector: { matchLabels: { role: 'owner' } },
+      template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } },
+    },
   };
 }
 
