@@ -200,14 +200,16 @@ export class WebhookAdmission {
       throw errors.badRequest(`admission webhook ${JSON.stringify(hook.name)} does not support dry run`);
     const uid = randomUUID();
     const started = performance.now();
+    // Which call this was, as both the call log and the fail-open record name it.
+    const call = {
+      webhook: hook.name,
+      operation: request.operation,
+      resource: request.info.group ? `${request.info.resource}.${request.info.group}` : request.info.resource,
+      namespace: request.namespace,
+    };
     const record = (outcome: WebhookCallOutcome) =>
       this.calls.add({
-        webhook: hook.name,
-        operation: request.operation,
-        resource: request.info.group
-          ? `${request.info.resource}.${request.info.group}`
-          : request.info.resource,
-        namespace: request.namespace,
+        ...call,
         name: request.name || generatedName(request.object),
         durationMs: Math.round((performance.now() - started) * 1000) / 1000,
         outcome,
@@ -255,12 +257,7 @@ export class WebhookAdmission {
       record(hook.failurePolicy === 'Ignore' ? 'failed-ignored' : 'failed');
       if (hook.failurePolicy === 'Ignore') {
         this.failOpen.record({
-          webhook: hook.name,
-          operation: request.operation,
-          resource: request.info.group
-            ? `${request.info.resource}.${request.info.group}`
-            : request.info.resource,
-          namespace: request.namespace,
+          ...call,
           name: request.name,
           object: request.object,
           user: request.user.username,
