@@ -73,6 +73,13 @@ function restoredWorkload(
   } as unknown as Workload;
 }
 
+/**
+ * Restore r2, started a minute before this module loaded: the cached workloads below are stamped at load time too,
+ * and must stay created during the restore however long the suite runs before a case does.
+ */
+const STARTED = isoSecondsAgo(60);
+const restoreAt = (overrides: Parameters<typeof restoreR2>[0] = {}) =>
+  restoreR2({ startTimestamp: STARTED, ...overrides });
 const WEB = restoredWorkload('Deployment', 'web');
 
 function directory(...restores: ReturnType<typeof restoreR2>[]): AdmissionCaches {
@@ -155,7 +162,7 @@ const initNames = (pod: { spec: object }): string[] =>
   ((pod.spec as { initContainers?: { name: string }[] }).initContainers ?? []).map((c) => c.name);
 
 const now = Date.now();
-const active = directory(restoreR2());
+const active = directory(restoreAt());
 
 describe('admission decisions: workloads (mark the pod template of what Velero restores)', () => {
   const cases: Array<[string, AdmissionRequest, AdmissionCaches, string, string]> = [
@@ -212,14 +219,14 @@ describe('admission decisions: workloads (mark the pod template of what Velero r
     [
       'the Restore is New',
       request('Deployment', deployment('web')),
-      directory(restoreR2({ phase: 'New' })),
+      directory(restoreAt({ phase: 'New' })),
       'untouched',
       'RestoreInactive',
     ],
     [
       'the Restore finished beyond the window',
       request('Deployment', deployment('web')),
-      directory(restoreR2({ phase: 'Completed', completionTimestamp: isoSecondsAgo(7200) })),
+      directory(restoreAt({ phase: 'Completed', completionTimestamp: isoSecondsAgo(7200) })),
       'untouched',
       'RestoreInactive',
     ],
@@ -234,7 +241,7 @@ describe('admission decisions: workloads (mark the pod template of what Velero r
       'the hooks are invalid (image not allowed): left to the reconciler, which reports it',
       request('Deployment', deployment('web')),
       directory(
-        restoreR2({
+        restoreAt({
           hooks: {
             resources: [{ name: 'h', postHooks: [{ init: { initContainers: [{ name: 'x', image: '' }] } }] }],
           },
@@ -436,21 +443,21 @@ describe('admission decisions: pods (inject the hooks into marked pods of active
     [
       'two Restores of that name in two Velero namespaces',
       request('Pod', markedPod()),
-      directory(restoreR2(), { ...restoreR2(), metadata: { name: 'r2', namespace: 'velero2' } }),
+      directory(restoreAt(), { ...restoreAt(), metadata: { name: 'r2', namespace: 'velero2' } }),
       'untouched',
       'AmbiguousRestore',
     ],
     [
       'the Restore finished within the window: still hooked',
       request('Pod', markedPod()),
-      directory(restoreR2({ phase: 'Completed', completionTimestamp: isoSecondsAgo(60) })),
+      directory(restoreAt({ phase: 'Completed', completionTimestamp: isoSecondsAgo(60) })),
       'patched',
       'HooksInjected',
     ],
     [
       'the Restore finished beyond the window (a later scale-up): untouched',
       request('Pod', markedPod()),
-      directory(restoreR2({ phase: 'Completed', completionTimestamp: isoSecondsAgo(7200) })),
+      directory(restoreAt({ phase: 'Completed', completionTimestamp: isoSecondsAgo(7200) })),
       'untouched',
       'RestoreInactive',
     ],
@@ -468,7 +475,7 @@ describe('admission decisions: pods (inject the hooks into marked pods of active
         { ...markedPod(), metadata: { ...markedPod().metadata, namespace: 'other' } },
         { namespace: 'other' },
       ),
-      withWorkloads([restoredWorkload('Deployment', 'web', { namespace: 'other' })], restoreR2()),
+      withWorkloads([restoredWorkload('Deployment', 'web', { namespace: 'other' })], restoreAt()),
       'untouched',
       'NoHooks',
     ],
@@ -514,7 +521,7 @@ describe('admission decisions: pods (inject the hooks into marked pods of active
       policy: { ...DEFAULT_SETTINGS.policy, allowedImages: ['registry.example.com/*'] },
     };
     const pod = markedPod({ annotations: ANNOTATION_HOOK });
-    const d = decidePodAdmission(request('Pod', pod), directory(restoreR2({ hooks: {} })), strict, now);
+    const d = decidePodAdmission(request('Pod', pod), directory(restoreAt({ hooks: {} })), strict, now);
     expect([d.result, d.reason]).to.deep.equal(['error', 'InvalidHooks']);
     expect(d.patch).to.deep.equal([]);
     expect(d.problems?.map((p) => p.message).join()).to.contain('registry.example.com');
@@ -759,28 +766,28 @@ describe('admission decisions: membership a tenant cannot forge', () => {
     [
       'its Deployment was labelled by a tenant (annotated by the workload webhook)',
       request('Pod', markedPod()),
-      withWorkloads([tenantWeb], restoreR2()),
+      withWorkloads([tenantWeb], restoreAt()),
       'bypass',
       'OwnerNotMember',
     ],
     [
       "its Deployment is another Restore's",
       request('Pod', markedPod()),
-      withWorkloads([restoredWorkload('Deployment', 'web', { labels: restoredLabels('r1') })], restoreR2()),
+      withWorkloads([restoredWorkload('Deployment', 'web', { labels: restoredLabels('r1') })], restoreAt()),
       'bypass',
       'OwnerNotMember',
     ],
     [
       "its Deployment's template carries no mark (a mark only in a later ReplicaSet's template)",
       request('Pod', markedPod()),
-      withWorkloads([restoredWorkload('Deployment', 'web', { templateLabels: { app: 'web' } })], restoreR2()),
+      withWorkloads([restoredWorkload('Deployment', 'web', { templateLabels: { app: 'web' } })], restoreAt()),
       'bypass',
       'OwnerNotMember',
     ],
     [
       'its Deployment is older than the restore',
       request('Pod', markedPod()),
-      withWorkloads([restoredWorkload('Deployment', 'web', { created: isoSecondsAgo(600) })], restoreR2()),
+      withWorkloads([restoredWorkload('Deployment', 'web', { created: isoSecondsAgo(600) })], restoreAt()),
       'bypass',
       'OwnerNotMember',
     ],
@@ -788,8 +795,8 @@ describe('admission decisions: membership a tenant cannot forge', () => {
       'its Deployment is in a namespace the Restore does not restore',
       request('Pod', markedPod()),
       withWorkloads([WEB], {
-        ...restoreR2(),
-        spec: { ...restoreR2().spec, includedNamespaces: ['prod'] },
+        ...restoreAt(),
+        spec: { ...restoreAt().spec, includedNamespaces: ['prod'] },
       } as ReturnType<typeof restoreR2>),
       'bypass',
       'OwnerNotMember',
@@ -797,14 +804,14 @@ describe('admission decisions: membership a tenant cannot forge', () => {
     [
       'a restored ReplicaSet (same uid) controls it',
       request('Pod', markedPod({ owner: { kind: 'ReplicaSet', name: 'web-7d4b9', uid: 'uid-web-7d4b9' } })),
-      withWorkloads([restoredWorkload('ReplicaSet', 'web-7d4b9')], restoreR2()),
+      withWorkloads([restoredWorkload('ReplicaSet', 'web-7d4b9')], restoreAt()),
       'patched',
       'HooksInjected',
     ],
     [
       'a cached ReplicaSet of that name but another uid',
       request('Pod', markedPod({ owner: { kind: 'ReplicaSet', name: 'web-7d4b9', uid: 'other' } })),
-      withWorkloads([restoredWorkload('ReplicaSet', 'web-7d4b9'), WEB], restoreR2()),
+      withWorkloads([restoredWorkload('ReplicaSet', 'web-7d4b9'), WEB], restoreAt()),
       'bypass',
       'OwnerNotRestored',
     ],
@@ -813,7 +820,7 @@ describe('admission decisions: membership a tenant cannot forge', () => {
       request('Pod', markedPod({ owner: { kind: 'StatefulSet', name: 'db', uid: 'uid-db' } }), {
         userInfo: { username: 'system:serviceaccount:kube-system:statefulset-controller' },
       }),
-      withWorkloads([restoredWorkload('StatefulSet', 'db')], restoreR2()),
+      withWorkloads([restoredWorkload('StatefulSet', 'db')], restoreAt()),
       'patched',
       'HooksInjected',
     ],
@@ -822,7 +829,7 @@ describe('admission decisions: membership a tenant cannot forge', () => {
       request('Pod', markedPod({ owner: { kind: 'DaemonSet', name: 'agent', uid: 'uid-agent' } }), {
         userInfo: { username: 'system:serviceaccount:kube-system:daemon-set-controller' },
       }),
-      withWorkloads([restoredWorkload('DaemonSet', 'agent')], restoreR2()),
+      withWorkloads([restoredWorkload('DaemonSet', 'agent')], restoreAt()),
       'patched',
       'HooksInjected',
     ],
@@ -847,6 +854,6 @@ describe('admission decisions: membership a tenant cannot forge', () => {
     expect(uncached(markedPod({ owner: { kind: 'StatefulSet', name: 'db' } }))).to.equal(true);
     expect(uncached(markedPod({ owner: { kind: 'Job', name: 'web' } }))).to.equal(false);
     expect(uncached(markedPod({ owner: null }))).to.equal(false);
-    expect(uncached(markedPod(), withWorkloads([tenantWeb], restoreR2()))).to.equal(false);
+    expect(uncached(markedPod(), withWorkloads([tenantWeb], restoreAt()))).to.equal(false);
   });
 });

@@ -16,7 +16,7 @@ import { createLogger } from '../../../src/telemetry/logger.ts';
 import { HookMetrics, createMetricsRegistry } from '../../../src/telemetry/metrics.ts';
 import { metricValue } from '../../helpers/metrics.ts';
 import type { Workload } from '../../../src/kube/types.ts';
-import { deployment, podSpec, restoreR2 } from '../../helpers/restore-fixtures.ts';
+import { deployment, isoSecondsAgo, podSpec, restoreR2 } from '../../helpers/restore-fixtures.ts';
 
 interface Reply {
   status: number;
@@ -123,7 +123,8 @@ describe('webhook server: AdmissionReviews over HTTPS', function () {
       contexts: [{ name: 'c', cluster: 'none', user: 'u' }],
       currentContext: 'c',
     });
-    const restores = [restoreR2()] as unknown as RestoreObject[];
+    // Started before any cached workload of this file was stamped (at load), however late this runs.
+    const restores = [restoreR2({ startTimestamp: isoSecondsAgo(3600) })] as unknown as RestoreObject[];
     const dir = new RestoreDirectory(() => restores, DEFAULT_SETTINGS.policy);
     server = new WebhookServer({
       bindAddress: '127.0.0.1:0',
