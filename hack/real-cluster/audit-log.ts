@@ -4,7 +4,7 @@
  * Metadata level once the response is complete, and nothing else.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { WRITE_VERBS } from '../../src/devcluster/audit/write-log.ts';
+import { WRITE_VERBS } from '../../src/devcluster/requests/request-counter.ts';
 import type { WriteQuery, WriteRecord } from '../../src/devcluster/audit/write-log.ts';
 
 export const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1

@@ -147,15 +147,9 @@ export class Cluster implements ClusterAPI {
     const info = this.resolve(gvr);
     const filter = this.#filter(info, info.namespaced ? namespace : undefined, options);
     const current = this.store.resourceVersion;
-    if (
-      options.resourceVersion !== undefined &&
-      options.resourceVersion !== '' &&
-      options.resourceVersion !== '0'
-    ) {
-      const requested = Number(options.resourceVersion);
-      if (!Number.isSafeInteger(requested) || requested < 0)
-        throw errors.badRequest(`invalid resource version: ${JSON.stringify(options.resourceVersion)}`);
-      if (requested > current) throw errors.resourceVersionTooLarge(options.resourceVersion, current);
+    const requested = requestedResourceVersion(options);
+    if (requested !== undefined) {
+      if (requested > current) throw errors.resourceVersionTooLarge(options.resourceVersion ?? '', current);
       if (options.resourceVersionMatch === 'Exact' && requested !== current)
         throw errors.expired(`too old resource version: ${requested} (${current})`);
     }
@@ -209,16 +203,8 @@ export class Cluster implements ClusterAPI {
     const info = this.resolve(gvr);
     const filter = this.#filter(info, info.namespaced ? namespace : undefined, options);
     let start: WatchStart = { kind: 'current' };
-    if (
-      options.resourceVersion !== undefined &&
-      options.resourceVersion !== '' &&
-      options.resourceVersion !== '0'
-    ) {
-      const rv = Number(options.resourceVersion);
-      if (!Number.isSafeInteger(rv) || rv < 0)
-        throw errors.badRequest(`invalid resource version: ${JSON.stringify(options.resourceVersion)}`);
-      start = { kind: 'after', rv };
-    }
+    const rv = requestedResourceVersion(options);
+    if (rv !== undefined) start = { kind: 'after', rv };
     let open = true;
     const watcher: Watcher = { filter, send: (line) => void (open && sink.line(line)) };
     const unsubscribe = this.store.watch(storageKey(info), start, watcher);
@@ -801,4 +787,17 @@ export class Cluster implements ClusterAPI {
     if (remaining > 0 || (ns.object.metadata.finalizers ?? []).length > 0) return;
     this.#removeObject(nsInfo, ns);
   }
+}
+
+/**
+ * The resourceVersion a list or watch asks for, as a number; undefined for "any" (unset, empty or "0"). A value
+ * that is not a non-negative integer is a 400, as kube-apiserver answers it.
+ */
+function requestedResourceVersion(options: { readonly resourceVersion?: string }): number | undefined {
+  const value = options.resourceVersion;
+  if (value === undefined || value === '' || value === '0') return undefined;
+  const rv = Number(value);
+  if (!Number.isSafeInteger(rv) || rv < 0)
+    throw errors.badRequest(`invalid resource version: ${JSON.stringify(value)}`);
+  return rv;
 }

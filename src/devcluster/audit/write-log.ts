@@ -6,14 +6,6 @@
  * The chaos suite reads it (GET /devcluster/writes) to prove the controller wrote nothing outside a restore.
  */
 
-export const WRITE_VERBS: ReadonlySet<string> = new Set([
-  'create',
-  'update',
-  'patch',
-  'delete',
-  'deletecollection',
-]);
-
 export interface WriteRecord {
   /** 1, 2, 3, ... in the order the requests arrived. */
   readonly seq: number;

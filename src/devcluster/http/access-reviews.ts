@@ -7,6 +7,7 @@
 import { errors } from '../api/errors.ts';
 import type { StatusCause, UserInfo } from '../api/types.ts';
 import type { Authorizer, RequestAttributes } from './extension-points.ts';
+import { nonResource } from './request-info.ts';
 
 export const AUTHORIZATION_GROUP = 'authorization.k8s.io';
 const KINDS: Record<string, string> = {
@@ -55,19 +56,7 @@ function attributesOf(spec: ReviewSpec, user: UserInfo): RequestAttributes {
       user,
     };
   const n = spec.nonResourceAttributes ?? {};
-  return {
-    isResourceRequest: false,
-    path: n.path ?? '',
-    verb: n.verb ?? '',
-    apiPrefix: '',
-    apiGroup: '',
-    apiVersion: '',
-    namespace: '',
-    resource: '',
-    subresource: '',
-    name: '',
-    user,
-  };
+  return { ...nonResource(n.path ?? '', n.verb ?? ''), user };
 }
 
 /**

@@ -33,11 +33,12 @@ const VERB_BY_METHOD: Record<string, string> = {
   DELETE: 'delete',
 };
 
-function nonResource(path: string, method: string): RequestInfo {
+/** The RequestInfo of a request for a path outside the resource API (`/healthz`, `/version`, ...). */
+export function nonResource(path: string, verb: string): RequestInfo {
   return {
     isResourceRequest: false,
     path,
-    verb: method.toLowerCase(),
+    verb,
     apiPrefix: '',
     apiGroup: '',
     apiVersion: '',
@@ -51,15 +52,15 @@ function nonResource(path: string, method: string): RequestInfo {
 export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
   const parts = path.split('/').filter((p) => p !== '');
   const prefix = parts.shift();
-  if (prefix !== 'api' && prefix !== 'apis') return nonResource(path, method);
+  if (prefix !== 'api' && prefix !== 'apis') return nonResource(path, method.toLowerCase());
   let group = '';
   if (prefix === 'apis') {
     const g = parts.shift();
-    if (g === undefined) return nonResource(path, method);
+    if (g === undefined) return nonResource(path, method.toLowerCase());
     group = g;
   }
   const version = parts.shift();
-  if (version === undefined || parts.length === 0) return nonResource(path, method);
+  if (version === undefined || parts.length === 0) return nonResource(path, method.toLowerCase());
   let verb = VERB_BY_METHOD[method] ?? method.toLowerCase();
   if (parts[0] === 'watch') {
     parts.shift();

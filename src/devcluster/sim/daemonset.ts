@@ -23,13 +23,11 @@ import {
   templateHash,
   writeStatus,
 } from './meta.ts';
-import { WorkQueue } from './queue.ts';
-import { queueOwnersOnChange } from './ownership.ts';
+import { QueuedController, owning, selectorMatches } from './queued-controller.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { resolveIntOrPercent } from './deployment.ts';
 import { createPodFor, deletePodOf, podFromTemplate, withoutZeros } from './replicaset.ts';
 import type { ComponentEvents } from './events.ts';
-import { SILENT } from './events.ts';
 import { nodeFits } from './scheduler.ts';
 
 interface DaemonSetSpec {
@@ -80,25 +78,10 @@ function targetNode(pod: KubeObject): string | undefined {
   return terms.flatMap((t) => t.matchFields ?? []).find((f) => f.key === 'metadata.name')?.values?.[0];
 }
 
-export class DaemonSetController {
-  private readonly queue: WorkQueue;
-  private readonly api: AdmittedClient;
-  private readonly informers: SharedInformers;
-  private readonly events: ComponentEvents;
-
-  constructor(api: AdmittedClient, informers: SharedInformers, events: ComponentEvents = SILENT) {
-    this.api = api;
-    this.events = events;
-    this.informers = informers;
-    this.queue = new WorkQueue('daemonset', (key) => this.sync(key));
+export class DaemonSetController extends QueuedController {
+  constructor(api: AdmittedClient, informers: SharedInformers, events?: ComponentEvents) {
+    super(api, informers, events, owning(GVR.daemonsets, GVR.pods, 'DaemonSet', selectorMatches));
     const sets = informers.for(GVR.daemonsets);
-    queueOwnersOnChange({
-      owners: sets,
-      dependents: informers.for(GVR.pods),
-      ownerKind: 'DaemonSet',
-      queue: this.queue,
-      mayAdopt: (d, pod) => labelSelectorMatcher((d.spec as DaemonSetSpec).selector)(pod.metadata.labels),
-    });
     const all = () => {
       for (const d of sets.list()) this.queue.add(objectKey(d));
     };
@@ -106,11 +89,7 @@ export class DaemonSetController {
     informers.for(GVR.controllerrevisions).addIndex('namespace', byNamespace);
   }
 
-  stop(): void {
-    this.queue.stop();
-  }
-
-  private async sync(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const ds = this.informers.for(GVR.daemonsets).byKey(key);
     if (!ds || ds.metadata.deletionTimestamp) return;
     const spec = (ds.spec ?? {}) as DaemonSetSpec;

@@ -20,12 +20,11 @@ import {
   templateHash,
   writeStatus,
 } from './meta.ts';
-import { WorkQueue } from './queue.ts';
-import { queueOwnersOnChange } from './ownership.ts';
+import { QueuedController, owning, selectorMatches } from './queued-controller.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { withoutZeros } from './replicaset.ts';
 import type { ComponentEvents } from './events.ts';
-import { SILENT, ownerOf } from './events.ts';
+import { ownerOf } from './events.ts';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 const HASH = 'pod-template-hash';
@@ -78,31 +77,12 @@ function byCreation(a: KubeObject, b: KubeObject): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export class DeploymentController {
-  private readonly queue: WorkQueue;
-  private readonly api: AdmittedClient;
-  private readonly informers: SharedInformers;
-  private readonly events: ComponentEvents;
-
-  constructor(api: AdmittedClient, informers: SharedInformers, events: ComponentEvents = SILENT) {
-    this.api = api;
-    this.events = events;
-    this.informers = informers;
-    this.queue = new WorkQueue('deployment', (key) => this.sync(key));
-    queueOwnersOnChange({
-      owners: informers.for(GVR.deployments),
-      dependents: informers.for(GVR.replicasets),
-      ownerKind: 'Deployment',
-      queue: this.queue,
-      mayAdopt: (d, rs) => labelSelectorMatcher((d.spec as DeploymentSpec).selector)(rs.metadata.labels),
-    });
+export class DeploymentController extends QueuedController {
+  constructor(api: AdmittedClient, informers: SharedInformers, events?: ComponentEvents) {
+    super(api, informers, events, owning(GVR.deployments, GVR.replicasets, 'Deployment', selectorMatches));
   }
 
-  stop(): void {
-    this.queue.stop();
-  }
-
-  private async sync(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const d = this.informers.for(GVR.deployments).byKey(key);
     if (!d || d.metadata.deletionTimestamp) return;
     const spec = (d.spec ?? {}) as DeploymentSpec;

@@ -9,12 +9,10 @@ import { rfc3339 } from '../kubelet/status.ts';
 import type { Clock } from './clock.ts';
 import type { SharedInformers } from './informer.ts';
 import { GVR, isPodReady, slowStartBatch, stableJson, writeStatus } from './meta.ts';
-import { WorkQueue } from './queue.ts';
-import { queueOwnersOnChange } from './ownership.ts';
+import { QueuedController, owning } from './queued-controller.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { createPodFor, deletePodOf, podFromTemplate, withoutZeros } from './replicaset.ts';
 import type { ComponentEvents } from './events.ts';
-import { SILENT } from './events.ts';
 
 interface JobSpec {
   completions?: number;
@@ -39,37 +37,14 @@ export function jobFinished(job: KubeObject): 'Complete' | 'Failed' | undefined 
     ?.type as 'Complete' | 'Failed' | undefined;
 }
 
-export class JobController {
-  private readonly queue: WorkQueue;
-  private readonly api: AdmittedClient;
-  private readonly informers: SharedInformers;
+export class JobController extends QueuedController {
   private readonly clock: Clock;
-  private readonly events: ComponentEvents;
-
-  constructor(
-    api: AdmittedClient,
-    informers: SharedInformers,
-    clock: Clock,
-    events: ComponentEvents = SILENT,
-  ) {
-    this.events = events;
-    this.api = api;
-    this.informers = informers;
+  constructor(api: AdmittedClient, informers: SharedInformers, clock: Clock, events?: ComponentEvents) {
+    super(api, informers, events, owning(GVR.jobs, GVR.pods, 'Job'));
     this.clock = clock;
-    this.queue = new WorkQueue('job', (key) => this.sync(key));
-    queueOwnersOnChange({
-      owners: informers.for(GVR.jobs),
-      dependents: informers.for(GVR.pods),
-      ownerKind: 'Job',
-      queue: this.queue,
-    });
   }
 
-  stop(): void {
-    this.queue.stop();
-  }
-
-  private async sync(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const job = this.informers.for(GVR.jobs).byKey(key);
     if (!job || job.metadata.deletionTimestamp || jobFinished(job)) return;
     const spec = (job.spec ?? {}) as JobSpec;

@@ -16,10 +16,9 @@ import {
   slowStartBatch,
   stableJson,
 } from './meta.ts';
-import { WorkQueue } from './queue.ts';
-import { queueOwnersOnChange } from './ownership.ts';
+import { QueuedController, owning, selectorMatches } from './queued-controller.ts';
 import type { ComponentEvents } from './events.ts';
-import { SILENT, ownerOf } from './events.ts';
+import { ownerOf } from './events.ts';
 
 /** Go's omitempty: zero counts are left out of status, except the fields listed in `keep`. */
 export function withoutZeros(
@@ -113,33 +112,12 @@ export async function deletePodOf(
   if (owner) events.event(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
 }
 
-export class ReplicaSetController {
-  private readonly queue: WorkQueue;
-  private readonly api: AdmittedClient;
-  private readonly informers: SharedInformers;
-  private readonly events: ComponentEvents;
-
-  constructor(api: AdmittedClient, informers: SharedInformers, events: ComponentEvents = SILENT) {
-    this.api = api;
-    this.informers = informers;
-    this.events = events;
-    this.queue = new WorkQueue('replicaset', (key) => this.sync(key));
-    const sets = informers.for(GVR.replicasets);
-    const pods = informers.for(GVR.pods);
-    queueOwnersOnChange({
-      owners: sets,
-      dependents: pods,
-      ownerKind: 'ReplicaSet',
-      queue: this.queue,
-      mayAdopt: (rs, pod) => labelSelectorMatcher((rs as ReplicaSetLike).spec?.selector)(pod.metadata.labels),
-    });
+export class ReplicaSetController extends QueuedController {
+  constructor(api: AdmittedClient, informers: SharedInformers, events?: ComponentEvents) {
+    super(api, informers, events, owning(GVR.replicasets, GVR.pods, 'ReplicaSet', selectorMatches));
   }
 
-  stop(): void {
-    this.queue.stop();
-  }
-
-  private async sync(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const rs = this.informers.for(GVR.replicasets).byKey(key) as ReplicaSetLike | undefined;
     if (!rs) return;
     const namespace = rs.metadata.namespace!;

@@ -9,9 +9,8 @@ import type { AdmittedClient } from '../admission/client.ts';
 import { objectKey, splitKey } from './informer.ts';
 import type { SharedInformers } from './informer.ts';
 import { GVR, isNotFound } from './meta.ts';
-import { WorkQueue } from './queue.ts';
+import { QueuedController } from './queued-controller.ts';
 import type { ReportingEvents } from './events.ts';
-import { SILENT } from './events.ts';
 
 interface PodSpecLike {
   nodeName?: string;
@@ -72,21 +71,14 @@ function maxPods(node: KubeObject): number {
   return Number.isFinite(pods) ? pods : Infinity;
 }
 
-export class Scheduler {
-  private readonly queue: WorkQueue;
+export class Scheduler extends QueuedController<ReportingEvents> {
   private readonly podsPerNode = new Map<string, number>();
   private readonly bound = new Set<string>();
-  private readonly api: AdmittedClient;
-  private readonly informers: SharedInformers;
-  private readonly events: ReportingEvents;
   /** Whether a pod was found too many for every node (only then do departures trigger retries). */
   private unschedulableSeen = false;
 
-  constructor(api: AdmittedClient, informers: SharedInformers, events: ReportingEvents = SILENT) {
-    this.api = api;
-    this.events = events;
-    this.informers = informers;
-    this.queue = new WorkQueue('scheduler', (key) => this.schedule(key));
+  constructor(api: AdmittedClient, informers: SharedInformers, events?: ReportingEvents) {
+    super(api, informers, events, 'scheduler');
     const pods = informers.for(GVR.pods);
     const count = (pod: KubeObject, delta: number) => {
       const node = (pod.spec as PodSpecLike | undefined)?.nodeName;
@@ -120,10 +112,6 @@ export class Scheduler {
     });
   }
 
-  stop(): void {
-    this.queue.stop();
-  }
-
   private wants(pod: KubeObject): boolean {
     const spec = (pod.spec ?? {}) as PodSpecLike;
     return (
@@ -138,7 +126,7 @@ export class Scheduler {
       if (this.wants(pod)) this.queue.add(objectKey(pod));
   }
 
-  private async schedule(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const [namespace, name] = splitKey(key);
     const pod = this.informers.for(GVR.pods).byKey(key);
     if (!pod || !this.wants(pod)) return;

@@ -22,12 +22,11 @@ import {
   templateHash,
   writeStatus,
 } from './meta.ts';
-import { WorkQueue } from './queue.ts';
-import { queueOwnersOnChange } from './ownership.ts';
+import { QueuedController, owning } from './queued-controller.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { podFromTemplate, withoutZeros } from './replicaset.ts';
 import type { ComponentEvents } from './events.ts';
-import { SILENT, ownerOf } from './events.ts';
+import { ownerOf } from './events.ts';
 
 const REVISION_HASH = 'controller-revision-hash';
 const PVCS = { group: '', version: 'v1', resource: 'persistentvolumeclaims' };
@@ -59,35 +58,19 @@ const phaseOf = (pod: KubeObject) => (pod.status as { phase?: string } | undefin
 const healthy = (pod: KubeObject) =>
   phaseOf(pod) === 'Running' && isPodReady(pod) && !pod.metadata.deletionTimestamp;
 
-export class StatefulSetController {
-  private readonly queue: WorkQueue;
-  private readonly api: AdmittedClient;
-  private readonly informers: SharedInformers;
-  private readonly events: ComponentEvents;
-
-  constructor(api: AdmittedClient, informers: SharedInformers, events: ComponentEvents = SILENT) {
-    this.api = api;
-    this.events = events;
-    this.informers = informers;
-    this.queue = new WorkQueue('statefulset', (key) => this.sync(key));
-    const sets = informers.for(GVR.statefulsets);
-    const pods = informers.for(GVR.pods);
-    queueOwnersOnChange({
-      owners: sets,
-      dependents: pods,
-      ownerKind: 'StatefulSet',
-      queue: this.queue,
-      mayAdopt: (s, pod) => ordinalOf(s, pod) !== undefined,
-    });
+export class StatefulSetController extends QueuedController {
+  constructor(api: AdmittedClient, informers: SharedInformers, events?: ComponentEvents) {
+    super(
+      api,
+      informers,
+      events,
+      owning(GVR.statefulsets, GVR.pods, 'StatefulSet', (s, pod) => ordinalOf(s, pod) !== undefined),
+    );
     informers.for(GVR.controllerrevisions).addIndex('controller', byControllerUID);
     informers.for(GVR.controllerrevisions).addIndex('namespace', byNamespace);
   }
 
-  stop(): void {
-    this.queue.stop();
-  }
-
-  private async sync(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const sts = this.informers.for(GVR.statefulsets).byKey(key);
     if (!sts || sts.metadata.deletionTimestamp) return;
     const spec = (sts.spec ?? {}) as StatefulSetSpec;
