@@ -3,7 +3,7 @@
  * the spec (annotations win), each resolved to a container of the target, with a stable id, grouped per container.
  */
 import type { HookErrorMode } from './restore-types.ts';
-import type { ExecHook, HookOrigin, HookPlan } from './hook-plan.ts';
+import type { ExecHook, ExecHookAction, HookOrigin, HookPlan } from './hook-plan.ts';
 import type { PlanContext } from './plan-context.ts';
 import { DEFAULT_EXEC_TIMEOUT_MS, durationField } from './validate.ts';
 import type { RestoreHooks } from './validate.ts';
@@ -37,18 +37,12 @@ export function mayHaveExecHooks(
   );
 }
 
-interface DeclaredExec {
+interface DeclaredExec extends ExecHookAction {
   readonly origin: HookOrigin;
   readonly field: string;
   /** Where the target container is named (or would be), for problems. */
   readonly containerField: string;
   readonly container: string;
-  readonly command: readonly string[];
-  readonly onError: HookErrorMode;
-  readonly execTimeoutMs: number;
-  readonly waitTimeoutMs: number | undefined;
-  readonly waitForReady: boolean;
-  readonly valid: boolean;
 }
 
 const DEFAULT_EXEC_TIMEOUT_TEXT = formatGoDuration(BigInt(DEFAULT_EXEC_TIMEOUT_MS) * 1_000_000n);

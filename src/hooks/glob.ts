@@ -11,38 +11,84 @@ const escapeInClass = (c: string): string => c.replace(/[\\^$.*+?()[\]{}|/-]/g, 
 
 class GlobSyntaxError extends Error {}
 
-/** Compiles a pattern; never throws. An invalid pattern is reported, and matches nothing where it is used. */
-export function compileGlob(pattern: string): GlobResult {
-  const chars = Array.from(pattern); // code points, so `?` matches one character, not one UTF-16 unit
-  let i = 0;
+/** A recursive-descent reader of one pattern, turning it into a regular expression's source. */
+class GlobReader {
+  private readonly chars: readonly string[];
+  private i = 0;
 
-  function parseClass(): string {
-    // chars[i] is '['
-    i++;
+  constructor(pattern: string) {
+    this.chars = Array.from(pattern); // code points, so `?` matches one character, not one UTF-16 unit
+  }
+
+  /** The whole pattern as a regular expression's body. */
+  read(): string {
+    return this.sequence(0);
+  }
+
+  private sequence(depth: number): string {
+    let out = '';
+    while (this.i < this.chars.length) {
+      const c = this.chars[this.i]!;
+      if (depth > 0 && (c === ',' || c === '}')) return out;
+      if (c === '*') {
+        out += '.*';
+        this.i++;
+      } else if (c === '?') {
+        out += '.';
+        this.i++;
+      } else if (c === '[') {
+        out += this.characterClass();
+      } else if (c === '{') {
+        this.i++;
+        const alternatives = [this.sequence(depth + 1)];
+        while (this.chars[this.i] === ',') {
+          this.i++;
+          alternatives.push(this.sequence(depth + 1));
+        }
+        if (this.chars[this.i] !== '}') throw new GlobSyntaxError('unclosed {');
+        this.i++;
+        out += `(?:${alternatives.join('|')})`;
+      } else if (c === '\\') {
+        this.i++;
+        if (this.i >= this.chars.length) throw new GlobSyntaxError('trailing backslash');
+        out += escapeRegex(this.chars[this.i]!);
+        this.i++;
+      } else {
+        // Everything else, including a stray `]` or `}` outside a group, is a literal.
+        out += escapeRegex(c);
+        this.i++;
+      }
+    }
+    return out;
+  }
+
+  /** A character class; `this.chars[this.i]` is its '['. */
+  private characterClass(): string {
+    this.i++;
     let negate = false;
-    if (chars[i] === '!') {
+    if (this.chars[this.i] === '!') {
       negate = true;
-      i++;
+      this.i++;
     }
     const items: string[] = [];
     let closed = false;
-    while (i < chars.length) {
-      const c = chars[i]!;
+    while (this.i < this.chars.length) {
+      const c = this.chars[this.i]!;
       if (c === ']' && items.length > 0) {
         closed = true;
-        i++;
+        this.i++;
         break;
       }
       let lo = c;
       if (c === '\\') {
-        i++;
-        if (i >= chars.length) break;
-        lo = chars[i]!;
+        this.i++;
+        if (this.i >= this.chars.length) break;
+        lo = this.chars[this.i]!;
       }
-      i++;
-      if (chars[i] === '-' && i + 1 < chars.length && chars[i + 1] !== ']') {
-        const hi = chars[i + 1]!;
-        i += 2;
+      this.i++;
+      if (this.chars[this.i] === '-' && this.i + 1 < this.chars.length && this.chars[this.i + 1] !== ']') {
+        const hi = this.chars[this.i + 1]!;
+        this.i += 2;
         if (hi < lo) throw new GlobSyntaxError(`invalid range ${lo}-${hi}`);
         items.push(`${escapeInClass(lo)}-${escapeInClass(hi)}`);
       } else {
@@ -52,47 +98,12 @@ export function compileGlob(pattern: string): GlobResult {
     if (!closed) throw new GlobSyntaxError('unclosed character class');
     return `[${negate ? '^' : ''}${items.join('')}]`;
   }
+}
 
-  function parseSequence(depth: number): string {
-    let out = '';
-    while (i < chars.length) {
-      const c = chars[i]!;
-      if (depth > 0 && (c === ',' || c === '}')) return out;
-      if (c === '*') {
-        out += '.*';
-        i++;
-      } else if (c === '?') {
-        out += '.';
-        i++;
-      } else if (c === '[') {
-        out += parseClass();
-      } else if (c === '{') {
-        i++;
-        const alternatives = [parseSequence(depth + 1)];
-        while (chars[i] === ',') {
-          i++;
-          alternatives.push(parseSequence(depth + 1));
-        }
-        if (chars[i] !== '}') throw new GlobSyntaxError('unclosed {');
-        i++;
-        out += `(?:${alternatives.join('|')})`;
-      } else if (c === '\\') {
-        i++;
-        if (i >= chars.length) throw new GlobSyntaxError('trailing backslash');
-        out += escapeRegex(chars[i]!);
-        i++;
-      } else {
-        // Everything else, including a stray `]` or `}` outside a group, is a literal.
-        out += escapeRegex(c);
-        i++;
-      }
-    }
-    return out;
-  }
-
+/** Compiles a pattern; never throws. An invalid pattern is reported, and matches nothing where it is used. */
+export function compileGlob(pattern: string): GlobResult {
   try {
-    const body = parseSequence(0);
-    const re = new RegExp(`^(?:${body})$`, 'su');
+    const re = new RegExp(`^(?:${new GlobReader(pattern).read()})$`, 'su');
     return { ok: true, matches: (s) => re.test(s) };
   } catch (err) {
     const why = err instanceof GlobSyntaxError ? err.message : 'invalid pattern';

@@ -56,13 +56,8 @@ export interface InitHook {
   readonly existingName?: string;
 }
 
-export interface ExecHook {
-  /** Stable identity: `exec/<container>/<position among that container's hooks>-<hash of the hook>`. */
-  readonly id: string;
-  readonly origin: HookOrigin;
-  readonly field: string;
-  /** The resolved target container (the pod's first container when the hook names none). */
-  readonly container: string;
+/** What an exec hook runs and how, wherever it is declared. */
+export interface ExecHookAction {
   readonly command: readonly string[];
   readonly onError: HookErrorMode;
   readonly execTimeoutMs: number;
@@ -71,6 +66,15 @@ export interface ExecHook {
   readonly waitForReady: boolean;
   /** False when the hook has errors (e.g. its container does not exist): report it failed, never wait for it. */
   readonly valid: boolean;
+}
+
+export interface ExecHook extends ExecHookAction {
+  /** Stable identity: `exec/<container>/<position among that container's hooks>-<hash of the hook>`. */
+  readonly id: string;
+  readonly origin: HookOrigin;
+  readonly field: string;
+  /** The resolved target container (the pod's first container when the hook names none). */
+  readonly container: string;
 }
 
 export interface HookPlan {

@@ -36,97 +36,100 @@ export function parseLabelSelector(value: unknown, path: string): SelectorResult
   const { matchLabels, matchExpressions } = value;
 
   if (matchLabels !== undefined && matchLabels !== null) {
-    const at = `${path}.matchLabels`;
-    if (!isRecord(matchLabels)) errors.push({ field: at, message: 'must be a map of strings' });
-    else {
-      for (const [k, v] of Object.entries(matchLabels)) {
-        const keyError = labelKeyError(k);
-        if (keyError) errors.push({ field: at, message: `Invalid value: ${quote(k)}: ${keyError}` });
-        if (typeof v !== 'string') {
-          errors.push({ field: `${at}[${k}]`, message: 'must be a string' });
-          continue;
-        }
-        const valueError = labelValueError(v);
-        if (valueError)
-          errors.push({ field: `${at}[${k}]`, message: `Invalid value: ${quote(v)}: ${valueError}` });
-        requirements.push({ key: k, operator: 'In', values: [v] });
-      }
-    }
+    requirements.push(...parseMatchLabels(matchLabels, `${path}.matchLabels`, errors));
   }
-
   if (matchExpressions !== undefined && matchExpressions !== null) {
     const at = `${path}.matchExpressions`;
     if (!Array.isArray(matchExpressions)) errors.push({ field: at, message: 'must be a list' });
     else {
       matchExpressions.forEach((expr: unknown, i) => {
-        const here = `${at}[${i}]`;
-        if (!isRecord(expr)) {
-          errors.push({ field: here, message: 'must be an object' });
-          return;
-        }
-        const { key, operator, values } = expr;
-        let ok = true;
-        if (typeof key !== 'string') {
-          errors.push({ field: `${here}.key`, message: 'Required value: a label key' });
-          ok = false;
-        } else {
-          const keyError = labelKeyError(key);
-          if (keyError) {
-            errors.push({ field: `${here}.key`, message: `Invalid value: ${quote(key)}: ${keyError}` });
-            ok = false;
-          }
-        }
-        const vals: string[] = [];
-        if (values !== undefined && values !== null) {
-          if (!Array.isArray(values)) {
-            errors.push({ field: `${here}.values`, message: 'must be a list of strings' });
-            ok = false;
-          } else {
-            values.forEach((v: unknown, j) => {
-              if (typeof v !== 'string') {
-                errors.push({ field: `${here}.values[${j}]`, message: 'must be a string' });
-                ok = false;
-                return;
-              }
-              const valueError = labelValueError(v);
-              if (valueError) {
-                errors.push({
-                  field: `${here}.values[${j}]`,
-                  message: `Invalid value: ${quote(v)}: ${valueError}`,
-                });
-                ok = false;
-              }
-              vals.push(v);
-            });
-          }
-        }
-        if (!OPERATORS.includes(operator as LabelSelectorOperator)) {
-          errors.push({
-            field: `${here}.operator`,
-            message: `Unsupported value: ${quote(operator)}: supported values: "In", "NotIn", "Exists", "DoesNotExist"`,
-          });
-          return;
-        }
-        const op = operator as LabelSelectorOperator;
-        if ((op === 'In' || op === 'NotIn') && vals.length === 0) {
-          errors.push({
-            field: `${here}.values`,
-            message: `Required value: must be specified when \`operator\` is '${op}'`,
-          });
-          ok = false;
-        }
-        if ((op === 'Exists' || op === 'DoesNotExist') && vals.length > 0) {
-          errors.push({
-            field: `${here}.values`,
-            message: `Forbidden: may not be specified when \`operator\` is '${op}'`,
-          });
-          ok = false;
-        }
-        if (ok) requirements.push({ key: key as string, operator: op, values: vals });
+        const requirement = parseMatchExpression(expr, `${at}[${i}]`, errors);
+        if (requirement) requirements.push(requirement);
       });
     }
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, selector: { requirements } };
+}
+
+/** `matchLabels` at `at`: one In requirement per entry; problems are added to `errors`. */
+function parseMatchLabels(matchLabels: unknown, at: string, errors: FieldError[]): Requirement[] {
+  if (!isRecord(matchLabels)) {
+    errors.push({ field: at, message: 'must be a map of strings' });
+    return [];
+  }
+  const requirements: Requirement[] = [];
+  for (const [k, v] of Object.entries(matchLabels)) {
+    const keyError = labelKeyError(k);
+    if (keyError) errors.push({ field: at, message: `Invalid value: ${quote(k)}: ${keyError}` });
+    if (typeof v !== 'string') {
+      errors.push({ field: `${at}[${k}]`, message: 'must be a string' });
+      continue;
+    }
+    const valueError = labelValueError(v);
+    if (valueError)
+      errors.push({ field: `${at}[${k}]`, message: `Invalid value: ${quote(v)}: ${valueError}` });
+    requirements.push({ key: k, operator: 'In', values: [v] });
+  }
+  return requirements;
+}
+
+/** One of `matchExpressions`, at `here`: its requirement, or undefined with its problems added to `errors`. */
+function parseMatchExpression(expr: unknown, here: string, errors: FieldError[]): Requirement | undefined {
+  if (!isRecord(expr)) {
+    errors.push({ field: here, message: 'must be an object' });
+    return undefined;
+  }
+  const { key, operator, values } = expr;
+  const before = errors.length;
+  if (typeof key !== 'string') {
+    errors.push({ field: `${here}.key`, message: 'Required value: a label key' });
+  } else {
+    const keyError = labelKeyError(key);
+    if (keyError) errors.push({ field: `${here}.key`, message: `Invalid value: ${quote(key)}: ${keyError}` });
+  }
+  const vals = parseValues(values, `${here}.values`, errors);
+  if (!OPERATORS.includes(operator as LabelSelectorOperator)) {
+    errors.push({
+      field: `${here}.operator`,
+      message: `Unsupported value: ${quote(operator)}: supported values: "In", "NotIn", "Exists", "DoesNotExist"`,
+    });
+    return undefined;
+  }
+  const op = operator as LabelSelectorOperator;
+  if ((op === 'In' || op === 'NotIn') && vals.length === 0) {
+    errors.push({
+      field: `${here}.values`,
+      message: `Required value: must be specified when \`operator\` is '${op}'`,
+    });
+  }
+  if ((op === 'Exists' || op === 'DoesNotExist') && vals.length > 0) {
+    errors.push({
+      field: `${here}.values`,
+      message: `Forbidden: may not be specified when \`operator\` is '${op}'`,
+    });
+  }
+  return errors.length === before ? { key: key as string, operator: op, values: vals } : undefined;
+}
+
+/** A requirement's `values` at `at`: the strings among them; problems are added to `errors`. */
+function parseValues(values: unknown, at: string, errors: FieldError[]): string[] {
+  if (values === undefined || values === null) return [];
+  if (!Array.isArray(values)) {
+    errors.push({ field: at, message: 'must be a list of strings' });
+    return [];
+  }
+  const vals: string[] = [];
+  values.forEach((v: unknown, j) => {
+    if (typeof v !== 'string') {
+      errors.push({ field: `${at}[${j}]`, message: 'must be a string' });
+      return;
+    }
+    const valueError = labelValueError(v);
+    if (valueError)
+      errors.push({ field: `${at}[${j}]`, message: `Invalid value: ${quote(v)}: ${valueError}` });
+    vals.push(v);
+  });
+  return vals;
 }
 
 /** True when every requirement holds for the labels (an empty selector matches everything). */

@@ -6,6 +6,7 @@ import type { Problem } from './problems.ts';
 import type { Container, HookErrorMode } from './restore-types.ts';
 import type { CompiledSelector } from './selector.ts';
 import type { HookPolicy } from './policy.ts';
+import type { ExecHookAction } from './hook-plan.ts';
 import { parseLabelSelector } from './selector.ts';
 import { compileGlob, matchIncludesExcludes } from './glob.ts';
 import { parseGoDuration, toMilliseconds } from './duration.ts';
@@ -23,18 +24,11 @@ export interface SpecInitContainer {
   readonly valid: boolean;
 }
 
-export interface SpecExecHook {
+export interface SpecExecHook extends ExecHookAction {
   /** e.g. `spec.hooks.resources[0].postHooks[1].exec` */
   readonly field: string;
   /** '' means the pod's first container. */
   readonly container: string;
-  readonly command: readonly string[];
-  readonly onError: HookErrorMode;
-  readonly execTimeoutMs: number;
-  /** undefined: Velero waits forever; the exec runner applies its configured cap. */
-  readonly waitTimeoutMs: number | undefined;
-  readonly waitForReady: boolean;
-  readonly valid: boolean;
 }
 
 export type SpecPostHook =

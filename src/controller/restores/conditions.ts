@@ -3,14 +3,7 @@
  * with the conditions already there: lastTransitionTime changes only when a condition's status changes, and a
  * condition of another writer is kept as it is.
  */
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  lastTransitionTime: string;
-}
+import type { Condition } from '../../hooks/restore-types.ts';
 
 export type DesiredCondition = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 

@@ -10,7 +10,8 @@ import type { ReconcileContext, ReconcileResult } from '../machinery/controller.
 import { restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import type { WorkloadOutcome } from '../init-hooks/workload-reconciler.ts';
-import type { Condition, WorkloadTally } from './conditions.ts';
+import type { DesiredCondition, WorkloadTally } from './conditions.ts';
+import type { Condition } from '../../hooks/restore-types.ts';
 import {
   conditionsShow,
   hooksValidCondition,
@@ -166,20 +167,7 @@ export class RestoreReconciler {
     );
     if (namespace === undefined) return;
     const restore = this.#deps.getRestore(namespace, name);
-    if (!restore) {
-      this.#deps.events.forgetCoalesced(`${key}\u0000`);
-      this.#deps.outcomes.forget(key);
-      this.#lastWritten.delete(key);
-      this.#lastWriteAt.delete(key);
-      this.#deps.onRestoreDone?.(name);
-      const removed = await this.#deps.hookStatus?.ledgers.remove(key);
-      if (removed)
-        ctx.logger.info('deleted the hook-count ledger of a deleted Restore', {
-          restore: key,
-          shards: removed,
-        });
-      return;
-    }
+    if (!restore) return this.#forget(key, name, ctx);
     const activity = restoreActivity(restore.status, now, this.#deps.hookWindowMs);
     if (!activity.active && activity.reason === 'WindowElapsed') this.#deps.onRestoreDone?.(name);
     const hooks = this.#deps.restores.hooksOf(restore);
@@ -197,6 +185,119 @@ export class RestoreReconciler {
       const due = eventDelays.filter((d): d is number => d !== undefined);
       return due.length > 0 ? { requeueAfterMs: Math.min(...due) } : undefined;
     };
+    this.#reportSpecProblems(key, restore, errors, ctx);
+    const tally = this.#deps.outcomes.tally(key, members);
+    const initHooksApplied = initHooksAppliedCondition(errors.length === 0, tally);
+    const desired = [
+      hooksValidCondition(errors.map((e) => ({ field: e.field, message: e.message }))),
+      initHooksApplied,
+    ];
+    // While Velero still restores items, workloads keep arriving: a count taken then says nothing yet.
+    if (SETTLED_INIT_REASONS.has(initHooksApplied.reason) && restoreFinished(restore.status?.phase))
+      eventDelays.push(
+        this.#restoreEvent(key, ref, 'HooksApplied', 'ApplyHooks', eventInterval, hooksAppliedNote(tally)),
+      );
+    const counted = await this.#countHooks(key, restore, labelValue, ctx);
+    if (counted) desired.push(counted.condition);
+    const fields = counted?.fields;
+    const current = (restore.status as { conditions?: Condition[] } | undefined)?.conditions;
+    // Only status, reason and message decide: each write bumps generation (no status subresource), so comparing
+    // observedGeneration would make every write call for the next one, in a loop.
+    const fingerprint = JSON.stringify(desired);
+    if (!fields && (conditionsShow(current, desired) || this.#lastWritten.get(key) === fingerprint))
+      return requeueForEvents();
+    const wait = (this.#lastWriteAt.get(key) ?? -Infinity) + (this.#deps.minStatusIntervalMs ?? 0) - now;
+    if (wait > 0) {
+      eventDelays.push(wait);
+      return requeueForEvents();
+    }
+    const merged = await this.#writeStatus(restore, current, desired, fields, now);
+    this.#lastWritten.set(key, fingerprint);
+    this.#lastWriteAt.set(key, now);
+    if (fields?.hookStatus)
+      eventDelays.push(
+        this.#restoreEvent(
+          key,
+          ref,
+          'HookCountsWritten',
+          'CountHooks',
+          eventInterval,
+          hookCountsNote(fields),
+        ),
+      );
+    ctx.logger.debug('updated restore conditions', {
+      restore: key,
+      conditions: merged.map((c) => `${c.type}=${c.status}`),
+      ...(fields ? { status: fields } : {}),
+    });
+    return requeueForEvents();
+  }
+
+  /** The hook counts of the Restore from its ledger and pods, when restore-hooks keeps them; a problem is reported. */
+  async #countHooks(
+    key: string,
+    restore: RestoreObject,
+    labelValue: string,
+    ctx: ReconcileContext,
+  ): Promise<{ condition: DesiredCondition; fields: RestoreStatusFields | undefined } | undefined> {
+    if (!this.#deps.hookStatus) return undefined;
+    const result = await restoreHookStatus(this.#deps.hookStatus, restore, labelValue);
+    if (result.problem) {
+      ctx.logger.error('hook counts not fully kept', {
+        restore: key,
+        problem: result.problem,
+        uncountedPods: result.uncountedPods,
+      });
+      void this.#deps.events.record({
+        regarding: restoreReference(restore.metadata),
+        type: 'Warning',
+        reason: 'HookCountsIncomplete',
+        action: 'CountHooks',
+        note: result.problem,
+      });
+    }
+    return { condition: result.condition, fields: result.fields };
+  }
+
+  /** A Normal Event on the Restore, coalesced per reason; returns when to flush what was held back. */
+  #restoreEvent(
+    key: string,
+    regarding: ReturnType<typeof restoreReference>,
+    reason: (typeof RESTORE_EVENT_REASONS)[number],
+    action: string,
+    intervalMs: number,
+    note: string,
+  ): number | undefined {
+    return this.#deps.events.recordCoalesced(
+      `${key}\u0000${reason}`,
+      { regarding, type: 'Normal', reason, action, note },
+      intervalMs,
+    );
+  }
+
+  /** A deleted Restore: drop what is kept for it, including its hook-count ledger. */
+  async #forget(key: string, name: string, ctx: ReconcileContext): Promise<void> {
+    this.#deps.events.forgetCoalesced(`${key}\u0000`);
+    this.#deps.outcomes.forget(key);
+    this.#lastWritten.delete(key);
+    this.#lastWriteAt.delete(key);
+    this.#deps.onRestoreDone?.(name);
+    const removed = await this.#deps.hookStatus?.ledgers.remove(key);
+    if (removed)
+      ctx.logger.info('deleted the hook-count ledger of a deleted Restore', {
+        restore: key,
+        shards: removed,
+      });
+  }
+
+  /** Unknown fields (once per Restore and field) and invalid hooks, in the log and as Events on the Restore. */
+  #reportSpecProblems(
+    key: string,
+    restore: RestoreObject,
+    errors: readonly { readonly field: string; readonly message: string }[],
+    ctx: ReconcileContext,
+  ): void {
+    const ref = restoreReference(restore.metadata);
     for (const warning of unknownRestoreFields(restore)) {
       if (!this.#unknownFieldsWarned.first(`${restore.metadata.uid ?? key}\u0000${warning.field}`)) continue;
       ctx.logger.warn('unknown field in the Restore', {
@@ -221,60 +322,16 @@ export class RestoreReconciler {
         note: `${error.field}: ${error.message}. No hooks of this Restore are applied until it is fixed.`,
       });
     }
-    const tally = this.#deps.outcomes.tally(key, members);
-    const initHooksApplied = initHooksAppliedCondition(errors.length === 0, tally);
-    const desired = [
-      hooksValidCondition(errors.map((e) => ({ field: e.field, message: e.message }))),
-      initHooksApplied,
-    ];
-    // While Velero still restores items, workloads keep arriving: a count taken then says nothing yet.
-    if (SETTLED_INIT_REASONS.has(initHooksApplied.reason) && restoreFinished(restore.status?.phase))
-      eventDelays.push(
-        this.#deps.events.recordCoalesced(
-          `${key}\u0000HooksApplied`,
-          {
-            regarding: ref,
-            type: 'Normal',
-            reason: 'HooksApplied',
-            action: 'ApplyHooks',
-            note:
-              `Init hooks applied: ${tally.done} restored workload(s) hooked, ${tally.skippedPods} pod(s) skipped, ` +
-              `${tally.conflicts} workload(s) in conflict.`,
-          },
-          eventInterval,
-        ),
-      );
-    let fields: RestoreStatusFields | undefined;
-    if (this.#deps.hookStatus) {
-      const result = await restoreHookStatus(this.#deps.hookStatus, restore, labelValue);
-      desired.push(result.condition);
-      fields = result.fields;
-      if (result.problem) {
-        ctx.logger.error('hook counts not fully kept', {
-          restore: key,
-          problem: result.problem,
-          uncountedPods: result.uncountedPods,
-        });
-        void this.#deps.events.record({
-          regarding: ref,
-          type: 'Warning',
-          reason: 'HookCountsIncomplete',
-          action: 'CountHooks',
-          note: result.problem,
-        });
-      }
-    }
-    const current = (restore.status as { conditions?: Condition[] } | undefined)?.conditions;
-    // Only status, reason and message decide: each write bumps generation (no status subresource), so comparing
-    // observedGeneration would make every write call for the next one, in a loop.
-    const fingerprint = JSON.stringify(desired);
-    if (!fields && (conditionsShow(current, desired) || this.#lastWritten.get(key) === fingerprint))
-      return requeueForEvents();
-    const wait = (this.#lastWriteAt.get(key) ?? -Infinity) + (this.#deps.minStatusIntervalMs ?? 0) - now;
-    if (wait > 0) {
-      eventDelays.push(wait);
-      return requeueForEvents();
-    }
+  }
+
+  /** Merges the desired conditions into the current ones and writes them with the status fields; returns them. */
+  async #writeStatus(
+    restore: RestoreObject,
+    current: Condition[] | undefined,
+    desired: DesiredCondition[],
+    fields: RestoreStatusFields | undefined,
+    now: number,
+  ): Promise<Condition[]> {
     const merged = mergeConditions(
       current,
       desired,
@@ -283,7 +340,7 @@ export class RestoreReconciler {
     );
     await this.#deps.client.request({
       method: 'PATCH',
-      path: `/apis/velero.io/v1/namespaces/${namespace}/restores/${name}`,
+      path: `/apis/velero.io/v1/namespaces/${restore.metadata.namespace}/restores/${restore.metadata.name}`,
       contentType: 'application/merge-patch+json',
       body: {
         metadata: { resourceVersion: restore.metadata.resourceVersion },
@@ -291,29 +348,21 @@ export class RestoreReconciler {
       },
       query: { fieldManager: 'restore-hooks' },
     });
-    this.#lastWritten.set(key, fingerprint);
-    this.#lastWriteAt.set(key, now);
-    if (fields?.hookStatus)
-      eventDelays.push(
-        this.#deps.events.recordCoalesced(
-          `${key}\u0000HookCountsWritten`,
-          {
-            regarding: ref,
-            type: 'Normal',
-            reason: 'HookCountsWritten',
-            action: 'CountHooks',
-            note:
-              `Hook counts written: status.hookStatus.hooksAttempted ${fields.hookStatus.hooksAttempted ?? 0}, ` +
-              `hooksFailed ${fields.hookStatus.hooksFailed ?? 0}${fields.phase ? `, phase ${fields.phase}` : ''}.`,
-          },
-          eventInterval,
-        ),
-      );
-    ctx.logger.debug('updated restore conditions', {
-      restore: key,
-      conditions: merged.map((c) => `${c.type}=${c.status}`),
-      ...(fields ? { status: fields } : {}),
-    });
-    return requeueForEvents();
+    return merged;
   }
+}
+
+function hooksAppliedNote(tally: WorkloadTally): string {
+  return (
+    `Init hooks applied: ${tally.done} restored workload(s) hooked, ${tally.skippedPods} pod(s) skipped, ` +
+    `${tally.conflicts} workload(s) in conflict.`
+  );
+}
+
+function hookCountsNote(fields: RestoreStatusFields): string {
+  const counts = fields.hookStatus;
+  return (
+    `Hook counts written: status.hookStatus.hooksAttempted ${counts?.hooksAttempted ?? 0}, ` +
+    `hooksFailed ${counts?.hooksFailed ?? 0}${fields.phase ? `, phase ${fields.phase}` : ''}.`
+  );
 }
