@@ -52,6 +52,8 @@ export class PodSelectorReconciler {
       ...(options.registry ? { registry: options.registry } : {}),
       logger: options.logger,
     });
+    // Once at start, Restores or not: an empty set has its selector too.
+    this.controller.enqueue(POD_SELECTOR_KEY);
   }
 
   /** The selector the pod webhook should have now, from the Restore cache. */
