@@ -249,7 +249,7 @@ describeOnBeds(
         return `p50 ${Math.round(s[Math.floor(s.length / 2)]!)} ms, max ${Math.round(s.at(-1)!)} ms`;
       };
       console.log(
-        `      [${bed.kind}] Restore created -> selector stored: ${fmt(toStored)}; -> enforced by the API server: ${fmt(toEnforced)}`,
+        `      [${bed.kind}] Restore created -> selector stored: ${fmt(toStored)}; -> enforced by the API server: ${fmt(toEnforced)}; stored -> enforced: ${fmt(toEnforced.map((t, i) => t - toStored[i]!))}`,
       );
       expect(toEnforced).to.have.length(5);
     });
