@@ -11,6 +11,7 @@ import { desiredPodSelector, sameSelector } from '../../../src/controller/admiss
 import { RESYNC_MS } from '../../../src/controller/admission/pod-selector-reconciler.ts';
 import { PODS_WEBHOOK } from '../../../src/controller/admission/webhook-configuration.ts';
 import type { WebhookConfigurationObject } from '../../../src/controller/admission/webhook-configuration-store.ts';
+import { DEFAULT_SETTINGS } from '../../../src/config/settings.ts';
 import type { Settings } from '../../../src/config/settings.ts';
 import type { KubeJsonClient } from '../../../src/controller/kube-json-client.ts';
 import { RESTORE_LABEL } from '../../../src/controller/marks.ts';
@@ -19,7 +20,13 @@ import type { WebhookCallRecord } from '../../../src/devcluster/admission/call-l
 import type { Pod, Workload } from '../../../src/kube/types.ts';
 import { describeOnBeds } from '../../helpers/bed-suites.ts';
 import { ClusterReads, initNames } from '../../helpers/cluster-reads.ts';
-import { eventually, startControllerEnv } from '../../helpers/controller-env.ts';
+import {
+  CONTROLLER_NAMESPACE,
+  FAST_LEADER_ELECTION,
+  eventually,
+  runReplica,
+  startControllerEnv,
+} from '../../helpers/controller-env.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
 import {
   R2_HOOK_NAMES,
@@ -31,6 +38,7 @@ import {
 import { MWC_PATH, installUrlWebhooks, startServingWebhooks } from '../../helpers/webhook-serving.ts';
 
 const SETTLE_MS = 120_000;
+const START_SECONDS = 'devcluster.restore-hooks.io/start-seconds';
 
 describeOnBeds(
   'controller e2e: the pod webhook selects only the pods of Restores that may still create pods (webhook.podSelector ActiveRestores)',
@@ -67,6 +75,11 @@ describeOnBeds(
       ).catch(async (e: Error) => {
         throw new Error(`${e.message}; now: ${JSON.stringify(podSelectorOf(await configuration()))}`);
       });
+    /** The marks the pod webhook selects now (an In selector's values; none for another selector). */
+    const selectedValues = (c: WebhookConfigurationObject): string[] =>
+      (
+        podSelectorOf(c) as { matchExpressions?: { operator?: string; values?: string[] }[] } | undefined
+      )?.matchExpressions?.find((e) => e.operator === 'In')?.values ?? [];
     const caBundles = (c: WebhookConfigurationObject) => c.webhooks?.map((w) => w.clientConfig?.caBundle);
 
     const createRestore = (name: string) =>
@@ -83,7 +96,12 @@ describeOnBeds(
         contentType: 'application/merge-patch+json',
         body: { status: { phase: 'Completed', completionTimestamp: isoSecondsAgo(7200) } },
       });
-    const restoreDeployment = (name: string, restore: string, replicas: number) =>
+    const restoreDeployment = (
+      name: string,
+      restore: string,
+      replicas: number,
+      annotations: Record<string, string> = {},
+    ) =>
       velero.request<Workload>({
         method: 'POST',
         path: '/apis/apps/v1/namespaces/app/deployments',
@@ -94,7 +112,7 @@ describeOnBeds(
           spec: {
             replicas,
             selector: { matchLabels: { app: name } },
-            template: { metadata: { labels: { app: name } }, spec: podSpec() },
+            template: { metadata: { labels: { app: name }, annotations }, spec: podSpec() },
           },
         },
       });
@@ -213,10 +231,8 @@ describeOnBeds(
         // (its creator is not a workload controller) once the API server calls it.
         const stored = eventually(
           async () => {
-            const values = (
-              podSelectorOf(await configuration()) as { matchExpressions?: { values?: string[] }[] }
-            )?.matchExpressions?.[0]?.values;
-            return values?.includes(name) ? performance.now() - started : undefined;
+            const values = selectedValues(await configuration());
+            return values.includes(name) ? performance.now() - started : undefined;
           },
           `${name} in the selector`,
           SETTLE_MS,
@@ -252,6 +268,96 @@ describeOnBeds(
         `      [${bed.kind}] Restore created -> selector stored: ${fmt(toStored)}; -> enforced by the API server: ${fmt(toEnforced)}; stored -> enforced: ${fmt(toEnforced.map((t, i) => t - toStored[i]!))}`,
       );
       expect(toEnforced).to.have.length(5);
+    });
+
+    it('a pod created before the selector names its Restore (no leader yet) escapes the webhook; the fallback still hooks the workload before its app starts', async () => {
+      expect(await env.stopController()).to.equal(0);
+      // Another replica holds the Lease: this one serves the webhooks from its caches but does not lead, so nothing
+      // adds the new Restore to the selector.
+      const leases = `/apis/coordination.k8s.io/v1/namespaces/${CONTROLLER_NAMESPACE}/leases`;
+      await env.client.request({
+        method: 'POST',
+        path: leases,
+        body: {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: FAST_LEADER_ELECTION.leaseName, namespace: CONTROLLER_NAMESPACE },
+          spec: {
+            holderIdentity: 'a-replica-that-is-gone',
+            leaseDurationSeconds: 3600,
+            acquireTime: new Date().toISOString(),
+            renewTime: new Date().toISOString(),
+          },
+        },
+      });
+      const replica = runReplica(
+        {
+          ...DEFAULT_SETTINGS,
+          metricsBindAddress: '0',
+          healthProbeBindAddress: '0',
+          leaderElection: FAST_LEADER_ELECTION,
+          webhook,
+        },
+        env.kubeConfig,
+      );
+      try {
+        await eventually(
+          async () => replica.logs.some((l) => l.msg === 'webhook server listening') || undefined,
+          'the follower to serve the webhooks',
+          SETTLE_MS,
+        );
+        await createRestore('r-escape');
+        await restoreDeployment('escape', 'r-escape', 1, { [START_SECONDS]: '20' });
+        const [escaped] = await eventually(
+          async () => {
+            const live = await reads.livePods('app', 'app=escape');
+            return live.length === 1 ? live : undefined;
+          },
+          'the pod of escape',
+          SETTLE_MS,
+        );
+        expect(escaped!.metadata.labels?.[RESTORE_LABEL], 'marked at admission').to.equal('r-escape');
+        expect(escaped!.spec.initContainers ?? [], 'not selected: no webhook call, no hooks').to.deep.equal(
+          [],
+        );
+        expect(selectedValues(await configuration())).to.not.include('r-escape');
+
+        // The old holder is gone for good: this replica leads, selects r-escape, and the reconcilers take the pod.
+        await env.client.request({ method: 'DELETE', path: `${leases}/${FAST_LEADER_ELECTION.leaseName}` });
+        await eventually(
+          async () => selectedValues(await configuration()).includes('r-escape') || undefined,
+          'r-escape in the selector once the replica leads',
+          SETTLE_MS,
+        );
+        await eventually(
+          async () => {
+            const live = await reads.livePods('app', 'app=escape');
+            return live.length === 1 && live.every((p) => p.status?.phase === 'Running' && hooked(p))
+              ? live
+              : undefined;
+          },
+          'escape running with its hooks',
+          SETTLE_MS,
+        );
+        const runs = (await env.bed.runs({ namespace: 'app' })).filter((r) => r.pod.startsWith('escape-'));
+        const started = new Set(runs.filter((r) => !r.init).map((r) => r.uid));
+        for (const uid of started) {
+          const podRuns = runs.filter((r) => r.uid === uid);
+          const app = podRuns.filter((r) => !r.init).sort((a, b) => a.seq - b.seq)[0]!;
+          for (const hook of R2_HOOK_NAMES) {
+            const hookRuns = podRuns.filter((r) => r.init && r.container === hook);
+            expect(
+              hookRuns.map((r) => r.exitCode),
+              `${app.pod}: ${hook} once`,
+            ).to.deep.equal([0]);
+            expect(hookRuns[0]!.seq, `${app.pod}: ${hook} before the app`).to.be.below(app.seq);
+          }
+        }
+        expect(started.has(escaped!.metadata.uid ?? ''), 'the escaped pod never started').to.equal(false);
+      } finally {
+        replica.abort.abort();
+        await replica.done;
+      }
     });
   },
 );
