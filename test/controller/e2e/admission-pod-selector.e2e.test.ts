@@ -39,6 +39,8 @@ import { MWC_PATH, installUrlWebhooks, startServingWebhooks } from '../../helper
 
 const SETTLE_MS = 120_000;
 const START_SECONDS = 'devcluster.restore-hooks.io/start-seconds';
+/** A Lease's MicroTime: kube-apiserver wants six fractional digits (RFC 3339 with microseconds). */
+const microTimeNow = () => new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 describeOnBeds(
   'controller e2e: the pod webhook selects only the pods of Restores that may still create pods (webhook.podSelector ActiveRestores)',
@@ -285,8 +287,8 @@ describeOnBeds(
           spec: {
             holderIdentity: 'a-replica-that-is-gone',
             leaseDurationSeconds: 3600,
-            acquireTime: new Date().toISOString(),
-            renewTime: new Date().toISOString(),
+            acquireTime: microTimeNow(),
+            renewTime: microTimeNow(),
           },
         },
       });
