@@ -73,7 +73,7 @@ const RESTORE_STATUS_COALESCE_MS = 1000;
 const CLEANUP_POLL_MS = 10_000;
 
 /**
- * Wires informers, the four controllers (restore, workload, pod, exec) and leader election together, like
+ * Wires informers, the controllers (restore, workload, pod, exec, pod-selector) and leader election together, like
  * controller-runtime's manager: caches start at once on every replica; reconcilers run only on the leader.
  * `run` resolves with the exit status once `signal` aborts (graceful stop) or the lease is lost.
  */
