@@ -8,6 +8,7 @@ import {
   VELERO_RESTORED_POD_POLICIES,
   WEBHOOK_CERTIFICATE_MODES,
   WEBHOOK_FAILURE_POLICIES,
+  WEBHOOK_POD_SELECTORS,
 } from './settings.ts';
 
 /** The parsed value, or a problem phrased to follow the setting's name ("invalid duration \"5x\""). */
@@ -194,6 +195,7 @@ export const FIELDS: readonly FieldSpec[] = [
     flag: 'webhook-url',
   },
   { path: 'webhook.failurePolicy', kind: oneOf(WEBHOOK_FAILURE_POLICIES) },
+  { path: 'webhook.podSelector', kind: oneOf(WEBHOOK_POD_SELECTORS) },
   { path: 'webhook.certificates.mode', kind: oneOf(WEBHOOK_CERTIFICATE_MODES) },
   {
     path: 'webhook.certificates.secretName',

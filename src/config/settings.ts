@@ -11,6 +11,10 @@ export type TemplateCleanupPolicy = (typeof TEMPLATE_CLEANUP_POLICIES)[number];
 export const WEBHOOK_FAILURE_POLICIES = ['Ignore', 'Fail'] as const;
 export type WebhookFailurePolicy = (typeof WEBHOOK_FAILURE_POLICIES)[number];
 
+/** AllMarked: every pod with the admission mark calls the pod webhook; ActiveRestores: only pods of Restores that may still create pods. */
+export const WEBHOOK_POD_SELECTORS = ['AllMarked', 'ActiveRestores'] as const;
+export type WebhookPodSelector = (typeof WEBHOOK_POD_SELECTORS)[number];
+
 export const WEBHOOK_CERTIFICATE_MODES = ['SelfManaged', 'External'] as const;
 /** SelfManaged: the controller creates, rotates and injects its CA; External: cert-manager (or an operator) does. */
 export type WebhookCertificateMode = (typeof WEBHOOK_CERTIFICATE_MODES)[number];
@@ -95,6 +99,8 @@ export interface Settings {
     readonly url: string;
     /** failurePolicy of the configuration the controller writes (url mode). */
     readonly failurePolicy: WebhookFailurePolicy;
+    /** Which marked pods call the pod webhook; the leader keeps the configuration's objectSelector to it. */
+    readonly podSelector: WebhookPodSelector;
     readonly certificates: {
       readonly mode: WebhookCertificateMode;
       /** The Secret (tls.crt, tls.key, ca.crt, ca.key) in the controller's namespace. */
@@ -157,6 +163,7 @@ export const DEFAULT_SETTINGS: Settings = {
     configurationName: 'restore-hooks',
     url: '',
     failurePolicy: 'Ignore',
+    podSelector: 'AllMarked',
     certificates: {
       mode: 'SelfManaged',
       secretName: 'restore-hooks-webhook-cert',

@@ -52,6 +52,7 @@ import { WORKLOAD_RESOURCES } from './cluster.ts';
 import { admissionHandlers } from './admission/admission-handlers.ts';
 import { WebhookCertificates } from './admission/webhook-certificates.ts';
 import { WebhookServer } from './admission/webhook-server.ts';
+import { PodSelectorReconciler } from './admission/pod-selector-reconciler.ts';
 
 export interface ManagerOptions {
   readonly kubeConfig: KubeConfig;
@@ -72,7 +73,7 @@ const RESTORE_STATUS_COALESCE_MS = 1000;
 const CLEANUP_POLL_MS = 10_000;
 
 /**
- * Wires informers, the four controllers (restore, workload, pod, exec) and leader election together, like
+ * Wires informers, the controllers (restore, workload, pod, exec, pod-selector) and leader election together, like
  * controller-runtime's manager: caches start at once on every replica; reconcilers run only on the leader.
  * `run` resolves with the exit status once `signal` aborts (graceful stop) or the lease is lost.
  */
@@ -86,7 +87,7 @@ export class Manager {
   }
 
   async run(signal: AbortSignal): Promise<number> {
-    const { kubeConfig, settings, registry, metrics, health } = this.#options;
+    const { kubeConfig, settings, registry, metrics, health, logger } = this.#options;
     const now = this.#options.now ?? Date.now;
     const http = instrumentedHttpLibrary(dispatcherHttpLibrary(), {
       qps: settings.api.qps,
@@ -434,7 +435,16 @@ export class Manager {
       });
     }
 
-    const controllers = [restoreController, workloadController, podController, execController];
+    // The pod webhook's objectSelector (webhook.podSelector), kept by the leader from the Restore cache.
+    const podSelector = new PodSelectorReconciler({ settings, client, listRestores, now, registry, logger });
+    for (const i of restoreInformers) i.addEventHandler(podSelector.restoreEvents);
+    const controllers = [
+      restoreController,
+      workloadController,
+      podController,
+      execController,
+      podSelector.controller,
+    ];
     const heapRelease = this.#idleHeapRelease(controllers);
 
     let informersSynced = false;
@@ -485,6 +495,7 @@ export class Manager {
           namespace: this.#options.namespace,
           settings: settings.webhook,
           load: (certificate) => webhook.loadCertificate(certificate),
+          podSelector: () => podSelector.desired().selector,
           // Ready once the API server can trust it too (the caBundle is written when self-managed).
           onSynced: () => certificateGate?.ready(),
           logger: this.#logger.child({ component: 'webhook-certificates' }),

@@ -94,6 +94,12 @@ describe('config: resolveSettings', () => {
       ['hookWindow', 'hookWindow: 1h30m', (s) => s.hookWindow, 5_400_000],
       ['hookWindow 0s', 'hookWindow: 0s', (s) => s.hookWindow, 0],
       ['templateCleanup', 'templateCleanup: Retain', (s) => s.templateCleanup, 'Retain'],
+      [
+        'webhook.podSelector',
+        'webhook: {podSelector: ActiveRestores}',
+        (s) => s.webhook.podSelector,
+        'ActiveRestores',
+      ],
       ['concurrency.reconciles', 'concurrency: {reconciles: 1}', (s) => s.concurrency.reconciles, 1],
       ['concurrency.execHooks', 'concurrency: {execHooks: 50}', (s) => s.concurrency.execHooks, 50],
       ['api.qps', 'api: {qps: 2.5}', (s) => s.api.qps, 2.5],
@@ -198,6 +204,10 @@ describe('config: resolveSettings', () => {
       [
         'templateCleanup: Delete',
         `${FILE}: templateCleanup: expected one of RemoveAfterRestore, Retain, got "Delete"`,
+      ],
+      [
+        'webhook: {podSelector: Active}',
+        `${FILE}: webhook.podSelector: expected one of AllMarked, ActiveRestores, got "Active"`,
       ],
       [
         'concurrency: {reconciles: 0}',
@@ -420,6 +430,11 @@ describe('config: resolveSettings', () => {
     const cases: Array<[Record<string, string>, (s: Settings) => unknown, unknown]> = [
       [{ RESTORE_HOOKS_VELERO_NAMESPACES: 'velero, oadp' }, (s) => s.veleroNamespaces, ['velero', 'oadp']],
       [{ RESTORE_HOOKS_TEMPLATE_CLEANUP: 'Retain' }, (s) => s.templateCleanup, 'Retain'],
+      [
+        { RESTORE_HOOKS_WEBHOOK_POD_SELECTOR: 'ActiveRestores' },
+        (s) => s.webhook.podSelector,
+        'ActiveRestores',
+      ],
       [{ RESTORE_HOOKS_CONCURRENCY_RECONCILES: '8' }, (s) => s.concurrency.reconciles, 8],
       [{ RESTORE_HOOKS_API_QPS: '7.5' }, (s) => s.api.qps, 7.5],
       [{ RESTORE_HOOKS_EXEC_DEFAULT_EXEC_TIMEOUT: '1m' }, (s) => s.exec.defaultExecTimeout, 60_000],

@@ -19,7 +19,10 @@ import {
 import type { KubeJsonClient } from '../kube-json-client.ts';
 import { describeApiError, isAlreadyExists, isConflict, isNotFound } from '../machinery/api-errors.ts';
 import type { Logger } from '../machinery/logger.ts';
-import { WEBHOOK_SERVICE_NAME, webhookConfiguration } from './webhook-configuration.ts';
+import type { LabelSelector } from './pod-selector.ts';
+import { PODS_WEBHOOK, WEBHOOK_SERVICE_NAME, webhookConfiguration } from './webhook-configuration.ts';
+import { WebhookConfigurationStore, webhookNamed } from './webhook-configuration-store.ts';
+import type { WebhookConfigurationObject } from './webhook-configuration-store.ts';
 import type { ServingCertificate } from './webhook-server.ts';
 
 export const TLS_CERT = 'tls.crt';
@@ -112,6 +115,11 @@ export interface WebhookCertificatesOptions {
     };
   };
   readonly load: (certificate: ServingCertificate) => Promise<void>;
+  /**
+   * The pod webhook's objectSelector for a configuration this controller creates (url mode). On an existing one the
+   * selector is the pod selector reconciler's (pod-selector-reconciler.ts) and is kept as stored.
+   */
+  readonly podSelector?: () => LabelSelector;
   /** After each round that loaded a certificate (and, when self-managed, wrote the caBundle). */
   readonly onSynced?: () => void;
   readonly logger: Logger;
@@ -134,11 +142,13 @@ const encode = (data: CertificateData): Record<string, string> =>
 export class WebhookCertificates {
   readonly #o: WebhookCertificatesOptions;
   readonly #now: () => number;
+  readonly #configuration: WebhookConfigurationStore;
   #configured: boolean;
 
   constructor(options: WebhookCertificatesOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#configuration = new WebhookConfigurationStore(options.client, options.settings.configurationName);
     // Another tool owns the configuration in External mode: assume it is installed.
     this.#configured = options.settings.certificates.mode === 'External';
   }
@@ -193,7 +203,7 @@ export class WebhookCertificates {
     }
     let configuration: WebhookConfigurationObject | undefined;
     if (selfManaged) {
-      configuration = await this.#readConfiguration();
+      configuration = await this.#configuration.read();
       secret = await this.#ensureCurrent(secret, caBundleInForce(configuration));
     }
     if (!secret) return;
@@ -219,22 +229,6 @@ export class WebhookCertificates {
   async #readSecret(): Promise<SecretObject | undefined> {
     try {
       return await this.#o.client.request<SecretObject>({ method: 'GET', path: this.#secretPath });
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  }
-
-  get #configurationPath(): string {
-    return `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${this.#o.settings.configurationName}`;
-  }
-
-  async #readConfiguration(): Promise<WebhookConfigurationObject | undefined> {
-    try {
-      return await this.#o.client.request<WebhookConfigurationObject>({
-        method: 'GET',
-        path: this.#configurationPath,
-      });
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -321,10 +315,10 @@ export class WebhookCertificates {
   }
 
   /**
-   * Writes the Secret's CA bundle into the webhook configuration (or, with url, the whole configuration) when it
-   * differs; returns the configuration as it then stands (undefined when it does not exist). A bundle that holds a
-   * CA the Secret as read does not is only replaced once a fresh read shows the Secret unchanged: a replica with a
-   * stale read must not take a new CA out of the bundle.
+   * Writes the Secret's CA bundle into the webhook configuration (or, with url, the whole configuration but the pod
+   * webhook's objectSelector) when it differs; returns the configuration as it then stands (undefined when it does
+   * not exist). A bundle that holds a CA the Secret as read does not is only replaced once a fresh read shows the
+   * Secret unchanged: a replica with a stale read must not take a new CA out of the bundle.
    */
   async #ensureCaBundle(
     bundle: string,
@@ -332,10 +326,9 @@ export class WebhookCertificates {
     current: WebhookConfigurationObject | undefined,
   ): Promise<WebhookConfigurationObject | undefined> {
     const { configurationName, url, failurePolicy } = this.#o.settings;
-    const path = this.#configurationPath;
     const encoded = Buffer.from(bundle).toString('base64');
-    const outdated = async (): Promise<boolean> => {
-      const inForce = caBundleInForce(current);
+    const outdated = async (stored: WebhookConfigurationObject): Promise<boolean> => {
+      const inForce = caBundleInForce(stored);
       if (pemBlocks(inForce).every((pem) => holdsCertificate(bundle, pem))) return false;
       const fresh = await this.#readSecret();
       if (fresh?.metadata.resourceVersion === secret.metadata.resourceVersion) return false;
@@ -344,65 +337,55 @@ export class WebhookCertificates {
       );
       return true;
     };
-    if (url !== '') {
-      const desired = webhookConfiguration({
+    const desired = (podSelector: LabelSelector | undefined) =>
+      webhookConfiguration({
         name: configurationName,
         namespace: this.#o.namespace,
         clientConfig: { url },
         caBundle: bundle,
         failurePolicy,
-      });
-      if (current) {
-        this.#configured = true;
-        if (sameWebhooks(current.webhooks, desired.webhooks) || (await outdated())) return current;
-        const written = await this.#o.client.request<WebhookConfigurationObject>({
-          method: 'PUT',
-          path,
-          body: { ...desired, metadata: { ...(desired.metadata as object), ...current.metadata } },
-        });
-        this.#o.logger.info('webhook configuration updated', { name: configurationName, url });
-        return written;
-      }
+        ...(podSelector ? { podSelector } : {}),
+      }) as unknown as WebhookConfigurationObject;
+    if (url !== '' && !current) {
       try {
-        const created = await this.#o.client.request<WebhookConfigurationObject>({
-          method: 'POST',
-          path: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
-          body: desired,
-        });
+        const created = await this.#configuration.create(desired(this.#o.podSelector?.()));
         this.#o.logger.info('webhook configuration created', { name: configurationName, url });
         this.#configured = true;
         return created;
       } catch (error) {
         if (!isAlreadyExists(error)) throw error;
       }
-      this.#configured = true;
-      return this.#readConfiguration();
     }
-    this.#configured = current !== undefined;
-    if (!current) {
-      this.#o.logger.warn('webhook configuration not found; install manifests/base/webhook.yaml', {
-        name: configurationName,
-      });
+    const result = await this.#configuration.update(async (stored) => {
+      if (url !== '') {
+        // The pod webhook's objectSelector is the pod selector reconciler's: kept as stored.
+        const want = desired(webhookNamed(stored, PODS_WEBHOOK)?.objectSelector as LabelSelector | undefined);
+        if (sameWebhooks(stored.webhooks, want.webhooks) || (await outdated(stored))) return undefined;
+        return { ...want, metadata: { ...want.metadata, ...stored.metadata } };
+      }
+      const webhooks = stored.webhooks ?? [];
+      if (webhooks.every((w) => w.clientConfig?.caBundle === encoded) || (await outdated(stored)))
+        return undefined;
+      return {
+        ...stored,
+        webhooks: webhooks.map((w) => ({ ...w, clientConfig: { ...w.clientConfig, caBundle: encoded } })),
+      };
+    }, current);
+    this.#configured = result !== undefined;
+    if (!result) {
+      if (url === '')
+        this.#o.logger.warn('webhook configuration not found; install manifests/base/webhook.yaml', {
+          name: configurationName,
+        });
       return undefined;
     }
-    const webhooks = current.webhooks ?? [];
-    if (webhooks.every((w) => w.clientConfig?.caBundle === encoded) || (await outdated())) return current;
-    const written = await this.#o.client.request<WebhookConfigurationObject>({
-      method: 'PUT',
-      path,
-      body: {
-        ...current,
-        webhooks: webhooks.map((w) => ({ ...w, clientConfig: { ...w.clientConfig, caBundle: encoded } })),
-      },
-    });
-    this.#o.logger.info('webhook configuration: wrote the CA bundle', { name: configurationName });
-    return written;
+    if (result.written)
+      this.#o.logger.info(
+        url !== '' ? 'webhook configuration updated' : 'webhook configuration: wrote the CA bundle',
+        { name: configurationName, ...(url !== '' ? { url } : {}) },
+      );
+    return result.configuration;
   }
-}
-
-interface WebhookConfigurationObject {
-  metadata: { resourceVersion?: string };
-  webhooks?: (Record<string, unknown> & { clientConfig?: { caBundle?: string } })[];
 }
 
 /** The CAs every webhook of the configuration trusts (PEM); empty when it does not exist or trusts none. */

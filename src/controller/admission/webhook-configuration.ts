@@ -4,13 +4,14 @@
  * the manifests installed it.
  */
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
-import { RESTORE_LABEL } from '../marks.ts';
+import { ALL_MARKED } from './pod-selector.ts';
+import type { LabelSelector } from './pod-selector.ts';
 
 export const WEBHOOK_SERVICE_NAME = 'restore-hooks-webhook';
 export const WORKLOADS_PATH = '/mutate-workloads';
 export const PODS_PATH = '/mutate-pods';
-/** A namespace label that keeps the webhooks away from a namespace (kube-system and ours carry it in the manifests). */
-const NO_RESTORE = 'none.restore-hooks.dev';
+export const WORKLOADS_WEBHOOK = 'workloads.restore-hooks.dev';
+export const PODS_WEBHOOK = 'pods.restore-hooks.dev';
 export const WEBHOOK_OPT_OUT_LABEL = 'restore-hooks.dev/webhook';
 
 export interface WebhookConfigurationOptions {
@@ -21,8 +22,8 @@ export interface WebhookConfigurationOptions {
   /** PEM bundle; written base64 as the API wants it. */
   readonly caBundle: string;
   readonly failurePolicy: 'Ignore' | 'Fail';
-  /** Label values of active Restores: narrows the pod webhook to them (`In`); undefined keeps `Exists`. */
-  readonly activeRestoreLabels?: readonly string[];
+  /** The pod webhook's objectSelector (pod-selector.ts); every marked pod when undefined, as the manifests ship. */
+  readonly podSelector?: LabelSelector;
 }
 
 function clientConfig(options: WebhookConfigurationOptions, path: string): Record<string, unknown> {
@@ -58,7 +59,7 @@ export function webhookConfiguration(options: WebhookConfigurationOptions): Reco
     metadata: { name: options.name, labels: { 'app.kubernetes.io/name': 'restore-hooks' } },
     webhooks: [
       {
-        name: 'workloads.restore-hooks.dev',
+        name: WORKLOADS_WEBHOOK,
         clientConfig: clientConfig(options, WORKLOADS_PATH),
         rules: [
           {
@@ -82,7 +83,7 @@ export function webhookConfiguration(options: WebhookConfigurationOptions): Reco
         ...common,
       },
       {
-        name: 'pods.restore-hooks.dev',
+        name: PODS_WEBHOOK,
         clientConfig: clientConfig(options, PODS_PATH),
         rules: [
           {
@@ -93,26 +94,9 @@ export function webhookConfiguration(options: WebhookConfigurationOptions): Reco
             scope: 'Namespaced',
           },
         ],
-        objectSelector: podObjectSelector(options.activeRestoreLabels),
+        objectSelector: options.podSelector ?? ALL_MARKED,
         ...common,
       },
-    ],
-  };
-}
-
-/**
- * The pod webhook's objectSelector: marked pods, or only those of the given active Restores. An empty list still
- * needs a valid `In`, so it names a value no Restore is expected to have.
- */
-export function podObjectSelector(
-  activeRestoreLabels: readonly string[] | undefined,
-): Record<string, unknown> {
-  if (activeRestoreLabels === undefined)
-    return { matchExpressions: [{ key: RESTORE_LABEL, operator: 'Exists' }] };
-  const values = [...new Set(activeRestoreLabels)].sort();
-  return {
-    matchExpressions: [
-      { key: RESTORE_LABEL, operator: 'In', values: values.length > 0 ? values : [NO_RESTORE] },
     ],
   };
 }
