@@ -7,6 +7,7 @@ import { restoreKey } from '../restore-key.ts';
 import { OutcomeLedgerStore } from '../restores/ledger-store.ts';
 import { memberPods, memberWorkloadKeys } from '../restores/restore-members.ts';
 import { RestoreReconciler, WorkloadOutcomes } from '../restores/restore-reconciler.ts';
+import type { RestoreHookStatusDeps } from '../restores/restore-hook-status.ts';
 import { orphanLedgerKeys, podRestoreStatusKeys, restoreEventKeys } from './event-mapping.ts';
 import type { WiringContext } from './context.ts';
 import { controllerOptions } from './context.ts';
@@ -32,6 +33,27 @@ export interface RestoreControllerLinks {
   readonly workloads: KeySink;
 }
 
+/** What the Restore's exec-hook condition and hook counts are built from: its member pods, from the caches. */
+function hookStatusDeps(ctx: WiringContext): RestoreHookStatusDeps {
+  const { caches, restores, settings } = ctx;
+  return {
+    memberPods: (labelValue, restore) =>
+      memberPods(
+        caches.podsLabelled(labelValue),
+        caches.getWorkload,
+        labelValue,
+        restore,
+        restores.hooksOf(restore),
+      ),
+    execHookIds: (restore, pod) => execHookIds(restores.hooksOf(restore), pod, settings.policy),
+    ledgers: new OutcomeLedgerStore({
+      client: ctx.client,
+      namespace: ctx.namespace,
+      cached: caches.ledgerShards,
+    }),
+  };
+}
+
 /**
  * The `restore` controller: keeps each Restore's conditions, hook counts and ledger, from the Restore informers,
  * the ledger shards (an orphaned ledger) and the watched pods' updates (hook counts).
@@ -55,22 +77,7 @@ export function buildRestoreController(
     hookWindowMs: settings.hookWindow,
     now: ctx.now,
     onActiveRestores: (count) => metrics.setRestoresActive(count),
-    hookStatus: {
-      memberPods: (labelValue, restore) =>
-        memberPods(
-          caches.podsLabelled(labelValue),
-          caches.getWorkload,
-          labelValue,
-          restore,
-          restores.hooksOf(restore),
-        ),
-      execHookIds: (restore, pod) => execHookIds(restores.hooksOf(restore), pod, settings.policy),
-      ledgers: new OutcomeLedgerStore({
-        client: ctx.client,
-        namespace: ctx.namespace,
-        cached: caches.ledgerShards,
-      }),
-    },
+    hookStatus: hookStatusDeps(ctx),
     onRestoreDone: (name) => metrics.forgetRestore(name),
     minStatusIntervalMs: RESTORE_STATUS_COALESCE_MS,
   });
