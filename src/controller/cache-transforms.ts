@@ -8,7 +8,7 @@ import type {
   Volume,
 } from '../kube/types.ts';
 import { CacheInterner } from './cache-interner.ts';
-import type { KubeObject } from './machinery/kube-object.ts';
+import type { ObjectWithMeta } from './machinery/kube-object.ts';
 
 /**
  * What the controller's informers keep of each object, applied before it is cached (controller-runtime's cache
@@ -127,17 +127,16 @@ function cachedPodStatus(status: PodStatus, intern: CacheInterner): PodStatus {
  * are. The pieces many pods share are taken from `intern` (cache-interner.ts), one table for all the pod informers,
  * so that a pod both Pending and hooked shares them between the two caches; they are frozen.
  */
-export function cachedPod(object: KubeObject, intern: CacheInterner = new CacheInterner()): KubeObject {
-  const pod = object as unknown as Partial<Pod>;
-  if (pod.metadata === undefined || pod.spec === undefined) return object;
-  const cached: Pod = {
+export function cachedPod(pod: Pod, intern: CacheInterner = new CacheInterner()): Pod {
+  const wire: Partial<Pod> = pod;
+  if (wire.metadata === undefined || wire.spec === undefined) return pod;
+  return {
     ...(pod.apiVersion !== undefined ? { apiVersion: intern.string(pod.apiVersion) } : {}),
     ...(pod.kind !== undefined ? { kind: intern.string(pod.kind) } : {}),
     metadata: cachedMetadata(pod.metadata, intern),
     spec: cachedPodSpec(pod.spec, intern),
     ...(pod.status !== undefined ? { status: cachedPodStatus(pod.status, intern) } : {}),
   };
-  return cached as unknown as KubeObject;
 }
 
 /**
@@ -145,7 +144,7 @@ export function cachedPod(object: KubeObject, intern: CacheInterner = new CacheI
  * pods), but for managedFields and kubectl's last-applied copy of the object. Workloads are only ever changed with
  * merge patches of the fields they name, so nothing dropped here is written back.
  */
-export function cachedWorkload(object: KubeObject): KubeObject {
+export function cachedWorkload<T extends ObjectWithMeta>(object: T): T {
   const metadata = object.metadata;
   if (metadata === undefined) return object;
   const annotations = metadata.annotations;

@@ -1,8 +1,10 @@
 import type { HookPolicy } from '../hooks/policy.ts';
 import type { RestoreHooks } from '../hooks/validate.ts';
 import { parseRestoreHooks } from '../hooks/validate.ts';
-import { veleroLabelValue } from '../kube/velero-labels.ts';
+import { RESTORE_NAME_LABEL, veleroLabelValue } from '../kube/velero-labels.ts';
 import type { ObjectMeta } from '../kube/types.ts';
+import { RESTORE_LABEL } from './marks.ts';
+import { restoreActivity } from './restore-activity.ts';
 import type { RestoreTiming } from './restore-activity.ts';
 
 export interface RestoreObject {
@@ -40,6 +42,20 @@ export class RestoreDirectory {
     if (matches.length > 1) return { found: false, reason: 'Ambiguous' };
     const restore = matches[0]!;
     return { found: true, restore, hooks: this.hooksOf(restore) };
+  }
+
+  /**
+   * The Restore an object's labels name: restore-hooks' mark (`restore-hooks.dev/restore`), else Velero's
+   * `velero.io/restore-name`; undefined when it carries neither.
+   */
+  byObjectLabels(labels: Readonly<Record<string, string>> | undefined): RestoreLookup | undefined {
+    const value = labels?.[RESTORE_LABEL] ?? labels?.[RESTORE_NAME_LABEL];
+    return value === undefined ? undefined : this.byLabelValue(value);
+  }
+
+  /** The Restores whose hooks apply now (restoreActivity). */
+  active(now: number, hookWindowMs: number): RestoreObject[] {
+    return this.#listRestores().filter((r) => restoreActivity(r.status, now, hookWindowMs).active);
   }
 
   hooksOf(restore: RestoreObject): RestoreHooks {

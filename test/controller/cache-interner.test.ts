@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { CacheInterner } from '../../src/controller/cache-interner.ts';
 import { cachedPod } from '../../src/controller/cache-transforms.ts';
-import type { KubeObject } from '../../src/controller/machinery/kube-object.ts';
 import type { Pod } from '../../src/kube/types.ts';
 
 /** Parsed afresh each call, as each informer parses its own copy of a watch event. */
@@ -104,10 +103,10 @@ describe('CacheInterner', () => {
 describe('cachedPod with one interner for the pod informers', () => {
   it('shares the pieces pods have in common, between pods and between the two caches of one pod', () => {
     const intern = new CacheInterner();
-    const pending = cachedPod(parsed(pendingPod('web-1', 'u1', '10')) as unknown as KubeObject, intern);
-    const hooked = cachedPod(parsed(pendingPod('web-1', 'u1', '10')) as unknown as KubeObject, intern);
-    const sibling = cachedPod(parsed(pendingPod('web-2', 'u2', '11')) as unknown as KubeObject, intern);
-    const [p, h, s] = [pending, hooked, sibling] as unknown as Pod[];
+    const pending = cachedPod(parsed(pendingPod('web-1', 'u1', '10')), intern);
+    const hooked = cachedPod(parsed(pendingPod('web-1', 'u1', '10')), intern);
+    const sibling = cachedPod(parsed(pendingPod('web-2', 'u2', '11')), intern);
+    const [p, h, s] = [pending, hooked, sibling];
     expect(h).to.deep.equal(p);
     for (const other of [h, s]) {
       expect(other!.metadata!.labels).to.equal(p!.metadata!.labels);
@@ -142,9 +141,9 @@ describe('cachedPod with one interner for the pod informers', () => {
           if (!waiting) pod.status!.initContainerStatuses![0]!.state = { running: { startedAt: `t${i}` } };
           return pod;
         });
-        const cached = sources.map((pod) => cachedPod(parsed(pod) as unknown as KubeObject, intern));
+        const cached = sources.map((pod) => cachedPod(parsed(pod), intern));
         sources.forEach((pod, i) => {
-          expect(cached[i]).to.deep.equal(cachedPod(parsed(pod) as unknown as KubeObject));
+          expect(cached[i]).to.deep.equal(cachedPod(parsed(pod)));
         });
       }),
     );

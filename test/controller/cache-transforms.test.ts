@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import { LAST_APPLIED_ANNOTATION, cachedPod, cachedWorkload } from '../../src/controller/cache-transforms.ts';
 import { podFacts as execPodFacts } from '../../src/controller/exec-hooks/exec-reconciler.ts';
 import { podFacts as initPodFacts } from '../../src/controller/init-hooks/pod-facts.ts';
-import type { KubeObject } from '../../src/controller/machinery/kube-object.ts';
 import { createdDuringRestore } from '../../src/controller/membership.ts';
 import {
   appContainersStarted,
@@ -19,9 +18,6 @@ import { parseRestoreHooks } from '../../src/hooks/validate.ts';
 import { controllerOf } from '../../src/kube/owners.ts';
 import type { Pod, Workload } from '../../src/kube/types.ts';
 import { r2HookContainers, restoreR2 } from '../helpers/restore-fixtures.ts';
-
-const asPod = (o: KubeObject) => o as unknown as Pod;
-const asObject = (p: unknown) => p as KubeObject;
 
 /** A pending pod as an API server sends it, with much the controller never reads. */
 function fullPod(): Pod {
@@ -105,7 +101,7 @@ function fullPod(): Pod {
 
 describe('cachedPod (what the pod informers keep of a pod)', () => {
   it('keeps the fields the controller reads, and nothing else', () => {
-    expect(cachedPod(asObject(fullPod()))).to.deep.equal({
+    expect(cachedPod(fullPod())).to.deep.equal({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: {
@@ -158,12 +154,12 @@ describe('cachedPod (what the pod informers keep of a pod)', () => {
 
   it('leaves the object it was given unchanged', () => {
     const pod = fullPod();
-    cachedPod(asObject(pod));
+    cachedPod(pod);
     expect(pod).to.deep.equal(fullPod());
   });
 
   it('passes an object without metadata or spec through as it is', () => {
-    const odd = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } };
+    const odd = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } } as unknown as Pod;
     expect(cachedPod(odd)).to.equal(odd);
   });
 });
@@ -351,7 +347,7 @@ describe('cachedPod keeps what every reader of the pod caches uses (property)', 
     it(`${name} answers the same on the cached pod`, () => {
       fc.assert(
         fc.property(anyPod, (pod) => {
-          expect(read(asPod(cachedPod(asObject(pod))))).to.deep.equal(read(pod));
+          expect(read(cachedPod(pod))).to.deep.equal(read(pod));
         }),
         { numRuns: 300 },
       );
@@ -380,7 +376,7 @@ describe('cachedWorkload (what the workload informers keep)', () => {
 
   it('drops managedFields and kubectl’s last-applied copy, and keeps everything else', () => {
     const { managedFields: _m, ...metadata } = workload().metadata;
-    expect(cachedWorkload(asObject(workload()))).to.deep.equal({
+    expect(cachedWorkload(workload())).to.deep.equal({
       ...workload(),
       metadata: { ...metadata, annotations: { 'deployment.kubernetes.io/revision': '2' } },
     });
@@ -388,6 +384,6 @@ describe('cachedWorkload (what the workload informers keep)', () => {
 
   it('returns the object itself when there is nothing to drop', () => {
     const bare = { ...workload(), metadata: { name: 'web', namespace: 'app', annotations: { a: 'b' } } };
-    expect(cachedWorkload(asObject(bare))).to.equal(bare);
+    expect(cachedWorkload(bare)).to.equal(bare);
   });
 });

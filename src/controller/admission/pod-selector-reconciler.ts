@@ -10,7 +10,7 @@
 import type { Registry } from 'prom-client';
 import type { KubeJsonClient } from '../kube-json-client.ts';
 import type { InformerEventHandler } from '../machinery/informer.ts';
-import type { KubeObject } from '../machinery/kube-object.ts';
+import type { ObjectWithMeta } from '../machinery/kube-object.ts';
 import { Controller } from '../machinery/controller.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import type { Logger } from '../machinery/logger.ts';
@@ -67,11 +67,10 @@ export class PodSelectorReconciler {
   }
 
   /** What a Restore informer calls: enqueue the key when the event may change the selector. */
-  readonly restoreEvents: InformerEventHandler<KubeObject> = {
+  readonly restoreEvents: InformerEventHandler<SelectorRestore & ObjectWithMeta> = {
     onAdd: () => this.controller.enqueue(POD_SELECTOR_KEY),
     onUpdate: (before, after) => {
-      if (selectorMayChange(before as SelectorRestore, after as SelectorRestore))
-        this.controller.enqueue(POD_SELECTOR_KEY);
+      if (selectorMayChange(before, after)) this.controller.enqueue(POD_SELECTOR_KEY);
     },
     onDelete: () => this.controller.enqueue(POD_SELECTOR_KEY),
   };

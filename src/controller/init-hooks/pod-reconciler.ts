@@ -33,7 +33,6 @@ import type { JournalEntry } from './replacement-journal.ts';
 import type { ReplacementJournalStore } from './replacement-journal-store.ts';
 import { initHooksState } from './template-hooks.ts';
 import type { InitHookSettings } from './workload-reconciler.ts';
-import { workloadKey } from './workload-reconciler.ts';
 import type { WorkloadKind } from '../workload-kinds.ts';
 
 export interface PodReconcilerDeps {
@@ -42,8 +41,6 @@ export interface PodReconcilerDeps {
   readonly getWorkload: (kind: WorkloadKind, namespace: string, name: string) => Workload | undefined;
   /** Finds the restored workload at the top of a pod's controller chain. */
   readonly owners: OwnerChain;
-  /** Hands a workload key to the workload controller. */
-  readonly enqueueWorkload: (key: string) => void;
   readonly restores: RestoreDirectory;
   readonly cluster: Cluster;
   readonly journal: ReplacementJournalStore;
@@ -123,10 +120,8 @@ export class PodReconciler {
     const owner = controllerOf(pod.metadata);
     if (owner) {
       if (owner.kind === 'Job') return this.#reportJobPod(pod, owner.name, owner.uid);
-      // Hand the pod to the restored workload at the top of its controller chain, found in the caches.
+      // The pod's event reaches its restored workloads' controller too (wiring/event-mapping.ts).
       const concerned = this.#deps.owners.restoredWorkloadsConcerned(pod);
-      for (const { kind, workload } of concerned)
-        this.#deps.enqueueWorkload(workloadKey(kind, namespace, workload.metadata.name ?? ''));
       // Before it patches a template, the workload reconcile proves which pods are its own through their ReplicaSet:
       // read that now, off its path, while a template still awaits our hooks.
       // Templates marked at admission never get hooks: their pods get them from the pod webhook.

@@ -19,14 +19,14 @@ export { sleep, systemClock } from './clock.ts';
 export type { Clock, Timer } from './clock.ts';
 export { Controller } from './controller.ts';
 export type { ControllerOptions, ReconcileContext, ReconcileFunc, ReconcileResult } from './controller.ts';
-export { enqueueHandler } from './event-handlers.ts';
-export type { KeySink } from './event-handlers.ts';
+export { enqueueHandler, mappedHandler } from './event-handlers.ts';
+export type { EventMapping, KeySink, ObjectEvent } from './event-handlers.ts';
 export { Indexer, NAMESPACE_INDEX, labelIndex, ownerUidIndex } from './indexer.ts';
 export type { IndexFunc } from './indexer.ts';
 export { Informer } from './informer.ts';
 export type { InformerEventHandler, InformerOptions, ReadonlyIndexer, RecoveryEvent } from './informer.ts';
 export { objectKey, splitObjectKey } from './kube-object.ts';
-export type { KubeObject } from './kube-object.ts';
+export type { KubeObject, ObjectWithMeta } from './kube-object.ts';
 export {
   DEFAULT_LEADER_ELECTION_TIMINGS,
   LeaderElector,

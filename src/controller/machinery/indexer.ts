@@ -1,13 +1,13 @@
-import type { KubeObject } from './kube-object.ts';
+import type { ObjectWithMeta } from './kube-object.ts';
 import { objectKey } from './kube-object.ts';
 
 /** The values under which an object is indexed; an object may appear under several or none. */
-export type IndexFunc<T extends KubeObject> = (object: T) => readonly string[];
+export type IndexFunc<T extends ObjectWithMeta> = (object: T) => readonly string[];
 
 export const NAMESPACE_INDEX = 'namespace';
 
 /** Indexes objects by the uid of each owner (or only the controller owner). */
-export function ownerUidIndex<T extends KubeObject>(
+export function ownerUidIndex<T extends ObjectWithMeta>(
   options: { controllerOnly?: boolean } = {},
 ): IndexFunc<T> {
   return (object) =>
@@ -17,7 +17,7 @@ export function ownerUidIndex<T extends KubeObject>(
 }
 
 /** Indexes objects by the value of one label (objects without it are not indexed). */
-export function labelIndex<T extends KubeObject>(label: string): IndexFunc<T> {
+export function labelIndex<T extends ObjectWithMeta>(label: string): IndexFunc<T> {
   return (object) => {
     const value = object.metadata?.labels?.[label];
     return value === undefined ? [] : [value];
@@ -28,7 +28,7 @@ export function labelIndex<T extends KubeObject>(label: string): IndexFunc<T> {
  * A thread-unsafe (single event loop) cache of objects by key with secondary indexes, like client-go's
  * cache.Indexer. Objects are shared with callers: treat them as read-only and clone before editing.
  */
-export class Indexer<T extends KubeObject> {
+export class Indexer<T extends ObjectWithMeta> {
   readonly #objects = new Map<string, T>();
   readonly #indexFuncs: ReadonlyMap<string, IndexFunc<T>>;
   /** index name -> indexed value -> keys */

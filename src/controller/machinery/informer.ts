@@ -3,7 +3,7 @@ import type { Clock, Timer } from './clock.ts';
 import { sleep, systemClock } from './clock.ts';
 import type { IndexFunc } from './indexer.ts';
 import { Indexer } from './indexer.ts';
-import type { KubeObject } from './kube-object.ts';
+import type { ObjectWithMeta } from './kube-object.ts';
 import { objectKey } from './kube-object.ts';
 import type { ListWatch, Selectors, WatchEvent, WatchHandle } from './list-watch.ts';
 import type { Logger } from './logger.ts';
@@ -16,19 +16,19 @@ export type RecoveryEvent =
   | { type: 'stalled'; informer: string; silentForMs: number };
 
 /** Callbacks for cache changes. Keep them to "enqueue a key": they must not block or throw. */
-export interface InformerEventHandler<T extends KubeObject> {
+export interface InformerEventHandler<T extends ObjectWithMeta> {
   onAdd?(object: T): void;
   onUpdate?(oldObject: T, newObject: T): void;
   onDelete?(object: T): void;
 }
 
 /** The read side of an informer's cache. */
-export type ReadonlyIndexer<T extends KubeObject> = Pick<
+export type ReadonlyIndexer<T extends ObjectWithMeta> = Pick<
   Indexer<T>,
   'get' | 'keys' | 'list' | 'byIndex' | 'size'
 >;
 
-export interface InformerOptions<T extends KubeObject> extends Selectors {
+export interface InformerOptions<T extends ObjectWithMeta> extends Selectors {
   /** Names the informer in logs and recovery events, e.g. `pods`. */
   name: string;
   listWatch: ListWatch<T>;
@@ -69,7 +69,7 @@ const MIN_HEALTHY_WATCH_MS = 1000;
  * `hasSynced` only after a successful first list, restarts with exponential backoff after any error,
  * re-lists after 410 Expired, requests bookmarks, and restarts a watch that stays silent too long.
  */
-export class Informer<T extends KubeObject> {
+export class Informer<T extends ObjectWithMeta> {
   readonly name: string;
   readonly #options: InformerOptions<T>;
   readonly #indexer: Indexer<T>;

@@ -12,8 +12,16 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
+/**
+ * What the machinery (informers, indexers, list-watch, event handlers) needs of an object: its metadata. KubeObject
+ * and the typed shapes of src/kube/types.ts (Pod, Workload, …) both are, so an informer can be typed by what it holds.
+ */
+export interface ObjectWithMeta {
+  metadata?: ObjectMeta;
+}
+
 /** The cache key client-go uses: `namespace/name`, or `name` for cluster-scoped objects. */
-export function objectKey(object: KubeObject): string {
+export function objectKey(object: ObjectWithMeta): string {
   const name = object.metadata?.name;
   if (!name) throw new Error('object has no metadata.name');
   const namespace = object.metadata?.namespace;
@@ -30,7 +38,7 @@ export function splitObjectKey(key: string): { namespace?: string; name: string 
  * Drops metadata.managedFields, as controller-runtime's TransformStripManagedFields does for its cache: nothing in
  * the controller reads them, and they are often the larger part of a pod.
  */
-export function stripManagedFields<T extends KubeObject>(object: T): T {
+export function stripManagedFields<T extends ObjectWithMeta>(object: T): T {
   if (object.metadata?.managedFields === undefined) return object;
   const metadata = { ...object.metadata };
   delete metadata.managedFields;

@@ -1,7 +1,7 @@
 import type { HttpLibrary, KubeConfig } from '@kubernetes/client-node';
 import { ApiException, HttpMethod, RequestContext } from './client-node.ts';
 import { bodyChunks, dispatcherHttpLibrary } from './dispatcher-http-library.ts';
-import type { KubeObject } from './kube-object.ts';
+import type { ObjectWithMeta } from './kube-object.ts';
 import {
   MalformedResponseError,
   decodeList,
@@ -20,7 +20,7 @@ export interface ListRequest extends Selectors {
   continue?: string;
 }
 
-export interface ListPage<T extends KubeObject> {
+export interface ListPage<T extends ObjectWithMeta> {
   items: T[];
   resourceVersion: string;
   continue?: string;
@@ -34,7 +34,7 @@ export interface WatchRequest extends Selectors {
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
-export interface WatchEvent<T extends KubeObject> {
+export interface WatchEvent<T extends ObjectWithMeta> {
   type: WatchEventType;
   /** The object; for ERROR, a Status. */
   object: T;
@@ -45,7 +45,7 @@ export interface WatchHandle {
 }
 
 /** The two calls an informer needs for one collection, in plain JSON. */
-export interface ListWatch<T extends KubeObject> {
+export interface ListWatch<T extends ObjectWithMeta> {
   /** Human-readable collection path, for logs. */
   readonly path: string;
   list(request: ListRequest): Promise<ListPage<T>>;
@@ -58,6 +58,14 @@ export interface ListWatch<T extends KubeObject> {
     onEvent: (event: WatchEvent<T>) => void,
     onDone: (error?: unknown) => void,
   ): Promise<WatchHandle>;
+}
+
+/**
+ * A decoded object as the type the informer holds: the API server's schema is the contract, as for client-go's typed
+ * decoding; nothing here checks fields beyond metadata.name.
+ */
+function wireObject<T extends ObjectWithMeta>(object: ObjectWithMeta): T {
+  return object as T;
 }
 
 function queryString(params: Record<string, string | number | boolean | undefined>): string {
@@ -75,7 +83,7 @@ function queryString(params: Record<string, string | number | boolean | undefine
  * `kind`/`apiVersion` the server leaves out of them, so that both paths yield the same shape. A watch is read line
  * by line as its chunks arrive.
  */
-export class KubeListWatch<T extends KubeObject> implements ListWatch<T> {
+export class KubeListWatch<T extends ObjectWithMeta> implements ListWatch<T> {
   readonly path: string;
   readonly #kubeConfig: KubeConfig;
   readonly #httpLibrary: HttpLibrary;
@@ -101,7 +109,7 @@ export class KubeListWatch<T extends KubeObject> implements ListWatch<T> {
     }
     const body = decodeList(parseJsonResponse(text, `list ${this.path}`), `list ${this.path}`);
     const kind = body.kind?.slice(0, -'List'.length);
-    const items = body.items.map((item) => ({ apiVersion: body.apiVersion, kind, ...item }) as T);
+    const items = body.items.map((item) => wireObject<T>({ apiVersion: body.apiVersion, kind, ...item }));
     return { items, resourceVersion: body.resourceVersion, continue: body.continue };
   }
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Logger as WinstonLogger } from 'winston';
 import { createLogger, transports } from 'winston';
-import { enqueueHandler } from '../../../src/controller/machinery/index.ts';
+import { enqueueHandler, mappedHandler } from '../../../src/controller/machinery/index.ts';
 import type { KubeObject } from '../../../src/controller/machinery/kube-object.ts';
 import type { Logger } from '../../../src/controller/machinery/logger.ts';
 
@@ -28,6 +28,33 @@ describe('enqueueHandler', () => {
     handler.onUpdate!(pod('a', 'r1'), pod('a', 'r2'));
     handler.onAdd!(pod('b'));
     expect(keys).to.deep.equal(['velero/r1', 'velero/r2']);
+  });
+});
+
+describe('mappedHandler', () => {
+  const pod = (name: string): KubeObject => ({ metadata: { namespace: 'app', name } });
+
+  it('hands the mapping each change with its type, and the old state on update', () => {
+    const keys: string[] = [];
+    const handler = mappedHandler<KubeObject>({ enqueue: (key) => keys.push(key) }, (event) => [
+      event.type === 'update'
+        ? `${event.type}:${event.oldObject.metadata?.name}->${event.object.metadata?.name}`
+        : `${event.type}:${event.object.metadata?.name}`,
+    ]);
+    handler.onAdd!(pod('a'));
+    handler.onUpdate!(pod('a'), pod('b'));
+    handler.onDelete!(pod('b'));
+    expect(keys).to.deep.equal(['add:a', 'update:a->b', 'delete:b']);
+  });
+
+  it('enqueues nothing for a change the mapping gives no key, and every key it gives, in order', () => {
+    const keys: string[] = [];
+    const handler = mappedHandler<KubeObject>({ enqueue: (key) => keys.push(key) }, (event) =>
+      event.type === 'delete' ? [] : ['k1', 'k2'],
+    );
+    handler.onDelete!(pod('a'));
+    handler.onAdd!(pod('a'));
+    expect(keys).to.deep.equal(['k1', 'k2']);
   });
 });
 

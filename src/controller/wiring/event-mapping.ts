@@ -1,0 +1,92 @@
+import { controllerOf } from '../../kube/owners.ts';
+import type { Pod, Workload } from '../../kube/types.ts';
+import { workloadKey } from '../init-hooks/workload-reconciler.ts';
+import type { EventMapping } from '../machinery/event-handlers.ts';
+import type { KubeObject } from '../machinery/kube-object.ts';
+import type { OwnerChain } from '../owner-chain.ts';
+import type { RestoreLookup, RestoreObject } from '../restore-directory.ts';
+import { restoreKey } from '../restore-key.ts';
+import { LEDGER_RESTORE_ANNOTATION } from '../restores/ledger-store.ts';
+import type { WorkloadKind } from '../workload-kinds.ts';
+
+/**
+ * Which work each informer event causes: the one place that maps a change of a cached object to the keys of the
+ * controllers it concerns (controller-runtime's handler.EnqueueRequestsFromMapFunc). Pure, given the cache lookups
+ * they are handed; reconcilers never enqueue work for another controller, these mappings do.
+ */
+
+/** A pod's key in the pod and exec work queues (`namespace/name`). */
+export function podKey(pod: Pod): string {
+  return `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
+}
+
+/** Restore → restore controller: its own key, on every change (a deletion too: it drops what is kept for it). */
+export const restoreEventKeys: EventMapping<RestoreObject> = (event) => [restoreKey(event.object)];
+
+/**
+ * Ledger shard → restore controller: a ledger added for a Restore that is not cached (deleted while no controller
+ * ran); reconciling the missing Restore deletes the ledger.
+ */
+export function orphanLedgerKeys(restoreExists: (key: string) => boolean): EventMapping<KubeObject> {
+  return (event) => {
+    if (event.type !== 'add') return [];
+    const ledgerOf = event.object.metadata?.annotations?.[LEDGER_RESTORE_ANNOTATION];
+    return ledgerOf && !restoreExists(ledgerOf) ? [ledgerOf] : [];
+  };
+}
+
+/** Restored workload → workload controller: its own key on add and update; a deleted workload needs nothing. */
+export function workloadEventKeys(kind: WorkloadKind): EventMapping<Workload> {
+  return (event) =>
+    event.type === 'delete'
+      ? []
+      : [workloadKey(kind, event.object.metadata.namespace ?? '', event.object.metadata.name ?? '')];
+}
+
+/**
+ * Pending pod → pod controller: its own key on every change. Deletions matter too: a bare pod being replaced is
+ * recreated once its predecessor is gone.
+ */
+export const pendingPodKeys: EventMapping<Pod> = (event) => [podKey(event.object)];
+
+/**
+ * Pending pod → workload controller: a pod with a workload controller (not a Job) is the business of the restored
+ * workloads at the top of its controller chain, as the caches know them (`OwnerChain.restoredWorkloadsConcerned`:
+ * no API read). On add and update; a deleted pending pod concerns no workload.
+ */
+export function concernedWorkloadKeys(
+  owners: Pick<OwnerChain, 'restoredWorkloadsConcerned'>,
+): EventMapping<Pod> {
+  return (event) => {
+    if (event.type === 'delete') return [];
+    const pod = event.object;
+    const owner = controllerOf(pod.metadata);
+    if (!owner || owner.kind === 'Job') return [];
+    return owners
+      .restoredWorkloadsConcerned(pod)
+      .map(({ kind, workload }) =>
+        workloadKey(kind, pod.metadata.namespace ?? '', workload.metadata.name ?? ''),
+      );
+  };
+}
+
+/**
+ * Hooked (or Velero-restored) pod → exec controller: its own key on add and update. A deletion goes through
+ * `ExecHookReconciler.podDeleted`, which keeps the pod's last state for its hook counts.
+ */
+export const watchedPodExecKeys: EventMapping<Pod> = (event) =>
+  event.type === 'delete' ? [] : [podKey(event.object)];
+
+/**
+ * Hooked (or Velero-restored) pod → restore controller: an update may change the Restore's counts (hook init
+ * containers finishing); the key of the Restore its labels name, when that Restore is found.
+ */
+export function podRestoreStatusKeys(
+  restoreOf: (labels: Readonly<Record<string, string>> | undefined) => RestoreLookup | undefined,
+): EventMapping<Pod> {
+  return (event) => {
+    if (event.type !== 'update') return [];
+    const lookup = restoreOf(event.object.metadata.labels);
+    return lookup?.found ? [restoreKey(lookup.restore)] : [];
+  };
+}

@@ -1,0 +1,51 @@
+import { PodReconciler } from '../init-hooks/pod-reconciler.ts';
+import { ReplacementJournalStore } from '../init-hooks/replacement-journal-store.ts';
+import { Controller } from '../machinery/controller.ts';
+import { mappedHandler } from '../machinery/event-handlers.ts';
+import type { WiringContext } from './context.ts';
+import { controllerOptions } from './context.ts';
+import { pendingPodKeys } from './event-mapping.ts';
+import type { RestoreStatusInputs } from './restore-controller.ts';
+
+export interface PodControllerLinks {
+  readonly restoreStatus: RestoreStatusInputs;
+}
+
+/**
+ * The `pod` controller (keys `namespace/name`): replaces bare restored pods that lack their hooks, through the
+ * replacement journal, and reports pods that will not run them; from the pending-pod informer. Its queue hands out
+ * replacements under way first, then pending pods oldest first (PodReconciler.rank).
+ */
+export function buildPodController(
+  ctx: WiringContext,
+  links: PodControllerLinks,
+): { controller: Controller; loadJournal: () => Promise<void> } {
+  const { caches } = ctx;
+  const reconciler = new PodReconciler({
+    getPendingPod: caches.getPendingPod,
+    getWorkload: caches.getWorkload,
+    owners: ctx.owners,
+    restores: ctx.restores,
+    cluster: ctx.cluster,
+    journal: new ReplacementJournalStore(ctx.client, ctx.namespace),
+    metrics: ctx.metrics,
+    events: ctx.events,
+    settings: ctx.initSettings,
+    now: ctx.now,
+    onSkippedPod: (restore, pod) => links.restoreStatus.skippedPod(restore, pod),
+  });
+  const controller = new Controller({
+    name: 'pod',
+    reconcile: (key, rctx) => reconciler.reconcile(key, rctx),
+    rank: (key) => reconciler.rank(key),
+    ...controllerOptions(ctx),
+  });
+  caches.pendingPods.addEventHandler(mappedHandler(controller, pendingPodKeys));
+  return {
+    controller,
+    // Replacements a previous leader left unfinished are driven to their end first.
+    loadJournal: async () => {
+      for (const key of await reconciler.loadJournal()) controller.enqueue(key);
+    },
+  };
+}

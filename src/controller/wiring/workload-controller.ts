@@ -1,0 +1,44 @@
+import type { Pod } from '../../kube/types.ts';
+import { WorkloadReconciler } from '../init-hooks/workload-reconciler.ts';
+import { Controller } from '../machinery/controller.ts';
+import { mappedHandler } from '../machinery/event-handlers.ts';
+import type { WiringContext } from './context.ts';
+import { controllerOptions } from './context.ts';
+import { concernedWorkloadKeys, workloadEventKeys } from './event-mapping.ts';
+import type { RestoreStatusInputs } from './restore-controller.ts';
+
+export interface WorkloadControllerLinks {
+  readonly restoreStatus: RestoreStatusInputs;
+  /** Pods of a restored workload that may still need their exec hooks claimed: for the exec controller. */
+  readonly execCandidates: (pods: readonly Pod[]) => void;
+}
+
+/**
+ * The `workload` controller (keys `Kind/namespace/name`): gets the hooks into restored workloads' pods, from the
+ * restored-workload informers and the pending pods those workloads control.
+ */
+export function buildWorkloadController(ctx: WiringContext, links: WorkloadControllerLinks): Controller {
+  const { caches } = ctx;
+  const reconciler = new WorkloadReconciler({
+    getWorkload: caches.getWorkload,
+    onExecCandidates: links.execCandidates,
+    pendingPodsIn: caches.pendingPodsIn,
+    owners: ctx.owners,
+    restores: ctx.restores,
+    cluster: ctx.cluster,
+    events: ctx.events,
+    settings: ctx.initSettings,
+    now: ctx.now,
+    metrics: ctx.metrics,
+    onOutcome: (outcome) => links.restoreStatus.workloadOutcome(outcome),
+  });
+  const controller = new Controller({
+    name: 'workload',
+    reconcile: (key, rctx) => reconciler.reconcile(key, rctx),
+    ...controllerOptions(ctx),
+  });
+  for (const [kind, informer] of caches.workloads)
+    informer.addEventHandler(mappedHandler(controller, workloadEventKeys(kind)));
+  caches.pendingPods.addEventHandler(mappedHandler(controller, concernedWorkloadKeys(ctx.owners)));
+  return controller;
+}

@@ -1,0 +1,216 @@
+import { expect } from 'chai';
+import type { ObjectEvent } from '../../../src/controller/machinery/event-handlers.ts';
+import type { KubeObject } from '../../../src/controller/machinery/kube-object.ts';
+import { RESTORE_LABEL } from '../../../src/controller/marks.ts';
+import type { RestoreLookup, RestoreObject } from '../../../src/controller/restore-directory.ts';
+import { LEDGER_RESTORE_ANNOTATION } from '../../../src/controller/restores/ledger-store.ts';
+import {
+  concernedWorkloadKeys,
+  orphanLedgerKeys,
+  pendingPodKeys,
+  podRestoreStatusKeys,
+  restoreEventKeys,
+  watchedPodExecKeys,
+  workloadEventKeys,
+} from '../../../src/controller/wiring/event-mapping.ts';
+import type { WorkloadKind } from '../../../src/controller/workload-kinds.ts';
+import { parseRestoreHooks } from '../../../src/hooks/validate.ts';
+import { DEFAULT_HOOK_POLICY } from '../../../src/hooks/policy.ts';
+import type { OwnerReference, Pod, Workload } from '../../../src/kube/types.ts';
+import { RESTORE_NAME_LABEL } from '../../../src/kube/velero-labels.ts';
+
+type EventType = ObjectEvent<unknown>['type'];
+
+/** The event of each type for an object (an update from the same object: the mappings read the new state). */
+function event<T>(type: EventType, object: T, oldObject: T = object): ObjectEvent<T> {
+  return type === 'update' ? { type, oldObject, object } : { type, object };
+}
+
+const ALL: EventType[] = ['add', 'update', 'delete'];
+
+const pod = (
+  name: string,
+  extra: { labels?: Record<string, string>; owner?: Partial<OwnerReference> } = {},
+): Pod => ({
+  metadata: {
+    namespace: 'app',
+    name,
+    uid: `uid-${name}`,
+    ...(extra.labels ? { labels: extra.labels } : {}),
+    ...(extra.owner
+      ? {
+          ownerReferences: [
+            {
+              apiVersion: 'apps/v1',
+              uid: 'rs-uid',
+              name: 'x',
+              kind: 'ReplicaSet',
+              controller: true,
+              ...extra.owner,
+            },
+          ],
+        }
+      : {}),
+  },
+  spec: { containers: [{ name: 'app' }] },
+});
+
+const workload = (name: string): Workload => ({
+  metadata: { namespace: 'app', name },
+  spec: { template: { spec: { containers: [] } } },
+});
+
+const restore = (namespace: string, name: string): RestoreObject => ({ metadata: { namespace, name } });
+
+describe('event mapping: which work an informer event causes', () => {
+  describe('restoreEventKeys: a Restore, to the restore controller', () => {
+    for (const type of ALL)
+      it(`${type}: its own key`, () => {
+        expect(restoreEventKeys(event(type, restore('velero', 'r1')))).to.deep.equal(['velero/r1']);
+      });
+  });
+
+  describe('orphanLedgerKeys: a ledger shard, to the restore controller', () => {
+    const ledger = (of?: string): KubeObject => ({
+      metadata: {
+        namespace: 'restore-hooks',
+        name: 'l',
+        ...(of ? { annotations: { [LEDGER_RESTORE_ANNOTATION]: of } } : {}),
+      },
+    });
+    const mapping = orphanLedgerKeys((key) => key === 'velero/cached');
+    const cases: [string, ObjectEvent<KubeObject>, string[]][] = [
+      [
+        'added for a Restore not cached: that Restore, whose reconcile deletes it',
+        event('add', ledger('velero/gone')),
+        ['velero/gone'],
+      ],
+      ['added for a cached Restore: nothing', event('add', ledger('velero/cached')), []],
+      ['added without the annotation: nothing', event('add', ledger()), []],
+      ['updated, for a Restore not cached: nothing', event('update', ledger('velero/gone')), []],
+      ['deleted: nothing', event('delete', ledger('velero/gone')), []],
+    ];
+    for (const [title, e, want] of cases)
+      it(title, () => {
+        expect(mapping(e)).to.deep.equal(want);
+      });
+  });
+
+  describe('workloadEventKeys: a restored workload, to the workload controller', () => {
+    const cases: [WorkloadKind, EventType, string[]][] = [
+      ['Deployment', 'add', ['Deployment/app/web']],
+      ['StatefulSet', 'update', ['StatefulSet/app/web']],
+      ['ReplicaSet', 'add', ['ReplicaSet/app/web']],
+      ['DaemonSet', 'delete', []],
+    ];
+    for (const [kind, type, want] of cases)
+      it(`${kind} ${type}: ${want.length ? 'its kind-qualified key' : 'nothing'}`, () => {
+        expect(workloadEventKeys(kind)(event(type, workload('web')))).to.deep.equal(want);
+      });
+  });
+
+  describe('pendingPodKeys: a pending pod, to the pod controller', () => {
+    for (const type of ALL)
+      it(`${type}: its own key (a deletion lets a replacement go on)`, () => {
+        expect(pendingPodKeys(event(type, pod('web-1')))).to.deep.equal(['app/web-1']);
+      });
+  });
+
+  describe('concernedWorkloadKeys: a pending pod, to the workload controller', () => {
+    const deployment = workload('web');
+    const asked: Pod[] = [];
+    const mapping = concernedWorkloadKeys({
+      restoredWorkloadsConcerned: (p: Pod) => {
+        asked.push(p);
+        return p.metadata.name === 'unrelated' ? [] : [{ kind: 'Deployment' as const, workload: deployment }];
+      },
+    });
+    const cases: [string, ObjectEvent<Pod>, string[]][] = [
+      [
+        'added, owned by a ReplicaSet: the restored workloads the caches say it concerns',
+        event('add', pod('web-1', { owner: {} })),
+        ['Deployment/app/web'],
+      ],
+      ['updated, owned: the same', event('update', pod('web-1', { owner: {} })), ['Deployment/app/web']],
+      ['owned, concerning no restored workload: nothing', event('add', pod('unrelated', { owner: {} })), []],
+      ['deleted: nothing', event('delete', pod('web-1', { owner: {} })), []],
+      ['a bare pod: nothing (the pod controller replaces it)', event('add', pod('bare')), []],
+      [
+        'a Job’s pod: nothing (the pod controller reports it)',
+        event('add', pod('job-1', { owner: { kind: 'Job', apiVersion: 'batch/v1' } })),
+        [],
+      ],
+      [
+        'an owner reference that is not the controller: nothing',
+        event('add', pod('adopt', { owner: { controller: false } })),
+        [],
+      ],
+    ];
+    for (const [title, e, want] of cases)
+      it(title, () => {
+        expect(mapping(e)).to.deep.equal(want);
+      });
+
+    it('asks the owner chain only about pods with a workload controller', () => {
+      asked.length = 0;
+      mapping(event('add', pod('bare')));
+      mapping(event('add', pod('job-1', { owner: { kind: 'Job' } })));
+      mapping(event('delete', pod('web-1', { owner: {} })));
+      expect(asked).to.deep.equal([]);
+    });
+  });
+
+  describe('watchedPodExecKeys: a hooked or Velero-restored pod, to the exec controller', () => {
+    const cases: [EventType, string[]][] = [
+      ['add', ['app/web-1']],
+      ['update', ['app/web-1']],
+      ['delete', []],
+    ];
+    for (const [type, want] of cases)
+      it(`${type}: ${want.length ? 'its own key' : 'nothing (podDeleted keeps its last state and enqueues it)'}`, () => {
+        expect(watchedPodExecKeys(event(type, pod('web-1')))).to.deep.equal(want);
+      });
+  });
+
+  describe('podRestoreStatusKeys: a hooked or Velero-restored pod, to the restore controller', () => {
+    const r1 = restore('velero', 'r1');
+    const hooks = parseRestoreHooks({ spec: {} }, DEFAULT_HOOK_POLICY);
+    const lookups: Record<string, RestoreLookup> = {
+      r1: { found: true, restore: r1, hooks },
+      twice: { found: false, reason: 'Ambiguous' },
+    };
+    const mapping = podRestoreStatusKeys((labels) => {
+      const value = labels?.[RESTORE_LABEL] ?? labels?.[RESTORE_NAME_LABEL];
+      return value === undefined ? undefined : (lookups[value] ?? { found: false, reason: 'NotFound' });
+    });
+    const cases: [string, ObjectEvent<Pod>, string[]][] = [
+      [
+        'updated, with our mark: the Restore it names',
+        event('update', pod('a', { labels: { [RESTORE_LABEL]: 'r1' } })),
+        ['velero/r1'],
+      ],
+      [
+        'updated, with Velero’s label: the Restore it names',
+        event('update', pod('a', { labels: { [RESTORE_NAME_LABEL]: 'r1' } })),
+        ['velero/r1'],
+      ],
+      [
+        'updated, naming an ambiguous Restore: nothing',
+        event('update', pod('a', { labels: { [RESTORE_LABEL]: 'twice' } })),
+        [],
+      ],
+      [
+        'updated, naming no cached Restore: nothing',
+        event('update', pod('a', { labels: { [RESTORE_LABEL]: 'r9' } })),
+        [],
+      ],
+      ['updated, without a restore label: nothing', event('update', pod('a')), []],
+      ['added: nothing', event('add', pod('a', { labels: { [RESTORE_LABEL]: 'r1' } })), []],
+      ['deleted: nothing', event('delete', pod('a', { labels: { [RESTORE_LABEL]: 'r1' } })), []],
+    ];
+    for (const [title, e, want] of cases)
+      it(title, () => {
+        expect(mapping(e)).to.deep.equal(want);
+      });
+  });
+});
