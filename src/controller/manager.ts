@@ -435,7 +435,9 @@ export class Manager {
     }
 
     const controllers = [restoreController, workloadController, podController, execController];
-    const heapRelease = this.#idleHeapRelease(controllers);
+    // Set once the webhook server exists (below): its requests count as work for the idle heap release.
+    const serving: { webhook?: WebhookServer } = {};
+    const heapRelease = this.#idleHeapRelease(controllers, () => serving.webhook?.requestsReceived ?? 0);
 
     let informersSynced = false;
     health.add('readyz', 'informers-synced', () => {
@@ -476,6 +478,7 @@ export class Manager {
           }),
         })
       : undefined;
+    serving.webhook = webhook;
     const certificateGate = webhook
       ? health.readinessGate('webhook-certificate', 'the webhook serving certificate is not loaded yet')
       : undefined;
@@ -577,9 +580,14 @@ export class Manager {
 
   /**
    * Returns the memory of a burst once every work queue is idle again (IdleHeapRelease), when Node runs with
-   * `--expose-gc` as the image does; without it (e.g. `node src/cli.ts` in development) V8 alone decides.
+   * `--expose-gc` as the image does; without it (e.g. `node src/cli.ts` in development) V8 alone decides. A
+   * controller that received admission requests since the previous check is not idle either: its full collection
+   * (a pause of 100-250 ms) would hold every webhook call in flight, at 200 pod creations per second.
    */
-  #idleHeapRelease(controllers: readonly Controller[]): IdleHeapRelease | undefined {
+  #idleHeapRelease(
+    controllers: readonly Controller[],
+    admissionRequests: () => number,
+  ): IdleHeapRelease | undefined {
     const gc = globalThis.gc;
     if (gc === undefined) {
       this.#logger.debug('idle heap release off: node runs without --expose-gc');
@@ -588,6 +596,7 @@ export class Manager {
     const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
     return new IdleHeapRelease({
       isIdle: () => controllers.every((c) => c.queue.isIdle()),
+      activity: admissionRequests,
       heapUsed: () => {
         // External memory too: the buffers of dead responses are only freed when the heap is collected.
         const heap = getHeapStatistics();
