@@ -45,6 +45,8 @@ export interface RealAdmissionLatencyResult {
     /** Shares (0..1) of those calls that took at most 5 ms and at most 25 ms (whole buckets, no interpolation). */
     readonly within5Ms: number;
     readonly within25Ms: number;
+    /** The histogram's finite bucket bounds, in seconds. */
+    readonly bucketsSeconds: readonly number[];
   };
   readonly controllerMs: { readonly p50: number; readonly p99: number };
   readonly createMs: readonly number[];
@@ -185,6 +187,7 @@ export async function realAdmissionLatencyRun(
         count,
         within5Ms: shareWithin(apiBefore, apiAfter, 0.005),
         within25Ms: shareWithin(apiBefore, apiAfter, 0.025),
+        bucketsSeconds: apiAfter.map(([le]) => le).filter((le) => le !== Infinity),
       },
       controllerMs: {
         p50: histogramQuantile(controllerBefore, controllerAfter, 0.5) * 1000,
@@ -220,7 +223,7 @@ export function formatRealAdmissionLatency(
     .map((r, i) =>
       [
         `Admission latency on a real control plane, run ${i + 1} at ${r.ratePerSecond} pod creations/s (achieved ${fixed(r.achievedRatePerSecond)}/s, ${r.pods} pods, load ${r.load.start} → ${r.load.end}):`,
-        `  pod webhook call as kube-apiserver times it (${r.apiServer.count} CREATE calls, ${fixed(r.apiServer.count / r.pods, 2)} per pod): p50 ${fixed(r.apiServer.p50Ms, 2)} ms, p99 ${fixed(r.apiServer.p99Ms, 2)} ms (interpolated in its buckets); within 5 ms ${percent(r.apiServer.within5Ms)}, within 25 ms ${percent(r.apiServer.within25Ms)}`,
+        `  pod webhook call as kube-apiserver times it (${r.apiServer.count} CREATE calls, ${fixed(r.apiServer.count / r.pods, 2)} per pod): p50 ${fixed(r.apiServer.p50Ms, 2)} ms, p99 ${fixed(r.apiServer.p99Ms, 2)} ms (interpolated in its buckets ${r.apiServer.bucketsSeconds.map((b) => `${b * 1000}`).join(', ')} ms); within 5 ms ${percent(r.apiServer.within5Ms)}, within 25 ms ${percent(r.apiServer.within25Ms)}`,
         `  controller_runtime_webhook_latency_seconds: p50 ${fixed(r.controllerMs.p50, 2)} ms, p99 ${fixed(r.controllerMs.p99, 2)} ms`,
         `  pod create round trip: p50 ${fixed(percentile(r.createMs, 50), 0)} ms, p99 ${fixed(percentile(r.createMs, 99), 0)} ms; created without the hook ${r.createdWithoutHook}; controller CPU ms per pod ${fixed(r.cpuMsPerPod.controller, 2)}`,
       ].join('\n'),
