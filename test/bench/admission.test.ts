@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { histogramBuckets, histogramQuantile, latencyBuckets } from '../../hack/bench/admission-latency.ts';
-import { shareWithin } from '../../hack/bench/admission-latency-real.ts';
+import { processesUnder, shareWithin } from '../../hack/bench/admission-latency-real.ts';
+import { spawn } from 'node:child_process';
 import { startedWithoutHooks } from '../../hack/bench/admission.ts';
 import { judgeAdmission } from '../../hack/bench/admission-report.ts';
 import type { AdmissionSections } from '../../hack/bench/admission-report.ts';
@@ -91,6 +92,21 @@ describe('bench: admission figures', () => {
     expect(shareWithin(before, after, 0.025)).to.equal(0.99);
     expect(histogramQuantile(before, after, 0.99)).to.be.closeTo(0.025, 1e-9);
     expect(Number.isNaN(shareWithin(after, after, 0.005))).to.equal(true);
+  });
+
+  it('finds the processes whose command line names a directory, by their program', async () => {
+    const dir = `/tmp/restore-hooks-bench-test-${process.pid}-${Date.now()}`;
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', '--', `--data-dir=${dir}`], {
+      stdio: 'ignore',
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const found = processesUnder(dir);
+      expect([...found]).to.deep.equal([['node', child.pid]]);
+      expect(processesUnder(`${dir}-other`).size).to.equal(0);
+    } finally {
+      child.kill();
+    }
   });
 
   it('judges each admission target, and leaves unmeasured ones unjudged', () => {
