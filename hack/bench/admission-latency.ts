@@ -19,9 +19,9 @@ import { atSteadyRate } from './steady-rate.ts';
 
 export const POD_WEBHOOK = 'pods.restore-hooks.dev';
 export const POD_WEBHOOK_PATH = '/mutate-pods';
-const REPLICASET_CONTROLLER_SA = 'kube-system/replicaset-controller';
-const NAMESPACE = 'admission-latency';
-const RESTORE = 'admission-latency';
+export const REPLICASET_CONTROLLER_SA = 'kube-system/replicaset-controller';
+export const LATENCY_NAMESPACE = 'admission-latency';
+export const LATENCY_RESTORE = 'admission-latency';
 
 export interface AdmissionLatencyRunResult {
   readonly mode: AdmissionMode;
@@ -45,16 +45,29 @@ const LATENCY = 'controller_runtime_webhook_latency_seconds';
 
 /** The cumulative buckets of the controller's latency histogram for one webhook path: [le seconds, count]. */
 export function latencyBuckets(exposition: string, webhook: string): [number, number][] {
-  const out: [number, number][] = [];
-  const pattern = new RegExp(`^${LATENCY}_bucket\\{([^}]*)\\} (\\S+)$`, 'gm');
+  return histogramBuckets(exposition, LATENCY, [`webhook="${webhook}"`]);
+}
+
+/**
+ * The cumulative buckets of histogram `name` over the series whose labels include every one of `labels` (e.g.
+ * `name="pods.restore-hooks.dev"`), summed per bound: [le seconds, count].
+ */
+export function histogramBuckets(
+  exposition: string,
+  name: string,
+  labels: readonly string[],
+): [number, number][] {
+  const sums = new Map<number, number>();
+  const pattern = new RegExp(`^${name}_bucket\\{([^}]*)\\} (\\S+)$`, 'gm');
   for (const m of exposition.matchAll(pattern)) {
-    const labels = m[1]!;
-    if (!labels.includes(`webhook="${webhook}"`)) continue;
-    const le = /le="([^"]+)"/.exec(labels)?.[1];
+    const series = m[1]!;
+    if (!labels.every((l) => series.includes(l))) continue;
+    const le = /le="([^"]+)"/.exec(series)?.[1];
     if (le === undefined) continue;
-    out.push([le === '+Inf' ? Infinity : Number(le), Number(m[2])]);
+    const bound = le === '+Inf' ? Infinity : Number(le);
+    sums.set(bound, (sums.get(bound) ?? 0) + Number(m[2]));
   }
-  return out.sort((a, b) => a[0] - b[0]);
+  return [...sums].sort((a, b) => a[0] - b[0]);
 }
 
 /**
@@ -85,7 +98,7 @@ export function histogramQuantile(
   return lowerBound;
 }
 
-async function arrive(
+export async function arrive(
   client: BenchClient,
   prefix: string,
   rate: number,
@@ -98,8 +111,8 @@ async function arrive(
     return client
       .request<{ spec?: { initContainers?: { name: string }[] } }>(
         'POST',
-        `/api/v1/namespaces/${NAMESPACE}/pods`,
-        markedPod(RESTORE, NAMESPACE, `${prefix}-${String(i).padStart(5, '0')}`, owner),
+        `/api/v1/namespaces/${LATENCY_NAMESPACE}/pods`,
+        markedPod(LATENCY_RESTORE, LATENCY_NAMESPACE, `${prefix}-${String(i).padStart(5, '0')}`, owner),
       )
       .then((pod) =>
         onCreated(
@@ -118,22 +131,22 @@ export async function admissionLatencyRun(
   seconds: number,
   warmupSeconds: number,
 ): Promise<AdmissionLatencyRunResult> {
-  const { devcluster, controller, velero } = await admissionCluster(dir, mode, settings, [NAMESPACE]);
+  const { devcluster, controller, velero } = await admissionCluster(dir, mode, settings, [LATENCY_NAMESPACE]);
   const { admin } = devcluster;
   let creator: BenchClient | undefined;
   try {
     await velero.request(
       'POST',
       '/apis/velero.io/v1/namespaces/velero/restores',
-      restore(RESTORE, 'InProgress'),
+      restore(LATENCY_RESTORE, 'InProgress'),
     );
     // creationTimestamp has whole seconds: pods must not predate the Restore's startTimestamp.
     await new Promise((r) => setTimeout(r, 1000));
     // The pods' restored owner; the pod webhook injects only into pods a restored workload controls.
     const owner = await velero.request<{ metadata: { name: string; uid: string } }>(
       'POST',
-      `/apis/apps/v1/namespaces/${NAMESPACE}/replicasets`,
-      ownerReplicaSet(RESTORE, NAMESPACE, 'latency-owner'),
+      `/apis/apps/v1/namespaces/${LATENCY_NAMESPACE}/replicasets`,
+      ownerReplicaSet(LATENCY_RESTORE, LATENCY_NAMESPACE, 'latency-owner'),
     );
     creator = new BenchClient(
       await readKubeconfig(await serviceAccountKubeconfig(devcluster, REPLICASET_CONTROLLER_SA)),
@@ -154,7 +167,7 @@ export async function admissionLatencyRun(
     const cpuAfter = [cpuMs(devcluster.pid) ?? 0, controller ? (cpuMs(controller.pid) ?? 0) : 0];
     const histogramAfter = controller && latencyBuckets(await controller.scrape(), POD_WEBHOOK_PATH);
     const calls = (await webhookCalls(admin, callsSince, POD_WEBHOOK)).filter(
-      (c) => c.namespace === NAMESPACE && c.operation === 'CREATE',
+      (c) => c.namespace === LATENCY_NAMESPACE && c.operation === 'CREATE',
     );
     const pods = createMs.length;
     return {

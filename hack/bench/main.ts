@@ -38,6 +38,12 @@ import { restoreRun } from './restore-run.ts';
 import { admissionRestoreRun } from './admission.ts';
 import type { AdmissionRestoreResult, StatusRun } from './admission.ts';
 import { admissionLatencyRun } from './admission-latency.ts';
+import {
+  formatRealAdmissionLatency,
+  realAdmissionLatencyRun,
+  realAdmissionLatencySummary,
+} from './admission-latency-real.ts';
+import type { RealAdmissionLatencyResult } from './admission-latency-real.ts';
 import type { AdmissionLatencyRunResult } from './admission-latency.ts';
 import { restoreSizeRun } from './restore-size.ts';
 import {
@@ -103,6 +109,48 @@ async function runLatencyOnly(options: BenchOptions): Promise<string> {
       formatLatency(latency),
       '',
     ].join('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** --admission-latency-real: the admission latency on a real control plane, as kube-apiserver times the calls. */
+async function runAdmissionLatencyReal(options: BenchOptions): Promise<{ text: string; json: unknown }> {
+  const started = machine();
+  const date = new Date().toISOString();
+  useControllerFrom(options.controller);
+  profileInto(options.profile);
+  if (options.controller === 'dist') build();
+  const settings = { reconciles: options.reconciles, qps: options.qps, burst: options.burst };
+  const dir = mkdtempSync(join(tmpdir(), 'restore-hooks-bench-'));
+  try {
+    const runs: (RealAdmissionLatencyResult & { load: Load })[] = [];
+    for (let r = 0; r < options.repeats; r++) {
+      progress(
+        `real control plane: admission latency at ${options.admissionRate} pod creations/s for ${options.latencySeconds} s, run ${r + 1}/${options.repeats}`,
+      );
+      const [run, load] = await withLoad(() =>
+        realAdmissionLatencyRun(dir, settings, options.admissionRate, options.latencySeconds, 2, progress),
+      );
+      runs.push({ ...run, load });
+    }
+    const text = [
+      `restore-hooks bench (admission latency on a real control plane), ${date}`,
+      `machine: ${started.cpus} CPUs, Node ${started.node}, load average ${started.loadAverage1m} at start, ${loadavg()[0]!.toFixed(2)} at the end`,
+      `settings: ${JSON.stringify({ ...settings, from: options.controller, repeats: options.repeats, admissionRate: options.admissionRate, seconds: options.latencySeconds })}`,
+      '',
+      formatRealAdmissionLatency(runs),
+      '',
+    ].join('\n');
+    return {
+      text,
+      json: {
+        schema: `${SCHEMA}/admission-latency-real`,
+        date,
+        machine: started,
+        runs: runs.map((r) => ({ ...realAdmissionLatencySummary(r), load: r.load })),
+      },
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -342,6 +390,12 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (options.only) {
     const { text, json } = await runSectionOnly(options);
+    process.stdout.write(text);
+    if (options.json) writeFileSync(options.json, JSON.stringify(json, null, 2) + '\n');
+    return 0;
+  }
+  if (options.admissionLatencyReal) {
+    const { text, json } = await runAdmissionLatencyReal(options);
     process.stdout.write(text);
     if (options.json) writeFileSync(options.json, JSON.stringify(json, null, 2) + '\n');
     return 0;

@@ -21,6 +21,8 @@ export interface BenchOptions {
   readonly burst: number;
   /** Measure only the latency figure (and its floor); no restores, memory or exec runs, no --json/--svg. */
   readonly latencyOnly: boolean;
+  /** Measure only the admission latency on a real control plane, as kube-apiserver times the webhook calls. */
+  readonly admissionLatencyReal: boolean;
   /** Measure only one of the sections of the admission path (restores and latency, status, huge Restore). */
   readonly only: 'admission' | 'status' | 'restore-size' | undefined;
   /** Pod creations per second for the admission latency figure. */
@@ -51,6 +53,10 @@ Measures restore-hooks on the devcluster (separate processes) and prints a table
   --admission-only       only the admission path: restores at --sizes through the webhooks (and their floor), and
                          the admission latency at --admission-rate; --json writes the section
   --admission-rate N     pod creations per second for the admission latency figure (default 200)
+  --admission-latency-real
+                         only the admission latency on a real control plane (hack/real-cluster, kube-apiserver
+                         1.20) at --admission-rate for --latency-seconds, --repeats times, as kube-apiserver's
+                         apiserver_admission_webhook_admission_duration_seconds times the pod webhook
   --status-only          only restore-hooks status, on one restore of --status-pods through the webhooks
   --status-pods N        restored pods for --status-only, a multiple of ${PODS_PER_WORKLOAD} (default 10000)
   --restore-size-only    only the controller's memory when a Restore of --hook-resources hook resources is
@@ -98,6 +104,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         'latency-only': { type: 'boolean' },
         'admission-only': { type: 'boolean' },
         'admission-rate': { type: 'string' },
+        'admission-latency-real': { type: 'boolean' },
         'status-only': { type: 'boolean' },
         'status-pods': { type: 'string' },
         'restore-size-only': { type: 'boolean' },
@@ -140,9 +147,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     throw new UsageError(
       '--latency-only: measures the latency figure alone, which --json, --svg and --from-json do not take',
     );
+  if (v['admission-latency-real'] === true && (v.svg !== undefined || v['from-json'] !== undefined))
+    throw new UsageError(
+      '--admission-latency-real: measures one figure, which --svg and --from-json do not take',
+    );
   const onlies = (
     [
       ['latency-only', undefined],
+      ['admission-latency-real', undefined],
       ['admission-only', 'admission'],
       ['status-only', 'status'],
       ['restore-size-only', 'restore-size'],
@@ -178,6 +190,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     profile: nonEmpty('profile', v.profile),
     fromJson: nonEmpty('from-json', v['from-json']),
     latencyOnly,
+    admissionLatencyReal: v['admission-latency-real'] === true,
     help: v.help === true,
   };
 }

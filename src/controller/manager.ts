@@ -85,7 +85,12 @@ export class Manager {
     const admission = buildAdmission(ctx, health, () => podSelector.desired().selector);
     const replicaComponents: ReplicaComponent[] = admission ? [admission] : [];
 
-    const heapRelease = idleHeapRelease(controllers, metrics, logger);
+    const heapRelease = idleHeapRelease(
+      controllers,
+      () => admission?.requestsReceived() ?? 0,
+      metrics,
+      logger,
+    );
     return lifecycle.run(signal, {
       leader: { controllers, beforeStart: pods.loadJournal, afterStop: exec.drain },
       replicaComponents,

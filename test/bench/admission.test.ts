@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { histogramQuantile, latencyBuckets } from '../../hack/bench/admission-latency.ts';
+import { histogramBuckets, histogramQuantile, latencyBuckets } from '../../hack/bench/admission-latency.ts';
+import { processesUnder, shareWithin } from '../../hack/bench/admission-latency-real.ts';
+import { spawn } from 'node:child_process';
 import { startedWithoutHooks } from '../../hack/bench/admission.ts';
 import { judgeAdmission } from '../../hack/bench/admission-report.ts';
 import type { AdmissionSections } from '../../hack/bench/admission-report.ts';
@@ -63,6 +65,48 @@ describe('bench: admission figures', () => {
     // Beyond the last finite bound: reported as that bound.
     const inf = latencyBuckets(scrape([0, 0, 0, 0, 10]), '/mutate-pods');
     expect(histogramQuantile([], inf, 0.99)).to.equal(0.01);
+  });
+
+  it("reads kube-apiserver's webhook histogram for one webhook's CREATE calls, summing its series per bound", () => {
+    const metric = 'apiserver_admission_webhook_admission_duration_seconds';
+    const scrape = (allowed: number[], rejected: number[]) =>
+      ['0.005', '0.025', '0.1', '+Inf']
+        .flatMap((le, i) => [
+          `${metric}_bucket{name="pods.restore-hooks.dev",operation="CREATE",rejected="false",type="admit",le="${le}"} ${allowed[i]}`,
+          `${metric}_bucket{name="pods.restore-hooks.dev",operation="CREATE",rejected="true",type="admit",le="${le}"} ${rejected[i]}`,
+          `${metric}_bucket{name="pods.restore-hooks.dev",operation="UPDATE",rejected="false",type="admit",le="${le}"} 50`,
+          `${metric}_bucket{name="workloads.restore-hooks.dev",operation="CREATE",rejected="false",type="admit",le="${le}"} 70`,
+        ])
+        .join('\n');
+    const series = ['name="pods.restore-hooks.dev"', 'operation="CREATE"', 'type="admit"'];
+    const before = histogramBuckets(scrape([0, 0, 0, 0], [0, 0, 0, 0]), metric, series);
+    // 200 calls: 180 within 5 ms, 198 within 25 ms, 200 within 100 ms; 2 of them rejected (within 5 ms).
+    const after = histogramBuckets(scrape([178, 196, 198, 198], [2, 2, 2, 2]), metric, series);
+    expect(after).to.deep.equal([
+      [0.005, 180],
+      [0.025, 198],
+      [0.1, 200],
+      [Infinity, 200],
+    ]);
+    expect(shareWithin(before, after, 0.005)).to.equal(0.9);
+    expect(shareWithin(before, after, 0.025)).to.equal(0.99);
+    expect(histogramQuantile(before, after, 0.99)).to.be.closeTo(0.025, 1e-9);
+    expect(Number.isNaN(shareWithin(after, after, 0.005))).to.equal(true);
+  });
+
+  it('finds the processes whose command line names a directory, by their program', async () => {
+    const dir = `/tmp/restore-hooks-bench-test-${process.pid}-${Date.now()}`;
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', '--', `--data-dir=${dir}`], {
+      stdio: 'ignore',
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const found = processesUnder(dir);
+      expect([...found]).to.deep.equal([['node', child.pid]]);
+      expect(processesUnder(`${dir}-other`).size).to.equal(0);
+    } finally {
+      child.kill();
+    }
   });
 
   it('judges each admission target, and leaves unmeasured ones unjudged', () => {

@@ -47,7 +47,16 @@ describe('bench: command line', () => {
     });
   });
 
+  it('--admission-latency-real measures the admission latency on a real control plane alone', () => {
+    expect(parseBenchArgs([]).admissionLatencyReal).to.equal(false);
+    expect(
+      parseBenchArgs(['--admission-latency-real', '--admission-rate', '50', '--json', 'r.json']),
+    ).to.include({ admissionLatencyReal: true, admissionRate: 50, json: 'r.json' });
+  });
+
   const bad: [string[], RegExp][] = [
+    [['--admission-latency-real', '--svg', 'x.svg'], /^--admission-latency-real: /],
+    [['--admission-latency-real', '--admission-only'], /--admission-latency-real: cannot be combined/],
     [['--latency-only', '--json', 'x.json'], /^--latency-only: .*--json/],
     [['--latency-only', '--svg', 'x.svg'], /^--latency-only: /],
     [['--sizes', '7'], /^--sizes: .*multiple of 5.*"7"/],

@@ -82,6 +82,7 @@ export class WebhookServer {
   #listening: Promise<void> | undefined;
   #loaded: ServingCertificate | undefined;
   #port = 0;
+  #received = 0;
 
   constructor(options: WebhookServerOptions) {
     this.#options = options;
@@ -90,6 +91,11 @@ export class WebhookServer {
 
   get hasCertificate(): boolean {
     return this.#loaded !== undefined;
+  }
+
+  /** Admission requests received so far (any path): a controller that receives them is not idle. */
+  get requestsReceived(): number {
+    return this.#received;
   }
 
   /** The bound port, once listening. */
@@ -150,6 +156,7 @@ export class WebhookServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.#received++;
     const path = new URL(req.url ?? '/', 'https://localhost').pathname;
     const handler = this.#options.handlers[path];
     if (!handler) {

@@ -11,6 +11,11 @@ export interface HeapRelease {
 export interface IdleHeapReleaseOptions {
   /** True when the controller has nothing to do: every work queue empty and no reconcile in flight. */
   isIdle(): boolean;
+  /**
+   * A count of the work done outside the work queues (admission requests received): a check at which it changed
+   * since the previous check is not idle. A full collection would stall that work for its whole pause.
+   */
+  activity?(): number;
   /** Bytes of memory in use that a full collection may free (V8's used heap and external memory). */
   heapUsed(): number;
   /** A full, compacting collection (Node's `gc` under `--expose-gc`). */
@@ -41,6 +46,7 @@ export class IdleHeapRelease {
   readonly #minGrowthBytes: number;
   #baseline: number;
   #idleBefore = false;
+  #activity: number;
   #timer: Timer | undefined;
   #stopped = true;
 
@@ -56,6 +62,7 @@ export class IdleHeapRelease {
     this.#intervalMs = intervalMs;
     this.#minGrowthBytes = minGrowthBytes;
     this.#baseline = options.heapUsed();
+    this.#activity = options.activity?.() ?? 0;
   }
 
   start(): void {
@@ -74,7 +81,10 @@ export class IdleHeapRelease {
   check(): boolean {
     const used = this.#options.heapUsed();
     this.#baseline = Math.min(this.#baseline, used);
-    const idle = this.#options.isIdle();
+    const activity = this.#options.activity?.() ?? 0;
+    const quiet = activity === this.#activity;
+    this.#activity = activity;
+    const idle = quiet && this.#options.isIdle();
     const idleSinceLastCheck = idle && this.#idleBefore;
     this.#idleBefore = idle;
     if (!idleSinceLastCheck || used - this.#baseline < this.#minGrowthBytes) return false;

@@ -10,6 +10,8 @@ import type { ReplicaComponent } from './lifecycle.ts';
 export interface Admission extends ReplicaComponent {
   /** The webhooks serve and their configuration is written (a workload that needs the template path missed them). */
   configured(): boolean;
+  /** Admission requests received so far (the idle heap release waits for a pause in them). */
+  requestsReceived(): number;
 }
 
 /**
@@ -64,6 +66,7 @@ export function buildAdmission(
   });
   return {
     configured: () => certificates.configured,
+    requestsReceived: () => server.requestsReceived,
     run: async (signal) => {
       try {
         await certificates.run(signal);

@@ -6,10 +6,13 @@ import type { Logger } from '../machinery/logger.ts';
 
 /**
  * Returns the memory of a burst once every work queue is idle again (IdleHeapRelease), when Node runs with
- * `--expose-gc` as the image does; without it (e.g. `node src/cli.ts` in development) V8 alone decides.
+ * `--expose-gc` as the image does; without it (e.g. `node src/cli.ts` in development) V8 alone decides. A
+ * replica that received admission requests since the previous check is not idle either: its full collection (a
+ * pause of 100-250 ms) would hold every webhook call in flight, at 200 pod creations per second.
  */
 export function idleHeapRelease(
   controllers: readonly Controller[],
+  admissionRequests: () => number,
   metrics: HookMetrics,
   logger: Logger,
 ): IdleHeapRelease | undefined {
@@ -21,6 +24,7 @@ export function idleHeapRelease(
   const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
   return new IdleHeapRelease({
     isIdle: () => controllers.every((c) => c.queue.isIdle()),
+    activity: admissionRequests,
     heapUsed: () => {
       // External memory too: the buffers of dead responses are only freed when the heap is collected.
       const heap = getHeapStatistics();

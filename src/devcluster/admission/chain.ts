@@ -109,7 +109,7 @@ export class AdmissionChain {
         options: createOptions,
       },
     );
-    const mutated = await this.webhooks.mutate(request);
+    const mutated = await this.webhooks.mutate(request, prepared.reinvokeInTree);
     let object = mutated.object ?? prepared.object;
     const admitted: AdmittedWriteOptions = { ...o, inTreeAdmitted: true };
     const warnings = [...mutated.warnings];

@@ -118,36 +118,51 @@ export class WebhookAdmission {
     return false;
   }
 
-  /** Runs the matching mutating webhooks; returns the object as they left it and their warnings. */
-  async mutate(request: AdmissionRequest): Promise<MutationResult> {
+  /**
+   * Runs the matching mutating webhooks; returns the object as they left it and their warnings. When one of them
+   * changed the object, kube-apiserver runs a reinvocation round: the in-tree mutating admission again (`inTree`, e.g.
+   * the ServiceAccount token mounted into a container a webhook added), then each `IfNeeded` webhook already called
+   * whose output the object no longer is (a later webhook or the in-tree admission changed it), once.
+   */
+  async mutate(
+    request: AdmissionRequest,
+    inTree: (object: KubeObject) => KubeObject = (object) => object,
+  ): Promise<MutationResult> {
     const warnings: string[] = [];
     if (!this.mutating || isExempt(request.info)) return { object: request.object, warnings };
     const hooks = this.#webhooks(MUTATING_KEY);
     let object = request.object;
-    const invoked: Webhook[] = [];
-    const reinvoke = new Set<Webhook>();
-    /** Calls the webhook if it matches the object as it is now; tells whether it was called and changed it. */
-    const callOnce = async (hook: Webhook): Promise<{ called: boolean; changed: boolean }> => {
+    let changedAny = false;
+    /** The object as each webhook called so far left it (JSON). */
+    const output = new Map<Webhook, string>();
+    /** Calls the webhook if it matches the object as it is now. */
+    const callOnce = async (hook: Webhook): Promise<void> => {
       const current = { ...request, object };
-      if (!this.#matches(hook, current)) return { called: false, changed: false };
+      if (!this.#matches(hook, current)) return;
       const result = await this.#call(hook, current, true);
-      if (result === undefined) return { called: true, changed: false };
+      const before = JSON.stringify(object);
+      output.set(hook, before);
+      if (result === undefined) return;
       warnings.push(...result.warnings);
       // A DELETE has no object to patch; kube-apiserver has nothing to apply a patch to either.
-      if (result.patch === undefined || object === undefined) return { called: true, changed: false };
+      if (result.patch === undefined || object === undefined) return;
       const patched = applyPatch(object, result.patch);
-      if (JSON.stringify(patched) === JSON.stringify(object)) return { called: true, changed: false };
+      const after = JSON.stringify(patched);
+      if (after === before) return;
       object = patched;
-      return { called: true, changed: true };
+      output.set(hook, after);
+      changedAny = true;
     };
-    for (const hook of hooks) {
-      const { called, changed } = await callOnce(hook);
-      if (changed)
-        for (const earlier of invoked) if (earlier.reinvocationPolicy === 'IfNeeded') reinvoke.add(earlier);
-      if (called) invoked.push(hook);
-    }
-    // One reinvocation round, for IfNeeded webhooks that ran before a later webhook changed the object.
-    for (const hook of hooks) if (reinvoke.has(hook)) await callOnce(hook);
+    for (const hook of hooks) await callOnce(hook);
+    if (!changedAny || object === undefined) return { object, warnings };
+    object = inTree(object);
+    for (const hook of hooks)
+      if (
+        hook.reinvocationPolicy === 'IfNeeded' &&
+        output.has(hook) &&
+        output.get(hook) !== JSON.stringify(object)
+      )
+        await callOnce(hook);
     return { object, warnings };
   }
 

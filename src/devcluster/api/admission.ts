@@ -113,13 +113,24 @@ export function mutateCreate(
 ): KubeObject {
   if (info.custom) return object;
   const defaulted = applyDefaults(info, decodeSecretStringData(info, object), { operation: 'create' });
-  if (info.group === '' && info.resource === 'pods' && context.tokenVolumeSuffix !== undefined)
-    return addServiceAccountTokenVolume(defaulted, context.tokenVolumeSuffix, {
-      ...(context.serviceAccountAutomount !== undefined
-        ? { automount: context.serviceAccountAutomount }
-        : {}),
-    });
-  return defaulted;
+  return serviceAccountTokenMounts(info, defaulted, context);
+}
+
+/**
+ * The ServiceAccount plugin's share of the in-tree admission: a pod's token volume, mounted into every container
+ * that lacks it. kube-apiserver runs it again in its reinvocation round after a mutating webhook changed a new
+ * object, so containers a webhook added get the mount too (1.20, measured on the real control plane); returns the
+ * object itself when it does not apply.
+ */
+export function serviceAccountTokenMounts(
+  info: ResourceInfo,
+  object: KubeObject,
+  context: CreateContext,
+): KubeObject {
+  if (info.group !== '' || info.resource !== 'pods' || context.tokenVolumeSuffix === undefined) return object;
+  return addServiceAccountTokenVolume(object, context.tokenVolumeSuffix, {
+    ...(context.serviceAccountAutomount !== undefined ? { automount: context.serviceAccountAutomount } : {}),
+  });
 }
 
 /**

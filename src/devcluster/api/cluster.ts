@@ -10,7 +10,7 @@ import { parseFieldSelector, parseLabelSelector } from '../store/selectors.ts';
 import type { StoredObject } from '../store/stored-object.ts';
 import { copyAs, storeObject } from '../store/stored-object.ts';
 import type { WatchFilter, Watcher } from '../store/watch-hub.ts';
-import { admitCreate, admitUpdate, mutateCreate } from './admission.ts';
+import { admitCreate, admitUpdate, mutateCreate, serviceAccountTokenMounts } from './admission.ts';
 import { errors } from './errors.ts';
 import { recordUpdate } from '../patch/server-side-apply.ts';
 import { clone, generateName, isObj, kubeTime, orderMetadata, sameObject, specOf } from './object-meta.ts';
@@ -90,6 +90,8 @@ export interface PreparedCreate {
   /** undefined for cluster-scoped resources. */
   readonly namespace: string | undefined;
   readonly object: KubeObject;
+  /** The in-tree mutation kube-apiserver runs again after a webhook changed the object (its reinvocation round). */
+  readonly reinvokeInTree: (object: KubeObject) => KubeObject;
 }
 
 /**
@@ -249,10 +251,16 @@ export class Cluster implements ClusterAPI {
       this.#checkNamespaceOpen(info, namespace, object.metadata.name ?? '');
       object.metadata.namespace = namespace;
     }
-    const mutated = mutateCreate(info, object, this.#createContext(info, object, namespace));
+    const context = this.#createContext(info, object, namespace);
+    const mutated = mutateCreate(info, object, context);
     // A pod's status is the strategy's (PrepareForCreate), which runs after admission: webhooks see none.
     if (info.group === '' && info.resource === 'pods') mutated.status = {};
-    return { info, namespace, object: mutated };
+    return {
+      info,
+      namespace,
+      object: mutated,
+      reinvokeInTree: (changed) => serviceAccountTokenMounts(info, changed, context),
+    };
   }
 
   update(

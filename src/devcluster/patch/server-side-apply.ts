@@ -266,7 +266,8 @@ function entriesOf(object: KubeObject | undefined): ManagedFieldsEntry[] {
   return Array.isArray(raw)
     ? raw
         .filter((e): e is ManagedFieldsEntry => isJsonObject(e) && typeof e.manager === 'string')
-        .map((e) => structuredClone(e))
+        // Shallow: every caller replaces an entry's fieldsV1 with a new one and reads the old one only.
+        .map((e) => ({ ...e }))
     : [];
 }
 
@@ -389,7 +390,8 @@ export function recordUpdate(
   };
   const after = strip(newObject);
   const newSet = fieldSetOf(after, schema);
-  const oldSet = oldObject ? fieldSetOf(strip(oldObject), schema) : new Set<string>();
+  // Read only: field sets never include metadata.managedFields, so the old object needs no stripped copy.
+  const oldSet = oldObject ? fieldSetOf(oldObject, schema) : new Set<string>();
   const changed = new Set(
     [...newSet].filter((p) => !oldSet.has(p) || !jsonEqual(valueAt(oldObject, p), valueAt(after, p))),
   );

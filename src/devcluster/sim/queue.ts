@@ -1,7 +1,10 @@
 /**
  * A work queue with client-go's guarantees: a key is queued at most once, never processed twice at the same time,
  * and a key added while it is processed runs again afterwards (also while an asynchronous reconcile is pending). Keys are processed in batches on setImmediate so a
- * flood of events never starves the event loop. A failing key is retried with per-key exponential back-off.
+ * flood of events never starves the event loop: a batch ends after `batchSize` keys or `sliceMs` of synchronous work,
+ * whichever comes first, so that the API server's requests and webhook answers waiting on the loop are served
+ * between batches (a batch of 500 kubelet syncs held the loop for hundreds of milliseconds, and every admission
+ * webhook answer waited behind it). A failing key is retried with per-key exponential back-off.
  */
 export type Reconcile = (key: string) => void | Promise<void>;
 
@@ -16,16 +19,18 @@ export class WorkQueue {
   readonly name: string;
   private readonly reconcile: Reconcile;
   private readonly batchSize: number;
+  private readonly sliceMs: number;
   private readonly onError: (key: string, error: unknown) => void;
 
   constructor(
     name: string,
     reconcile: Reconcile,
-    options: { batchSize?: number; onError?: (key: string, error: unknown) => void } = {},
+    options: { batchSize?: number; sliceMs?: number; onError?: (key: string, error: unknown) => void } = {},
   ) {
     this.name = name;
     this.reconcile = reconcile;
     this.batchSize = options.batchSize ?? 500;
+    this.sliceMs = options.sliceMs ?? 5;
     this.onError = options.onError ?? (() => undefined);
   }
 
@@ -53,9 +58,11 @@ export class WorkQueue {
 
   private drain(): void {
     this.scheduled = undefined;
+    const deadline = performance.now() + this.sliceMs;
     let n = 0;
     for (const key of this.queued) {
       if (this.stopped || n >= this.batchSize || this.processing.size >= this.batchSize) break;
+      if (n > 0 && performance.now() >= deadline) break;
       if (this.processing.has(key)) continue;
       n++;
       this.queued.delete(key);

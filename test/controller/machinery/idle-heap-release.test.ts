@@ -6,8 +6,8 @@ import { FakeClock } from '../../helpers/fake-clock.ts';
 const MiB = 2 ** 20;
 
 /** A heap and work queues driven by the test: `collect` brings the heap down to `live`. */
-function harness(options: { minGrowthBytes?: number } = {}) {
-  const state = { used: 40 * MiB, live: 40 * MiB, idle: true, collections: 0 };
+function harness(options: { minGrowthBytes?: number; activity?: boolean } = {}) {
+  const state = { used: 40 * MiB, live: 40 * MiB, idle: true, collections: 0, requests: 0 };
   const releases: HeapRelease[] = [];
   const clock = new FakeClock();
   const release = new IdleHeapRelease({
@@ -18,6 +18,7 @@ function harness(options: { minGrowthBytes?: number } = {}) {
       state.used = state.live;
     },
     onRelease: (r) => releases.push(r),
+    ...(options.activity ? { activity: () => state.requests } : {}),
     intervalMs: 1000,
     minGrowthBytes: options.minGrowthBytes ?? 32 * MiB,
     clock,
@@ -109,6 +110,27 @@ describe('IdleHeapRelease', () => {
       expect(collected).to.deep.equal(expected);
       expect(state.collections).to.equal(expected.length);
     });
+
+  it('is not idle at a check where work outside the queues (admission requests) went on since the previous one', () => {
+    // Each row: admission requests received so far at successive checks (the queues idle, the heap grown), and
+    // the checks at which a collection runs.
+    const cases: [string, number[], number[]][] = [
+      ['steady webhook traffic', [10, 20, 30, 40], []],
+      ['traffic, then none for two checks', [10, 20, 20, 20], [3]],
+      ['none since start', [0, 0], [1]],
+      ['one request between quiet checks', [0, 1, 1, 1], [3]],
+    ];
+    for (const [title, counts, expected] of cases) {
+      const { state, release } = harness({ activity: true });
+      const collected: number[] = [];
+      counts.forEach((count, i) => {
+        state.used = 150 * MiB;
+        state.requests = count;
+        if (release.check()) collected.push(i);
+      });
+      expect(collected, title).to.deep.equal(expected);
+    }
+  });
 
   it('measures growth from the smallest heap seen, so that V8’s own collections lower the bar', () => {
     const { state, release } = harness();

@@ -138,9 +138,14 @@ describe('devcluster admission webhooks', function () {
     await register('add', [webhook('add.test.dev', '/add')]);
     const created = await core.createNamespacedPod({ namespace: ns, body: pod('p1') });
     expect(created.spec!.containers.map((c) => c.name)).to.deep.equal(['app', 'sidecar']);
-    // Defaults were applied after the patch too, and the token volume is only on the app container.
+    // Defaults were applied after the patch too, and the reinvocation round's ServiceAccount admission mounted the
+    // token into the added container as well (kube-apiserver 1.20 does; the webhook, reinvocationPolicy Never, was
+    // called once).
     expect(created.spec!.containers[1]!.imagePullPolicy).to.equal('IfNotPresent');
-    expect(created.spec!.containers[1]!.volumeMounts ?? []).to.deep.equal([]);
+    expect(created.spec!.containers.map((c) => (c.volumeMounts ?? []).map((m) => m.mountPath))).to.deep.equal(
+      [['/var/run/secrets/kubernetes.io/serviceaccount'], ['/var/run/secrets/kubernetes.io/serviceaccount']],
+    );
+    expect(hook.received.map((r) => r.path)).to.deep.equal(['/add']);
     const [request] = hook.on('/add');
     expect(hook.received[0]!.query).to.equal('?timeout=10s');
     expect(request!.operation).to.equal('CREATE');
@@ -442,6 +447,35 @@ describe('devcluster admission webhooks', function () {
     const created = await core.createNamespacedPod({ namespace: ns, body: pod('r1') });
     expect(created.metadata!.labels).to.include({ second: 'done', 'first-saw-second': 'yes' });
     expect(hook.received.map((r) => r.path)).to.deep.equal(['/first', '/second', '/first']);
+  });
+
+  it('reinvokes an IfNeeded webhook that added a container, once, after the token is mounted into it', async () => {
+    // kube-apiserver 1.20 (measured on the real control plane): the webhook's change starts the reinvocation
+    // round, the ServiceAccount admission mounts the token into the added container, and that change calls the
+    // IfNeeded webhook again; its second answer (no patch) ends it.
+    const ns = await namespace('reinvoked-in-tree');
+    const seen: string[][] = [];
+    hook.handlers.set(
+      '/inject',
+      patching((r) => {
+        const spec = r.object.spec as { initContainers?: { name: string; volumeMounts?: unknown[] }[] };
+        seen.push((spec.initContainers ?? []).map((c) => `${c.name}:${(c.volumeMounts ?? []).length}`));
+        return spec.initContainers?.some((c) => c.name === 'hook')
+          ? []
+          : [{ op: 'add', path: '/spec/initContainers', value: [{ name: 'hook', image: 'hook:1' }] }];
+      }),
+    );
+    await register('inject', [webhook('inject.test.dev', '/inject', { reinvocationPolicy: 'IfNeeded' })]);
+    const created = await core.createNamespacedPod({ namespace: ns, body: pod('i1') });
+    expect(seen).to.deep.equal([[], ['hook:1']]);
+    expect(created.spec!.initContainers!.map((c) => (c.volumeMounts ?? []).length)).to.deep.equal([1]);
+    // Without the token (automountServiceAccountToken false) nothing changes after the webhook: one call.
+    seen.length = 0;
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: { ...pod('i2'), spec: { ...pod('i2').spec!, automountServiceAccountToken: false } },
+    });
+    expect(seen).to.deep.equal([[]]);
   });
 
   it('reaches a service clientConfig through its Endpoints, verifying <service>.<namespace>.svc', async () => {

@@ -57,6 +57,29 @@ describe('devcluster simulation work queue', () => {
     }
   });
 
+  it('ends a batch after sliceMs of synchronous work, so that other callbacks run between batches', async () => {
+    const done: string[] = [];
+    const queue = new WorkQueue(
+      'test',
+      (key) => {
+        const until = performance.now() + 1;
+        while (performance.now() < until);
+        done.push(key);
+      },
+      { sliceMs: 5 },
+    );
+    try {
+      for (let i = 0; i < 100; i++) queue.add(`k${i}`);
+      const between = await new Promise<number>((resolve) => setImmediate(() => resolve(done.length)));
+      // One batch of about 5 keys ran before this callback (all 100 without the slice: the batch size is 500).
+      expect(between).to.be.within(1, 50);
+      await eventually(() => done.length === 100, 'every key');
+      expect(new Set(done).size).to.equal(100);
+    } finally {
+      queue.stop();
+    }
+  });
+
   it('slowStartBatch creates in batches of 1, 2, 4, ... and stops after a batch with a failure', async () => {
     const cases: [number, number | undefined, number[]][] = [
       [0, undefined, []],
