@@ -97,13 +97,6 @@ export async function collectStatusInputs(
   };
 }
 
-/**
- * Whether a restored Deployment may own ReplicaSets that carry neither restore label, so that only a list by its
- * selector finds them. Not when admission marked its template at creation and its spec never changed since
- * (generation 1): its controller made every ReplicaSet from that template, and a ReplicaSet has its template's
- * labels, mark included. (A ReplicaSet Velero restored with it carries velero.io/restore-name and is read with the
- * workloads.) At 10,000 restored pods this saves one list per Deployment: 2,000 requests.
- */
 /** Lists in flight at once when one is made per namespace or per Deployment (over one keep-alive connection pool). */
 const PARALLEL_LISTS = 8;
 
@@ -139,6 +132,13 @@ async function controllerEvents(
   ).flat();
 }
 
+/**
+ * Whether a restored Deployment may own ReplicaSets that carry neither restore label, so that only a list by its
+ * selector finds them. Not when admission marked its template at creation and its spec never changed since
+ * (generation 1): its controller made every ReplicaSet from that template, and a ReplicaSet has its template's
+ * labels, mark included. (A ReplicaSet Velero restored with it carries velero.io/restore-name and is read with the
+ * workloads.) At 10,000 restored pods this saves one list per Deployment: 2,000 requests.
+ */
 export function mayHaveUnmarkedReplicaSets(deployment: Workload, restoreLabelValue: string): boolean {
   return !(
     deployment.metadata.generation === 1 &&
