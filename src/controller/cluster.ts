@@ -1,6 +1,7 @@
 import type { Pod, Workload } from '../kube/types.ts';
 import { isConflict, isNotFound, isAlreadyExists } from './machinery/api-errors.ts';
 import type { KubeJsonClient } from './kube-json-client.ts';
+import { leadingContinueToken, parseJsonResponse } from './machinery/response-body.ts';
 import type { WorkloadKind } from './workload-kinds.ts';
 
 export const WORKLOAD_RESOURCES: Readonly<Record<WorkloadKind, string>> = {
@@ -80,22 +81,40 @@ export class Cluster {
     return this.listAll<T>(path, { labelSelector });
   }
 
-  /** Every object of a collection that matches the selectors, read in pages of 500. */
+  /**
+   * Every object of a collection that matches the selectors, read in pages of 500. A page's continue token is read
+   * from the head of its body (list metadata precedes the items), so the next page is requested before this one is
+   * parsed: the server prepares it while the client decodes. `keep` trims each item as its page is decoded, so
+   * that what a caller drops is never held for the whole list.
+   */
   async listAll<T>(
     path: string,
     selectors: { labelSelector?: string; fieldSelector?: string },
+    /** Applied to each item as its page is decoded (what the caller keeps of it). */
+    keep?: (item: T) => T,
   ): Promise<T[]> {
-    const items: T[] = [];
-    let continueToken: string | undefined;
-    do {
-      const page = await this.#client.request<List<T>>({
+    const what = `GET ${path}`;
+    const page = (continueToken: string | undefined): Promise<string> => {
+      const text = this.#client.requestText({
         method: 'GET',
         path,
         query: { ...selectors, limit: 500, continue: continueToken },
       });
-      items.push(...page.items);
-      continueToken = page.metadata?.continue || undefined;
-    } while (continueToken);
+      // Awaited later, or dropped when an earlier page fails to decode.
+      text.catch(() => undefined);
+      return text;
+    };
+    const items: T[] = [];
+    let next: Promise<string> | undefined = page(undefined);
+    while (next) {
+      const text: string = await next;
+      const early = leadingContinueToken(text);
+      next = early === undefined ? undefined : page(early);
+      const list = parseJsonResponse(text, what) as List<T>;
+      for (const item of list.items) items.push(keep ? keep(item) : item);
+      const continueToken = list.metadata?.continue || undefined;
+      if (continueToken !== early) next = continueToken === undefined ? undefined : page(continueToken);
+    }
     return items;
   }
 

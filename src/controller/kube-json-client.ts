@@ -36,6 +36,12 @@ export class KubeJsonClient {
   }
 
   async request<T>(req: JsonRequest): Promise<T> {
+    const text = await this.requestText(req);
+    return (text === '' ? undefined : parseJsonResponse(text, `${req.method} ${req.path}`)) as T;
+  }
+
+  /** The response body as text, unparsed (a 2xx; anything else throws as `request` does). */
+  async requestText(req: JsonRequest): Promise<string> {
     const search = new URLSearchParams();
     for (const [key, value] of Object.entries(req.query ?? {}))
       if (value !== undefined) search.set(key, String(value));
@@ -58,6 +64,6 @@ export class KubeJsonClient {
         response.headers,
       );
     }
-    return (text === '' ? undefined : parseJsonResponse(text, `${req.method} ${req.path}`)) as T;
+    return text;
   }
 }

@@ -9,10 +9,12 @@ import type { HookPlan, HookTarget, PlanOptions } from './hook-plan.ts';
 import { PlanContext } from './plan-context.ts';
 import { planInitHooks } from './init-hooks.ts';
 import { planExecHooks } from './exec-hooks.ts';
+import type { ExecPlan } from './exec-hooks.ts';
 
 export type * from './hook-plan.ts';
 export { resourceApplies } from './plan-context.ts';
 export { mayHaveExecHooks } from './exec-hooks.ts';
+export type { ExecPlan } from './exec-hooks.ts';
 
 /** Plans the hooks of one Restore for one target. `hooks` comes from parseRestoreHooks. */
 export function planHooks(hooks: RestoreHooks, target: HookTarget, options: PlanOptions = {}): HookPlan {
@@ -20,6 +22,20 @@ export function planHooks(hooks: RestoreHooks, target: HookTarget, options: Plan
   const init = planInitHooks(ctx);
   const exec = planExecHooks(ctx);
   return { ...init, ...exec, problems: ctx.problems };
+}
+
+/**
+ * The exec part of planHooks's plan, without planning the init hooks (which hash every hook container): exec
+ * hooks depend only on the target's namespace, labels, hook annotations and application container names.
+ */
+export function planExecHooksOf(
+  hooks: RestoreHooks,
+  target: HookTarget,
+  options: PlanOptions = {},
+): ExecPlan & Pick<HookPlan, 'problems'> {
+  const ctx = new PlanContext(hooks, target, options);
+  const exec = planExecHooks(ctx);
+  return { ...exec, problems: ctx.problems };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { buildStatusReport } from '../../src/cli/status/report.ts';
 import fc from 'fast-check';
 import { LAST_APPLIED_ANNOTATION, cachedPod, cachedWorkload } from '../../src/controller/cache-transforms.ts';
 import { podFacts as execPodFacts } from '../../src/controller/exec-hooks/exec-reconciler.ts';
@@ -166,23 +167,22 @@ describe('cachedPod (what the pod informers keep of a pod)', () => {
 
 // Every reader of a cached pod, each as the controller calls it: on any pod, a cached pod must give the same answers.
 const restoreStart = '2026-11-24T10:00:00Z';
+const specHookSpec = {
+  resources: [
+    {
+      name: 'both',
+      includedNamespaces: ['app'],
+      postHooks: [
+        { init: { initContainers: r2HookContainers() } },
+        { exec: { container: 'sidecar', command: ['/bin/sh', '-c', 'echo'] } },
+        { exec: { command: ['true'] } },
+      ],
+    },
+  ],
+};
 const specHooks = parseRestoreHooks(
   {
-    ...restoreR2({
-      hooks: {
-        resources: [
-          {
-            name: 'both',
-            includedNamespaces: ['app'],
-            postHooks: [
-              { init: { initContainers: r2HookContainers() } },
-              { exec: { container: 'sidecar', command: ['/bin/sh', '-c', 'echo'] } },
-              { exec: { command: ['true'] } },
-            ],
-          },
-        ],
-      },
-    }),
+    ...restoreR2({ hooks: specHookSpec }),
     metadata: { name: 'r2', namespace: 'velero', uid: 'r2-uid' },
   },
   DEFAULT_HOOK_POLICY,
@@ -228,7 +228,7 @@ const anyPod: fc.Arbitrary<Pod> = fc.record({
       creationTimestamp: fc.constantFrom('2026-11-24T09:59:59Z', restoreStart, '2026-11-24T10:00:09Z'),
       deletionTimestamp: fc.constant('2026-11-24T10:01:00Z'),
       labels: fc.dictionary(
-        fc.constantFrom('app', 'velero.io/restore-name', 'tier'),
+        fc.constantFrom('app', 'velero.io/restore-name', 'restore-hooks.dev/restore', 'tier'),
         fc.constantFrom('r2', 'web'),
       ),
       annotations: fc.dictionary(
@@ -334,6 +334,15 @@ const readers: Record<string, (pod: Pod) => unknown> = {
       },
       { policy: DEFAULT_HOOK_POLICY },
     ),
+  // restore-hooks status reads pods through cachedPod too (src/cli/status/collect.ts).
+  'buildStatusReport (restore-hooks status)': (p) =>
+    buildStatusReport({
+      restore: { ...restoreR2({ hooks: specHookSpec }), metadata: { name: 'r2', namespace: 'velero' } },
+      workloads: [],
+      hookedReplicaSets: [],
+      pods: [p],
+      events: [],
+    }),
   'the restore label, annotations and deletion': (p) => [
     p.metadata.labels,
     { ...p.metadata.annotations, [LAST_APPLIED_ANNOTATION]: undefined },

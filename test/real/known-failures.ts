@@ -2,8 +2,6 @@
  * Known failures on a bed (mostly the real control plane): cases, by mocha full title, that are expected to fail until an issue is
  * fixed. A listed case that fails is reported as a known failure and does not fail the run; a listed case that passes
  * fails the run (so it leaves the list as soon as it is fixed); an unlisted failure fails the run as always.
- * An entry marked `unstable: true` fails in some runs and passes in others (a race not yet diagnosed): either outcome
- * is reported by name and neither fails the run, until the race is understood and the entry goes.
  */
 import { parse } from 'yaml';
 import type { NotApplicable } from '../helpers/bed-suites.ts';
@@ -11,8 +9,6 @@ import type { NotApplicable } from '../helpers/bed-suites.ts';
 export interface KnownFailure {
   readonly title: string;
   readonly reason: string;
-  /** Fails in some runs only: a pass is reported, not a failure of the run. */
-  readonly unstable?: boolean;
 }
 
 export interface KnownFailureOutcome extends KnownFailure {
@@ -24,8 +20,6 @@ export interface KnownFailureOutcome extends KnownFailure {
 export class KnownFailureLedger {
   readonly failedAsExpected: KnownFailureOutcome[] = [];
   readonly passedUnexpectedly: KnownFailure[] = [];
-  /** Unstable entries that passed this time. */
-  readonly unstablePassed: KnownFailure[] = [];
 }
 
 /** Parses known-failures.yaml: a list of {title, reason}; errors name the file and the field. */
@@ -38,19 +32,17 @@ export function parseKnownFailures(text: string, file = 'known-failures.yaml'): 
     const at = `${file}[${i}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
       throw new Error(`${at}: expected a mapping with title and reason`);
-    const { title, reason, unstable, ...rest } = entry as Record<string, unknown>;
+    const { title, reason, ...rest } = entry as Record<string, unknown>;
     const unknownKeys = Object.keys(rest);
     if (unknownKeys.length > 0)
-      throw new Error(`${at}.${unknownKeys[0]}: unknown field (expected title, reason, unstable)`);
-    if (unstable !== undefined && typeof unstable !== 'boolean')
-      throw new Error(`${at}.unstable: expected true or false`);
+      throw new Error(`${at}.${unknownKeys[0]}: unknown field (expected title and reason)`);
     if (typeof title !== 'string' || title.trim() === '')
       throw new Error(`${at}.title: expected the case's full title`);
     if (typeof reason !== 'string' || reason.trim() === '')
       throw new Error(`${at}.reason: expected why the case fails (and the issue that fixes it)`);
     if (seen.has(title)) throw new Error(`${at}.title: listed twice: ${title}`);
     seen.add(title);
-    return { title, reason: reason.trim(), ...(unstable === true ? { unstable: true } : {}) };
+    return { title, reason: reason.trim() };
   });
 }
 
@@ -83,10 +75,6 @@ export function applyKnownFailures(
         ledger.failedAsExpected.push({ ...entry, error });
         return;
       }
-      if (entry.unstable) {
-        ledger.unstablePassed.push(entry);
-        return;
-      }
       ledger.passedUnexpectedly.push(entry);
       throw new Error(
         `listed as a known failure (${entry.reason}) but it passed: remove it from test/real/known-failures.yaml`,
@@ -112,8 +100,6 @@ export interface RunSummary {
   /** Registered but never run: a before-all hook failed. */
   readonly notRun: number;
   readonly knownFailures: readonly KnownFailureOutcome[];
-  /** Unstable known failures that passed this run. */
-  readonly unstablePassed: readonly KnownFailure[];
   readonly notApplicable: readonly NotApplicable[];
   /** Listed in known-failures.yaml but no loaded case has the title. */
   readonly staleEntries: readonly KnownFailure[];
@@ -129,11 +115,10 @@ export function summarize(
   const tests = allTests(root);
   const state = (s: string | undefined) => tests.filter((t) => t.state === s).length;
   return {
-    passed: state('passed') - ledger.failedAsExpected.length - ledger.unstablePassed.length,
+    passed: state('passed') - ledger.failedAsExpected.length,
     failed: state('failed'),
     notRun: tests.filter((t) => t.state === undefined && !t.isPending()).length,
     knownFailures: ledger.failedAsExpected,
-    unstablePassed: ledger.unstablePassed,
     notApplicable,
     staleEntries,
   };
@@ -143,16 +128,12 @@ export function formatSummary(bed: string, s: RunSummary): string {
   const lines = [
     '',
     `bed ${bed}: ${s.passed} passed, ${s.failed} failed, ${s.knownFailures.length} known failures, ` +
-      `${s.unstablePassed.length} unstable passed, ${s.notApplicable.length} not applicable${s.notRun > 0 ? `, ${s.notRun} not run (a hook failed)` : ''}`,
+      `${s.notApplicable.length} not applicable${s.notRun > 0 ? `, ${s.notRun} not run (a hook failed)` : ''}`,
   ];
   if (s.knownFailures.length > 0) {
     lines.push(`known failures (${s.knownFailures.length}), from test/real/known-failures.yaml:`);
     for (const k of s.knownFailures)
       lines.push(`  - ${k.title}`, `      reason: ${k.reason}`, `      failed: ${k.error}`);
-  }
-  if (s.unstablePassed.length > 0) {
-    lines.push(`unstable known failures that passed this run (${s.unstablePassed.length}):`);
-    for (const k of s.unstablePassed) lines.push(`  - ${k.title}`, `      reason: ${k.reason}`);
   }
   if (s.notApplicable.length > 0) {
     lines.push(`not applicable on real Kubernetes (${s.notApplicable.length}):`);

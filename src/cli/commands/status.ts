@@ -72,6 +72,7 @@ async function runStatus(args: ParsedArgs, io: CommandIO): Promise<number> {
   const { KubeConfig } = await import('../../controller/machinery/client-node.ts');
   const { KubeJsonClient } = await import('../../controller/kube-json-client.ts');
   const { dispatcherHttpLibrary } = await import('../../controller/machinery/dispatcher-http-library.ts');
+  const { sharedConnectionPool } = await import('../../controller/machinery/connection-pool.ts');
   const { describeApiError } = await import('../../controller/machinery/api-errors.ts');
   const { RestoreNotFoundError, collectStatusInputs } = await import('../status/collect.ts');
   const { buildStatusReport } = await import('../status/report.ts');
@@ -90,7 +91,12 @@ async function runStatus(args: ParsedArgs, io: CommandIO): Promise<number> {
     io.stderr.write('restore-hooks status: no cluster configured: pass --kubeconfig or set KUBECONFIG\n');
     return 1;
   }
-  const client = new KubeJsonClient(kc, dispatcherHttpLibrary(), 'restore-hooks-status');
+  // One keep-alive pool: without it every request would open (and TLS-handshake) a connection of its own.
+  const client = new KubeJsonClient(
+    kc,
+    sharedConnectionPool(dispatcherHttpLibrary()),
+    'restore-hooks-status',
+  );
   const once = async (): Promise<string> =>
     renderStatus(buildStatusReport(await collectStatusInputs(client, namespace, name)), output);
   const fail = (error: unknown): number => {

@@ -2,12 +2,16 @@
  * Reads what `restore-hooks status` reports on, with label and field selectors and in pages: never a list of every
  * pod. Requests: the Restore; per workload resource one list by `velero.io/restore-name`; pods and ReplicaSets by
  * `restore-hooks.dev/restore`; pods by `velero.io/restore-name` (those Velero restored itself); each restored
- * Deployment's ReplicaSets by its selector; the controller's Events (reportingComponent) in each namespace involved.
+ * Deployment's ReplicaSets by its selector; the controller's Events (reportingComponent) in the namespaces involved.
  */
+import PQueue from 'p-queue';
 import { Cluster, WORKLOAD_RESOURCES } from '../../controller/cluster.ts';
+import { cachedPod } from '../../controller/cache-transforms.ts';
+import { CacheInterner } from '../../controller/cache-interner.ts';
 import { REPORTING_CONTROLLER } from '../../controller/events.ts';
 import type { KubeJsonClient } from '../../controller/kube-json-client.ts';
-import { isNotFound } from '../../controller/machinery/api-errors.ts';
+import { apiErrorCode, isNotFound } from '../../controller/machinery/api-errors.ts';
+import type { KubeObject } from '../../controller/machinery/kube-object.ts';
 import { RESTORE_LABEL } from '../../controller/marks.ts';
 import { labelSelectorString } from '../../kube/label-selector-string.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
@@ -37,6 +41,10 @@ export async function collectStatusInputs(
   const value = veleroLabelValue(name);
   const restored = `${RESTORE_NAME_LABEL}=${value}`;
   const hooked = `${RESTORE_LABEL}=${value}`;
+  // A pod is held as the controller's caches hold it: every field the report (and the hook engine) reads, without
+  // managedFields and the rest, which at 10,000 pods are most of the memory and of the garbage collector's work.
+  const intern = new CacheInterner();
+  const keep = (pod: Pod): Pod => cachedPod(pod as unknown as KubeObject, intern) as unknown as Pod;
   const [workloadLists, hookedReplicaSets, hookedPods, restoredPods] = await Promise.all([
     Promise.all(
       Object.entries(WORKLOAD_RESOURCES).map(async ([kind, resource]) =>
@@ -49,8 +57,8 @@ export async function collectStatusInputs(
       ),
     ),
     cluster.listAll<Workload>('/apis/apps/v1/replicasets', { labelSelector: hooked }),
-    cluster.listAll<Pod>('/api/v1/pods', { labelSelector: hooked }),
-    cluster.listAll<Pod>('/api/v1/pods', { labelSelector: restored }),
+    cluster.listAll<Pod>('/api/v1/pods', { labelSelector: hooked }, keep),
+    cluster.listAll<Pod>('/api/v1/pods', { labelSelector: restored }, keep),
   ]);
   const workloads = workloadLists.flat();
   const listed = new Set(hookedPods.map((p) => p.metadata.uid));
@@ -59,32 +67,27 @@ export async function collectStatusInputs(
   // template without hooks: read them by the Deployment's selector, one list per restored Deployment that may have
   // such ReplicaSets.
   const known = new Set(hookedReplicaSets.map((rs) => rs.metadata.uid));
+  const lists = new PQueue({ concurrency: PARALLEL_LISTS });
   const deploymentReplicaSets = await Promise.all(
     workloads
       .filter((w) => w.kind === 'Deployment' && mayHaveUnmarkedReplicaSets(w, value))
-      .map(async (d) =>
-        (
-          await cluster.listAll<Workload>(`/apis/apps/v1/namespaces/${d.metadata.namespace}/replicasets`, {
-            labelSelector: labelSelectorString(d.spec.selector),
-          })
-        ).filter(
-          (rs) =>
-            !known.has(rs.metadata.uid) &&
-            rs.metadata.ownerReferences?.some((o) => o.controller && o.uid === d.metadata.uid),
+      .map((d) =>
+        lists.add(async () =>
+          (
+            await cluster.listAll<Workload>(`/apis/apps/v1/namespaces/${d.metadata.namespace}/replicasets`, {
+              labelSelector: labelSelectorString(d.spec.selector),
+            })
+          ).filter(
+            (rs) =>
+              !known.has(rs.metadata.uid) &&
+              rs.metadata.ownerReferences?.some((o) => o.controller && o.uid === d.metadata.uid),
+          ),
         ),
       ),
   );
   const namespaces = new Set<string>([namespace]);
   for (const o of [...workloads, ...pods]) if (o.metadata.namespace) namespaces.add(o.metadata.namespace);
-  const events = (
-    await Promise.all(
-      [...namespaces].sort().map((ns) =>
-        cluster.listAll<StatusEvent>(`/api/v1/namespaces/${ns}/events`, {
-          fieldSelector: `reportingComponent=${REPORTING_CONTROLLER}`,
-        }),
-      ),
-    )
-  ).flat();
+  const events = await controllerEvents(cluster, lists, namespaces);
   return {
     restore,
     workloads,
@@ -92,6 +95,41 @@ export async function collectStatusInputs(
     pods,
     events,
   };
+}
+
+/** Lists in flight at once when one is made per namespace or per Deployment (over one keep-alive connection pool). */
+const PARALLEL_LISTS = 8;
+
+/**
+ * The controller's Events in `namespaces`, sorted by namespace: one cluster-wide list by reportingComponent when the
+ * user may make it (as a cluster-wide `view` binding allows), else one list per namespace, as a user with
+ * namespace-scoped Event rights may. Both read the same Events of those namespaces.
+ */
+async function controllerEvents(
+  cluster: Cluster,
+  lists: PQueue,
+  namespaces: ReadonlySet<string>,
+): Promise<StatusEvent[]> {
+  const selectors = { fieldSelector: `reportingComponent=${REPORTING_CONTROLLER}` };
+  const ordered = [...namespaces].sort();
+  try {
+    const all = await cluster.listAll<StatusEvent & { metadata?: { namespace?: string } }>(
+      '/api/v1/events',
+      selectors,
+    );
+    const byNamespace = new Map<string, StatusEvent[]>(ordered.map((ns) => [ns, []]));
+    for (const e of all) byNamespace.get(e.metadata?.namespace ?? '')?.push(e);
+    return [...byNamespace.values()].flat();
+  } catch (error) {
+    if (apiErrorCode(error) !== 403) throw error;
+  }
+  return (
+    await Promise.all(
+      ordered.map((ns) =>
+        lists.add(() => cluster.listAll<StatusEvent>(`/api/v1/namespaces/${ns}/events`, selectors)),
+      ),
+    )
+  ).flat();
 }
 
 /**

@@ -5,7 +5,9 @@
  */
 import { APPLIED_INIT_HOOKS_ANNOTATION, parseAppliedInitHooks } from '../../hooks/applied-record.ts';
 import { DEFAULT_HOOK_POLICY } from '../../hooks/policy.ts';
+import { ExecPlanMemo } from '../../hooks/exec-plan-memo.ts';
 import { planHooks } from '../../hooks/plan.ts';
+import type { HookTarget } from '../../hooks/plan.ts';
 import { unknownRestoreFields } from '../../hooks/unknown-fields.ts';
 import { parseRestoreHooks } from '../../hooks/validate.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
@@ -179,6 +181,8 @@ export function buildStatusReport(inputs: StatusInputs): StatusReport {
     };
   });
   const podsPerWorkload = new Map<string, number>();
+  const plannable = !hooks.problems.some((p) => p.severity === 'error');
+  const execPlans = new ExecPlanMemo(hooks, { policy: DEFAULT_HOOK_POLICY });
 
   const pods = [...inputs.pods]
     .sort((a, b) => podKey(a).localeCompare(podKey(b)))
@@ -191,23 +195,18 @@ export function buildStatusReport(inputs: StatusInputs): StatusReport {
       const [ownerKind, ownerName] = owner.split('/');
       const workloadKey = `${ns}/${ownerKind}/${ownerName}`;
       const applied = parseAppliedInitHooks(pod.metadata.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION]);
-      const plan = hooks.problems.some((p) => p.severity === 'error')
-        ? undefined
-        : planHooks(
-            hooks,
-            {
-              namespace: ns,
-              ...(pod.metadata.labels ? { labels: pod.metadata.labels } : {}),
-              ...(pod.metadata.annotations ? { annotations: pod.metadata.annotations } : {}),
-              podSpec: pod.spec,
-            },
-            { policy: DEFAULT_HOOK_POLICY },
-          );
+      const target: HookTarget = {
+        namespace: ns,
+        ...(pod.metadata.labels ? { labels: pod.metadata.labels } : {}),
+        ...(pod.metadata.annotations ? { annotations: pod.metadata.annotations } : {}),
+        podSpec: pod.spec,
+      };
       // A pod Velero restored (its own label, no record of ours) that already runs the hooks: Velero injected them.
+      // Only such pods need their init hooks planned; exec hooks are planned once per distinct pod template.
       const veleroHooks =
-        !applied && pod.metadata.labels?.[RESTORE_NAME_LABEL] === veleroLabelValue(name)
-          ? (plan?.initHooks ?? [])
-              .filter((h) => h.state === 'present')
+        plannable && !applied && pod.metadata.labels?.[RESTORE_NAME_LABEL] === veleroLabelValue(name)
+          ? planHooks(hooks, target, { policy: DEFAULT_HOOK_POLICY })
+              .initHooks.filter((h) => h.state === 'present')
               .map((h) => h.existingName ?? h.container.name)
           : [];
       // Of the pods Velero restored, only those it hooked belong to this story.
@@ -251,7 +250,7 @@ export function buildStatusReport(inputs: StatusInputs): StatusReport {
       const entries: Readonly<Record<string, HookEntry>> = parsed.ok ? (parsed.record?.hooks ?? {}) : {};
       const execHooks: ExecHookResult[] = [];
       const planned = new Set<string>();
-      for (const hook of plan?.execHooks ?? []) {
+      for (const hook of plannable ? execPlans.plan(target).execHooks : []) {
         planned.add(hook.id);
         execHooks.push(execResult(hook.id, hook.container, entries[hook.id], hook.command));
       }

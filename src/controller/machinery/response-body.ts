@@ -24,6 +24,28 @@ export function parseJsonResponse(text: string, what: string): unknown {
   }
 }
 
+/** How far into a list body its metadata may end: kind, apiVersion and metadata come before the items. */
+const LIST_HEAD_CHARS = 16_384;
+
+/**
+ * A list body's `metadata.continue`, read from its head without parsing the items: Kubernetes serializes `kind`,
+ * `apiVersion` and `metadata` before `items`. Undefined when the head holds none (the last page, or a body laid out
+ * otherwise: then only the parsed list tells).
+ */
+export function leadingContinueToken(text: string): string | undefined {
+  const head = text.slice(0, LIST_HEAD_CHARS);
+  const items = head.indexOf('"items":');
+  if (items === -1) return undefined;
+  const match = /"continue":("(?:[^"\\]|\\.)*")/.exec(head.slice(0, items));
+  if (!match) return undefined;
+  try {
+    const token = JSON.parse(match[1]!) as string;
+    return token === '' ? undefined : token;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface DecodedList {
   readonly kind: string | undefined;
   readonly apiVersion: string | undefined;

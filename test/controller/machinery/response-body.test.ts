@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { forEachLine } from '../../../src/controller/machinery/response-body.ts';
+import { forEachLine, leadingContinueToken } from '../../../src/controller/machinery/response-body.ts';
 
 async function* chunksOf(bytes: Buffer, cuts: readonly number[]): AsyncIterable<Uint8Array> {
   let start = 0;
@@ -61,6 +61,48 @@ describe('forEachLine (watch stream framing)', () => {
         async (lines, cuts) => {
           const bytes = Buffer.from(lines.map((l) => `${l}\n`).join(''));
           expect(await linesOf(chunksOf(bytes, cuts))).to.deep.equal(lines);
+        },
+      ),
+    );
+  });
+});
+
+describe('leadingContinueToken (the next page, before the items are parsed)', () => {
+  const list = (metadata: Record<string, unknown>, items: unknown[] = [{ metadata: { name: 'a' } }]) =>
+    JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata, items });
+  const cases: [string, string, string | undefined][] = [
+    ['a page with more to come', list({ resourceVersion: '7', continue: 'eyJydiI6N30' }), 'eyJydiI6N30'],
+    ['the last page', list({ resourceVersion: '7' }), undefined],
+    ['an empty token', list({ resourceVersion: '7', continue: '' }), undefined],
+    ['escapes in the token', list({ continue: 'a"b\\c/d' }), 'a"b\\c/d'],
+    [
+      'a "continue" only inside an item',
+      list({ resourceVersion: '7' }, [{ metadata: { name: 'a', annotations: { continue: 'x' } } }]),
+      undefined,
+    ],
+    [
+      'items before metadata (not how Kubernetes writes it): left to the parse',
+      JSON.stringify({ items: [], metadata: { continue: 'x' } }),
+      undefined,
+    ],
+    ['not JSON', '<html>proxy error</html>', undefined],
+  ];
+  for (const [what, body, expected] of cases)
+    it(what, () => expect(leadingContinueToken(body)).to.equal(expected));
+
+  it('reads what the parse reads whenever metadata comes first (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.option(fc.string(), { nil: undefined }),
+        fc.array(fc.dictionary(fc.string(), fc.string()), { maxLength: 5 }),
+        (token, labels) => {
+          const body = list(
+            { resourceVersion: '1', ...(token !== undefined ? { continue: token } : {}) },
+            labels.map((l, i) => ({ metadata: { name: `p${i}`, labels: l } })),
+          );
+          const parsed =
+            (JSON.parse(body) as { metadata: { continue?: string } }).metadata.continue || undefined;
+          expect(leadingContinueToken(body)).to.equal(parsed);
         },
       ),
     );
