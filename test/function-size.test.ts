@@ -18,8 +18,6 @@ const EXCEPTIONS: Readonly<Record<string, string>> = {
     'builds the Restore status from the other reconcilers reports; to be rebuilt from observed state (issue 19, item 4)',
   'src/controller/exec-hooks/exec-reconciler.ts#ExecHookReconciler.reconcile':
     'the exec claim/run/record step; its observe/plan/apply split is still to do (issue 19, item 1)',
-  'src/controller/init-hooks/pod-reconciler.ts#PodReconciler.reconcile':
-    'the bare-pod path; its observe/plan/apply split is next (issue 19, item 1)',
   'src/controller/admission/admission-decision.ts#decidePodAdmission':
     'a pure decision read top to bottom as one table of cases, each an early return',
   'src/controller/init-hooks/workload-decision.ts#decideWorkload':

@@ -12,8 +12,9 @@ import { controllerOf } from '../../kube/owners.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { EventSpec } from '../events.ts';
+import type { Effect } from './effects.ts';
 import { objectReference, podReference, restoreReference } from '../events.ts';
-import type { HookLabels, SkipReason, WorkloadLabels } from '../../telemetry/metrics.ts';
+import type { SkipReason, WorkloadLabels } from '../../telemetry/metrics.ts';
 import { ADMISSION_BYPASSED_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION } from '../marks.ts';
 import { restoreMembership } from '../membership.ts';
 import { msUntilWindowCloses } from '../restore-activity.ts';
@@ -111,21 +112,7 @@ export interface WorkloadObservation {
   readonly settings: Omit<InitHookSettings, 'admission'>;
 }
 
-export type Effect =
-  | { readonly event: EventSpec }
-  | { readonly metric: 'hookSkipped'; readonly labels: WorkloadLabels & { readonly reason: SkipReason } }
-  | {
-      readonly metric: 'templatePatched' | 'templateCleaned' | 'podReplaced';
-      readonly labels: WorkloadLabels;
-    }
-  | { readonly metric: 'hookInjected'; readonly labels: HookLabels }
-  | {
-      readonly log: 'debug' | 'info' | 'warn';
-      readonly message: string;
-      readonly fields?: Readonly<Record<string, unknown>>;
-    }
-  /** Applied the first time this process sees `once` (a skip counted once, a warning logged once). */
-  | { readonly once: string; readonly effects: readonly Effect[] };
+export type { Effect } from './effects.ts';
 
 /** Where a reconcile ends: the outcome reported and when to look again (undefined: on the next event only). */
 export interface PlanEnd {

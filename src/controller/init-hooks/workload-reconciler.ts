@@ -21,6 +21,7 @@ import { apiErrorCode, describeApiError, isConflict } from '../machinery/api-err
 import { retryOnConflict } from '../machinery/retry.ts';
 import type { WorkloadKind } from '../workload-kinds.ts';
 import { isWorkloadKind } from '../workload-kinds.ts';
+import { emitEffects } from './effects.ts';
 import { liveReadsNeeded, planWorkload } from './workload-plan.ts';
 import type {
   DeletePodStep,
@@ -212,15 +213,12 @@ export class WorkloadReconciler {
   }
 
   #emit(effects: readonly Effect[], logger: Logger): void {
-    for (const effect of effects) {
-      if ('once' in effect) {
-        if (this.#seen.first(effect.once)) this.#emit(effect.effects, logger);
-      } else if ('event' in effect) void this.#deps.events.record(effect.event);
-      else if ('log' in effect) logger[effect.log](effect.message, effect.fields);
-      else if (effect.metric === 'hookSkipped') this.#deps.metrics?.hookSkipped(effect.labels);
-      else if (effect.metric === 'hookInjected') this.#deps.metrics?.hookInjected(effect.labels);
-      else this.#deps.metrics?.[effect.metric](effect.labels);
-    }
+    emitEffects(effects, {
+      events: this.#deps.events,
+      metrics: this.#deps.metrics,
+      seen: this.#seen,
+      logger,
+    });
   }
 
   /**
