@@ -251,6 +251,7 @@ export class Manager {
     const workloadController = new Controller({
       name: 'workload',
       reconcile: (k, ctx) => workloadReconciler.reconcile(k, ctx),
+      rank: (k) => workloadReconciler.rank(k),
       ...controllerOptions,
     });
     const podReconciler = new PodReconciler({

@@ -179,6 +179,14 @@ export function changedThroughItsDeployment(kind: WorkloadKind, workload: Worklo
   );
 }
 
+/** The workload is paused by us, or its template carries hooks of ours: steps of the template path may follow. */
+export function onTemplatePath(workload: Workload): boolean {
+  return (
+    workload.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined ||
+    appliedRecord(workload) !== undefined
+  );
+}
+
 const effects = (...list: Effect[]): WorkloadStep => ({ do: 'effects', effects: list });
 
 function resumeStep(deployment: Workload): PatchStep {

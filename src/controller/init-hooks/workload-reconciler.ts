@@ -22,7 +22,7 @@ import { retryOnConflict } from '../machinery/retry.ts';
 import type { WorkloadKind } from '../workload-kinds.ts';
 import { isWorkloadKind } from '../workload-kinds.ts';
 import { emitEffects } from './effects.ts';
-import { liveReadsNeeded, planWorkload } from './workload-plan.ts';
+import { liveReadsNeeded, onTemplatePath, planWorkload } from './workload-plan.ts';
 import type {
   DeletePodStep,
   Effect,
@@ -94,6 +94,18 @@ export class WorkloadReconciler {
 
   constructor(deps: WorkloadReconcilerDeps) {
     this.#deps = deps;
+  }
+
+  /**
+   * The order the work queue hands out workload keys in (lowest first): a workload on the template path (our pause,
+   * or hooks of ours in its template) before the rest. Each of its steps waits for another controller and comes
+   * back with that controller's write, while its pending pods may start without hooks: the next step must not wait
+   * behind a backlog of settled workloads.
+   */
+  rank(key: string): number {
+    const parsed = parseWorkloadKey(key);
+    const workload = parsed && this.#deps.getWorkload(parsed.kind, parsed.namespace, parsed.name);
+    return workload && onTemplatePath(workload) ? -1 : 0;
   }
 
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> {
