@@ -11,6 +11,7 @@ import {
   OWN_WRITE_RECHECK_MS,
   REPLACEMENTS_RECHECK_MS,
   liveReadsNeeded,
+  onTemplatePath,
   planWorkload,
 } from '../../../src/controller/init-hooks/workload-plan.ts';
 import type {
@@ -419,5 +420,25 @@ describe('workload plan', () => {
         expect(plan.requeueAfterMs, JSON.stringify(plan.outcome)).to.equal(c.requeue);
         expect(plan.forgetReplacing ?? false).to.equal(c.forget ?? false);
       });
+  });
+
+  describe('which workloads the queue hands out first (on the template path)', () => {
+    const cases: { name: string; workload: () => Workload; first: boolean }[] = [
+      { name: 'a workload without our marks', workload: () => workload('Deployment'), first: false },
+      {
+        name: 'a Deployment we paused',
+        workload: () =>
+          workload('Deployment', { annotations: { [PAUSED_FOR_HOOKS_ANNOTATION]: 'velero/r1' } }),
+        first: true,
+      },
+      {
+        name: 'a template with hooks of ours',
+        workload: () => workload('Deployment', { spec: hookedSpec() }),
+        first: true,
+      },
+    ];
+    for (const c of cases)
+      it(`${c.name}: ${c.first ? 'first' : 'in order'}`, () =>
+        expect(onTemplatePath(c.workload())).to.equal(c.first));
   });
 });
