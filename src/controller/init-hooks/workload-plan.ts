@@ -263,6 +263,20 @@ export function gateWorkload(obs: WorkloadObservation): { plan: WorkloadPlan } |
   return { basis };
 }
 
+/**
+ * Velero restores a Deployment after its ReplicaSets, which the Deployment controller adopts on its next sync. Until
+ * then their pods do not lead to the Deployment: it would seem to have no pods and no ReplicaSet of the restore, and
+ * a template patch without the pause would roll it out.
+ */
+function awaitsAdoption(b: WorkloadBasis, obs: WorkloadObservation): boolean {
+  return (
+    b.kind === 'Deployment' &&
+    b.activity.active &&
+    !b.facts.cleanedUp &&
+    obs.replicaSetsAwaitingAdoption.length > 0
+  );
+}
+
 /** The plan for one reconcile of a restored workload. */
 export function planWorkload(obs: WorkloadObservation): WorkloadPlan {
   const gate = gateWorkload(obs);
@@ -270,15 +284,7 @@ export function planWorkload(obs: WorkloadObservation): WorkloadPlan {
   const b = gate.basis;
   // Off the init-hook path: a failed list must never hold up a template patch.
   const sweepExecCandidates = b.activity.active && !hasErrors(b.hooks.problems);
-  if (
-    b.kind === 'Deployment' &&
-    b.activity.active &&
-    !b.facts.cleanedUp &&
-    obs.replicaSetsAwaitingAdoption.length > 0
-  )
-    // Velero restores a Deployment after its ReplicaSets, which the Deployment controller adopts on its next sync.
-    // Until then their pods do not lead to the Deployment: it would seem to have no pods and no ReplicaSet of the
-    // restore, and a template patch without the pause would roll it out.
+  if (awaitsAdoption(b, obs))
     return {
       sweepExecCandidates,
       steps: [
@@ -814,12 +820,6 @@ export function liveReadsNeeded(obs: WorkloadObservation): {
   const gate = gateWorkload(obs);
   if ('plan' in gate) return { pods: false, replicaSets: () => false };
   const b = gate.basis;
-  if (
-    b.kind === 'Deployment' &&
-    b.activity.active &&
-    !b.facts.cleanedUp &&
-    obs.replicaSetsAwaitingAdoption.length > 0
-  )
-    return { pods: false, replicaSets: () => false };
+  if (awaitsAdoption(b, obs)) return { pods: false, replicaSets: () => false };
   return { pods: podsNeeded(b), replicaSets: (pods) => replicaSetsNeeded(b, workloadFacts(b, pods)) };
 }
