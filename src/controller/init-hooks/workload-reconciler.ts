@@ -9,7 +9,7 @@ import type { OwnerChain } from '../owner-chain.ts';
 import type { EventRecorder } from '../events.ts';
 import type { HookMetrics } from '../../telemetry/metrics.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
-import { EXEC_HOOKS_ANNOTATION, RESTORE_LABEL } from '../marks.ts';
+import { EXEC_HOOKS_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION, RESTORE_LABEL } from '../marks.ts';
 import { createdDuringRestore } from '../membership.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import { restoreKey } from '../restore-key.ts';
@@ -129,19 +129,31 @@ export class WorkloadReconciler {
       name,
     });
     if (plan.sweepExecCandidates && lookup?.found)
-      void this.#sweepExecCandidates(workload, lookup.restore, lookup.hooks, logger);
+      void this.#sweepExecCandidates(observation.workload, lookup.restore, lookup.hooks, logger);
     return this.#apply(key, plan, logger);
   }
 
   /** Every read of one reconcile: the caches, then the live lists of pods and ReplicaSets the plan needs. */
-  async #observe(key: string, kind: WorkloadKind, workload: Workload): Promise<WorkloadObservation> {
+  async #observe(key: string, kind: WorkloadKind, cachedWorkload: Workload): Promise<WorkloadObservation> {
+    const cacheLags = this.#ownWrites.cacheLags(key, cachedWorkload.metadata);
+    // Mid-way through the template path (our last write not in the cache yet, or our pause while the other
+    // controllers catch up), the workload is read live: its next step must not wait for a watch that lags.
+    const live =
+      cacheLags || cachedWorkload.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined
+        ? await this.#deps.cluster.getWorkload(
+            kind,
+            cachedWorkload.metadata.namespace ?? '',
+            cachedWorkload.metadata.name ?? '',
+          )
+        : undefined;
+    const workload = live ?? cachedWorkload;
     const labelValue = workload.metadata.labels?.[RESTORE_NAME_LABEL];
     const { admission, ...settings } = this.#deps.settings;
     const cached: WorkloadObservation = {
       kind,
       workload,
       lookup: labelValue ? this.#deps.restores.byLabelValue(labelValue) : undefined,
-      ownWriteLags: this.#ownWrites.cacheLags(key, workload.metadata),
+      ownWriteLags: cacheLags && live === undefined,
       replicaSetsAwaitingAdoption:
         kind === 'Deployment'
           ? this.#deps.owners.replicaSetsAwaitingAdoption(workload).map((rs) => rs.metadata.name ?? '')
