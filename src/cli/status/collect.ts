@@ -11,7 +11,6 @@ import { CacheInterner } from '../../controller/cache-interner.ts';
 import { REPORTING_CONTROLLER } from '../../controller/events.ts';
 import type { KubeJsonClient } from '../../controller/kube-json-client.ts';
 import { apiErrorCode, isNotFound } from '../../controller/machinery/api-errors.ts';
-import type { KubeObject } from '../../controller/machinery/kube-object.ts';
 import { RESTORE_LABEL } from '../../controller/marks.ts';
 import { labelSelectorString } from '../../kube/label-selector-string.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
@@ -44,7 +43,7 @@ export async function collectStatusInputs(
   // A pod is held as the controller's caches hold it: every field the report (and the hook engine) reads, without
   // managedFields and the rest, which at 10,000 pods are most of the memory and of the garbage collector's work.
   const intern = new CacheInterner();
-  const keep = (pod: Pod): Pod => cachedPod(pod as unknown as KubeObject, intern) as unknown as Pod;
+  const keep = (pod: Pod): Pod => cachedPod(pod, intern);
   const [workloadLists, hookedReplicaSets, hookedPods, restoredPods] = await Promise.all([
     Promise.all(
       Object.entries(WORKLOAD_RESOURCES).map(async ([kind, resource]) =>

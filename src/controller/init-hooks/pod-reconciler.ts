@@ -1,37 +1,26 @@
-import {
-  APPLIED_INIT_HOOKS_ANNOTATION,
-  formatAppliedInitHooks,
-  parseAppliedInitHooks,
-} from '../../hooks/applied-record.ts';
-import { INIT_COMMAND, INIT_CONTAINER_IMAGE, INIT_CONTAINER_NAME } from '../../hooks/annotations.ts';
-import { addedHookContainers, planHooks } from '../../hooks/plan.ts';
-import { hasErrors } from '../../hooks/problems.ts';
+import { APPLIED_INIT_HOOKS_ANNOTATION, parseAppliedInitHooks } from '../../hooks/applied-record.ts';
+import { INIT_CONTAINER_IMAGE } from '../../hooks/annotations.ts';
 import { controllerOf } from '../../kube/owners.ts';
 import { splitObjectKey as splitKey } from '../machinery/kube-object.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { Cluster } from '../cluster.ts';
 import type { EventRecorder } from '../events.ts';
-import { objectReference, podReference } from '../events.ts';
-import type { HookMetrics, SkipReason } from '../../telemetry/metrics.ts';
+import { podReference } from '../events.ts';
+import type { HookMetrics } from '../../telemetry/metrics.ts';
 import { SeenOnce } from '../seen-once.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import { RESTORE_LABEL } from '../marks.ts';
 import type { OwnerChain } from '../owner-chain.ts';
-import { isRestoreMember } from '../membership.ts';
-import { hasRestoreWait, isStillPending } from '../pod-progress.ts';
-import { restoreActivity } from '../restore-activity.ts';
-import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
+import type { RestoreDirectory } from '../restore-directory.ts';
 import { restoreKey } from '../restore-key.ts';
-import type { HookPlan } from '../../hooks/plan.ts';
-import type { RestoreHooks } from '../../hooks/validate.ts';
-import { decidePod } from './pod-decision.ts';
-import type { PodDecision } from './pod-decision.ts';
-import { replacementPod } from './replacement.ts';
+import { emitEffects } from './effects.ts';
+import { barePodReplaced } from './init-hook-messages.ts';
+import { ownHooksMayMissTemplate, planBarePod, planHooksNotInTemplate, planJobPod } from './pod-plan.ts';
+import type { PodObservation, PodPlan } from './pod-plan.ts';
 import { journalStep } from './replacement-journal.ts';
 import type { JournalEntry } from './replacement-journal.ts';
 import type { ReplacementJournalStore } from './replacement-journal-store.ts';
-import { initHooksState } from './template-hooks.ts';
 import type { InitHookSettings } from './workload-reconciler.ts';
 import type { WorkloadKind } from '../workload-kinds.ts';
 
@@ -52,25 +41,7 @@ export interface PodReconcilerDeps {
   readonly onSkippedPod?: (restore: string, pod: string) => void;
 }
 
-const SKIP_METRIC: Partial<Record<string, SkipReason>> = {
-  RestoreWait: 'file-system-restore',
-  AppContainersStarted: 'already-running',
-  HookConflict: 'hook-conflict',
-};
-
 const WAIT_FOR_TERMINATION_MS = 1000;
-const ADOPTION_RECHECK_MS = 2000;
-
-/** Labels only workload controllers put on pods: a restored pod carrying one belongs to an owner yet to adopt it. */
-const OWNED_POD_LABELS = [
-  'pod-template-hash',
-  'controller-revision-hash',
-  'statefulset.kubernetes.io/pod-name',
-];
-
-export function awaitsAdoption(pod: Pod): boolean {
-  return OWNED_POD_LABELS.some((label) => pod.metadata.labels?.[label] !== undefined);
-}
 
 /**
  * Reconciles one pending pod. A pod with a workload owner is handed to that workload's reconcile; a bare pod
@@ -118,126 +89,82 @@ export class PodReconciler {
     const pod = this.#deps.getPendingPod(namespace, name);
     if (!pod) return;
     const owner = controllerOf(pod.metadata);
-    if (owner) {
-      if (owner.kind === 'Job') return this.#reportJobPod(pod, owner.name, owner.uid);
-      // The pod's event reaches its restored workloads' controller too (wiring/event-mapping.ts).
-      const concerned = this.#deps.owners.restoredWorkloadsConcerned(pod);
-      // Before it patches a template, the workload reconcile proves which pods are its own through their ReplicaSet:
-      // read that now, off its path, while a template still awaits our hooks.
-      // Templates marked at admission never get hooks: their pods get them from the pod webhook.
-      if (
-        concerned.some(
-          ({ workload }) =>
-            !workload.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION] &&
-            workload.spec.template.metadata?.labels?.[RESTORE_LABEL] === undefined,
-        )
+    const logger = ctx.logger.child({ namespace, name });
+    if (!owner) return this.#reconcileBarePod(key, pod, ctx, logger);
+    if (owner.kind === 'Job') return this.#reportJobPod(pod, owner.name, owner.uid, logger);
+    // The pod's event reaches its restored workloads' controller too (wiring/event-mapping.ts).
+    const concerned = this.#deps.owners.restoredWorkloadsConcerned(pod);
+    // Before it patches a template, the workload reconcile proves which pods are its own through their ReplicaSet:
+    // read that now, off its path, while a template still awaits our hooks.
+    // Templates marked at admission never get hooks: their pods get them from the pod webhook.
+    if (
+      concerned.some(
+        ({ workload }) =>
+          !workload.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION] &&
+          workload.spec.template.metadata?.labels?.[RESTORE_LABEL] === undefined,
       )
-        this.#deps.owners.warm(pod);
-      if (pod.metadata.annotations?.[INIT_CONTAINER_IMAGE]) {
-        const reached = await this.#deps.owners.restoredTopOwner(pod);
-        if (reached) this.#reportHooksNotInTemplate(pod, reached.kind, reached.workload);
-      }
-      return;
+    )
+      this.#deps.owners.warm(pod);
+    if (ownHooksMayMissTemplate(pod)) {
+      const reached = await this.#deps.owners.restoredTopOwner(pod);
+      if (reached) this.#apply(planHooksNotInTemplate({ ...this.#observe(pod), ...reached }), logger);
     }
+  }
 
-    const labelValue = pod.metadata.labels?.[RESTORE_NAME_LABEL];
-    if (!labelValue) return;
-    if (awaitsAdoption(pod)) {
-      // Velero strips ownerReferences; the restored owner adopts the pod. It is not a bare pod.
-      ctx.logger.debug('restored pod awaits adoption by its owner', { namespace, name });
-      return { requeueAfterMs: ADOPTION_RECHECK_MS };
-    }
-    const lookup = this.#deps.restores.byLabelValue(labelValue);
-    if (!lookup.found) return;
-    const { restore, hooks } = lookup;
-    const restoreRef = restoreKey(restore);
-    const logger = ctx.logger.child({ restore: restoreRef, namespace, name });
-    const { decision } = this.#decideBarePod(pod, restore, hooks);
-    logger.debug('pod decision', { decision });
-    const metricLabels = { restore: restore.metadata.name ?? '', namespace, kind: 'Pod' };
-    if (decision.action === 'none') {
-      const skipReason = SKIP_METRIC[decision.reason];
-      if (skipReason && this.#skips.first(`${pod.metadata.uid ?? key}/${decision.reason}`)) {
-        this.#deps.metrics?.hookSkipped({ ...metricLabels, reason: skipReason });
-      }
-      if (decision.reason === 'RestoreWait' || decision.reason === 'AppContainersStarted')
-        this.#deps.onSkippedPod?.(restoreRef, key);
-      if (
-        decision.reason === 'RestoreWait' ||
-        decision.reason === 'AppContainersStarted' ||
-        decision.reason === 'HookConflict'
-      ) {
-        void this.#deps.events.record({
-          regarding: podReference(pod.metadata),
-          type: 'Warning',
-          reason: decision.reason === 'HookConflict' ? 'HookConflict' : 'HookSkipped',
-          action: 'Skip',
-          note:
-            decision.reason === 'RestoreWait'
-              ? `Pod ${name} will not get the init hooks of Restore ${restoreRef}: it has Velero's restore-wait init container (a file-system restore is in progress), so it is never replaced.`
-              : decision.reason === 'AppContainersStarted'
-                ? `Pod ${name} will not get the init hooks of Restore ${restoreRef}: its application containers already started.`
-                : `Pod ${name} already has an init container with the name of a hook of Restore ${restoreRef} but different content; it is left as it is.`,
-        });
-      }
-      return;
-    }
-    if (decision.action !== 'replace') return;
+  /** What the pod plans read from the caches: the Restore the pod's label names, the time, the settings. */
+  #observe(pod: Pod, labelled: Pod | Workload = pod): PodObservation {
+    const labelValue = labelled.metadata.labels?.[RESTORE_NAME_LABEL];
+    return {
+      pod,
+      lookup: labelValue ? this.#deps.restores.byLabelValue(labelValue) : undefined,
+      nowMs: this.#deps.now(),
+      settings: this.#deps.settings,
+    };
+  }
 
-    // The cache holds only the fields the controller reads; the replacement copies the whole pod, so it is built
-    // from the API's copy, planned and decided again on it. A pod gone or changed meanwhile comes back with its event.
+  /** Reports what the plan says; returns its requeue. */
+  #apply(plan: PodPlan, logger: ReconcileContext['logger']): ReconcileResult | void {
+    emitEffects(plan.effects, {
+      events: this.#deps.events,
+      metrics: this.#deps.metrics,
+      seen: this.#skips,
+      logger,
+    });
+    if (plan.skippedPod) this.#deps.onSkippedPod?.(plan.skippedPod.restore, plan.skippedPod.pod);
+    if (plan.requeueAfterMs !== undefined) return { requeueAfterMs: plan.requeueAfterMs };
+  }
+
+  /**
+   * A bare pod whose hooks are missing is replaced through the journal. The cache holds only the fields the
+   * controller reads; the replacement copies the whole pod, so it is built from the API's copy, planned again on it.
+   * A pod gone or changed meanwhile comes back with its event.
+   */
+  async #reconcileBarePod(
+    key: string,
+    pod: Pod,
+    ctx: ReconcileContext,
+    podLogger: ReconcileContext['logger'],
+  ): Promise<ReconcileResult | void> {
+    const observation = this.#observe(pod);
+    const lookup = observation.lookup;
+    const logger = lookup?.found ? podLogger.child({ restore: restoreKey(lookup.restore) }) : podLogger;
+    const plan = planBarePod(observation);
+    const result = this.#apply(plan, logger);
+    if (!plan.replace) return result;
+    const { namespace = '', name = '' } = pod.metadata;
     const live = await this.#deps.cluster.getPod(namespace, name);
     if (!live || live.metadata.uid !== pod.metadata.uid) return;
-    const { decision: liveDecision, plan } = this.#decideBarePod(live, restore, hooks);
-    if (liveDecision.action !== 'replace') return;
-    const added = addedHookContainers(plan);
-    const replacement = replacementPod(live, plan.initContainers, {
-      labels: { [RESTORE_LABEL]: labelValue },
-      annotations: {
-        [APPLIED_INIT_HOOKS_ANNOTATION]: formatAppliedInitHooks({
-          restore: restoreRef,
-          restoreUID: restore.metadata.uid ?? '',
-          containers: added,
-        }),
-      },
-    });
+    const replace = planBarePod({ ...observation, pod: live }).replace;
+    if (!replace) return;
     const stored = await this.#deps.journal.put({
       namespace,
       name,
       replacedUID: live.metadata.uid ?? '',
-      replacement,
+      replacement: replace.replacement,
     });
     this.#journal.set(key, stored);
-    logger.info('replacing bare pod to add init hooks', { hooks: added.map((c) => c.name) });
+    logger.info('replacing bare pod to add init hooks', { hooks: replace.hooks });
     return this.#drive(stored, ctx, live);
-  }
-
-  /** The plan and decision for a bare restored pod. */
-  #decideBarePod(
-    pod: Pod,
-    restore: RestoreObject,
-    hooks: RestoreHooks,
-  ): { plan: HookPlan; decision: PodDecision } {
-    const plan = planHooks(
-      hooks,
-      {
-        namespace: pod.metadata.namespace ?? '',
-        labels: pod.metadata.labels ?? {},
-        annotations: pod.metadata.annotations ?? {},
-        podSpec: pod.spec,
-      },
-      { policy: this.#deps.settings.policy },
-    );
-    const decision = decidePod({
-      topOwnerKind: 'Pod',
-      restoreActive: restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs)
-        .active,
-      createdDuringRestore: isRestoreMember(pod.metadata, restore, hooks),
-      hooks: initHooksState(plan, hasErrors(hooks.problems)),
-      stillPending: isStillPending(pod),
-      restoreWait: hasRestoreWait(pod),
-    });
-    return { plan, decision };
   }
 
   /**
@@ -299,102 +226,25 @@ export class PodReconciler {
       type: 'Normal',
       reason: 'PodReplaced',
       action: 'ReplacePod',
-      note: `Replaced pending pod ${name} with a copy that runs the restore's init hooks; everything else in its metadata and spec is unchanged.`,
+      note: barePodReplaced(name),
     });
   }
 
   /** Job templates are immutable: a restored Job's pod whose hooks apply can only be reported. */
-  async #reportJobPod(pod: Pod, jobName: string, jobUID: string): Promise<void> {
-    const namespace = pod.metadata.namespace ?? '';
-    const job = await this.#deps.cluster.getJob(namespace, jobName);
+  async #reportJobPod(
+    pod: Pod,
+    jobName: string,
+    jobUID: string,
+    logger: ReconcileContext['logger'],
+  ): Promise<void> {
+    const job = await this.#deps.cluster.getJob(pod.metadata.namespace ?? '', jobName);
     if (!job || job.metadata.uid !== jobUID) return;
-    const labelled = [pod, job].find((o) => o.metadata.labels?.[RESTORE_NAME_LABEL]);
-    const labelValue = labelled?.metadata.labels?.[RESTORE_NAME_LABEL];
-    if (!labelled || !labelValue) return;
-    const lookup = this.#deps.restores.byLabelValue(labelValue);
-    if (!lookup.found) return;
-    const { restore, hooks } = lookup;
-    if (!isRestoreMember(labelled.metadata, restore, hooks)) return;
-    if (!restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs).active) return;
-    const plan = planHooks(
-      hooks,
-      {
-        namespace,
-        labels: pod.metadata.labels ?? {},
-        annotations: job.spec.template.metadata?.annotations ?? {},
-        podSpec: pod.spec,
-      },
-      { policy: this.#deps.settings.policy },
-    );
-    if (initHooksState(plan, hasErrors(hooks.problems)) !== 'missing') return;
-    const name = pod.metadata.name ?? '';
-    this.#deps.onSkippedPod?.(restoreKey(restore), `${namespace}/${name}`);
-    if (this.#skips.first(`${pod.metadata.uid ?? name}/JobTemplateImmutable`)) {
-      this.#deps.metrics?.hookSkipped({
-        restore: restore.metadata.name ?? '',
-        namespace,
-        kind: 'Job',
-        reason: 'job-owned',
-      });
-    }
-    void this.#deps.events.record({
-      regarding: podReference(pod.metadata),
-      related: { apiVersion: 'batch/v1', kind: 'Job', namespace, name: jobName, uid: jobUID },
-      type: 'Warning',
-      reason: 'HookSkipped',
-      action: 'Skip',
-      note: `Pod ${name} of Job ${jobName} will not run the init hooks of Restore ${restoreKey}: a Job's pod template is immutable. Add the init containers to the Job in the backup, or run the setup another way.`,
-    });
+    const labelled = [pod, job].find((o) => o.metadata.labels?.[RESTORE_NAME_LABEL]) ?? pod;
+    this.#apply(planJobPod({ ...this.#observe(pod, labelled), job }), logger);
   }
 
   async #forget(entry: JournalEntry): Promise<void> {
     await this.#deps.journal.remove(entry);
     this.#journal.delete(`${entry.namespace}/${entry.name}`);
-  }
-
-  /**
-   * A restored pod's own init hook annotations never reach its owner's template (a user who can create pods must
-   * not change a workload they cannot edit). When the template lacks them, the hook will not run: say so, once.
-   */
-  #reportHooksNotInTemplate(pod: Pod, kind: WorkloadKind, workload: Workload): void {
-    const own = pod.metadata.annotations ?? {};
-    if (!own[INIT_CONTAINER_IMAGE]) return;
-    const inTemplate = workload.spec.template.metadata?.annotations ?? {};
-    if ([INIT_CONTAINER_IMAGE, INIT_CONTAINER_NAME, INIT_COMMAND].every((k) => own[k] === inTemplate[k]))
-      return;
-    const labelValue = pod.metadata.labels?.[RESTORE_NAME_LABEL];
-    if (!labelValue) return;
-    const lookup = this.#deps.restores.byLabelValue(labelValue);
-    if (!lookup.found) return;
-    const { restore, hooks } = lookup;
-    if (!isRestoreMember(pod.metadata, restore, hooks)) return;
-    if (!restoreActivity(restore.status, this.#deps.now(), this.#deps.settings.hookWindowMs).active) return;
-    const namespace = pod.metadata.namespace ?? '';
-    const plan = planHooks(
-      hooks,
-      { namespace, labels: pod.metadata.labels ?? {}, annotations: own, podSpec: pod.spec },
-      { policy: this.#deps.settings.policy },
-    );
-    const missing = plan.initHooks.filter((h) => h.origin.source === 'annotation' && h.state === 'insert');
-    if (missing.length === 0) return;
-    const name = pod.metadata.name ?? '';
-    this.#deps.onSkippedPod?.(restoreKey(restore), `${namespace}/${name}`);
-    if (this.#skips.first(`${pod.metadata.uid ?? name}/NotInTemplate`)) {
-      this.#deps.metrics?.hookSkipped({
-        restore: restore.metadata.name ?? '',
-        namespace,
-        kind,
-        reason: 'not-in-template',
-      });
-    }
-    const workloadName = workload.metadata.name ?? '';
-    void this.#deps.events.record({
-      regarding: podReference(pod.metadata),
-      related: objectReference('apps/v1', kind, workload.metadata),
-      type: 'Warning',
-      reason: 'HookSkipped',
-      action: 'Skip',
-      note: `Pod ${name} will not run its annotation init hook ${missing.map((h) => h.container.name).join(', ')} of Restore ${restoreKey}: the annotations are on the pod only, not on the pod template of ${kind} ${workloadName}, and a pod's own annotations never change its workload. Put them on the template in the backup, or declare the hook in the Restore's spec.hooks.`,
-    });
   }
 }

@@ -35,6 +35,8 @@ export function buildWorkloadController(ctx: WiringContext, links: WorkloadContr
   const controller = new Controller({
     name: 'workload',
     reconcile: (key, rctx) => reconciler.reconcile(key, rctx),
+    // Workloads on the template path first: their next step must not wait behind settled ones.
+    rank: (key) => reconciler.rank(key),
     ...controllerOptions(ctx),
   });
   for (const [kind, informer] of caches.workloads)

@@ -1,0 +1,444 @@
+import { expect } from 'chai';
+import { DEFAULT_HOOK_POLICY } from '../../../src/hooks/policy.ts';
+import { parseRestoreHooks } from '../../../src/hooks/validate.ts';
+import type { Pod, Workload } from '../../../src/kube/types.ts';
+import { PAUSED_FOR_HOOKS_ANNOTATION } from '../../../src/controller/marks.ts';
+import type { RestoreLookup, RestoreObject } from '../../../src/controller/restore-directory.ts';
+import {
+  DELETED_PODS_RECHECK_MS,
+  FILE_SYSTEM_RESTORE_RECHECK_MS,
+  OTHER_CONTROLLER_RECHECK_MS,
+  OWN_WRITE_RECHECK_MS,
+  REPLACEMENTS_RECHECK_MS,
+  liveReadsNeeded,
+  onTemplatePath,
+  planWorkload,
+} from '../../../src/controller/init-hooks/workload-plan.ts';
+import type {
+  Effect,
+  PatchStep,
+  WorkloadObservation,
+  WorkloadPlan,
+} from '../../../src/controller/init-hooks/workload-plan.ts';
+import type { WorkloadKind } from '../../../src/controller/workload-kinds.ts';
+
+const START = '2026-01-01T00:00:00Z';
+const NOW = Date.parse('2026-01-01T00:05:00Z');
+const HOOK = { name: 'restore-hook', image: 'alpine:3', command: ['true'] };
+const hooks = parseRestoreHooks(
+  {
+    spec: {
+      hooks: {
+        resources: [
+          { name: 'h', includedNamespaces: ['app'], postHooks: [{ init: { initContainers: [HOOK] } }] },
+        ],
+      },
+    },
+  },
+  DEFAULT_HOOK_POLICY,
+);
+
+function restoreObject(
+  status: RestoreObject['status'] = { phase: 'InProgress', startTimestamp: START },
+): RestoreObject {
+  return { metadata: { name: 'r1', namespace: 'velero', uid: 'restore-uid' }, status };
+}
+const found = (restore = restoreObject()): RestoreLookup => ({ found: true, restore, hooks });
+
+function workload(
+  kind: WorkloadKind,
+  overrides: {
+    annotations?: Record<string, string>;
+    spec?: Record<string, unknown>;
+    status?: Record<string, unknown>;
+  } = {},
+): Workload {
+  return {
+    apiVersion: 'apps/v1',
+    kind,
+    metadata: {
+      name: 'web',
+      namespace: 'app',
+      uid: 'web-uid',
+      generation: 1,
+      resourceVersion: '10',
+      creationTimestamp: '2026-01-01T00:01:00Z',
+      labels: { 'velero.io/restore-name': 'r1' },
+      ...(overrides.annotations ? { annotations: overrides.annotations } : {}),
+    },
+    spec: {
+      replicas: 4,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: { containers: [{ name: 'app', image: 'nginx' }] },
+      },
+      ...overrides.spec,
+    },
+    status: { observedGeneration: 1, ...overrides.status },
+  } as Workload;
+}
+
+function pendingPod(name: string, extra: { initContainers?: unknown[]; owner?: string } = {}): Pod {
+  return {
+    metadata: {
+      name,
+      namespace: 'app',
+      uid: `${name}-uid`,
+      resourceVersion: '5',
+      creationTimestamp: '2026-01-01T00:02:00Z',
+      labels: { app: 'web' },
+      ...(extra.owner
+        ? {
+            ownerReferences: [
+              {
+                apiVersion: 'apps/v1',
+                kind: 'ReplicaSet',
+                name: extra.owner,
+                uid: `${extra.owner}-uid`,
+                controller: true,
+              },
+            ],
+          }
+        : {}),
+    },
+    spec: {
+      containers: [{ name: 'app', image: 'nginx' }],
+      ...(extra.initContainers ? { initContainers: extra.initContainers } : {}),
+    },
+    status: { phase: 'Pending' },
+  } as Pod;
+}
+
+function observation(w: Workload, overrides: Partial<WorkloadObservation> = {}): WorkloadObservation {
+  return {
+    kind: w.kind as WorkloadKind,
+    workload: w,
+    lookup: found(),
+    ownWriteLags: false,
+    replicaSetsAwaitingAdoption: [],
+    admissionServed: false,
+    nowMs: NOW,
+    settings: {
+      hookWindowMs: 600_000,
+      cleanupPolicy: 'RemoveAfterRestore',
+      policy: DEFAULT_HOOK_POLICY,
+      cleanupPollMs: 30_000,
+    },
+    ...overrides,
+  };
+}
+
+/** The observation as `observe` completes it: the live lists the plan asks for. */
+function observed(
+  w: Workload,
+  pods: Pod[],
+  replicaSets: Workload[] = [],
+  overrides: Partial<WorkloadObservation> = {},
+) {
+  const base = observation(w, overrides);
+  const needed = liveReadsNeeded(base);
+  if (!needed.pods) return base;
+  return { ...base, pods, ...(needed.replicaSets(pods) ? { replicaSets } : {}) };
+}
+
+/** The steps as a readable list: `patch:<what>`, `delete:<pod>`, `effects`. */
+function shape(plan: WorkloadPlan): string[] {
+  return plan.steps.map((s) =>
+    s.do === 'patch' ? `patch:${s.what}` : s.do === 'deletePod' ? `delete:${s.name}` : 'effects',
+  );
+}
+
+function allEffects(plan: WorkloadPlan): Effect[] {
+  const flat = (list: readonly Effect[]): Effect[] =>
+    list.flatMap((e) => ('once' in e ? flat(e.effects) : [e]));
+  return plan.steps.flatMap((s) =>
+    flat(s.do === 'effects' ? s.effects : s.do === 'patch' ? s.ifWritten : s.ifDeleted),
+  );
+}
+const eventReasons = (plan: WorkloadPlan) =>
+  allEffects(plan).flatMap((e) => ('event' in e ? [e.event.reason] : []));
+
+/** The Deployment's ReplicaSet of the restore, from its template without the hooks. */
+function replicaSet(): Workload {
+  const rs = workload('ReplicaSet');
+  return {
+    ...rs,
+    metadata: {
+      ...rs.metadata,
+      name: 'web-abc',
+      uid: 'web-abc-uid',
+      labels: { 'pod-template-hash': 'abc' },
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'web-uid', controller: true },
+      ],
+    },
+  };
+}
+
+/** The pod template as our injection patch leaves it. */
+function hookedSpec() {
+  const patch = (
+    planWorkload(observed(workload('ReplicaSet'), [pendingPod('web-1')])).steps[1] as PatchStep
+  ).build(workload('ReplicaSet')) as {
+    spec: {
+      template: { metadata: { annotations: Record<string, string> }; spec: { initContainers: unknown[] } };
+    };
+  };
+  return {
+    template: {
+      metadata: { labels: { app: 'web' }, annotations: patch.spec.template.metadata.annotations },
+      spec: {
+        initContainers: patch.spec.template.spec.initContainers,
+        containers: [{ name: 'app', image: 'nginx' }],
+      },
+    },
+  };
+}
+
+describe('workload plan', () => {
+  describe('the gate: when the workload is left alone', () => {
+    const cases: { name: string; obs: WorkloadObservation; steps: string[]; requeue?: number }[] = [
+      {
+        name: 'no restore label',
+        obs: observation(workload('StatefulSet'), { lookup: undefined }),
+        steps: [],
+      },
+      {
+        name: 'a ReplicaSet of a Deployment (changed through the Deployment)',
+        obs: observation({
+          ...workload('ReplicaSet'),
+          metadata: {
+            ...workload('ReplicaSet').metadata,
+            labels: { 'velero.io/restore-name': 'r1', 'pod-template-hash': 'abc' },
+          },
+        }),
+        steps: [],
+      },
+      {
+        name: 'the Restore is gone, a Deployment we paused: resumed',
+        obs: observation(
+          workload('Deployment', { annotations: { [PAUSED_FOR_HOOKS_ANNOTATION]: 'velero/r1' } }),
+          {
+            lookup: { found: false, reason: 'NotFound' },
+          },
+        ),
+        steps: ['patch:resume'],
+      },
+      {
+        name: 'the label matches Restores in several namespaces: a warning only',
+        obs: observation(workload('StatefulSet'), { lookup: { found: false, reason: 'Ambiguous' } }),
+        steps: ['effects'],
+      },
+      {
+        name: 'created before the restore started: not a member',
+        obs: observation(workload('StatefulSet'), {
+          lookup: found(restoreObject({ phase: 'InProgress', startTimestamp: '2026-01-01T00:03:00Z' })),
+        }),
+        steps: ['effects'],
+      },
+      {
+        name: 'the cache does not show our last write yet',
+        obs: observation(workload('StatefulSet'), { ownWriteLags: true }),
+        steps: ['effects'],
+        requeue: OWN_WRITE_RECHECK_MS,
+      },
+      {
+        name: 'a Deployment whose restored ReplicaSets await adoption',
+        obs: observation(workload('Deployment'), { replicaSetsAwaitingAdoption: ['web-abc'] }),
+        steps: ['effects'],
+        requeue: OTHER_CONTROLLER_RECHECK_MS,
+      },
+    ];
+    for (const c of cases)
+      it(`${c.name}: ${c.steps.join(', ') || 'nothing'}, requeue ${c.requeue ?? 'none'}`, () => {
+        const plan = planWorkload(c.obs);
+        expect(shape(plan)).to.deep.equal(c.steps);
+        expect(plan.requeueAfterMs, JSON.stringify(plan.outcome)).to.equal(c.requeue);
+        expect(plan.outcome).to.equal(undefined);
+        expect(liveReadsNeeded(c.obs).pods).to.equal(false);
+      });
+  });
+
+  it('a ReplicaSet of its own with a pending pod: hooks the template, and only then deletes the pod', () => {
+    const obs = observed(workload('ReplicaSet'), [pendingPod('web-1')]);
+    const plan = planWorkload(obs);
+    expect(shape(plan)).to.deep.equal(['effects', 'patch:injectTemplate']);
+    const patch = plan.steps[1] as PatchStep;
+    expect(patch.stopUnlessWritten).to.equal(true);
+    expect(patch.endIfWritten).to.equal(undefined);
+    expect(eventReasons(plan)).to.deep.equal(['HookInjected']);
+    expect(plan.outcome).to.include({
+      restore: 'velero/r1',
+      workload: 'ReplicaSet/app/web',
+      decision: 'InjectHooks',
+    });
+    // The template's update event brings the next step.
+    expect(plan.requeueAfterMs).to.equal(undefined);
+    // The patch is rebuilt from the fresh object; one that already has the hooks needs none.
+    expect(patch.build(obs.workload)).to.be.an('object');
+    expect(patch.build(workload('ReplicaSet', { spec: hookedSpec() }))).to.equal(undefined);
+
+    const next = planWorkload(
+      observed(workload('ReplicaSet', { spec: hookedSpec() }), [pendingPod('web-1')]),
+    );
+    expect(shape(next)).to.deep.equal(['effects', 'delete:web-1']);
+    expect(eventReasons(next)).to.deep.equal(['PodReplaced']);
+    expect(next.requeueAfterMs).to.equal(DELETED_PODS_RECHECK_MS);
+  });
+
+  it('a Deployment whose roll-out races its pending pods: pauses with the patch and ends there', () => {
+    const plan = planWorkload(
+      observed(workload('Deployment'), [pendingPod('web-1', { owner: 'web-abc' })], [replicaSet()]),
+    );
+    expect(shape(plan)).to.deep.equal(['effects', 'patch:injectTemplate']);
+    const patch = plan.steps[1] as PatchStep;
+    // The next step (hook the ReplicaSets) waits for the Deployment controller to see the pause: no loop here.
+    expect(patch.endIfWritten).to.deep.include({ requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS });
+    expect(patch.endIfWritten?.outcome?.decision).to.equal('InjectHooks');
+    const body = patch.build(workload('Deployment')) as { spec: { paused?: boolean } };
+    expect(body.spec.paused).to.equal(true);
+  });
+
+  it('a Deployment we paused: hooks its ReplicaSet and resumes it, then waits for the next event', () => {
+    const paused = workload('Deployment', {
+      annotations: { [PAUSED_FOR_HOOKS_ANNOTATION]: 'velero/r1' },
+      spec: {
+        paused: true,
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { initContainers: [HOOK], containers: [{ name: 'app', image: 'nginx' }] },
+        },
+      },
+    });
+    const rs: Workload = {
+      ...workload('ReplicaSet'),
+      metadata: {
+        ...workload('ReplicaSet').metadata,
+        name: 'web-abc',
+        uid: 'web-abc-uid',
+        labels: { 'pod-template-hash': 'abc' },
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'web-uid', controller: true },
+        ],
+      },
+    };
+    const plan = planWorkload(observed(paused, [pendingPod('web-abc-1', { owner: 'web-abc' })], [rs]));
+    expect(shape(plan).filter((s) => s.startsWith('patch'))).to.deep.equal([
+      'patch:hookReplicaSet',
+      'patch:resume',
+    ]);
+    expect(plan.outcome?.decision).to.equal('InjectHooks');
+    expect(plan.requeueAfterMs).to.equal(OTHER_CONTROLLER_RECHECK_MS);
+  });
+
+  it('a patch the API server refused for this generation is not tried again; the outcome says why', () => {
+    const w = workload('ReplicaSet');
+    const plan = planWorkload(
+      observed(w, [pendingPod('web-1')], [], {
+        rejected: { uid: 'web-uid', generation: 1, summary: 'refused' },
+      }),
+    );
+    expect(shape(plan)).to.not.include('patch:injectTemplate');
+    expect(plan.outcome?.invalidHooks).to.equal('refused');
+    // A new generation tries again.
+    const next = planWorkload(
+      observed(w, [pendingPod('web-1')], [], {
+        rejected: { uid: 'web-uid', generation: 0, summary: 'refused' },
+      }),
+    );
+    expect(shape(next)).to.include('patch:injectTemplate');
+    const rejected = (next.steps[1] as PatchStep).ifRejected?.('annotation too long');
+    expect(rejected?.summary).to.equal('ReplicaSet app/web (rejected-by-api-server): annotation too long');
+  });
+
+  describe('the requeue policy', () => {
+    const hooked = hookedSpec();
+    const hookedPod = (name: string) =>
+      pendingPod(name, { initContainers: hooked.template.spec.initContainers });
+    const cases: {
+      name: string;
+      obs: () => WorkloadObservation;
+      requeue: number | undefined;
+      forget?: boolean;
+    }[] = [
+      {
+        name: 'pods deleted: soon, their deletion events come too',
+        obs: () => observed(workload('ReplicaSet', { spec: hooked }), [pendingPod('web-1')]),
+        requeue: DELETED_PODS_RECHECK_MS,
+      },
+      {
+        name: 'replacements of deleted pods still missing: every few seconds',
+        obs: () =>
+          observed(workload('ReplicaSet', { spec: hooked }), [hookedPod('web-1')], [], {
+            replacingSinceMs: NOW - 1000,
+          }),
+        requeue: REPLACEMENTS_RECHECK_MS,
+      },
+      {
+        name: 'every replacement there: nothing more, and the wait is forgotten',
+        obs: () =>
+          observed(workload('ReplicaSet', { spec: { ...hooked, replicas: 1 } }), [hookedPod('web-1')], [], {
+            replacingSinceMs: NOW - 1000,
+          }),
+        requeue: undefined,
+        forget: true,
+      },
+      {
+        name: "a pod under Velero's file-system restore: polled",
+        obs: () =>
+          observed(workload('StatefulSet', { spec: { podManagementPolicy: 'Parallel' } }), [
+            pendingPod('web-0', {
+              initContainers: [{ name: 'restore-wait', image: 'velero/velero-restore-helper' }],
+            }),
+          ]),
+        requeue: FILE_SYSTEM_RESTORE_RECHECK_MS,
+      },
+      {
+        name: 'a finished restore whose hooks we injected: at the end of the window, at most the cleanup poll',
+        obs: () =>
+          observed(workload('StatefulSet', { spec: hooked }), [], [], {
+            lookup: found(
+              restoreObject({
+                phase: 'Completed',
+                startTimestamp: START,
+                completionTimestamp: '2026-01-01T00:04:00Z',
+              }),
+            ),
+          }),
+        requeue: 30_000,
+      },
+      {
+        name: 'nothing to do: on the next event only',
+        obs: () => observed(workload('StatefulSet', { spec: hooked }), [], []),
+        requeue: undefined,
+      },
+    ];
+    for (const c of cases)
+      it(`${c.name}: ${c.requeue ?? 'none'}`, () => {
+        const plan = planWorkload(c.obs());
+        expect(plan.requeueAfterMs, JSON.stringify(plan.outcome)).to.equal(c.requeue);
+        expect(plan.forgetReplacing ?? false).to.equal(c.forget ?? false);
+      });
+  });
+
+  describe('which workloads the queue hands out first (on the template path)', () => {
+    const cases: { name: string; workload: () => Workload; first: boolean }[] = [
+      { name: 'a workload without our marks', workload: () => workload('Deployment'), first: false },
+      {
+        name: 'a Deployment we paused',
+        workload: () =>
+          workload('Deployment', { annotations: { [PAUSED_FOR_HOOKS_ANNOTATION]: 'velero/r1' } }),
+        first: true,
+      },
+      {
+        name: 'a template with hooks of ours',
+        workload: () => workload('Deployment', { spec: hookedSpec() }),
+        first: true,
+      },
+    ];
+    for (const c of cases)
+      it(`${c.name}: ${c.first ? 'first' : 'in order'}`, () =>
+        expect(onTemplatePath(c.workload())).to.equal(c.first));
+  });
+});
