@@ -20,6 +20,7 @@ import {
   PAUSED_FOR_HOOKS_ANNOTATION,
   RESTORE_LABEL,
   ADMISSION_BYPASSED_ANNOTATION,
+  ESCAPED_PODS_DELETED_ANNOTATION,
 } from '../marks.ts';
 import { createdDuringRestore, restoreMembership } from '../membership.ts';
 import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
@@ -30,16 +31,24 @@ import { podFacts } from './pod-facts.ts';
 import { OwnWrites } from '../own-writes.ts';
 import { SeenOnce } from '../seen-once.ts';
 import { initHooksSkip, initHooksState } from './template-hooks.ts';
-import { cleanupPatch, injectionPatch, resumePatch, withoutInjectedHooks } from './template-patch.ts';
+import {
+  cleanupPatch,
+  escapeRoundPatch,
+  injectionPatch,
+  resumePatch,
+  withoutInjectedHooks,
+} from './template-patch.ts';
 import type { MergePatch } from './template-patch.ts';
 import { apiErrorCode, describeApiError, isConflict } from '../machinery/api-errors.ts';
 import { retryOnConflict } from '../machinery/retry.ts';
 import type { RestoreIdentity } from './template-patch.ts';
 import {
+  MAX_ESCAPE_ROUNDS,
   admissionBypass,
   awaitsReplacements,
   decideWorkload,
   parseAdmissionBypass,
+  parseEscapeRounds,
   podsAffectDecision,
 } from './workload-decision.ts';
 import type { AdmissionBypass, PodSkipReason, WorkloadDecision, WorkloadFacts } from './workload-decision.ts';
@@ -363,6 +372,10 @@ export class WorkloadReconciler {
     const injectedByUs = record?.restore === identity.key;
     const admitted = !injectedByUs && workload.spec.template.metadata?.labels?.[RESTORE_LABEL] === labelValue;
     const cleanedUp = workload.metadata.annotations?.[CLEANED_UP_ANNOTATION] === identity.key;
+    const escapeRounds = parseEscapeRounds(
+      workload.metadata.annotations?.[ESCAPED_PODS_DELETED_ANNOTATION],
+      identity.key,
+    );
     const finished = restoreFinished(restore.status?.phase);
 
     if (kind === 'Deployment' && activity.active && !cleanedUp) {
@@ -400,6 +413,7 @@ export class WorkloadReconciler {
       injectedByUs,
       cleanedUp,
       ...(admitted ? { admitted } : {}),
+      ...(escapeRounds > 0 ? { escapeRounds } : {}),
       restore: { active: activity.active, finished },
       cleanupPolicy: settings.cleanupPolicy,
     };
@@ -493,11 +507,17 @@ export class WorkloadReconciler {
         workload.metadata.annotations?.[ADMISSION_BYPASSED_ANNOTATION],
         identity.key,
       ),
+      escapeRounds,
     };
-    // A template patched by the fallback earlier (maybe by a replica killed before it reported it): report it again.
+    // A template patched by the fallback earlier, or escaped pods deleted (maybe by a replica killed before it
+    // reported it): report it again.
     const bypassedBefore =
       decision.template === 'inject' ? undefined : admissionBypass({ ...bypassFacts, patching: false });
-    if (bypassedBefore) this.#admissionBypassed(kind, identity, bypassedBefore, ref, restoreRef, logger);
+    if (bypassedBefore)
+      this.#admissionBypassed(kind, identity, bypassedBefore, ref, restoreRef, logger, {
+        template: bypassFacts.recorded !== undefined,
+        escapeRounds,
+      });
 
     let rsDecision: ReplicaSetsDecision | undefined;
     let invalidHooks: string | undefined;
@@ -535,7 +555,11 @@ export class WorkloadReconciler {
       const inserted = plan.initHooks.filter((h) => h.state === 'insert');
       const names = inserted.map((h) => h.container.name);
       const bypassed = admissionBypass({ ...bypassFacts, patching: true });
-      if (bypassed) this.#admissionBypassed(kind, identity, bypassed, ref, restoreRef, logger);
+      if (bypassed)
+        this.#admissionBypassed(kind, identity, bypassed, ref, restoreRef, logger, {
+          template: true,
+          escapeRounds,
+        });
       const labels = { restore: restore.metadata.name ?? '', namespace, kind };
       this.#deps.metrics?.templatePatched(labels);
       for (const h of inserted) this.#deps.metrics?.hookInjected({ ...labels, source: h.origin.source });
@@ -609,7 +633,20 @@ export class WorkloadReconciler {
       });
     }
 
-    const deletePods = [...decision.deletePods, ...(rsDecision?.deletePods ?? [])];
+    let deletePods = [...decision.deletePods, ...(rsDecision?.deletePods ?? [])];
+    // The round is recorded before its deletions, so the bound holds whichever replica is killed in between.
+    const escapeDeferred =
+      decision.escapeRound !== undefined &&
+      !(await this.#recordEscapeRound(decision.escapeRound, {
+        kind,
+        workload,
+        key,
+        identity,
+        ref,
+        restoreRef,
+        logger,
+      }));
+    if (escapeDeferred) deletePods = deletePods.filter((p) => !('escaped' in p && p.escaped));
     const skippedPods = [...decision.skippedPods, ...(rsDecision?.skippedPods ?? [])];
     await this.#deletePendingPods(deletePods, pods, { kind, ref, identity, logger });
     for (const skipped of skippedPods) {
@@ -642,7 +679,7 @@ export class WorkloadReconciler {
       ...(invalidHooks ? { invalidHooks } : {}),
     });
 
-    if (deletePods.length > 0) return { requeueAfterMs: 1000 };
+    if (deletePods.length > 0 || escapeDeferred) return { requeueAfterMs: 1000 };
     if (rsDecision && replicaSetWorkLeft(rsDecision)) return { requeueAfterMs: OTHER_CONTROLLER_RECHECK_MS };
     if (
       awaitsReplacements({
@@ -870,7 +907,7 @@ export class WorkloadReconciler {
 
   /** Deletes pending pods without hooks (uid + resourceVersion preconditions) so that their owner recreates them hooked. */
   async #deletePendingPods(
-    victims: readonly { readonly name: string; readonly uid: string }[],
+    victims: readonly { readonly name: string; readonly uid: string; readonly escaped?: true }[],
     pods: readonly Pod[],
     c: {
       kind: WorkloadKind;
@@ -900,15 +937,50 @@ export class WorkloadReconciler {
         type: 'Normal',
         reason: 'PodReplaced',
         action: 'DeletePod',
-        note:
-          kind === 'Deployment'
+        note: victim.escaped
+          ? `Deleted pending pod ${victim.name}, created without the init hooks of Restore ${identity.key} because the pod webhook did not answer (failurePolicy Ignore), so that its ${kind} recreates it through admission, with them.`
+          : kind === 'Deployment'
             ? `Deleted pending pod ${victim.name}, which ReplicaSet ${pod ? (controllerOf(pod.metadata)?.name ?? '') : ''} created before its template had the init hooks of Restore ${identity.key}; the ReplicaSet recreates it with them. Nothing to do.`
             : `Deleted pending pod ${victim.name}, which its ${kind} would not replace by itself, so that it comes back with the init hooks of Restore ${identity.key}.`,
       });
     }
   }
 
-  /** The Warning that a workload took the template path although the admission webhooks are on. */
+  /**
+   * Records escape round `round` on the workload (guarded, rebuilt from a fresh read on conflict) and reports it.
+   * False when the workload already records that round or a later one (the cache lags another writer): its escaped
+   * pods wait for the next reconcile.
+   */
+  async #recordEscapeRound(
+    round: number,
+    c: {
+      kind: WorkloadKind;
+      workload: Workload;
+      key: string;
+      identity: RestoreIdentity;
+      ref: ReturnType<typeof objectReference>;
+      restoreRef: ReturnType<typeof restoreReference>;
+      logger: ReconcileContext['logger'];
+    },
+  ): Promise<boolean> {
+    const written = await this.#patchFresh(c.key, c.kind, c.workload, (current) =>
+      parseEscapeRounds(current.metadata.annotations?.[ESCAPED_PODS_DELETED_ANNOTATION], c.identity.key) >=
+      round
+        ? undefined
+        : escapeRoundPatch(current, round, c.identity.key),
+    );
+    if (written)
+      this.#admissionBypassed(c.kind, c.identity, 'PodsEscaped', c.ref, c.restoreRef, c.logger, {
+        template: false,
+        escapeRounds: round,
+      });
+    return written;
+  }
+
+  /**
+   * The Warning that admission was bypassed although the webhooks are on: the workload took the template path, or
+   * (`template` false) pods that escaped the pod webhook were deleted to come back through it.
+   */
   #admissionBypassed(
     kind: WorkloadKind,
     identity: RestoreIdentity,
@@ -916,20 +988,31 @@ export class WorkloadReconciler {
     ref: ReturnType<typeof objectReference>,
     restoreRef: ReturnType<typeof restoreReference>,
     logger: ReconcileContext['logger'],
+    how: { template: boolean; escapeRounds: number },
   ): void {
     const admitted = bypass === 'PodsEscaped';
+    const check =
+      "Check that the restore-hooks webhook is served and trusted (controller_runtime_webhook_requests_total, restore_hooks_admission_total, the MutatingWebhookConfiguration's caBundle).";
+    const recreated = `restore-hooks deleted the pending ones so that the ${kind} recreates them through admission, with their hooks (${how.escapeRounds} of at most ${MAX_ESCAPE_ROUNDS} times; nothing is rolled)`;
     const why = admitted
-      ? 'some of its pods were created without them (the pod webhook did not answer and failurePolicy is Ignore)'
+      ? `some of its pods were created without them (the pod webhook did not answer and failurePolicy is Ignore)${how.escapeRounds > 0 ? `, and came back without them after ${how.escapeRounds} deletions meant to recreate them through admission` : ''}`
       : 'it was created without the admission mark (the workload webhook did not answer and failurePolicy is Ignore, it was restored before restore-hooks was installed, or not by a trusted Velero identity)';
-    if (this.#bypassesLogged.first(`${ref.uid ?? ref.name}/${identity.key}/${bypass}`))
-      logger.warn('admission was bypassed: hooks come through the pod template', { kind, admitted });
+    if (this.#bypassesLogged.first(`${ref.uid ?? ref.name}/${identity.key}/${bypass}/${how.template}`))
+      logger.warn(
+        how.template
+          ? 'admission was bypassed: hooks come through the pod template'
+          : 'admission was bypassed: pods that escaped it are deleted to come back through it',
+        { kind, admitted, escapeRounds: how.escapeRounds },
+      );
     void this.#deps.events.record({
       regarding: ref,
       related: restoreRef,
       type: 'Warning',
       reason: 'AdmissionBypassed',
-      action: 'PatchTemplate',
-      note: `The hooks of Restore ${identity.key} reach this ${kind} through its pod template because ${why}. The template path rolls the ${kind} out (and again to remove the hooks after the restore), and pods that started before the patch ran without their hooks. Check that the restore-hooks webhook is served and trusted (controller_runtime_webhook_requests_total, restore_hooks_admission_total, the MutatingWebhookConfiguration's caBundle).`,
+      action: how.template ? 'PatchTemplate' : 'DeletePod',
+      note: how.template
+        ? `The hooks of Restore ${identity.key} reach this ${kind} through its pod template because ${why}. The template path rolls the ${kind} out (and again to remove the hooks after the restore), and pods that started before the patch ran without their hooks. ${check}`
+        : `Pods of this ${kind} were created without the hooks of Restore ${identity.key} because the pod webhook did not answer (failurePolicy is Ignore); ${recreated}. If they keep escaping, the hooks go into the pod template, which rolls the ${kind} out. ${check}`,
     });
   }
 
