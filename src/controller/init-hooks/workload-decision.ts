@@ -122,6 +122,11 @@ export interface WorkloadDecision {
   readonly escapeRound?: number;
   /** Pods that will not get their hooks, and why. */
   readonly skippedPods: readonly { readonly name: string; readonly reason: PodSkipReason }[];
+  /**
+   * A pod of the restore that escaped admission (not restored by Velero, created during the restore, no hooks) had
+   * already started when this controller saw it: reported skipped, and the bypass must be reported too.
+   */
+  readonly escapedPodsStarted?: true;
 }
 
 /**
@@ -232,12 +237,16 @@ export function decideWorkload(facts: WorkloadFacts): WorkloadDecision {
             p.restoredByVelero ? { name: p.name, uid: p.uid } : { name: p.name, uid: p.uid, escaped: true },
           );
       }
+      const escapedPodsStarted = withoutHooks.some(
+        (p) => !p.stillPending && p.createdDuringRestore && !p.restoredByVelero,
+      );
       return {
         template: 'keep',
         reason: 'HandledAtAdmission',
         deletePods,
         skippedPods,
         ...(deletePods.some((p) => p.escaped) ? { escapeRound: rounds + 1 } : {}),
+        ...(escapedPodsStarted ? { escapedPodsStarted } : {}),
       };
     }
   }
@@ -316,12 +325,15 @@ export interface AdmissionBypassFacts {
   readonly recorded?: AdmissionBypass;
   /** Escaped pods deleted for this restore so far (WorkloadFacts.escapeRounds): a bypass too, made good at admission. */
   readonly escapeRounds?: number;
+  /** Pods that escaped admission started before this controller saw them (WorkloadDecision.escapedPodsStarted). */
+  readonly escapedPodsStarted?: boolean;
 }
 
 /**
  * Whether (and why) admission was bypassed for a workload although it is served: its hooks come through its template
  * (at the patch, from the mark; afterwards, from the record the patch wrote), or escaped pods of it were deleted to
- * come back through admission (from the escape record, written before the deletion). Derived anew on every reconcile within the restore's
+ * come back through admission (from the escape record, written before the deletion), or pods of it that escaped admission started before this
+ * controller saw them (from those pods, while they exist). Derived anew on every reconcile within the restore's
  * window, so the AdmissionBypassed report is at least once: a report lost with a killed replica (or a failed Event
  * write) is made again by the next reconcile, on whichever replica leads.
  */
@@ -329,7 +341,9 @@ export function admissionBypass(f: AdmissionBypassFacts): AdmissionBypass | unde
   if (!f.restoreActive) return undefined;
   if (f.recorded) return f.recorded;
   if ((f.escapeRounds ?? 0) > 0) return 'PodsEscaped';
-  if (!f.patching || !f.admissionServed) return undefined;
+  if (!f.admissionServed) return undefined;
+  if (f.escapedPodsStarted) return 'PodsEscaped';
+  if (!f.patching) return undefined;
   return f.admitted ? 'PodsEscaped' : 'Unmarked';
 }
 

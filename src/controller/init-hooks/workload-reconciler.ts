@@ -508,6 +508,7 @@ export class WorkloadReconciler {
         identity.key,
       ),
       escapeRounds,
+      escapedPodsStarted: decision.escapedPodsStarted === true,
     };
     // A template patched by the fallback earlier, or escaped pods deleted (maybe by a replica killed before it
     // reported it): report it again.
@@ -517,6 +518,7 @@ export class WorkloadReconciler {
       this.#admissionBypassed(kind, identity, bypassedBefore, ref, restoreRef, logger, {
         template: bypassFacts.recorded !== undefined,
         escapeRounds,
+        escapedPodsStarted: bypassFacts.escapedPodsStarted,
       });
 
     let rsDecision: ReplicaSetsDecision | undefined;
@@ -559,6 +561,7 @@ export class WorkloadReconciler {
         this.#admissionBypassed(kind, identity, bypassed, ref, restoreRef, logger, {
           template: true,
           escapeRounds,
+          escapedPodsStarted: false,
         });
       const labels = { restore: restore.metadata.name ?? '', namespace, kind };
       this.#deps.metrics?.templatePatched(labels);
@@ -645,6 +648,7 @@ export class WorkloadReconciler {
         ref,
         restoreRef,
         logger,
+        escapedPodsStarted: decision.escapedPodsStarted === true,
       }));
     if (escapeDeferred) deletePods = deletePods.filter((p) => !('escaped' in p && p.escaped));
     const skippedPods = [...decision.skippedPods, ...(rsDecision?.skippedPods ?? [])];
@@ -961,6 +965,7 @@ export class WorkloadReconciler {
       ref: ReturnType<typeof objectReference>;
       restoreRef: ReturnType<typeof restoreReference>;
       logger: ReconcileContext['logger'];
+      escapedPodsStarted: boolean;
     },
   ): Promise<boolean> {
     const written = await this.#patchFresh(c.key, c.kind, c.workload, (current) =>
@@ -973,6 +978,7 @@ export class WorkloadReconciler {
       this.#admissionBypassed(c.kind, c.identity, 'PodsEscaped', c.ref, c.restoreRef, c.logger, {
         template: false,
         escapeRounds: round,
+        escapedPodsStarted: c.escapedPodsStarted,
       });
     return written;
   }
@@ -988,12 +994,18 @@ export class WorkloadReconciler {
     ref: ReturnType<typeof objectReference>,
     restoreRef: ReturnType<typeof restoreReference>,
     logger: ReconcileContext['logger'],
-    how: { template: boolean; escapeRounds: number },
+    how: { template: boolean; escapeRounds: number; escapedPodsStarted: boolean },
   ): void {
     const admitted = bypass === 'PodsEscaped';
     const check =
       "Check that the restore-hooks webhook is served and trusted (controller_runtime_webhook_requests_total, restore_hooks_admission_total, the MutatingWebhookConfiguration's caBundle).";
-    const recreated = `restore-hooks deleted the pending ones so that the ${kind} recreates them through admission, with their hooks (${how.escapeRounds} of at most ${MAX_ESCAPE_ROUNDS} times; nothing is rolled)`;
+    const recreated =
+      how.escapeRounds > 0
+        ? ` restore-hooks deleted the pending ones so that the ${kind} recreates them through admission, with their hooks (${how.escapeRounds} of at most ${MAX_ESCAPE_ROUNDS} times; nothing is rolled); if they keep escaping, the hooks go into the pod template, which rolls the ${kind} out.`
+        : '';
+    const started = how.escapedPodsStarted
+      ? ' Some had started before restore-hooks saw them, and run without their hooks (HookSkipped names each).'
+      : '';
     const why = admitted
       ? `some of its pods were created without them (the pod webhook did not answer and failurePolicy is Ignore)${how.escapeRounds > 0 ? `, and came back without them after ${how.escapeRounds} deletions meant to recreate them through admission` : ''}`
       : 'it was created without the admission mark (the workload webhook did not answer and failurePolicy is Ignore, it was restored before restore-hooks was installed, or not by a trusted Velero identity)';
@@ -1012,7 +1024,7 @@ export class WorkloadReconciler {
       action: how.template ? 'PatchTemplate' : 'DeletePod',
       note: how.template
         ? `The hooks of Restore ${identity.key} reach this ${kind} through its pod template because ${why}. The template path rolls the ${kind} out (and again to remove the hooks after the restore), and pods that started before the patch ran without their hooks. ${check}`
-        : `Pods of this ${kind} were created without the hooks of Restore ${identity.key} because the pod webhook did not answer (failurePolicy is Ignore); ${recreated}. If they keep escaping, the hooks go into the pod template, which rolls the ${kind} out. ${check}`,
+        : `Pods of this ${kind} were created without the hooks of Restore ${identity.key} because the pod webhook did not answer (failurePolicy is Ignore).${recreated}${started} ${check}`,
     });
   }
 

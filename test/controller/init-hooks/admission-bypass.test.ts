@@ -47,6 +47,22 @@ describe('admission bypass: reported from the patch and from its record on every
       ],
       ['escaped pods deleted, past the window', { escapeRounds: 2, restoreActive: false }, undefined],
       ['no round recorded', { admitted: true, escapeRounds: 0 }, undefined],
+      // Escaped pods that started before the controller saw them: reported from those pods while they exist.
+      [
+        'escaped pods started, nothing deleted or patched',
+        { admitted: true, escapedPodsStarted: true },
+        'PodsEscaped',
+      ],
+      [
+        'escaped pods started, the webhooks since turned off',
+        { admitted: true, escapedPodsStarted: true, admissionServed: false },
+        undefined,
+      ],
+      [
+        'escaped pods started, past the window',
+        { admitted: true, escapedPodsStarted: true, restoreActive: false },
+        undefined,
+      ],
     ];
     for (const [name, overrides, want] of cases)
       expect(admissionBypass({ ...base, ...overrides }), name).to.equal(want);

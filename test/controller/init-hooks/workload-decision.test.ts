@@ -91,10 +91,21 @@ const cases: Array<[string, WorkloadFacts, Want]> = [
     {
       template: 'keep',
       reason: 'HandledAtAdmission',
+      escapedPodsStarted: true,
       skippedPods: [
         ['late', 'AppContainersStarted'],
         ['old', 'AppContainersStarted'],
       ],
+    },
+  ],
+  [
+    'marked at admission, a pod Velero restored started without hooks: reported skipped, but it did not escape admission',
+    facts({ admitted: true, pods: [{ ...running('from-backup'), restoredByVelero: true }] }),
+    {
+      template: 'keep',
+      reason: 'HandledAtAdmission',
+      skippedPods: [['from-backup', 'AppContainersStarted']],
+      escapedPodsStarted: undefined,
     },
   ],
   [
@@ -184,6 +195,7 @@ const cases: Array<[string, WorkloadFacts, Want]> = [
       reason: 'HandledAtAdmission',
       deletePods: ['escaped'],
       escapeRound: 1,
+      escapedPodsStarted: true,
       skippedPods: [['late', 'AppContainersStarted']],
     },
   ],
@@ -567,6 +579,8 @@ describe('decideWorkload', () => {
           'escaped',
         ).to.deep.equal(want.escaped);
       if ('escapeRound' in want) expect(got.escapeRound, 'escapeRound').to.equal(want.escapeRound);
+      if ('escapedPodsStarted' in want)
+        expect(got.escapedPodsStarted, 'escapedPodsStarted').to.equal(want.escapedPodsStarted);
       if (want.skippedPods) {
         expect(
           got.skippedPods.map((p) => [p.name, p.reason]),
