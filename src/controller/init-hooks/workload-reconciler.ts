@@ -1009,12 +1009,13 @@ export class WorkloadReconciler {
     const why = admitted
       ? `some of its pods were created without them (the pod webhook did not answer and failurePolicy is Ignore)${how.escapeRounds > 0 ? `, and came back without them after ${how.escapeRounds} deletions meant to recreate them through admission` : ''}`
       : 'it was created without the admission mark (the workload webhook did not answer and failurePolicy is Ignore, it was restored before restore-hooks was installed, or not by a trusted Velero identity)';
-    if (this.#bypassesLogged.first(`${ref.uid ?? ref.name}/${identity.key}/${bypass}/${how.template}`))
+    const logged = `${ref.uid ?? ref.name}/${identity.key}/${bypass}/${how.template}/${how.escapeRounds}/${how.escapedPodsStarted}`;
+    if (this.#bypassesLogged.first(logged))
       logger.warn(
         how.template
           ? 'admission was bypassed: hooks come through the pod template'
-          : 'admission was bypassed: pods that escaped it are deleted to come back through it',
-        { kind, admitted, escapeRounds: how.escapeRounds },
+          : 'admission was bypassed: pods escaped the pod webhook',
+        { kind, admitted, escapeRounds: how.escapeRounds, escapedPodsStarted: how.escapedPodsStarted },
       );
     void this.#deps.events.record({
       regarding: ref,
