@@ -22,6 +22,13 @@ export const PAUSED_FOR_HOOKS_ANNOTATION = `${PREFIX}/paused-for-hooks`;
  * every reconcile (and a replica killed right after the patch loses nothing).
  */
 export const ADMISSION_BYPASSED_ANNOTATION = `${PREFIX}/admission-bypassed`;
+/**
+ * Annotation on a workload carrying the admission mark whose pending pods escaped admission (the pod webhook did not
+ * answer under failurePolicy Ignore): `<rounds>/<restore namespace>/<restore name>`, how many times this controller
+ * deleted such pods so that their owner recreates them through admission. Written before each deletion, so the bound
+ * (MAX_ESCAPE_ROUNDS, workload-decision.ts) holds across restarts and replicas.
+ */
+export const ESCAPED_PODS_DELETED_ANNOTATION = `${PREFIX}/escaped-pods-deleted`;
 /** Annotation on a pod: the progress record of its exec hooks (src/controller/exec-hooks/exec-record.ts). */
 export const EXEC_HOOKS_ANNOTATION = `${PREFIX}/exec-hooks`;
 /** Annotation on a pod (or pod template): attempts per exec hook, overriding exec.retries.attempts. */

@@ -69,6 +69,7 @@ import type { CertificateSettings } from './certificate-faults.ts';
 
 const { values: flags } = parseArgs({
   options: { bed: { type: 'string' }, short: { type: 'boolean' }, 'admission-faults': { type: 'boolean' } },
+  allowNegative: true,
   strict: true,
 });
 const bedKind = (flags.bed ?? process.env.CHAOS_BED ?? 'devcluster') as ChaosBedKind;
@@ -79,12 +80,11 @@ if (bedKind !== 'devcluster' && bedKind !== 'real') {
 const short = flags.short === true || process.env.CHAOS_SHORT === '1';
 /**
  * Faults that keep the API server from the webhooks (calls stalled past timeoutSeconds, a killed replica left in the
- * Service's rotation for a moment, certificate and CA rotations forced). Opt-in until docs/chaos.md's open finding is
- * fixed: a StatefulSet pod that escapes admission sends the fallback down the template path, whose rollout runs the
- * hooks again in a pod that had run them (some seeds fail invariant 2 for it).
+ * Service's rotation for a moment, certificate and CA rotations forced). On by default; `--no-admission-faults` (or
+ * CHAOS_ADMISSION_FAULTS=0) leaves them out, to tell a failure of the admission path from one of the reconcilers.
  */
-const admissionFaults = flags['admission-faults'] === true || process.env.CHAOS_ADMISSION_FAULTS === '1';
-const rerun = `CHAOS_SEED=%s npm run test:chaos${bedKind === 'real' || short || admissionFaults ? ' --' : ''}${bedKind === 'real' ? ' --bed real' : ''}${short ? ' --short' : ''}${admissionFaults ? ' --admission-faults' : ''}`;
+const admissionFaults = flags['admission-faults'] ?? process.env.CHAOS_ADMISSION_FAULTS !== '0';
+const rerun = `CHAOS_SEED=%s npm run test:chaos${bedKind === 'real' || short || !admissionFaults ? ' --' : ''}${bedKind === 'real' ? ' --bed real' : ''}${short ? ' --short' : ''}${admissionFaults ? '' : ' --no-admission-faults'}`;
 
 const CONTROLLER_NAMESPACE = 'restore-hooks';
 const CONTROLLER_USER = `system:serviceaccount:${CONTROLLER_NAMESPACE}:restore-hooks`;
@@ -344,7 +344,7 @@ function sumByLabel(texts: readonly string[], name: string, label: string): Reco
 
 async function main(): Promise<number> {
   say(
-    `seed ${seed} (reproduce with ${rerun.replace('%s', String(seed))}); bed ${bedKind}${short ? ' (short)' : ''}; admission faults ${admissionFaults ? 'on' : 'off (--admission-faults)'}; load average ${loadavg()
+    `seed ${seed} (reproduce with ${rerun.replace('%s', String(seed))}); bed ${bedKind}${short ? ' (short)' : ''}; admission faults ${admissionFaults ? 'on (--no-admission-faults: off)' : 'off'}; load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}; work directory ${workDir}`,
   );

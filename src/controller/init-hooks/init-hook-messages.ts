@@ -1,5 +1,6 @@
 import { PAUSED_FOR_HOOKS_ANNOTATION } from '../marks.ts';
 import type { WorkloadKind } from '../workload-kinds.ts';
+import { MAX_ESCAPE_ROUNDS } from './workload-decision.ts';
 import type { AdmissionBypass, PodSkipReason } from './workload-decision.ts';
 
 /** The notes of the init-hook reconcilers' Events: what happened, and what a person can do about it. */
@@ -77,12 +78,44 @@ export function pendingPodDeleted(
     : `Deleted pending pod ${pod}, which its ${kind} would not replace by itself, so that it comes back with the init hooks of Restore ${restore}.`;
 }
 
-export function admissionBypassed(kind: WorkloadKind, restore: string, bypass: AdmissionBypass): string {
+/** How admission was bypassed: through the template path, and escaped pods deleted or started so far. */
+export interface BypassHow {
+  /** The hooks reach the workload through its pod template (else: escaped pods come back through admission). */
+  readonly template: boolean;
+  /** Rounds of escaped pods deleted for this restore (of at most `MAX_ESCAPE_ROUNDS`). */
+  readonly escapeRounds: number;
+  /** Pods that escaped admission had started before restore-hooks saw them. */
+  readonly escapedPodsStarted: boolean;
+}
+
+const CHECK_WEBHOOK =
+  "Check that the restore-hooks webhook is served and trusted (controller_runtime_webhook_requests_total, restore_hooks_admission_total, the MutatingWebhookConfiguration's caBundle).";
+
+export function admissionBypassed(
+  kind: WorkloadKind,
+  restore: string,
+  bypass: AdmissionBypass,
+  how: BypassHow,
+): string {
+  if (!how.template) {
+    const recreated =
+      how.escapeRounds > 0
+        ? ` restore-hooks deleted the pending ones so that the ${kind} recreates them through admission, with their hooks (${how.escapeRounds} of at most ${MAX_ESCAPE_ROUNDS} times; nothing is rolled); if they keep escaping, the hooks go into the pod template, which rolls the ${kind} out.`
+        : '';
+    const started = how.escapedPodsStarted
+      ? ' Some had started before restore-hooks saw them, and run without their hooks (HookSkipped names each).'
+      : '';
+    return `Pods of this ${kind} were created without the hooks of Restore ${restore} because the pod webhook did not answer (failurePolicy is Ignore).${recreated}${started} ${CHECK_WEBHOOK}`;
+  }
   const why =
     bypass === 'PodsEscaped'
-      ? 'some of its pods were created without them (the pod webhook did not answer and failurePolicy is Ignore)'
+      ? `some of its pods were created without them (the pod webhook did not answer and failurePolicy is Ignore)${how.escapeRounds > 0 ? `, and came back without them after ${how.escapeRounds} deletions meant to recreate them through admission` : ''}`
       : 'it was created without the admission mark (the workload webhook did not answer and failurePolicy is Ignore, it was restored before restore-hooks was installed, or not by a trusted Velero identity)';
-  return `The hooks of Restore ${restore} reach this ${kind} through its pod template because ${why}. The template path rolls the ${kind} out (and again to remove the hooks after the restore), and pods that started before the patch ran without their hooks. Check that the restore-hooks webhook is served and trusted (controller_runtime_webhook_requests_total, restore_hooks_admission_total, the MutatingWebhookConfiguration's caBundle).`;
+  return `The hooks of Restore ${restore} reach this ${kind} through its pod template because ${why}. The template path rolls the ${kind} out (and again to remove the hooks after the restore), and pods that started before the patch ran without their hooks. ${CHECK_WEBHOOK}`;
+}
+
+export function escapedPodDeleted(pod: string, kind: WorkloadKind, restore: string): string {
+  return `Deleted pending pod ${pod}, created without the init hooks of Restore ${restore} because the pod webhook did not answer (failurePolicy Ignore), so that its ${kind} recreates it through admission, with them.`;
 }
 
 /** Why a bare pod (no owner) will not get its hooks. */

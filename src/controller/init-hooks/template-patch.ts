@@ -6,6 +6,7 @@ import { removeHookContainers } from '../../hooks/init-containers.ts';
 import type { PodTemplateSpec, Workload } from '../../kube/types.ts';
 import {
   ADMISSION_BYPASSED_ANNOTATION,
+  ESCAPED_PODS_DELETED_ANNOTATION,
   CLEANED_UP_ANNOTATION,
   PAUSED_FOR_HOOKS_ANNOTATION,
   RESTORE_LABEL,
@@ -72,8 +73,19 @@ export interface CleanupPatch {
   readonly kept: readonly { readonly name: string; readonly reason: string }[];
 }
 
+/** Records escape round `round` of a restore on the workload (ESCAPED_PODS_DELETED_ANNOTATION), guarded. */
+export function escapeRoundPatch(workload: Workload, round: number, restoreKey: string): MergePatch {
+  return {
+    metadata: {
+      resourceVersion: workload.metadata.resourceVersion,
+      annotations: { [ESCAPED_PODS_DELETED_ANNOTATION]: `${round}/${restoreKey}` },
+    },
+  };
+}
+
 /**
- * Removes exactly the containers the record says we added (unchanged since), our label, record and bypass record, and marks
+ * Removes exactly the containers the record says we added (unchanged since), our label, record and bypass and escape
+ * records, and marks
  * the workload as cleaned up for this restore so that the rollout's new pods are not hooked again.
  */
 export function cleanupPatch(workload: Workload, record: AppliedInitHooks): CleanupPatch {
@@ -85,7 +97,11 @@ export function cleanupPatch(workload: Workload, record: AppliedInitHooks): Clea
     patch: {
       metadata: {
         resourceVersion: workload.metadata.resourceVersion,
-        annotations: { [CLEANED_UP_ANNOTATION]: record.restore, [ADMISSION_BYPASSED_ANNOTATION]: null },
+        annotations: {
+          [CLEANED_UP_ANNOTATION]: record.restore,
+          [ADMISSION_BYPASSED_ANNOTATION]: null,
+          [ESCAPED_PODS_DELETED_ANNOTATION]: null,
+        },
       },
       spec: {
         template: {

@@ -45,6 +45,11 @@ export interface WorkloadFacts {
    * their hooks as they are created, so the template is never patched while every pod of the restore has them.
    */
   readonly admitted?: boolean;
+  /**
+   * How many times this controller has deleted pending pods of this restore that escaped admission, so that their
+   * owner recreates them through it (the workload's escaped-pods-deleted record; 0 when absent).
+   */
+  readonly escapeRounds?: number;
   readonly restore: {
     /** Within the hook window (running, or finished less than the window ago). */
     readonly active: boolean;
@@ -105,11 +110,32 @@ export interface WorkloadDecision {
     | 'RolloutWouldLoseRestoredData'
     | 'WaitingForFileSystemRestore'
     | 'WaitingForPodsToInitialize';
-  /** Pending pods without hooks that the owner will not replace: delete them (with a uid precondition). */
-  readonly deletePods: readonly { readonly name: string; readonly uid: string }[];
+  /**
+   * Pending pods without hooks that the owner will not replace: delete them (with a uid precondition). `escaped`: the
+   * pod escaped admission (its owner created it while the pod webhook did not answer).
+   */
+  readonly deletePods: readonly { readonly name: string; readonly uid: string; readonly escaped?: true }[];
+  /**
+   * Set when `deletePods` holds pods that escaped admission: the escape round to record on the workload before they
+   * are deleted (escapeRounds + 1), so the bound holds across restarts and replicas.
+   */
+  readonly escapeRound?: number;
   /** Pods that will not get their hooks, and why. */
   readonly skippedPods: readonly { readonly name: string; readonly reason: PodSkipReason }[];
+  /**
+   * A pod of the restore that escaped admission (not restored by Velero, created during the restore, no hooks) had
+   * already started when this controller saw it: reported skipped, and the bypass must be reported too.
+   */
+  readonly escapedPodsStarted?: true;
 }
+
+/**
+ * How many times the pending pods of one admitted workload that escaped admission are deleted for their owner to
+ * recreate them through it, before the template path takes over. A webhook that failed open for a moment (a replica
+ * killed, a stalled call) answers the recreated pod; one that stays down would make the deletions a loop, each
+ * holding the pod back from starting.
+ */
+export const MAX_ESCAPE_ROUNDS = 3;
 
 /** Owners that replace every pod themselves after a template change. */
 function ownerRollsOutEveryPod(w: Omit<WorkloadFacts, 'pods'>): boolean {
@@ -190,22 +216,38 @@ export function decideWorkload(facts: WorkloadFacts): WorkloadDecision {
 
   const withoutHooks = w.pods.filter((p) => !p.hasHooks);
   // Admission hooks every pod its owner creates. A pending pod of the restore without them either came from the
-  // backup (Velero restored it, not through the pod webhook: delete it and its owner recreates it through
-  // admission) or escaped admission (the webhook was down under failurePolicy Ignore: the template path below).
+  // backup (Velero restored it, not through the pod webhook) or escaped admission (its owner created it while the
+  // pod webhook did not answer, under failurePolicy Ignore). Either is deleted, and its owner recreates it through
+  // admission: no template write, so no pod that already ran its hooks is rolled. Escaped pods may escape again while
+  // the webhook stays down: after MAX_ESCAPE_ROUNDS deletions the template path below takes over.
   if (w.admitted && w.templateHooks === 'missing') {
     const pending = withoutHooks.filter((p) => p.stillPending && p.createdDuringRestore);
-    if (pending.every((p) => p.restoredByVelero)) {
+    const rounds = w.escapeRounds ?? 0;
+    if (rounds < MAX_ESCAPE_ROUNDS || pending.every((p) => p.restoredByVelero)) {
       const skippedPods: Array<WorkloadDecision['skippedPods'][number]> = withoutHooks
         .filter((p) => !p.stillPending && p.createdDuringRestore)
         .map((p) => ({ name: p.name, reason: 'AppContainersStarted' as const }));
-      const deletePods: Array<{ name: string; uid: string }> = [];
+      const deletePods: Array<WorkloadDecision['deletePods'][number]> = [];
       for (const p of pending) {
         if (p.restoreWait) skippedPods.push({ name: p.name, reason: 'RestoreWait' });
         else if (p.holdsRestoredData)
           skippedPods.push({ name: p.name, reason: 'RolloutWouldLoseRestoredData' });
-        else deletePods.push({ name: p.name, uid: p.uid });
+        else
+          deletePods.push(
+            p.restoredByVelero ? { name: p.name, uid: p.uid } : { name: p.name, uid: p.uid, escaped: true },
+          );
       }
-      return { template: 'keep', reason: 'HandledAtAdmission', deletePods, skippedPods };
+      const escapedPodsStarted = withoutHooks.some(
+        (p) => !p.stillPending && p.createdDuringRestore && !p.restoredByVelero,
+      );
+      return {
+        template: 'keep',
+        reason: 'HandledAtAdmission',
+        deletePods,
+        skippedPods,
+        ...(deletePods.some((p) => p.escaped) ? { escapeRound: rounds + 1 } : {}),
+        ...(escapedPodsStarted ? { escapedPodsStarted } : {}),
+      };
     }
   }
   const rolls = ownerRollsOutEveryPod(w);
@@ -281,18 +323,27 @@ export interface AdmissionBypassFacts {
   readonly admitted: boolean;
   /** What the workload's admission-bypassed annotation records for this restore, if anything. */
   readonly recorded?: AdmissionBypass;
+  /** Escaped pods deleted for this restore so far (WorkloadFacts.escapeRounds): a bypass too, made good at admission. */
+  readonly escapeRounds?: number;
+  /** Pods that escaped admission started before this controller saw them (WorkloadDecision.escapedPodsStarted). */
+  readonly escapedPodsStarted?: boolean;
 }
 
 /**
- * Whether (and why) a workload's hooks come through its template although admission is served: at the patch, from
- * the mark; afterwards, from the record the patch wrote. Derived anew on every reconcile within the restore's
+ * Whether (and why) admission was bypassed for a workload although it is served: its hooks come through its template
+ * (at the patch, from the mark; afterwards, from the record the patch wrote), or escaped pods of it were deleted to
+ * come back through admission (from the escape record, written before the deletion), or pods of it that escaped admission started before this
+ * controller saw them (from those pods, while they exist). Derived anew on every reconcile within the restore's
  * window, so the AdmissionBypassed report is at least once: a report lost with a killed replica (or a failed Event
  * write) is made again by the next reconcile, on whichever replica leads.
  */
 export function admissionBypass(f: AdmissionBypassFacts): AdmissionBypass | undefined {
   if (!f.restoreActive) return undefined;
   if (f.recorded) return f.recorded;
-  if (!f.patching || !f.admissionServed) return undefined;
+  if ((f.escapeRounds ?? 0) > 0) return 'PodsEscaped';
+  if (!f.admissionServed) return undefined;
+  if (f.escapedPodsStarted) return 'PodsEscaped';
+  if (!f.patching) return undefined;
   return f.admitted ? 'PodsEscaped' : 'Unmarked';
 }
 
@@ -306,6 +357,18 @@ export function parseAdmissionBypass(
   const why = value.slice(0, slash);
   if (slash < 0 || value.slice(slash + 1) !== restoreKey) return undefined;
   return why === 'PodsEscaped' || why === 'Unmarked' ? why : undefined;
+}
+
+/**
+ * The escaped-pods-deleted annotation's count for a restore (`<rounds>/<restore key>`); 0 for another restore or a
+ * value that is not one.
+ */
+export function parseEscapeRounds(value: string | undefined, restoreKey: string): number {
+  if (value === undefined) return 0;
+  const slash = value.indexOf('/');
+  if (slash < 0 || value.slice(slash + 1) !== restoreKey || !/^[1-9][0-9]{0,5}$/.test(value.slice(0, slash)))
+    return 0;
+  return Number(value.slice(0, slash));
 }
 
 /**

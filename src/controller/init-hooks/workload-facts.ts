@@ -11,7 +11,12 @@ import { hasErrors } from '../../hooks/problems.ts';
 import type { RestoreHooks } from '../../hooks/validate.ts';
 import { controllerOf } from '../../kube/owners.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
-import { CLEANED_UP_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION, RESTORE_LABEL } from '../marks.ts';
+import {
+  CLEANED_UP_ANNOTATION,
+  ESCAPED_PODS_DELETED_ANNOTATION,
+  PAUSED_FOR_HOOKS_ANNOTATION,
+  RESTORE_LABEL,
+} from '../marks.ts';
 import { createdDuringRestore } from '../membership.ts';
 import { restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreActivity } from '../restore-activity.ts';
@@ -25,7 +30,7 @@ import { equalIgnoringHash } from './replicaset-template.ts';
 import { initHooksState } from './template-hooks.ts';
 import { withoutInjectedHooks } from './template-patch.ts';
 import type { RestoreIdentity } from './template-patch.ts';
-import { podsAffectDecision } from './workload-decision.ts';
+import { parseEscapeRounds, podsAffectDecision } from './workload-decision.ts';
 import type { TemplateHooks, WorkloadFacts } from './workload-decision.ts';
 
 /** What the workload plan needs of a restored workload and its Restore before any live read. */
@@ -116,6 +121,10 @@ export function workloadBasis(input: {
   const admitted =
     !injectedByUs && workload.spec.template.metadata?.labels?.[RESTORE_LABEL] === input.labelValue;
   const cleanedUp = workload.metadata.annotations?.[CLEANED_UP_ANNOTATION] === identity.key;
+  const escapeRounds = parseEscapeRounds(
+    workload.metadata.annotations?.[ESCAPED_PODS_DELETED_ANNOTATION],
+    identity.key,
+  );
   const spec = workload.spec as Record<string, unknown>;
   const partition = workload.spec.updateStrategy?.rollingUpdate?.partition;
   const { strategy, replicas } = deploymentSpec(workload);
@@ -142,6 +151,7 @@ export function workloadBasis(input: {
       injectedByUs,
       cleanedUp,
       ...(admitted ? { admitted } : {}),
+      ...(escapeRounds > 0 ? { escapeRounds } : {}),
       restore: { active: activity.active, finished: restoreFinished(restore.status?.phase) },
       cleanupPolicy: settings.cleanupPolicy,
     },

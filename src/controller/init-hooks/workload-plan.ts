@@ -15,16 +15,21 @@ import type { EventSpec } from '../events.ts';
 import type { Effect } from './effects.ts';
 import { objectReference, podReference, restoreReference } from '../events.ts';
 import type { SkipReason, WorkloadLabels } from '../../telemetry/metrics.ts';
-import { ADMISSION_BYPASSED_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION } from '../marks.ts';
+import {
+  ADMISSION_BYPASSED_ANNOTATION,
+  ESCAPED_PODS_DELETED_ANNOTATION,
+  PAUSED_FOR_HOOKS_ANNOTATION,
+} from '../marks.ts';
 import { restoreMembership } from '../membership.ts';
 import { msUntilWindowCloses } from '../restore-activity.ts';
 import type { RestoreLookup } from '../restore-directory.ts';
 import type { WorkloadKind } from '../workload-kinds.ts';
 import * as messages from './init-hook-messages.ts';
+import type { BypassHow } from './init-hook-messages.ts';
 import { decideReplicaSets, pausesForInjection } from './replicaset-decision.ts';
 import type { ReplicaSetsDecision } from './replicaset-decision.ts';
 import { initHooksSkip, initHooksState } from './template-hooks.ts';
-import { cleanupPatch, injectionPatch, resumePatch } from './template-patch.ts';
+import { cleanupPatch, escapeRoundPatch, injectionPatch, resumePatch } from './template-patch.ts';
 import type { MergePatch } from './template-patch.ts';
 import {
   appliedRecord,
@@ -42,8 +47,15 @@ import {
   awaitsReplacements,
   decideWorkload,
   parseAdmissionBypass,
+  parseEscapeRounds,
 } from './workload-decision.ts';
-import type { AdmissionBypass, PodSkipReason, WorkloadDecision, WorkloadFacts } from './workload-decision.ts';
+import type {
+  AdmissionBypass,
+  AdmissionBypassFacts,
+  PodSkipReason,
+  WorkloadDecision,
+  WorkloadFacts,
+} from './workload-decision.ts';
 import { POD_TEMPLATE_HASH_LABEL as POD_TEMPLATE_HASH } from './replicaset-template.ts';
 import type { HookPolicy } from '../../hooks/policy.ts';
 
@@ -126,7 +138,7 @@ export interface PlanEnd {
  */
 export interface PatchStep {
   readonly do: 'patch';
-  readonly what: 'injectTemplate' | 'cleanTemplate' | 'hookReplicaSet' | 'resume';
+  readonly what: 'injectTemplate' | 'cleanTemplate' | 'hookReplicaSet' | 'resume' | 'recordEscapeRound';
   readonly kind: WorkloadKind;
   readonly target: Workload;
   /** Remembered until the cache shows it (`OwnWrites`), under the target's workload key. */
@@ -401,7 +413,7 @@ function replicaSetSteps(
 /** Deletes pending pods without hooks so that their owner recreates them hooked. */
 function deleteSteps(
   b: WorkloadBasis,
-  victims: readonly { readonly name: string; readonly uid: string }[],
+  victims: readonly { readonly name: string; readonly uid: string; readonly escaped?: true }[],
   pods: readonly Pod[],
 ): WorkloadStep[] {
   const ref = refOf(b);
@@ -424,7 +436,9 @@ function deleteSteps(
             type: 'Normal',
             reason: 'PodReplaced',
             action: 'DeletePod',
-            note: messages.pendingPodDeleted(victim.name, b.kind, b.identity.key, replicaSet),
+            note: victim.escaped
+              ? messages.escapedPodDeleted(victim.name, b.kind, b.identity.key)
+              : messages.pendingPodDeleted(victim.name, b.kind, b.identity.key, replicaSet),
           },
         },
       ],
@@ -432,17 +446,23 @@ function deleteSteps(
   });
 }
 
-/** The Warning that a workload took the template path although the admission webhooks are on. */
-function admissionBypassedEffects(b: WorkloadBasis, bypass: AdmissionBypass): Effect[] {
+/**
+ * The Warning that admission was bypassed although the webhooks are on: the workload took the template path, or
+ * (`how.template` false) pods that escaped the pod webhook were deleted to come back through it.
+ */
+function admissionBypassedEffects(b: WorkloadBasis, bypass: AdmissionBypass, how: BypassHow): Effect[] {
   const ref = refOf(b);
+  const { template, escapeRounds, escapedPodsStarted } = how;
   return [
     {
-      once: `bypass/${ref.uid ?? ref.name}/${b.identity.key}/${bypass}`,
+      once: `bypass/${ref.uid ?? ref.name}/${b.identity.key}/${bypass}/${template}/${escapeRounds}/${escapedPodsStarted}`,
       effects: [
         {
           log: 'warn',
-          message: 'admission was bypassed: hooks come through the pod template',
-          fields: { kind: b.kind, admitted: bypass === 'PodsEscaped' },
+          message: template
+            ? 'admission was bypassed: hooks come through the pod template'
+            : 'admission was bypassed: pods escaped the pod webhook',
+          fields: { kind: b.kind, admitted: bypass === 'PodsEscaped', escapeRounds, escapedPodsStarted },
         },
       ],
     },
@@ -452,11 +472,104 @@ function admissionBypassedEffects(b: WorkloadBasis, bypass: AdmissionBypass): Ef
         related: restoreReference(b.restore.metadata),
         type: 'Warning',
         reason: 'AdmissionBypassed',
-        action: 'PatchTemplate',
-        note: messages.admissionBypassed(b.kind, b.identity.key, bypass),
+        action: template ? 'PatchTemplate' : 'DeletePod',
+        note: messages.admissionBypassed(b.kind, b.identity.key, bypass, how),
       },
     },
   ];
+}
+
+/**
+ * Records escape round `round` on the workload before its escaped pods are deleted, so the bound holds whichever
+ * replica is killed in between. Nothing written (the workload already records that round or a later one: the
+ * cache lags another writer): the reconcile stops there, and the escaped pods wait for the workload's next event.
+ */
+function escapeRoundStep(b: WorkloadBasis, round: number, escapedPodsStarted: boolean): PatchStep {
+  return {
+    do: 'patch',
+    what: 'recordEscapeRound',
+    kind: b.kind,
+    target: b.workload,
+    ownWrite: true,
+    build: (current) =>
+      parseEscapeRounds(current.metadata.annotations?.[ESCAPED_PODS_DELETED_ANNOTATION], b.identity.key) >=
+      round
+        ? undefined
+        : escapeRoundPatch(current, round, b.identity.key),
+    stopUnlessWritten: true,
+    ifWritten: admissionBypassedEffects(b, 'PodsEscaped', {
+      template: false,
+      escapeRounds: round,
+      escapedPodsStarted,
+    }),
+  };
+}
+
+/** What the AdmissionBypassed report is derived from (`admissionBypass`), but whether this reconcile patches. */
+function bypassFactsOf(
+  b: WorkloadBasis,
+  obs: WorkloadObservation,
+  facts: WorkloadFacts,
+  decision: WorkloadDecision,
+): Omit<AdmissionBypassFacts, 'patching'> & { escapeRounds: number; escapedPodsStarted: boolean } {
+  return {
+    admissionServed: obs.admissionServed,
+    restoreActive: b.activity.active,
+    admitted: facts.admitted === true,
+    recorded: parseAdmissionBypass(
+      b.workload.metadata.annotations?.[ADMISSION_BYPASSED_ANNOTATION],
+      b.identity.key,
+    ),
+    escapeRounds: facts.escapeRounds ?? 0,
+    escapedPodsStarted: decision.escapedPodsStarted === true,
+  };
+}
+
+/**
+ * A template patched by the fallback earlier, or escaped pods deleted (maybe by a replica killed before it reported
+ * it): reported again, on every reconcile within the window (the recorder dedupes the Event).
+ */
+function bypassedBeforeSteps(
+  b: WorkloadBasis,
+  f: ReturnType<typeof bypassFactsOf>,
+  decision: WorkloadDecision,
+): WorkloadStep[] {
+  const bypassed = decision.template === 'inject' ? undefined : admissionBypass({ ...f, patching: false });
+  if (!bypassed) return [];
+  const how = {
+    template: f.recorded !== undefined,
+    escapeRounds: f.escapeRounds,
+    escapedPodsStarted: f.escapedPodsStarted,
+  };
+  return [effects(...admissionBypassedEffects(b, bypassed, how))];
+}
+
+/**
+ * The pods the decisions delete and skip. Escaped pods go last, after the escape round is recorded on the workload:
+ * a round not written stops the reconcile before them.
+ */
+function podSteps(
+  b: WorkloadBasis,
+  obs: WorkloadObservation,
+  decision: WorkloadDecision,
+  deletePods: readonly { readonly name: string; readonly uid: string; readonly escaped?: true }[],
+  skippedPods: readonly { readonly name: string; readonly reason: PodSkipReason }[],
+): WorkloadStep[] {
+  const escaped = deletePods.filter((p) => p.escaped);
+  const steps = [
+    ...deleteSteps(
+      b,
+      deletePods.filter((p) => !p.escaped),
+      obs.pods ?? [],
+    ),
+    ...skippedPodSteps(b, skippedPods),
+  ];
+  if (escaped.length > 0 && decision.escapeRound !== undefined)
+    steps.push(
+      escapeRoundStep(b, decision.escapeRound, decision.escapedPodsStarted === true),
+      ...deleteSteps(b, escaped, obs.pods ?? []),
+    );
+  return steps;
 }
 
 /** The decision on the template and the pods, as steps. */
@@ -475,24 +588,14 @@ function planDecision(
       fields: { decision: decision.reason, template: decision.template, pods: facts.pods.length },
     }),
   ];
-  const bypassFacts = {
-    admissionServed: obs.admissionServed,
-    restoreActive: b.activity.active,
-    admitted: facts.admitted === true,
-    recorded: parseAdmissionBypass(
-      b.workload.metadata.annotations?.[ADMISSION_BYPASSED_ANNOTATION],
-      b.identity.key,
-    ),
-  };
-  // A template patched by the fallback earlier (maybe by a replica killed before it reported it): report it again.
-  const bypassedBefore =
-    decision.template === 'inject' ? undefined : admissionBypass({ ...bypassFacts, patching: false });
-  if (bypassedBefore) steps.push(effects(...admissionBypassedEffects(b, bypassedBefore)));
+  const bypassFacts = bypassFactsOf(b, obs, facts, decision);
+  steps.push(...bypassedBeforeSteps(b, bypassFacts, decision));
 
   const template = templateSteps(b, obs, decision, deployment, {
     pause: pause === true,
     bypassed:
       decision.template === 'inject' ? admissionBypass({ ...bypassFacts, patching: true }) : undefined,
+    escapeRounds: bypassFacts.escapeRounds,
     pausedOutcome: {
       restore: b.identity.key,
       workload: workloadName(b),
@@ -513,7 +616,7 @@ function planDecision(
   const deletePods = [...decision.deletePods, ...(rsDecision?.deletePods ?? [])];
   const skippedPods = [...decision.skippedPods, ...(rsDecision?.skippedPods ?? [])];
   const namespace = b.workload.metadata.namespace ?? '';
-  steps.push(...deleteSteps(b, deletePods, obs.pods ?? []), ...skippedPodSteps(b, skippedPods));
+  steps.push(...podSteps(b, obs, decision, deletePods, skippedPods));
   const workLeft = rsDecision !== undefined && replicaSetWorkLeft(rsDecision);
   const requeue = requeuePolicy(b, obs, facts, { decision, deletedPods: deletePods.length > 0, workLeft });
   return {
@@ -533,7 +636,12 @@ function templateSteps(
   obs: WorkloadObservation,
   decision: WorkloadDecision,
   deployment: ReturnType<typeof deploymentFacts> | undefined,
-  inject: { pause: boolean; bypassed: AdmissionBypass | undefined; pausedOutcome: WorkloadOutcome },
+  inject: {
+    pause: boolean;
+    bypassed: AdmissionBypass | undefined;
+    escapeRounds: number;
+    pausedOutcome: WorkloadOutcome;
+  },
 ): { steps: WorkloadStep[]; rsDecision?: ReplicaSetsDecision; invalidHooks?: string } {
   const rejected = obs.rejected;
   if (
@@ -544,8 +652,7 @@ function templateSteps(
   )
     // The API server refused this very patch for this version of the workload: it stays refused.
     return { steps: [], invalidHooks: rejected.summary };
-  if (decision.template === 'inject')
-    return { steps: [injectStep(b, inject.pause, inject.bypassed, inject.pausedOutcome)] };
+  if (decision.template === 'inject') return { steps: [injectStep(b, inject)] };
   if (decision.template === 'remove' && b.record) return { steps: [cleanStep(b)] };
   if (deployment && decision.template === 'keep' && b.templateHooks === 'present') {
     const rsDecision = decideReplicaSets(deployment);
@@ -586,9 +693,17 @@ function replicaSetWorkLeft(d: ReplicaSetsDecision): boolean {
 
 function injectStep(
   b: WorkloadBasis,
-  pause: boolean,
-  bypassed: AdmissionBypass | undefined,
-  pausedOutcome: WorkloadOutcome,
+  {
+    pause,
+    bypassed,
+    escapeRounds,
+    pausedOutcome,
+  }: {
+    pause: boolean;
+    bypassed: AdmissionBypass | undefined;
+    escapeRounds: number;
+    pausedOutcome: WorkloadOutcome;
+  },
 ): PatchStep {
   const inserted = b.plan.initHooks.filter((h) => h.state === 'insert');
   const names = inserted.map((h) => h.container.name);
@@ -609,7 +724,9 @@ function injectStep(
     },
     stopUnlessWritten: true,
     ifWritten: [
-      ...(bypassed ? admissionBypassedEffects(b, bypassed) : []),
+      ...(bypassed
+        ? admissionBypassedEffects(b, bypassed, { template: true, escapeRounds, escapedPodsStarted: false })
+        : []),
       { metric: 'templatePatched', labels },
       ...inserted.map((h): Effect => ({
         metric: 'hookInjected',

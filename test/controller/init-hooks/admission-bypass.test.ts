@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   admissionBypass,
   parseAdmissionBypass,
+  parseEscapeRounds,
 } from '../../../src/controller/init-hooks/workload-decision.ts';
 import type { AdmissionBypassFacts } from '../../../src/controller/init-hooks/workload-decision.ts';
 
@@ -37,9 +38,51 @@ describe('admission bypass: reported from the patch and from its record on every
         undefined,
       ],
       ['patching past the window', { patching: true, restoreActive: false }, undefined],
+      // Escaped pods deleted to come back through admission: recorded before the deletion, reported from then on.
+      ['escaped pods deleted, nothing patched', { admitted: true, escapeRounds: 1 }, 'PodsEscaped'],
+      [
+        'escaped pods deleted, then the template path past the bound',
+        { admitted: true, escapeRounds: 3, recorded: 'PodsEscaped' },
+        'PodsEscaped',
+      ],
+      ['escaped pods deleted, past the window', { escapeRounds: 2, restoreActive: false }, undefined],
+      ['no round recorded', { admitted: true, escapeRounds: 0 }, undefined],
+      // Escaped pods that started before the controller saw them: reported from those pods while they exist.
+      [
+        'escaped pods started, nothing deleted or patched',
+        { admitted: true, escapedPodsStarted: true },
+        'PodsEscaped',
+      ],
+      [
+        'escaped pods started, the webhooks since turned off',
+        { admitted: true, escapedPodsStarted: true, admissionServed: false },
+        undefined,
+      ],
+      [
+        'escaped pods started, past the window',
+        { admitted: true, escapedPodsStarted: true, restoreActive: false },
+        undefined,
+      ],
     ];
     for (const [name, overrides, want] of cases)
       expect(admissionBypass({ ...base, ...overrides }), name).to.equal(want);
+  });
+
+  it('reads the escape rounds only for the restore they name', () => {
+    const cases: Array<[string | undefined, number]> = [
+      ['1/velero/r1', 1],
+      ['3/velero/r1', 3],
+      ['3/velero/r2', 0],
+      ['0/velero/r1', 0],
+      ['-1/velero/r1', 0],
+      ['x/velero/r1', 0],
+      ['01/velero/r1', 0],
+      ['3', 0],
+      ['', 0],
+      [undefined, 0],
+    ];
+    for (const [value, want] of cases)
+      expect(parseEscapeRounds(value, 'velero/r1'), String(value)).to.equal(want);
   });
 
   it('reads the record only for the restore it names', () => {

@@ -7,6 +7,7 @@ import { parseRestoreHooks } from '../../../src/hooks/validate.ts';
 import { initHooksState } from '../../../src/controller/init-hooks/template-hooks.ts';
 import {
   cleanupPatch,
+  escapeRoundPatch,
   injectionPatch,
   resumePatch,
   withoutInjectedHooks,
@@ -17,6 +18,7 @@ import {
   PAUSED_FOR_HOOKS_ANNOTATION,
   RESTORE_LABEL,
   ADMISSION_BYPASSED_ANNOTATION,
+  ESCAPED_PODS_DELETED_ANNOTATION,
 } from '../../../src/controller/marks.ts';
 import type { Workload } from '../../../src/kube/types.ts';
 import { restoreR2 } from '../../helpers/restore-fixtures.ts';
@@ -118,6 +120,25 @@ describe('template patches', () => {
       annotations: { [ADMISSION_BYPASSED_ANNOTATION]: 'PodsEscaped/velero/r2' },
     });
     const hooked = applyMergePatch(w, patch) as Workload;
+    const record = parseAppliedInitHooks(
+      hooked.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
+    );
+    const cleaned = applyMergePatch(hooked, cleanupPatch(hooked, record!).patch) as Workload;
+    expect(cleaned.metadata.annotations).to.deep.equal({ [CLEANED_UP_ANNOTATION]: 'velero/r2' });
+  });
+
+  it('records an escape round on the workload alone (guarded), and cleanup after a later template path drops it', () => {
+    const w = deployment();
+    const patch = escapeRoundPatch(w, 2, 'velero/r2');
+    expect(patch).to.deep.equal({
+      metadata: { resourceVersion: '17', annotations: { [ESCAPED_PODS_DELETED_ANNOTATION]: '2/velero/r2' } },
+    });
+    const escaped = applyMergePatch(w, patch) as Workload;
+    expect(escaped.spec).to.deep.equal(w.spec);
+    const hooked = applyMergePatch(
+      escaped,
+      injectionPatch(escaped, plan(escaped), restore, { bypassed: 'PodsEscaped' }),
+    ) as Workload;
     const record = parseAppliedInitHooks(
       hooked.spec.template.metadata?.annotations?.[APPLIED_INIT_HOOKS_ANNOTATION],
     );

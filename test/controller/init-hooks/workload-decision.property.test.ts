@@ -1,10 +1,17 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { decideWorkload, podsAffectDecision } from '../../../src/controller/init-hooks/workload-decision.ts';
+import {
+  MAX_ESCAPE_ROUNDS,
+  decideWorkload,
+  podsAffectDecision,
+} from '../../../src/controller/init-hooks/workload-decision.ts';
 import type { WorkloadFacts } from '../../../src/controller/init-hooks/workload-decision.ts';
 import { podFactsArbitrary } from '../../helpers/pod-facts-arbitrary.ts';
 
-const podFacts = podFactsArbitrary;
+/** Any pod, including those Velero restored itself (they came from the backup, not through admission). */
+const podFacts = fc
+  .tuple(podFactsArbitrary, fc.boolean())
+  .map(([p, restoredByVelero]) => (restoredByVelero ? { ...p, restoredByVelero } : p));
 
 const workloadFacts: fc.Arbitrary<WorkloadFacts> = fc.record({
   kind: fc.constantFrom('Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'),
@@ -17,6 +24,8 @@ const workloadFacts: fc.Arbitrary<WorkloadFacts> = fc.record({
   restore: fc.record({ active: fc.boolean(), finished: fc.boolean() }),
   cleanupPolicy: fc.constantFrom('RemoveAfterRestore', 'Retain'),
   pods: fc.array(podFacts, { maxLength: 6 }),
+  admitted: fc.boolean(),
+  escapeRounds: fc.nat(MAX_ESCAPE_ROUNDS + 2),
 });
 
 /** The pods that will still exist: those being deleted before they ever started are going away. */
@@ -38,14 +47,61 @@ describe('decideWorkload safety properties', () => {
     );
   });
 
-  it('never deletes a pod that started, waits for a file-system restore, has its hooks, or is at the current revision', () => {
+  it('never deletes a pod that started, waits for a file-system restore, has its hooks, or (unless admission recreates it) is at the current revision', () => {
     fc.assert(
       fc.property(workloadFacts, (w) => {
-        for (const victim of decideWorkload(w).deletePods) {
+        const d = decideWorkload(w);
+        for (const victim of d.deletePods) {
           const p = w.pods.find((x) => x.uid === victim.uid);
           expect(p).to.not.equal(undefined);
-          expect(p!.stillPending && !p!.restoreWait && !p!.hasHooks && !p!.atCurrentRevision).to.equal(true);
+          expect(p!.stillPending && !p!.restoreWait && !p!.hasHooks).to.equal(true);
+          // Recreated from an unchanged template, the pod comes back through admission, with its hooks.
+          if (d.reason !== 'HandledAtAdmission') expect(p!.atCurrentRevision).to.not.equal(true);
         }
+      }),
+    );
+  });
+
+  it('a workload marked at admission is never patched (so never rolled) while escaped pods may still be recreated through admission', () => {
+    fc.assert(
+      fc.property(workloadFacts, (w) => {
+        if (!w.admitted || decideWorkload(w).template !== 'inject') return;
+        expect(w.escapeRounds).to.be.at.least(MAX_ESCAPE_ROUNDS);
+        const escapedPending = staying(w).filter(
+          (p) => !p.hasHooks && p.stillPending && p.createdDuringRestore && !p.restoredByVelero,
+        );
+        expect(escapedPending).to.not.deep.equal([]);
+      }),
+    );
+  });
+
+  it('flags escaped pods that started exactly when admission was bypassed for a started pod of the restore', () => {
+    fc.assert(
+      fc.property(workloadFacts, (w) => {
+        const d = decideWorkload(w);
+        if (d.reason !== 'HandledAtAdmission') {
+          expect(d.escapedPodsStarted).to.equal(undefined);
+          return;
+        }
+        const started = staying(w).filter(
+          (p) => !p.hasHooks && !p.stillPending && p.createdDuringRestore && !p.restoredByVelero,
+        );
+        expect(d.escapedPodsStarted === true).to.equal(started.length > 0);
+      }),
+    );
+  });
+
+  it('counts an escape round exactly when it deletes a pod that escaped admission, and bounds the rounds', () => {
+    fc.assert(
+      fc.property(workloadFacts, (w) => {
+        const d = decideWorkload(w);
+        const escaped = d.deletePods.filter((p) => p.escaped);
+        for (const victim of d.deletePods)
+          expect(victim.escaped === true, victim.name).to.equal(
+            d.reason === 'HandledAtAdmission' && !w.pods.find((x) => x.uid === victim.uid)!.restoredByVelero,
+          );
+        expect(d.escapeRound).to.equal(escaped.length > 0 ? (w.escapeRounds ?? 0) + 1 : undefined);
+        if (d.escapeRound !== undefined) expect(d.escapeRound).to.be.at.most(MAX_ESCAPE_ROUNDS);
       }),
     );
   });
@@ -98,7 +154,12 @@ describe('decideWorkload safety properties', () => {
           return;
         if (d.reason === 'WaitingForFileSystemRestore') return;
         const rolled = new Set(d.template === 'inject' && rollsEveryPod(w) ? rolledPods(w) : []);
-        const missed = staying(w).filter((p) => !p.hasHooks && !p.stillPending && !rolled.has(p));
+        // Left to admission, a workload's pods older than the restore (adopted) are not the restore's to report.
+        const ofRestore = (p: (typeof w.pods)[number]) =>
+          d.reason !== 'HandledAtAdmission' || p.createdDuringRestore;
+        const missed = staying(w).filter(
+          (p) => !p.hasHooks && !p.stillPending && !rolled.has(p) && ofRestore(p),
+        );
         const reported = d.skippedPods.filter((s) => s.reason === 'AppContainersStarted').map((s) => s.name);
         expect(reported).to.deep.equal(missed.map((p) => p.name));
       }),

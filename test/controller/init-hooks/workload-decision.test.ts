@@ -1,5 +1,9 @@
 import { expect } from 'chai';
-import { awaitsReplacements, decideWorkload } from '../../../src/controller/init-hooks/workload-decision.ts';
+import {
+  MAX_ESCAPE_ROUNDS,
+  awaitsReplacements,
+  decideWorkload,
+} from '../../../src/controller/init-hooks/workload-decision.ts';
 import type {
   PodFacts,
   WorkloadDecision,
@@ -48,6 +52,8 @@ const sts = (
 
 type Want = Partial<Omit<WorkloadDecision, 'deletePods' | 'skippedPods'>> & {
   deletePods?: string[];
+  /** The deleted pods flagged as having escaped admission. */
+  escaped?: string[];
   skippedPods?: Array<[string, string]>;
 };
 
@@ -85,10 +91,21 @@ const cases: Array<[string, WorkloadFacts, Want]> = [
     {
       template: 'keep',
       reason: 'HandledAtAdmission',
+      escapedPodsStarted: true,
       skippedPods: [
         ['late', 'AppContainersStarted'],
         ['old', 'AppContainersStarted'],
       ],
+    },
+  ],
+  [
+    'marked at admission, a pod Velero restored started without hooks: reported skipped, but it did not escape admission',
+    facts({ admitted: true, pods: [{ ...running('from-backup'), restoredByVelero: true }] }),
+    {
+      template: 'keep',
+      reason: 'HandledAtAdmission',
+      skippedPods: [['from-backup', 'AppContainersStarted']],
+      escapedPodsStarted: undefined,
     },
   ],
   [
@@ -97,9 +114,101 @@ const cases: Array<[string, WorkloadFacts, Want]> = [
     { template: 'keep', reason: 'HandledAtAdmission', skippedPods: [] },
   ],
   [
-    'marked at admission, a pending pod of the restore escaped the pod webhook: the template path takes over',
+    'marked at admission, a pending pod of the restore escaped the pod webhook: deleted (the first escape round), its owner recreates it through admission; no template write',
     facts({ admitted: true, pods: [pod('escaped')] }),
-    { template: 'inject', reason: 'InjectHooks' },
+    {
+      template: 'keep',
+      reason: 'HandledAtAdmission',
+      deletePods: ['escaped'],
+      escaped: ['escaped'],
+      escapeRound: 1,
+      skippedPods: [],
+    },
+  ],
+  [
+    'a RollingUpdate StatefulSet whose second pod escaped while the first ran its hooks: only the escaped pod is deleted, nothing rolls',
+    sts('OrderedReady', 'RollingUpdate', {
+      admitted: true,
+      pods: [
+        { ...running('db-0', true), ordinal: 0, atCurrentRevision: true },
+        pod('db-1', { ordinal: 1, atCurrentRevision: true }),
+      ],
+    }),
+    { template: 'keep', reason: 'HandledAtAdmission', deletePods: ['db-1'], escapeRound: 1, skippedPods: [] },
+  ],
+  [
+    'a Parallel OnDelete StatefulSet with an escaped pod: deleted, never patched',
+    sts('Parallel', 'OnDelete', { admitted: true, pods: [running('c-0', true), pod('c-1')] }),
+    { template: 'keep', reason: 'HandledAtAdmission', deletePods: ['c-1'], escapeRound: 1 },
+  ],
+  [
+    'a RollingUpdate DaemonSet with an escaped pod: deleted, never rolled',
+    facts({ kind: 'DaemonSet', admitted: true, pods: [running('ds-a', true), pod('ds-b')] }),
+    { template: 'keep', reason: 'HandledAtAdmission', deletePods: ['ds-b'], escapeRound: 1 },
+  ],
+  [
+    'a ReplicaSet with an escaped pod: deleted, never patched',
+    facts({ kind: 'ReplicaSet', admitted: true, pods: [pod('rs-a')] }),
+    { template: 'keep', reason: 'HandledAtAdmission', deletePods: ['rs-a'], escapeRound: 1 },
+  ],
+  [
+    'escaped pods deleted twice already: the third round still goes through admission',
+    facts({ admitted: true, escapeRounds: 2, pods: [running('a', true), pod('again')] }),
+    { template: 'keep', reason: 'HandledAtAdmission', deletePods: ['again'], escapeRound: 3 },
+  ],
+  [
+    `escaped pods deleted ${MAX_ESCAPE_ROUNDS} times (the webhook stays down): the template path takes over`,
+    facts({ admitted: true, escapeRounds: MAX_ESCAPE_ROUNDS, pods: [pod('again')] }),
+    { template: 'inject', reason: 'InjectHooks', deletePods: [], escapeRound: undefined },
+  ],
+  [
+    `a StatefulSet past the bound: the template path, whose roll-out is then the price`,
+    sts('OrderedReady', 'RollingUpdate', {
+      admitted: true,
+      escapeRounds: MAX_ESCAPE_ROUNDS + 1,
+      pods: [running('db-0', true), pod('db-1', { ordinal: 1 })],
+    }),
+    { template: 'inject', reason: 'InjectHooks', escapeRound: undefined },
+  ],
+  [
+    'an escaped pod whose deletion would lose data or interrupt a file-system restore is skipped with its reason, and no round is counted',
+    facts({
+      admitted: true,
+      pods: [pod('fsr', { restoreWait: true }), pod('data', { holdsRestoredData: true })],
+    }),
+    {
+      template: 'keep',
+      reason: 'HandledAtAdmission',
+      deletePods: [],
+      escapeRound: undefined,
+      skippedPods: [
+        ['fsr', 'RestoreWait'],
+        ['data', 'RolloutWouldLoseRestoredData'],
+      ],
+    },
+  ],
+  [
+    'an escaped pod next to one that started without its hooks: the escaped one is deleted, the started one reported',
+    facts({ admitted: true, pods: [running('late'), pod('escaped')] }),
+    {
+      template: 'keep',
+      reason: 'HandledAtAdmission',
+      deletePods: ['escaped'],
+      escapeRound: 1,
+      escapedPodsStarted: true,
+      skippedPods: [['late', 'AppContainersStarted']],
+    },
+  ],
+  [
+    "a pending pod older than the restore is not the restore's: neither deleted nor a round",
+    facts({ admitted: true, pods: [pod('adopted', { createdDuringRestore: false })] }),
+    {
+      template: 'keep',
+      reason: 'HandledAtAdmission',
+      deletePods: [],
+      escapeRound: undefined,
+      skippedPods: [],
+    },
   ],
   [
     'marked at admission, pending pods Velero restored from the backup without hooks: deleted, their owner recreates them through admission; no template write',
@@ -123,8 +232,38 @@ const cases: Array<[string, WorkloadFacts, Want]> = [
     },
   ],
   [
-    'marked at admission, one pod from the backup and one that escaped the webhook: the template path',
+    'marked at admission, one pod from the backup and one that escaped the webhook: both deleted, only the escaped one counts a round',
     facts({ admitted: true, pods: [pod('from-backup', { restoredByVelero: true }), pod('escaped')] }),
+    {
+      template: 'keep',
+      reason: 'HandledAtAdmission',
+      deletePods: ['from-backup', 'escaped'],
+      escaped: ['escaped'],
+      escapeRound: 1,
+    },
+  ],
+  [
+    'past the escape bound, pods Velero restored from the backup are still deleted (their owner recreates them once)',
+    facts({
+      admitted: true,
+      escapeRounds: MAX_ESCAPE_ROUNDS,
+      pods: [pod('from-backup', { restoredByVelero: true })],
+    }),
+    {
+      template: 'keep',
+      reason: 'HandledAtAdmission',
+      deletePods: ['from-backup'],
+      escaped: [],
+      escapeRound: undefined,
+    },
+  ],
+  [
+    'past the escape bound, with a pod from the backup and one that escaped again: the template path',
+    facts({
+      admitted: true,
+      escapeRounds: MAX_ESCAPE_ROUNDS,
+      pods: [pod('from-backup', { restoredByVelero: true }), pod('escaped')],
+    }),
     { template: 'inject', reason: 'InjectHooks' },
   ],
   [
@@ -434,6 +573,14 @@ describe('decideWorkload', () => {
           got.deletePods.map((p) => p.name),
           'deletePods',
         ).to.deep.equal(want.deletePods);
+      if (want.escaped)
+        expect(
+          got.deletePods.filter((p) => p.escaped).map((p) => p.name),
+          'escaped',
+        ).to.deep.equal(want.escaped);
+      if ('escapeRound' in want) expect(got.escapeRound, 'escapeRound').to.equal(want.escapeRound);
+      if ('escapedPodsStarted' in want)
+        expect(got.escapedPodsStarted, 'escapedPodsStarted').to.equal(want.escapedPodsStarted);
       if (want.skippedPods) {
         expect(
           got.skippedPods.map((p) => [p.name, p.reason]),
