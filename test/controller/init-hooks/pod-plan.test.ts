@@ -13,21 +13,7 @@ import {
 } from '../../../src/controller/init-hooks/pod-plan.ts';
 import type { PodObservation, PodPlan } from '../../../src/controller/init-hooks/pod-plan.ts';
 
-const START = '2026-01-01T00:00:00Z';
-const NOW = Date.parse('2026-01-01T00:05:00Z');
-const HOOK = { name: 'restore-hook', image: 'alpine:3', command: ['true'] };
-const hooks = parseRestoreHooks(
-  {
-    spec: {
-      hooks: {
-        resources: [
-          { name: 'h', includedNamespaces: ['app'], postHooks: [{ init: { initContainers: [HOOK] } }] },
-        ],
-      },
-    },
-  },
-  DEFAULT_HOOK_POLICY,
-);
+import { HOOK, NOW, START, hooks } from './plan-fixtures.ts';
 const noSpecHooks = parseRestoreHooks({ spec: {} }, DEFAULT_HOOK_POLICY);
 const lookup = (h = hooks): RestoreLookup => ({
   found: true,

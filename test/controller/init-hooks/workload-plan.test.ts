@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { DEFAULT_HOOK_POLICY } from '../../../src/hooks/policy.ts';
-import { parseRestoreHooks } from '../../../src/hooks/validate.ts';
 import type { Pod, Workload } from '../../../src/kube/types.ts';
 import { PAUSED_FOR_HOOKS_ANNOTATION } from '../../../src/controller/marks.ts';
 import type { RestoreLookup, RestoreObject } from '../../../src/controller/restore-directory.ts';
@@ -22,21 +21,7 @@ import type {
 } from '../../../src/controller/init-hooks/workload-plan.ts';
 import type { WorkloadKind } from '../../../src/controller/workload-kinds.ts';
 
-const START = '2026-01-01T00:00:00Z';
-const NOW = Date.parse('2026-01-01T00:05:00Z');
-const HOOK = { name: 'restore-hook', image: 'alpine:3', command: ['true'] };
-const hooks = parseRestoreHooks(
-  {
-    spec: {
-      hooks: {
-        resources: [
-          { name: 'h', includedNamespaces: ['app'], postHooks: [{ init: { initContainers: [HOOK] } }] },
-        ],
-      },
-    },
-  },
-  DEFAULT_HOOK_POLICY,
-);
+import { HOOK, NOW, START, hooks } from './plan-fixtures.ts';
 
 function restoreObject(
   status: RestoreObject['status'] = { phase: 'InProgress', startTimestamp: START },
