@@ -14,7 +14,6 @@ import { basename, join } from 'node:path';
 import { startRealControlPlane } from '../real-cluster/control-plane.ts';
 import {
   LATENCY_NAMESPACE,
-  LATENCY_RESTORE,
   POD_WEBHOOK,
   POD_WEBHOOK_PATH,
   REPLICASET_CONTROLLER_SA,
@@ -22,9 +21,9 @@ import {
   histogramBuckets,
   histogramQuantile,
   latencyBuckets,
+  startLatencyRestore,
 } from './admission-latency.ts';
 import { CONTROLLER_SA, VELERO_SA } from './admission.ts';
-import { ownerReplicaSet, restore } from './fixtures.ts';
 import { BenchClient, readKubeconfig } from './kube.ts';
 import { cpuMs, freePort, startController, until } from './processes.ts';
 import type { ControllerSettings } from './processes.ts';
@@ -155,18 +154,7 @@ export async function realAdmissionLatencyRun(
       ...settings,
       webhookPort: await freePort(),
     });
-    await velero.request(
-      'POST',
-      '/apis/velero.io/v1/namespaces/velero/restores',
-      restore(LATENCY_RESTORE, 'InProgress'),
-    );
-    // creationTimestamp has whole seconds: pods must not predate the Restore's startTimestamp.
-    await new Promise((r) => setTimeout(r, 1000));
-    const owner = await velero.request<{ metadata: { name: string; uid: string } }>(
-      'POST',
-      `/apis/apps/v1/namespaces/${LATENCY_NAMESPACE}/replicasets`,
-      ownerReplicaSet(LATENCY_RESTORE, LATENCY_NAMESPACE, 'latency-owner'),
-    );
+    const owner = await startLatencyRestore(velero);
     creator = new BenchClient(
       await readKubeconfig(await saKubeconfig(plane, planeDir, REPLICASET_CONTROLLER_SA)),
       'replicaset-controller',

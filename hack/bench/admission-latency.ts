@@ -123,6 +123,27 @@ export async function arrive(
   });
 }
 
+/**
+ * Velero starts the latency Restore and restores the pods' owner, a ReplicaSet (the pod webhook injects only into
+ * pods a restored workload controls), as Velero's identity.
+ */
+export async function startLatencyRestore(
+  velero: BenchClient,
+): Promise<{ metadata: { name: string; uid: string } }> {
+  await velero.request(
+    'POST',
+    '/apis/velero.io/v1/namespaces/velero/restores',
+    restore(LATENCY_RESTORE, 'InProgress'),
+  );
+  // creationTimestamp has whole seconds: pods must not predate the Restore's startTimestamp.
+  await new Promise((r) => setTimeout(r, 1000));
+  return velero.request<{ metadata: { name: string; uid: string } }>(
+    'POST',
+    `/apis/apps/v1/namespaces/${LATENCY_NAMESPACE}/replicasets`,
+    ownerReplicaSet(LATENCY_RESTORE, LATENCY_NAMESPACE, 'latency-owner'),
+  );
+}
+
 export async function admissionLatencyRun(
   dir: string,
   mode: AdmissionMode,
@@ -135,19 +156,7 @@ export async function admissionLatencyRun(
   const { admin } = devcluster;
   let creator: BenchClient | undefined;
   try {
-    await velero.request(
-      'POST',
-      '/apis/velero.io/v1/namespaces/velero/restores',
-      restore(LATENCY_RESTORE, 'InProgress'),
-    );
-    // creationTimestamp has whole seconds: pods must not predate the Restore's startTimestamp.
-    await new Promise((r) => setTimeout(r, 1000));
-    // The pods' restored owner; the pod webhook injects only into pods a restored workload controls.
-    const owner = await velero.request<{ metadata: { name: string; uid: string } }>(
-      'POST',
-      `/apis/apps/v1/namespaces/${LATENCY_NAMESPACE}/replicasets`,
-      ownerReplicaSet(LATENCY_RESTORE, LATENCY_NAMESPACE, 'latency-owner'),
-    );
+    const owner = await startLatencyRestore(velero);
     creator = new BenchClient(
       await readKubeconfig(await serviceAccountKubeconfig(devcluster, REPLICASET_CONTROLLER_SA)),
       'replicaset-controller',
