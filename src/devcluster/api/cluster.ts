@@ -162,23 +162,24 @@ export class Cluster implements ClusterAPI {
       listRv = state.rv;
       after = state.after;
     }
-    const keyOf = (s: StoredObject) => `${s.namespace}/${s.name}`;
-    const matching: StoredObject[] = [];
-    for (const s of this.store.objects(storageKey(info), filter.namespace))
-      if ((after === undefined || keyOf(s) > after) && filter.matches(s)) matching.push(s);
-    matching.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    // Each key is built once: a page of a large list sorts every matching object again.
+    const keyed: { key: string; object: StoredObject }[] = [];
+    for (const object of this.store.objects(storageKey(info), filter.namespace)) {
+      const key = `${object.namespace}/${object.name}`;
+      if ((after === undefined || key > after) && filter.matches(object)) keyed.push({ key, object });
+    }
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const limit = options.limit ?? 0;
-    if (limit > 0 && matching.length > limit) {
-      const page = matching.slice(0, limit);
+    if (limit > 0 && keyed.length > limit) {
       return {
         info,
-        items: page,
+        items: keyed.slice(0, limit).map((k) => k.object),
         resourceVersion: String(listRv),
-        continue: encodeContinue({ rv: listRv, after: keyOf(page[page.length - 1]!) }),
-        remainingItemCount: matching.length - limit,
+        continue: encodeContinue({ rv: listRv, after: keyed[limit - 1]!.key }),
+        remainingItemCount: keyed.length - limit,
       };
     }
-    return { info, items: matching, resourceVersion: String(listRv) };
+    return { info, items: keyed.map((k) => k.object), resourceVersion: String(listRv) };
   }
 
   watch(
