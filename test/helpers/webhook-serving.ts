@@ -69,3 +69,22 @@ export async function startServingWebhooks(
     timeoutMs,
   );
 }
+
+/**
+ * The webhook settings of certificate tests: configuration `restore-hooks` reached at `url`, failure policy
+ * Ignore, a self-managed CA whose certificates last 10 days and are checked every second.
+ */
+export function selfManagedWebhook(url: string) {
+  return {
+    configurationName: 'restore-hooks',
+    url,
+    failurePolicy: 'Ignore' as const,
+    certificates: {
+      mode: 'SelfManaged' as const,
+      secretName: 'restore-hooks-webhook-cert',
+      refreshInterval: 1000,
+      validity: 10 * 86_400_000,
+      hosts: [],
+    },
+  };
+}

@@ -14,6 +14,7 @@ import { startDevCluster } from '../../../src/devcluster/index.ts';
 import type { DevCluster } from '../../../src/devcluster/index.ts';
 import { pemBlocks, trustedBy } from '../../../src/kube/certificates.ts';
 import { reissueCa } from '../../chaos/certificate-faults.ts';
+import { selfManagedWebhook } from '../../helpers/webhook-serving.ts';
 
 const NAMESPACE = 'restore-hooks';
 const SECRET = `/api/v1/namespaces/${NAMESPACE}/secrets/restore-hooks-webhook-cert`;
@@ -37,18 +38,7 @@ describe('webhook certificates: a CA rotation never serves a certificate the caB
     new WebhookCertificates({
       client: via,
       namespace: NAMESPACE,
-      settings: {
-        configurationName: 'restore-hooks',
-        url,
-        failurePolicy: 'Ignore',
-        certificates: {
-          mode: 'SelfManaged',
-          secretName: 'restore-hooks-webhook-cert',
-          refreshInterval: 1000,
-          validity: 10 * DAY,
-          hosts: [],
-        },
-      },
+      settings: selfManagedWebhook(url),
       load: async (certificate: ServingCertificate) => {
         const stored = await client.request<Parameters<typeof caBundleInForce>[0]>({
           method: 'GET',

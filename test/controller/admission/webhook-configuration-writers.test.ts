@@ -19,10 +19,10 @@ import { apiErrorCode } from '../../../src/controller/machinery/api-errors.ts';
 import { silentLogger } from '../../../src/controller/machinery/logger.ts';
 import { startDevCluster } from '../../../src/devcluster/index.ts';
 import type { DevCluster } from '../../../src/devcluster/index.ts';
+import { selfManagedWebhook } from '../../helpers/webhook-serving.ts';
 
 const NAMESPACE = 'restore-hooks';
 const MWC = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/restore-hooks';
-const DAY = 24 * 3600_000;
 const ctx = { reconcileID: 'test', logger: silentLogger, signal: new AbortController().signal };
 
 /** A client that runs `before` ahead of its first PUT of the configuration, and counts the conflicts it gets. */
@@ -61,18 +61,7 @@ describe('webhook configuration: the caBundle and the pod selector writers never
     new WebhookCertificates({
       client: via,
       namespace: NAMESPACE,
-      settings: {
-        configurationName: 'restore-hooks',
-        url,
-        failurePolicy: 'Ignore',
-        certificates: {
-          mode: 'SelfManaged',
-          secretName: 'restore-hooks-webhook-cert',
-          refreshInterval: 1000,
-          validity: 10 * DAY,
-          hosts: [],
-        },
-      },
+      settings: selfManagedWebhook(url),
       load: async () => {},
       ...(podSelector ? { podSelector } : {}),
       logger: silentLogger,
