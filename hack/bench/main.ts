@@ -92,14 +92,25 @@ async function latencyPart(
   return latencyFigures(runs);
 }
 
-/** --latency-only: the latency figure alone, printed with the machine it ran on. */
-async function runLatencyOnly(options: BenchOptions): Promise<string> {
-  const started = machine();
+/**
+ * What every run does before it measures: the controller from the sources or `dist/` (built now), CPU profiles if
+ * asked, the controller's settings, and a fresh work directory.
+ */
+function prepareRun(options: BenchOptions): {
+  settings: { reconciles: number; qps: number; burst: number };
+  dir: string;
+} {
   useControllerFrom(options.controller);
   profileInto(options.profile);
   if (options.controller === 'dist') build();
   const settings = { reconciles: options.reconciles, qps: options.qps, burst: options.burst };
-  const dir = mkdtempSync(join(tmpdir(), 'restore-hooks-bench-'));
+  return { settings, dir: mkdtempSync(join(tmpdir(), 'restore-hooks-bench-')) };
+}
+
+/** --latency-only: the latency figure alone, printed with the machine it ran on. */
+async function runLatencyOnly(options: BenchOptions): Promise<string> {
+  const started = machine();
+  const { settings, dir } = prepareRun(options);
   try {
     const latency = await latencyPart(dir, options, settings);
     return [
@@ -118,11 +129,7 @@ async function runLatencyOnly(options: BenchOptions): Promise<string> {
 async function runAdmissionLatencyReal(options: BenchOptions): Promise<{ text: string; json: unknown }> {
   const started = machine();
   const date = new Date().toISOString();
-  useControllerFrom(options.controller);
-  profileInto(options.profile);
-  if (options.controller === 'dist') build();
-  const settings = { reconciles: options.reconciles, qps: options.qps, burst: options.burst };
-  const dir = mkdtempSync(join(tmpdir(), 'restore-hooks-bench-'));
+  const { settings, dir } = prepareRun(options);
   try {
     const runs: (RealAdmissionLatencyResult & { load: Load })[] = [];
     for (let r = 0; r < options.repeats; r++) {
@@ -257,11 +264,7 @@ async function admissionPart(
 async function runSectionOnly(options: BenchOptions): Promise<{ text: string; json: unknown }> {
   const started = machine();
   const date = new Date().toISOString();
-  useControllerFrom(options.controller);
-  profileInto(options.profile);
-  if (options.controller === 'dist') build();
-  const settings = { reconciles: options.reconciles, qps: options.qps, burst: options.burst };
-  const dir = mkdtempSync(join(tmpdir(), 'restore-hooks-bench-'));
+  const { settings, dir } = prepareRun(options);
   try {
     const sections = await admissionPart(dir, options, settings, {
       restores: options.only === 'admission',
@@ -300,11 +303,7 @@ function build(): void {
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const started = machine();
   const date = new Date().toISOString();
-  useControllerFrom(options.controller);
-  profileInto(options.profile);
-  if (options.controller === 'dist') build();
-  const settings = { reconciles: options.reconciles, qps: options.qps, burst: options.burst };
-  const dir = mkdtempSync(join(tmpdir(), 'restore-hooks-bench-'));
+  const { settings, dir } = prepareRun(options);
   const floorClient = async (kubeconfig: string) =>
     new BenchClient(await readKubeconfig(kubeconfig), FLOOR_AGENT, settings.reconciles);
   try {
