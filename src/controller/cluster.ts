@@ -18,7 +18,7 @@ interface List<T> {
   metadata?: { continue?: string };
 }
 
-/** The reads and writes the init-hook reconcilers make, in plain JSON. */
+/** The reads and writes the reconcilers make (init hooks, and the exec hooks' claims and records), in plain JSON. */
 export class Cluster {
   readonly #client: KubeJsonClient;
 
@@ -151,6 +151,23 @@ export class Cluster {
       if (isConflict(error)) return 'changed';
       throw error;
     }
+  }
+
+  /**
+   * A merge patch of a pod's labels and annotations, guarded by the resourceVersion it was read at (a 409 when the
+   * pod changed since). Returns the pod as written.
+   */
+  patchPodMetadata(
+    pod: Pod,
+    metadata: { readonly labels?: Record<string, string>; readonly annotations: Record<string, string> },
+  ): Promise<Pod> {
+    return this.#client.request<Pod>({
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${pod.metadata.namespace ?? ''}/pods/${pod.metadata.name ?? ''}`,
+      contentType: MERGE_PATCH,
+      body: { metadata: { resourceVersion: pod.metadata.resourceVersion, ...metadata } },
+      query: { fieldManager: 'restore-hooks' },
+    });
   }
 
   /** Creates a pod; 'exists' when the name is taken. */

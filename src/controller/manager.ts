@@ -60,16 +60,12 @@ export class Manager {
     const lifecycle = new Lifecycle({ ...this.#options, identity, caches: ctx.caches });
 
     // The links between controllers (what their informers' events cause is in wiring/event-mapping.ts): the restore
-    // reconcile hands its member workloads on, a workload's pod list hands exec candidates on, and the others
-    // report what the Restore's status is built from.
+    // reconcile hands its member workloads on, and the others report what the Restore's status is built from.
     const restores = buildRestoreController(ctx, {
       workloads: { enqueue: (key) => workloads.enqueue(key) },
     });
     const exec = buildExecController(ctx, { restoreStatus: restores.status });
-    const workloads = buildWorkloadController(ctx, {
-      restoreStatus: restores.status,
-      execCandidates: exec.candidates,
-    });
+    const workloads = buildWorkloadController(ctx, { restoreStatus: restores.status });
     const pods = buildPodController(ctx, { restoreStatus: restores.status });
     // The pod webhook's objectSelector (webhook.podSelector), kept by the leader from the Restore cache.
     const podSelector = buildPodSelectorController(ctx);

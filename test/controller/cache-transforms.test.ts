@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { buildStatusReport } from '../../src/cli/status/report.ts';
 import fc from 'fast-check';
 import { LAST_APPLIED_ANNOTATION, cachedPod, cachedWorkload } from '../../src/controller/cache-transforms.ts';
-import { podFacts as execPodFacts } from '../../src/controller/exec-hooks/exec-reconciler.ts';
+import { podFacts as execPodFacts } from '../../src/controller/exec-hooks/exec-plan.ts';
 import { podFacts as initPodFacts } from '../../src/controller/init-hooks/pod-facts.ts';
 import { createdDuringRestore } from '../../src/controller/membership.ts';
 import {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { OwnWrites } from '../../src/controller/own-writes.ts';
+import { OwnWrites, showsGeneration } from '../../src/controller/own-writes.ts';
 import type { Generation } from '../../src/controller/own-writes.ts';
 
 describe('OwnWrites: a cache that lags behind our own writes', () => {
@@ -13,17 +13,19 @@ describe('OwnWrites: a cache that lags behind our own writes', () => {
   ];
   for (const [title, cached, lags] of cases)
     it(`${title}: ${lags ? 'lags' : 'does not lag'}`, () => {
-      const writes = new OwnWrites();
+      const writes = new OwnWrites(showsGeneration);
       writes.record('Deployment/app/web', written);
       expect(writes.cacheLags('Deployment/app/web', cached)).to.equal(lags);
     });
 
   it('knows nothing of objects it did not write', () => {
-    expect(new OwnWrites().cacheLags('Deployment/app/web', { uid: 'u1', generation: 1 })).to.equal(false);
+    expect(
+      new OwnWrites(showsGeneration).cacheLags('Deployment/app/web', { uid: 'u1', generation: 1 }),
+    ).to.equal(false);
   });
 
   it('forgets a write once the cache has shown it', () => {
-    const writes = new OwnWrites();
+    const writes = new OwnWrites(showsGeneration);
     writes.record('k', written);
     expect(writes.cacheLags('k', { uid: 'u1', generation: 3 })).to.equal(false);
     // An older object seen afterwards (a re-list from a stale cache) is no longer held back.
@@ -31,14 +33,14 @@ describe('OwnWrites: a cache that lags behind our own writes', () => {
   });
 
   it('keeps the latest write of an object', () => {
-    const writes = new OwnWrites();
+    const writes = new OwnWrites(showsGeneration);
     writes.record('k', written);
     writes.record('k', { uid: 'u1', generation: 5 });
     expect(writes.cacheLags('k', { uid: 'u1', generation: 4 })).to.equal(true);
   });
 
   it('ignores a response without uid or generation', () => {
-    const writes = new OwnWrites();
+    const writes = new OwnWrites(showsGeneration);
     writes.record('k', { uid: 'u1' });
     expect(writes.cacheLags('k', { uid: 'u1', generation: 1 })).to.equal(false);
   });

@@ -37,3 +37,18 @@ export function describeOutcome(input: { pod: string; hook: ExecHook; entry: Hoo
   const reason = entry.reason ?? 'ExecError';
   return `${what} failed${exit}${attempts} (${reason}).${stderr} ${advice(reason, hook)} It is not run again.`;
 }
+
+/** The note of a failure on the Restore: which pod, then the outcome. */
+export function failedInPod(namespace: string, pod: string, outcome: string): string {
+  return `In pod ${namespace}/${pod}: ${outcome}`;
+}
+
+/** A record that cannot be read stops the pod's exec hooks: nothing is guessed. */
+export function unreadableRecord(annotation: string, pod: string, error: string): string {
+  return `The annotation ${annotation} of pod ${pod} cannot be read (${error}), so its exec hooks are not run: restore-hooks never guesses whether a hook already ran. Fix or remove the annotation (removing it runs every hook again).`;
+}
+
+/** An invalid exec-retries annotation: the problem (naming the field), and where to fix it. */
+export function invalidRetries(problem: string): string {
+  return `${problem}. Fix the annotation on the pod template.`;
+}

@@ -1,7 +1,13 @@
 import type { EventRecorder, EventSpec } from '../events.ts';
 import type { ReconcileContext } from '../machinery/controller.ts';
 import type { SeenOnce } from '../seen-once.ts';
-import type { HookLabels, HookMetrics, SkipReason, WorkloadLabels } from '../../telemetry/metrics.ts';
+import type {
+  HookLabels,
+  HookMetrics,
+  HookType,
+  SkipReason,
+  WorkloadLabels,
+} from '../../telemetry/metrics.ts';
 
 /** What a plan reports besides its writes: an Event, a metric, a log line, or any of those once per process. */
 export type Effect =
@@ -11,7 +17,8 @@ export type Effect =
       readonly metric: 'templatePatched' | 'templateCleaned' | 'podReplaced';
       readonly labels: WorkloadLabels;
     }
-  | { readonly metric: 'hookInjected'; readonly labels: HookLabels }
+  | { readonly metric: 'hookInjected' | 'hookExecuted'; readonly labels: HookLabels }
+  | { readonly metric: 'hookFailed'; readonly labels: HookLabels & { readonly type: HookType } }
   | {
       readonly log: 'debug' | 'info' | 'warn';
       readonly message: string;
@@ -35,7 +42,9 @@ export function emitEffects(effects: readonly Effect[], to: EffectSinks): void {
     } else if ('event' in effect) void to.events.record(effect.event);
     else if ('log' in effect) to.logger[effect.log](effect.message, effect.fields);
     else if (effect.metric === 'hookSkipped') to.metrics?.hookSkipped(effect.labels);
-    else if (effect.metric === 'hookInjected') to.metrics?.hookInjected(effect.labels);
+    else if (effect.metric === 'hookInjected' || effect.metric === 'hookExecuted')
+      to.metrics?.[effect.metric](effect.labels);
+    else if (effect.metric === 'hookFailed') to.metrics?.hookFailed(effect.labels);
     else to.metrics?.[effect.metric](effect.labels);
   }
 }

@@ -168,8 +168,6 @@ export type WorkloadStep =
 
 export interface WorkloadPlan extends PlanEnd {
   readonly steps: readonly WorkloadStep[];
-  /** Hand the workload's pods that may still need exec hooks to the exec controller (`sweepExecCandidates`). */
-  readonly sweepExecCandidates?: boolean;
   /** The replacements of deleted pods are all there: stop watching for them. */
   readonly forgetReplacing?: boolean;
 }
@@ -294,11 +292,8 @@ export function planWorkload(obs: WorkloadObservation): WorkloadPlan {
   const gate = gateWorkload(obs);
   if ('plan' in gate) return gate.plan;
   const b = gate.basis;
-  // Off the init-hook path: a failed list must never hold up a template patch.
-  const sweepExecCandidates = b.activity.active && !hasErrors(b.hooks.problems);
   if (awaitsAdoption(b, obs))
     return {
-      sweepExecCandidates,
       steps: [
         effects({
           log: 'debug',
@@ -316,7 +311,7 @@ export function planWorkload(obs: WorkloadObservation): WorkloadPlan {
     deployment && b.pausedByUs
       ? planPausedDeployment(b, obs, decideReplicaSets(deployment))
       : planDecision(b, obs, facts, deployment && pausesForInjection(deployment), deployment);
-  return { ...plan, sweepExecCandidates };
+  return plan;
 }
 
 /** Names for the Events and metrics of one workload. */

@@ -1,5 +1,3 @@
-import { mayHaveExecHooks } from '../../hooks/plan.ts';
-import type { RestoreHooks } from '../../hooks/validate.ts';
 import { labelSelectorString } from '../../kube/label-selector-string.ts';
 import { controllerOf } from '../../kube/owners.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
@@ -9,12 +7,11 @@ import type { OwnerChain } from '../owner-chain.ts';
 import type { EventRecorder } from '../events.ts';
 import type { HookMetrics } from '../../telemetry/metrics.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
-import { EXEC_HOOKS_ANNOTATION, PAUSED_FOR_HOOKS_ANNOTATION, RESTORE_LABEL } from '../marks.ts';
-import { createdDuringRestore } from '../membership.ts';
-import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
+import { PAUSED_FOR_HOOKS_ANNOTATION } from '../marks.ts';
+import type { RestoreDirectory } from '../restore-directory.ts';
 import { restoreKey } from '../restore-key.ts';
 import { podsFromPendingCache } from './cached-pods.ts';
-import { OwnWrites } from '../own-writes.ts';
+import { OwnWrites, showsGeneration } from '../own-writes.ts';
 import { SeenOnce } from '../seen-once.ts';
 import type { MergePatch } from './template-patch.ts';
 import { apiErrorCode, describeApiError, isConflict } from '../machinery/api-errors.ts';
@@ -64,11 +61,6 @@ export interface WorkloadReconcilerDeps {
   readonly settings: InitHookSettings;
   readonly now: () => number;
   readonly onOutcome?: (outcome: WorkloadOutcome) => void;
-  /**
-   * Pods of a restored workload that may still need their exec hooks claimed (created during the restore, no exec
-   * record, not ended), found by `sweepExecCandidates`; handed to the exec controller.
-   */
-  readonly onExecCandidates?: (pods: readonly Pod[]) => void;
   readonly metrics?: HookMetrics;
 }
 
@@ -87,8 +79,7 @@ export class WorkloadReconciler {
   readonly #seen = new SeenOnce();
   /** When this process last deleted pending pods of a workload, by workload key, while it waits for their replacements. */
   readonly #replacing = new Map<string, number>();
-  readonly #ownWrites = new OwnWrites();
-  readonly #execSwept = new SeenOnce();
+  readonly #ownWrites = new OwnWrites(showsGeneration);
   /** Template patches the API server refused as invalid (422), by workload key, until the workload changes. */
   readonly #rejected = new Map<string, RejectedPatch>();
 
@@ -128,8 +119,6 @@ export class WorkloadReconciler {
       namespace,
       name,
     });
-    if (plan.sweepExecCandidates && lookup?.found)
-      void this.#sweepExecCandidates(observation.workload, lookup.restore, lookup.hooks, logger);
     return this.#apply(key, plan, logger);
   }
 
@@ -243,49 +232,6 @@ export class WorkloadReconciler {
       seen: this.#seen,
       logger,
     });
-  }
-
-  /**
-   * Pods that left Pending before the exec controller saw them (its informers were syncing, the leader changed, the
-   * Restore was invalid meanwhile) are in no cache of ours: once per workload, Restore and process (counting from the Restore being valid), one
-   * list of the workload's pods (its label selector) hands those created during the restore without an exec record,
-   * whatever their phase, to the exec controller, which claims them like any pending pod.
-   */
-  async #sweepExecCandidates(
-    workload: Workload,
-    restore: RestoreObject,
-    hooks: RestoreHooks,
-    logger: ReconcileContext['logger'],
-  ): Promise<void> {
-    if (!this.#deps.onExecCandidates) return;
-    if (!mayHaveExecHooks(hooks, workload.spec.template.metadata?.annotations ?? {})) return;
-    // Never while the Restore is invalid, so the first pass after a fix sweeps. Not per generation: without a status
-    // subresource every status write bumps the Restore's generation.
-    const sweep = `${restore.metadata.uid ?? ''}/${workload.metadata.uid ?? ''}`;
-    if (!this.#execSwept.first(sweep)) return;
-    const namespace = workload.metadata.namespace ?? '';
-    let pods: Pod[];
-    try {
-      pods = await this.#deps.cluster.listPods(namespace, labelSelectorString(workload.spec.selector));
-    } catch (error) {
-      // The workload's next reconcile tries again.
-      this.#execSwept.forget(sweep);
-      logger.debug('could not list the pods of the workload for exec hooks', {
-        error: describeApiError(error),
-      });
-      return;
-    }
-    const start = restore.status?.startTimestamp;
-    const candidates = pods.filter(
-      (p) =>
-        p.metadata.labels?.[RESTORE_LABEL] === undefined &&
-        p.metadata.annotations?.[EXEC_HOOKS_ANNOTATION] === undefined &&
-        p.status?.phase !== 'Succeeded' &&
-        p.status?.phase !== 'Failed' &&
-        p.metadata.deletionTimestamp === undefined &&
-        createdDuringRestore(p.metadata, start),
-    );
-    if (candidates.length > 0) this.#deps.onExecCandidates(candidates);
   }
 
   /**

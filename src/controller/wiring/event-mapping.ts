@@ -1,5 +1,7 @@
 import { controllerOf } from '../../kube/owners.ts';
+import type { RestoreHooks } from '../../hooks/validate.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
+import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import { workloadKey } from '../init-hooks/workload-reconciler.ts';
 import type { EventMapping } from '../machinery/event-handlers.ts';
 import type { KubeObject } from '../machinery/kube-object.ts';
@@ -76,6 +78,56 @@ export function concernedWorkloadKeys(
  */
 export const watchedPodExecKeys: EventMapping<Pod> = (event) =>
   event.type === 'delete' ? [] : [podKey(event.object)];
+
+/** Whether the pods of a restored workload may need exec hooks claimed (`execSweepWanted`, given the Restore). */
+export type ExecSweepWanted = (
+  kind: WorkloadKind,
+  workload: Workload,
+  lookup: RestoreLookup | undefined,
+) => boolean;
+
+/**
+ * Restored workload → exec controller: its workload key (the exec controller claims the pods it may have that no
+ * cache holds, once per Restore), on add and update, when its Restore wants that or is not cached yet (at start the
+ * Restore may be listed after the workload; the reconcile decides once the caches have synced).
+ */
+export function workloadExecSweepKeys(
+  kind: WorkloadKind,
+  restoreOf: (labelValue: string) => RestoreLookup,
+  wanted: ExecSweepWanted,
+): EventMapping<Workload> {
+  return (event) => {
+    if (event.type === 'delete') return [];
+    const workload = event.object;
+    const labelValue = workload.metadata.labels?.[RESTORE_NAME_LABEL];
+    if (labelValue === undefined) return [];
+    const lookup = restoreOf(labelValue);
+    if (lookup.found && !wanted(kind, workload, lookup)) return [];
+    return [workloadKey(kind, workload.metadata.namespace ?? '', workload.metadata.name ?? '')];
+  };
+}
+
+/**
+ * Restore → exec controller: the workload keys of its restored workloads whose pods may need exec hooks claimed,
+ * on add and update (a Restore that becomes valid or active brings the pods created meanwhile), from the workload
+ * caches.
+ */
+export function restoreExecSweepKeys(
+  workloadsOf: (restore: RestoreObject) => readonly { kind: WorkloadKind; workload: Workload }[],
+  hooksOf: (restore: RestoreObject) => RestoreHooks,
+  wanted: ExecSweepWanted,
+): EventMapping<RestoreObject> {
+  return (event) => {
+    if (event.type === 'delete') return [];
+    const restore = event.object;
+    const lookup: RestoreLookup = { found: true, restore, hooks: hooksOf(restore) };
+    return workloadsOf(restore)
+      .filter(({ kind, workload }) => wanted(kind, workload, lookup))
+      .map(({ kind, workload }) =>
+        workloadKey(kind, workload.metadata.namespace ?? '', workload.metadata.name ?? ''),
+      );
+  };
+}
 
 /**
  * Hooked (or Velero-restored) pod → restore controller: an update may change the Restore's counts (hook init

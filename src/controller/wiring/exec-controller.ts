@@ -1,11 +1,14 @@
-import type { Pod } from '../../kube/types.ts';
+import { veleroLabelValue } from '../../kube/velero-labels.ts';
+import { execSweepWanted } from '../exec-hooks/exec-plan.ts';
 import { ExecHookReconciler } from '../exec-hooks/exec-reconciler.ts';
 import { createExec } from '../exec-hooks/exec-runner.ts';
 import { Controller } from '../machinery/controller.ts';
 import { mappedHandler } from '../machinery/event-handlers.ts';
+import { WORKLOAD_KINDS } from '../workload-kinds.ts';
 import type { WiringContext } from './context.ts';
 import { controllerOptions } from './context.ts';
-import { watchedPodExecKeys } from './event-mapping.ts';
+import type { ExecSweepWanted } from './event-mapping.ts';
+import { restoreExecSweepKeys, watchedPodExecKeys, workloadExecSweepKeys } from './event-mapping.ts';
 import type { RestoreStatusInputs } from './restore-controller.ts';
 
 export interface ExecControllerLinks {
@@ -14,18 +17,18 @@ export interface ExecControllerLinks {
 
 export interface ExecControllerParts {
   readonly controller: Controller;
-  /** Pods that may need their exec hooks claimed, seen outside the pending-pod informer (a workload's list). */
-  readonly candidates: (pods: readonly Pod[]) => void;
   /** Starts no more execs; resolves once those under way have finished and their outcomes are recorded. */
   readonly drain: () => Promise<void>;
 }
 
 /**
- * The `exec` controller (keys `namespace/name`): runs restored pods' exec hooks once each, from the hooked (and
- * Velero-restored) pod informers, and claims the pending pods of restored workloads that need them.
+ * The `exec` controller (keys `namespace/name` of pods, and `Kind/namespace/name` of restored workloads whose pods no
+ * cache may hold): runs restored pods' exec hooks once each, from the hooked (and Velero-restored) pod informers,
+ * claims the pending pods of restored workloads that need them, and, from the workload and Restore informers, the
+ * pods of restored workloads that left Pending unseen.
  */
 export function buildExecController(ctx: WiringContext, links: ExecControllerLinks): ExecControllerParts {
-  const { caches, settings } = ctx;
+  const { caches, settings, restores } = ctx;
   const controller: Controller = new Controller({
     name: 'exec',
     reconcile: (key, rctx) => reconciler.reconcile(key, rctx),
@@ -34,11 +37,11 @@ export function buildExecController(ctx: WiringContext, links: ExecControllerLin
   const reconciler = new ExecHookReconciler({
     getPod: caches.getExecPod,
     getWorkload: caches.getWorkload,
+    pendingPodsIn: caches.pendingPodsIn,
     owners: ctx.owners,
-    restores: ctx.restores,
-    activeRestores: () => ctx.restores.active(ctx.now(), settings.hookWindow),
+    restores,
+    activeRestores: () => restores.active(ctx.now(), settings.hookWindow),
     cluster: ctx.cluster,
-    client: ctx.client,
     events: ctx.events,
     exec: createExec(ctx.kubeConfig),
     enqueue: (key) => controller.enqueue(key),
@@ -64,11 +67,27 @@ export function buildExecController(ctx: WiringContext, links: ExecControllerLin
     informer.addEventHandler(mappedHandler(controller, watchedPodExecKeys));
     informer.addEventHandler({ onDelete: (pod) => reconciler.podDeleted(pod) });
   }
-  return {
-    controller,
-    candidates: (pods) => {
-      for (const pod of pods) reconciler.podSeenPending(pod);
-    },
-    drain: () => reconciler.drain(),
-  };
+  const wanted: ExecSweepWanted = (kind, workload, lookup) =>
+    execSweepWanted(kind, workload, lookup, ctx.now(), settings.hookWindow);
+  for (const [kind, informer] of caches.workloads)
+    informer.addEventHandler(
+      mappedHandler(
+        controller,
+        workloadExecSweepKeys(kind, (value) => restores.byLabelValue(value), wanted),
+      ),
+    );
+  const workloadsOf = (restore: { metadata: { name?: string } }) =>
+    WORKLOAD_KINDS.flatMap((kind) =>
+      caches
+        .workloadsLabelled(kind, veleroLabelValue(restore.metadata.name ?? ''))
+        .map((workload) => ({ kind, workload })),
+    );
+  for (const informer of caches.restores)
+    informer.addEventHandler(
+      mappedHandler(
+        controller,
+        restoreExecSweepKeys(workloadsOf, (r) => restores.hooksOf(r), wanted),
+      ),
+    );
+  return { controller, drain: () => reconciler.drain() };
 }

@@ -1,4 +1,3 @@
-import type { Pod } from '../../kube/types.ts';
 import { WorkloadReconciler } from '../init-hooks/workload-reconciler.ts';
 import { Controller } from '../machinery/controller.ts';
 import { mappedHandler } from '../machinery/event-handlers.ts';
@@ -9,8 +8,6 @@ import type { RestoreStatusInputs } from './restore-controller.ts';
 
 export interface WorkloadControllerLinks {
   readonly restoreStatus: RestoreStatusInputs;
-  /** Pods of a restored workload that may still need their exec hooks claimed: for the exec controller. */
-  readonly execCandidates: (pods: readonly Pod[]) => void;
 }
 
 /**
@@ -21,7 +18,6 @@ export function buildWorkloadController(ctx: WiringContext, links: WorkloadContr
   const { caches } = ctx;
   const reconciler = new WorkloadReconciler({
     getWorkload: caches.getWorkload,
-    onExecCandidates: links.execCandidates,
     pendingPodsIn: caches.pendingPodsIn,
     owners: ctx.owners,
     restores: ctx.restores,

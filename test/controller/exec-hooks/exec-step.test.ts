@@ -3,7 +3,7 @@ import type { ExecHook } from '../../../src/hooks/hook-plan.ts';
 import type { HookEntry } from '../../../src/controller/exec-hooks/exec-record.ts';
 import { execStep } from '../../../src/controller/exec-hooks/exec-step.ts';
 import type { PodFacts, StepInput, StepResult } from '../../../src/controller/exec-hooks/exec-step.ts';
-import { podFacts, retryAttempts } from '../../../src/controller/exec-hooks/exec-reconciler.ts';
+import { podFacts, retryAttempts } from '../../../src/controller/exec-hooks/exec-plan.ts';
 
 const T0 = Date.parse('2026-11-24T20:00:00Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
