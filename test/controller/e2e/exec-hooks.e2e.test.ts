@@ -405,6 +405,20 @@ describeOnBeds(
       expect(runs).to.have.length(2);
     });
 
+    it('records the outcome of a command still running when the controller stops, before it exits', async () => {
+      await createRestore(execRestore({ command: sh('sleep 2; echo done >> /tmp/log') }));
+      await createPod(pod('web'));
+      await env.startController(RUN_VELERO_PODS);
+      await eventually(
+        () => env.logs.some((l) => l.msg === 'running exec hook' && l.name === 'web'),
+        'the hook to start',
+      );
+      await env.stopController();
+      const [entry] = await entries('web');
+      expect(entry).to.include({ result: 'Succeeded', attempts: 1 });
+      expect(files('web').get('/tmp/log')).to.equal('done\n');
+    });
+
     it('retries a failing hook with backoff up to the annotation-given attempts', async () => {
       await createRestore(execRestore({ command: sh('echo try >> /tmp/tries; exit 1') }));
       await createPod(pod('web', { annotations: { 'restore-hooks.dev/exec-retries': '3' } }));

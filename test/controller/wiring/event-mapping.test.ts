@@ -10,10 +10,13 @@ import {
   pendingPodKeys,
   podRestoreStatusKeys,
   restoreEventKeys,
+  restoreExecSweepKeys,
   watchedPodExecKeys,
   workloadEventKeys,
+  workloadExecSweepKeys,
 } from '../../../src/controller/wiring/event-mapping.ts';
 import type { WorkloadKind } from '../../../src/controller/workload-kinds.ts';
+import type { ExecSweepWanted } from '../../../src/controller/wiring/event-mapping.ts';
 import { parseRestoreHooks } from '../../../src/hooks/validate.ts';
 import { DEFAULT_HOOK_POLICY } from '../../../src/hooks/policy.ts';
 import type { OwnerReference, Pod, Workload } from '../../../src/kube/types.ts';
@@ -169,6 +172,82 @@ describe('event mapping: which work an informer event causes', () => {
     for (const [type, want] of cases)
       it(`${type}: ${want.length ? 'its own key' : 'nothing (podDeleted keeps its last state and enqueues it)'}`, () => {
         expect(watchedPodExecKeys(event(type, pod('web-1')))).to.deep.equal(want);
+      });
+  });
+
+  describe('workloadExecSweepKeys: a restored workload, to the exec controller (its pods no cache may hold)', () => {
+    const hooks = parseRestoreHooks({ spec: {} }, DEFAULT_HOOK_POLICY);
+    const labelled = (name: string, value?: string): Workload => ({
+      ...workload(name),
+      metadata: { namespace: 'app', name, ...(value ? { labels: { [RESTORE_NAME_LABEL]: value } } : {}) },
+    });
+    const lookups: Record<string, RestoreLookup> = {
+      r1: { found: true, restore: restore('velero', 'r1'), hooks },
+      done: { found: true, restore: restore('velero', 'done'), hooks },
+    };
+    // The Restore `done` wants no sweep (past its window, no exec hooks, invalid: execSweepWanted says).
+    const wanted: ExecSweepWanted = (_kind, _w, lookup) =>
+      lookup?.found === true && lookup.restore.metadata.name === 'r1';
+    const mapping = workloadExecSweepKeys(
+      'Deployment',
+      (value) => lookups[value] ?? { found: false, reason: 'NotFound' },
+      wanted,
+    );
+    const cases: [string, ObjectEvent<Workload>, string[]][] = [
+      [
+        'added, its Restore wants a sweep: its workload key',
+        event('add', labelled('web', 'r1')),
+        ['Deployment/app/web'],
+      ],
+      ['updated, the same', event('update', labelled('web', 'r1')), ['Deployment/app/web']],
+      ['its Restore wants none: nothing', event('add', labelled('web', 'done')), []],
+      [
+        'its Restore not cached yet (listed after the workload at start): its key, the reconcile decides',
+        event('add', labelled('web', 'r9')),
+        ['Deployment/app/web'],
+      ],
+      ['without a restore label: nothing', event('add', labelled('web')), []],
+      ['deleted: nothing', event('delete', labelled('web', 'r1')), []],
+    ];
+    for (const [title, e, want] of cases)
+      it(title, () => {
+        expect(mapping(e)).to.deep.equal(want);
+      });
+  });
+
+  describe('restoreExecSweepKeys: a Restore, to the exec controller (its workloads’ pods no cache may hold)', () => {
+    const hooks = parseRestoreHooks({ spec: {} }, DEFAULT_HOOK_POLICY);
+    const workloads: Record<string, { kind: WorkloadKind; workload: Workload }[]> = {
+      r1: [
+        { kind: 'Deployment', workload: workload('web') },
+        { kind: 'StatefulSet', workload: workload('db') },
+        { kind: 'ReplicaSet', workload: workload('web-abc') },
+      ],
+    };
+    // A Deployment's ReplicaSet is swept through its Deployment (execSweepWanted says).
+    const wanted: ExecSweepWanted = (kind, _w, lookup) => lookup?.found === true && kind !== 'ReplicaSet';
+    const mapping = restoreExecSweepKeys(
+      (r) => workloads[r.metadata.name ?? ''] ?? [],
+      () => hooks,
+      wanted,
+    );
+    const cases: [string, ObjectEvent<RestoreObject>, string[]][] = [
+      [
+        'added: the keys of its restored workloads that want a sweep',
+        event('add', restore('velero', 'r1')),
+        ['Deployment/app/web', 'StatefulSet/app/db'],
+      ],
+      [
+        'updated (it became valid, or active): the same',
+        event('update', restore('velero', 'r1')),
+        ['Deployment/app/web', 'StatefulSet/app/db'],
+      ],
+      ['without restored workloads: nothing', event('add', restore('velero', 'r2')), []],
+      ['deleted: nothing', event('delete', restore('velero', 'r1')), []],
+    ];
+    for (const [title, e, want] of cases)
+      it(title, () => {
+        expect(mapping(e)).to.deep.equal(want);
       });
   });
 
