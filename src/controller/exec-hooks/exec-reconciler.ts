@@ -5,7 +5,7 @@ import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { HookMetrics } from '../../telemetry/metrics.ts';
 import type { Cluster } from '../cluster.ts';
 import type { EventRecorder } from '../events.ts';
-import type { Effect } from '../init-hooks/effects.ts';
+import type { Effect, EffectSinks } from '../init-hooks/effects.ts';
 import { emitEffects } from '../init-hooks/effects.ts';
 import { podsFromPendingCache } from '../init-hooks/cached-pods.ts';
 import { parseWorkloadKey } from '../init-hooks/workload-reconciler.ts';
@@ -120,12 +120,14 @@ export class ExecHookReconciler {
   readonly #ownWrites = new OwnWrites<RecordWritten>(
     (cached, written) => cached.uid !== written.uid || showsEntries(cached.hooks, written.hooks),
   );
-  readonly #seen = new SeenOnce();
+  /** Where the plans' Events and metrics go; what is reported once is remembered there. */
+  readonly #sinks: Omit<EffectSinks, 'logger'>;
   readonly #swept = new SeenOnce();
   #stopping = false;
 
   constructor(deps: ExecHookReconcilerDeps) {
     this.#deps = deps;
+    this.#sinks = { events: deps.events, metrics: deps.metrics, seen: new SeenOnce() };
     this.#queue = new PQueue({ concurrency: deps.settings.concurrency });
   }
 
@@ -267,12 +269,7 @@ export class ExecHookReconciler {
   }
 
   #emit(effects: readonly Effect[], logger: Logger): void {
-    emitEffects(effects, {
-      events: this.#deps.events,
-      metrics: this.#deps.metrics,
-      seen: this.#seen,
-      logger,
-    });
+    emitEffects(effects, { ...this.#sinks, logger });
   }
 
   /** The attempts just written need no more keeping. */

@@ -37,12 +37,12 @@ export function orphanLedgerKeys(restoreExists: (key: string) => boolean): Event
   };
 }
 
+const keyOf = (kind: WorkloadKind, workload: Workload): string =>
+  workloadKey(kind, workload.metadata.namespace ?? '', workload.metadata.name ?? '');
+
 /** Restored workload → workload controller: its own key on add and update; a deleted workload needs nothing. */
 export function workloadEventKeys(kind: WorkloadKind): EventMapping<Workload> {
-  return (event) =>
-    event.type === 'delete'
-      ? []
-      : [workloadKey(kind, event.object.metadata.namespace ?? '', event.object.metadata.name ?? '')];
+  return (event) => (event.type === 'delete' ? [] : [keyOf(kind, event.object)]);
 }
 
 /**
@@ -102,8 +102,7 @@ export function workloadExecSweepKeys(
     const labelValue = workload.metadata.labels?.[RESTORE_NAME_LABEL];
     if (labelValue === undefined) return [];
     const lookup = restoreOf(labelValue);
-    if (lookup.found && !wanted(kind, workload, lookup)) return [];
-    return [workloadKey(kind, workload.metadata.namespace ?? '', workload.metadata.name ?? '')];
+    return lookup.found && !wanted(kind, workload, lookup) ? [] : [keyOf(kind, workload)];
   };
 }
 
@@ -123,9 +122,7 @@ export function restoreExecSweepKeys(
     const lookup: RestoreLookup = { found: true, restore, hooks: hooksOf(restore) };
     return workloadsOf(restore)
       .filter(({ kind, workload }) => wanted(kind, workload, lookup))
-      .map(({ kind, workload }) =>
-        workloadKey(kind, workload.metadata.namespace ?? '', workload.metadata.name ?? ''),
-      );
+      .map(({ kind, workload }) => keyOf(kind, workload));
   };
 }
 

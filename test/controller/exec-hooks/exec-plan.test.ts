@@ -16,7 +16,7 @@ import {
 import type { ExecObservation, ExecPodPlan } from '../../../src/controller/exec-hooks/exec-plan.ts';
 import type { HookEntry } from '../../../src/controller/exec-hooks/exec-record.ts';
 import { formatExecRecord } from '../../../src/controller/exec-hooks/exec-record.ts';
-import type { Effect } from '../../../src/controller/init-hooks/effects.ts';
+import { flatEffects } from '../init-hooks/plan-fixtures.ts';
 import {
   CLEANED_UP_ANNOTATION,
   EXEC_HOOKS_ANNOTATION,
@@ -116,10 +116,7 @@ const retrying: HookEntry = {
   nextAttemptAt: '2026-01-01T00:05:01.000Z',
 };
 
-function flat(effects: readonly Effect[]): Effect[] {
-  return effects.flatMap((e) => ('once' in e ? flat(e.effects) : [e]));
-}
-const all = (plan: ExecPodPlan) => flat([...plan.effects, ...plan.ifWritten]);
+const all = (plan: ExecPodPlan) => flatEffects([...plan.effects, ...plan.ifWritten]);
 const events = (plan: ExecPodPlan) =>
   all(plan).flatMap((e) => ('event' in e ? [`${e.event.regarding.kind}:${e.event.reason}`] : []));
 const metrics = (plan: ExecPodPlan) => all(plan).flatMap((e) => ('metric' in e ? [e.metric] : []));

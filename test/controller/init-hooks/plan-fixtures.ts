@@ -1,4 +1,5 @@
 /** What the workload and pod plan tests share: Restore r1 with one init hook for namespace `app`, and the clock. */
+import type { Effect } from '../../../src/controller/init-hooks/effects.ts';
 import { DEFAULT_HOOK_POLICY } from '../../../src/hooks/policy.ts';
 import { parseRestoreHooks } from '../../../src/hooks/validate.ts';
 
@@ -17,3 +18,8 @@ export const hooks = parseRestoreHooks(
   },
   DEFAULT_HOOK_POLICY,
 );
+
+/** A plan's effects with those reported once (`once`) in line. */
+export function flatEffects(effects: readonly Effect[]): Effect[] {
+  return effects.flatMap((e) => ('once' in e ? flatEffects(e.effects) : [e]));
+}

@@ -4,7 +4,6 @@ import { parseRestoreHooks } from '../../../src/hooks/validate.ts';
 import type { Pod, Workload } from '../../../src/kube/types.ts';
 import { RESTORE_LABEL } from '../../../src/controller/marks.ts';
 import type { RestoreLookup } from '../../../src/controller/restore-directory.ts';
-import type { Effect } from '../../../src/controller/init-hooks/effects.ts';
 import {
   ADOPTION_RECHECK_MS,
   planBarePod,
@@ -13,7 +12,7 @@ import {
 } from '../../../src/controller/init-hooks/pod-plan.ts';
 import type { PodObservation, PodPlan } from '../../../src/controller/init-hooks/pod-plan.ts';
 
-import { HOOK, NOW, START, hooks } from './plan-fixtures.ts';
+import { HOOK, NOW, START, flatEffects, hooks } from './plan-fixtures.ts';
 const noSpecHooks = parseRestoreHooks({ spec: {} }, DEFAULT_HOOK_POLICY);
 const lookup = (h = hooks): RestoreLookup => ({
   found: true,
@@ -60,11 +59,9 @@ function observation(p: Pod, l: RestoreLookup | undefined = lookup()): PodObserv
   return { pod: p, lookup: l, nowMs: NOW, settings: { hookWindowMs: 600_000, policy: DEFAULT_HOOK_POLICY } };
 }
 
-function flat(effects: readonly Effect[]): Effect[] {
-  return effects.flatMap((e) => ('once' in e ? flat(e.effects) : [e]));
-}
-const events = (plan: PodPlan) => flat(plan.effects).flatMap((e) => ('event' in e ? [e.event] : []));
-const metrics = (plan: PodPlan) => flat(plan.effects).flatMap((e) => ('metric' in e ? [e.labels] : []));
+const events = (plan: PodPlan) => flatEffects(plan.effects).flatMap((e) => ('event' in e ? [e.event] : []));
+const metrics = (plan: PodPlan) =>
+  flatEffects(plan.effects).flatMap((e) => ('metric' in e ? [e.labels] : []));
 
 describe('pod plan', () => {
   describe('a bare restored pod', () => {
