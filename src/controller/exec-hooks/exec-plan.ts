@@ -560,8 +560,18 @@ export function execSweepWanted(
   if (workload.metadata.labels?.[RESTORE_NAME_LABEL] === undefined) return false;
   const { restore, hooks } = lookup;
   if (restoreMembership(workload.metadata, restore, hooks) !== 'Member') return false;
-  if (!restoreActivity(restore.status, nowMs, hookWindowMs).active || hasErrors(hooks.problems)) return false;
+  if (!execSweepRestoreWanted(restore, hooks, nowMs, hookWindowMs)) return false;
   return mayHaveExecHooks(hooks, workload.spec.template.metadata?.annotations ?? {});
+}
+
+/** The Restore's part of `execSweepWanted`: within its hook window, its hooks valid. */
+export function execSweepRestoreWanted(
+  restore: RestoreObject,
+  hooks: RestoreHooks,
+  nowMs: number,
+  hookWindowMs: number,
+): boolean {
+  return restoreActivity(restore.status, nowMs, hookWindowMs).active && !hasErrors(hooks.problems);
 }
 
 /**

@@ -108,16 +108,19 @@ export function workloadExecSweepKeys(
 
 /**
  * Restore → exec controller: the workload keys of its restored workloads whose pods may need exec hooks claimed,
- * on add and update (a Restore that becomes valid or active brings the pods created meanwhile), from the workload
- * caches.
+ * from the workload caches, when it is added, and when an update makes it want sweeps (it became valid, or active:
+ * `restoreWanted`, the Restore's part of `wanted`), which brings the pods created meanwhile. Other updates (its
+ * status, once a second) map to nothing: its workloads' sweeps were asked for already.
  */
 export function restoreExecSweepKeys(
   workloadsOf: (restore: RestoreObject) => readonly { kind: WorkloadKind; workload: Workload }[],
   hooksOf: (restore: RestoreObject) => RestoreHooks,
   wanted: ExecSweepWanted,
+  restoreWanted: (restore: RestoreObject, hooks: RestoreHooks) => boolean,
 ): EventMapping<RestoreObject> {
   return (event) => {
     if (event.type === 'delete') return [];
+    if (event.type === 'update' && restoreWanted(event.oldObject, hooksOf(event.oldObject))) return [];
     const restore = event.object;
     const lookup: RestoreLookup = { found: true, restore, hooks: hooksOf(restore) };
     return workloadsOf(restore)

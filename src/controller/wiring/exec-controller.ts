@@ -1,5 +1,5 @@
 import { veleroLabelValue } from '../../kube/velero-labels.ts';
-import { execSweepWanted } from '../exec-hooks/exec-plan.ts';
+import { execSweepRestoreWanted, execSweepWanted } from '../exec-hooks/exec-plan.ts';
 import { ExecHookReconciler } from '../exec-hooks/exec-reconciler.ts';
 import { createExec } from '../exec-hooks/exec-runner.ts';
 import { Controller } from '../machinery/controller.ts';
@@ -86,7 +86,12 @@ export function buildExecController(ctx: WiringContext, links: ExecControllerLin
     informer.addEventHandler(
       mappedHandler(
         controller,
-        restoreExecSweepKeys(workloadsOf, (r) => restores.hooksOf(r), wanted),
+        restoreExecSweepKeys(
+          workloadsOf,
+          (r) => restores.hooksOf(r),
+          wanted,
+          (restore, hooks) => execSweepRestoreWanted(restore, hooks, ctx.now(), settings.hookWindow),
+        ),
       ),
     );
   return { controller, drain: () => reconciler.drain() };

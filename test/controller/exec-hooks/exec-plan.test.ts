@@ -537,6 +537,25 @@ describe('exec plan', () => {
         want: false,
       },
       {
+        name: 'a Restore past its hook window',
+        workload: deployment(),
+        lookup: found({
+          ...RESTORE,
+          status: {
+            phase: 'Completed',
+            startTimestamp: '2025-12-01T00:00:00Z',
+            completionTimestamp: '2025-12-01T00:01:00Z',
+          },
+        }),
+        want: false,
+      },
+      {
+        name: 'a Restore with invalid hooks',
+        workload: deployment(),
+        lookup: annotated(parseRestoreHooks(restoreOf(execSpec({ command: 'x' })), DEFAULT_HOOK_POLICY)),
+        want: false,
+      },
+      {
         name: 'a workload created before the restore',
         workload: deployment(undefined, { creationTimestamp: '2025-01-01T00:00:00Z' }),
         lookup: found(),

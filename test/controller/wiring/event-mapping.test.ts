@@ -226,24 +226,36 @@ describe('event mapping: which work an informer event causes', () => {
     };
     // A Deployment's ReplicaSet is swept through its Deployment (execSweepWanted says).
     const wanted: ExecSweepWanted = (kind, _w, lookup) => lookup?.found === true && kind !== 'ReplicaSet';
+    // A Restore wants sweeps once it runs (the Restore's part of execSweepWanted).
+    const running = (r: RestoreObject) => r.status?.phase === 'InProgress';
     const mapping = restoreExecSweepKeys(
       (r) => workloads[r.metadata.name ?? ''] ?? [],
       () => hooks,
       wanted,
+      running,
     );
+    const phase = (name: string, p: string): RestoreObject => ({
+      ...restore('velero', name),
+      status: { phase: p },
+    });
     const cases: [string, ObjectEvent<RestoreObject>, string[]][] = [
       [
         'added: the keys of its restored workloads that want a sweep',
-        event('add', restore('velero', 'r1')),
+        event('add', phase('r1', 'InProgress')),
         ['Deployment/app/web', 'StatefulSet/app/db'],
       ],
       [
-        'updated (it became valid, or active): the same',
-        event('update', restore('velero', 'r1')),
+        'updated so that it wants sweeps (it became valid, or active): the same',
+        event('update', phase('r1', 'InProgress'), phase('r1', 'New')),
         ['Deployment/app/web', 'StatefulSet/app/db'],
       ],
-      ['without restored workloads: nothing', event('add', restore('velero', 'r2')), []],
-      ['deleted: nothing', event('delete', restore('velero', 'r1')), []],
+      [
+        'updated while it wanted sweeps already (its status): nothing, they were asked for',
+        event('update', phase('r1', 'InProgress'), phase('r1', 'InProgress')),
+        [],
+      ],
+      ['without restored workloads: nothing', event('add', phase('r2', 'InProgress')), []],
+      ['deleted: nothing', event('delete', phase('r1', 'InProgress')), []],
     ];
     for (const [title, e, want] of cases)
       it(title, () => {
