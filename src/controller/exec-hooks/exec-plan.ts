@@ -106,6 +106,8 @@ export type ExecGate =
       readonly velero: boolean;
       /** The pod carries no mark: to be claimed with this label value. */
       readonly claim?: string;
+      /** Past its hook window: only the outcomes of attempts started within it are recorded. */
+      readonly inactive?: boolean;
     };
 
 const MAX_RETRY_ATTEMPTS = 100;
@@ -124,7 +126,10 @@ export function execHooksPossible(pod: Pod, activeHooks: readonly RestoreHooks[]
   return activeHooks.some((hooks) => mayHaveExecHooks(hooks, annotations));
 }
 
-type GateInput = Pick<ExecObservation, 'pod' | 'owner' | 'restoreOf' | 'activeHooks' | 'nowMs' | 'settings'>;
+type GateInput = Pick<
+  ExecObservation,
+  'pod' | 'owner' | 'restoreOf' | 'activeHooks' | 'nowMs' | 'settings' | 'finished'
+>;
 
 /** The pod's Restore and how the pod is its, or why it has no exec hooks of ours. Planning is left to the caller. */
 export function execGate(obs: GateInput): ExecGate {
@@ -152,8 +157,8 @@ export function execGate(obs: GateInput): ExecGate {
   if (hasErrors(hooks.problems)) return { none: 'invalid hooks' };
   // Planning costs more than everything else here; a restore with init hooks only needs none of it.
   if (!mayHaveExecHooks(hooks, pod.metadata.annotations ?? {})) return { none: 'no exec hooks' };
-  if (!restoreActivity(restore.status, obs.nowMs, obs.settings.hookWindowMs).active)
-    return { none: 'restore inactive' };
+  const inactive = !restoreActivity(restore.status, obs.nowMs, obs.settings.hookWindowMs).active;
+  if (inactive && Object.keys(obs.finished).length === 0) return { none: 'restore inactive' };
   if (!claim && veleroValue === undefined) {
     // Only our mark, which anyone may copy into a template or put on a pod: the pod is the Restore's when the
     // workload at the top of its chain is (the pod webhook removes a mark it refuses; this holds without it).
@@ -165,7 +170,13 @@ export function execGate(obs: GateInput): ExecGate {
   if (podVerdict !== 'Member') return { none: `pod: ${podVerdict}` };
   const workloadVerdict = workload ? restoreMembership(workload.metadata, restore, hooks) : 'Member';
   if (workloadVerdict !== 'Member') return { none: `workload: ${workloadVerdict}` };
-  return { restore, hooks, velero: veleroValue !== undefined, ...(claim ? { claim: labelValue } : {}) };
+  return {
+    restore,
+    hooks,
+    velero: veleroValue !== undefined,
+    ...(claim ? { claim: labelValue } : {}),
+    ...(inactive ? { inactive } : {}),
+  };
 }
 
 /** A pod of a Restore with exec hooks for it. */
@@ -214,6 +225,7 @@ export function planExecPod(obs: ExecObservation): ExecPodPlan {
       restore: member.restoreKey,
     };
   }
+  if (gate.claim !== undefined && gate.inactive) return nothing();
   if (gate.claim !== undefined)
     return {
       ...nothing(),
@@ -227,7 +239,7 @@ export function planExecPod(obs: ExecObservation): ExecPodPlan {
         },
       ],
     };
-  return planMemberPod(obs, member);
+  return planMemberPod(obs, member, gate.inactive === true);
 }
 
 const labelled = (pod: Pod): boolean =>
@@ -255,8 +267,11 @@ function memberOf(
   return { restore: gate.restore, restoreKey: restoreKey(gate.restore), plan, kind: topKind(pod) };
 }
 
-/** A pod of the Restore with our record (or none yet): the hooks' next step. */
-function planMemberPod(obs: ExecObservation, member: Member): ExecPodPlan {
+/**
+ * A pod of the Restore with our record (or none yet): the hooks' next step. Once the Restore is past its hook window
+ * (`inactive`), only the outcomes of attempts that ended are recorded: nothing else is decided or started.
+ */
+function planMemberPod(obs: ExecObservation, member: Member, inactive: boolean): ExecPodPlan {
   const { pod, nowMs } = obs;
   const restore = member.restoreKey;
   const parsed = parseExecRecord(pod.metadata.annotations?.[EXEC_HOOKS_ANNOTATION]);
@@ -303,7 +318,8 @@ function planMemberPod(obs: ExecObservation, member: Member): ExecPodPlan {
     },
   ];
   const updates: Record<string, HookEntry> = { ...obs.finished };
-  for (const { hook, reason } of step.fail) updates[hook.id] = failedEntry(entries[hook.id], reason, nowMs);
+  const failures = inactive ? [] : step.fail;
+  for (const { hook, reason } of failures) updates[hook.id] = failedEntry(entries[hook.id], reason, nowMs);
   const hooks = member.plan.execHooks.filter((h) => updates[h.id] !== undefined);
   const reports = hooks.map((hook) => reportOf(pod, member, hook, updates[hook.id]!, true));
   const base: ExecPodPlan = {
@@ -315,7 +331,7 @@ function planMemberPod(obs: ExecObservation, member: Member): ExecPodPlan {
     ...(hooks.some((h) => isFinal(updates[h.id])) ? { outcome: restore } : {}),
   };
   // A failure is recorded before anything else starts; the write's event brings the next step.
-  if (step.done || step.fail.length > 0 || obs.stopping) return base;
+  if (step.done || step.fail.length > 0 || obs.stopping || inactive) return base;
   const { retry, problem } = retryPolicy(pod, obs.settings.exec);
   if (problem) effects.push(...problem);
   return {

@@ -356,6 +356,23 @@ describe('exec plan', () => {
         outcome: true,
       },
       {
+        name: 'past the hook window, an attempt started within it ended: recorded, nothing else decided',
+        obs: observation(pod(), {
+          finished: { [ID]: succeeded },
+          nowMs: Date.parse(CREATED) + WAIT_MS,
+          restoreOf: () =>
+            found({
+              ...RESTORE,
+              status: { phase: 'Completed', startTimestamp: START, completionTimestamp: START },
+            }),
+          settings: { hookWindowMs: 1000, policy: DEFAULT_HOOK_POLICY, exec: DEFAULT_SETTINGS.exec },
+        }),
+        write: 'hook:Succeeded',
+        events: ['Pod:HookExecuted'],
+        metrics: ['hookExecuted'],
+        outcome: true,
+      },
+      {
         name: 'an invalid exec-retries annotation: the hook runs with the configured attempts, an Event says why',
         obs: observation(pod({ running: true, annotations: { [EXEC_RETRIES_ANNOTATION]: 'many' } })),
         write: 'none',
