@@ -97,6 +97,13 @@ function observation(p: Pod, o: Partial<ExecObservation> = {}): ExecObservation 
   };
 }
 
+/** The Restore finished, and its hook window (1 s) is over. */
+const PAST_WINDOW: Partial<ExecObservation> = {
+  restoreOf: () =>
+    found({ ...RESTORE, status: { phase: 'Completed', startTimestamp: START, completionTimestamp: START } }),
+  settings: { hookWindowMs: 1000, policy: DEFAULT_HOOK_POLICY, exec: DEFAULT_SETTINGS.exec },
+};
+
 const ID = execHookIds(HOOKS, pod(), DEFAULT_HOOK_POLICY)[0]!;
 const record = (hooks: Record<string, HookEntry>) => ({
   [EXEC_HOOKS_ANNOTATION]: formatExecRecord({ restore: 'velero/r1', hooks }),
@@ -192,14 +199,7 @@ describe('exec plan', () => {
       },
       {
         name: 'a Restore past its hook window',
-        obs: observation(pod(), {
-          restoreOf: () =>
-            found({
-              ...RESTORE,
-              status: { phase: 'Completed', startTimestamp: START, completionTimestamp: START },
-            }),
-          settings: { hookWindowMs: 1000, policy: DEFAULT_HOOK_POLICY, exec: DEFAULT_SETTINGS.exec },
-        }),
+        obs: observation(pod(), PAST_WINDOW),
         want: 'none: restore inactive',
       },
       {
@@ -357,16 +357,7 @@ describe('exec plan', () => {
       },
       {
         name: 'past the hook window, an attempt started within it ended: recorded, nothing else decided',
-        obs: observation(pod(), {
-          finished: { [ID]: succeeded },
-          nowMs: Date.parse(CREATED) + WAIT_MS,
-          restoreOf: () =>
-            found({
-              ...RESTORE,
-              status: { phase: 'Completed', startTimestamp: START, completionTimestamp: START },
-            }),
-          settings: { hookWindowMs: 1000, policy: DEFAULT_HOOK_POLICY, exec: DEFAULT_SETTINGS.exec },
-        }),
+        obs: observation(pod(), { ...PAST_WINDOW, finished: { [ID]: succeeded } }),
         write: 'hook:Succeeded',
         events: ['Pod:HookExecuted'],
         metrics: ['hookExecuted'],
