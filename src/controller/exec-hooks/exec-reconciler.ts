@@ -93,6 +93,12 @@ interface FoundPod {
 
 const MAX_REMEMBERED = 10_000;
 
+/** A deleted pod as it was before its deletion began: whose it was is decided as for a live pod. */
+const lastState = (pod: Pod): Pod => ({
+  ...pod,
+  metadata: { ...pod.metadata, deletionTimestamp: undefined },
+});
+
 /**
  * Runs the exec hooks of restored pods (the `exec` controller, keyed by pod `namespace/name`, and by workload
  * `Kind/namespace/name` for the pods a restored workload may have that no cache holds). Level-triggered:
@@ -191,7 +197,7 @@ export class ExecHookReconciler {
     this.#candidates.delete(key);
     const finished = this.#finished.get(key);
     if (cached && finished && finished.uid !== cached.metadata.uid)
-      return { pod: finished.pod, gone: true, again: true };
+      return { pod: lastState(finished.pod), gone: true, again: true };
     if (cached) return { pod: cached, gone: false };
     const wanted =
       finished?.uid ?? (candidate && this.#execHooksPossible(candidate) ? candidate.metadata.uid : undefined);
@@ -201,7 +207,7 @@ export class ExecHookReconciler {
     }
     const last = this.#deleted.get(key) ?? finished?.pod;
     if (!last) return undefined;
-    return { pod: { ...last, metadata: { ...last.metadata, deletionTimestamp: undefined } }, gone: true };
+    return { pod: lastState(last), gone: true };
   }
 
   #execHooksPossible(pod: Pod): boolean {
