@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { DEFAULT_HOOK_POLICY } from '../../../src/hooks/policy.ts';
 import type { Pod, Workload } from '../../../src/kube/types.ts';
-import { PAUSED_FOR_HOOKS_ANNOTATION } from '../../../src/controller/marks.ts';
+import {
+  ADMISSION_BYPASSED_ANNOTATION,
+  ESCAPED_PODS_DELETED_ANNOTATION,
+  PAUSED_FOR_HOOKS_ANNOTATION,
+  RESTORE_LABEL,
+} from '../../../src/controller/marks.ts';
 import type { RestoreLookup, RestoreObject } from '../../../src/controller/restore-directory.ts';
 import {
   DELETED_PODS_RECHECK_MS,
@@ -335,6 +340,83 @@ describe('workload plan', () => {
     expect(shape(next)).to.include('patch:injectTemplate');
     const rejected = (next.steps[1] as PatchStep).ifRejected?.('annotation too long');
     expect(rejected?.summary).to.equal('ReplicaSet app/web (rejected-by-api-server): annotation too long');
+  });
+
+  describe('pods that keep escaping admission: a round recorded before each deletion, then the template path', () => {
+    /** A StatefulSet marked at admission (its template carries the mark), with `rounds` recorded for r1. */
+    const marked = (rounds: number) => {
+      const w = workload('StatefulSet', {
+        ...(rounds > 0 ? { annotations: { [ESCAPED_PODS_DELETED_ANNOTATION]: `${rounds}/velero/r1` } } : {}),
+      });
+      return {
+        ...w,
+        spec: {
+          ...w.spec,
+          template: { ...w.spec.template, metadata: { labels: { app: 'web', [RESTORE_LABEL]: 'r1' } } },
+        },
+      } as Workload;
+    };
+    /** Created by its owner during the restore, with the mark and without the hooks: the pod webhook did not answer. */
+    const escaped = () => {
+      const p = pendingPod('web-1');
+      return { ...p, metadata: { ...p.metadata, labels: { app: 'web', [RESTORE_LABEL]: 'r1' } } } as Pod;
+    };
+    const cases: { recorded: number; steps: string[]; annotation: string; bypassed?: string }[] = [
+      {
+        recorded: 0,
+        steps: ['effects', 'patch:recordEscapeRound', 'delete:web-1'],
+        annotation: '1/velero/r1',
+      },
+      {
+        recorded: 1,
+        steps: ['effects', 'effects', 'patch:recordEscapeRound', 'delete:web-1'],
+        annotation: '2/velero/r1',
+      },
+      {
+        recorded: 2,
+        steps: ['effects', 'effects', 'patch:recordEscapeRound', 'delete:web-1'],
+        annotation: '3/velero/r1',
+      },
+      {
+        // The bound (MAX_ESCAPE_ROUNDS) as the docs and the Events state it, spelled out.
+        recorded: 3,
+        steps: ['effects', 'patch:injectTemplate'],
+        annotation: '3/velero/r1',
+        bypassed: 'PodsEscaped/velero/r1',
+      },
+    ];
+    for (const c of cases)
+      it(`${c.recorded} round(s) recorded: ${c.steps.filter((s) => s !== 'effects').join(', ')}`, () => {
+        const w = marked(c.recorded);
+        const plan = planWorkload(observed(w, [escaped()], [], { admissionServed: true }));
+        expect(shape(plan)).to.deep.equal(c.steps);
+        const patch = plan.steps.find((s): s is PatchStep => s.do === 'patch')!;
+        const body = patch.build(w) as {
+          metadata?: { annotations?: Record<string, string> };
+          spec?: { template?: { spec?: { initContainers?: { name: string }[] } } };
+        };
+        if (c.bypassed === undefined) {
+          // The round is written first, guarded: a workload that already records it (a lagging cache) stops the
+          // reconcile before any pod is deleted.
+          expect(patch.stopUnlessWritten).to.equal(true);
+          expect(body.metadata?.annotations?.[ESCAPED_PODS_DELETED_ANNOTATION]).to.equal(c.annotation);
+          expect(body.spec, 'the template is not written').to.equal(undefined);
+          expect(patch.build(marked(c.recorded + 1)), 'already recorded: nothing written').to.equal(
+            undefined,
+          );
+          expect(plan.requeueAfterMs).to.equal(DELETED_PODS_RECHECK_MS);
+        } else {
+          // Past the bound: the hooks go into the template, which records why; the count stays as it was.
+          expect(body.spec?.template?.spec?.initContainers?.map((c) => c.name)).to.deep.equal([HOOK.name]);
+          expect(body.metadata?.annotations?.[ADMISSION_BYPASSED_ANNOTATION]).to.equal(c.bypassed);
+          expect(body.metadata?.annotations?.[ESCAPED_PODS_DELETED_ANNOTATION]).to.equal(undefined);
+        }
+        expect(eventReasons(plan)).to.deep.equal(
+          c.bypassed === undefined
+            ? [...(c.recorded > 0 ? ['AdmissionBypassed'] : []), 'AdmissionBypassed', 'PodReplaced']
+            : ['AdmissionBypassed', 'HookInjected'],
+        );
+      });
   });
 
   describe('the requeue policy', () => {
