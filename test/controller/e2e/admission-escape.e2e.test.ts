@@ -5,6 +5,10 @@
  * the escaped pending pod, and its owner recreates it through admission, with its hooks: no template write, no
  * roll-out, no pod that ran its hooks replaced, every pod's hooks run exactly once (the kubelet's run log). Before
  * this, the fallback patched the template and the roll-out ran the hooks again in the pods that had run them.
+ *
+ * The bound: when every pod a workload creates escapes (the webhook stays unanswered for its pods alone, through an
+ * AdmissionFront), escaped pods are deleted for exactly 3 rounds, one recreation through admission each, and then
+ * the template path gives the pods their hooks, with the AdmissionBypassed Warning saying why.
  */
 import { expect } from 'chai';
 import { AdmissionFront } from '../../helpers/admission-front.ts';
