@@ -24,9 +24,10 @@ export const PAUSED_FOR_HOOKS_ANNOTATION = `${PREFIX}/paused-for-hooks`;
 export const ADMISSION_BYPASSED_ANNOTATION = `${PREFIX}/admission-bypassed`;
 /**
  * Annotation on a workload carrying the admission mark whose pending pods escaped admission (the pod webhook did not
- * answer under failurePolicy Ignore): `<rounds>/<restore namespace>/<restore name>`, how many times this controller
- * deleted such pods so that their owner recreates them through admission. Written before each deletion, so the bound
- * (MAX_ESCAPE_ROUNDS, workload-decision.ts) holds across restarts and replicas.
+ * answer under failurePolicy Ignore): `<rounds>/<restore namespace>/<restore name>;<uid>,<uid>…`, how many times this
+ * controller deleted such pods so that their owner recreates them through admission, and the uids of the pods the
+ * last round deletes (seen again, they are deleted again within that round). Written before each round's deletions,
+ * so the bound (MAX_ESCAPE_ROUNDS, workload-decision.ts) holds across restarts and replicas.
  */
 export const ESCAPED_PODS_DELETED_ANNOTATION = `${PREFIX}/escaped-pods-deleted`;
 /** Annotation on a pod: the progress record of its exec hooks (src/controller/exec-hooks/exec-record.ts). */

@@ -21,10 +21,19 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Creates the configuration (failurePolicy Ignore, empty caBundle) as the admin; returns the settings to serve it. */
-export async function installUrlWebhooks(env: ControllerEnv): Promise<Settings['webhook']> {
+/**
+ * Creates the configuration (failurePolicy Ignore, empty caBundle) as the admin; returns the settings to serve it.
+ * `front`: the controller binds a port of its own, and the url names the port an AdmissionFront
+ * (admission-front.ts) will listen on.
+ */
+export async function installUrlWebhooks(
+  env: ControllerEnv,
+  options: { front?: boolean } = {},
+): Promise<Settings['webhook']> {
   const port = await freePort();
   const url = `https://127.0.0.1:${port}`;
+  let bindPort = port;
+  while (options.front && bindPort === port) bindPort = await freePort();
   await env.client.request({
     method: 'POST',
     path: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
@@ -39,7 +48,7 @@ export async function installUrlWebhooks(env: ControllerEnv): Promise<Settings['
   return {
     ...DEFAULT_SETTINGS.webhook,
     enabled: true,
-    bindAddress: `127.0.0.1:${port}`,
+    bindAddress: `127.0.0.1:${bindPort}`,
     url,
     certificates: { ...DEFAULT_SETTINGS.webhook.certificates, refreshInterval: 1_000 },
   };

@@ -11,7 +11,8 @@ import {
   PAUSED_FOR_HOOKS_ANNOTATION,
   RESTORE_LABEL,
 } from '../marks.ts';
-import type { AdmissionBypass } from './workload-decision.ts';
+import { formatEscapeRecord } from './workload-decision.ts';
+import type { AdmissionBypass, EscapeRecord } from './workload-decision.ts';
 
 /**
  * JSON merge patches (RFC 7386) for workload pod templates. Each carries metadata.resourceVersion, which the
@@ -73,12 +74,15 @@ export interface CleanupPatch {
   readonly kept: readonly { readonly name: string; readonly reason: string }[];
 }
 
-/** Records escape round `round` of a restore on the workload (ESCAPED_PODS_DELETED_ANNOTATION), guarded. */
-export function escapeRoundPatch(workload: Workload, round: number, restoreKey: string): MergePatch {
+/**
+ * Records escape round `record.rounds` of a restore on the workload, with the uids of the pods it deletes
+ * (ESCAPED_PODS_DELETED_ANNOTATION), guarded.
+ */
+export function escapeRoundPatch(workload: Workload, record: EscapeRecord, restoreKey: string): MergePatch {
   return {
     metadata: {
       resourceVersion: workload.metadata.resourceVersion,
-      annotations: { [ESCAPED_PODS_DELETED_ANNOTATION]: `${round}/${restoreKey}` },
+      annotations: { [ESCAPED_PODS_DELETED_ANNOTATION]: formatEscapeRecord(restoreKey, record) },
     },
   };
 }

@@ -50,6 +50,12 @@ export interface WorkloadFacts {
    * owner recreates them through it (the workload's escaped-pods-deleted record; 0 when absent).
    */
   readonly escapeRounds?: number;
+  /**
+   * The uids of the escaped pods the last recorded round deletes. Those pods seen again (a deletion refused on a
+   * stale resourceVersion, or a cache that does not show it yet) are that round's, not a new one: the deletion is
+   * tried again and no round is counted, so each round is one recreation through admission.
+   */
+  readonly escapeRoundPods?: readonly string[];
   readonly restore: {
     /** Within the hook window (running, or finished less than the window ago). */
     readonly active: boolean;
@@ -116,7 +122,8 @@ export interface WorkloadDecision {
    */
   readonly deletePods: readonly { readonly name: string; readonly uid: string; readonly escaped?: true }[];
   /**
-   * Set when `deletePods` holds pods that escaped admission: the escape round to record on the workload before they
+   * Set when `deletePods` holds pods that escaped admission, unless all of them are the last recorded round's
+   * (`escapeRoundPods`: that round's deletion is tried again): the escape round to record on the workload before they
    * are deleted (escapeRounds + 1), so the bound holds across restarts and replicas.
    */
   readonly escapeRound?: number;
@@ -223,7 +230,11 @@ export function decideWorkload(facts: WorkloadFacts): WorkloadDecision {
   if (w.admitted && w.templateHooks === 'missing') {
     const pending = withoutHooks.filter((p) => p.stillPending && p.createdDuringRestore);
     const rounds = w.escapeRounds ?? 0;
-    if (rounds < MAX_ESCAPE_ROUNDS || pending.every((p) => p.restoredByVelero)) {
+    const escaped = pending.filter((p) => !p.restoredByVelero && !p.restoreWait && !p.holdsRestoredData);
+    // The last round's pods, seen again: its deletion is tried again, within the round already counted.
+    const sameRound =
+      rounds > 0 && escaped.length > 0 && escaped.every((p) => (w.escapeRoundPods ?? []).includes(p.uid));
+    if (rounds < MAX_ESCAPE_ROUNDS || sameRound || pending.every((p) => p.restoredByVelero)) {
       const skippedPods: Array<WorkloadDecision['skippedPods'][number]> = withoutHooks
         .filter((p) => !p.stillPending && p.createdDuringRestore)
         .map((p) => ({ name: p.name, reason: 'AppContainersStarted' as const }));
@@ -245,7 +256,7 @@ export function decideWorkload(facts: WorkloadFacts): WorkloadDecision {
         reason: 'HandledAtAdmission',
         deletePods,
         skippedPods,
-        ...(deletePods.some((p) => p.escaped) ? { escapeRound: rounds + 1 } : {}),
+        ...(deletePods.some((p) => p.escaped) && !sameRound ? { escapeRound: rounds + 1 } : {}),
         ...(escapedPodsStarted ? { escapedPodsStarted } : {}),
       };
     }
@@ -359,16 +370,38 @@ export function parseAdmissionBypass(
   return why === 'PodsEscaped' || why === 'Unmarked' ? why : undefined;
 }
 
+/** An escape round as the workload records it: how many so far, and the uids of the pods the last one deletes. */
+export interface EscapeRecord {
+  readonly rounds: number;
+  readonly pods: readonly string[];
+}
+
 /**
- * The escaped-pods-deleted annotation's count for a restore (`<rounds>/<restore key>`); 0 for another restore or a
- * value that is not one.
+ * The escaped-pods-deleted annotation for a restore (`<rounds>/<restore key>;<uid>,<uid>…`, the uids of the pods the
+ * last round deletes; without them, as written before they were): no rounds for another restore or a value that is
+ * not one.
  */
-export function parseEscapeRounds(value: string | undefined, restoreKey: string): number {
-  if (value === undefined) return 0;
-  const slash = value.indexOf('/');
-  if (slash < 0 || value.slice(slash + 1) !== restoreKey || !/^[1-9][0-9]{0,5}$/.test(value.slice(0, slash)))
-    return 0;
-  return Number(value.slice(0, slash));
+export function parseEscapeRecord(value: string | undefined, restoreKey: string): EscapeRecord {
+  const none: EscapeRecord = { rounds: 0, pods: [] };
+  if (value === undefined) return none;
+  const semicolon = value.indexOf(';');
+  const head = semicolon < 0 ? value : value.slice(0, semicolon);
+  const slash = head.indexOf('/');
+  if (slash < 0 || head.slice(slash + 1) !== restoreKey || !/^[1-9][0-9]{0,5}$/.test(head.slice(0, slash)))
+    return none;
+  const pods =
+    semicolon < 0
+      ? []
+      : value
+          .slice(semicolon + 1)
+          .split(',')
+          .filter((uid) => uid !== '');
+  return { rounds: Number(head.slice(0, slash)), pods };
+}
+
+/** The annotation's value for round `rounds` of a restore, deleting `pods` (uids): what parseEscapeRecord reads. */
+export function formatEscapeRecord(restoreKey: string, record: EscapeRecord): string {
+  return `${record.rounds}/${restoreKey};${[...record.pods].sort().join(',')}`;
 }
 
 /**

@@ -30,7 +30,7 @@ import { equalIgnoringHash } from './replicaset-template.ts';
 import { initHooksState } from './template-hooks.ts';
 import { withoutInjectedHooks } from './template-patch.ts';
 import type { RestoreIdentity } from './template-patch.ts';
-import { parseEscapeRounds, podsAffectDecision } from './workload-decision.ts';
+import { parseEscapeRecord, podsAffectDecision } from './workload-decision.ts';
 import type { TemplateHooks, WorkloadFacts } from './workload-decision.ts';
 
 /** What the workload plan needs of a restored workload and its Restore before any live read. */
@@ -121,7 +121,7 @@ export function workloadBasis(input: {
   const admitted =
     !injectedByUs && workload.spec.template.metadata?.labels?.[RESTORE_LABEL] === input.labelValue;
   const cleanedUp = workload.metadata.annotations?.[CLEANED_UP_ANNOTATION] === identity.key;
-  const escapeRounds = parseEscapeRounds(
+  const escape = parseEscapeRecord(
     workload.metadata.annotations?.[ESCAPED_PODS_DELETED_ANNOTATION],
     identity.key,
   );
@@ -151,7 +151,8 @@ export function workloadBasis(input: {
       injectedByUs,
       cleanedUp,
       ...(admitted ? { admitted } : {}),
-      ...(escapeRounds > 0 ? { escapeRounds } : {}),
+      ...(escape.rounds > 0 ? { escapeRounds: escape.rounds } : {}),
+      ...(escape.pods.length > 0 ? { escapeRoundPods: escape.pods } : {}),
       restore: { active: activity.active, finished: restoreFinished(restore.status?.phase) },
       cleanupPolicy: settings.cleanupPolicy,
     },

@@ -47,7 +47,7 @@ import {
   awaitsReplacements,
   decideWorkload,
   parseAdmissionBypass,
-  parseEscapeRounds,
+  parseEscapeRecord,
 } from './workload-decision.ts';
 import type {
   AdmissionBypass,
@@ -475,11 +475,17 @@ function admissionBypassedEffects(b: WorkloadBasis, bypass: AdmissionBypass, how
 }
 
 /**
- * Records escape round `round` on the workload before its escaped pods are deleted, so the bound holds whichever
- * replica is killed in between. Nothing written (the workload already records that round or a later one: the
- * cache lags another writer): the reconcile stops there, and the escaped pods wait for the workload's next event.
+ * Records escape round `round` on the workload, with the uids of the escaped pods it deletes, before they are
+ * deleted, so the bound holds whichever replica is killed in between. Nothing written (the workload already records
+ * that round or a later one: the cache lags another writer): the reconcile stops there, and the escaped pods wait
+ * for the workload's next event.
  */
-function escapeRoundStep(b: WorkloadBasis, round: number, escapedPodsStarted: boolean): PatchStep {
+function escapeRoundStep(
+  b: WorkloadBasis,
+  round: number,
+  pods: readonly string[],
+  escapedPodsStarted: boolean,
+): PatchStep {
   return {
     do: 'patch',
     what: 'recordEscapeRound',
@@ -487,10 +493,10 @@ function escapeRoundStep(b: WorkloadBasis, round: number, escapedPodsStarted: bo
     target: b.workload,
     ownWrite: true,
     build: (current) =>
-      parseEscapeRounds(current.metadata.annotations?.[ESCAPED_PODS_DELETED_ANNOTATION], b.identity.key) >=
-      round
+      parseEscapeRecord(current.metadata.annotations?.[ESCAPED_PODS_DELETED_ANNOTATION], b.identity.key)
+        .rounds >= round
         ? undefined
-        : escapeRoundPatch(current, round, b.identity.key),
+        : escapeRoundPatch(current, { rounds: round, pods }, b.identity.key),
     stopUnlessWritten: true,
     ifWritten: admissionBypassedEffects(b, 'PodsEscaped', {
       template: false,
@@ -541,7 +547,8 @@ function bypassedBeforeSteps(
 
 /**
  * The pods the decisions delete and skip. Escaped pods go last, after the escape round is recorded on the workload:
- * a round not written stops the reconcile before them.
+ * a round not written stops the reconcile before them. Escaped pods of the last recorded round seen again (no new
+ * round) are deleted again under that round's record.
  */
 function podSteps(
   b: WorkloadBasis,
@@ -561,9 +568,14 @@ function podSteps(
   ];
   if (escaped.length > 0 && decision.escapeRound !== undefined)
     steps.push(
-      escapeRoundStep(b, decision.escapeRound, decision.escapedPodsStarted === true),
-      ...deleteSteps(b, escaped, obs.pods ?? []),
+      escapeRoundStep(
+        b,
+        decision.escapeRound,
+        escaped.map((p) => p.uid),
+        decision.escapedPodsStarted === true,
+      ),
     );
+  if (escaped.length > 0) steps.push(...deleteSteps(b, escaped, obs.pods ?? []));
   return steps;
 }
 

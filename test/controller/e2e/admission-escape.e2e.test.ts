@@ -5,12 +5,22 @@
  * the escaped pending pod, and its owner recreates it through admission, with its hooks: no template write, no
  * roll-out, no pod that ran its hooks replaced, every pod's hooks run exactly once (the kubelet's run log). Before
  * this, the fallback patched the template and the roll-out ran the hooks again in the pods that had run them.
+ *
+ * The bound: when every pod a workload creates escapes (the webhook stays unanswered for its pods alone, through an
+ * AdmissionFront), escaped pods are deleted for exactly 3 rounds, one recreation through admission each, and then
+ * the template path gives the pods their hooks, with the AdmissionBypassed Warning saying why.
  */
 import { expect } from 'chai';
+import { AdmissionFront } from '../../helpers/admission-front.ts';
+import type { FrontReview } from '../../helpers/admission-front.ts';
 import { describeOnBeds } from '../../helpers/bed-suites.ts';
-import { CONTROLLER_USER } from '../../helpers/bed.ts';
+import { CONTROLLER_NAMESPACE, CONTROLLER_USER } from '../../helpers/bed.ts';
 import type { Settings } from '../../../src/config/settings.ts';
-import { ESCAPED_PODS_DELETED_ANNOTATION, RESTORE_LABEL } from '../../../src/controller/marks.ts';
+import {
+  ADMISSION_BYPASSED_ANNOTATION,
+  ESCAPED_PODS_DELETED_ANNOTATION,
+  RESTORE_LABEL,
+} from '../../../src/controller/marks.ts';
 import type { ContainerRun } from '../../../src/devcluster/kubelet/run-log.ts';
 import type { Pod, Workload } from '../../../src/kube/types.ts';
 import { ClusterReads, initNames, templateInitNames } from '../../helpers/cluster-reads.ts';
@@ -27,6 +37,13 @@ const START_SECONDS = 'devcluster.restore-hooks.io/start-seconds';
  * reaches it (on a busy machine), so that it is deleted before it starts.
  */
 const POD_START_SECONDS = '30';
+/** The app whose every pod creation escapes the pod webhook: the front holds its pod CREATEs past timeoutSeconds. */
+const ALWAYS_ESCAPES = 'esc-loop';
+const escapesAlways = (review: FrontReview) =>
+  review.request?.kind?.kind === 'Pod' &&
+  review.request.operation === 'CREATE' &&
+  review.request.namespace === 'app' &&
+  review.request.object?.metadata?.labels?.app === ALWAYS_ESCAPES;
 
 describeOnBeds(
   'controller e2e: a pod that escaped admission is recreated through it, nothing rolled',
@@ -35,14 +52,31 @@ describeOnBeds(
     let env: ControllerEnv;
     let reads: ClusterReads;
     let webhook: Settings['webhook'];
+    let front: AdmissionFront;
 
     before(async () => {
-      env = await startControllerEnv({ bed: bed.kind, rbac: true, conditionsCrd: true, simulation: {} });
+      // Pods start about a second after they are bound, on both beds (the devcluster's kubelet starts them at once
+      // by default); the first two cases hold their pods back longer (POD_START_SECONDS), the bound case does not.
+      env = await startControllerEnv({
+        bed: bed.kind,
+        rbac: true,
+        conditionsCrd: true,
+        simulation: {},
+        startDelayMs: 1000,
+      });
       reads = new ClusterReads(env.client);
-      webhook = await installUrlWebhooks(env);
+      // The API server calls the webhooks through a front that fails the pod creations of one app only.
+      webhook = await installUrlWebhooks(env, { front: true });
       await startServingWebhooks(env, webhook, SETTLE_MS);
+      front = await AdmissionFront.start({
+        client: env.client,
+        namespace: CONTROLLER_NAMESPACE,
+        webhook,
+        holds: escapesAlways,
+      });
     });
     after(async () => {
+      await front?.stop();
       await env?.stop();
     });
 
@@ -63,6 +97,7 @@ describeOnBeds(
       name: string,
       restore: string,
       replicas: number,
+      startSeconds: string | undefined = POD_START_SECONDS,
     ): KubeBody =>
       ({
         apiVersion: 'apps/v1',
@@ -73,7 +108,10 @@ describeOnBeds(
           ...(kind === 'StatefulSet' ? { serviceName: name } : {}),
           selector: { matchLabels: { app: name } },
           template: {
-            metadata: { labels: { app: name }, annotations: { [START_SECONDS]: POD_START_SECONDS } },
+            metadata: {
+              labels: { app: name },
+              ...(startSeconds ? { annotations: { [START_SECONDS]: startSeconds } } : {}),
+            },
             spec: podSpec(),
           },
         },
@@ -178,7 +216,9 @@ describeOnBeds(
       expect(await revisions('esc-db'), 'no new ControllerRevision: nothing rolled').to.deep.equal(
         revisionsBefore,
       );
-      expect(sts.metadata.annotations?.[ESCAPED_PODS_DELETED_ANNOTATION]).to.equal('1/velero/r-esc-db');
+      expect(sts.metadata.annotations?.[ESCAPED_PODS_DELETED_ANNOTATION]).to.equal(
+        `1/velero/r-esc-db;${escaped.metadata.uid ?? ''}`,
+      );
       expect(await controllerWrites(['esc-db'])).to.deep.equal([
         'patch statefulsets.apps esc-db',
         'delete pods esc-db-1',
@@ -236,7 +276,7 @@ describeOnBeds(
       ).to.deep.equal(replicaSetsBefore.map((rs) => rs.metadata.uid));
       expect(templateInitNames(replicaSetsBefore[0]!)).to.deep.equal([]);
       expect(deployment.metadata.annotations?.[ESCAPED_PODS_DELETED_ANNOTATION]).to.equal(
-        '1/velero/r-esc-web',
+        `1/velero/r-esc-web;${escaped.metadata.uid ?? ''}`,
       );
       expect(await controllerWrites(['esc-web'])).to.deep.equal([
         'patch deployments.apps esc-web',
@@ -249,6 +289,85 @@ describeOnBeds(
       ).to.deep.equal([R2_HOOK_NAMES, R2_HOOK_NAMES, R2_HOOK_NAMES]);
       expect(ran.has(escaped.metadata.uid ?? ''), 'the escaped pod never started').to.equal(false);
       await bypassReported('Deployment', 'esc-web');
+    });
+
+    it('a Deployment whose every pod creation escapes the pod webhook: escaped pods deleted for exactly 3 rounds, then the template path; the pod that runs has its hooks', async () => {
+      // Only the kubelet's start delay (about a second after binding): each escaped pod is deleted before it starts.
+      const created = await restoreAndCreate(
+        'r-esc-loop',
+        workloadBody('Deployment', ALWAYS_ESCAPES, 'r-esc-loop', 1, undefined),
+      );
+      expect(created.spec.template.metadata?.labels?.[RESTORE_LABEL], 'marked at admission').to.equal(
+        'r-esc-loop',
+      );
+      const deployment = await waitFor(`the template of ${ALWAYS_ESCAPES} to get the hooks`, async () => {
+        const d = await reads.workload('Deployment', 'app', ALWAYS_ESCAPES);
+        return JSON.stringify(templateInitNames(d)) === JSON.stringify(R2_HOOK_NAMES) ? d : undefined;
+      });
+      const [pod] = await running(ALWAYS_ESCAPES, 1);
+
+      // Which pods restore-hooks deleted as escaped (PodReplaced says why), and every pod deletion it made.
+      const events = (await reads.events('app')).filter((e) =>
+        e.involvedObject.name.startsWith(ALWAYS_ESCAPES),
+      );
+      const escapedDeleted = events
+        .filter((e) => e.reason === 'PodReplaced' && e.message.includes('the pod webhook did not answer'))
+        .map((e) => e.involvedObject.name);
+      expect(new Set(escapedDeleted).size, `escaped pods deleted: ${escapedDeleted.join(', ')}`).to.equal(3);
+      const writes = await controllerWrites([ALWAYS_ESCAPES]);
+      const deletions = writes.filter((w) => w.startsWith('delete pods '));
+      const deleted = deletions.map((w) => w.slice('delete pods '.length));
+      expect(
+        deleted.slice(0, 3),
+        `the first three pod deletions are the escape rounds, one pod each; the controller's writes: ${writes.join('; ')}`,
+      ).to.have.members(escapedDeleted);
+      expect(new Set(deleted).size, 'no pod deleted twice').to.equal(deleted.length);
+      // Each round is recorded on the Deployment before its pod is deleted.
+      deleted.slice(0, 3).forEach((name, round) => {
+        const before = writes.slice(0, writes.indexOf(`delete pods ${name}`));
+        expect(
+          before.filter((w) => w === `patch deployments.apps ${ALWAYS_ESCAPES}`).length,
+          `writes before round ${round + 1}'s deletion: ${before.join('; ')}`,
+        ).to.be.at.least(round + 1);
+      });
+      // Then the template path: the Deployment's template and its ReplicaSet's get the hooks (paused meanwhile, so
+      // nothing rolls), and the fourth escaped pod, still pending, is recreated from the hooked ReplicaSet.
+      expect(writes.slice(writes.indexOf(deletions[2]!) + 1)).to.deep.equal([
+        `patch deployments.apps ${ALWAYS_ESCAPES}`,
+        `patch replicasets.apps ${pod!.metadata.ownerReferences?.[0]?.name ?? ''}`,
+        `patch deployments.apps ${ALWAYS_ESCAPES}`,
+        ...deletions.slice(3),
+      ]);
+      expect(deletions.slice(3), 'the fourth escaped pod, deleted by the template path').to.have.length(1);
+      expect(front.held.length, 'every pod creation of the Deployment escaped the pod webhook').to.equal(5);
+
+      const record = deployment.metadata.annotations?.[ESCAPED_PODS_DELETED_ANNOTATION] ?? '';
+      expect(record.split(';')[0], 'the rounds recorded').to.equal('3/velero/r-esc-loop');
+      expect(deployment.metadata.annotations?.[ADMISSION_BYPASSED_ANNOTATION]).to.equal(
+        'PodsEscaped/velero/r-esc-loop',
+      );
+      const bypassed = events.filter((e) => e.reason === 'AdmissionBypassed');
+      expect(bypassed.map((e) => e.type)).to.not.include('Normal');
+      for (const round of [1, 2, 3])
+        expect(
+          bypassed.some((e) => e.message.includes(`(${round} of at most 3 times`)),
+          `AdmissionBypassed for round ${round}`,
+        ).to.equal(true);
+      expect(bypassed.some((e) => e.message.includes('(4 of'))).to.equal(false);
+      expect(
+        bypassed.some((e) =>
+          e.message.includes(
+            'reach this Deployment through its pod template because some of its pods were created without them (the pod webhook did not answer and failurePolicy is Ignore), and came back without them after 3 deletions meant to recreate them through admission',
+          ),
+        ),
+        'the template path says why',
+      ).to.equal(true);
+
+      const ran = await hookRunsPerStartedPod(ALWAYS_ESCAPES);
+      expect(
+        [...ran.entries()],
+        'one pod started, from the hooked template, and ran each hook once before the app; no escaped pod started',
+      ).to.deep.equal([[pod!.metadata.uid, R2_HOOK_NAMES]]);
     });
 
     const revisions = async (app: string) =>

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import {
   admissionBypass,
   parseAdmissionBypass,
-  parseEscapeRounds,
+  formatEscapeRecord,
+  parseEscapeRecord,
 } from '../../../src/controller/init-hooks/workload-decision.ts';
 import type { AdmissionBypassFacts } from '../../../src/controller/init-hooks/workload-decision.ts';
 
@@ -68,21 +69,35 @@ describe('admission bypass: reported from the patch and from its record on every
       expect(admissionBypass({ ...base, ...overrides }), name).to.equal(want);
   });
 
-  it('reads the escape rounds only for the restore they name', () => {
-    const cases: Array<[string | undefined, number]> = [
-      ['1/velero/r1', 1],
-      ['3/velero/r1', 3],
-      ['3/velero/r2', 0],
-      ['0/velero/r1', 0],
-      ['-1/velero/r1', 0],
-      ['x/velero/r1', 0],
-      ['01/velero/r1', 0],
-      ['3', 0],
-      ['', 0],
-      [undefined, 0],
+  it('reads the escape rounds, and the pods of the last one, only for the restore they name', () => {
+    const cases: Array<[string | undefined, number, string[]]> = [
+      ['1/velero/r1;uid-a', 1, ['uid-a']],
+      ['3/velero/r1;uid-a,uid-b', 3, ['uid-a', 'uid-b']],
+      // As written before the pods were recorded.
+      ['1/velero/r1', 1, []],
+      ['3/velero/r1', 3, []],
+      ['2/velero/r1;', 2, []],
+      ['3/velero/r2;uid-a', 0, []],
+      ['3/velero/r2', 0, []],
+      ['0/velero/r1;uid-a', 0, []],
+      ['-1/velero/r1', 0, []],
+      ['x/velero/r1', 0, []],
+      ['01/velero/r1', 0, []],
+      ['3', 0, []],
+      ['3;uid-a', 0, []],
+      ['', 0, []],
+      [undefined, 0, []],
     ];
-    for (const [value, want] of cases)
-      expect(parseEscapeRounds(value, 'velero/r1'), String(value)).to.equal(want);
+    for (const [value, rounds, pods] of cases)
+      expect(parseEscapeRecord(value, 'velero/r1'), String(value)).to.deep.equal({ rounds, pods });
+  });
+
+  it('writes the escape record as it reads it back', () => {
+    for (const record of [
+      { rounds: 1, pods: ['uid-a'] },
+      { rounds: 3, pods: ['uid-a', 'uid-b', 'uid-c'] },
+    ])
+      expect(parseEscapeRecord(formatEscapeRecord('velero/r1', record), 'velero/r1')).to.deep.equal(record);
   });
 
   it('reads the record only for the restore it names', () => {

@@ -127,11 +127,14 @@ describe('template patches', () => {
     expect(cleaned.metadata.annotations).to.deep.equal({ [CLEANED_UP_ANNOTATION]: 'velero/r2' });
   });
 
-  it('records an escape round on the workload alone (guarded), and cleanup after a later template path drops it', () => {
+  it('records an escape round and the pods it deletes on the workload alone (guarded), and cleanup after a later template path drops it', () => {
     const w = deployment();
-    const patch = escapeRoundPatch(w, 2, 'velero/r2');
+    const patch = escapeRoundPatch(w, { rounds: 2, pods: ['uid-b', 'uid-a'] }, 'velero/r2');
     expect(patch).to.deep.equal({
-      metadata: { resourceVersion: '17', annotations: { [ESCAPED_PODS_DELETED_ANNOTATION]: '2/velero/r2' } },
+      metadata: {
+        resourceVersion: '17',
+        annotations: { [ESCAPED_PODS_DELETED_ANNOTATION]: '2/velero/r2;uid-a,uid-b' },
+      },
     });
     const escaped = applyMergePatch(w, patch) as Workload;
     expect(escaped.spec).to.deep.equal(w.spec);

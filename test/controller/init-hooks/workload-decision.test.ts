@@ -162,6 +162,41 @@ const cases: Array<[string, WorkloadFacts, Want]> = [
     { template: 'inject', reason: 'InjectHooks', deletePods: [], escapeRound: undefined },
   ],
   [
+    "the last round's escaped pod seen again (its deletion was refused, or the cache still shows it): deleted again, no new round",
+    facts({ admitted: true, escapeRounds: 1, escapeRoundPods: ['uid-again'], pods: [pod('again')] }),
+    { template: 'keep', reason: 'HandledAtAdmission', deletePods: ['again'], escapeRound: undefined },
+  ],
+  [
+    `round ${MAX_ESCAPE_ROUNDS}'s escaped pod seen again: still that round, deleted again, not the template path`,
+    facts({
+      admitted: true,
+      escapeRounds: MAX_ESCAPE_ROUNDS,
+      escapeRoundPods: ['uid-again'],
+      pods: [pod('again')],
+    }),
+    { template: 'keep', reason: 'HandledAtAdmission', deletePods: ['again'], escapeRound: undefined },
+  ],
+  [
+    "the last round's escaped pod seen again next to a new one: a new round for both",
+    facts({
+      admitted: true,
+      escapeRounds: 1,
+      escapeRoundPods: ['uid-again'],
+      pods: [pod('again'), pod('new')],
+    }),
+    { template: 'keep', reason: 'HandledAtAdmission', deletePods: ['again', 'new'], escapeRound: 2 },
+  ],
+  [
+    `past the bound, the last round's pod seen again next to a new one: the template path`,
+    facts({
+      admitted: true,
+      escapeRounds: MAX_ESCAPE_ROUNDS,
+      escapeRoundPods: ['uid-again'],
+      pods: [pod('again'), pod('new')],
+    }),
+    { template: 'inject', reason: 'InjectHooks', deletePods: [], escapeRound: undefined },
+  ],
+  [
     `a StatefulSet past the bound: the template path, whose roll-out is then the price`,
     sts('OrderedReady', 'RollingUpdate', {
       admitted: true,

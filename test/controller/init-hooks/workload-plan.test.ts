@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { DEFAULT_HOOK_POLICY } from '../../../src/hooks/policy.ts';
 import type { Pod, Workload } from '../../../src/kube/types.ts';
-import { PAUSED_FOR_HOOKS_ANNOTATION } from '../../../src/controller/marks.ts';
+import {
+  ADMISSION_BYPASSED_ANNOTATION,
+  ESCAPED_PODS_DELETED_ANNOTATION,
+  PAUSED_FOR_HOOKS_ANNOTATION,
+  RESTORE_LABEL,
+} from '../../../src/controller/marks.ts';
 import type { RestoreLookup, RestoreObject } from '../../../src/controller/restore-directory.ts';
 import {
   DELETED_PODS_RECHECK_MS,
@@ -335,6 +340,111 @@ describe('workload plan', () => {
     expect(shape(next)).to.include('patch:injectTemplate');
     const rejected = (next.steps[1] as PatchStep).ifRejected?.('annotation too long');
     expect(rejected?.summary).to.equal('ReplicaSet app/web (rejected-by-api-server): annotation too long');
+  });
+
+  describe('pods that keep escaping admission: a round recorded before each deletion, then the template path', () => {
+    /** A StatefulSet marked at admission (its template carries the mark), with an escape record for r1. */
+    const marked = (record?: string) => {
+      const w = workload('StatefulSet', {
+        ...(record ? { annotations: { [ESCAPED_PODS_DELETED_ANNOTATION]: record } } : {}),
+      });
+      return {
+        ...w,
+        spec: {
+          ...w.spec,
+          template: { ...w.spec.template, metadata: { labels: { app: 'web', [RESTORE_LABEL]: 'r1' } } },
+        },
+      } as Workload;
+    };
+    /** Created by its owner during the restore, with the mark and without the hooks: the pod webhook did not answer. */
+    const escaped = () => {
+      const p = pendingPod('web-1');
+      return { ...p, metadata: { ...p.metadata, labels: { app: 'web', [RESTORE_LABEL]: 'r1' } } } as Pod;
+    };
+    const cases: {
+      name: string;
+      recorded?: string;
+      steps: string[];
+      /** What the escape record says once the plan's patch is written (none: no patch of it). */
+      annotation?: string;
+      bypassed?: string;
+    }[] = [
+      {
+        name: 'none recorded',
+        steps: ['effects', 'patch:recordEscapeRound', 'delete:web-1'],
+        annotation: '1/velero/r1;web-1-uid',
+      },
+      {
+        name: '1 recorded, for an earlier pod',
+        recorded: '1/velero/r1;web-0-uid',
+        steps: ['effects', 'effects', 'patch:recordEscapeRound', 'delete:web-1'],
+        annotation: '2/velero/r1;web-1-uid',
+      },
+      {
+        name: '2 recorded, for an earlier pod',
+        recorded: '2/velero/r1;web-0-uid',
+        steps: ['effects', 'effects', 'patch:recordEscapeRound', 'delete:web-1'],
+        annotation: '3/velero/r1;web-1-uid',
+      },
+      {
+        name: '1 recorded, for this pod (its deletion was refused, or the cache still shows it): deleted again, no new round',
+        recorded: '1/velero/r1;web-1-uid',
+        steps: ['effects', 'effects', 'delete:web-1'],
+      },
+      {
+        // The bound (MAX_ESCAPE_ROUNDS) as the docs and the Events state it, spelled out.
+        name: '3 recorded, for this pod: still that round, deleted again',
+        recorded: '3/velero/r1;web-1-uid',
+        steps: ['effects', 'effects', 'delete:web-1'],
+      },
+      {
+        name: '3 recorded, for an earlier pod: the template path',
+        recorded: '3/velero/r1;web-0-uid',
+        steps: ['effects', 'patch:injectTemplate'],
+        bypassed: 'PodsEscaped/velero/r1',
+      },
+      {
+        name: '3 recorded before the pods were (an older record): the template path',
+        recorded: '3/velero/r1',
+        steps: ['effects', 'patch:injectTemplate'],
+        bypassed: 'PodsEscaped/velero/r1',
+      },
+    ];
+    for (const c of cases)
+      it(`${c.name}: ${c.steps.filter((s) => s !== 'effects').join(', ')}`, () => {
+        const w = marked(c.recorded);
+        const plan = planWorkload(observed(w, [escaped()], [], { admissionServed: true }));
+        expect(shape(plan)).to.deep.equal(c.steps);
+        const patch = plan.steps.find((s): s is PatchStep => s.do === 'patch');
+        const body = patch?.build(w) as
+          | {
+              metadata?: { annotations?: Record<string, string> };
+              spec?: { template?: { spec?: { initContainers?: { name: string }[] } } };
+            }
+          | undefined;
+        if (c.annotation !== undefined) {
+          // The round is written first, guarded: a workload that already records it (a lagging cache) stops the
+          // reconcile before any pod is deleted.
+          expect(patch?.stopUnlessWritten).to.equal(true);
+          expect(body?.metadata?.annotations?.[ESCAPED_PODS_DELETED_ANNOTATION]).to.equal(c.annotation);
+          expect(body?.spec, 'the template is not written').to.equal(undefined);
+          expect(patch?.build(marked(c.annotation)), 'already recorded: nothing written').to.equal(undefined);
+        }
+        if (c.bypassed !== undefined) {
+          // Past the bound: the hooks go into the template, which records why; the count stays as it was.
+          expect(body?.spec?.template?.spec?.initContainers?.map((c) => c.name)).to.deep.equal([HOOK.name]);
+          expect(body?.metadata?.annotations?.[ADMISSION_BYPASSED_ANNOTATION]).to.equal(c.bypassed);
+          expect(body?.metadata?.annotations?.[ESCAPED_PODS_DELETED_ANNOTATION]).to.equal(undefined);
+          expect(eventReasons(plan)).to.deep.equal(['AdmissionBypassed', 'HookInjected']);
+        } else {
+          expect(plan.requeueAfterMs).to.equal(DELETED_PODS_RECHECK_MS);
+          expect(eventReasons(plan)).to.deep.equal([
+            ...(c.recorded ? ['AdmissionBypassed'] : []),
+            ...(c.annotation ? ['AdmissionBypassed'] : []),
+            'PodReplaced',
+          ]);
+        }
+      });
   });
 
   describe('the requeue policy', () => {
