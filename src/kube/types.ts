@@ -119,3 +119,11 @@ export interface Workload {
   };
   status?: Record<string, unknown>;
 }
+
+/** The ConfigMaps the controller keeps its records in (hook-count ledgers, the replacement journal). */
+export interface ConfigMap {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta & { name: string };
+  data?: Record<string, string>;
+}
