@@ -22,6 +22,7 @@ import {
   templateHash,
   writeStatus,
 } from './meta.ts';
+import { adopt } from './ownership.ts';
 import { QueuedController, owning } from './queued-controller.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { podFromTemplate, withoutZeros } from './replicaset.ts';
@@ -83,18 +84,8 @@ export class StatefulSetController extends QueuedController {
     for (const pod of pods.byIndex('namespace', namespace)) {
       if (controllerOf(pod) || pod.metadata.deletionTimestamp || !selects(pod.metadata.labels)) continue;
       if (ordinalOf(sts, pod) === undefined) continue;
-      try {
-        owned.push(
-          await this.api.patch(GVR.pods, namespace, pod.metadata.name!, 'application/merge-patch+json', {
-            metadata: {
-              ownerReferences: [controllerRef(sts)],
-              resourceVersion: pod.metadata.resourceVersion,
-            },
-          }),
-        );
-      } catch (e) {
-        if (!isNotFound(e) && !isConflictOrExists(e)) throw e;
-      }
+      const adopted = await adopt(this.api, GVR.pods, pod, sts, { ifUnchanged: true });
+      if (adopted) owned.push(adopted);
     }
     for (const pod of owned) {
       const i = ordinalOf(sts, pod);
@@ -172,24 +163,8 @@ export class StatefulSetController extends QueuedController {
     const selects = labelSelectorMatcher(spec.selector);
     for (const r of revisions.byIndex('namespace', namespace) as Revision[]) {
       if (controllerOf(r) || r.metadata.deletionTimestamp || !selects(r.metadata.labels)) continue;
-      try {
-        owned.push(
-          (await this.api.patch(
-            GVR.controllerrevisions,
-            namespace,
-            r.metadata.name!,
-            'application/merge-patch+json',
-            {
-              metadata: {
-                ownerReferences: [controllerRef(sts)],
-                resourceVersion: r.metadata.resourceVersion,
-              },
-            },
-          )) as Revision,
-        );
-      } catch (e) {
-        if (!isNotFound(e) && !isConflictOrExists(e)) throw e;
-      }
+      const adopted = await adopt(this.api, GVR.controllerrevisions, r, sts, { ifUnchanged: true });
+      if (adopted) owned.push(adopted as Revision);
     }
     const data = { spec: { template: { ...structuredClone(spec.template ?? {}), $patch: 'replace' } } };
     const wanted = normalizedTemplate('StatefulSet', spec.template);
