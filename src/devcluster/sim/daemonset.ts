@@ -93,16 +93,8 @@ export class DaemonSetController extends QueuedController {
     const ds = this.informers.for(GVR.daemonsets).byKey(key);
     if (!ds || ds.metadata.deletionTimestamp) return;
     const spec = (ds.spec ?? {}) as DaemonSetSpec;
-    const namespace = ds.metadata.namespace!;
     const hash = await this.revisionHash(ds, spec);
-    const selects = labelSelectorMatcher(spec.selector);
-    const pods = this.informers.for(GVR.pods);
-    const owned = pods.byIndex('controller', ds.metadata.uid ?? '');
-    for (const pod of pods.byIndex('namespace', namespace)) {
-      if (controllerOf(pod) || pod.metadata.deletionTimestamp || !selects(pod.metadata.labels)) continue;
-      const adopted = await adopt(this.api, GVR.pods, pod, ds, { ifUnchanged: true });
-      if (adopted) owned.push(adopted);
-    }
+    const owned = await this.claimDependents(ds);
     const nodes = [...this.informers.for(GVR.nodes).list()].filter((n) =>
       nodeFits(spec.template?.spec ?? {}, n),
     );

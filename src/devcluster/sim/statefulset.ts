@@ -23,7 +23,7 @@ import {
   writeStatus,
 } from './meta.ts';
 import { adopt } from './ownership.ts';
-import { QueuedController, owning } from './queued-controller.ts';
+import { QueuedController, owning, selectorMatches } from './queued-controller.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { podFromTemplate, withoutZeros } from './replicaset.ts';
 import type { ComponentEvents } from './events.ts';
@@ -65,7 +65,12 @@ export class StatefulSetController extends QueuedController {
       api,
       informers,
       events,
-      owning(GVR.statefulsets, GVR.pods, 'StatefulSet', (s, pod) => ordinalOf(s, pod) !== undefined),
+      owning(
+        GVR.statefulsets,
+        GVR.pods,
+        'StatefulSet',
+        (s, pod) => selectorMatches(s, pod) && ordinalOf(s, pod) !== undefined,
+      ),
     );
     informers.for(GVR.controllerrevisions).addIndex('controller', byControllerUID);
     informers.for(GVR.controllerrevisions).addIndex('namespace', byNamespace);
@@ -75,19 +80,9 @@ export class StatefulSetController extends QueuedController {
     const sts = this.informers.for(GVR.statefulsets).byKey(key);
     if (!sts || sts.metadata.deletionTimestamp) return;
     const spec = (sts.spec ?? {}) as StatefulSetSpec;
-    const namespace = sts.metadata.namespace!;
     const { update, current } = await this.revisions(sts, spec);
-    const pods = this.informers.for(GVR.pods);
-    const selects = labelSelectorMatcher(spec.selector);
     const byOrdinal = new Map<number, KubeObject>();
-    const owned = pods.byIndex('controller', sts.metadata.uid ?? '');
-    for (const pod of pods.byIndex('namespace', namespace)) {
-      if (controllerOf(pod) || pod.metadata.deletionTimestamp || !selects(pod.metadata.labels)) continue;
-      if (ordinalOf(sts, pod) === undefined) continue;
-      const adopted = await adopt(this.api, GVR.pods, pod, sts, { ifUnchanged: true });
-      if (adopted) owned.push(adopted);
-    }
-    for (const pod of owned) {
+    for (const pod of await this.claimDependents(sts)) {
       const i = ordinalOf(sts, pod);
       if (i !== undefined) byOrdinal.set(i, pod);
     }
