@@ -135,18 +135,22 @@ const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 const MAX_INT32 = 2147483647;
 
+/** A list member's name: a DNS-1123 label, unique among its siblings (`seen` collects them); empty is required. */
+function validateMemberName(name: string, path: FieldPath, seen: Set<string>): Causes {
+  if (!name) return [fieldError.required(path)];
+  const out = validateDNS1123Label(name).map((msg) => fieldError.invalid(path, name, msg));
+  if (seen.has(name)) out.push(fieldError.duplicate(path, name));
+  seen.add(name);
+  return out;
+}
+
 function validateVolumes(volumes: unknown, path: FieldPath): { causes: Causes; names: Set<string> } {
   const out: Causes = [];
   const names = new Set<string>();
   list(volumes).forEach((raw, i) => {
     const volume = obj(raw);
     const at = path.index(i);
-    const name = str(volume.name);
-    if (!name) out.push(fieldError.required(at.child('name')));
-    else
-      for (const msg of validateDNS1123Label(name)) out.push(fieldError.invalid(at.child('name'), name, msg));
-    if (name && names.has(name)) out.push(fieldError.duplicate(at.child('name'), name));
-    if (name) names.add(name);
+    out.push(...validateMemberName(str(volume.name), at.child('name'), names));
     const sources = Object.keys(volume).filter((k) => k !== 'name' && has(volume[k]));
     if (sources.length === 0) out.push(fieldError.required(at, 'must specify a volume type'));
     for (const extra of sources.slice(1))
@@ -193,11 +197,7 @@ function validateContainer(
 ): Causes {
   const out: Causes = [];
   const name = str(container.name);
-  if (!name) out.push(fieldError.required(path.child('name')));
-  else
-    for (const msg of validateDNS1123Label(name)) out.push(fieldError.invalid(path.child('name'), name, msg));
-  if (name && seenNames.has(name)) out.push(fieldError.duplicate(path.child('name'), name));
-  if (name) seenNames.add(name);
+  out.push(...validateMemberName(name, path.child('name'), seenNames));
 
   const image = str(container.image);
   if (!image) out.push(fieldError.required(path.child('image')));
@@ -1004,11 +1004,7 @@ function validateService(service: Obj): Causes {
     const at = path.child('ports').index(i);
     const name = str(port.name);
     if (ports.length > 1 && !name) out.push(fieldError.required(at.child('name')));
-    if (name) {
-      for (const msg of validateDNS1123Label(name)) out.push(fieldError.invalid(at.child('name'), name, msg));
-      if (names.has(name)) out.push(fieldError.duplicate(at.child('name'), name));
-      names.add(name);
-    }
+    if (name) out.push(...validateMemberName(name, at.child('name'), names));
     for (const msg of validatePortNumber(port.port))
       out.push(fieldError.invalid(at.child('port'), port.port ?? 0, msg));
     const protocol = str(port.protocol);
