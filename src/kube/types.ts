@@ -13,7 +13,8 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
-export interface ObjectMeta {
+/** ObjectMeta's fields, and no others: as the devcluster stores metadata. */
+export interface ObjectMetaFields {
   name?: string;
   generateName?: string;
   namespace?: string;
@@ -22,10 +23,16 @@ export interface ObjectMeta {
   generation?: number;
   creationTimestamp?: string;
   deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];
   finalizers?: string[];
+  managedFields?: unknown[];
+}
+
+/** Metadata as a client reads it: fields it does not know pass through. */
+export interface ObjectMeta extends ObjectMetaFields {
   [field: string]: unknown;
 }
 
