@@ -21,29 +21,23 @@ import type { ObjectWithMeta } from './machinery/kube-object.ts';
 /** kubectl's copy of the whole object as last applied: often the largest annotation, and nothing reads it. */
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
-/** The fields of metadata the controller reads; managedFields and the server's other bookkeeping are dropped. */
-const KEPT_METADATA = [
-  'name',
-  'namespace',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'labels',
-  'ownerReferences',
-] as const;
-
-/** Fields shared by many pods (a namespace, a ReplicaSet's labels and owner reference, a restore's annotations). */
-const SHARED_METADATA = new Set<string>(['namespace', 'creationTimestamp', 'labels', 'ownerReferences']);
+/**
+ * The fields of metadata the controller reads; managedFields and the server's other bookkeeping are dropped. Those
+ * shared by many pods (a namespace, a creation second, a ReplicaSet's labels and owner reference) are
+ * interned, the rest are each pod's own.
+ */
+const OWN_METADATA = ['name', 'uid', 'resourceVersion', 'generation', 'deletionTimestamp'] as const;
+const SHARED_METADATA = ['namespace', 'creationTimestamp', 'labels', 'ownerReferences'] as const;
 
 function cachedMetadata(metadata: ObjectMeta, intern: CacheInterner): ObjectMeta {
   const kept: ObjectMeta = {};
-  for (const field of KEPT_METADATA) {
+  for (const field of OWN_METADATA) {
+    if (metadata[field] !== undefined) kept[field] = metadata[field] as never;
+  }
+  for (const field of SHARED_METADATA) {
     const value = metadata[field];
-    if (value === undefined) continue;
-    if (!SHARED_METADATA.has(field)) kept[field] = value as never;
-    else kept[field] = (typeof value === 'string' ? intern.string(value) : intern.value(value)) as never;
+    if (value !== undefined)
+      kept[field] = (typeof value === 'string' ? intern.string(value) : intern.value(value)) as never;
   }
   if (metadata.annotations !== undefined) {
     const { [LAST_APPLIED_ANNOTATION]: _lastApplied, ...annotations } = metadata.annotations;

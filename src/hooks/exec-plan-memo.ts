@@ -8,11 +8,9 @@ import { HOOK_ANNOTATIONS } from './annotations.ts';
 import type { HookTarget, PlanOptions } from './hook-plan.ts';
 import type { RestoreHooks } from './validate.ts';
 import { planExecHooksOf } from './plan.ts';
+import { isRecord } from '../kube/json.ts';
 
 type ExecPlanOf = ReturnType<typeof planExecHooksOf>;
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Everything planExecHooksOf reads from a target; equal keys, equal plans. */
 export function execPlanKey(target: HookTarget): string {

@@ -18,9 +18,7 @@ import {
   INIT_CONTAINER_NAME,
   readAnnotationInitHook,
 } from './annotations.ts';
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isRecord } from '../kube/json.ts';
 
 export type InitPlan = Pick<
   HookPlan,

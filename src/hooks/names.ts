@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Container } from './restore-types.ts';
+import { isRecord } from '../kube/json.ts';
 
 /** Prefix of the names we give nameless annotation init hooks. */
 export const DEFAULT_INIT_NAME_PREFIX = 'restore-hook-init-';
@@ -15,9 +16,6 @@ const VELERO_GENERATED_NAME = /^velero-restore-init-[0-9a-f]{8}$/;
 export function isVeleroGeneratedInitName(name: string): boolean {
   return VELERO_GENERATED_NAME.test(name);
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const isEmpty = (v: unknown): boolean =>
   v === undefined ||

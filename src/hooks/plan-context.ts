@@ -10,9 +10,7 @@ import { matchIncludesExcludes } from './glob.ts';
 import { matchesLabelSelector } from './selector.ts';
 import { restoresIntoNamespace } from './validate.ts';
 import { LIMITS, tooLong, utf8Bytes } from './limits.ts';
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isRecord } from '../kube/json.ts';
 
 function containersOf(value: unknown): Container[] {
   return Array.isArray(value)

@@ -1,6 +1,7 @@
 /** Who may declare hooks, and what hook containers may be: the operator's policy from the config file. */
 import type { FieldError } from './problems.ts';
 import { compileGlob } from './glob.ts';
+import { isRecord } from '../kube/json.ts';
 
 /**
  * What a hook container may ask for in its own `securityContext`. Each field says what is allowed; the default
@@ -53,9 +54,6 @@ export function imagePolicyError(policy: HookPolicy, image: string): string | un
     ? undefined
     : `image ${JSON.stringify(image)} is not allowed by policy (allowed: ${policy.allowedImages.join(', ')})`;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * What policy.securityContext refuses in a hook container declared at `field`: one error per refused field, with

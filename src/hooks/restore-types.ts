@@ -1,4 +1,4 @@
-import type { Container } from '../kube/types.ts';
+import type { Container, ObjectMeta } from '../kube/types.ts';
 /**
  * TypeScript shapes of the velero.io/v1 Restore fields that restore hooks use, and of the core/v1 pieces a hook
  * touches. They describe well-formed objects; the engine never trusts them and checks every field at run time,
@@ -126,15 +126,7 @@ export interface RestoreStatus {
 export interface Restore {
   apiVersion: typeof VELERO_API_VERSION;
   kind: typeof RESTORE_KIND;
-  metadata: {
-    name?: string;
-    namespace?: string;
-    uid?: string;
-    generation?: number;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    [field: string]: unknown;
-  };
+  metadata: ObjectMeta;
   spec?: RestoreSpec;
   status?: RestoreStatus;
 }

@@ -5,6 +5,7 @@
 import type { FieldError } from './problems.ts';
 import type { LabelSelectorOperator } from './restore-types.ts';
 import { labelKeyError, labelValueError } from './k8s-names.ts';
+import { isRecord } from '../kube/json.ts';
 
 const OPERATORS: readonly LabelSelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 
@@ -21,9 +22,6 @@ export interface CompiledSelector {
 
 export type SelectorResult =
   { ok: true; selector: CompiledSelector } | { ok: false; errors: readonly FieldError[] };
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const quote = (v: unknown): string => JSON.stringify(v) ?? String(v);
 
@@ -52,6 +50,17 @@ export function parseLabelSelector(value: unknown, path: string): SelectorResult
 }
 
 /** `matchLabels` at `at`: one In requirement per entry; problems are added to `errors`. */
+/** A label value at `field`: false when it is no string; an invalid value is kept, and its error recorded. */
+function checkLabelValue(v: unknown, field: string, errors: FieldError[]): v is string {
+  if (typeof v !== 'string') {
+    errors.push({ field, message: 'must be a string' });
+    return false;
+  }
+  const valueError = labelValueError(v);
+  if (valueError) errors.push({ field, message: `Invalid value: ${quote(v)}: ${valueError}` });
+  return true;
+}
+
 function parseMatchLabels(matchLabels: unknown, at: string, errors: FieldError[]): Requirement[] {
   if (!isRecord(matchLabels)) {
     errors.push({ field: at, message: 'must be a map of strings' });
@@ -61,14 +70,7 @@ function parseMatchLabels(matchLabels: unknown, at: string, errors: FieldError[]
   for (const [k, v] of Object.entries(matchLabels)) {
     const keyError = labelKeyError(k);
     if (keyError) errors.push({ field: at, message: `Invalid value: ${quote(k)}: ${keyError}` });
-    if (typeof v !== 'string') {
-      errors.push({ field: `${at}[${k}]`, message: 'must be a string' });
-      continue;
-    }
-    const valueError = labelValueError(v);
-    if (valueError)
-      errors.push({ field: `${at}[${k}]`, message: `Invalid value: ${quote(v)}: ${valueError}` });
-    requirements.push({ key: k, operator: 'In', values: [v] });
+    if (checkLabelValue(v, `${at}[${k}]`, errors)) requirements.push({ key: k, operator: 'In', values: [v] });
   }
   return requirements;
 }
@@ -118,18 +120,7 @@ function parseValues(values: unknown, at: string, errors: FieldError[]): string[
     errors.push({ field: at, message: 'must be a list of strings' });
     return [];
   }
-  const vals: string[] = [];
-  values.forEach((v: unknown, j) => {
-    if (typeof v !== 'string') {
-      errors.push({ field: `${at}[${j}]`, message: 'must be a string' });
-      return;
-    }
-    const valueError = labelValueError(v);
-    if (valueError)
-      errors.push({ field: `${at}[${j}]`, message: `Invalid value: ${quote(v)}: ${valueError}` });
-    vals.push(v);
-  });
-  return vals;
+  return values.filter((v: unknown, j): v is string => checkLabelValue(v, `${at}[${j}]`, errors));
 }
 
 /** True when every requirement holds for the labels (an empty selector matches everything). */

@@ -4,6 +4,7 @@
  */
 import type { HookTarget } from './plan.ts';
 import type { PodSpec } from './restore-types.ts';
+import { isRecord } from '../kube/json.ts';
 
 export const HOOK_TARGET_KINDS = [
   'Pod',
@@ -28,9 +29,6 @@ export interface ObjectTarget {
 
 export type ObjectTargetResult =
   { ok: true; value: ObjectTarget } | { ok: false; field: string; message: string };
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const TEMPLATE_PATH: Record<Exclude<HookTargetKind, 'Pod'>, readonly string[]> = {
   Deployment: ['spec', 'template'],

@@ -5,6 +5,7 @@
  */
 import type { Problem } from './problems.ts';
 import { nearestName } from './suggest.ts';
+import { isRecord } from '../kube/json.ts';
 
 /** A known field: its name, and the shape of its value when it is walked further. */
 interface Shape {
@@ -41,9 +42,6 @@ const HOOKS: Shape = obj({
     }),
   }),
 });
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * One warning per unknown field of `spec.hooks`, in document order:

@@ -13,6 +13,7 @@ import { parseGoDuration, toMilliseconds } from './duration.ts';
 import { containerImageError, dns1123LabelError } from './k8s-names.ts';
 import { imagePolicyError, securityContextErrors } from './policy.ts';
 import { LIMITS, tooLong, tooMany, utf8Bytes } from './limits.ts';
+import { isRecord } from '../kube/json.ts';
 
 /** Velero's exec timeout when none (or 0) is given. */
 export const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
@@ -65,9 +66,6 @@ export interface RestoreHooks {
   /** Every problem of the Restore, hook-related or not. Any error: Velero would fail the Restore's validation. */
   readonly problems: readonly Problem[];
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const quote = (v: unknown): string => JSON.stringify(v) ?? String(v);
 

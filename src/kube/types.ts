@@ -13,7 +13,8 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
-export interface ObjectMeta {
+/** ObjectMeta's fields, and no others: as the devcluster stores metadata. */
+export interface ObjectMetaFields {
   name?: string;
   generateName?: string;
   namespace?: string;
@@ -22,10 +23,16 @@ export interface ObjectMeta {
   generation?: number;
   creationTimestamp?: string;
   deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];
   finalizers?: string[];
+  managedFields?: unknown[];
+}
+
+/** Metadata as a client reads it: fields it does not know pass through. */
+export interface ObjectMeta extends ObjectMetaFields {
   [field: string]: unknown;
 }
 
@@ -118,4 +125,12 @@ export interface Workload {
     [field: string]: unknown;
   };
   status?: Record<string, unknown>;
+}
+
+/** The ConfigMaps the controller keeps its records in (hook-count ledgers, the replacement journal). */
+export interface ConfigMap {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta & { name: string };
+  data?: Record<string, string>;
 }

@@ -100,9 +100,7 @@ export function startHealthServer(
   checks: HealthChecks,
   bindAddress: string,
 ): Promise<RunningServer | undefined> {
-  return listen(bindAddress, (req, res) => {
-    handle(checks, req, res).catch(() => res.destroy());
-  });
+  return listen(bindAddress, (req, res) => handle(checks, req, res));
 }
 
 async function handle(checks: HealthChecks, req: IncomingMessage, res: ServerResponse): Promise<void> {

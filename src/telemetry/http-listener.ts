@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { RequestListener, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A --*-bind-address value: HOST:PORT, ":PORT" (every interface), or "0" (disabled). */
@@ -33,11 +33,14 @@ export interface RunningServer {
 /** Serves `handler` on the bind address; resolves once listening, or to undefined when the address is "0". */
 export async function listen(
   bindAddress: string,
-  handler: RequestListener,
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
 ): Promise<RunningServer | undefined> {
   const address = parseBindAddress(bindAddress);
   if (!address) return undefined;
-  const server = createServer({ keepAliveTimeout: 5_000 }, handler);
+  const server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
+    // A client that went away mid-answer is its own problem; never let it become an unhandled rejection.
+    handler(req, res).catch(() => res.destroy());
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host, () => {

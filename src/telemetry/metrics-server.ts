@@ -59,10 +59,7 @@ export function startMetricsServer(
   registry: Registry,
   bindAddress: string,
 ): Promise<RunningServer | undefined> {
-  return listen(bindAddress, (req, res) => {
-    // A client that went away mid-answer is its own problem; never let it become an unhandled rejection.
-    handle(registry, req, res).catch(() => res.destroy());
-  });
+  return listen(bindAddress, (req, res) => handle(registry, req, res));
 }
 
 async function handle(registry: Registry, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -21,9 +21,7 @@ import { defaultContainer } from '../../kube/container-defaults.ts';
 import { restoreKey } from '../../controller/restore-key.ts';
 import type { LoadedDocument } from './manifests.ts';
 import { InputError, readDocuments, readManifests } from './manifests.ts';
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isRecord } from '../../kube/json.ts';
 
 const where = (d: LoadedDocument): string => `${d.file} (document ${d.index})`;
 

@@ -13,6 +13,7 @@ import type { RestoreHooks } from '../../hooks/validate.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import { objectReference, podReference } from '../events.ts';
+import type { EventSpec } from '../events.ts';
 import type { SkipReason } from '../../telemetry/metrics.ts';
 import { RESTORE_LABEL } from '../marks.ts';
 import { isRestoreMember } from '../membership.ts';
@@ -66,6 +67,47 @@ export interface PodPlan {
 }
 
 const nothing: PodPlan = { effects: [] };
+
+/** A pod of `restore` that will not run its init hooks, counted once per pod and `why` (`hook_skipped_total`). */
+function countSkipOnce(
+  pod: Pod,
+  restore: RestoreObject,
+  why: string,
+  labels: { readonly kind: string; readonly reason: SkipReason },
+): Effect {
+  const namespace = pod.metadata.namespace ?? '';
+  return {
+    once: `${pod.metadata.uid ?? `${namespace}/${pod.metadata.name ?? ''}`}/${why}`,
+    effects: [
+      { metric: 'hookSkipped', labels: { restore: restore.metadata.name ?? '', namespace, ...labels } },
+    ],
+  };
+}
+
+/** The Warning on a pod whose init hooks will not run. */
+function skipEvent(
+  pod: Pod,
+  note: string,
+  about: Partial<Pick<EventSpec, 'reason' | 'related'>> = {},
+): Effect {
+  const { reason = 'HookSkipped', related } = about;
+  return {
+    event: {
+      regarding: podReference(pod.metadata),
+      ...(related ? { related } : {}),
+      type: 'Warning',
+      reason,
+      action: 'Skip',
+      note,
+    },
+  };
+}
+
+/** For the Restore's status: the Restore and the pod that will not run its init hooks. */
+const skippedPod = (restore: RestoreObject, pod: Pod): PodPlan['skippedPod'] => ({
+  restore: restoreKey(restore),
+  pod: `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`,
+});
 
 function podPlan(
   pod: Pod,
@@ -143,35 +185,15 @@ export function planBarePod(obs: PodObservation): PodPlan {
 
 /** Why a bare pod gets no hooks: counted once, said on the pod, and for some reasons shown in the Restore's status. */
 function skipBarePod(pod: Pod, restore: RestoreObject, reason: string): Omit<PodPlan, 'replace'> {
-  const namespace = pod.metadata.namespace ?? '';
-  const name = pod.metadata.name ?? '';
-  const key = restoreKey(restore);
   const effects: Effect[] = [];
   const metric = SKIP_METRIC[reason];
-  if (metric)
-    effects.push({
-      once: `${pod.metadata.uid ?? `${namespace}/${name}`}/${reason}`,
-      effects: [
-        {
-          metric: 'hookSkipped',
-          labels: { restore: restore.metadata.name ?? '', namespace, kind: 'Pod', reason: metric },
-        },
-      ],
-    });
+  if (metric) effects.push(countSkipOnce(pod, restore, reason, { kind: 'Pod', reason: metric }));
   if (reason !== 'RestoreWait' && reason !== 'AppContainersStarted' && reason !== 'HookConflict')
     return { effects };
-  effects.push({
-    event: {
-      regarding: podReference(pod.metadata),
-      type: 'Warning',
-      reason: reason === 'HookConflict' ? 'HookConflict' : 'HookSkipped',
-      action: 'Skip',
-      note: messages.barePodSkipped(name, key, reason),
-    },
-  });
-  return reason === 'HookConflict'
-    ? { effects }
-    : { effects, skippedPod: { restore: key, pod: `${namespace}/${name}` } };
+  const note = messages.barePodSkipped(pod.metadata.name ?? '', restoreKey(restore), reason);
+  if (reason === 'HookConflict')
+    return { effects: [...effects, skipEvent(pod, note, { reason: 'HookConflict' })] };
+  return { effects: [...effects, skipEvent(pod, note)], skippedPod: skippedPod(restore, pod) };
 }
 
 /** Job templates are immutable: a restored Job's pod whose hooks apply can only be reported. */
@@ -184,37 +206,15 @@ export function planJobPod(obs: PodObservation & { job: Workload }): PodPlan {
   const annotations = job.spec.template.metadata?.annotations ?? {};
   const plan = podPlan(pod, annotations, hooks, obs.settings.policy);
   if (initHooksState(plan, hasErrors(hooks.problems)) !== 'missing') return nothing;
-  const namespace = pod.metadata.namespace ?? '';
-  const name = pod.metadata.name ?? '';
   const jobName = job.metadata.name ?? '';
+  const related = objectReference('batch/v1', 'Job', job.metadata);
   return {
-    skippedPod: { restore: restoreKey(restore), pod: `${namespace}/${name}` },
+    skippedPod: skippedPod(restore, pod),
     effects: [
-      {
-        once: `${pod.metadata.uid ?? name}/JobTemplateImmutable`,
-        effects: [
-          {
-            metric: 'hookSkipped',
-            labels: { restore: restore.metadata.name ?? '', namespace, kind: 'Job', reason: 'job-owned' },
-          },
-        ],
-      },
-      {
-        event: {
-          regarding: podReference(pod.metadata),
-          related: {
-            apiVersion: 'batch/v1',
-            kind: 'Job',
-            namespace,
-            name: jobName,
-            uid: job.metadata.uid ?? '',
-          },
-          type: 'Warning',
-          reason: 'HookSkipped',
-          action: 'Skip',
-          note: messages.jobPodSkipped(name, jobName, restoreKey(restore)),
-        },
-      },
+      countSkipOnce(pod, restore, 'JobTemplateImmutable', { kind: 'Job', reason: 'job-owned' }),
+      skipEvent(pod, messages.jobPodSkipped(pod.metadata.name ?? '', jobName, restoreKey(restore)), {
+        related,
+      }),
     ],
   };
 }
@@ -242,37 +242,18 @@ export function planHooksNotInTemplate(
   const plan = podPlan(pod, pod.metadata.annotations ?? {}, hooks, obs.settings.policy);
   const missing = plan.initHooks.filter((h) => h.origin.source === 'annotation' && h.state === 'insert');
   if (missing.length === 0) return nothing;
-  const namespace = pod.metadata.namespace ?? '';
-  const name = pod.metadata.name ?? '';
   const note = messages.podHooksNotInTemplate(
-    name,
+    pod.metadata.name ?? '',
     missing.map((h) => h.container.name),
     restoreKey(restore),
     kind,
     workload.metadata.name ?? '',
   );
   return {
-    skippedPod: { restore: restoreKey(restore), pod: `${namespace}/${name}` },
+    skippedPod: skippedPod(restore, pod),
     effects: [
-      {
-        once: `${pod.metadata.uid ?? name}/NotInTemplate`,
-        effects: [
-          {
-            metric: 'hookSkipped',
-            labels: { restore: restore.metadata.name ?? '', namespace, kind, reason: 'not-in-template' },
-          },
-        ],
-      },
-      {
-        event: {
-          regarding: podReference(pod.metadata),
-          related: objectReference('apps/v1', kind, workload.metadata),
-          type: 'Warning',
-          reason: 'HookSkipped',
-          action: 'Skip',
-          note,
-        },
-      },
+      countSkipOnce(pod, restore, 'NotInTemplate', { kind, reason: 'not-in-template' }),
+      skipEvent(pod, note, { related: objectReference('apps/v1', kind, workload.metadata) }),
     ],
   };
 }

@@ -1,3 +1,4 @@
+import type { ConfigMap } from '../../kube/types.ts';
 import type { KubeJsonClient } from '../kube-json-client.ts';
 import { isAlreadyExists, isNotFound } from '../machinery/api-errors.ts';
 import type { JournalEntry } from './replacement-journal.ts';
@@ -9,20 +10,6 @@ export const REPLACES_ANNOTATION = 'restore-hooks.dev/replaces';
 /** The single ConfigMap an earlier build kept every entry in; adopted (and deleted) when entries are loaded. */
 export const LEGACY_JOURNAL_NAME = 'restore-hooks-replacements';
 const ENTRY_KEY = 'entry';
-
-interface ConfigMap {
-  apiVersion: 'v1';
-  kind: 'ConfigMap';
-  metadata: {
-    name: string;
-    namespace: string;
-    resourceVersion?: string;
-    creationTimestamp?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  data?: Record<string, string>;
-}
 
 /** The entry's object name: the uid of the pod being replaced names exactly one replacement, forever. */
 export function journalEntryName(replacedUID: string): string {

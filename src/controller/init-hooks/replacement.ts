@@ -1,16 +1,5 @@
+import { SERVER_SET_METADATA } from '../../kube/object-meta.ts';
 import type { Container, Pod } from '../../kube/types.ts';
-
-/** Metadata the API server owns; a recreated pod must not carry it. */
-const SERVER_SET_METADATA = [
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'managedFields',
-  'selfLink',
-] as const;
 
 /**
  * The pod that replaces a bare pod: the same metadata and spec, with the hook init containers in place and the

@@ -1,14 +1,9 @@
-/** Structured metadata attached to a log line. */
-export type LogMeta = Record<string, unknown>;
+import type { LogFields, Logger } from '../../telemetry/logger.ts';
 
-/** The logging surface the machinery needs; a winston Logger satisfies it. */
-export interface Logger {
-  error(message: string, meta?: LogMeta): unknown;
-  warn(message: string, meta?: LogMeta): unknown;
-  info(message: string, meta?: LogMeta): unknown;
-  debug(message: string, meta?: LogMeta): unknown;
-  child(meta: LogMeta): Logger;
-}
+/** The controller's logger (telemetry/logger.ts); a winston Logger satisfies it too. */
+export type { Logger };
+/** Structured metadata attached to a log line. */
+export type LogMeta = LogFields;
 
 export const silentLogger: Logger = {
   error() {},
@@ -16,4 +11,5 @@ export const silentLogger: Logger = {
   info() {},
   debug() {},
   child: () => silentLogger,
+  isLevelEnabled: () => false,
 };

@@ -78,38 +78,34 @@ function families(registry: Registry): Families {
     }),
     inFlight,
   };
-  new Gauge<Labels>({
-    name: 'workqueue_unfinished_work_seconds',
-    help:
-      "How many seconds of work has been done that is in progress and hasn't been observed by work_duration. " +
+  // Sampled at scrape time: per queue, the seconds each item in flight has been processed, combined.
+  const inFlightGauge = (name: string, help: string, combine: (value: number, elapsed: number) => number) =>
+    new Gauge<Labels>({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const source of inFlight) {
+          const now = source.now();
+          let value = 0;
+          for (const start of source.startTimes()) value = combine(value, now - start);
+          this.set(source.labels, value / 1000);
+        }
+      },
+    });
+  inFlightGauge(
+    'workqueue_unfinished_work_seconds',
+    "How many seconds of work has been done that is in progress and hasn't been observed by work_duration. " +
       'Large values indicate stuck threads.',
-    labelNames,
-    registers,
-    collect() {
-      this.reset();
-      for (const source of inFlight) {
-        const now = source.now();
-        let total = 0;
-        for (const start of source.startTimes()) total += now - start;
-        this.set(source.labels, total / 1000);
-      }
-    },
-  });
-  new Gauge<Labels>({
-    name: 'workqueue_longest_running_processor_seconds',
-    help: 'How many seconds has the longest running processor for workqueue been running.',
-    labelNames,
-    registers,
-    collect() {
-      this.reset();
-      for (const source of inFlight) {
-        const now = source.now();
-        let longest = 0;
-        for (const start of source.startTimes()) longest = Math.max(longest, now - start);
-        this.set(source.labels, longest / 1000);
-      }
-    },
-  });
+    (sum, elapsed) => sum + elapsed,
+  );
+  inFlightGauge(
+    'workqueue_longest_running_processor_seconds',
+    'How many seconds has the longest running processor for workqueue been running.',
+    Math.max,
+  );
   familiesByRegistry.set(registry, created);
   return created;
 }

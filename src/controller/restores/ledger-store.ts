@@ -6,6 +6,7 @@
  * API server (list by label) after a conflict.
  */
 import { createHash } from 'node:crypto';
+import type { ConfigMap } from '../../kube/types.ts';
 import type { KubeJsonClient } from '../kube-json-client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../machinery/api-errors.ts';
 import type { KubeObject } from '../machinery/kube-object.ts';
@@ -37,17 +38,6 @@ export function ledgerHash(restoreKey: string): string {
 export function ledgerName(restoreKey: string, index = HEAD_SHARD): string {
   const head = `restore-hooks-outcomes-${ledgerHash(restoreKey)}`;
   return index === HEAD_SHARD ? head : `${head}-${index}`;
-}
-
-interface ConfigMap extends KubeObject {
-  metadata: {
-    name: string;
-    namespace?: string;
-    resourceVersion?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  data?: Record<string, string>;
 }
 
 interface StoredShard {
@@ -93,7 +83,7 @@ export class OutcomeLedgerStore {
 
   /** The ledger as the cache shows it. */
   read(restore: { key: string; uid: string }): Ledger {
-    const stored = this.#shards(restore.key, this.#cached(ledgerHash(restore.key)) as ConfigMap[]);
+    const stored = this.#shards(restore.key, this.#cached(ledgerHash(restore.key)) as readonly ConfigMap[]);
     return mergeShards(readable(stored), restore);
   }
 
@@ -112,7 +102,7 @@ export class OutcomeLedgerStore {
     return retryOnError(DEFAULT_RETRY, retriable, async () => {
       const objects = fresh
         ? await this.#list(restore.key)
-        : (this.#cached(ledgerHash(restore.key)) as ConfigMap[]);
+        : (this.#cached(ledgerHash(restore.key)) as readonly ConfigMap[]);
       fresh = true;
       const stored = this.#shards(restore.key, objects);
       const plan: LedgerUpdate = planLedgerUpdate(readable(stored), restore, pods, baseline, this.#limits);

@@ -52,6 +52,17 @@ function detailsFor(gvr: Gr, name: string | undefined): StatusDetails {
   };
 }
 
+/** An error about one object: the message names it as kube-apiserver does, `pods "web-0"`, and so do the details. */
+function aboutObject(
+  code: number,
+  reason: string,
+  gvr: Gr,
+  name: string,
+  says: (object: string) => string,
+): ApiError {
+  return new ApiError(code, reason, says(`${qualifiedResource(gvr)} "${name}"`), detailsFor(gvr, name));
+}
+
 export const errors = {
   badRequest(message: string): ApiError {
     return new ApiError(400, 'BadRequest', message);
@@ -74,31 +85,22 @@ export const errors = {
     });
   },
   notFound(gvr: Gr, name: string): ApiError {
-    return new ApiError(
-      404,
-      'NotFound',
-      `${qualifiedResource(gvr)} "${name}" not found`,
-      detailsFor(gvr, name),
-    );
+    return aboutObject(404, 'NotFound', gvr, name, (object) => `${object} not found`);
   },
   alreadyExists(gvr: Gr, name: string): ApiError {
-    return new ApiError(
-      409,
-      'AlreadyExists',
-      `${qualifiedResource(gvr)} "${name}" already exists`,
-      detailsFor(gvr, name),
-    );
+    return aboutObject(409, 'AlreadyExists', gvr, name, (object) => `${object} already exists`);
   },
   conflict(
     gvr: Gr,
     name: string,
     why = 'the object has been modified; please apply your changes to the latest version and try again',
   ): ApiError {
-    return new ApiError(
+    return aboutObject(
       409,
       'Conflict',
-      `Operation cannot be fulfilled on ${qualifiedResource(gvr)} "${name}": ${why}`,
-      detailsFor(gvr, name),
+      gvr,
+      name,
+      (object) => `Operation cannot be fulfilled on ${object}: ${why}`,
     );
   },
   /** 422 with causes; `kind` is the object's Kind, e.g. `Pod`. */

@@ -1,3 +1,4 @@
+import { OBJECT_META_ORDER } from '../../kube/object-meta.ts';
 import type { KubeObject, ObjectMeta } from './types.ts';
 
 export const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -19,27 +20,11 @@ export function generateName(prefix: string): string {
   return prefix + suffix;
 }
 
-const METADATA_ORDER: (keyof ObjectMeta)[] = [
-  'name',
-  'generateName',
-  'namespace',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'labels',
-  'annotations',
-  'ownerReferences',
-  'finalizers',
-  'managedFields',
-];
-
 /** metadata in the order kube-apiserver serializes it, without undefined fields. */
 export function orderMetadata(m: ObjectMeta): ObjectMeta {
   const out: Record<string, unknown> = {};
-  for (const k of METADATA_ORDER) if (m[k] !== undefined) out[k] = m[k];
+  const given = m as Record<string, unknown>;
+  for (const k of OBJECT_META_ORDER) if (given[k] !== undefined) out[k] = given[k];
   for (const [k, v] of Object.entries(m)) if (!(k in out) && v !== undefined) out[k] = v;
   return out as ObjectMeta;
 }

@@ -5,31 +5,10 @@
  * to the HTTP layer only.
  */
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+import type { ObjectMetaFields } from '../../kube/types.ts';
 
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  deletionGracePeriodSeconds?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-  finalizers?: string[];
-  managedFields?: unknown[];
-}
+export type { OwnerReference } from '../../kube/types.ts';
+export type ObjectMeta = ObjectMetaFields;
 
 /** Any Kubernetes object as JSON. Stored objects always carry apiVersion, kind and metadata. */
 export interface KubeObject {

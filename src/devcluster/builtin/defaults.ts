@@ -491,6 +491,42 @@ function defaultWebhooks(configuration: Obj, mutating: boolean): void {
   });
 }
 
+type Defaulter = (object: KubeObject & Obj, create: boolean) => void;
+
+/** kube-apiserver's defaulting of each built-in kind with defaults, by `group/Kind`, after the pod template's. */
+const DEFAULTERS = new Map<string, Defaulter>([
+  [
+    '/Pod',
+    (pod, create) => {
+      defaultPodSpec(ensureObj(pod, 'spec'));
+      defaultPodOnly(pod);
+      if (create) {
+        admitPod(pod);
+        preparePodStatus(pod);
+      }
+    },
+  ],
+  ['apps/Deployment', (d) => defaultDeployment(ensureObj(d, 'spec'))],
+  ['apps/ReplicaSet', (rs) => setIfUnset(ensureObj(rs, 'spec'), 'replicas', 1)],
+  ['/ReplicationController', (rc) => setIfUnset(ensureObj(rc, 'spec'), 'replicas', 1)],
+  ['apps/StatefulSet', (sts) => defaultStatefulSet(ensureObj(sts, 'spec'))],
+  ['apps/DaemonSet', (ds) => defaultDaemonSet(ensureObj(ds, 'spec'))],
+  ['batch/Job', (job) => defaultJob(job)],
+  ['batch/CronJob', (cronJob) => defaultCronJob(ensureObj(cronJob, 'spec'))],
+  ['/Service', (service) => defaultService(service)],
+  ['/Namespace', (namespace, create) => defaultNamespace(namespace, create)],
+  ['/Secret', (secret) => setIfUnset(secret, 'type', 'Opaque')],
+  ['admissionregistration.k8s.io/MutatingWebhookConfiguration', (c) => defaultWebhooks(c, true)],
+  ['admissionregistration.k8s.io/ValidatingWebhookConfiguration', (c) => defaultWebhooks(c, false)],
+  [
+    '/PersistentVolumeClaim',
+    (pvc) => {
+      defaultPvcSpec(ensureObj(pvc, 'spec'));
+      setIfUnset(ensureObj(pvc, 'status'), 'phase', 'Pending');
+    },
+  ],
+]);
+
 /** Defaults a built-in object as kube-apiserver 1.32 does. Kinds without defaults are returned as a plain copy. */
 export function applyDefaults(
   kind: GroupKind,
@@ -498,59 +534,9 @@ export function applyDefaults(
   options: DefaultingOptions = {},
 ): KubeObject {
   const copy = structuredClone(object) as KubeObject & Obj;
-  const create = (options.operation ?? 'create') === 'create';
   const key = `${kind.group}/${kind.kind}`;
   const templatePath = POD_TEMPLATE_PATHS[key];
   if (templatePath) defaultPodTemplate(at(copy, templatePath));
-  switch (key) {
-    case '/Pod':
-      defaultPodSpec(ensureObj(copy, 'spec'));
-      defaultPodOnly(copy);
-      if (create) {
-        admitPod(copy);
-        preparePodStatus(copy);
-      }
-      break;
-    case 'apps/Deployment':
-      defaultDeployment(ensureObj(copy, 'spec'));
-      break;
-    case 'apps/ReplicaSet':
-    case '/ReplicationController':
-      setIfUnset(ensureObj(copy, 'spec'), 'replicas', 1);
-      break;
-    case 'apps/StatefulSet':
-      defaultStatefulSet(ensureObj(copy, 'spec'));
-      break;
-    case 'apps/DaemonSet':
-      defaultDaemonSet(ensureObj(copy, 'spec'));
-      break;
-    case 'batch/Job':
-      defaultJob(copy);
-      break;
-    case 'batch/CronJob':
-      defaultCronJob(ensureObj(copy, 'spec'));
-      break;
-    case '/Service':
-      defaultService(copy);
-      break;
-    case '/Namespace':
-      defaultNamespace(copy, create);
-      break;
-    case '/Secret':
-      setIfUnset(copy, 'type', 'Opaque');
-      break;
-    case 'admissionregistration.k8s.io/MutatingWebhookConfiguration':
-      defaultWebhooks(copy, true);
-      break;
-    case 'admissionregistration.k8s.io/ValidatingWebhookConfiguration':
-      defaultWebhooks(copy, false);
-      break;
-    case '/PersistentVolumeClaim':
-      defaultPvcSpec(ensureObj(copy, 'spec'));
-      setIfUnset(ensureObj(copy, 'status'), 'phase', 'Pending');
-      break;
-    default:
-      break;
-  }
+  DEFAULTERS.get(key)?.(copy, (options.operation ?? 'create') === 'create');
   return copy;
 }

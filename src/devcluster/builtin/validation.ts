@@ -135,18 +135,22 @@ const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 const MAX_INT32 = 2147483647;
 
+/** A list member's name: a DNS-1123 label, unique among its siblings (`seen` collects them); empty is required. */
+function validateMemberName(name: string, path: FieldPath, seen: Set<string>): Causes {
+  if (!name) return [fieldError.required(path)];
+  const out = validateDNS1123Label(name).map((msg) => fieldError.invalid(path, name, msg));
+  if (seen.has(name)) out.push(fieldError.duplicate(path, name));
+  seen.add(name);
+  return out;
+}
+
 function validateVolumes(volumes: unknown, path: FieldPath): { causes: Causes; names: Set<string> } {
   const out: Causes = [];
   const names = new Set<string>();
   list(volumes).forEach((raw, i) => {
     const volume = obj(raw);
     const at = path.index(i);
-    const name = str(volume.name);
-    if (!name) out.push(fieldError.required(at.child('name')));
-    else
-      for (const msg of validateDNS1123Label(name)) out.push(fieldError.invalid(at.child('name'), name, msg));
-    if (name && names.has(name)) out.push(fieldError.duplicate(at.child('name'), name));
-    if (name) names.add(name);
+    out.push(...validateMemberName(str(volume.name), at.child('name'), names));
     const sources = Object.keys(volume).filter((k) => k !== 'name' && has(volume[k]));
     if (sources.length === 0) out.push(fieldError.required(at, 'must specify a volume type'));
     for (const extra of sources.slice(1))
@@ -193,11 +197,7 @@ function validateContainer(
 ): Causes {
   const out: Causes = [];
   const name = str(container.name);
-  if (!name) out.push(fieldError.required(path.child('name')));
-  else
-    for (const msg of validateDNS1123Label(name)) out.push(fieldError.invalid(path.child('name'), name, msg));
-  if (name && seenNames.has(name)) out.push(fieldError.duplicate(path.child('name'), name));
-  if (name) seenNames.add(name);
+  out.push(...validateMemberName(name, path.child('name'), seenNames));
 
   const image = str(container.image);
   if (!image) out.push(fieldError.required(path.child('image')));
@@ -656,12 +656,11 @@ function validateSelectorAndTemplate(spec: Obj, path: FieldPath, rules: Workload
   return out;
 }
 
-function nonNegative(spec: Obj, key: string, path: FieldPath): Causes {
-  const value = spec[key];
-  if (has(value) && (typeof value !== 'number' || value < 0)) {
-    return [fieldError.invalid(path.child(key), value, 'must be greater than or equal to 0')];
-  }
-  return [];
+/** Each of `keys` of `spec`, where set, is a number of at least 0. */
+function nonNegative(spec: Obj, keys: readonly string[], path: FieldPath): Causes {
+  return keys
+    .filter((key) => has(spec[key]) && (typeof spec[key] !== 'number' || spec[key] < 0))
+    .map((key) => fieldError.invalid(path.child(key), spec[key], 'must be greater than or equal to 0'));
 }
 
 const APPS_TEMPLATE: Omit<WorkloadRules, 'kindLabel'> = {
@@ -673,9 +672,7 @@ function validateDeployment(d: Obj): Causes {
   const spec = obj(d.spec);
   const path = root('spec');
   const out = [
-    ...nonNegative(spec, 'replicas', path),
-    ...nonNegative(spec, 'minReadySeconds', path),
-    ...nonNegative(spec, 'revisionHistoryLimit', path),
+    ...nonNegative(spec, ['replicas', 'minReadySeconds', 'revisionHistoryLimit'], path),
     ...validateSelectorAndTemplate(spec, path, { kindLabel: 'deployment', ...APPS_TEMPLATE }),
   ];
   const strategy = obj(spec.strategy);
@@ -724,8 +721,7 @@ function validateReplicaSet(rs: Obj): Causes {
   const spec = obj(rs.spec);
   const path = root('spec');
   return [
-    ...nonNegative(spec, 'replicas', path),
-    ...nonNegative(spec, 'minReadySeconds', path),
+    ...nonNegative(spec, ['replicas', 'minReadySeconds'], path),
     ...validateSelectorAndTemplate(spec, path, { kindLabel: 'deployment', ...APPS_TEMPLATE }),
   ];
 }
@@ -734,8 +730,7 @@ function validateStatefulSet(sts: Obj): Causes {
   const spec = obj(sts.spec);
   const path = root('spec');
   const out = [
-    ...nonNegative(spec, 'replicas', path),
-    ...nonNegative(spec, 'minReadySeconds', path),
+    ...nonNegative(spec, ['replicas', 'minReadySeconds'], path),
     ...validateSelectorAndTemplate(spec, path, { kindLabel: 'statefulset', ...APPS_TEMPLATE }),
   ];
   const policy = str(spec.podManagementPolicy);
@@ -757,7 +752,7 @@ function validateDaemonSet(ds: Obj): Causes {
   const spec = obj(ds.spec);
   const path = root('spec');
   const out = [
-    ...nonNegative(spec, 'minReadySeconds', path),
+    ...nonNegative(spec, ['minReadySeconds'], path),
     ...validateSelectorAndTemplate(spec, path, { kindLabel: 'daemonset', ...APPS_TEMPLATE }),
   ];
   const type = str(obj(spec.updateStrategy).type);
@@ -772,16 +767,11 @@ function validateDaemonSet(ds: Obj): Causes {
 const JOB_RESTART_POLICIES = ['OnFailure', 'Never'];
 
 function validateJobSpec(spec: Obj, path: FieldPath, generatedSelector: boolean): Causes {
-  const out: Causes = [];
-  for (const key of [
-    'parallelism',
-    'completions',
-    'backoffLimit',
-    'activeDeadlineSeconds',
-    'ttlSecondsAfterFinished',
-  ]) {
-    out.push(...nonNegative(spec, key, path));
-  }
+  const out = nonNegative(
+    spec,
+    ['parallelism', 'completions', 'backoffLimit', 'activeDeadlineSeconds', 'ttlSecondsAfterFinished'],
+    path,
+  );
   const mode = spec.completionMode;
   if (has(mode) && !['NonIndexed', 'Indexed'].includes(str(mode))) {
     out.push(fieldError.notSupported(path.child('completionMode'), mode, ['NonIndexed', 'Indexed']));
@@ -854,8 +844,13 @@ function validateCronJob(cronJob: Obj): Causes {
   const policy = str(spec.concurrencyPolicy);
   if (!CONCURRENCY_POLICIES.includes(policy))
     out.push(fieldError.notSupported(path.child('concurrencyPolicy'), policy, CONCURRENCY_POLICIES));
-  for (const key of ['startingDeadlineSeconds', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit'])
-    out.push(...nonNegative(spec, key, path));
+  out.push(
+    ...nonNegative(
+      spec,
+      ['startingDeadlineSeconds', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit'],
+      path,
+    ),
+  );
   out.push(...validateJobSpec(obj(obj(spec.jobTemplate).spec), path.child('jobTemplate', 'spec'), true));
   return out;
 }
@@ -1004,11 +999,7 @@ function validateService(service: Obj): Causes {
     const at = path.child('ports').index(i);
     const name = str(port.name);
     if (ports.length > 1 && !name) out.push(fieldError.required(at.child('name')));
-    if (name) {
-      for (const msg of validateDNS1123Label(name)) out.push(fieldError.invalid(at.child('name'), name, msg));
-      if (names.has(name)) out.push(fieldError.duplicate(at.child('name'), name));
-      names.add(name);
-    }
+    if (name) out.push(...validateMemberName(name, at.child('name'), names));
     for (const msg of validatePortNumber(port.port))
       out.push(fieldError.invalid(at.child('port'), port.port ?? 0, msg));
     const protocol = str(port.protocol);
@@ -1435,7 +1426,7 @@ const RULES: Readonly<Record<string, KindRules>> = {
   'apps/ControllerRevision': {
     namespaced: true,
     name: subdomain,
-    create: (o) => nonNegative(o, 'revision', root()),
+    create: (o) => nonNegative(o, ['revision'], root()),
     update: (a, b) => immutable(a.data, b.data, root('data')),
   },
   'admissionregistration.k8s.io/MutatingWebhookConfiguration': {

@@ -46,6 +46,15 @@ export function handleFaultAdmin(
   return true;
 }
 
+/** The endpoints that act on the injector and answer with its state. */
+const COMMANDS = new Map<string, (injector: FaultInjector) => void>([
+  ['DELETE /rules', (injector) => injector.clearRules()],
+  ['POST /pause', (injector) => injector.pause()],
+  ['POST /resume', (injector) => injector.resume()],
+  ['POST /compact', (injector) => injector.compact()],
+  ['POST /reset-counters', (injector) => injector.resetCounters()],
+]);
+
 async function serve(
   injector: FaultInjector,
   req: IncomingMessage,
@@ -54,6 +63,11 @@ async function serve(
 ): Promise<void> {
   const method = req.method ?? 'GET';
   const route = `${method} ${sub.replace(/^\/rules\/.+$/, '/rules/:id')}`;
+  const command = COMMANDS.get(route);
+  if (command) {
+    command(injector);
+    return sendJson(res, 200, injector.state());
+  }
   switch (route) {
     case 'GET ':
       return sendJson(res, 200, injector.state());
@@ -74,26 +88,11 @@ async function serve(
     }
     case 'POST /rules':
       return sendJson(res, 201, injector.addRule(await readJson(req)));
-    case 'DELETE /rules':
-      injector.clearRules();
-      return sendJson(res, 200, injector.state());
     case 'DELETE /rules/:id': {
       const id = decodeURIComponent(sub.slice('/rules/'.length));
       if (!injector.removeRule(id)) return status(res, 404, 'NotFound', `fault rule "${id}" not found`);
       return sendJson(res, 200, injector.state());
     }
-    case 'POST /pause':
-      injector.pause();
-      return sendJson(res, 200, injector.state());
-    case 'POST /resume':
-      injector.resume();
-      return sendJson(res, 200, injector.state());
-    case 'POST /compact':
-      injector.compact();
-      return sendJson(res, 200, injector.state());
-    case 'POST /reset-counters':
-      injector.resetCounters();
-      return sendJson(res, 200, injector.state());
     default:
       return status(res, 405, 'MethodNotAllowed', `${method} ${FAULTS_ADMIN_PATH}${sub} is not supported`);
   }

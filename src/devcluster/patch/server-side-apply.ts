@@ -30,6 +30,7 @@
  *   a removal is not tracked (the empty parent map stays).
  */
 import { ApiError } from '../api/errors.ts';
+import { SERVER_SET_METADATA } from '../../kube/object-meta.ts';
 import type { KubeObject, StatusCause } from '../api/types.ts';
 import { getOwn, isJsonObject, jsonEqual, setOwn } from '../util/json.ts';
 import type { JsonObject } from '../util/json.ts';
@@ -59,18 +60,8 @@ const SEP = '\u0000';
 const encode = (path: Path) => path.join(SEP);
 const decode = (key: string): Path => (key === '' ? [] : key.split(SEP));
 
-const SYSTEM_META = [
-  'name',
-  'namespace',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'managedFields',
-  'selfLink',
-];
+/** Metadata no manager owns: the object's identity and what the API server sets. */
+const SYSTEM_META: readonly string[] = ['name', 'namespace', ...SERVER_SET_METADATA];
 
 function groupKindOf(object: KubeObject): { group: string; kind: string } {
   const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';

@@ -13,7 +13,6 @@ import {
   controllerOf,
   controllerRef,
   isConflictOrExists,
-  isNotFound,
   isPodActive,
   isPodReady,
   labelSelectorMatcher,
@@ -23,6 +22,7 @@ import {
   templateHash,
   writeStatus,
 } from './meta.ts';
+import { adopt } from './ownership.ts';
 import { QueuedController, owning, selectorMatches } from './queued-controller.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { resolveIntOrPercent } from './deployment.ts';
@@ -93,23 +93,8 @@ export class DaemonSetController extends QueuedController {
     const ds = this.informers.for(GVR.daemonsets).byKey(key);
     if (!ds || ds.metadata.deletionTimestamp) return;
     const spec = (ds.spec ?? {}) as DaemonSetSpec;
-    const namespace = ds.metadata.namespace!;
     const hash = await this.revisionHash(ds, spec);
-    const selects = labelSelectorMatcher(spec.selector);
-    const pods = this.informers.for(GVR.pods);
-    const owned = pods.byIndex('controller', ds.metadata.uid ?? '');
-    for (const pod of pods.byIndex('namespace', namespace)) {
-      if (controllerOf(pod) || pod.metadata.deletionTimestamp || !selects(pod.metadata.labels)) continue;
-      try {
-        owned.push(
-          await this.api.patch(GVR.pods, namespace, pod.metadata.name!, 'application/merge-patch+json', {
-            metadata: { ownerReferences: [controllerRef(ds)], resourceVersion: pod.metadata.resourceVersion },
-          }),
-        );
-      } catch (e) {
-        if (!isNotFound(e) && !isConflictOrExists(e)) throw e;
-      }
-    }
+    const owned = await this.claimDependents(ds);
     const nodes = [...this.informers.for(GVR.nodes).list()].filter((n) =>
       nodeFits(spec.template?.spec ?? {}, n),
     );
@@ -179,21 +164,7 @@ export class DaemonSetController extends QueuedController {
       const revision = r as { data?: { spec?: { template?: unknown } }; revision?: number };
       newest = Math.max(newest, revision.revision ?? 0);
       if (normalizedTemplate('DaemonSet', revision.data?.spec?.template) !== wanted) continue;
-      if (!owner) {
-        try {
-          await this.api.patch(
-            GVR.controllerrevisions,
-            r.metadata.namespace,
-            r.metadata.name!,
-            'application/merge-patch+json',
-            {
-              metadata: { ownerReferences: [controllerRef(ds)] },
-            },
-          );
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-      }
+      if (!owner) await adopt(this.api, GVR.controllerrevisions, r, ds, { ifUnchanged: false });
       const hash = r.metadata.labels?.[HASH];
       if (hash) return hash;
     }

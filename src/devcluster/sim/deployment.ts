@@ -19,7 +19,9 @@ import {
   stableJson,
   templateHash,
   writeStatus,
+  mergePatch,
 } from './meta.ts';
+import { adopt } from './ownership.ts';
 import { QueuedController, owning, selectorMatches } from './queued-controller.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { withoutZeros } from './replicaset.ts';
@@ -96,9 +98,7 @@ export class DeploymentController extends QueuedController {
       .filter((rs): rs is RSLike => rs !== undefined);
     for (const rs of sets.byIndex('namespace', namespace) as RSLike[]) {
       if (!controllerOf(rs) && !rs.metadata.deletionTimestamp && selects(rs.metadata.labels)) {
-        const adopted = await this.patchRS(rs, {
-          metadata: { ownerReferences: [...(rs.metadata.ownerReferences ?? []), controllerRef(d)] },
-        });
+        const adopted = await adopt(this.api, GVR.replicasets, rs, d, { ifUnchanged: false });
         if (adopted) owned.push(adopted as RSLike);
       }
     }
@@ -143,7 +143,8 @@ export class DeploymentController extends QueuedController {
     } else if (revisionOf(newRS) < maxRevision || revisionOf(newRS) === 0) {
       // Rolling back to an older template makes its ReplicaSet the newest revision.
       const annotations = { [REVISION]: String(maxRevision + 1) };
-      newRS = ((await this.patchRS(newRS, { metadata: { annotations } })) ?? newRS) as RSLike;
+      newRS = ((await mergePatch(this.api, GVR.replicasets, newRS, { metadata: { annotations } })) ??
+        newRS) as RSLike;
     }
 
     if (recreate) {
@@ -291,7 +292,7 @@ export class DeploymentController extends QueuedController {
 
   /** Scales a ReplicaSet and records ScalingReplicaSet on its Deployment, as kube-controller-manager does. */
   private async scale(rs: RSLike, replicas: number, from = rs.spec?.replicas ?? 0): Promise<void> {
-    const scaled = await this.patchRS(rs, { spec: { replicas } });
+    const scaled = await mergePatch(this.api, GVR.replicasets, rs, { spec: { replicas } });
     const owner = ownerOf(rs);
     if (!scaled || !owner || from === replicas) return;
     const direction = from < replicas ? 'up' : 'down';
@@ -301,21 +302,6 @@ export class DeploymentController extends QueuedController {
       'ScalingReplicaSet',
       `Scaled ${direction} replica set ${rs.metadata.name} from ${from} to ${replicas}`,
     );
-  }
-
-  private async patchRS(rs: KubeObject, patch: Record<string, unknown>): Promise<KubeObject | undefined> {
-    try {
-      return await this.api.patch(
-        GVR.replicasets,
-        rs.metadata.namespace,
-        rs.metadata.name!,
-        'application/merge-patch+json',
-        patch,
-      );
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
   }
 
   private async writeStatus(d: KubeObject, newRS: RSLike | undefined, olds: RSLike[]): Promise<void> {
@@ -391,22 +377,13 @@ export class DeploymentController extends QueuedController {
     const status = { ...counts, ...(collisionCount ? { collisionCount } : {}), conditions };
     const revision = newRS ? String(revisionOf(newRS)) : undefined;
     const strip = (s: unknown) => stableJson(s).replace(/"last(Update|Transition)Time":"[^"]*"/g, '');
-    try {
-      if (revision && d.metadata.annotations?.[REVISION] !== revision) {
-        d = await this.api.patch(
-          GVR.deployments,
-          d.metadata.namespace,
-          d.metadata.name!,
-          'application/merge-patch+json',
-          {
-            metadata: { annotations: { [REVISION]: revision } },
-          },
-        );
-      }
-      if (strip(status) === strip(d.status)) return;
-      await writeStatus(this.api, GVR.deployments, d, status);
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
+    if (revision && d.metadata.annotations?.[REVISION] !== revision) {
+      const annotated = await mergePatch(this.api, GVR.deployments, d, {
+        metadata: { annotations: { [REVISION]: revision } },
+      });
+      if (!annotated) return;
+      d = annotated;
     }
+    if (strip(status) !== strip(d.status)) await writeStatus(this.api, GVR.deployments, d, status);
   }
 }

@@ -8,7 +8,8 @@ import type { GroupVersionResource, KubeObject } from '../api/types.ts';
 import type { AdmittedClient } from '../admission/client.ts';
 import { objectKey } from './informer.ts';
 import type { Informer, SharedInformers } from './informer.ts';
-import { GVR, isNotFound } from './meta.ts';
+import { GVR, isNotFound, mergePatch } from './meta.ts';
+import { release } from './ownership.ts';
 import { WorkQueue } from './queue.ts';
 
 const gvr = (group: string, version: string, resource: string): GroupVersionResource => ({
@@ -146,15 +147,7 @@ export class GarbageCollector {
             });
           }
         } else {
-          await this.api.patch(
-            resource,
-            dep.metadata.namespace,
-            dep.metadata.name!,
-            'application/merge-patch+json',
-            {
-              metadata: { ownerReferences: remaining },
-            },
-          );
+          await mergePatch(this.api, resource, dep, { metadata: { ownerReferences: remaining } });
         }
       } catch (e) {
         if (!isNotFound(e)) throw e;
@@ -172,20 +165,7 @@ export class GarbageCollector {
     if (finalizers.includes('orphan')) {
       for (const d of dependents) {
         const resource = resourceOf(d);
-        if (!resource) continue;
-        try {
-          await this.api.patch(
-            resource,
-            d.metadata.namespace,
-            d.metadata.name!,
-            'application/merge-patch+json',
-            {
-              metadata: { ownerReferences: (d.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid) },
-            },
-          );
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
+        if (resource) await release(this.api, resource, d, uid, { ifUnchanged: false });
       }
       return await this.removeFinalizer(owner, 'orphan');
     }

@@ -128,6 +128,27 @@ export function normalizedTemplate(kind: 'StatefulSet' | 'DaemonSet', template: 
   return stableJson((applyDefaults({ group: 'apps', kind }, object).spec as { template: unknown }).template);
 }
 
+/** A JSON merge patch of `object`, by its namespace and name: the patched object, or undefined when it is gone. */
+export async function mergePatch(
+  api: AdmittedClient,
+  gvr: GroupVersionResource,
+  object: KubeObject,
+  patch: Record<string, unknown>,
+): Promise<KubeObject | undefined> {
+  try {
+    return await api.patch(
+      gvr,
+      object.metadata.namespace,
+      object.metadata.name!,
+      'application/merge-patch+json',
+      patch,
+    );
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
 /**
  * Writes `status` through the status subresource onto the latest stored object (the cached one may be behind);
  * an object deleted meanwhile is no error. Callers decide first whether the status changed.

@@ -1,7 +1,16 @@
-import type { KubeObject } from '../api/types.ts';
+/** Owners and their dependents: the event wiring of the workload controllers, adoption and release. */
+import type { AdmittedClient } from '../admission/client.ts';
+import type { GroupVersionResource, KubeObject, OwnerReference } from '../api/types.ts';
 import type { Informer } from './informer.ts';
 import { objectKey } from './informer.ts';
-import { byControllerUID, byNamespace, controllerOf } from './meta.ts';
+import {
+  byControllerUID,
+  byNamespace,
+  controllerOf,
+  controllerRef,
+  isConflictOrExists,
+  mergePatch,
+} from './meta.ts';
 import type { WorkQueue } from './queue.ts';
 
 /**
@@ -39,4 +48,52 @@ export function queueOwnersOnChange(options: {
     },
     delete: changed,
   });
+}
+
+/**
+ * With `ifUnchanged`, the patch carries the resourceVersion the dependent was read at, and a dependent changed
+ * meanwhile (409) is left for the next sync, as one gone is: either way the answer is undefined.
+ */
+interface OwnerWrite {
+  readonly ifUnchanged: boolean;
+}
+
+async function writeOwnerReferences(
+  api: AdmittedClient,
+  gvr: GroupVersionResource,
+  dependent: KubeObject,
+  ownerReferences: OwnerReference[],
+  { ifUnchanged }: OwnerWrite,
+): Promise<KubeObject | undefined> {
+  const resourceVersion = ifUnchanged ? { resourceVersion: dependent.metadata.resourceVersion } : {};
+  try {
+    return await mergePatch(api, gvr, dependent, { metadata: { ownerReferences, ...resourceVersion } });
+  } catch (e) {
+    if (ifUnchanged && isConflictOrExists(e)) return undefined;
+    throw e;
+  }
+}
+
+/** `owner` adopts the orphan `dependent`: its controller reference joins the dependent's owner references. */
+export function adopt(
+  api: AdmittedClient,
+  gvr: GroupVersionResource,
+  dependent: KubeObject,
+  owner: KubeObject,
+  write: OwnerWrite,
+): Promise<KubeObject | undefined> {
+  const references = [...(dependent.metadata.ownerReferences ?? []), controllerRef(owner)];
+  return writeOwnerReferences(api, gvr, dependent, references, write);
+}
+
+/** The owner `ownerUID` lets `dependent` go (it stopped matching, or the owner was deleted with Orphan). */
+export function release(
+  api: AdmittedClient,
+  gvr: GroupVersionResource,
+  dependent: KubeObject,
+  ownerUID: string,
+  write: OwnerWrite,
+): Promise<KubeObject | undefined> {
+  const references = (dependent.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUID);
+  return writeOwnerReferences(api, gvr, dependent, references, write);
 }

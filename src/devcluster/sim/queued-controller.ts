@@ -3,8 +3,8 @@ import type { AdmittedClient } from '../admission/client.ts';
 import type { ComponentEvents, ReportingEvents } from './events.ts';
 import { SILENT } from './events.ts';
 import type { SharedInformers } from './informer.ts';
-import { labelSelectorMatcher } from './meta.ts';
-import { queueOwnersOnChange } from './ownership.ts';
+import { controllerOf, labelSelectorMatcher } from './meta.ts';
+import { adopt, queueOwnersOnChange } from './ownership.ts';
 import { WorkQueue } from './queue.ts';
 
 /** What an owning controller watches: its own objects, and the dependents it creates and adopts. */
@@ -39,6 +39,7 @@ export abstract class QueuedController<Events extends ComponentEvents | Reportin
   protected readonly api: AdmittedClient;
   protected readonly informers: SharedInformers;
   protected readonly events: Events;
+  readonly #ownership: Ownership | undefined;
 
   /** `work` names the queue, or is the ownership the controller keeps (its queue is named after the owner kind). */
   constructor(
@@ -52,6 +53,7 @@ export abstract class QueuedController<Events extends ComponentEvents | Reportin
     this.events = events ?? (SILENT as Events);
     const name = typeof work === 'string' ? work : work.ownerKind.toLowerCase();
     this.queue = new WorkQueue(name, (key) => this.sync(key));
+    this.#ownership = typeof work === 'string' ? undefined : work;
     if (typeof work !== 'string') {
       queueOwnersOnChange({
         owners: informers.for(work.owners),
@@ -64,6 +66,23 @@ export abstract class QueuedController<Events extends ComponentEvents | Reportin
   }
 
   protected abstract sync(key: string): Promise<void>;
+
+  /**
+   * The dependents `owner` controls, after it adopts the orphans of its namespace it may adopt (kube's ClaimPods),
+   * each only as read: an orphan changed or deleted meanwhile is left for the next sync.
+   */
+  protected async claimDependents(owner: KubeObject): Promise<KubeObject[]> {
+    const { dependents, mayAdopt = () => false } = this.#ownership ?? {};
+    if (!dependents) throw new Error(`the ${this.queue.name} controller owns nothing`);
+    const cache = this.informers.for(dependents);
+    const owned = cache.byIndex('controller', owner.metadata.uid ?? '');
+    for (const orphan of cache.byIndex('namespace', owner.metadata.namespace ?? '')) {
+      if (controllerOf(orphan) || orphan.metadata.deletionTimestamp || !mayAdopt(owner, orphan)) continue;
+      const adopted = await adopt(this.api, dependents, orphan, owner, { ifUnchanged: true });
+      if (adopted) owned.push(adopted);
+    }
+    return owned;
+  }
 
   stop(): void {
     this.queue.stop();

@@ -16,6 +16,7 @@ import {
   slowStartBatch,
   stableJson,
 } from './meta.ts';
+import { adopt, release } from './ownership.ts';
 import { QueuedController, owning, selectorMatches } from './queued-controller.ts';
 import type { ComponentEvents } from './events.ts';
 import { ownerOf } from './events.ts';
@@ -129,14 +130,14 @@ export class ReplicaSetController extends QueuedController {
     if (!deleting) {
       for (const pod of pods.byIndex('namespace', namespace)) {
         if (!controllerOf(pod) && !pod.metadata.deletionTimestamp && selects(pod.metadata.labels)) {
-          owned.push((await this.setOwner(pod, rs)) ?? pod);
+          owned.push((await adopt(this.api, GVR.pods, pod, rs, { ifUnchanged: true })) ?? pod);
         }
       }
     }
     const mine: KubeObject[] = [];
     for (const pod of owned) {
       if (selects(pod.metadata.labels)) mine.push(pod);
-      else await this.release(pod, rs);
+      else await release(this.api, GVR.pods, pod, rs.metadata.uid ?? '', { ifUnchanged: true });
     }
     const active = mine.filter(isPodActive);
     const want = deleting ? active.length : (rs.spec?.replicas ?? 1);
@@ -174,45 +175,6 @@ export class ReplicaSetController extends QueuedController {
     );
     const { conditions: _conditions, ...previous } = rs.status ?? {};
     if (stableJson(status) !== stableJson(previous)) await this.writeStatus(rs, status);
-  }
-
-  private async setOwner(pod: KubeObject, owner: KubeObject): Promise<KubeObject | undefined> {
-    try {
-      return await this.api.patch(
-        GVR.pods,
-        pod.metadata.namespace,
-        pod.metadata.name!,
-        'application/merge-patch+json',
-        {
-          metadata: {
-            ownerReferences: [...(pod.metadata.ownerReferences ?? []), controllerRef(owner)],
-            resourceVersion: pod.metadata.resourceVersion,
-          },
-        },
-      );
-    } catch (e) {
-      if (isNotFound(e) || (e as { code?: number }).code === 409) return undefined;
-      throw e;
-    }
-  }
-
-  private async release(pod: KubeObject, owner: KubeObject): Promise<void> {
-    try {
-      await this.api.patch(
-        GVR.pods,
-        pod.metadata.namespace,
-        pod.metadata.name!,
-        'application/merge-patch+json',
-        {
-          metadata: {
-            ownerReferences: (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid),
-            resourceVersion: pod.metadata.resourceVersion,
-          },
-        },
-      );
-    } catch (e) {
-      if (!isNotFound(e) && (e as { code?: number }).code !== 409) throw e;
-    }
   }
 
   private async deletePod(pod: KubeObject): Promise<void> {

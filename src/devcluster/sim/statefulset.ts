@@ -22,7 +22,8 @@ import {
   templateHash,
   writeStatus,
 } from './meta.ts';
-import { QueuedController, owning } from './queued-controller.ts';
+import { adopt } from './ownership.ts';
+import { QueuedController, owning, selectorMatches } from './queued-controller.ts';
 import type { PodTemplate } from './replicaset.ts';
 import { podFromTemplate, withoutZeros } from './replicaset.ts';
 import type { ComponentEvents } from './events.ts';
@@ -64,7 +65,12 @@ export class StatefulSetController extends QueuedController {
       api,
       informers,
       events,
-      owning(GVR.statefulsets, GVR.pods, 'StatefulSet', (s, pod) => ordinalOf(s, pod) !== undefined),
+      owning(
+        GVR.statefulsets,
+        GVR.pods,
+        'StatefulSet',
+        (s, pod) => selectorMatches(s, pod) && ordinalOf(s, pod) !== undefined,
+      ),
     );
     informers.for(GVR.controllerrevisions).addIndex('controller', byControllerUID);
     informers.for(GVR.controllerrevisions).addIndex('namespace', byNamespace);
@@ -74,29 +80,9 @@ export class StatefulSetController extends QueuedController {
     const sts = this.informers.for(GVR.statefulsets).byKey(key);
     if (!sts || sts.metadata.deletionTimestamp) return;
     const spec = (sts.spec ?? {}) as StatefulSetSpec;
-    const namespace = sts.metadata.namespace!;
     const { update, current } = await this.revisions(sts, spec);
-    const pods = this.informers.for(GVR.pods);
-    const selects = labelSelectorMatcher(spec.selector);
     const byOrdinal = new Map<number, KubeObject>();
-    const owned = pods.byIndex('controller', sts.metadata.uid ?? '');
-    for (const pod of pods.byIndex('namespace', namespace)) {
-      if (controllerOf(pod) || pod.metadata.deletionTimestamp || !selects(pod.metadata.labels)) continue;
-      if (ordinalOf(sts, pod) === undefined) continue;
-      try {
-        owned.push(
-          await this.api.patch(GVR.pods, namespace, pod.metadata.name!, 'application/merge-patch+json', {
-            metadata: {
-              ownerReferences: [controllerRef(sts)],
-              resourceVersion: pod.metadata.resourceVersion,
-            },
-          }),
-        );
-      } catch (e) {
-        if (!isNotFound(e) && !isConflictOrExists(e)) throw e;
-      }
-    }
-    for (const pod of owned) {
+    for (const pod of await this.claimDependents(sts)) {
       const i = ordinalOf(sts, pod);
       if (i !== undefined) byOrdinal.set(i, pod);
     }
@@ -172,24 +158,8 @@ export class StatefulSetController extends QueuedController {
     const selects = labelSelectorMatcher(spec.selector);
     for (const r of revisions.byIndex('namespace', namespace) as Revision[]) {
       if (controllerOf(r) || r.metadata.deletionTimestamp || !selects(r.metadata.labels)) continue;
-      try {
-        owned.push(
-          (await this.api.patch(
-            GVR.controllerrevisions,
-            namespace,
-            r.metadata.name!,
-            'application/merge-patch+json',
-            {
-              metadata: {
-                ownerReferences: [controllerRef(sts)],
-                resourceVersion: r.metadata.resourceVersion,
-              },
-            },
-          )) as Revision,
-        );
-      } catch (e) {
-        if (!isNotFound(e) && !isConflictOrExists(e)) throw e;
-      }
+      const adopted = await adopt(this.api, GVR.controllerrevisions, r, sts, { ifUnchanged: true });
+      if (adopted) owned.push(adopted as Revision);
     }
     const data = { spec: { template: { ...structuredClone(spec.template ?? {}), $patch: 'replace' } } };
     const wanted = normalizedTemplate('StatefulSet', spec.template);

@@ -39,6 +39,7 @@ function recordingLogger(lines: LogLine[], bound: LogMeta = {}): Logger {
     info: at('info'),
     debug: at('debug'),
     child: (meta) => recordingLogger(lines, { ...bound, ...meta }),
+    isLevelEnabled: () => true,
   };
 }
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Logger as WinstonLogger } from 'winston';
 import { createLogger, transports } from 'winston';
-import { enqueueHandler, mappedHandler } from '../../../src/controller/machinery/index.ts';
+import { enqueueHandler, mappedHandler } from '../../../src/controller/machinery/event-handlers.ts';
 import type { KubeObject } from '../../../src/controller/machinery/kube-object.ts';
 import type { Logger } from '../../../src/controller/machinery/logger.ts';
 

@@ -1,17 +1,15 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
-import {
-  Controller,
-  Informer,
-  KubeListWatch,
-  createApiClients,
-  enqueueHandler,
-  isNotFound,
-  retryOnConflict,
-  splitObjectKey,
-} from '../../../src/controller/machinery/index.ts';
-import type { KubeObject } from '../../../src/controller/machinery/index.ts';
+import { createApiClients } from '../../../src/controller/machinery/api-clients.ts';
+import { isNotFound } from '../../../src/controller/machinery/api-errors.ts';
+import { Controller } from '../../../src/controller/machinery/controller.ts';
+import { enqueueHandler } from '../../../src/controller/machinery/event-handlers.ts';
+import { Informer } from '../../../src/controller/machinery/informer.ts';
+import { splitObjectKey } from '../../../src/controller/machinery/kube-object.ts';
+import type { KubeObject } from '../../../src/controller/machinery/kube-object.ts';
+import { KubeListWatch } from '../../../src/controller/machinery/list-watch.ts';
+import { retryOnConflict } from '../../../src/controller/machinery/retry.ts';
 import { MachineryDevCluster } from '../../helpers/machinery-devcluster.ts';
 import { metricValue } from '../../helpers/metrics.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
