@@ -59,12 +59,9 @@ export class Manager {
     const ctx = this.#context(identity, () => admission?.configured() ?? false);
     const lifecycle = new Lifecycle({ ...this.#options, identity, caches: ctx.caches });
 
-    // The links between controllers (what their informers' events cause is in wiring/event-mapping.ts): the restore
-    // reconcile hands its member workloads on, a workload's pod list hands exec candidates on, and the others
-    // report what the Restore's status is built from.
-    const restores = buildRestoreController(ctx, {
-      workloads: { enqueue: (key) => workloads.enqueue(key) },
-    });
+    // The links between controllers (what their informers' events cause is in wiring/event-mapping.ts): a workload's
+    // pod list hands exec candidates on, and the others report what the Restore's status is built from.
+    const restores = buildRestoreController(ctx);
     const exec = buildExecController(ctx, { restoreStatus: restores.status });
     const workloads = buildWorkloadController(ctx, {
       restoreStatus: restores.status,

@@ -43,7 +43,6 @@ describe('Restore Events: HooksApplied', () => {
         listRestores: () => [restore],
         restores: new RestoreDirectory(() => [restore], DEFAULT_SETTINGS.policy),
         memberWorkloads: () => [],
-        enqueueWorkload: () => {},
         outcomes: new WorkloadOutcomes(),
         client,
         events: new EventRecorder(client, { instance: 'restore-events-test', logger: silentLogger }),

@@ -110,7 +110,6 @@ export interface RestoreReconcilerDeps {
    * Restore (see restoreMembership), and not a Deployment's ReplicaSet.
    */
   readonly memberWorkloads: (labelValue: string, restore: RestoreObject) => string[];
-  readonly enqueueWorkload: (key: string) => void;
   readonly outcomes: WorkloadOutcomes;
   readonly client: KubeJsonClient;
   readonly events: EventRecorder;
@@ -138,8 +137,7 @@ function errorsOf(problems: readonly Problem[]): Problem[] {
 }
 
 /**
- * Keeps a Restore's conditions (HooksValid, InitHooksApplied) up to date and hands its workloads to the workload
- * controller. Status is written with a merge patch of only our fields, guarded by resourceVersion, and only when
+ * Keeps a Restore's conditions (HooksValid, InitHooksApplied) up to date. Status is written with a merge patch of only our fields, guarded by resourceVersion, and only when
  * it changes. Velero's CRD has no status subresource, so status goes through the main resource.
  */
 export class RestoreReconciler {
@@ -174,7 +172,6 @@ export class RestoreReconciler {
     const errors = errorsOf(hooks.problems);
     const labelValue = veleroLabelValue(name);
     const members = this.#deps.memberWorkloads(labelValue, restore);
-    if (errors.length === 0) for (const workload of members) this.#deps.enqueueWorkload(workload);
 
     const ref = restoreReference(restore.metadata);
     const eventInterval = this.#deps.restoreEventIntervalMs ?? DEFAULT_RESTORE_EVENT_INTERVAL_MS;

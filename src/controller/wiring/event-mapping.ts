@@ -1,3 +1,5 @@
+import { hasErrors } from '../../hooks/problems.ts';
+import type { RestoreHooks } from '../../hooks/validate.ts';
 import { controllerOf } from '../../kube/owners.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { workloadKey } from '../init-hooks/workload-reconciler.ts';
@@ -33,6 +35,19 @@ export function orphanLedgerKeys(restoreExists: (key: string) => boolean): Event
     const ledgerOf = event.object.metadata?.annotations?.[LEDGER_RESTORE_ANNOTATION];
     return ledgerOf && !restoreExists(ledgerOf) ? [ledgerOf] : [];
   };
+}
+
+/**
+ * Restore → workload controller: the keys of its member workloads on add and update, so that a change of the Restore
+ * (its phase, its hooks) reaches each workload's decision; nothing while its hooks are invalid (no workload is
+ * written until they are fixed, and the fix is an update) or once it is deleted.
+ */
+export function restoreMemberWorkloadKeys(
+  hooksOf: (restore: RestoreObject) => Pick<RestoreHooks, 'problems'>,
+  memberWorkloads: (restore: RestoreObject) => readonly string[],
+): EventMapping<RestoreObject> {
+  return (event) =>
+    event.type === 'delete' || hasErrors(hooksOf(event.object).problems) ? [] : memberWorkloads(event.object);
 }
 
 /** Restored workload → workload controller: its own key on add and update; a deleted workload needs nothing. */

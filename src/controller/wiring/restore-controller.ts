@@ -28,11 +28,6 @@ export interface RestoreStatusInputs {
   readonly refresh: KeySink;
 }
 
-export interface RestoreControllerLinks {
-  /** The workload controller, which the restore reconcile hands its member workloads to. */
-  readonly workloads: KeySink;
-}
-
 /** What the Restore's exec-hook condition and hook counts are built from: its member pods, from the caches. */
 function hookStatusDeps(ctx: WiringContext): RestoreHookStatusDeps {
   const { caches, restores, settings } = ctx;
@@ -58,10 +53,10 @@ function hookStatusDeps(ctx: WiringContext): RestoreHookStatusDeps {
  * The `restore` controller: keeps each Restore's conditions, hook counts and ledger, from the Restore informers,
  * the ledger shards (an orphaned ledger) and the watched pods' updates (hook counts).
  */
-export function buildRestoreController(
-  ctx: WiringContext,
-  links: RestoreControllerLinks,
-): { controller: Controller; status: RestoreStatusInputs } {
+export function buildRestoreController(ctx: WiringContext): {
+  controller: Controller;
+  status: RestoreStatusInputs;
+} {
   const { caches, restores, settings, metrics } = ctx;
   const outcomes = new WorkloadOutcomes();
   const reconciler = new RestoreReconciler({
@@ -70,7 +65,6 @@ export function buildRestoreController(
     restores,
     memberWorkloads: (labelValue, restore) =>
       memberWorkloadKeys(caches.workloadsLabelled, labelValue, restore, restores.hooksOf(restore)),
-    enqueueWorkload: (key) => links.workloads.enqueue(key),
     outcomes,
     client: ctx.client,
     events: ctx.events,

@@ -254,7 +254,6 @@ describeOnBeds('the sharded hook-count ledger (RBAC enforced)', function (bed) {
       listRestores: () => [restore],
       restores: new RestoreDirectory(() => [restore], DEFAULT_SETTINGS.policy),
       memberWorkloads: () => [],
-      enqueueWorkload: () => {},
       outcomes: new WorkloadOutcomes(),
       client,
       events: new EventRecorder(client, { instance: 'ledger-test', logger: silentLogger }),

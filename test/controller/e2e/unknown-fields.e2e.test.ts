@@ -53,7 +53,6 @@ describe('a Restore with an unknown field in spec.hooks (devcluster)', function 
       listRestores: () => [restore],
       restores: new RestoreDirectory(() => [restore], DEFAULT_SETTINGS.policy),
       memberWorkloads: () => [],
-      enqueueWorkload: () => {},
       outcomes: new WorkloadOutcomes(),
       client: env.client,
       events: new EventRecorder(env.client, { instance: 'unknown-fields-test', logger: silentLogger }),
