@@ -60,14 +60,11 @@ export class Manager {
     const lifecycle = new Lifecycle({ ...this.#options, identity, caches: ctx.caches });
 
     // The links between controllers (what their informers' events cause is in wiring/event-mapping.ts): a workload's
-    // pod list hands exec candidates on, and the others report what the Restore's status is built from.
+    // pod list hands exec candidates on, and the exec hooks' outcomes refresh the Restore's status.
     const restores = buildRestoreController(ctx);
     const exec = buildExecController(ctx, { restoreStatus: restores.status });
-    const workloads = buildWorkloadController(ctx, {
-      restoreStatus: restores.status,
-      execCandidates: exec.candidates,
-    });
-    const pods = buildPodController(ctx, { restoreStatus: restores.status });
+    const workloads = buildWorkloadController(ctx, { execCandidates: exec.candidates });
+    const pods = buildPodController(ctx);
     // The pod webhook's objectSelector (webhook.podSelector), kept by the leader from the Restore cache.
     const podSelector = buildPodSelectorController(ctx);
     const controllers = [

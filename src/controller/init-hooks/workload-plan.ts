@@ -19,6 +19,7 @@ import {
   ADMISSION_BYPASSED_ANNOTATION,
   ESCAPED_PODS_DELETED_ANNOTATION,
   PAUSED_FOR_HOOKS_ANNOTATION,
+  TEMPLATE_PATCH_REFUSED_ANNOTATION,
 } from '../marks.ts';
 import { restoreMembership } from '../membership.ts';
 import { msUntilWindowCloses } from '../restore-activity.ts';
@@ -95,12 +96,32 @@ export interface WorkloadOutcome {
   readonly invalidHooks?: string;
 }
 
-/** A template patch the API server refused as invalid (422), remembered until the workload changes. */
-export interface RejectedPatch {
-  readonly uid: string | undefined;
+/** A template patch the API server refused as invalid (422), as the workload records it (until its spec changes). */
+interface RefusedPatch {
+  readonly restore: string;
   readonly generation: number | undefined;
   readonly summary: string;
 }
+
+/** The summary of the template patch refused for this generation of the workload and this restore, if any. */
+export function refusedPatchSummary(workload: Workload, restoreKey: string): string | undefined {
+  const value = workload.metadata.annotations?.[TEMPLATE_PATCH_REFUSED_ANNOTATION];
+  if (value === undefined) return undefined;
+  let record: Partial<RefusedPatch>;
+  try {
+    record = JSON.parse(value) as Partial<RefusedPatch>;
+  } catch {
+    return undefined;
+  }
+  return record.restore === restoreKey &&
+    record.generation === workload.metadata.generation &&
+    typeof record.summary === 'string'
+    ? record.summary
+    : undefined;
+}
+
+/** Long API answers are cut in the record: the Event and the log carry them whole. */
+const MAX_REFUSED_SUMMARY = 1024;
 
 /** Everything one reconcile read: the cached workload and Restore, and the live lists `observe` made when needed. */
 export interface WorkloadObservation {
@@ -116,7 +137,6 @@ export interface WorkloadObservation {
   readonly pods?: readonly Pod[];
   /** A Deployment's ReplicaSets, read when `replicaSetsNeeded`. */
   readonly replicaSets?: readonly Workload[];
-  readonly rejected?: RejectedPatch;
   /** When this process last deleted pending pods of the workload, while it waits for their replacements. */
   readonly replacingSinceMs?: number;
   readonly admissionServed: boolean;
@@ -149,8 +169,15 @@ export interface PatchStep {
   readonly stopUnlessWritten?: boolean;
   /** Written: the reconcile ends here; the next step waits for another controller. */
   readonly endIfWritten?: PlanEnd;
-  /** The API server refused the patch as invalid (422): what to say and report instead. */
-  readonly ifRejected?: (why: string) => { readonly summary: string; readonly effects: readonly Effect[] };
+  /**
+   * The API server refused the patch as invalid (422): what to say and report instead, and the record of the refusal
+   * to write on the target (a merge patch), from which every later plan knows it.
+   */
+  readonly ifRejected?: (why: string) => {
+    readonly summary: string;
+    readonly effects: readonly Effect[];
+    readonly record: MergePatch;
+  };
 }
 
 /** Deletes a pending pod (uid and resourceVersion preconditions); a deletion marks the workload as replacing. */
@@ -643,15 +670,10 @@ function templateSteps(
     pausedOutcome: WorkloadOutcome;
   },
 ): { steps: WorkloadStep[]; rsDecision?: ReplicaSetsDecision; invalidHooks?: string } {
-  const rejected = obs.rejected;
-  if (
-    decision.template === 'inject' &&
-    rejected !== undefined &&
-    rejected.uid === b.workload.metadata.uid &&
-    rejected.generation === b.workload.metadata.generation
-  )
+  const refused = refusedPatchSummary(b.workload, b.identity.key);
+  if (decision.template === 'inject' && refused !== undefined)
     // The API server refused this very patch for this version of the workload: it stays refused.
-    return { steps: [], invalidHooks: rejected.summary };
+    return { steps: [], invalidHooks: refused };
   if (decision.template === 'inject') return { steps: [injectStep(b, inject)] };
   if (decision.template === 'remove' && b.record) return { steps: [cleanStep(b)] };
   if (deployment && decision.template === 'keep' && b.templateHooks === 'present') {
@@ -761,10 +783,20 @@ function injectStep(
  * The API server refused the template patch as invalid (422, e.g. an annotation too long): never retried for this
  * version of the workload (a new generation tries again), said once on the workload, in the metric and the log.
  */
-function rejectedEffects(b: WorkloadBasis, why: string): { summary: string; effects: Effect[] } {
+function rejectedEffects(
+  b: WorkloadBasis,
+  why: string,
+): { summary: string; effects: Effect[]; record: MergePatch } {
   const labels = labelsOf(b);
+  const summary = `${b.kind} ${labels.namespace}/${b.workload.metadata.name ?? ''} (rejected-by-api-server): ${why}`;
+  const refused: RefusedPatch = {
+    restore: b.identity.key,
+    generation: b.workload.metadata.generation,
+    summary: summary.length > MAX_REFUSED_SUMMARY ? `${summary.slice(0, MAX_REFUSED_SUMMARY - 1)}…` : summary,
+  };
   return {
-    summary: `${b.kind} ${labels.namespace}/${b.workload.metadata.name ?? ''} (rejected-by-api-server): ${why}`,
+    summary,
+    record: { metadata: { annotations: { [TEMPLATE_PATCH_REFUSED_ANNOTATION]: JSON.stringify(refused) } } },
     effects: [
       { metric: 'hookSkipped', labels: { ...labels, reason: 'rejected-by-api-server' } },
       {

@@ -51,6 +51,9 @@ export class ControllerCaches {
   readonly workloads: ReadonlyMap<WorkloadKind, Informer<Workload>>;
   readonly pendingPods: Informer<Pod>;
   readonly hookedPods: Informer<Pod>;
+  /** Pods Velero restored (`velero.io/restore-name`): what the Restore's InitHooksApplied counts them from. */
+  readonly restoredPods: Informer<Pod>;
+  /** The same informer, when the exec hooks of Velero's restored pods are restore-hooks' to run. */
   readonly veleroPods: Informer<Pod> | undefined;
   readonly ledgers: Informer<KubeObject>;
   readonly all: readonly ManagedInformer[];
@@ -97,14 +100,12 @@ export class ControllerCaches {
       indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_LABEL) },
       transform,
     });
-    this.veleroPods =
-      settings.exec.veleroRestoredPods === 'Run'
-        ? this.#informer<Pod>('velero-restored-pods', '/api/v1/pods', 'pods', {
-            labelSelector: RESTORE_NAME_LABEL,
-            indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
-            transform,
-          })
-        : undefined;
+    this.restoredPods = this.#informer<Pod>('velero-restored-pods', '/api/v1/pods', 'pods', {
+      labelSelector: RESTORE_NAME_LABEL,
+      indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
+      transform,
+    });
+    this.veleroPods = settings.exec.veleroRestoredPods === 'Run' ? this.restoredPods : undefined;
     this.ledgers = this.#informer<KubeObject>(
       'hook-count-ledgers',
       `/api/v1/namespaces/${namespace}/configmaps`,
@@ -116,7 +117,8 @@ export class ControllerCaches {
       this.ledgers,
       ...this.workloads.values(),
       this.pendingPods,
-      ...this.watchedPods(),
+      this.hookedPods,
+      this.restoredPods,
     ];
   }
 
@@ -159,6 +161,17 @@ export class ControllerCaches {
     hooked: this.hookedPods.store.byIndex(RESTORE_INDEX, labelValue),
     velero: this.veleroPods?.store.byIndex(RESTORE_INDEX, labelValue) ?? [],
   });
+
+  /** Pods carrying a restore label value: with restore-hooks' mark, or restored by Velero; once each. */
+  readonly restorePods = (labelValue: string): Pod[] => {
+    const hooked = this.hookedPods.store.byIndex(RESTORE_INDEX, labelValue);
+    const restored = this.restoredPods.store.byIndex(RESTORE_INDEX, labelValue);
+    if (restored.length === 0) return hooked;
+    const seen = new Set(hooked.map((p) => p.metadata.uid));
+    return [...hooked, ...restored.filter((p) => !seen.has(p.metadata.uid))];
+  };
+
+  readonly pendingPodList = (): Pod[] => this.pendingPods.store.list();
 
   /** The cached shards of the ledger whose `LEDGER_OF_LABEL` is `hash`. */
   readonly ledgerShards = (hash: string): KubeObject[] => this.ledgers.store.byIndex(LEDGER_INDEX, hash);

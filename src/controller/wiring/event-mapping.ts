@@ -6,6 +6,8 @@ import { workloadKey } from '../init-hooks/workload-reconciler.ts';
 import type { EventMapping } from '../machinery/event-handlers.ts';
 import type { KubeObject } from '../machinery/kube-object.ts';
 import type { OwnerChain } from '../owner-chain.ts';
+import { cachedControllingWorkload } from '../pod-owner.ts';
+import type { CachedWorkloadLookup } from '../pod-owner.ts';
 import type { RestoreLookup, RestoreObject } from '../restore-directory.ts';
 import { restoreKey } from '../restore-key.ts';
 import { LEDGER_RESTORE_ANNOTATION } from '../restores/ledger-store.ts';
@@ -102,6 +104,39 @@ export function podRestoreStatusKeys(
   return (event) => {
     if (event.type !== 'update') return [];
     const lookup = restoreOf(event.object.metadata.labels);
+    return lookup?.found ? [restoreKey(lookup.restore)] : [];
+  };
+}
+
+type RestoreOfLabels = (labels: Readonly<Record<string, string>> | undefined) => RestoreLookup | undefined;
+
+/**
+ * Restored workload → restore controller (its status): on every change, the Restore its labels name, when found. The
+ * workload's state is what InitHooksApplied counts it from.
+ */
+export function restoreWorkloadStatusKeys(restoreOf: RestoreOfLabels): EventMapping<Workload> {
+  return (event) => {
+    const lookup = restoreOf(event.object.metadata.labels);
+    return lookup?.found ? [restoreKey(lookup.restore)] : [];
+  };
+}
+
+/**
+ * Pending or Velero-restored pod → restore controller (its status): on every change, the Restore its labels name, else
+ * the one the restored workload controlling it names (from the caches), when found: InitHooksApplied counts the
+ * restore's pods.
+ */
+export function restorePodStatusKeys(
+  restoreOf: RestoreOfLabels,
+  workloadOf: CachedWorkloadLookup,
+): EventMapping<Pod> {
+  return (event) => {
+    const pod = event.object;
+    let lookup = restoreOf(pod.metadata.labels);
+    if (!lookup && controllerOf(pod.metadata)) {
+      const owner = cachedControllingWorkload(pod.metadata, pod.metadata.namespace ?? '', workloadOf);
+      if ('workload' in owner) lookup = restoreOf(owner.workload.metadata.labels);
+    }
     return lookup?.found ? [restoreKey(lookup.restore)] : [];
   };
 }

@@ -7,10 +7,8 @@ import { memberWorkloadKeys } from '../restores/restore-members.ts';
 import type { WiringContext } from './context.ts';
 import { controllerOptions } from './context.ts';
 import { concernedWorkloadKeys, restoreMemberWorkloadKeys, workloadEventKeys } from './event-mapping.ts';
-import type { RestoreStatusInputs } from './restore-controller.ts';
 
 export interface WorkloadControllerLinks {
-  readonly restoreStatus: RestoreStatusInputs;
   /** Pods of a restored workload that may still need their exec hooks claimed: for the exec controller. */
   readonly execCandidates: (pods: readonly Pod[]) => void;
 }
@@ -32,7 +30,6 @@ export function buildWorkloadController(ctx: WiringContext, links: WorkloadContr
     settings: ctx.initSettings,
     now: ctx.now,
     metrics: ctx.metrics,
-    onOutcome: (outcome) => links.restoreStatus.workloadOutcome(outcome),
   });
   const controller = new Controller({
     name: 'workload',

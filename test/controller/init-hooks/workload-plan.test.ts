@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import { DEFAULT_HOOK_POLICY } from '../../../src/hooks/policy.ts';
 import type { Pod, Workload } from '../../../src/kube/types.ts';
-import { PAUSED_FOR_HOOKS_ANNOTATION } from '../../../src/controller/marks.ts';
+import {
+  PAUSED_FOR_HOOKS_ANNOTATION,
+  TEMPLATE_PATCH_REFUSED_ANNOTATION,
+} from '../../../src/controller/marks.ts';
 import type { RestoreLookup, RestoreObject } from '../../../src/controller/restore-directory.ts';
 import {
   DELETED_PODS_RECHECK_MS,
@@ -318,23 +321,32 @@ describe('workload plan', () => {
   });
 
   it('a patch the API server refused for this generation is not tried again; the outcome says why', () => {
-    const w = workload('ReplicaSet');
-    const plan = planWorkload(
-      observed(w, [pendingPod('web-1')], [], {
-        rejected: { uid: 'web-uid', generation: 1, summary: 'refused' },
-      }),
-    );
+    const refused = (generation: number, restore = 'velero/r1') =>
+      workload('ReplicaSet', {
+        annotations: {
+          [TEMPLATE_PATCH_REFUSED_ANNOTATION]: JSON.stringify({ restore, generation, summary: 'refused' }),
+        },
+      });
+    const plan = planWorkload(observed(refused(1), [pendingPod('web-1')]));
     expect(shape(plan)).to.not.include('patch:injectTemplate');
     expect(plan.outcome?.invalidHooks).to.equal('refused');
-    // A new generation tries again.
-    const next = planWorkload(
-      observed(w, [pendingPod('web-1')], [], {
-        rejected: { uid: 'web-uid', generation: 0, summary: 'refused' },
-      }),
-    );
-    expect(shape(next)).to.include('patch:injectTemplate');
+    // A new generation, or another restore, tries again.
+    for (const w of [refused(0), refused(1, 'velero/other')]) {
+      const next = planWorkload(observed(w, [pendingPod('web-1')]));
+      expect(shape(next)).to.include('patch:injectTemplate');
+      expect(next.outcome?.invalidHooks).to.equal(undefined);
+    }
+    const next = planWorkload(observed(workload('ReplicaSet'), [pendingPod('web-1')]));
     const rejected = (next.steps[1] as PatchStep).ifRejected?.('annotation too long');
     expect(rejected?.summary).to.equal('ReplicaSet app/web (rejected-by-api-server): annotation too long');
+    // The record of the refusal, written on the workload, is what the next plan (on any replica) reads.
+    const recorded = (rejected?.record as { metadata: { annotations: Record<string, string> } }).metadata
+      .annotations;
+    const after = planWorkload(
+      observed(workload('ReplicaSet', { annotations: recorded }), [pendingPod('web-1')]),
+    );
+    expect(after.outcome?.invalidHooks).to.equal(rejected?.summary);
+    expect(shape(after)).to.not.include('patch:injectTemplate');
   });
 
   describe('the requeue policy', () => {
