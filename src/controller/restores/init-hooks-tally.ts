@@ -1,7 +1,7 @@
 /**
  * The facts behind a Restore's InitHooksApplied condition, derived from what the informer caches show (pure): each
  * member workload is planned as the workload reconcile plans it (`planWorkload`), and each pod of the restore that no
- * workload reconcile reports as the pod reconcile plans it (`planBarePod`, `planHooksNotInTemplate`). Whichever
+ * workload reconcile reports as the pod reconcile plans it (`planBarePod`, `planJobPod`, `planHooksNotInTemplate`). Whichever
  * replica leads, and however often it restarted, the same cluster state gives the same condition.
  *
  * What the workload reconcile reads live and the caches do not hold is left out (docs/controller.md, "The
@@ -11,7 +11,7 @@
 import type { Pod, Workload } from '../../kube/types.ts';
 import { planWorkload } from '../init-hooks/workload-plan.ts';
 import type { WorkloadObservation, WorkloadOutcome } from '../init-hooks/workload-plan.ts';
-import { planBarePod, planHooksNotInTemplate } from '../init-hooks/pod-plan.ts';
+import { planBarePod, planHooksNotInTemplate, planJobPod } from '../init-hooks/pod-plan.ts';
 import type { PodObservation } from '../init-hooks/pod-plan.ts';
 import type { RestoreLookup } from '../restore-directory.ts';
 import type { WorkloadKind } from '../workload-kinds.ts';
@@ -26,11 +26,16 @@ export interface MemberWorkload {
   readonly replicaSetsAwaitingAdoption: readonly string[];
 }
 
-/** A pod of the Restore that no member workload's plan reports: a bare pod, or one its workload's template misses. */
+/**
+ * A pod of the Restore that no member workload's plan reports: a bare pod, a restored Job's pod, or one whose own
+ * hooks its workload's template misses.
+ */
 export interface OtherPod {
   readonly pod: Pod;
   /** The restored workload controlling it, if any. */
   readonly owner?: { readonly kind: WorkloadKind; readonly workload: Workload };
+  /** The restored Job controlling it, if any. */
+  readonly job?: Workload;
 }
 
 /** What the InitHooksApplied tally is derived from, all read from the informer caches. */
@@ -85,10 +90,12 @@ export function otherSkippedPods(obs: InitHooksObservation): string[] {
     nowMs: obs.nowMs,
     settings: obs.settings,
   });
-  return obs.otherPods.flatMap(({ pod, owner }) => {
-    const plan = owner
-      ? planHooksNotInTemplate({ ...podObservation(pod), ...owner })
-      : planBarePod(podObservation(pod));
+  return obs.otherPods.flatMap(({ pod, owner, job }) => {
+    const plan = job
+      ? planJobPod({ ...podObservation(pod), job })
+      : owner
+        ? planHooksNotInTemplate({ ...podObservation(pod), ...owner })
+        : planBarePod(podObservation(pod));
     return plan.skippedPod ? [plan.skippedPod.pod] : [];
   });
 }

@@ -52,6 +52,8 @@ export interface InitHooksCaches {
   /** Pods with restore-hooks' mark, and pods Velero restored, carrying the label value. */
   readonly podsLabelled: (labelValue: string) => readonly Pod[];
   readonly replicaSetsAwaitingAdoption: (deployment: Workload) => readonly Workload[];
+  /** Restored Jobs carrying the label value. */
+  readonly jobsLabelled: (labelValue: string) => readonly Workload[];
 }
 
 const selectors = new WeakMap<Workload, ReturnType<typeof parseLabelSelector>>();
@@ -89,7 +91,8 @@ function cachedTopWorkload(
 /**
  * The Restore's member workloads with the pods the caches hold of each (pending pods of their namespaces, pods with
  * restore-hooks' mark or Velero's label), and the Restore's other pods the pod reconcile reports: pods without a
- * controller (bare, or awaiting adoption), and pods whose own hook annotations may miss their workload's template.
+ * controller (bare, or awaiting adoption), pods of its restored Jobs, and pods whose own hook annotations may miss
+ * their workload's template.
  */
 export function initHooksMembers(
   caches: InitHooksCaches,
@@ -98,7 +101,10 @@ export function initHooksMembers(
   hooks: MembershipHooks,
 ): { members: MemberWorkload[]; otherPods: OtherPod[] } {
   const found = memberWorkloads(caches.workloadsLabelled, labelValue, restore, hooks);
-  const namespaces = new Set(found.map((m) => m.workload.metadata.namespace ?? ''));
+  const jobs = new Map(caches.jobsLabelled(labelValue).map((j) => [j.metadata.uid, j]));
+  const namespaces = new Set(
+    [...found.map((m) => m.workload), ...jobs.values()].map((w) => w.metadata.namespace ?? ''),
+  );
   const candidates = new Map<string, Pod>();
   for (const pod of caches.podsLabelled(labelValue)) candidates.set(pod.metadata.uid ?? '', pod);
   for (const pod of caches.pendingPods())
@@ -116,6 +122,11 @@ export function initHooksMembers(
         if (m.workload.metadata.namespace === namespace && selects(m.workload, pod))
           podsOf.get(m.workload)!.push(pod);
       if (pod.metadata.labels?.[RESTORE_NAME_LABEL] === labelValue) otherPods.push({ pod });
+      continue;
+    }
+    const job = jobs.get(controllerOf(pod.metadata)?.uid);
+    if (job) {
+      otherPods.push({ pod, job });
       continue;
     }
     const top = cachedTopWorkload(pod, caches.getWorkload);

@@ -56,6 +56,8 @@ export class ControllerCaches {
   /** The same informer, when the exec hooks of Velero's restored pods are restore-hooks' to run. */
   readonly veleroPods: Informer<Pod> | undefined;
   readonly ledgers: Informer<KubeObject>;
+  /** Restored Jobs (`velero.io/restore-name`): their pods are reported in the Restore's InitHooksApplied. */
+  readonly restoredJobs: Informer<Workload>;
   readonly all: readonly ManagedInformer[];
   readonly #options: CachesOptions;
   readonly #veleroNamespaces: readonly string[];
@@ -112,9 +114,15 @@ export class ControllerCaches {
       'configmaps',
       { labelSelector: LEDGER_OF_LABEL, indexers: { [LEDGER_INDEX]: labelIndex(LEDGER_OF_LABEL) } },
     );
+    this.restoredJobs = this.#informer<Workload>('restored-jobs', '/apis/batch/v1/jobs', 'jobs', {
+      labelSelector: RESTORE_NAME_LABEL,
+      indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
+      transform: cachedWorkload,
+    });
     this.all = [
       ...this.restores,
       this.ledgers,
+      this.restoredJobs,
       ...this.workloads.values(),
       this.pendingPods,
       this.hookedPods,
@@ -172,6 +180,13 @@ export class ControllerCaches {
   };
 
   readonly pendingPodList = (): Pod[] => this.pendingPods.store.list();
+
+  /** The restored Jobs carrying a `velero.io/restore-name` label value. */
+  readonly jobsLabelled = (labelValue: string): Workload[] =>
+    this.restoredJobs.store.byIndex(RESTORE_INDEX, labelValue);
+
+  readonly getJob = (namespace: string, name: string): Workload | undefined =>
+    this.restoredJobs.store.get(`${namespace}/${name}`);
 
   /** The cached shards of the ledger whose `LEDGER_OF_LABEL` is `hash`. */
   readonly ledgerShards = (hash: string): KubeObject[] => this.ledgers.store.byIndex(LEDGER_INDEX, hash);

@@ -123,18 +123,24 @@ export function restoreWorkloadStatusKeys(restoreOf: RestoreOfLabels): EventMapp
 
 /**
  * Pending or Velero-restored pod → restore controller (its status): on every change, the Restore its labels name, else
- * the one the restored workload controlling it names (from the caches), when found: InitHooksApplied counts the
- * restore's pods.
+ * the one the restored workload or Job controlling it names (from the caches), when found: InitHooksApplied counts
+ * the restore's pods.
  */
 export function restorePodStatusKeys(
   restoreOf: RestoreOfLabels,
   workloadOf: CachedWorkloadLookup,
+  jobOf: (namespace: string, name: string) => Workload | undefined,
 ): EventMapping<Pod> {
   return (event) => {
     const pod = event.object;
+    const namespace = pod.metadata.namespace ?? '';
+    const controller = controllerOf(pod.metadata);
     let lookup = restoreOf(pod.metadata.labels);
-    if (!lookup && controllerOf(pod.metadata)) {
-      const owner = cachedControllingWorkload(pod.metadata, pod.metadata.namespace ?? '', workloadOf);
+    if (!lookup && controller?.kind === 'Job') {
+      const job = jobOf(namespace, controller.name);
+      if (job?.metadata.uid === controller.uid) lookup = restoreOf(job.metadata.labels);
+    } else if (!lookup && controller) {
+      const owner = cachedControllingWorkload(pod.metadata, namespace, workloadOf);
       if ('workload' in owner) lookup = restoreOf(owner.workload.metadata.labels);
     }
     return lookup?.found ? [restoreKey(lookup.restore)] : [];

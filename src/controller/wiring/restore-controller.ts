@@ -44,6 +44,7 @@ function initHooksTallyOf(ctx: WiringContext): (labelValue: string, restore: Res
         pendingPods: caches.pendingPodList,
         podsLabelled: caches.restorePods,
         replicaSetsAwaitingAdoption: (deployment) => owners.replicaSetsAwaitingAdoption(deployment),
+        jobsLabelled: caches.jobsLabelled,
       },
       labelValue,
       restore,
@@ -121,9 +122,9 @@ export function buildRestoreController(ctx: WiringContext): {
   for (const informer of caches.watchedPods())
     informer.addEventHandler(mappedHandler(refresh, podRestoreStatusKeys(restoreOf)));
   // What InitHooksApplied counts: the restored workloads, and the pods of the restore as the caches show them.
-  for (const informer of caches.workloads.values())
+  for (const informer of [...caches.workloads.values(), caches.restoredJobs])
     informer.addEventHandler(mappedHandler(refresh, restoreWorkloadStatusKeys(restoreOf)));
-  const podStatusKeys = restorePodStatusKeys(restoreOf, caches.getWorkload);
+  const podStatusKeys = restorePodStatusKeys(restoreOf, caches.getWorkload, caches.getJob);
   caches.pendingPods.addEventHandler(mappedHandler(refresh, podStatusKeys));
   caches.restoredPods.addEventHandler(mappedHandler(refresh, podStatusKeys));
 
