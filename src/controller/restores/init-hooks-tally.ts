@@ -13,6 +13,7 @@ import { planWorkload } from '../init-hooks/workload-plan.ts';
 import type { WorkloadObservation, WorkloadOutcome } from '../init-hooks/workload-plan.ts';
 import { planBarePod, planHooksNotInTemplate, planJobPod } from '../init-hooks/pod-plan.ts';
 import type { PodObservation } from '../init-hooks/pod-plan.ts';
+import { restoreActivity } from '../restore-activity.ts';
 import type { RestoreLookup } from '../restore-directory.ts';
 import type { WorkloadKind } from '../workload-kinds.ts';
 import type { WorkloadTally } from './conditions.ts';
@@ -124,10 +125,66 @@ export function tallyOutcomes(
   return { done, pending, conflicts, skippedPods: skipped.size, invalid };
 }
 
-/** The tally behind InitHooksApplied for one Restore, from what the caches show. */
-export function initHooksTally(obs: InitHooksObservation): WorkloadTally {
-  return tallyOutcomes(
-    obs.members.map((m) => memberOutcome(m, obs)),
-    otherSkippedPods(obs),
-  );
+/**
+ * The tally behind InitHooksApplied for one Restore, from what the caches show. With `memo`, members planned before
+ * from the same inputs are not planned again (the result is the same).
+ */
+export function initHooksTally(obs: InitHooksObservation, memo?: MemberOutcomeMemo): WorkloadTally {
+  const outcomeOf = memo ? memo.outcomesFor(obs) : (m: MemberWorkload) => memberOutcome(m, obs);
+  return tallyOutcomes(obs.members.map(outcomeOf), otherSkippedPods(obs));
+}
+
+/** What a member's outcome depends on besides the workload and its pods: the Restore, the time, admission. */
+function restoreSignature(obs: InitHooksObservation): string {
+  const { restore } = obs.lookup;
+  const status = restore.status;
+  return JSON.stringify([
+    restore.metadata.uid,
+    restore.spec,
+    status?.phase,
+    status?.startTimestamp,
+    restoreActivity(status, obs.nowMs, obs.settings.hookWindowMs).reason,
+    obs.admissionServed,
+  ]);
+}
+
+const sameItems = <T>(a: readonly T[], b: readonly T[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The members' outcomes, remembered per workload object with the pods and the Restore they were planned from: at
+ * 10,000 pods a status refresh plans again only the workloads whose object, pods or Restore changed (the caches
+ * replace an object on every change, never change it in place, so identity says whether one changed).
+ */
+export class MemberOutcomeMemo {
+  readonly #memo = new WeakMap<
+    Workload,
+    {
+      readonly restore: string;
+      readonly pods: readonly Pod[];
+      readonly awaiting: readonly string[];
+      readonly outcome: WorkloadOutcome | undefined;
+    }
+  >();
+
+  outcomesFor(obs: InitHooksObservation): (member: MemberWorkload) => WorkloadOutcome | undefined {
+    const restore = restoreSignature(obs);
+    return (member) => {
+      const known = this.#memo.get(member.workload);
+      if (
+        known?.restore === restore &&
+        sameItems(known.pods, member.pods) &&
+        sameItems(known.awaiting, member.replicaSetsAwaitingAdoption)
+      )
+        return known.outcome;
+      const outcome = memberOutcome(member, obs);
+      this.#memo.set(member.workload, {
+        restore,
+        pods: member.pods,
+        awaiting: member.replicaSetsAwaitingAdoption,
+        outcome,
+      });
+      return outcome;
+    };
+  }
 }

@@ -4,7 +4,7 @@ import type { KeySink } from '../machinery/event-handlers.ts';
 import { mappedHandler } from '../machinery/event-handlers.ts';
 import { restoreKey } from '../restore-key.ts';
 import { OutcomeLedgerStore } from '../restores/ledger-store.ts';
-import { initHooksTally } from '../restores/init-hooks-tally.ts';
+import { MemberOutcomeMemo, initHooksTally } from '../restores/init-hooks-tally.ts';
 import { initHooksMembers, memberPods } from '../restores/restore-members.ts';
 import { RestoreReconciler } from '../restores/restore-reconciler.ts';
 import type { RestoreObject } from '../restore-directory.ts';
@@ -35,6 +35,7 @@ export interface RestoreStatusInputs {
 function initHooksTallyOf(ctx: WiringContext): (labelValue: string, restore: RestoreObject) => WorkloadTally {
   const { caches, restores, owners } = ctx;
   const { admission, ...settings } = ctx.initSettings;
+  const memo = new MemberOutcomeMemo();
   return (labelValue, restore) => {
     const hooks = restores.hooksOf(restore);
     const { members, otherPods } = initHooksMembers(
@@ -50,14 +51,17 @@ function initHooksTallyOf(ctx: WiringContext): (labelValue: string, restore: Res
       restore,
       hooks,
     );
-    return initHooksTally({
-      lookup: { found: true, restore, hooks },
-      members,
-      otherPods,
-      admissionServed: admission?.() ?? false,
-      nowMs: ctx.now(),
-      settings,
-    });
+    return initHooksTally(
+      {
+        lookup: { found: true, restore, hooks },
+        members,
+        otherPods,
+        admissionServed: admission?.() ?? false,
+        nowMs: ctx.now(),
+        settings,
+      },
+      memo,
+    );
   };
 }
 

@@ -5,7 +5,11 @@ import type { WorkloadOutcome } from '../../../src/controller/init-hooks/workloa
 import { TEMPLATE_PATCH_REFUSED_ANNOTATION } from '../../../src/controller/marks.ts';
 import type { RestoreObject } from '../../../src/controller/restore-directory.ts';
 import type { WorkloadTally } from '../../../src/controller/restores/conditions.ts';
-import { initHooksTally, tallyOutcomes } from '../../../src/controller/restores/init-hooks-tally.ts';
+import {
+  MemberOutcomeMemo,
+  initHooksTally,
+  tallyOutcomes,
+} from '../../../src/controller/restores/init-hooks-tally.ts';
 import type {
   InitHooksObservation,
   MemberWorkload,
@@ -291,5 +295,25 @@ describe('initHooksTally: InitHooksApplied from what the caches show', () => {
     const first = initHooksTally(obs);
     expect(first).to.deep.equal(tally({ done: 1, pending: 1, skippedPods: 2 }));
     expect(initHooksTally(structuredClone(obs))).to.deep.equal(first);
+  });
+
+  it('with a memo, the same tally: a member is planned again when its object, its pods or its Restore change', () => {
+    const memo = new MemberOutcomeMemo();
+    const pending = pod('hooked-1', { owner: hooked, initContainers: [restoreWait] });
+    const started = { ...pending, status: { phase: 'Running' } } as Pod;
+    const sequence = [
+      observe([member(hooked, [pending])]),
+      observe([member(hooked, [pending])]),
+      // The pod left its file-system restore and started (a new cached object): no longer pending.
+      observe([member(hooked, [started])]),
+      // The Restore's window closed.
+      observe(
+        [member(hooked, [started])],
+        [],
+        restore({ phase: 'Completed', startTimestamp: START, completionTimestamp: '2025-12-31T00:00:00Z' }),
+      ),
+      observe([member(replicaSet('hooked'), [pending])]),
+    ];
+    for (const obs of sequence) expect(initHooksTally(obs, memo)).to.deep.equal(initHooksTally(obs));
   });
 });
