@@ -43,7 +43,8 @@ describeOnBeds(
         path: `/apis/apps/v1/namespaces/app/deployments/${name}`,
       });
 
-    it('a restore controller that reconciled no workload and saw no other reconciler writes the same InitHooksApplied', async () => {
+    /** Velero creates Restore r2 and brings back Deployments web and api, whose pods stay pending. */
+    const restoreTwoDeployments = async () => {
       await env.velero.request({
         method: 'POST',
         path: '/apis/velero.io/v1/namespaces/velero/restores',
@@ -55,6 +56,10 @@ describeOnBeds(
           path: '/apis/apps/v1/namespaces/app/deployments',
           body: deployment(name, 'app', { annotations: STAYS_PENDING }),
         });
+    };
+
+    it('a restore controller that reconciled no workload and saw no other reconciler writes the same InitHooksApplied', async () => {
+      await restoreTwoDeployments();
       // A bare pod in Velero's file-system restore: never replaced, so it will not run its init hooks.
       await env.velero.request({
         method: 'POST',
@@ -125,17 +130,7 @@ describeOnBeds(
     });
 
     it('a restarted controller counts the workloads the previous one hooked', async () => {
-      await env.velero.request({
-        method: 'POST',
-        path: '/apis/velero.io/v1/namespaces/velero/restores',
-        body: restoreR2(),
-      });
-      for (const name of ['web', 'api'])
-        await env.velero.request({
-          method: 'POST',
-          path: '/apis/apps/v1/namespaces/app/deployments',
-          body: deployment(name, 'app', { annotations: STAYS_PENDING }),
-        });
+      await restoreTwoDeployments();
       await env.startController();
       const first = await eventually(async () => {
         const c = await initHooksApplied();

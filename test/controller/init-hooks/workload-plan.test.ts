@@ -24,7 +24,7 @@ import type {
 } from '../../../src/controller/init-hooks/workload-plan.ts';
 import type { WorkloadKind } from '../../../src/controller/workload-kinds.ts';
 
-import { HOOK, NOW, START, hooks } from './plan-fixtures.ts';
+import { HOOK, NOW, START, hooks, restorePod } from './plan-fixtures.ts';
 
 function restoreObject(
   status: RestoreObject['status'] = { phase: 'InProgress', startTimestamp: START },
@@ -68,34 +68,12 @@ function workload(
 }
 
 function pendingPod(name: string, extra: { initContainers?: unknown[]; owner?: string } = {}): Pod {
-  return {
-    metadata: {
-      name,
-      namespace: 'app',
-      uid: `${name}-uid`,
-      resourceVersion: '5',
-      creationTimestamp: '2026-01-01T00:02:00Z',
-      labels: { app: 'web' },
-      ...(extra.owner
-        ? {
-            ownerReferences: [
-              {
-                apiVersion: 'apps/v1',
-                kind: 'ReplicaSet',
-                name: extra.owner,
-                uid: `${extra.owner}-uid`,
-                controller: true,
-              },
-            ],
-          }
-        : {}),
-    },
-    spec: {
-      containers: [{ name: 'app', image: 'nginx' }],
-      ...(extra.initContainers ? { initContainers: extra.initContainers } : {}),
-    },
-    status: { phase: 'Pending' },
-  } as Pod;
+  const pod = restorePod(name, {
+    labels: { app: 'web' },
+    ...(extra.initContainers ? { initContainers: extra.initContainers } : {}),
+    ...(extra.owner ? { owner: { kind: 'ReplicaSet', name: extra.owner, uid: `${extra.owner}-uid` } } : {}),
+  });
+  return { ...pod, metadata: { ...pod.metadata, resourceVersion: '5' } };
 }
 
 function observation(w: Workload, overrides: Partial<WorkloadObservation> = {}): WorkloadObservation {

@@ -15,7 +15,7 @@ import type {
   MemberWorkload,
   OtherPod,
 } from '../../../src/controller/restores/init-hooks-tally.ts';
-import { HOOK, NOW, START, hooks } from '../init-hooks/plan-fixtures.ts';
+import { HOOK, NOW, START, hooks, restorePod } from '../init-hooks/plan-fixtures.ts';
 
 const RESTORED = { 'velero.io/restore-name': 'r1' };
 const CREATED = '2026-01-01T00:01:00Z';
@@ -150,35 +150,19 @@ function pod(
     started?: boolean;
   } = {},
 ): Pod {
-  return {
-    metadata: {
-      name,
-      namespace: 'app',
-      uid: `${name}-uid`,
-      creationTimestamp: '2026-01-01T00:02:00Z',
-      labels: extra.labels ?? {},
-      ...(extra.owner
-        ? {
-            ownerReferences: [
-              {
-                apiVersion: 'apps/v1',
-                kind: extra.ownerKind ?? 'ReplicaSet',
-                name: extra.owner.metadata.name ?? '',
-                uid: extra.owner.metadata.uid ?? '',
-                controller: true,
-              },
-            ],
-          }
-        : {}),
-    },
-    spec: {
-      containers: [{ name: 'app', image: 'nginx' }],
-      ...(extra.initContainers ? { initContainers: extra.initContainers } : {}),
-    },
-    status: extra.started
-      ? { phase: 'Running', containerStatuses: [{ name: 'app', state: { running: { startedAt: START } } }] }
-      : { phase: 'Pending' },
-  } as Pod;
+  const { owner, ownerKind, ...rest } = extra;
+  return restorePod(name, {
+    ...rest,
+    ...(owner
+      ? {
+          owner: {
+            kind: ownerKind ?? 'ReplicaSet',
+            name: owner.metadata.name ?? '',
+            uid: owner.metadata.uid ?? '',
+          },
+        }
+      : {}),
+  });
 }
 
 const member = (workload: Workload, pods: Pod[] = []): MemberWorkload => ({
