@@ -7,6 +7,7 @@
  * One step per reconcile: where a step waits for another controller (a Deployment paused, its ReplicaSets hooked,
  * resumed), the plan ends and the object's next event (or `requeueAfterMs`) brings the next step.
  */
+import { shortHash } from '../../hooks/names.ts';
 import { hasErrors } from '../../hooks/problems.ts';
 import { controllerOf } from '../../kube/owners.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
@@ -96,16 +97,27 @@ export interface WorkloadOutcome {
   readonly invalidHooks?: string;
 }
 
-/** A template patch the API server refused as invalid (422), as the workload records it (until its spec changes). */
+/**
+ * A template patch the API server refused as invalid (422), as the workload records it: for which restore, and which
+ * patch (a hash of the template it was refused for and of the init containers it would have set), until either
+ * changes. Not the generation: a Deployment's annotations are part of what bumps it (kube-apiserver's strategy).
+ */
 interface RefusedPatch {
   readonly restore: string;
-  readonly generation: number | undefined;
+  readonly patch: string;
   readonly summary: string;
 }
 
-/** The summary of the template patch refused for this generation of the workload and this restore, if any. */
-export function refusedPatchSummary(workload: Workload, restoreKey: string): string | undefined {
-  const value = workload.metadata.annotations?.[TEMPLATE_PATCH_REFUSED_ANNOTATION];
+/** What identifies a template patch: the template it is made for and the init containers it sets. */
+function patchIdentity(b: Pick<WorkloadBasis, 'workload' | 'plan'>): string {
+  return shortHash([b.workload.spec.template, b.plan.initContainers]);
+}
+
+/** The summary of the refusal of this very template patch for this restore, if the workload records one. */
+export function refusedPatchSummary(
+  b: Pick<WorkloadBasis, 'workload' | 'plan' | 'identity'>,
+): string | undefined {
+  const value = b.workload.metadata.annotations?.[TEMPLATE_PATCH_REFUSED_ANNOTATION];
   if (value === undefined) return undefined;
   let record: Partial<RefusedPatch>;
   try {
@@ -113,9 +125,9 @@ export function refusedPatchSummary(workload: Workload, restoreKey: string): str
   } catch {
     return undefined;
   }
-  return record.restore === restoreKey &&
-    record.generation === workload.metadata.generation &&
-    typeof record.summary === 'string'
+  return record.restore === b.identity.key &&
+    typeof record.summary === 'string' &&
+    record.patch === patchIdentity(b)
     ? record.summary
     : undefined;
 }
@@ -670,8 +682,8 @@ function templateSteps(
     pausedOutcome: WorkloadOutcome;
   },
 ): { steps: WorkloadStep[]; rsDecision?: ReplicaSetsDecision; invalidHooks?: string } {
-  const refused = refusedPatchSummary(b.workload, b.identity.key);
-  if (decision.template === 'inject' && refused !== undefined)
+  const refused = decision.template === 'inject' ? refusedPatchSummary(b) : undefined;
+  if (refused !== undefined)
     // The API server refused this very patch for this version of the workload: it stays refused.
     return { steps: [], invalidHooks: refused };
   if (decision.template === 'inject') return { steps: [injectStep(b, inject)] };
@@ -791,7 +803,7 @@ function rejectedEffects(
   const summary = `${b.kind} ${labels.namespace}/${b.workload.metadata.name ?? ''} (rejected-by-api-server): ${why}`;
   const refused: RefusedPatch = {
     restore: b.identity.key,
-    generation: b.workload.metadata.generation,
+    patch: patchIdentity(b),
     summary: summary.length > MAX_REFUSED_SUMMARY ? `${summary.slice(0, MAX_REFUSED_SUMMARY - 1)}…` : summary,
   };
   return {

@@ -298,33 +298,31 @@ describe('workload plan', () => {
     expect(plan.requeueAfterMs).to.equal(OTHER_CONTROLLER_RECHECK_MS);
   });
 
-  it('a patch the API server refused for this generation is not tried again; the outcome says why', () => {
-    const refused = (generation: number, restore = 'velero/r1') =>
-      workload('ReplicaSet', {
-        annotations: {
-          [TEMPLATE_PATCH_REFUSED_ANNOTATION]: JSON.stringify({ restore, generation, summary: 'refused' }),
-        },
-      });
-    const plan = planWorkload(observed(refused(1), [pendingPod('web-1')]));
-    expect(shape(plan)).to.not.include('patch:injectTemplate');
-    expect(plan.outcome?.invalidHooks).to.equal('refused');
-    // A new generation, or another restore, tries again.
-    for (const w of [refused(0), refused(1, 'velero/other')]) {
+  it('a patch the API server refused is not tried again while the template and the hooks stay; the outcome says why', () => {
+    const plan = planWorkload(observed(workload('ReplicaSet'), [pendingPod('web-1')]));
+    expect(shape(plan)).to.include('patch:injectTemplate');
+    const rejected = (plan.steps[1] as PatchStep).ifRejected?.('annotation too long');
+    expect(rejected?.summary).to.equal('ReplicaSet app/web (rejected-by-api-server): annotation too long');
+    // The record of the refusal, written on the workload, is what the next plan (on any replica) reads.
+    const annotations = (rejected?.record as { metadata: { annotations: Record<string, string> } }).metadata
+      .annotations;
+    const refused = planWorkload(observed(workload('ReplicaSet', { annotations }), [pendingPod('web-1')]));
+    expect(shape(refused)).to.not.include('patch:injectTemplate');
+    expect(refused.outcome?.invalidHooks).to.equal(rejected?.summary);
+    // Another template, or a record of another restore, tries again.
+    const changed = workload('ReplicaSet', { annotations, spec: { minReadySeconds: 5 } });
+    changed.spec.template = { ...changed.spec.template, metadata: { labels: { app: 'web', tier: 'x' } } };
+    const [record] = Object.values(annotations);
+    const otherRestore = workload('ReplicaSet', {
+      annotations: {
+        [TEMPLATE_PATCH_REFUSED_ANNOTATION]: record!.replace('"velero/r1"', '"velero/other"'),
+      },
+    });
+    for (const w of [changed, otherRestore]) {
       const next = planWorkload(observed(w, [pendingPod('web-1')]));
       expect(shape(next)).to.include('patch:injectTemplate');
       expect(next.outcome?.invalidHooks).to.equal(undefined);
     }
-    const next = planWorkload(observed(workload('ReplicaSet'), [pendingPod('web-1')]));
-    const rejected = (next.steps[1] as PatchStep).ifRejected?.('annotation too long');
-    expect(rejected?.summary).to.equal('ReplicaSet app/web (rejected-by-api-server): annotation too long');
-    // The record of the refusal, written on the workload, is what the next plan (on any replica) reads.
-    const recorded = (rejected?.record as { metadata: { annotations: Record<string, string> } }).metadata
-      .annotations;
-    const after = planWorkload(
-      observed(workload('ReplicaSet', { annotations: recorded }), [pendingPod('web-1')]),
-    );
-    expect(after.outcome?.invalidHooks).to.equal(rejected?.summary);
-    expect(shape(after)).to.not.include('patch:injectTemplate');
   });
 
   describe('the requeue policy', () => {

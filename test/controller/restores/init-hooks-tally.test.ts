@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { DEFAULT_HOOK_POLICY } from '../../../src/hooks/policy.ts';
 import type { Pod, Workload } from '../../../src/kube/types.ts';
-import type { WorkloadOutcome } from '../../../src/controller/init-hooks/workload-plan.ts';
-import { TEMPLATE_PATCH_REFUSED_ANNOTATION } from '../../../src/controller/marks.ts';
+import { planWorkload } from '../../../src/controller/init-hooks/workload-plan.ts';
+import type { PatchStep, WorkloadOutcome } from '../../../src/controller/init-hooks/workload-plan.ts';
 import type { RestoreObject } from '../../../src/controller/restore-directory.ts';
 import type { WorkloadTally } from '../../../src/controller/restores/conditions.ts';
 import {
@@ -192,11 +192,27 @@ function observe(
   };
 }
 
+/** The workload as it is after the workload reconcile recorded the API server's refusal of its template patch. */
+function withRefusal(w: Workload): Workload {
+  const plan = planWorkload({
+    ...observe([]),
+    kind: 'ReplicaSet',
+    workload: w,
+    ownWriteLags: false,
+    replicaSetsAwaitingAdoption: [],
+    pods: [],
+  });
+  const inject = plan.steps.find((s): s is PatchStep => s.do === 'patch' && s.what === 'injectTemplate');
+  const { metadata } = inject!.ifRejected!('422 Invalid').record as { metadata: Workload['metadata'] };
+  return { ...w, metadata: { ...w.metadata, annotations: metadata.annotations } };
+}
+
 describe('initHooksTally: InitHooksApplied from what the caches show', () => {
   const hooked = replicaSet('hooked', { initContainers: [HOOK] });
   const bare = replicaSet('bare');
   const restoreWait = { name: 'restore-wait', image: 'velero/velero-restore-helper:v1.15.0' };
   const job = { ...replicaSet('migrate'), apiVersion: 'batch/v1', kind: 'Job' } as Workload;
+  const refusedRs = withRefusal(replicaSet('refused'));
   const cases: [string, InitHooksObservation, WorkloadTally][] = [
     [
       'a template with the hooks, its pod hooked: done',
@@ -214,22 +230,9 @@ describe('initHooksTally: InitHooksApplied from what the caches show', () => {
       tally({ conflicts: 1 }),
     ],
     [
-      'a template patch the API server refused for this generation (recorded on the workload): invalid, with why',
-      observe([
-        member(
-          replicaSet('refused', {
-            annotations: {
-              [TEMPLATE_PATCH_REFUSED_ANNOTATION]: JSON.stringify({
-                restore: 'velero/r1',
-                generation: 1,
-                summary: 'ReplicaSet app/refused (rejected-by-api-server): 422',
-              }),
-            },
-          }),
-          [pod('refused-1', { owner: bare })],
-        ),
-      ]),
-      tally({ invalid: ['ReplicaSet app/refused (rejected-by-api-server): 422'] }),
+      'a template patch the API server refused (recorded on the workload): invalid, with why',
+      observe([member(refusedRs, [pod('refused-1', { owner: refusedRs })])]),
+      tally({ invalid: ['ReplicaSet app/refused (rejected-by-api-server): 422 Invalid'] }),
     ],
     [
       'a pending pod of a hooked ReplicaSet in a file-system restore: done, the pod skipped',
