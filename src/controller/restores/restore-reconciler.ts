@@ -7,7 +7,7 @@ import type { EventRecorder } from '../events.ts';
 import { restoreReference } from '../events.ts';
 import type { KubeJsonClient } from '../kube-json-client.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
-import { restoreActivity, restoreFinished } from '../restore-activity.ts';
+import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
 import type { DesiredCondition, WorkloadTally } from './conditions.ts';
 import type { Condition } from '../../hooks/restore-types.ts';
@@ -98,6 +98,9 @@ export class RestoreReconciler {
     const eventDelays: (number | undefined)[] = RESTORE_EVENT_REASONS.map((reason) =>
       this.#deps.events.flushCoalesced(`${key}\u0000${reason}`, eventInterval),
     );
+    // InitHooksApplied stops counting the workloads once the hook window closes, whether or not anything changes then.
+    if (activity.reason === 'FinishedWithinWindow')
+      eventDelays.push((msUntilWindowCloses(restore.status, now, this.#deps.hookWindowMs) ?? 0) + 1000);
     const requeueForEvents = (): ReconcileResult | void => {
       const due = eventDelays.filter((d): d is number => d !== undefined);
       return due.length > 0 ? { requeueAfterMs: Math.min(...due) } : undefined;
