@@ -56,17 +56,15 @@ export class Manager {
   async run(signal: AbortSignal): Promise<number> {
     const { health, metrics, logger } = this.#options;
     const identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
-    const ctx = this.#context(identity, () => admission?.configured() ?? false);
+    const ctx = wiringContext(this.#options, identity, () => admission?.configured() ?? false);
     const lifecycle = new Lifecycle({ ...this.#options, identity, caches: ctx.caches });
 
-    // The links between controllers (what their informers' events cause is in wiring/event-mapping.ts): the restore
-    // reconcile hands its member workloads on, and the others report what the Restore's status is built from.
-    const restores = buildRestoreController(ctx, {
-      workloads: { enqueue: (key) => workloads.enqueue(key) },
-    });
+    // The links between controllers (what their informers' events cause is in wiring/event-mapping.ts): the exec
+    // hooks' outcomes refresh the Restore's status.
+    const restores = buildRestoreController(ctx);
     const exec = buildExecController(ctx, { restoreStatus: restores.status });
-    const workloads = buildWorkloadController(ctx, { restoreStatus: restores.status });
-    const pods = buildPodController(ctx, { restoreStatus: restores.status });
+    const workloads = buildWorkloadController(ctx);
+    const pods = buildPodController(ctx);
     // The pod webhook's objectSelector (webhook.podSelector), kept by the leader from the Restore cache.
     const podSelector = buildPodSelectorController(ctx);
     const controllers = [
@@ -93,45 +91,52 @@ export class Manager {
       services: heapRelease ? [heapRelease] : [],
     });
   }
+}
 
-  /** The caches and the clients and helpers every controller shares. */
-  #context(identity: string, admissionConfigured: () => boolean): WiringContext {
-    const { kubeConfig, settings, registry, metrics, logger, namespace } = this.#options;
-    const http = instrumentedHttpLibrary(dispatcherHttpLibrary(), {
-      qps: settings.api.qps,
-      burst: settings.api.burst,
-      registry,
-    });
-    const client = new KubeJsonClient(kubeConfig, http);
-    const cluster = new Cluster(client);
-    const caches = new ControllerCaches({ kubeConfig, http, settings, namespace, logger, metrics });
-    const restores = new RestoreDirectory(caches.listRestores, settings.policy);
-    const owners = new OwnerChain({
-      getWorkload: caches.getWorkload,
-      listWorkloads: caches.workloadsIn,
-      getReplicaSet: (ns, name) => cluster.getReplicaSet(ns, name),
-    });
-    return {
-      kubeConfig,
-      settings,
-      namespace,
-      registry,
-      metrics,
-      logger,
-      now: this.#options.now ?? Date.now,
-      caches,
-      restores,
-      owners,
-      client,
-      cluster,
-      events: new EventRecorder(client, { instance: identity, logger }),
-      initSettings: {
-        hookWindowMs: settings.hookWindow,
-        cleanupPolicy: settings.templateCleanup,
-        policy: settings.policy,
-        cleanupPollMs: CLEANUP_POLL_MS,
-        admission: admissionConfigured,
-      },
-    };
-  }
+/**
+ * The caches and the clients and helpers every controller shares: what the builders of wiring/ take (a test may
+ * build one controller alone on it).
+ */
+export function wiringContext(
+  options: Omit<ManagerOptions, 'health'>,
+  identity: string,
+  admissionConfigured: () => boolean,
+): WiringContext {
+  const { kubeConfig, settings, registry, metrics, logger, namespace } = options;
+  const http = instrumentedHttpLibrary(dispatcherHttpLibrary(), {
+    qps: settings.api.qps,
+    burst: settings.api.burst,
+    registry,
+  });
+  const client = new KubeJsonClient(kubeConfig, http);
+  const cluster = new Cluster(client);
+  const caches = new ControllerCaches({ kubeConfig, http, settings, namespace, logger, metrics });
+  const restores = new RestoreDirectory(caches.listRestores, settings.policy);
+  const owners = new OwnerChain({
+    getWorkload: caches.getWorkload,
+    listWorkloads: caches.workloadsIn,
+    getReplicaSet: (ns, name) => cluster.getReplicaSet(ns, name),
+  });
+  return {
+    kubeConfig,
+    settings,
+    namespace,
+    registry,
+    metrics,
+    logger,
+    now: options.now ?? Date.now,
+    caches,
+    restores,
+    owners,
+    client,
+    cluster,
+    events: new EventRecorder(client, { instance: identity, logger }),
+    initSettings: {
+      hookWindowMs: settings.hookWindow,
+      cleanupPolicy: settings.templateCleanup,
+      policy: settings.policy,
+      cleanupPollMs: CLEANUP_POLL_MS,
+      admission: admissionConfigured,
+    },
+  };
 }

@@ -30,6 +30,13 @@ export const ADMISSION_BYPASSED_ANNOTATION = `${PREFIX}/admission-bypassed`;
  * so the bound (MAX_ESCAPE_ROUNDS, workload-decision.ts) holds across restarts and replicas.
  */
 export const ESCAPED_PODS_DELETED_ANNOTATION = `${PREFIX}/escaped-pods-deleted`;
+/**
+ * Annotation on a workload whose template patch the API server refused as invalid (422): JSON
+ * `{"restore": "<namespace>/<name>", "patch": "<hash of the template and the hook init containers>", "summary": "..."}`.
+ * That patch is not sent again while neither changes, and the Restore's InitHooksApplied says why, whichever replica
+ * looks.
+ */
+export const TEMPLATE_PATCH_REFUSED_ANNOTATION = `${PREFIX}/template-patch-refused`;
 /** Annotation on a pod: the progress record of its exec hooks (src/controller/exec-hooks/exec-record.ts). */
 export const EXEC_HOOKS_ANNOTATION = `${PREFIX}/exec-hooks`;
 /** Annotation on a pod (or pod template): attempts per exec hook, overriding exec.retries.attempts. */

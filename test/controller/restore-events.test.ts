@@ -5,7 +5,7 @@ import type { KubeJsonClient } from '../../src/controller/kube-json-client.ts';
 import { silentLogger } from '../../src/controller/machinery/logger.ts';
 import { RestoreDirectory } from '../../src/controller/restore-directory.ts';
 import type { RestoreObject } from '../../src/controller/restore-directory.ts';
-import { RestoreReconciler, WorkloadOutcomes } from '../../src/controller/restores/restore-reconciler.ts';
+import { RestoreReconciler } from '../../src/controller/restores/restore-reconciler.ts';
 import { isoSecondsAgo, restoreR2 } from '../helpers/restore-fixtures.ts';
 
 /** The Restore Events the reconciler posts, from a client that records every request and accepts it. */
@@ -42,9 +42,7 @@ describe('Restore Events: HooksApplied', () => {
         getRestore: () => restore,
         listRestores: () => [restore],
         restores: new RestoreDirectory(() => [restore], DEFAULT_SETTINGS.policy),
-        memberWorkloads: () => [],
-        enqueueWorkload: () => {},
-        outcomes: new WorkloadOutcomes(),
+        initHooksTally: () => ({ done: 0, pending: 0, conflicts: 0, skippedPods: 0, invalid: [] }),
         client,
         events: new EventRecorder(client, { instance: 'restore-events-test', logger: silentLogger }),
         hookWindowMs: DEFAULT_SETTINGS.hookWindow,

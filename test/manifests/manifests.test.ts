@@ -185,7 +185,7 @@ describe('manifests: the kustomize base', function () {
         resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'],
         verbs: ['get', 'list', 'watch', 'patch'],
       },
-      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create'] },
       {
         apiGroups: ['admissionregistration.k8s.io'],

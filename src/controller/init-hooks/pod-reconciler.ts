@@ -37,8 +37,6 @@ export interface PodReconcilerDeps {
   readonly settings: InitHookSettings;
   readonly now: () => number;
   readonly metrics?: HookMetrics;
-  /** A pod of the restore (`namespace/name` of the Restore) will not run its init hooks: for the Restore's status. */
-  readonly onSkippedPod?: (restore: string, pod: string) => void;
 }
 
 const WAIT_FOR_TERMINATION_MS = 1000;
@@ -130,7 +128,6 @@ export class PodReconciler {
       seen: this.#skips,
       logger,
     });
-    if (plan.skippedPod) this.#deps.onSkippedPod?.(plan.skippedPod.restore, plan.skippedPod.pod);
     if (plan.requeueAfterMs !== undefined) return { requeueAfterMs: plan.requeueAfterMs };
   }
 

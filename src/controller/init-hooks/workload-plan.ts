@@ -7,6 +7,7 @@
  * One step per reconcile: where a step waits for another controller (a Deployment paused, its ReplicaSets hooked,
  * resumed), the plan ends and the object's next event (or `requeueAfterMs`) brings the next step.
  */
+import { shortHash } from '../../hooks/names.ts';
 import { hasErrors } from '../../hooks/problems.ts';
 import { controllerOf } from '../../kube/owners.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
@@ -19,6 +20,7 @@ import {
   ADMISSION_BYPASSED_ANNOTATION,
   ESCAPED_PODS_DELETED_ANNOTATION,
   PAUSED_FOR_HOOKS_ANNOTATION,
+  TEMPLATE_PATCH_REFUSED_ANNOTATION,
 } from '../marks.ts';
 import { restoreMembership } from '../membership.ts';
 import { msUntilWindowCloses } from '../restore-activity.ts';
@@ -95,12 +97,43 @@ export interface WorkloadOutcome {
   readonly invalidHooks?: string;
 }
 
-/** A template patch the API server refused as invalid (422), remembered until the workload changes. */
-export interface RejectedPatch {
-  readonly uid: string | undefined;
-  readonly generation: number | undefined;
+/**
+ * A template patch the API server refused as invalid (422), as the workload records it: for which restore, and which
+ * patch (a hash of the template it was refused for and of the init containers it would have set), until either
+ * changes. Not the generation: a Deployment's annotations are part of what bumps it (kube-apiserver's strategy).
+ */
+interface RefusedPatch {
+  readonly restore: string;
+  readonly patch: string;
   readonly summary: string;
 }
+
+/** What identifies a template patch: the template it is made for and the init containers it sets. */
+function patchIdentity(b: Pick<WorkloadBasis, 'workload' | 'plan'>): string {
+  return shortHash([b.workload.spec.template, b.plan.initContainers]);
+}
+
+/** The summary of the refusal of this very template patch for this restore, if the workload records one. */
+export function refusedPatchSummary(
+  b: Pick<WorkloadBasis, 'workload' | 'plan' | 'identity'>,
+): string | undefined {
+  const value = b.workload.metadata.annotations?.[TEMPLATE_PATCH_REFUSED_ANNOTATION];
+  if (value === undefined) return undefined;
+  let record: Partial<RefusedPatch>;
+  try {
+    record = JSON.parse(value) as Partial<RefusedPatch>;
+  } catch {
+    return undefined;
+  }
+  return record.restore === b.identity.key &&
+    typeof record.summary === 'string' &&
+    record.patch === patchIdentity(b)
+    ? record.summary
+    : undefined;
+}
+
+/** Long API answers are cut in the record: the Event and the log carry them whole. */
+const MAX_REFUSED_SUMMARY = 1024;
 
 /** Everything one reconcile read: the cached workload and Restore, and the live lists `observe` made when needed. */
 export interface WorkloadObservation {
@@ -116,7 +149,6 @@ export interface WorkloadObservation {
   readonly pods?: readonly Pod[];
   /** A Deployment's ReplicaSets, read when `replicaSetsNeeded`. */
   readonly replicaSets?: readonly Workload[];
-  readonly rejected?: RejectedPatch;
   /** When this process last deleted pending pods of the workload, while it waits for their replacements. */
   readonly replacingSinceMs?: number;
   readonly admissionServed: boolean;
@@ -149,8 +181,15 @@ export interface PatchStep {
   readonly stopUnlessWritten?: boolean;
   /** Written: the reconcile ends here; the next step waits for another controller. */
   readonly endIfWritten?: PlanEnd;
-  /** The API server refused the patch as invalid (422): what to say and report instead. */
-  readonly ifRejected?: (why: string) => { readonly summary: string; readonly effects: readonly Effect[] };
+  /**
+   * The API server refused the patch as invalid (422): what to say and report instead, and the record of the refusal
+   * to write on the target (a merge patch), from which every later plan knows it.
+   */
+  readonly ifRejected?: (why: string) => {
+    readonly summary: string;
+    readonly effects: readonly Effect[];
+    readonly record: MergePatch;
+  };
 }
 
 /** Deletes a pending pod (uid and resourceVersion preconditions); a deletion marks the workload as replacing. */
@@ -650,15 +689,10 @@ function templateSteps(
     pausedOutcome: WorkloadOutcome;
   },
 ): { steps: WorkloadStep[]; rsDecision?: ReplicaSetsDecision; invalidHooks?: string } {
-  const rejected = obs.rejected;
-  if (
-    decision.template === 'inject' &&
-    rejected !== undefined &&
-    rejected.uid === b.workload.metadata.uid &&
-    rejected.generation === b.workload.metadata.generation
-  )
+  const refused = decision.template === 'inject' ? refusedPatchSummary(b) : undefined;
+  if (refused !== undefined)
     // The API server refused this very patch for this version of the workload: it stays refused.
-    return { steps: [], invalidHooks: rejected.summary };
+    return { steps: [], invalidHooks: refused };
   if (decision.template === 'inject') return { steps: [injectStep(b, inject)] };
   if (decision.template === 'remove' && b.record) return { steps: [cleanStep(b)] };
   if (deployment && decision.template === 'keep' && b.templateHooks === 'present') {
@@ -768,10 +802,20 @@ function injectStep(
  * The API server refused the template patch as invalid (422, e.g. an annotation too long): never retried for this
  * version of the workload (a new generation tries again), said once on the workload, in the metric and the log.
  */
-function rejectedEffects(b: WorkloadBasis, why: string): { summary: string; effects: Effect[] } {
+function rejectedEffects(
+  b: WorkloadBasis,
+  why: string,
+): { summary: string; effects: Effect[]; record: MergePatch } {
   const labels = labelsOf(b);
+  const summary = `${b.kind} ${labels.namespace}/${b.workload.metadata.name ?? ''} (rejected-by-api-server): ${why}`;
+  const refused: RefusedPatch = {
+    restore: b.identity.key,
+    patch: patchIdentity(b),
+    summary: summary.length > MAX_REFUSED_SUMMARY ? `${summary.slice(0, MAX_REFUSED_SUMMARY - 1)}…` : summary,
+  };
   return {
-    summary: `${b.kind} ${labels.namespace}/${b.workload.metadata.name ?? ''} (rejected-by-api-server): ${why}`,
+    summary,
+    record: { metadata: { annotations: { [TEMPLATE_PATCH_REFUSED_ANNOTATION]: JSON.stringify(refused) } } },
     effects: [
       { metric: 'hookSkipped', labels: { ...labels, reason: 'rejected-by-api-server' } },
       {

@@ -7,7 +7,7 @@ import type { OwnerChain } from '../owner-chain.ts';
 import type { EventRecorder } from '../events.ts';
 import type { HookMetrics } from '../../telemetry/metrics.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
-import { PAUSED_FOR_HOOKS_ANNOTATION } from '../marks.ts';
+import { PAUSED_FOR_HOOKS_ANNOTATION, TEMPLATE_PATCH_REFUSED_ANNOTATION } from '../marks.ts';
 import type { RestoreDirectory } from '../restore-directory.ts';
 import { restoreKey } from '../restore-key.ts';
 import { podsFromPendingCache } from './cached-pods.ts';
@@ -26,16 +26,14 @@ import type {
   InitHookSettings,
   PatchStep,
   PlanEnd,
-  RejectedPatch,
   WorkloadObservation,
-  WorkloadOutcome,
   WorkloadPlan,
 } from './workload-plan.ts';
 
+const MAX_REFUSALS = 10_000;
+
 export { changedThroughItsDeployment, SKIP_METRIC_REASONS } from './workload-plan.ts';
 export type { InitHookSettings, WorkloadOutcome } from './workload-plan.ts';
-
-const MAX_REJECTED = 10_000;
 
 export function workloadKey(kind: WorkloadKind, namespace: string, name: string): string {
   return `${kind}/${namespace}/${name}`;
@@ -60,7 +58,6 @@ export interface WorkloadReconcilerDeps {
   readonly events: EventRecorder;
   readonly settings: InitHookSettings;
   readonly now: () => number;
-  readonly onOutcome?: (outcome: WorkloadOutcome) => void;
   readonly metrics?: HookMetrics;
 }
 
@@ -80,8 +77,8 @@ export class WorkloadReconciler {
   /** When this process last deleted pending pods of a workload, by workload key, while it waits for their replacements. */
   readonly #replacing = new Map<string, number>();
   readonly #ownWrites = new OwnWrites(showsGeneration);
-  /** Template patches the API server refused as invalid (422), by workload key, until the workload changes. */
-  readonly #rejected = new Map<string, RejectedPatch>();
+  /** Refusals this process recorded on workloads (the annotation's value), by workload key, until the cache shows them. */
+  readonly #refusals = new Map<string, string>();
 
   constructor(deps: WorkloadReconcilerDeps) {
     this.#deps = deps;
@@ -126,9 +123,12 @@ export class WorkloadReconciler {
   async #observe(key: string, kind: WorkloadKind, cachedWorkload: Workload): Promise<WorkloadObservation> {
     const cacheLags = this.#ownWrites.cacheLags(key, cachedWorkload.metadata);
     // Mid-way through the template path (our last write not in the cache yet, or our pause while the other
-    // controllers catch up), the workload is read live: its next step must not wait for a watch that lags.
+    // controllers catch up), or before the cache shows a refusal we recorded, the workload is read live: its next
+    // step must not wait for a watch that lags (nor send the refused patch again).
     const live =
-      cacheLags || cachedWorkload.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined
+      cacheLags ||
+      this.#refusalLags(key, cachedWorkload) ||
+      cachedWorkload.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined
         ? await this.#deps.cluster.getWorkload(
             kind,
             cachedWorkload.metadata.namespace ?? '',
@@ -147,7 +147,6 @@ export class WorkloadReconciler {
         kind === 'Deployment'
           ? this.#deps.owners.replicaSetsAwaitingAdoption(workload).map((rs) => rs.metadata.name ?? '')
           : [],
-      rejected: this.#rejected.get(key),
       replacingSinceMs: this.#replacing.get(key),
       admissionServed: admission?.() ?? false,
       nowMs: this.#deps.now(),
@@ -158,6 +157,15 @@ export class WorkloadReconciler {
     const pods = await this.#podsOf(kind, workload);
     if (!needed.replicaSets(pods)) return { ...cached, pods };
     return { ...cached, pods, replicaSets: await this.#replicaSetsOf(workload) };
+  }
+
+  /** Whether the cached workload does not show the refusal this process recorded on it yet. */
+  #refusalLags(key: string, cached: Workload): boolean {
+    const recorded = this.#refusals.get(key);
+    if (recorded === undefined) return false;
+    if (cached.metadata.annotations?.[TEMPLATE_PATCH_REFUSED_ANNOTATION] !== recorded) return true;
+    this.#refusals.delete(key);
+    return false;
   }
 
   /** Applies the plan's steps in order, then reports its outcome and returns its requeue. */
@@ -179,7 +187,6 @@ export class WorkloadReconciler {
   }
 
   #end(end: PlanEnd): ReconcileResult | void {
-    if (end.outcome) this.#deps.onOutcome?.(end.outcome);
     if (end.requeueAfterMs !== undefined) return { requeueAfterMs: end.requeueAfterMs };
   }
 
@@ -196,12 +203,11 @@ export class WorkloadReconciler {
     } catch (error) {
       if (!step.ifRejected || apiErrorCode(error) !== 422) throw error;
       const rejected = step.ifRejected(describeApiError(error));
-      if (this.#rejected.size >= MAX_REJECTED) this.#rejected.clear();
-      this.#rejected.set(key, {
-        uid: step.target.metadata.uid,
-        generation: step.target.metadata.generation,
-        summary: rejected.summary,
-      });
+      // Recorded on the workload: no replica sends the refused patch again for this generation, and the Restore's
+      // status reads why from there.
+      const recorded = await this.#deps.cluster.patchWorkload(step.kind, namespace, name, rejected.record);
+      if (this.#refusals.size >= MAX_REFUSALS) this.#refusals.clear();
+      this.#refusals.set(key, recorded.metadata.annotations?.[TEMPLATE_PATCH_REFUSED_ANNOTATION] ?? '');
       this.#emit(rejected.effects, logger);
       return rejected.summary;
     }

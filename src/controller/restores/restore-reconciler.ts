@@ -7,9 +7,8 @@ import type { EventRecorder } from '../events.ts';
 import { restoreReference } from '../events.ts';
 import type { KubeJsonClient } from '../kube-json-client.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
-import { restoreActivity, restoreFinished } from '../restore-activity.ts';
+import { msUntilWindowCloses, restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreDirectory, RestoreObject } from '../restore-directory.ts';
-import type { WorkloadOutcome } from '../init-hooks/workload-reconciler.ts';
 import type { DesiredCondition, WorkloadTally } from './conditions.ts';
 import type { Condition } from '../../hooks/restore-types.ts';
 import {
@@ -22,96 +21,17 @@ import type { RestoreStatusFields } from './hook-outcomes.ts';
 import { restoreHookStatus } from './restore-hook-status.ts';
 import type { RestoreHookStatusDeps } from './restore-hook-status.ts';
 
-const DONE_DECISIONS = new Set<WorkloadOutcome['decision']>([
-  'HandledAtAdmission',
-  'HooksInPlace',
-  'PodsAlreadyHaveHooks',
-  'CleanedUp',
-  'RemoveHooksAfterRestore',
-  'WaitingForPodsToInitialize',
-  'NoHooks',
-]);
-
 /** InitHooksApplied reasons once every member workload has been decided: worth a HooksApplied Event. */
 const SETTLED_INIT_REASONS = new Set(['HooksInPlace', 'PodsSkipped', 'HookConflict']);
 const RESTORE_EVENT_REASONS = ['HooksApplied', 'HookCountsWritten'] as const;
 const DEFAULT_RESTORE_EVENT_INTERVAL_MS = 60_000;
 
-/** Workloads that neither wait for hooks nor count as hooked. */
-const NOT_COUNTED_DECISIONS = new Set<WorkloadOutcome['decision']>(['RestoreInactive', 'InvalidHooks']);
-
-function sameOutcome(a: WorkloadOutcome, b: WorkloadOutcome): boolean {
-  return (
-    a.decision === b.decision &&
-    a.skippedPods.length === b.skippedPods.length &&
-    a.skippedPods.every((pod, i) => pod === b.skippedPods[i])
-  );
-}
-
-/** The latest outcome of every workload reconcile, per restore: the facts behind InitHooksApplied. */
-export class WorkloadOutcomes {
-  readonly #byRestore = new Map<string, Map<string, WorkloadOutcome>>();
-  /** Pods without a workload (bare pods, Jobs' pods) that will not run their init hooks, per restore. */
-  readonly #skippedPods = new Map<string, Set<string>>();
-
-  /** Records a workload's latest outcome; true when it differs from the one recorded before (or is its first). */
-  record(outcome: WorkloadOutcome): boolean {
-    let workloads = this.#byRestore.get(outcome.restore);
-    if (!workloads) this.#byRestore.set(outcome.restore, (workloads = new Map()));
-    const previous = workloads.get(outcome.workload);
-    workloads.set(outcome.workload, outcome);
-    return previous === undefined || !sameOutcome(previous, outcome);
-  }
-
-  /** A pod that no workload reconcile reports (bare, or a Job's) will not run its init hooks. */
-  recordSkippedPod(restore: string, pod: string): void {
-    let pods = this.#skippedPods.get(restore);
-    if (!pods) this.#skippedPods.set(restore, (pods = new Set()));
-    pods.add(pod);
-  }
-
-  forget(restore: string): void {
-    this.#byRestore.delete(restore);
-    this.#skippedPods.delete(restore);
-  }
-
-  tally(restore: string, memberWorkloads: readonly string[]): WorkloadTally {
-    const outcomes = this.#byRestore.get(restore);
-    let done = 0;
-    let pending = 0;
-    let conflicts = 0;
-    const invalid: string[] = [];
-    // A pod is counted once, even when reported both before its owner adopted it (as a bare pod) and after.
-    const skipped = new Set(this.#skippedPods.get(restore));
-    for (const workload of memberWorkloads) {
-      const outcome = outcomes?.get(workload);
-      if (!outcome) pending++;
-      else if (outcome.decision === 'HookConflict') conflicts++;
-      else if (outcome.invalidHooks !== undefined) invalid.push(outcome.invalidHooks);
-      else if (
-        DONE_DECISIONS.has(outcome.decision) ||
-        outcome.decision === 'RolloutWouldDisturbRunningPods' ||
-        outcome.decision === 'RolloutWouldLoseRestoredData'
-      )
-        done++;
-      else if (!NOT_COUNTED_DECISIONS.has(outcome.decision)) pending++;
-      for (const pod of outcome?.skippedPods ?? []) skipped.add(pod);
-    }
-    return { done, pending, conflicts, skippedPods: skipped.size, invalid };
-  }
-}
-
 export interface RestoreReconcilerDeps {
   readonly getRestore: (namespace: string, name: string) => RestoreObject | undefined;
   readonly listRestores: () => readonly RestoreObject[];
   readonly restores: RestoreDirectory;
-  /**
-   * Keys of the workloads the restore's hooks are written into: labelled with its label value, members of the
-   * Restore (see restoreMembership), and not a Deployment's ReplicaSet.
-   */
-  readonly memberWorkloads: (labelValue: string, restore: RestoreObject) => string[];
-  readonly enqueueWorkload: (key: string) => void;
-  readonly outcomes: WorkloadOutcomes;
+  /** What InitHooksApplied counts, from what the caches show of the Restore's workloads and pods. */
+  readonly initHooksTally: (labelValue: string, restore: RestoreObject) => WorkloadTally;
   readonly client: KubeJsonClient;
   readonly events: EventRecorder;
   readonly hookWindowMs: number;
@@ -138,8 +58,7 @@ function errorsOf(problems: readonly Problem[]): Problem[] {
 }
 
 /**
- * Keeps a Restore's conditions (HooksValid, InitHooksApplied) up to date and hands its workloads to the workload
- * controller. Status is written with a merge patch of only our fields, guarded by resourceVersion, and only when
+ * Keeps a Restore's conditions (HooksValid, InitHooksApplied) up to date. Status is written with a merge patch of only our fields, guarded by resourceVersion, and only when
  * it changes. Velero's CRD has no status subresource, so status goes through the main resource.
  */
 export class RestoreReconciler {
@@ -173,20 +92,25 @@ export class RestoreReconciler {
     const hooks = this.#deps.restores.hooksOf(restore);
     const errors = errorsOf(hooks.problems);
     const labelValue = veleroLabelValue(name);
-    const members = this.#deps.memberWorkloads(labelValue, restore);
-    if (errors.length === 0) for (const workload of members) this.#deps.enqueueWorkload(workload);
 
     const ref = restoreReference(restore.metadata);
     const eventInterval = this.#deps.restoreEventIntervalMs ?? DEFAULT_RESTORE_EVENT_INTERVAL_MS;
     const eventDelays: (number | undefined)[] = RESTORE_EVENT_REASONS.map((reason) =>
       this.#deps.events.flushCoalesced(`${key}\u0000${reason}`, eventInterval),
     );
+    // InitHooksApplied stops counting the workloads once the hook window closes, whether or not anything changes then.
+    if (activity.reason === 'FinishedWithinWindow')
+      eventDelays.push((msUntilWindowCloses(restore.status, now, this.#deps.hookWindowMs) ?? 0) + 1000);
     const requeueForEvents = (): ReconcileResult | void => {
       const due = eventDelays.filter((d): d is number => d !== undefined);
       return due.length > 0 ? { requeueAfterMs: Math.min(...due) } : undefined;
     };
     this.#reportSpecProblems(key, restore, errors, ctx);
-    const tally = this.#deps.outcomes.tally(key, members);
+    // Invalid hooks: nothing is applied, and the condition says so without counting.
+    const tally =
+      errors.length === 0
+        ? this.#deps.initHooksTally(labelValue, restore)
+        : { done: 0, pending: 0, conflicts: 0, skippedPods: 0, invalid: [] };
     const initHooksApplied = initHooksAppliedCondition(errors.length === 0, tally);
     const desired = [
       hooksValidCondition(errors.map((e) => ({ field: e.field, message: e.message }))),
@@ -278,7 +202,6 @@ export class RestoreReconciler {
   /** A deleted Restore: drop what is kept for it, including its hook-count ledger. */
   async #forget(key: string, name: string, ctx: ReconcileContext): Promise<void> {
     this.#deps.events.forgetCoalesced(`${key}\u0000`);
-    this.#deps.outcomes.forget(key);
     this.#lastWritten.delete(key);
     this.#lastWriteAt.delete(key);
     this.#deps.onRestoreDone?.(name);

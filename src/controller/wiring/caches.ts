@@ -51,8 +51,13 @@ export class ControllerCaches {
   readonly workloads: ReadonlyMap<WorkloadKind, Informer<Workload>>;
   readonly pendingPods: Informer<Pod>;
   readonly hookedPods: Informer<Pod>;
+  /** Pods Velero restored (`velero.io/restore-name`): what the Restore's InitHooksApplied counts them from. */
+  readonly restoredPods: Informer<Pod>;
+  /** The same informer, when the exec hooks of Velero's restored pods are restore-hooks' to run. */
   readonly veleroPods: Informer<Pod> | undefined;
   readonly ledgers: Informer<KubeObject>;
+  /** Restored Jobs (`velero.io/restore-name`): their pods are reported in the Restore's InitHooksApplied. */
+  readonly restoredJobs: Informer<Workload>;
   readonly all: readonly ManagedInformer[];
   readonly #options: CachesOptions;
   readonly #veleroNamespaces: readonly string[];
@@ -97,26 +102,31 @@ export class ControllerCaches {
       indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_LABEL) },
       transform,
     });
-    this.veleroPods =
-      settings.exec.veleroRestoredPods === 'Run'
-        ? this.#informer<Pod>('velero-restored-pods', '/api/v1/pods', 'pods', {
-            labelSelector: RESTORE_NAME_LABEL,
-            indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
-            transform,
-          })
-        : undefined;
+    this.restoredPods = this.#informer<Pod>('velero-restored-pods', '/api/v1/pods', 'pods', {
+      labelSelector: RESTORE_NAME_LABEL,
+      indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
+      transform,
+    });
+    this.veleroPods = settings.exec.veleroRestoredPods === 'Run' ? this.restoredPods : undefined;
     this.ledgers = this.#informer<KubeObject>(
       'hook-count-ledgers',
       `/api/v1/namespaces/${namespace}/configmaps`,
       'configmaps',
       { labelSelector: LEDGER_OF_LABEL, indexers: { [LEDGER_INDEX]: labelIndex(LEDGER_OF_LABEL) } },
     );
+    this.restoredJobs = this.#informer<Workload>('restored-jobs', '/apis/batch/v1/jobs', 'jobs', {
+      labelSelector: RESTORE_NAME_LABEL,
+      indexers: { [RESTORE_INDEX]: labelIndex(RESTORE_NAME_LABEL) },
+      transform: cachedWorkload,
+    });
     this.all = [
       ...this.restores,
       this.ledgers,
+      this.restoredJobs,
       ...this.workloads.values(),
       this.pendingPods,
-      ...this.watchedPods(),
+      this.hookedPods,
+      this.restoredPods,
     ];
   }
 
@@ -159,6 +169,24 @@ export class ControllerCaches {
     hooked: this.hookedPods.store.byIndex(RESTORE_INDEX, labelValue),
     velero: this.veleroPods?.store.byIndex(RESTORE_INDEX, labelValue) ?? [],
   });
+
+  /** Pods carrying a restore label value: with restore-hooks' mark, or restored by Velero; once each. */
+  readonly restorePods = (labelValue: string): Pod[] => {
+    const hooked = this.hookedPods.store.byIndex(RESTORE_INDEX, labelValue);
+    const restored = this.restoredPods.store.byIndex(RESTORE_INDEX, labelValue);
+    if (restored.length === 0) return hooked;
+    const seen = new Set(hooked.map((p) => p.metadata.uid));
+    return [...hooked, ...restored.filter((p) => !seen.has(p.metadata.uid))];
+  };
+
+  readonly pendingPodList = (): Pod[] => this.pendingPods.store.list();
+
+  /** The restored Jobs carrying a `velero.io/restore-name` label value. */
+  readonly jobsLabelled = (labelValue: string): Workload[] =>
+    this.restoredJobs.store.byIndex(RESTORE_INDEX, labelValue);
+
+  readonly getJob = (namespace: string, name: string): Workload | undefined =>
+    this.restoredJobs.store.get(`${namespace}/${name}`);
 
   /** The cached shards of the ledger whose `LEDGER_OF_LABEL` is `hash`. */
   readonly ledgerShards = (hash: string): KubeObject[] => this.ledgers.store.byIndex(LEDGER_INDEX, hash);

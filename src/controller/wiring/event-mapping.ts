@@ -1,11 +1,14 @@
-import { controllerOf } from '../../kube/owners.ts';
+import { hasErrors } from '../../hooks/problems.ts';
 import type { RestoreHooks } from '../../hooks/validate.ts';
+import { controllerOf } from '../../kube/owners.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import { workloadKey } from '../init-hooks/workload-reconciler.ts';
 import type { EventMapping } from '../machinery/event-handlers.ts';
 import type { KubeObject } from '../machinery/kube-object.ts';
 import type { OwnerChain } from '../owner-chain.ts';
+import { cachedControllingWorkload } from '../pod-owner.ts';
+import type { CachedWorkloadLookup } from '../pod-owner.ts';
 import type { RestoreLookup, RestoreObject } from '../restore-directory.ts';
 import { restoreKey } from '../restore-key.ts';
 import { LEDGER_RESTORE_ANNOTATION } from '../restores/ledger-store.ts';
@@ -39,6 +42,18 @@ export function orphanLedgerKeys(restoreExists: (key: string) => boolean): Event
 
 const keyOf = (kind: WorkloadKind, workload: Workload): string =>
   workloadKey(kind, workload.metadata.namespace ?? '', workload.metadata.name ?? '');
+/**
+ * Restore → workload controller: the keys of its member workloads on add and update, so that a change of the Restore
+ * (its phase, its hooks) reaches each workload's decision; nothing while its hooks are invalid (no workload is
+ * written until they are fixed, and the fix is an update) or once it is deleted.
+ */
+export function restoreMemberWorkloadKeys(
+  hooksOf: (restore: RestoreObject) => Pick<RestoreHooks, 'problems'>,
+  memberWorkloads: (restore: RestoreObject) => readonly string[],
+): EventMapping<RestoreObject> {
+  return (event) =>
+    event.type === 'delete' || hasErrors(hooksOf(event.object).problems) ? [] : memberWorkloads(event.object);
+}
 
 /** Restored workload → workload controller: its own key on add and update; a deleted workload needs nothing. */
 export function workloadEventKeys(kind: WorkloadKind): EventMapping<Workload> {
@@ -139,6 +154,45 @@ export function podRestoreStatusKeys(
   return (event) => {
     if (event.type !== 'update') return [];
     const lookup = restoreOf(event.object.metadata.labels);
+    return lookup?.found ? [restoreKey(lookup.restore)] : [];
+  };
+}
+
+type RestoreOfLabels = (labels: Readonly<Record<string, string>> | undefined) => RestoreLookup | undefined;
+
+/**
+ * Restored workload → restore controller (its status): on every change, the Restore its labels name, when found. The
+ * workload's state is what InitHooksApplied counts it from.
+ */
+export function restoreWorkloadStatusKeys(restoreOf: RestoreOfLabels): EventMapping<Workload> {
+  return (event) => {
+    const lookup = restoreOf(event.object.metadata.labels);
+    return lookup?.found ? [restoreKey(lookup.restore)] : [];
+  };
+}
+
+/**
+ * Pending or Velero-restored pod → restore controller (its status): on every change, the Restore its labels name, else
+ * the one the restored workload or Job controlling it names (from the caches), when found: InitHooksApplied counts
+ * the restore's pods.
+ */
+export function restorePodStatusKeys(
+  restoreOf: RestoreOfLabels,
+  workloadOf: CachedWorkloadLookup,
+  jobOf: (namespace: string, name: string) => Workload | undefined,
+): EventMapping<Pod> {
+  return (event) => {
+    const pod = event.object;
+    const namespace = pod.metadata.namespace ?? '';
+    const controller = controllerOf(pod.metadata);
+    let lookup = restoreOf(pod.metadata.labels);
+    if (!lookup && controller?.kind === 'Job') {
+      const job = jobOf(namespace, controller.name);
+      if (job?.metadata.uid === controller.uid) lookup = restoreOf(job.metadata.labels);
+    } else if (!lookup && controller) {
+      const owner = cachedControllingWorkload(pod.metadata, namespace, workloadOf);
+      if ('workload' in owner) lookup = restoreOf(owner.workload.metadata.labels);
+    }
     return lookup?.found ? [restoreKey(lookup.restore)] : [];
   };
 }

@@ -5,21 +5,16 @@ import { mappedHandler } from '../machinery/event-handlers.ts';
 import type { WiringContext } from './context.ts';
 import { controllerOptions } from './context.ts';
 import { pendingPodKeys } from './event-mapping.ts';
-import type { RestoreStatusInputs } from './restore-controller.ts';
-
-export interface PodControllerLinks {
-  readonly restoreStatus: RestoreStatusInputs;
-}
 
 /**
  * The `pod` controller (keys `namespace/name`): replaces bare restored pods that lack their hooks, through the
- * replacement journal, and reports pods that will not run them; from the pending-pod informer. Its queue hands out
+ * replacement journal, and reports pods that will not run them (Events, metrics); from the pending-pod informer. Its queue hands out
  * replacements under way first, then pending pods oldest first (PodReconciler.rank).
  */
-export function buildPodController(
-  ctx: WiringContext,
-  links: PodControllerLinks,
-): { controller: Controller; loadJournal: () => Promise<void> } {
+export function buildPodController(ctx: WiringContext): {
+  controller: Controller;
+  loadJournal: () => Promise<void>;
+} {
   const { caches } = ctx;
   const reconciler = new PodReconciler({
     getPendingPod: caches.getPendingPod,
@@ -32,7 +27,6 @@ export function buildPodController(
     events: ctx.events,
     settings: ctx.initSettings,
     now: ctx.now,
-    onSkippedPod: (restore, pod) => links.restoreStatus.skippedPod(restore, pod),
   });
   const controller = new Controller({
     name: 'pod',

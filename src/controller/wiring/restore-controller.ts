@@ -1,14 +1,22 @@
 import { execHookIds } from '../exec-hooks/exec-hook-ids.ts';
-import type { WorkloadOutcome } from '../init-hooks/workload-reconciler.ts';
 import { Controller } from '../machinery/controller.ts';
 import type { KeySink } from '../machinery/event-handlers.ts';
 import { mappedHandler } from '../machinery/event-handlers.ts';
 import { restoreKey } from '../restore-key.ts';
 import { OutcomeLedgerStore } from '../restores/ledger-store.ts';
-import { memberPods, memberWorkloadKeys } from '../restores/restore-members.ts';
-import { RestoreReconciler, WorkloadOutcomes } from '../restores/restore-reconciler.ts';
+import { MemberOutcomeMemo, initHooksTally } from '../restores/init-hooks-tally.ts';
+import { initHooksMembers, memberPods } from '../restores/restore-members.ts';
+import { RestoreReconciler } from '../restores/restore-reconciler.ts';
+import type { RestoreObject } from '../restore-directory.ts';
+import type { WorkloadTally } from '../restores/conditions.ts';
 import type { RestoreHookStatusDeps } from '../restores/restore-hook-status.ts';
-import { orphanLedgerKeys, podRestoreStatusKeys, restoreEventKeys } from './event-mapping.ts';
+import {
+  orphanLedgerKeys,
+  podRestoreStatusKeys,
+  restoreEventKeys,
+  restorePodStatusKeys,
+  restoreWorkloadStatusKeys,
+} from './event-mapping.ts';
 import type { WiringContext } from './context.ts';
 import { controllerOptions } from './context.ts';
 
@@ -16,21 +24,45 @@ import { controllerOptions } from './context.ts';
 const RESTORE_STATUS_COALESCE_MS = 1000;
 
 /**
- * What the other controllers report for a Restore's status, each refreshing it (coalesced) when it may change.
- * Only a changed workload outcome refreshes it: every restore reconcile enqueues its workloads, so refreshing after
- * each of their reconciles would run both forever, once a second.
+ * What refreshes a Restore's status (coalesced) besides its own events: the exec controller's hook outcomes (keys
+ * are restore keys).
  */
 export interface RestoreStatusInputs {
-  workloadOutcome(outcome: WorkloadOutcome): void;
-  /** A pod without a workload (bare, or a Job's) of the Restore `restore` will not run its init hooks. */
-  skippedPod(restore: string, pod: string): void;
-  /** What the Restore's counts are built from changed (keys are restore keys). */
   readonly refresh: KeySink;
 }
 
-export interface RestoreControllerLinks {
-  /** The workload controller, which the restore reconcile hands its member workloads to. */
-  readonly workloads: KeySink;
+/** InitHooksApplied's tally of one Restore, from the caches: its member workloads and its pods. */
+function initHooksTallyOf(ctx: WiringContext): (labelValue: string, restore: RestoreObject) => WorkloadTally {
+  const { caches, restores, owners } = ctx;
+  const { admission, ...settings } = ctx.initSettings;
+  const memo = new MemberOutcomeMemo();
+  return (labelValue, restore) => {
+    const hooks = restores.hooksOf(restore);
+    const { members, otherPods } = initHooksMembers(
+      {
+        workloadsLabelled: caches.workloadsLabelled,
+        getWorkload: caches.getWorkload,
+        pendingPods: caches.pendingPodList,
+        podsLabelled: caches.restorePods,
+        replicaSetsAwaitingAdoption: (deployment) => owners.replicaSetsAwaitingAdoption(deployment),
+        jobsLabelled: caches.jobsLabelled,
+      },
+      labelValue,
+      restore,
+      hooks,
+    );
+    return initHooksTally(
+      {
+        lookup: { found: true, restore, hooks },
+        members,
+        otherPods,
+        admissionServed: admission?.() ?? false,
+        nowMs: ctx.now(),
+        settings,
+      },
+      memo,
+    );
+  };
 }
 
 /** What the Restore's exec-hook condition and hook counts are built from: its member pods, from the caches. */
@@ -58,20 +90,16 @@ function hookStatusDeps(ctx: WiringContext): RestoreHookStatusDeps {
  * The `restore` controller: keeps each Restore's conditions, hook counts and ledger, from the Restore informers,
  * the ledger shards (an orphaned ledger) and the watched pods' updates (hook counts).
  */
-export function buildRestoreController(
-  ctx: WiringContext,
-  links: RestoreControllerLinks,
-): { controller: Controller; status: RestoreStatusInputs } {
+export function buildRestoreController(ctx: WiringContext): {
+  controller: Controller;
+  status: RestoreStatusInputs;
+} {
   const { caches, restores, settings, metrics } = ctx;
-  const outcomes = new WorkloadOutcomes();
   const reconciler = new RestoreReconciler({
     getRestore: caches.getRestore,
     listRestores: caches.listRestores,
     restores,
-    memberWorkloads: (labelValue, restore) =>
-      memberWorkloadKeys(caches.workloadsLabelled, labelValue, restore, restores.hooksOf(restore)),
-    enqueueWorkload: (key) => links.workloads.enqueue(key),
-    outcomes,
+    initHooksTally: initHooksTallyOf(ctx),
     client: ctx.client,
     events: ctx.events,
     hookWindowMs: settings.hookWindow,
@@ -94,25 +122,15 @@ export function buildRestoreController(
     informer.addEventHandler(mappedHandler(controller, restoreEventKeys));
   const cached = (key: string) => caches.listRestores().some((r) => restoreKey(r) === key);
   caches.ledgers.addEventHandler(mappedHandler(controller, orphanLedgerKeys(cached)));
+  const restoreOf = (labels: Readonly<Record<string, string>> | undefined) => restores.byObjectLabels(labels);
   for (const informer of caches.watchedPods())
-    informer.addEventHandler(
-      mappedHandler(
-        refresh,
-        podRestoreStatusKeys((labels) => restores.byObjectLabels(labels)),
-      ),
-    );
+    informer.addEventHandler(mappedHandler(refresh, podRestoreStatusKeys(restoreOf)));
+  // What InitHooksApplied counts: the restored workloads, and the pods of the restore as the caches show them.
+  for (const informer of [...caches.workloads.values(), caches.restoredJobs])
+    informer.addEventHandler(mappedHandler(refresh, restoreWorkloadStatusKeys(restoreOf)));
+  const podStatusKeys = restorePodStatusKeys(restoreOf, caches.getWorkload, caches.getJob);
+  caches.pendingPods.addEventHandler(mappedHandler(refresh, podStatusKeys));
+  caches.restoredPods.addEventHandler(mappedHandler(refresh, podStatusKeys));
 
-  return {
-    controller,
-    status: {
-      workloadOutcome: (outcome) => {
-        if (outcomes.record(outcome)) refresh.enqueue(outcome.restore);
-      },
-      skippedPod: (restore, pod) => {
-        outcomes.recordSkippedPod(restore, pod);
-        refresh.enqueue(restore);
-      },
-      refresh,
-    },
-  };
+  return { controller, status: { refresh } };
 }

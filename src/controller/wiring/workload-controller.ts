@@ -1,20 +1,17 @@
 import { WorkloadReconciler } from '../init-hooks/workload-reconciler.ts';
 import { Controller } from '../machinery/controller.ts';
 import { mappedHandler } from '../machinery/event-handlers.ts';
+import { veleroLabelValue } from '../../kube/velero-labels.ts';
+import { memberWorkloadKeys } from '../restores/restore-members.ts';
 import type { WiringContext } from './context.ts';
 import { controllerOptions } from './context.ts';
-import { concernedWorkloadKeys, workloadEventKeys } from './event-mapping.ts';
-import type { RestoreStatusInputs } from './restore-controller.ts';
-
-export interface WorkloadControllerLinks {
-  readonly restoreStatus: RestoreStatusInputs;
-}
+import { concernedWorkloadKeys, restoreMemberWorkloadKeys, workloadEventKeys } from './event-mapping.ts';
 
 /**
  * The `workload` controller (keys `Kind/namespace/name`): gets the hooks into restored workloads' pods, from the
- * restored-workload informers and the pending pods those workloads control.
+ * restored-workload informers, the pending pods those workloads control, and their Restores.
  */
-export function buildWorkloadController(ctx: WiringContext, links: WorkloadControllerLinks): Controller {
+export function buildWorkloadController(ctx: WiringContext): Controller {
   const { caches } = ctx;
   const reconciler = new WorkloadReconciler({
     getWorkload: caches.getWorkload,
@@ -26,7 +23,6 @@ export function buildWorkloadController(ctx: WiringContext, links: WorkloadContr
     settings: ctx.initSettings,
     now: ctx.now,
     metrics: ctx.metrics,
-    onOutcome: (outcome) => links.restoreStatus.workloadOutcome(outcome),
   });
   const controller = new Controller({
     name: 'workload',
@@ -38,5 +34,16 @@ export function buildWorkloadController(ctx: WiringContext, links: WorkloadContr
   for (const [kind, informer] of caches.workloads)
     informer.addEventHandler(mappedHandler(controller, workloadEventKeys(kind)));
   caches.pendingPods.addEventHandler(mappedHandler(controller, concernedWorkloadKeys(ctx.owners)));
+  const members = restoreMemberWorkloadKeys(
+    (restore) => ctx.restores.hooksOf(restore),
+    (restore) =>
+      memberWorkloadKeys(
+        caches.workloadsLabelled,
+        veleroLabelValue(restore.metadata.name ?? ''),
+        restore,
+        ctx.restores.hooksOf(restore),
+      ),
+  );
+  for (const informer of caches.restores) informer.addEventHandler(mappedHandler(controller, members));
   return controller;
 }

@@ -14,7 +14,7 @@ import { EXEC_HOOKS_ANNOTATION } from '../../../src/controller/marks.ts';
 import type { Logger } from '../../../src/controller/machinery/logger.ts';
 import { RestoreDirectory } from '../../../src/controller/restore-directory.ts';
 import type { RestoreObject } from '../../../src/controller/restore-directory.ts';
-import { RestoreReconciler, WorkloadOutcomes } from '../../../src/controller/restores/restore-reconciler.ts';
+import { RestoreReconciler } from '../../../src/controller/restores/restore-reconciler.ts';
 import type { HookCounts } from '../../../src/controller/restores/hook-outcomes.ts';
 import { LEDGER_LIMITS, ledgerTotals } from '../../../src/controller/restores/ledger-shards.ts';
 import {
@@ -253,9 +253,7 @@ describeOnBeds('the sharded hook-count ledger (RBAC enforced)', function (bed) {
       getRestore: () => restore,
       listRestores: () => [restore],
       restores: new RestoreDirectory(() => [restore], DEFAULT_SETTINGS.policy),
-      memberWorkloads: () => [],
-      enqueueWorkload: () => {},
-      outcomes: new WorkloadOutcomes(),
+      initHooksTally: () => ({ done: 0, pending: 0, conflicts: 0, skippedPods: 0, invalid: [] }),
       client,
       events: new EventRecorder(client, { instance: 'ledger-test', logger: silentLogger }),
       hookWindowMs: DEFAULT_SETTINGS.hookWindow,

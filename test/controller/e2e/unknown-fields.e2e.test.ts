@@ -7,7 +7,7 @@ import { silentLogger } from '../../../src/controller/machinery/logger.ts';
 import type { Logger } from '../../../src/controller/machinery/logger.ts';
 import { RestoreDirectory } from '../../../src/controller/restore-directory.ts';
 import type { RestoreObject } from '../../../src/controller/restore-directory.ts';
-import { RestoreReconciler, WorkloadOutcomes } from '../../../src/controller/restores/restore-reconciler.ts';
+import { RestoreReconciler } from '../../../src/controller/restores/restore-reconciler.ts';
 import { eventually, startControllerEnv } from '../../helpers/controller-env.ts';
 import type { ControllerEnv } from '../../helpers/controller-env.ts';
 import { restoreR2 } from '../../helpers/restore-fixtures.ts';
@@ -52,9 +52,7 @@ describe('a Restore with an unknown field in spec.hooks (devcluster)', function 
       getRestore: () => restore,
       listRestores: () => [restore],
       restores: new RestoreDirectory(() => [restore], DEFAULT_SETTINGS.policy),
-      memberWorkloads: () => [],
-      enqueueWorkload: () => {},
-      outcomes: new WorkloadOutcomes(),
+      initHooksTally: () => ({ done: 0, pending: 0, conflicts: 0, skippedPods: 0, invalid: [] }),
       client: env.client,
       events: new EventRecorder(env.client, { instance: 'unknown-fields-test', logger: silentLogger }),
       hookWindowMs: DEFAULT_SETTINGS.hookWindow,

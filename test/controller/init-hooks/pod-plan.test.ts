@@ -12,7 +12,7 @@ import {
 } from '../../../src/controller/init-hooks/pod-plan.ts';
 import type { PodObservation, PodPlan } from '../../../src/controller/init-hooks/pod-plan.ts';
 
-import { HOOK, NOW, START, flatEffects, hooks } from './plan-fixtures.ts';
+import { HOOK, NOW, START, flatEffects, hooks, restorePod } from './plan-fixtures.ts';
 const noSpecHooks = parseRestoreHooks({ spec: {} }, DEFAULT_HOOK_POLICY);
 const lookup = (h = hooks): RestoreLookup => ({
   found: true,
@@ -36,23 +36,7 @@ function pod(
     started?: boolean;
   } = {},
 ): Pod {
-  return {
-    metadata: {
-      name: 'p',
-      namespace: 'app',
-      uid: 'p-uid',
-      creationTimestamp: '2026-01-01T00:02:00Z',
-      labels: overrides.labels ?? { 'velero.io/restore-name': 'r1' },
-      ...(overrides.annotations ? { annotations: overrides.annotations } : {}),
-    },
-    spec: {
-      containers: [{ name: 'app', image: 'nginx' }],
-      ...(overrides.initContainers ? { initContainers: overrides.initContainers } : {}),
-    },
-    status: overrides.started
-      ? { phase: 'Running', containerStatuses: [{ name: 'app', state: { running: { startedAt: START } } }] }
-      : { phase: 'Pending' },
-  } as Pod;
+  return restorePod('p', { ...overrides, labels: overrides.labels ?? { 'velero.io/restore-name': 'r1' } });
 }
 
 function observation(p: Pod, l: RestoreLookup | undefined = lookup()): PodObservation {

@@ -6,6 +6,7 @@ import {
   ESCAPED_PODS_DELETED_ANNOTATION,
   PAUSED_FOR_HOOKS_ANNOTATION,
   RESTORE_LABEL,
+  TEMPLATE_PATCH_REFUSED_ANNOTATION,
 } from '../../../src/controller/marks.ts';
 import type { RestoreLookup, RestoreObject } from '../../../src/controller/restore-directory.ts';
 import {
@@ -26,7 +27,7 @@ import type {
 } from '../../../src/controller/init-hooks/workload-plan.ts';
 import type { WorkloadKind } from '../../../src/controller/workload-kinds.ts';
 
-import { HOOK, NOW, START, hooks } from './plan-fixtures.ts';
+import { HOOK, NOW, START, hooks, restorePod } from './plan-fixtures.ts';
 
 function restoreObject(
   status: RestoreObject['status'] = { phase: 'InProgress', startTimestamp: START },
@@ -70,34 +71,12 @@ function workload(
 }
 
 function pendingPod(name: string, extra: { initContainers?: unknown[]; owner?: string } = {}): Pod {
-  return {
-    metadata: {
-      name,
-      namespace: 'app',
-      uid: `${name}-uid`,
-      resourceVersion: '5',
-      creationTimestamp: '2026-01-01T00:02:00Z',
-      labels: { app: 'web' },
-      ...(extra.owner
-        ? {
-            ownerReferences: [
-              {
-                apiVersion: 'apps/v1',
-                kind: 'ReplicaSet',
-                name: extra.owner,
-                uid: `${extra.owner}-uid`,
-                controller: true,
-              },
-            ],
-          }
-        : {}),
-    },
-    spec: {
-      containers: [{ name: 'app', image: 'nginx' }],
-      ...(extra.initContainers ? { initContainers: extra.initContainers } : {}),
-    },
-    status: { phase: 'Pending' },
-  } as Pod;
+  const pod = restorePod(name, {
+    labels: { app: 'web' },
+    ...(extra.initContainers ? { initContainers: extra.initContainers } : {}),
+    ...(extra.owner ? { owner: { kind: 'ReplicaSet', name: extra.owner, uid: `${extra.owner}-uid` } } : {}),
+  });
+  return { ...pod, metadata: { ...pod.metadata, resourceVersion: '5' } };
 }
 
 function observation(w: Workload, overrides: Partial<WorkloadObservation> = {}): WorkloadObservation {
@@ -322,24 +301,31 @@ describe('workload plan', () => {
     expect(plan.requeueAfterMs).to.equal(OTHER_CONTROLLER_RECHECK_MS);
   });
 
-  it('a patch the API server refused for this generation is not tried again; the outcome says why', () => {
-    const w = workload('ReplicaSet');
-    const plan = planWorkload(
-      observed(w, [pendingPod('web-1')], [], {
-        rejected: { uid: 'web-uid', generation: 1, summary: 'refused' },
-      }),
-    );
-    expect(shape(plan)).to.not.include('patch:injectTemplate');
-    expect(plan.outcome?.invalidHooks).to.equal('refused');
-    // A new generation tries again.
-    const next = planWorkload(
-      observed(w, [pendingPod('web-1')], [], {
-        rejected: { uid: 'web-uid', generation: 0, summary: 'refused' },
-      }),
-    );
-    expect(shape(next)).to.include('patch:injectTemplate');
-    const rejected = (next.steps[1] as PatchStep).ifRejected?.('annotation too long');
+  it('a patch the API server refused is not tried again while the template and the hooks stay; the outcome says why', () => {
+    const plan = planWorkload(observed(workload('ReplicaSet'), [pendingPod('web-1')]));
+    expect(shape(plan)).to.include('patch:injectTemplate');
+    const rejected = (plan.steps[1] as PatchStep).ifRejected?.('annotation too long');
     expect(rejected?.summary).to.equal('ReplicaSet app/web (rejected-by-api-server): annotation too long');
+    // The record of the refusal, written on the workload, is what the next plan (on any replica) reads.
+    const annotations = (rejected?.record as { metadata: { annotations: Record<string, string> } }).metadata
+      .annotations;
+    const refused = planWorkload(observed(workload('ReplicaSet', { annotations }), [pendingPod('web-1')]));
+    expect(shape(refused)).to.not.include('patch:injectTemplate');
+    expect(refused.outcome?.invalidHooks).to.equal(rejected?.summary);
+    // Another template, or a record of another restore, tries again.
+    const changed = workload('ReplicaSet', { annotations, spec: { minReadySeconds: 5 } });
+    changed.spec.template = { ...changed.spec.template, metadata: { labels: { app: 'web', tier: 'x' } } };
+    const [record] = Object.values(annotations);
+    const otherRestore = workload('ReplicaSet', {
+      annotations: {
+        [TEMPLATE_PATCH_REFUSED_ANNOTATION]: record!.replace('"velero/r1"', '"velero/other"'),
+      },
+    });
+    for (const w of [changed, otherRestore]) {
+      const next = planWorkload(observed(w, [pendingPod('web-1')]));
+      expect(shape(next)).to.include('patch:injectTemplate');
+      expect(next.outcome?.invalidHooks).to.equal(undefined);
+    }
   });
 
   describe('pods that keep escaping admission: a round recorded before each deletion, then the template path', () => {

@@ -6,7 +6,11 @@ import {
 } from '../../../src/controller/marks.ts';
 import { RestoreDirectory } from '../../../src/controller/restore-directory.ts';
 import type { RestoreObject } from '../../../src/controller/restore-directory.ts';
-import { memberPods, memberWorkloadKeys } from '../../../src/controller/restores/restore-members.ts';
+import {
+  initHooksMembers,
+  memberPods,
+  memberWorkloadKeys,
+} from '../../../src/controller/restores/restore-members.ts';
 import type { WorkloadKind } from '../../../src/controller/workload-kinds.ts';
 import { DEFAULT_HOOK_POLICY } from '../../../src/hooks/policy.ts';
 import { parseRestoreHooks } from '../../../src/hooks/validate.ts';
@@ -206,6 +210,82 @@ describe('restore members', () => {
       const directory = new RestoreDirectory(() => [restore, notStarted], DEFAULT_HOOK_POLICY);
       const now = Date.parse(DURING);
       expect(directory.active(now, 60_000).map((r) => r.metadata.name)).to.deep.equal(['r1']);
+    });
+  });
+
+  describe('initHooksMembers: what InitHooksApplied is counted from, out of the caches', () => {
+    const ctrl = (kind: string, name: string) => ({
+      ownerReferences: [
+        {
+          apiVersion: kind === 'Job' ? 'batch/v1' : 'apps/v1',
+          kind,
+          name,
+          uid: `uid-${name}`,
+          controller: true,
+        },
+      ],
+    });
+    const selecting = (w: Workload, app: string): Workload => ({
+      ...w,
+      spec: { ...w.spec, selector: { matchLabels: { app } } },
+    });
+    const web = selecting(workload('web'), 'web');
+    const db = selecting(workload('db'), 'db');
+    const adoptedRs = workload('cache-rs', ctrl('Deployment', 'web'));
+    const job = workload('migrate');
+    const otherRestore = selecting(workload('other', { labels: { [RESTORE_NAME_LABEL]: 'r9' } }), 'other');
+    const cached: Partial<Record<WorkloadKind, Workload[]>> = {
+      Deployment: [web, otherRestore],
+      StatefulSet: [db],
+      ReplicaSet: [adoptedRs],
+    };
+    const velero = { [RESTORE_NAME_LABEL]: 'r1' };
+    const pods: Pod[] = [
+      // A Deployment's pod through its (uncached) ReplicaSet, named after it.
+      pod('web-5d4f-a', {
+        labels: { app: 'web', 'pod-template-hash': '5d4f' },
+        ...ctrl('ReplicaSet', 'web-5d4f'),
+      }),
+      // Through a restored ReplicaSet the Deployment adopted.
+      pod('cache-rs-b', { ...ctrl('ReplicaSet', 'cache-rs') }),
+      pod('db-0', { labels: { app: 'db' }, ...ctrl('StatefulSet', 'db') }),
+      // Restored by Velero, awaiting adoption: the StatefulSet's (its selector), and a pod of the restore.
+      pod('db-1', { labels: { app: 'db', ...velero } }),
+      pod('solo', { labels: velero }),
+      pod('migrate-x', { ...ctrl('Job', 'migrate') }),
+      // Another restore's.
+      pod('other-1', { labels: { app: 'other', [RESTORE_NAME_LABEL]: 'r9' } }),
+      pod('other-5d4f-a', {
+        labels: { app: 'other', 'pod-template-hash': '5d4f' },
+        ...ctrl('ReplicaSet', 'other-5d4f'),
+      }),
+    ];
+    const caches = {
+      workloadsLabelled: (kind: WorkloadKind, value: string) =>
+        (cached[kind] ?? []).filter((w) => w.metadata.labels?.[RESTORE_NAME_LABEL] === value),
+      getWorkload: (kind: WorkloadKind, namespace: string, name: string) =>
+        (cached[kind] ?? []).find((w) => w.metadata.namespace === namespace && w.metadata.name === name),
+      pendingPods: () => pods.slice(0, 4),
+      podsLabelled: () => pods.slice(3),
+      replicaSetsAwaitingAdoption: () => [],
+      jobsLabelled: (value: string) => (value === 'r1' ? [job] : []),
+    };
+
+    it('gives each member the pods the caches hold of it, and the other pods of the restore apart', () => {
+      const { members, otherPods } = initHooksMembers(caches, 'r1', restore, hooks);
+      expect(
+        members.map((m) => [m.kind, m.workload.metadata.name, m.pods.map((p) => p.metadata.name).sort()]),
+      ).to.deep.equal([
+        ['Deployment', 'web', ['cache-rs-b', 'web-5d4f-a']],
+        ['StatefulSet', 'db', ['db-0', 'db-1']],
+      ]);
+      expect(
+        otherPods.map((o) => [o.pod.metadata.name, o.job?.metadata.name ?? o.owner?.workload.metadata.name]),
+      ).to.deep.equal([
+        ['db-1', undefined],
+        ['solo', undefined],
+        ['migrate-x', 'migrate'],
+      ]);
     });
   });
 });

@@ -11,6 +11,7 @@ import {
   podRestoreStatusKeys,
   restoreEventKeys,
   restoreExecSweepKeys,
+  restoreMemberWorkloadKeys,
   watchedPodExecKeys,
   workloadEventKeys,
   workloadExecSweepKeys,
@@ -97,6 +98,57 @@ describe('event mapping: which work an informer event causes', () => {
       it(title, () => {
         expect(mapping(e)).to.deep.equal(want);
       });
+  });
+
+  describe('restoreMemberWorkloadKeys: a Restore, to the workload controller', () => {
+    const valid = parseRestoreHooks({ spec: {} }, DEFAULT_HOOK_POLICY);
+    const invalid = parseRestoreHooks(
+      { spec: { hooks: { resources: [{ name: 'x', includedNamespaces: 'app' }] } } },
+      DEFAULT_HOOK_POLICY,
+    );
+    const members: Record<string, string[]> = {
+      r1: ['Deployment/app/web', 'StatefulSet/app/db'],
+      bad: ['Deployment/app/web'],
+      empty: [],
+    };
+    const asked: string[] = [];
+    const mapping = restoreMemberWorkloadKeys(
+      (r) => (r.metadata.name === 'bad' ? invalid : valid),
+      (r) => {
+        asked.push(r.metadata.name ?? '');
+        return members[r.metadata.name ?? ''] ?? [];
+      },
+    );
+    const cases: [string, ObjectEvent<RestoreObject>, string[]][] = [
+      [
+        'added: the keys of its member workloads',
+        event('add', restore('velero', 'r1')),
+        ['Deployment/app/web', 'StatefulSet/app/db'],
+      ],
+      [
+        'updated (a phase, its hooks): the same',
+        event('update', restore('velero', 'r1')),
+        ['Deployment/app/web', 'StatefulSet/app/db'],
+      ],
+      ['a Restore without member workloads: nothing', event('add', restore('velero', 'empty')), []],
+      [
+        'invalid hooks: nothing (no workload is written until they are fixed)',
+        event('update', restore('velero', 'bad')),
+        [],
+      ],
+      ['deleted: nothing', event('delete', restore('velero', 'r1')), []],
+    ];
+    for (const [title, e, want] of cases)
+      it(title, () => {
+        expect(mapping(e)).to.deep.equal(want);
+      });
+
+    it('looks the members up only for a valid Restore that is not deleted', () => {
+      asked.length = 0;
+      mapping(event('delete', restore('velero', 'r1')));
+      mapping(event('add', restore('velero', 'bad')));
+      expect(asked).to.deep.equal([]);
+    });
   });
 
   describe('workloadEventKeys: a restored workload, to the workload controller', () => {
