@@ -59,10 +59,9 @@ export class Manager {
     const ctx = wiringContext(this.#options, identity, () => admission?.configured() ?? false);
     const lifecycle = new Lifecycle({ ...this.#options, identity, caches: ctx.caches });
 
-    // The links between controllers (what their informers' events cause is in wiring/event-mapping.ts): the exec
-    // hooks' outcomes refresh the Restore's status.
+    // No links between controllers: what their informers' events cause is in wiring/event-mapping.ts.
     const restores = buildRestoreController(ctx);
-    const exec = buildExecController(ctx, { restoreStatus: restores.status });
+    const exec = buildExecController(ctx);
     const workloads = buildWorkloadController(ctx);
     const pods = buildPodController(ctx);
     // The pod webhook's objectSelector (webhook.podSelector), kept by the leader from the Restore cache.

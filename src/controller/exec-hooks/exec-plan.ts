@@ -89,8 +89,6 @@ export interface ExecPodPlan {
   readonly ifWritten: readonly Effect[];
   /** Started once the write is made. */
   readonly run: readonly ExecCommand[];
-  /** A hook reached a final outcome: the Restore (`namespace/name`) whose status may change. */
-  readonly outcome?: string;
   readonly requeueAfterMs?: number;
 }
 
@@ -328,7 +326,6 @@ function planMemberPod(obs: ExecObservation, member: Member, inactive: boolean):
     ...(hooks.length > 0 ? { write: { restore, updates } } : {}),
     ifWritten: reports.flat(),
     run: [],
-    ...(hooks.some((h) => isFinal(updates[h.id])) ? { outcome: restore } : {}),
   };
   // A failure is recorded before anything else starts; the write's event brings the next step.
   if (step.done || step.fail.length > 0 || obs.stopping || inactive) return base;
@@ -383,7 +380,6 @@ function planGonePod(obs: ExecObservation, member: Member): ExecPodPlan {
     ...nothing(),
     restore: member.restoreKey,
     ifWritten: reports,
-    ...(reports.length > 0 ? { outcome: member.restoreKey } : {}),
   };
 }
 

@@ -65,8 +65,6 @@ export interface ExecHookReconcilerDeps {
   readonly now: () => number;
   readonly logger: Logger;
   readonly metrics?: HookMetrics;
-  /** A hook of a pod reached a final outcome (or a pod's hooks were counted after it was deleted). */
-  readonly onOutcome?: (restoreKey: string) => void;
 }
 
 /** The record entries of our last write to a pod, by uid. */
@@ -268,7 +266,6 @@ export class ExecHookReconciler {
       if ('updates' in plan.write) this.#recorded(key, plan.write.updates);
     }
     this.#emit(plan.ifWritten, logger);
-    if (plan.outcome) this.#deps.onOutcome?.(plan.outcome);
     if (obs.gone) this.#forgetGone(key, pod);
     for (const command of plan.run) this.#submit(key, pod, command, logger);
     if (plan.requeueAfterMs !== undefined) return { requeueAfterMs: plan.requeueAfterMs };

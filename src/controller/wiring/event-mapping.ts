@@ -146,13 +146,14 @@ export function restoreExecSweepKeys(
 
 /**
  * Hooked (or Velero-restored) pod → restore controller: an update may change the Restore's counts (hook init
- * containers finishing); the key of the Restore its labels name, when that Restore is found.
+ * containers finishing, exec hooks recorded), and so may a deletion (its open exec hooks leave ExecHooksCompleted's
+ * count; its counts stay in the ledger); the key of the Restore its labels name, when that Restore is found.
  */
 export function podRestoreStatusKeys(
   restoreOf: (labels: Readonly<Record<string, string>> | undefined) => RestoreLookup | undefined,
 ): EventMapping<Pod> {
   return (event) => {
-    if (event.type !== 'update') return [];
+    if (event.type === 'add') return [];
     const lookup = restoreOf(event.object.metadata.labels);
     return lookup?.found ? [restoreKey(lookup.restore)] : [];
   };

@@ -9,11 +9,6 @@ import type { WiringContext } from './context.ts';
 import { controllerOptions } from './context.ts';
 import type { ExecSweepWanted } from './event-mapping.ts';
 import { restoreExecSweepKeys, watchedPodExecKeys, workloadExecSweepKeys } from './event-mapping.ts';
-import type { RestoreStatusInputs } from './restore-controller.ts';
-
-export interface ExecControllerLinks {
-  readonly restoreStatus: RestoreStatusInputs;
-}
 
 export interface ExecControllerParts {
   readonly controller: Controller;
@@ -27,7 +22,7 @@ export interface ExecControllerParts {
  * claims the pending pods of restored workloads that need them, and, from the workload and Restore informers, the
  * pods of restored workloads that left Pending unseen.
  */
-export function buildExecController(ctx: WiringContext, links: ExecControllerLinks): ExecControllerParts {
+export function buildExecController(ctx: WiringContext): ExecControllerParts {
   const { caches, settings, restores } = ctx;
   const controller: Controller = new Controller({
     name: 'exec',
@@ -54,7 +49,6 @@ export function buildExecController(ctx: WiringContext, links: ExecControllerLin
     now: ctx.now,
     logger: ctx.logger.child({ controller: 'exec' }),
     metrics: ctx.metrics,
-    onOutcome: (restore) => links.restoreStatus.refresh.enqueue(restore),
   });
 
   // The exec reconciler remembers what it is told of these pods (a pending pod that may leave every cache before

@@ -23,14 +23,6 @@ import { controllerOptions } from './context.ts';
 /** A status write per restore at most this often, however many workload changes arrive. */
 const RESTORE_STATUS_COALESCE_MS = 1000;
 
-/**
- * What refreshes a Restore's status (coalesced) besides its own events: the exec controller's hook outcomes (keys
- * are restore keys).
- */
-export interface RestoreStatusInputs {
-  readonly refresh: KeySink;
-}
-
 /** InitHooksApplied's tally of one Restore, from the caches: its member workloads and its pods. */
 function initHooksTallyOf(ctx: WiringContext): (labelValue: string, restore: RestoreObject) => WorkloadTally {
   const { caches, restores, owners } = ctx;
@@ -88,12 +80,9 @@ function hookStatusDeps(ctx: WiringContext): RestoreHookStatusDeps {
 
 /**
  * The `restore` controller: keeps each Restore's conditions, hook counts and ledger, from the Restore informers,
- * the ledger shards (an orphaned ledger) and the watched pods' updates (hook counts).
+ * the ledger shards (an orphaned ledger), and the changes of the workloads and pods it counts (coalesced).
  */
-export function buildRestoreController(ctx: WiringContext): {
-  controller: Controller;
-  status: RestoreStatusInputs;
-} {
+export function buildRestoreController(ctx: WiringContext): { controller: Controller } {
   const { caches, restores, settings, metrics } = ctx;
   const reconciler = new RestoreReconciler({
     getRestore: caches.getRestore,
@@ -132,5 +121,5 @@ export function buildRestoreController(ctx: WiringContext): {
   caches.pendingPods.addEventHandler(mappedHandler(refresh, podStatusKeys));
   caches.restoredPods.addEventHandler(mappedHandler(refresh, podStatusKeys));
 
-  return { controller, status: { refresh } };
+  return { controller };
 }

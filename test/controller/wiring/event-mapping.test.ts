@@ -349,7 +349,11 @@ describe('event mapping: which work an informer event causes', () => {
       ],
       ['updated, without a restore label: nothing', event('update', pod('a')), []],
       ['added: nothing', event('add', pod('a', { labels: { [RESTORE_LABEL]: 'r1' } })), []],
-      ['deleted: nothing', event('delete', pod('a', { labels: { [RESTORE_LABEL]: 'r1' } })), []],
+      [
+        'deleted, with our mark: the Restore it names (its open exec hooks no longer count)',
+        event('delete', pod('a', { labels: { [RESTORE_LABEL]: 'r1' } })),
+        ['velero/r1'],
+      ],
     ];
     for (const [title, e, want] of cases)
       it(title, () => {
