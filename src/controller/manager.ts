@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Settings } from '../config/settings.ts';
 import type { HealthChecks } from '../telemetry/health.ts';
 import type { HookMetrics } from '../telemetry/metrics.ts';
-import { Cluster } from './cluster.ts';
+import { RestoredObjectsApi } from './restored-objects-api.ts';
 import { EventRecorder } from './events.ts';
 import { KubeJsonClient } from './kube-json-client.ts';
 import { dispatcherHttpLibrary } from './machinery/dispatcher-http-library.ts';
@@ -108,13 +108,13 @@ export function wiringContext(
     registry,
   });
   const client = new KubeJsonClient(kubeConfig, http);
-  const cluster = new Cluster(client);
+  const api = new RestoredObjectsApi(client);
   const caches = new ControllerCaches({ kubeConfig, http, settings, namespace, logger, metrics });
   const restores = new RestoreDirectory(caches.listRestores, settings.policy);
   const owners = new OwnerChain({
     getWorkload: caches.getWorkload,
     listWorkloads: caches.workloadsIn,
-    getReplicaSet: (ns, name) => cluster.getReplicaSet(ns, name),
+    getReplicaSet: (ns, name) => api.getReplicaSet(ns, name),
   });
   return {
     kubeConfig,
@@ -128,7 +128,7 @@ export function wiringContext(
     restores,
     owners,
     client,
-    cluster,
+    api,
     events: new EventRecorder(client, { instance: identity, logger }),
     initSettings: {
       hookWindowMs: settings.hookWindow,

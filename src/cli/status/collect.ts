@@ -5,7 +5,7 @@
  * Deployment's ReplicaSets by its selector; the controller's Events (reportingComponent) in the namespaces involved.
  */
 import PQueue from 'p-queue';
-import { Cluster, WORKLOAD_RESOURCES } from '../../controller/cluster.ts';
+import { RestoredObjectsApi, WORKLOAD_RESOURCES } from '../../controller/restored-objects-api.ts';
 import { cachedPod } from '../../controller/cache-transforms.ts';
 import { CacheInterner } from '../../controller/cache-interner.ts';
 import { REPORTING_CONTROLLER } from '../../controller/events.ts';
@@ -36,7 +36,7 @@ export async function collectStatusInputs(
     if (isNotFound(error)) throw new RestoreNotFoundError(`Restore ${namespace}/${name} not found`);
     throw error;
   }
-  const cluster = new Cluster(client);
+  const api = new RestoredObjectsApi(client);
   const value = veleroLabelValue(name);
   const restored = `${RESTORE_NAME_LABEL}=${value}`;
   const hooked = `${RESTORE_LABEL}=${value}`;
@@ -47,17 +47,15 @@ export async function collectStatusInputs(
   const [workloadLists, hookedReplicaSets, hookedPods, restoredPods] = await Promise.all([
     Promise.all(
       Object.entries(WORKLOAD_RESOURCES).map(async ([kind, resource]) =>
-        (await cluster.listAll<Workload>(`/apis/apps/v1/${resource}`, { labelSelector: restored })).map(
-          (w) => ({
-            ...w,
-            kind,
-          }),
-        ),
+        (await api.listAll<Workload>(`/apis/apps/v1/${resource}`, { labelSelector: restored })).map((w) => ({
+          ...w,
+          kind,
+        })),
       ),
     ),
-    cluster.listAll<Workload>('/apis/apps/v1/replicasets', { labelSelector: hooked }),
-    cluster.listAll<Pod>('/api/v1/pods', { labelSelector: hooked }, keep),
-    cluster.listAll<Pod>('/api/v1/pods', { labelSelector: restored }, keep),
+    api.listAll<Workload>('/apis/apps/v1/replicasets', { labelSelector: hooked }),
+    api.listAll<Pod>('/api/v1/pods', { labelSelector: hooked }, keep),
+    api.listAll<Pod>('/api/v1/pods', { labelSelector: restored }, keep),
   ]);
   const workloads = workloadLists.flat();
   const listed = new Set(hookedPods.map((p) => p.metadata.uid));
@@ -73,7 +71,7 @@ export async function collectStatusInputs(
       .map((d) =>
         lists.add(async () =>
           (
-            await cluster.listAll<Workload>(`/apis/apps/v1/namespaces/${d.metadata.namespace}/replicasets`, {
+            await api.listAll<Workload>(`/apis/apps/v1/namespaces/${d.metadata.namespace}/replicasets`, {
               labelSelector: labelSelectorString(d.spec.selector),
             })
           ).filter(
@@ -86,7 +84,7 @@ export async function collectStatusInputs(
   );
   const namespaces = new Set<string>([namespace]);
   for (const o of [...workloads, ...pods]) if (o.metadata.namespace) namespaces.add(o.metadata.namespace);
-  const events = await controllerEvents(cluster, lists, namespaces);
+  const events = await controllerEvents(api, lists, namespaces);
   return {
     restore,
     workloads,
@@ -105,14 +103,14 @@ const PARALLEL_LISTS = 8;
  * namespace-scoped Event rights may. Both read the same Events of those namespaces.
  */
 async function controllerEvents(
-  cluster: Cluster,
+  api: RestoredObjectsApi,
   lists: PQueue,
   namespaces: ReadonlySet<string>,
 ): Promise<StatusEvent[]> {
   const selectors = { fieldSelector: `reportingComponent=${REPORTING_CONTROLLER}` };
   const ordered = [...namespaces].sort();
   try {
-    const all = await cluster.listAll<StatusEvent & { metadata?: { namespace?: string } }>(
+    const all = await api.listAll<StatusEvent & { metadata?: { namespace?: string } }>(
       '/api/v1/events',
       selectors,
     );
@@ -125,7 +123,7 @@ async function controllerEvents(
   return (
     await Promise.all(
       ordered.map((ns) =>
-        lists.add(() => cluster.listAll<StatusEvent>(`/api/v1/namespaces/${ns}/events`, selectors)),
+        lists.add(() => api.listAll<StatusEvent>(`/api/v1/namespaces/${ns}/events`, selectors)),
       ),
     )
   ).flat();

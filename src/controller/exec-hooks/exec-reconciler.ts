@@ -3,7 +3,7 @@ import { labelSelectorString } from '../../kube/label-selector-string.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { HookMetrics } from '../../telemetry/metrics.ts';
-import type { Cluster } from '../cluster.ts';
+import type { RestoredObjectsApi } from '../restored-objects-api.ts';
 import type { EventRecorder } from '../events.ts';
 import type { Effect, EffectSinks } from '../init-hooks/effects.ts';
 import { emitEffects } from '../init-hooks/effects.ts';
@@ -56,7 +56,7 @@ export interface ExecHookReconcilerDeps {
   readonly restores: RestoreDirectory;
   /** The Restores within their hook window: a pending pod is worth an owner lookup only if one can give it exec hooks. */
   readonly activeRestores: () => readonly RestoreObject[];
-  readonly cluster: Cluster;
+  readonly api: RestoredObjectsApi;
   readonly events: EventRecorder;
   readonly exec: ExecFunc;
   /** Re-enqueues a key on the exec controller. */
@@ -200,7 +200,7 @@ export class ExecHookReconciler {
     const wanted =
       finished?.uid ?? (candidate && this.#execHooksPossible(candidate) ? candidate.metadata.uid : undefined);
     if (wanted !== undefined) {
-      const live = await this.#deps.cluster.getPod(namespace, name);
+      const live = await this.#deps.api.getPod(namespace, name);
       if (live && live.metadata.uid === wanted) return { pod: live, gone: false };
     }
     const last = this.#deleted.get(key) ?? finished?.pod;
@@ -301,7 +301,7 @@ export class ExecHookReconciler {
   async #write(pod: Pod, write: RecordWrite): Promise<'written' | 'gone' | 'conflict'> {
     if ('claim' in write) {
       try {
-        await this.#deps.cluster.patchPodMetadata(pod, {
+        await this.#deps.api.patchPodMetadata(pod, {
           labels: { [RESTORE_LABEL]: write.claim },
           annotations: { [EXEC_HOOKS_ANNOTATION]: formatExecRecord({ restore: write.restore, hooks: {} }) },
         });
@@ -318,12 +318,12 @@ export class ExecHookReconciler {
       if (current?.metadata.uid !== uid) return 'gone';
       const record = recordWith(current, write.restore, write.updates);
       try {
-        await this.#deps.cluster.patchPodMetadata(current, {
+        await this.#deps.api.patchPodMetadata(current, {
           annotations: { [EXEC_HOOKS_ANNOTATION]: formatExecRecord(record) },
         });
       } catch (error) {
         if (isNotFound(error)) return 'gone';
-        if (isConflict(error)) current = await this.#deps.cluster.getPod(namespace, name);
+        if (isConflict(error)) current = await this.#deps.api.getPod(namespace, name);
         throw error;
       }
       this.#ownWrites.record(uid, { uid, hooks: record.hooks });
@@ -404,7 +404,7 @@ export class ExecHookReconciler {
       pods =
         podsFromPendingCache(kind, workload, this.#deps.pendingPodsIn(namespace), (pod) =>
           this.#deps.owners.knownTopOwner(pod),
-        ) ?? (await this.#deps.cluster.listPods(namespace, labelSelectorString(workload.spec.selector)));
+        ) ?? (await this.#deps.api.listPods(namespace, labelSelectorString(workload.spec.selector)));
     } catch (error) {
       // The queue tries again, with backoff.
       this.#swept.forget(sweep);

@@ -4,7 +4,7 @@ import { controllerOf } from '../../kube/owners.ts';
 import { splitObjectKey as splitKey } from '../machinery/kube-object.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
-import type { Cluster } from '../cluster.ts';
+import type { RestoredObjectsApi } from '../restored-objects-api.ts';
 import type { EventRecorder } from '../events.ts';
 import { podReference } from '../events.ts';
 import type { HookMetrics } from '../../telemetry/metrics.ts';
@@ -31,7 +31,7 @@ export interface PodReconcilerDeps {
   /** Finds the restored workload at the top of a pod's controller chain. */
   readonly owners: OwnerChain;
   readonly restores: RestoreDirectory;
-  readonly cluster: Cluster;
+  readonly api: RestoredObjectsApi;
   readonly journal: ReplacementJournalStore;
   readonly events: EventRecorder;
   readonly settings: InitHookSettings;
@@ -149,7 +149,7 @@ export class PodReconciler {
     const result = this.#apply(plan, logger);
     if (!plan.replace) return result;
     const { namespace = '', name = '' } = pod.metadata;
-    const live = await this.#deps.cluster.getPod(namespace, name);
+    const live = await this.#deps.api.getPod(namespace, name);
     if (!live || live.metadata.uid !== pod.metadata.uid) return;
     const replace = planBarePod({ ...observation, pod: live }).replace;
     if (!replace) return;
@@ -177,16 +177,16 @@ export class PodReconciler {
     let current = known ?? this.#deps.getPendingPod(namespace, name);
     let step = journalStep(entry, current);
     if (step === 'create') {
-      const created = await this.#deps.cluster.createPod(entry.replacement);
+      const created = await this.#deps.api.createPod(entry.replacement);
       if (created !== 'exists') return this.#replaced(entry, created, logger);
-      current = await this.#deps.cluster.getPod(namespace, name);
+      current = await this.#deps.api.getPod(namespace, name);
       step = journalStep(entry, current);
       // Gone again already: the next attempt is the queue's to schedule.
       if (step === 'create') return { requeue: true };
     }
     switch (step) {
       case 'delete': {
-        const result = await this.#deps.cluster.deletePod(namespace, name, {
+        const result = await this.#deps.api.deletePod(namespace, name, {
           uid: entry.replacedUID,
           ...(current?.metadata.resourceVersion ? { resourceVersion: current.metadata.resourceVersion } : {}),
         });
@@ -234,7 +234,7 @@ export class PodReconciler {
     jobUID: string,
     logger: ReconcileContext['logger'],
   ): Promise<void> {
-    const job = await this.#deps.cluster.getJob(pod.metadata.namespace ?? '', jobName);
+    const job = await this.#deps.api.getJob(pod.metadata.namespace ?? '', jobName);
     if (!job || job.metadata.uid !== jobUID) return;
     const labelled = [pod, job].find((o) => o.metadata.labels?.[RESTORE_NAME_LABEL]) ?? pod;
     this.#apply(planJobPod({ ...this.#observe(pod, labelled), job }), logger);

@@ -2,7 +2,7 @@ import { labelSelectorString } from '../../kube/label-selector-string.ts';
 import { controllerOf } from '../../kube/owners.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
-import type { Cluster } from '../cluster.ts';
+import type { RestoredObjectsApi } from '../restored-objects-api.ts';
 import type { OwnerChain } from '../owner-chain.ts';
 import type { EventRecorder } from '../events.ts';
 import type { HookMetrics } from '../../telemetry/metrics.ts';
@@ -54,7 +54,7 @@ export interface WorkloadReconcilerDeps {
   /** Finds the Deployment of a pod's ReplicaSet (shared with the pod and exec reconcilers). */
   readonly owners: OwnerChain;
   readonly restores: RestoreDirectory;
-  readonly cluster: Cluster;
+  readonly api: RestoredObjectsApi;
   readonly events: EventRecorder;
   readonly settings: InitHookSettings;
   readonly now: () => number;
@@ -129,7 +129,7 @@ export class WorkloadReconciler {
       cacheLags ||
       this.#refusalLags(key, cachedWorkload) ||
       cachedWorkload.metadata.annotations?.[PAUSED_FOR_HOOKS_ANNOTATION] !== undefined
-        ? await this.#deps.cluster.getWorkload(
+        ? await this.#deps.api.getWorkload(
             kind,
             cachedWorkload.metadata.namespace ?? '',
             cachedWorkload.metadata.name ?? '',
@@ -205,7 +205,7 @@ export class WorkloadReconciler {
       const rejected = step.ifRejected(describeApiError(error));
       // Recorded on the workload: no replica sends the refused patch again for this generation, and the Restore's
       // status reads why from there.
-      const recorded = await this.#deps.cluster.patchWorkload(step.kind, namespace, name, rejected.record);
+      const recorded = await this.#deps.api.patchWorkload(step.kind, namespace, name, rejected.record);
       if (this.#refusals.size >= MAX_REFUSALS) this.#refusals.clear();
       this.#refusals.set(key, recorded.metadata.annotations?.[TEMPLATE_PATCH_REFUSED_ANNOTATION] ?? '');
       this.#emit(rejected.effects, logger);
@@ -218,7 +218,7 @@ export class WorkloadReconciler {
 
   /** Deletes a pending pod (uid + resourceVersion preconditions) so that its owner recreates it hooked. */
   async #deletePod(key: string, step: DeletePodStep, logger: Logger): Promise<void> {
-    const result = await this.#deps.cluster.deletePod(step.namespace, step.name, {
+    const result = await this.#deps.api.deletePod(step.namespace, step.name, {
       uid: step.uid,
       ...(step.resourceVersion ? { resourceVersion: step.resourceVersion } : {}),
     });
@@ -260,11 +260,11 @@ export class WorkloadReconciler {
       const patch = build(current);
       if (!patch) return false;
       try {
-        const written = await this.#deps.cluster.patchWorkload(kind, namespace, name, patch);
+        const written = await this.#deps.api.patchWorkload(kind, namespace, name, patch);
         if (ownWriteKey !== undefined) this.#ownWrites.record(ownWriteKey, written.metadata);
         return true;
       } catch (error) {
-        if (isConflict(error)) current = await this.#deps.cluster.getWorkload(kind, namespace, name);
+        if (isConflict(error)) current = await this.#deps.api.getWorkload(kind, namespace, name);
         throw error;
       }
     });
@@ -277,10 +277,7 @@ export class WorkloadReconciler {
       this.#deps.owners.knownTopOwner(pod),
     );
     if (cached) return cached;
-    const candidates = await this.#deps.cluster.listPods(
-      namespace,
-      labelSelectorString(workload.spec.selector),
-    );
+    const candidates = await this.#deps.api.listPods(namespace, labelSelectorString(workload.spec.selector));
     const uid = workload.metadata.uid;
     const pods: Pod[] = [];
     for (const pod of candidates) {
@@ -303,7 +300,7 @@ export class WorkloadReconciler {
 
   /** The ReplicaSets a Deployment controls, read from the API (most carry no label an informer could select). */
   async #replicaSetsOf(deployment: Workload): Promise<Workload[]> {
-    const all = await this.#deps.cluster.listReplicaSets(
+    const all = await this.#deps.api.listReplicaSets(
       deployment.metadata.namespace ?? '',
       labelSelectorString(deployment.spec.selector),
     );

@@ -5,7 +5,7 @@ import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import type { HookMetrics } from '../../telemetry/metrics.ts';
 import { CacheInterner } from '../cache-interner.ts';
 import { cachedPod, cachedWorkload } from '../cache-transforms.ts';
-import { WORKLOAD_RESOURCES } from '../cluster.ts';
+import { WORKLOAD_RESOURCES } from '../restored-objects-api.ts';
 import { NAMESPACE_INDEX, labelIndex } from '../machinery/indexer.ts';
 import type { IndexFunc } from '../machinery/indexer.ts';
 import { Informer } from '../machinery/informer.ts';

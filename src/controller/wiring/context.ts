@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { Settings } from '../../config/settings.ts';
 import type { HookMetrics } from '../../telemetry/metrics.ts';
-import type { Cluster } from '../cluster.ts';
+import type { RestoredObjectsApi } from '../restored-objects-api.ts';
 import type { EventRecorder } from '../events.ts';
 import type { InitHookSettings } from '../init-hooks/workload-reconciler.ts';
 import type { KubeJsonClient } from '../kube-json-client.ts';
@@ -22,7 +22,7 @@ export interface WiringContext {
   readonly restores: RestoreDirectory;
   readonly owners: OwnerChain;
   readonly client: KubeJsonClient;
-  readonly cluster: Cluster;
+  readonly api: RestoredObjectsApi;
   readonly events: EventRecorder;
   readonly metrics: HookMetrics;
   readonly registry: Registry;

@@ -36,7 +36,7 @@ export function buildExecController(ctx: WiringContext): ExecControllerParts {
     owners: ctx.owners,
     restores,
     activeRestores: () => restores.active(ctx.now(), settings.hookWindow),
-    cluster: ctx.cluster,
+    api: ctx.api,
     events: ctx.events,
     exec: createExec(ctx.kubeConfig),
     enqueue: (key) => controller.enqueue(key),

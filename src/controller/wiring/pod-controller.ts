@@ -21,7 +21,7 @@ export function buildPodController(ctx: WiringContext): {
     getWorkload: caches.getWorkload,
     owners: ctx.owners,
     restores: ctx.restores,
-    cluster: ctx.cluster,
+    api: ctx.api,
     journal: new ReplacementJournalStore(ctx.client, ctx.namespace),
     metrics: ctx.metrics,
     events: ctx.events,

@@ -18,7 +18,7 @@ export function buildWorkloadController(ctx: WiringContext): Controller {
     pendingPodsIn: caches.pendingPodsIn,
     owners: ctx.owners,
     restores: ctx.restores,
-    cluster: ctx.cluster,
+    api: ctx.api,
     events: ctx.events,
     settings: ctx.initSettings,
     now: ctx.now,

@@ -1,13 +1,13 @@
 import { IsomorphicFetchHttpLibrary, KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { Cluster } from '../../src/controller/cluster.ts';
+import { RestoredObjectsApi } from '../../src/controller/restored-objects-api.ts';
 import { KubeJsonClient } from '../../src/controller/kube-json-client.ts';
 import type { KubeObject } from '../../src/controller/machinery/kube-object.ts';
 import { startDevCluster } from '../../src/devcluster/index.ts';
 import type { DevCluster } from '../../src/devcluster/index.ts';
 
-/** Cluster.listAll over HTTPS: pages of 500, the next one requested from the head of the current one. */
-describe('Cluster.listAll (paged lists, devcluster over HTTPS)', function () {
+/** RestoredObjectsApi.listAll over HTTPS: pages of 500, the next one requested from the head of the current one. */
+describe('RestoredObjectsApi.listAll (paged lists, devcluster over HTTPS)', function () {
   this.timeout(120_000);
   let cluster: DevCluster;
   let client: KubeJsonClient;
@@ -51,7 +51,7 @@ describe('Cluster.listAll (paged lists, devcluster over HTTPS)', function () {
 
   it('reads every page (3 of them) and returns what one unpaged list returns, in order', async () => {
     urls.length = 0;
-    const paged = await new Cluster(client).listAll<KubeObject>('/api/v1/configmaps', {
+    const paged = await new RestoredObjectsApi(client).listAll<KubeObject>('/api/v1/configmaps', {
       labelSelector: 'listed=yes',
     });
     const pages = urls.filter((u) => new URL(u).pathname === '/api/v1/configmaps');
@@ -68,7 +68,7 @@ describe('Cluster.listAll (paged lists, devcluster over HTTPS)', function () {
   });
 
   it('applies keep to each item', async () => {
-    const kept = await new Cluster(client).listAll<KubeObject>(
+    const kept = await new RestoredObjectsApi(client).listAll<KubeObject>(
       '/api/v1/namespaces/b/configmaps',
       { labelSelector: 'listed=yes' },
       (o) => ({ metadata: { name: o.metadata?.name } }) as KubeObject,
@@ -80,7 +80,7 @@ describe('Cluster.listAll (paged lists, devcluster over HTTPS)', function () {
   it('fails with the API error of a page, as one request would', async () => {
     let error: unknown;
     try {
-      await new Cluster(client).listAll('/api/v1/configmaps', { labelSelector: 'bad selector!' });
+      await new RestoredObjectsApi(client).listAll('/api/v1/configmaps', { labelSelector: 'bad selector!' });
     } catch (e) {
       error = e;
     }

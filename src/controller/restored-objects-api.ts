@@ -18,8 +18,12 @@ interface List<T> {
   metadata?: { continue?: string };
 }
 
-/** The reads and writes the reconcilers make (init hooks, and the exec hooks' claims and records), in plain JSON. */
-export class Cluster {
+/**
+ * The API calls the reconcilers make on the objects a Restore brought back (its workloads, their ReplicaSets and
+ * Jobs, their pods: the init hooks' template patches, pod deletions and replacements, the exec hooks' claims and
+ * records), in plain JSON; `status` lists through it too.
+ */
+export class RestoredObjectsApi {
   readonly #client: KubeJsonClient;
 
   constructor(client: KubeJsonClient) {
