@@ -49,7 +49,9 @@ export interface DeploymentFacts {
    * template patch alone replaces every pending pod before it can start, so the ReplicaSets are left to it.
    */
   readonly rollsOutAllAtOnce: boolean;
+  /** Its Restore is still within its hook window (restore-activity.ts): pods created now belong to the restore. */
   readonly restoreActive: boolean;
+  /** This controller already removed its hooks after the restore; later pods do not belong to the restore. */
   readonly cleanedUp: boolean;
   /** spec.paused. */
   readonly paused: boolean;

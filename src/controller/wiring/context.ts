@@ -6,7 +6,8 @@ import type { RestoredObjectsApi } from '../restored-objects-api.ts';
 import type { EventRecorder } from '../events.ts';
 import type { InitHookSettings } from '../init-hooks/workload-reconciler.ts';
 import type { KubeJsonClient } from '../kube-json-client.ts';
-import type { ControllerOptions } from '../machinery/controller.ts';
+import { Controller } from '../machinery/controller.ts';
+import type { ControllerOptions, ReconcileFunc } from '../machinery/controller.ts';
 import type { Logger } from '../machinery/logger.ts';
 import type { OwnerChain } from '../owner-chain.ts';
 import type { RestoreDirectory } from '../restore-directory.ts';
@@ -41,4 +42,32 @@ export function controllerOptions(
     logger: ctx.logger,
     maxConcurrentReconciles: ctx.settings.concurrency.reconciles,
   };
+}
+
+/** What the two init-hook reconcilers (workloads and bare pods) read and write through, from the context. */
+export function initHookReconcilerDeps(ctx: WiringContext) {
+  return {
+    getWorkload: ctx.caches.getWorkload,
+    owners: ctx.owners,
+    restores: ctx.restores,
+    api: ctx.api,
+    events: ctx.events,
+    metrics: ctx.metrics,
+    settings: ctx.initSettings,
+    now: ctx.now,
+  };
+}
+
+/** A controller whose queue hands keys out by the reconciler's rank rather than first in, first out. */
+export function rankedController(
+  ctx: WiringContext,
+  name: string,
+  reconciler: { reconcile: ReconcileFunc; rank: (key: string) => number },
+): Controller {
+  return new Controller({
+    name,
+    reconcile: (key, rctx) => reconciler.reconcile(key, rctx),
+    rank: (key) => reconciler.rank(key),
+    ...controllerOptions(ctx),
+  });
 }

@@ -1,9 +1,9 @@
 import { PodReconciler } from '../init-hooks/pod-reconciler.ts';
 import { ReplacementJournalStore } from '../init-hooks/replacement-journal-store.ts';
-import { Controller } from '../machinery/controller.ts';
+import type { Controller } from '../machinery/controller.ts';
 import { mappedHandler } from '../machinery/event-handlers.ts';
 import type { WiringContext } from './context.ts';
-import { controllerOptions } from './context.ts';
+import { initHookReconcilerDeps, rankedController } from './context.ts';
 import { pendingPodKeys } from './event-mapping.ts';
 
 /**
@@ -17,23 +17,11 @@ export function buildPodController(ctx: WiringContext): {
 } {
   const { caches } = ctx;
   const reconciler = new PodReconciler({
+    ...initHookReconcilerDeps(ctx),
     getPendingPod: caches.getPendingPod,
-    getWorkload: caches.getWorkload,
-    owners: ctx.owners,
-    restores: ctx.restores,
-    api: ctx.api,
     journal: new ReplacementJournalStore(ctx.client, ctx.namespace),
-    metrics: ctx.metrics,
-    events: ctx.events,
-    settings: ctx.initSettings,
-    now: ctx.now,
   });
-  const controller = new Controller({
-    name: 'pod',
-    reconcile: (key, rctx) => reconciler.reconcile(key, rctx),
-    rank: (key) => reconciler.rank(key),
-    ...controllerOptions(ctx),
-  });
+  const controller = rankedController(ctx, 'pod', reconciler);
   caches.pendingPods.addEventHandler(mappedHandler(controller, pendingPodKeys));
   return {
     controller,
