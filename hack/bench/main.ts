@@ -237,7 +237,7 @@ async function admissionPart(
     const [runs, load] = await withLoad(async () => {
       const runs: AdmissionLatencyRunResult[] = [];
       for (let r = 0; r < options.repeats; r++)
-        for (const mode of ['floor', 'admission'] as const) {
+        for (const mode of ['floor', 'trivial', 'admission'] as const) {
           progress(
             `admission latency at ${options.admissionRate} pod creations/s for ${options.latencySeconds} s, ${mode}, run ${r + 1}/${options.repeats}`,
           );
