@@ -27,7 +27,7 @@ import {
   serviceAccountKubeconfig,
   startTrivialWebhook,
 } from './processes.ts';
-import type { ControllerSettings, DevclusterProcess, TrivialWebhookProcess } from './processes.ts';
+import type { ControllerSettings, TrivialWebhookProcess } from './processes.ts';
 import { atSteadyRate } from './steady-rate.ts';
 
 export const POD_WEBHOOK = 'pods.restore-hooks.dev';
@@ -170,7 +170,7 @@ export async function startLatencyRestore(
  * and the controller's MutatingWebhookConfiguration (its name, rules, selectors, failure policy, reinvocation
  * policy and timeout, as the controller writes it in url mode) pointing at it.
  */
-async function trivialWebhook(dir: string, devcluster: DevclusterProcess): Promise<TrivialWebhookProcess> {
+export async function trivialWebhook(dir: string, admin: BenchClient): Promise<TrivialWebhookProcess> {
   const ca = await generateCa({ name: 'restore-hooks-webhook-ca' });
   const serving = await signServingCertificate(ca, {
     hosts: servingHosts(CONTROLLER_NAMESPACE, 'https://127.0.0.1', []),
@@ -178,7 +178,7 @@ async function trivialWebhook(dir: string, devcluster: DevclusterProcess): Promi
   });
   const webhook = await startTrivialWebhook(dir, serving);
   try {
-    await devcluster.admin.request(
+    await admin.request(
       'POST',
       WEBHOOK_CONFIGURATION_PATH.slice(0, WEBHOOK_CONFIGURATION_PATH.lastIndexOf('/')),
       webhookConfiguration({
@@ -214,7 +214,7 @@ export async function admissionLatencyRun(
   let creator: BenchClient | undefined;
   let webhook: TrivialWebhookProcess | undefined;
   try {
-    if (mode === 'trivial') webhook = await trivialWebhook(dir, devcluster);
+    if (mode === 'trivial') webhook = await trivialWebhook(dir, admin);
     const owner = await startLatencyRestore(velero);
     creator = new BenchClient(
       await readKubeconfig(await serviceAccountKubeconfig(devcluster, REPLICASET_CONTROLLER_SA)),
