@@ -24,6 +24,7 @@ import {
   CONTROLLER_NAMESPACE,
   WEBHOOK_CONFIGURATION_PATH,
   cpuMs,
+  metricValue,
   serviceAccountKubeconfig,
   startTrivialWebhook,
 } from './processes.ts';
@@ -48,6 +49,11 @@ export interface AdmissionLatencyRunResult {
   readonly apiServerMs: readonly number[];
   /** The controller's histogram over the measured creations: p50 and p99 interpolated in its buckets. */
   readonly controllerMs?: { readonly p50: number; readonly p99: number; readonly count: number };
+  /**
+   * The controller's event-loop delay over the measured creations (prom-client's monitorEventLoopDelay, reset at
+   * each scrape): how long a webhook request that has arrived may wait before the handler's timer starts.
+   */
+  readonly controllerLoopDelayMs?: { readonly p99: number; readonly max: number };
   /** Per measured pod: the create's round trip as the client sees it. */
   readonly createMs: readonly number[];
   /** Measured creations answered without the hook (admission runs: should be none). */
@@ -234,7 +240,8 @@ export async function admissionLatencyRun(
       if (!hooked) createdWithoutHook++;
     });
     const cpuAfter = [cpuMs(devcluster.pid) ?? 0, server ? (cpuMs(server) ?? 0) : 0];
-    const histogramAfter = controller && latencyBuckets(await controller.scrape(), POD_WEBHOOK_PATH);
+    const scrapeAfter = controller && (await controller.scrape());
+    const histogramAfter = scrapeAfter && latencyBuckets(scrapeAfter, POD_WEBHOOK_PATH);
     const calls = (await webhookCalls(admin, callsSince, POD_WEBHOOK)).filter(
       (c) => c.namespace === LATENCY_NAMESPACE && c.operation === 'CREATE',
     );
@@ -251,6 +258,14 @@ export async function admissionLatencyRun(
               p50: histogramQuantile(histogramBefore, histogramAfter, 0.5) * 1000,
               p99: histogramQuantile(histogramBefore, histogramAfter, 0.99) * 1000,
               count: (histogramAfter.at(-1)?.[1] ?? 0) - (histogramBefore.at(-1)?.[1] ?? 0),
+            },
+          }
+        : {}),
+      ...(scrapeAfter
+        ? {
+            controllerLoopDelayMs: {
+              p99: metricValue(scrapeAfter, 'nodejs_eventloop_lag_p99_seconds') * 1000,
+              max: metricValue(scrapeAfter, 'nodejs_eventloop_lag_max_seconds') * 1000,
             },
           }
         : {}),

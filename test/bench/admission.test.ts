@@ -168,7 +168,7 @@ describe('bench: admission figures', () => {
     }
   });
 
-  it('prints restore-hooks against the trivial webhook: calls per pod, p99s and their ratio', () => {
+  it('sums up restore-hooks against the trivial webhook: calls per pod, p99s and their ratio', () => {
     const latencyRun = (
       mode: AdmissionLatencyRunResult['mode'],
       apiServerMs: number[],
@@ -184,6 +184,7 @@ describe('bench: admission figures', () => {
       failedCalls: 0,
       cpuMsPerPod:
         mode === 'trivial' ? { devcluster: 4, webhook: 0.4 } : { devcluster: 4.5, controller: 2.5 },
+      ...(mode === 'admission' ? { controllerLoopDelayMs: { p99: 12, max: 40 } } : {}),
     });
     const ms = (n: number, v: number) => Array.from({ length: n }, () => v);
     const figures = admissionLatencyFigures(
@@ -195,6 +196,7 @@ describe('bench: admission figures', () => {
       { start: 1, end: 1 },
     );
     expect(figures.callsPerPod).to.equal(2);
+    expect(figures.controllerLoopDelayMs).to.deep.equal({ p99: 12, max: 40 });
     expect(figures.trivial).to.deep.include({ callsPerPod: 1, cpuMsPerPod: { devcluster: 4, webhook: 0.4 } });
     expect(figures.trivial?.apiServerMs.max).to.equal(5);
     expect(figures.apiServerMs.max).to.equal(20);
