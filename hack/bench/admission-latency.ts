@@ -261,7 +261,7 @@ export async function admissionLatencyRun(
             },
           }
         : {}),
-      ...(scrapeAfter
+      ...(scrapeAfter && scrapeAfter.includes('nodejs_eventloop_lag_p99_seconds')
         ? {
             controllerLoopDelayMs: {
               p99: metricValue(scrapeAfter, 'nodejs_eventloop_lag_p99_seconds') * 1000,
