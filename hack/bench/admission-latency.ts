@@ -54,6 +54,8 @@ export interface AdmissionLatencyRunResult {
    * each scrape): how long a webhook request that has arrived may wait before the handler's timer starts.
    */
   readonly controllerLoopDelayMs?: { readonly p99: number; readonly max: number };
+  /** The devcluster's event-loop delay over the measured creations (/devcluster/event-loop): its API server's wait. */
+  readonly devclusterLoopDelayMs?: { readonly p99: number; readonly max: number };
   /** Per measured pod: the create's round trip as the client sees it. */
   readonly createMs: readonly number[];
   /** Measured creations answered without the hook (admission runs: should be none). */
@@ -232,6 +234,7 @@ export async function admissionLatencyRun(
     const callsSince = (await webhookCalls(admin, 0)).at(-1)?.seq ?? 0;
     const histogramBefore = controller && latencyBuckets(await controller.scrape(), POD_WEBHOOK_PATH);
     const server = controller?.pid ?? webhook?.pid;
+    await admin.request('DELETE', '/devcluster/event-loop');
     const cpuBefore = [cpuMs(devcluster.pid) ?? 0, server ? (cpuMs(server) ?? 0) : 0];
     const createMs: number[] = [];
     let createdWithoutHook = 0;
@@ -240,6 +243,7 @@ export async function admissionLatencyRun(
       if (!hooked) createdWithoutHook++;
     });
     const cpuAfter = [cpuMs(devcluster.pid) ?? 0, server ? (cpuMs(server) ?? 0) : 0];
+    const loop = await admin.request<{ p99Ms: number; maxMs: number }>('GET', '/devcluster/event-loop');
     const scrapeAfter = controller && (await controller.scrape());
     const histogramAfter = scrapeAfter && latencyBuckets(scrapeAfter, POD_WEBHOOK_PATH);
     const calls = (await webhookCalls(admin, callsSince, POD_WEBHOOK)).filter(
@@ -269,6 +273,7 @@ export async function admissionLatencyRun(
             },
           }
         : {}),
+      devclusterLoopDelayMs: { p99: loop.p99Ms, max: loop.maxMs },
       createMs,
       createdWithoutHook: mode === 'admission' ? createdWithoutHook : 0,
       failedCalls: calls.filter((c) => c.outcome.startsWith('failed')).length,

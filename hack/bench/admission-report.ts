@@ -54,6 +54,8 @@ export interface AdmissionLatencyFigures {
   readonly apiServerMs: { readonly p50: number; readonly p99: number; readonly max: number };
   /** controller_runtime_webhook_latency_seconds over the same creations (interpolated within buckets). */
   readonly controllerMs: { readonly p50: number; readonly p99: number };
+  /** The devcluster's event-loop delay over the same creations: a wait for every request and webhook answer. */
+  readonly devclusterLoopDelayMs?: { readonly p99: number; readonly max: number };
   /** The controller's event-loop delay over the same creations: a wait before its histogram's timer starts. */
   readonly controllerLoopDelayMs?: { readonly p99: number; readonly max: number };
   /** The create's round trip at the client, with admission and without (floor). */
@@ -82,6 +84,7 @@ export interface TrivialWebhookFigures {
   readonly createMs: { readonly p50: number; readonly p99: number };
   readonly failedCalls: number;
   readonly cpuMsPerPod: { readonly devcluster: number; readonly webhook: number };
+  readonly devclusterLoopDelayMs?: { readonly p99: number; readonly max: number };
 }
 
 export interface StatusFigures {
@@ -197,6 +200,21 @@ export function admissionLatencyFigures(
     p99: p(rs, (r) => r.apiServerMs, 99),
     max: round(Math.max(...rs.flatMap((r) => r.apiServerMs)), 2),
   });
+  const loopDelay = (rs: readonly AdmissionLatencyRunResult[]) =>
+    rs.some((r) => r.devclusterLoopDelayMs)
+      ? {
+          devclusterLoopDelayMs: {
+            p99: round(
+              medianOf(rs, (r) => r.devclusterLoopDelayMs?.p99 ?? NaN),
+              2,
+            ),
+            max: round(
+              medianOf(rs, (r) => r.devclusterLoopDelayMs?.max ?? NaN),
+              2,
+            ),
+          },
+        }
+      : {};
   const apiServerMs = calls(admission);
   const trivial: TrivialWebhookFigures | undefined =
     trivialRuns.length === 0
@@ -223,6 +241,7 @@ export function admissionLatencyFigures(
               2,
             ),
           },
+          ...loopDelay(trivialRuns),
         };
   return {
     ratePerSecond: admission[0]?.ratePerSecond ?? NaN,
@@ -239,6 +258,7 @@ export function admissionLatencyFigures(
         2,
       ),
     },
+    ...loopDelay(admission),
     ...(admission.some((r) => r.controllerLoopDelayMs)
       ? {
           controllerLoopDelayMs: {
@@ -327,6 +347,11 @@ function trivialLines(l: AdmissionLatencyFigures): string[] {
     `    | restore-hooks | ${n(l.achievedRatePerSecond)} | ${n(l.callsPerPod ?? NaN, 2)} | ${cell(l.apiServerMs)} | ${n(l.createMs.p50, 2)} / ${n(l.createMs.p99, 2)} | ${l.failedCalls} | ${n(l.cpuMsPerPod.devcluster, 2)} / ${n(l.cpuMsPerPod.controller, 2)} |`,
     `    | trivial | ${n(t.achievedRatePerSecond)} | ${n(t.callsPerPod, 2)} | ${cell(t.apiServerMs)} | ${n(t.createMs.p50, 2)} / ${n(t.createMs.p99, 2)} | ${t.failedCalls} | ${n(t.cpuMsPerPod.devcluster, 2)} / ${n(t.cpuMsPerPod.webhook, 2)} |`,
     `    p99 ratio restore-hooks / trivial: ${n(l.p99RatioToTrivial ?? NaN, 2)}`,
+    ...(l.devclusterLoopDelayMs && t.devclusterLoopDelayMs
+      ? [
+          `    the devcluster's event-loop delay: p99 ${n(l.devclusterLoopDelayMs.p99, 2)} ms, max ${n(l.devclusterLoopDelayMs.max, 2)} ms with restore-hooks; p99 ${n(t.devclusterLoopDelayMs.p99, 2)} ms, max ${n(t.devclusterLoopDelayMs.max, 2)} ms with the trivial webhook`,
+        ]
+      : []),
   ];
 }
 
