@@ -8,6 +8,9 @@
  * That histogram's buckets are coarse (1.20: 5 ms, 25 ms, 100 ms, 500 ms, 1 s, 2.5 s), so besides the interpolated
  * p50/p99 the run reports the share of calls within 5 ms and within 25 ms: a p99 "≤ 10 ms" can only be told apart
  * from "≤ 25 ms" by the share within 5 ms reaching 99 %.
+ *
+ * A `trivial` run is the control, as on the devcluster (admission-latency.ts): the trivial webhook in the
+ * controller's place, with the same configuration and TLS, and no controller.
  */
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -22,6 +25,7 @@ import {
   histogramQuantile,
   latencyBuckets,
   startLatencyRestore,
+  trivialWebhook,
 } from './admission-latency.ts';
 import { CONTROLLER_SA, VELERO_SA } from './admission.ts';
 import { BenchClient, readKubeconfig } from './kube.ts';
@@ -33,6 +37,8 @@ import { percentile } from './stats.ts';
 const APISERVER_WEBHOOK_DURATION = 'apiserver_admission_webhook_admission_duration_seconds';
 
 export interface RealAdmissionLatencyResult {
+  /** restore-hooks' controller serving the webhook, or the trivial webhook in its place. */
+  readonly webhook: 'restore-hooks' | 'trivial';
   readonly ratePerSecond: number;
   readonly achievedRatePerSecond: number;
   readonly pods: number;
@@ -51,7 +57,7 @@ export interface RealAdmissionLatencyResult {
   readonly createMs: readonly number[];
   readonly createdWithoutHook: number;
   /**
-   * CPU ms per created pod: the controller, each control plane process (kube-apiserver, etcd, ...), and the bench's
+   * CPU ms per created pod: the controller (or the trivial webhook), each control plane process (kube-apiserver, etcd, ...), and the bench's
    * own process (the pod creator and the stand-in kubelet).
    */
   readonly cpuMsPerPod: Readonly<Record<string, number>>;
@@ -110,6 +116,7 @@ async function clusterAdmin(admin: BenchClient, serviceAccount: string): Promise
 
 export async function realAdmissionLatencyRun(
   dir: string,
+  webhook: RealAdmissionLatencyResult['webhook'],
   settings: ControllerSettings,
   rate: number,
   seconds: number,
@@ -131,6 +138,7 @@ export async function realAdmissionLatencyRun(
   let velero: BenchClient | undefined;
   let creator: BenchClient | undefined;
   let controller: Awaited<ReturnType<typeof startController>> | undefined;
+  let trivial: Awaited<ReturnType<typeof trivialWebhook>> | undefined;
   try {
     // The control plane installs config/crd itself.
     await prepareCluster(admin, [LATENCY_NAMESPACE]);
@@ -149,11 +157,17 @@ export async function realAdmissionLatencyRun(
     await clusterAdmin(admin, VELERO_SA);
     await clusterAdmin(admin, CONTROLLER_SA);
     velero = new BenchClient(await readKubeconfig(await saKubeconfig(plane, planeDir, VELERO_SA)), 'velero');
-    progress('starting the controller (url-mode webhooks)');
-    controller = await startController(planeDir, await saKubeconfig(plane, planeDir, CONTROLLER_SA), {
-      ...settings,
-      webhookPort: await freePort(),
-    });
+    if (webhook === 'restore-hooks') {
+      progress('starting the controller (url-mode webhooks)');
+      controller = await startController(planeDir, await saKubeconfig(plane, planeDir, CONTROLLER_SA), {
+        ...settings,
+        webhookPort: await freePort(),
+      });
+    } else {
+      progress("starting the trivial webhook in the controller's place");
+      trivial = await trivialWebhook(planeDir, admin);
+    }
+    const server = controller ?? trivial!;
     const owner = await startLatencyRestore(velero);
     creator = new BenchClient(
       await readKubeconfig(await saKubeconfig(plane, planeDir, REPLICASET_CONTROLLER_SA)),
@@ -169,14 +183,14 @@ export async function realAdmissionLatencyRun(
       APISERVER_WEBHOOK_DURATION,
       series,
     );
-    const controllerBefore = latencyBuckets(await controller.scrape(), POD_WEBHOOK_PATH);
+    const controllerBefore = controller && latencyBuckets(await controller.scrape(), POD_WEBHOOK_PATH);
     const pids = new Map(
       [...processesUnder(planeDir)].filter(([name]) => name.startsWith('kube') || name === 'etcd'),
     );
     const cpu = () => {
       const own = process.cpuUsage();
       return new Map<string, number>([
-        ['controller', cpuMs(controller!.pid) ?? 0],
+        [controller ? 'controller' : 'trivial webhook', cpuMs(server.pid) ?? 0],
         ...[...pids].map(([name, pid]) => [name, cpuMs(pid) ?? 0] as [string, number]),
         ['bench (creator and stand-in kubelet)', (own.user + own.system) / 1000],
       ]);
@@ -194,9 +208,10 @@ export async function realAdmissionLatencyRun(
       APISERVER_WEBHOOK_DURATION,
       series,
     );
-    const controllerAfter = latencyBuckets(await controller.scrape(), POD_WEBHOOK_PATH);
+    const controllerAfter = controller && latencyBuckets(await controller.scrape(), POD_WEBHOOK_PATH);
     const count = (apiAfter.at(-1)?.[1] ?? 0) - (apiBefore.at(-1)?.[1] ?? 0);
     return {
+      webhook,
       ratePerSecond: rate,
       achievedRatePerSecond: achieved,
       pods: createMs.length,
@@ -208,12 +223,16 @@ export async function realAdmissionLatencyRun(
         within25Ms: shareWithin(apiBefore, apiAfter, 0.025),
         bucketsSeconds: apiAfter.map(([le]) => le).filter((le) => le !== Infinity),
       },
-      controllerMs: {
-        p50: histogramQuantile(controllerBefore, controllerAfter, 0.5) * 1000,
-        p99: histogramQuantile(controllerBefore, controllerAfter, 0.99) * 1000,
-      },
+      controllerMs:
+        controllerBefore && controllerAfter
+          ? {
+              p50: histogramQuantile(controllerBefore, controllerAfter, 0.5) * 1000,
+              p99: histogramQuantile(controllerBefore, controllerAfter, 0.99) * 1000,
+            }
+          : { p50: NaN, p99: NaN },
       createMs,
-      createdWithoutHook,
+      // The trivial webhook adds no hook: every pod is created without it, by design.
+      createdWithoutHook: controller ? createdWithoutHook : 0,
       cpuMsPerPod: Object.fromEntries(
         [...cpuAfter].map(([name, ms]) => [name, (ms - (cpuBefore.get(name) ?? 0)) / createMs.length]),
       ),
@@ -222,6 +241,7 @@ export async function realAdmissionLatencyRun(
     creator?.close();
     velero?.close();
     await controller?.stop();
+    await trivial?.stop();
     admin.close();
     await plane.stop();
   }
@@ -243,7 +263,7 @@ export function formatRealAdmissionLatency(
   return runs
     .map((r, i) =>
       [
-        `Admission latency on a real control plane, run ${i + 1} at ${r.ratePerSecond} pod creations/s (achieved ${fixed(r.achievedRatePerSecond)}/s, ${r.pods} pods, load ${r.load.start} → ${r.load.end}):`,
+        `Admission latency on a real control plane, run ${i + 1}, ${r.webhook === 'trivial' ? "the control: the trivial webhook in restore-hooks' place" : 'restore-hooks'}, at ${r.ratePerSecond} pod creations/s (achieved ${fixed(r.achievedRatePerSecond)}/s, ${r.pods} pods, load ${r.load.start} → ${r.load.end}):`,
         `  pod webhook call as kube-apiserver times it (${r.apiServer.count} CREATE calls, ${fixed(r.apiServer.count / r.pods, 2)} per pod): p50 ${fixed(r.apiServer.p50Ms, 2)} ms, p99 ${fixed(r.apiServer.p99Ms, 2)} ms (interpolated in its buckets ${r.apiServer.bucketsSeconds.map((b) => `${b * 1000}`).join(', ')} ms); within 5 ms ${percent(r.apiServer.within5Ms)}, within 25 ms ${percent(r.apiServer.within25Ms)}`,
         `  controller_runtime_webhook_latency_seconds: p50 ${fixed(r.controllerMs.p50, 2)} ms, p99 ${fixed(r.controllerMs.p99, 2)} ms`,
         `  pod create round trip: p50 ${fixed(percentile(r.createMs, 50), 0)} ms, p99 ${fixed(percentile(r.createMs, 99), 0)} ms; created without the hook ${r.createdWithoutHook}`,

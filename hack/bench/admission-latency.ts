@@ -7,14 +7,28 @@
  * the verified answer, TLS and JSON included), the controller's own `controller_runtime_webhook_latency_seconds`
  * (a histogram: its quantiles are interpolated within buckets, as Prometheus' histogram_quantile does), and the
  * create's round trip as the creating client sees it. A `floor` run makes the same creates with no webhook
- * configuration: the round trip without admission. The first `warmupSeconds` of creations are excluded.
+ * configuration: the round trip without admission. A `trivial` run is the control: the same webhook configuration
+ * and TLS, served by a process that admits every pod untouched at once (trivial-webhook.ts), with no controller:
+ * what any webhook costs on this bed. The first `warmupSeconds` of creations are excluded.
  */
 import { HOOK_NAME, markedPod, ownerReplicaSet, restore } from './fixtures.ts';
 import { BenchClient, readKubeconfig } from './kube.ts';
+import { generateCa, signServingCertificate } from '../../src/kube/certificates.ts';
+import { servingHosts } from '../../src/controller/admission/webhook-certificates.ts';
+import {
+  WEBHOOK_SERVICE_NAME,
+  webhookConfiguration,
+} from '../../src/controller/admission/webhook-configuration.ts';
 import { admissionCluster, webhookCalls } from './admission.ts';
-import type { AdmissionMode } from './admission.ts';
-import { cpuMs, serviceAccountKubeconfig } from './processes.ts';
-import type { ControllerSettings } from './processes.ts';
+import {
+  CONTROLLER_NAMESPACE,
+  WEBHOOK_CONFIGURATION_PATH,
+  cpuMs,
+  metricValue,
+  serviceAccountKubeconfig,
+  startTrivialWebhook,
+} from './processes.ts';
+import type { ControllerSettings, TrivialWebhookProcess } from './processes.ts';
 import { atSteadyRate } from './steady-rate.ts';
 
 export const POD_WEBHOOK = 'pods.restore-hooks.dev';
@@ -23,22 +37,37 @@ export const REPLICASET_CONTROLLER_SA = 'kube-system/replicaset-controller';
 export const LATENCY_NAMESPACE = 'admission-latency';
 export const LATENCY_RESTORE = 'admission-latency';
 
+/** With restore-hooks serving the webhooks; with no webhook (floor); with the trivial webhook in its place. */
+export type LatencyMode = 'admission' | 'floor' | 'trivial';
+
 export interface AdmissionLatencyRunResult {
-  readonly mode: AdmissionMode;
+  readonly mode: LatencyMode;
   readonly ratePerSecond: number;
   readonly achievedRatePerSecond: number;
   readonly pods: number;
-  /** Per measured pod: the pod webhook call's duration in the devcluster (admission runs). */
+  /** Per pod webhook call on a measured pod (two per pod when the first patches): its duration in the devcluster. */
   readonly apiServerMs: readonly number[];
   /** The controller's histogram over the measured creations: p50 and p99 interpolated in its buckets. */
   readonly controllerMs?: { readonly p50: number; readonly p99: number; readonly count: number };
+  /**
+   * The controller's event-loop delay over the measured creations (prom-client's monitorEventLoopDelay, reset at
+   * each scrape): how long a webhook request that has arrived may wait before the handler's timer starts.
+   */
+  readonly controllerLoopDelayMs?: { readonly p99: number; readonly max: number };
+  /** The devcluster's event-loop delay over the measured creations (/devcluster/event-loop): its API server's wait. */
+  readonly devclusterLoopDelayMs?: { readonly p99: number; readonly max: number };
   /** Per measured pod: the create's round trip as the client sees it. */
   readonly createMs: readonly number[];
   /** Measured creations answered without the hook (admission runs: should be none). */
   readonly createdWithoutHook: number;
   /** Webhook calls that failed (and were ignored under failurePolicy Ignore). */
   readonly failedCalls: number;
-  readonly cpuMsPerPod: { readonly devcluster: number; readonly controller?: number };
+  /** The controller's (admission) or the trivial webhook's (trivial) CPU per pod. */
+  readonly cpuMsPerPod: {
+    readonly devcluster: number;
+    readonly controller?: number;
+    readonly webhook?: number;
+  };
 }
 
 const LATENCY = 'controller_runtime_webhook_latency_seconds';
@@ -144,18 +173,56 @@ export async function startLatencyRestore(
   );
 }
 
+/**
+ * The trivial webhook in restore-hooks' place: a CA and serving certificate made as the controller makes its own,
+ * and the controller's MutatingWebhookConfiguration (its name, rules, selectors, failure policy, reinvocation
+ * policy and timeout, as the controller writes it in url mode) pointing at it.
+ */
+export async function trivialWebhook(dir: string, admin: BenchClient): Promise<TrivialWebhookProcess> {
+  const ca = await generateCa({ name: 'restore-hooks-webhook-ca' });
+  const serving = await signServingCertificate(ca, {
+    hosts: servingHosts(CONTROLLER_NAMESPACE, 'https://127.0.0.1', []),
+    serverName: `${WEBHOOK_SERVICE_NAME}.${CONTROLLER_NAMESPACE}.svc`,
+  });
+  const webhook = await startTrivialWebhook(dir, serving);
+  try {
+    await admin.request(
+      'POST',
+      WEBHOOK_CONFIGURATION_PATH.slice(0, WEBHOOK_CONFIGURATION_PATH.lastIndexOf('/')),
+      webhookConfiguration({
+        name: WEBHOOK_CONFIGURATION_PATH.slice(WEBHOOK_CONFIGURATION_PATH.lastIndexOf('/') + 1),
+        namespace: CONTROLLER_NAMESPACE,
+        clientConfig: { url: webhook.url },
+        caBundle: ca.caCert,
+        failurePolicy: 'Ignore',
+      }),
+    );
+    return webhook;
+  } catch (error) {
+    await webhook.stop();
+    throw error;
+  }
+}
+
 export async function admissionLatencyRun(
   dir: string,
-  mode: AdmissionMode,
+  mode: LatencyMode,
   settings: ControllerSettings,
   rate: number,
   seconds: number,
   warmupSeconds: number,
 ): Promise<AdmissionLatencyRunResult> {
-  const { devcluster, controller, velero } = await admissionCluster(dir, mode, settings, [LATENCY_NAMESPACE]);
+  const { devcluster, controller, velero } = await admissionCluster(
+    dir,
+    mode === 'admission' ? 'admission' : 'floor',
+    settings,
+    [LATENCY_NAMESPACE],
+  );
   const { admin } = devcluster;
   let creator: BenchClient | undefined;
+  let webhook: TrivialWebhookProcess | undefined;
   try {
+    if (mode === 'trivial') webhook = await trivialWebhook(dir, admin);
     const owner = await startLatencyRestore(velero);
     creator = new BenchClient(
       await readKubeconfig(await serviceAccountKubeconfig(devcluster, REPLICASET_CONTROLLER_SA)),
@@ -166,15 +233,19 @@ export async function admissionLatencyRun(
     await arrive(creator, 'warmup', rate, warmupSeconds, owned, () => undefined);
     const callsSince = (await webhookCalls(admin, 0)).at(-1)?.seq ?? 0;
     const histogramBefore = controller && latencyBuckets(await controller.scrape(), POD_WEBHOOK_PATH);
-    const cpuBefore = [cpuMs(devcluster.pid) ?? 0, controller ? (cpuMs(controller.pid) ?? 0) : 0];
+    const server = controller?.pid ?? webhook?.pid;
+    await admin.request('DELETE', '/devcluster/event-loop');
+    const cpuBefore = [cpuMs(devcluster.pid) ?? 0, server ? (cpuMs(server) ?? 0) : 0];
     const createMs: number[] = [];
     let createdWithoutHook = 0;
     const achieved = await arrive(creator, 'pod', rate, seconds, owned, (ms, hooked) => {
       createMs.push(ms);
       if (!hooked) createdWithoutHook++;
     });
-    const cpuAfter = [cpuMs(devcluster.pid) ?? 0, controller ? (cpuMs(controller.pid) ?? 0) : 0];
-    const histogramAfter = controller && latencyBuckets(await controller.scrape(), POD_WEBHOOK_PATH);
+    const cpuAfter = [cpuMs(devcluster.pid) ?? 0, server ? (cpuMs(server) ?? 0) : 0];
+    const loop = await admin.request<{ p99Ms: number; maxMs: number }>('GET', '/devcluster/event-loop');
+    const scrapeAfter = controller && (await controller.scrape());
+    const histogramAfter = scrapeAfter && latencyBuckets(scrapeAfter, POD_WEBHOOK_PATH);
     const calls = (await webhookCalls(admin, callsSince, POD_WEBHOOK)).filter(
       (c) => c.namespace === LATENCY_NAMESPACE && c.operation === 'CREATE',
     );
@@ -194,18 +265,28 @@ export async function admissionLatencyRun(
             },
           }
         : {}),
+      ...(scrapeAfter && scrapeAfter.includes('nodejs_eventloop_lag_p99_seconds')
+        ? {
+            controllerLoopDelayMs: {
+              p99: metricValue(scrapeAfter, 'nodejs_eventloop_lag_p99_seconds') * 1000,
+              max: metricValue(scrapeAfter, 'nodejs_eventloop_lag_max_seconds') * 1000,
+            },
+          }
+        : {}),
+      devclusterLoopDelayMs: { p99: loop.p99Ms, max: loop.maxMs },
       createMs,
       createdWithoutHook: mode === 'admission' ? createdWithoutHook : 0,
       failedCalls: calls.filter((c) => c.outcome.startsWith('failed')).length,
       cpuMsPerPod: {
         devcluster: (cpuAfter[0]! - cpuBefore[0]!) / pods,
-        ...(controller ? { controller: (cpuAfter[1]! - cpuBefore[1]!) / pods } : {}),
+        ...(server ? { [controller ? 'controller' : 'webhook']: (cpuAfter[1]! - cpuBefore[1]!) / pods } : {}),
       },
     };
   } finally {
     creator?.close();
     velero.close();
     await controller?.stop();
+    await webhook?.stop();
     await devcluster.stop();
   }
 }

@@ -54,6 +54,10 @@ export interface AdmissionLatencyFigures {
   readonly apiServerMs: { readonly p50: number; readonly p99: number; readonly max: number };
   /** controller_runtime_webhook_latency_seconds over the same creations (interpolated within buckets). */
   readonly controllerMs: { readonly p50: number; readonly p99: number };
+  /** The devcluster's event-loop delay over the same creations: a wait for every request and webhook answer. */
+  readonly devclusterLoopDelayMs?: { readonly p99: number; readonly max: number };
+  /** The controller's event-loop delay over the same creations: a wait before its histogram's timer starts. */
+  readonly controllerLoopDelayMs?: { readonly p99: number; readonly max: number };
   /** The create's round trip at the client, with admission and without (floor). */
   readonly createMs: { readonly p50: number; readonly p99: number };
   readonly floorCreateMs: { readonly p50: number; readonly p99: number };
@@ -64,7 +68,23 @@ export interface AdmissionLatencyFigures {
     readonly floorDevcluster: number;
     readonly controller: number;
   };
+  /** Pod webhook calls per created pod (2: the patch calls the webhook again in the reinvocation round). */
+  readonly callsPerPod?: number;
+  /** The control: the same measurement with a webhook that admits every pod untouched, at once, in restore-hooks' place. */
+  readonly trivial?: TrivialWebhookFigures;
+  /** p99 of restore-hooks' calls over the trivial webhook's: how much of the figure is ours. */
+  readonly p99RatioToTrivial?: number;
   readonly load: Load;
+}
+
+export interface TrivialWebhookFigures {
+  readonly achievedRatePerSecond: number;
+  readonly apiServerMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly callsPerPod: number;
+  readonly createMs: { readonly p50: number; readonly p99: number };
+  readonly failedCalls: number;
+  readonly cpuMsPerPod: { readonly devcluster: number; readonly webhook: number };
+  readonly devclusterLoopDelayMs?: { readonly p99: number; readonly max: number };
 }
 
 export interface StatusFigures {
@@ -165,6 +185,7 @@ export function admissionLatencyFigures(
 ): AdmissionLatencyFigures {
   const admission = runs.filter((r) => r.mode === 'admission');
   const floor = runs.filter((r) => r.mode === 'floor');
+  const trivialRuns = runs.filter((r) => r.mode === 'trivial');
   const p = (
     rs: readonly AdmissionLatencyRunResult[],
     f: (r: AdmissionLatencyRunResult) => readonly number[],
@@ -174,15 +195,59 @@ export function admissionLatencyFigures(
       medianOf(rs, (r) => percentile(f(r), q)),
       2,
     );
+  const calls = (rs: readonly AdmissionLatencyRunResult[]) => ({
+    p50: p(rs, (r) => r.apiServerMs, 50),
+    p99: p(rs, (r) => r.apiServerMs, 99),
+    max: round(Math.max(...rs.flatMap((r) => r.apiServerMs)), 2),
+  });
+  const loopDelay = (rs: readonly AdmissionLatencyRunResult[]) =>
+    rs.some((r) => r.devclusterLoopDelayMs)
+      ? {
+          devclusterLoopDelayMs: {
+            p99: round(
+              medianOf(rs, (r) => r.devclusterLoopDelayMs?.p99 ?? NaN),
+              2,
+            ),
+            max: round(
+              medianOf(rs, (r) => r.devclusterLoopDelayMs?.max ?? NaN),
+              2,
+            ),
+          },
+        }
+      : {};
+  const apiServerMs = calls(admission);
+  const trivial: TrivialWebhookFigures | undefined =
+    trivialRuns.length === 0
+      ? undefined
+      : {
+          achievedRatePerSecond: round(medianOf(trivialRuns, (r) => r.achievedRatePerSecond)),
+          apiServerMs: calls(trivialRuns),
+          callsPerPod: round(
+            medianOf(trivialRuns, (r) => r.apiServerMs.length / r.pods),
+            2,
+          ),
+          createMs: {
+            p50: p(trivialRuns, (r) => r.createMs, 50),
+            p99: p(trivialRuns, (r) => r.createMs, 99),
+          },
+          failedCalls: Math.max(0, ...trivialRuns.map((r) => r.failedCalls)),
+          cpuMsPerPod: {
+            devcluster: round(
+              medianOf(trivialRuns, (r) => r.cpuMsPerPod.devcluster),
+              2,
+            ),
+            webhook: round(
+              medianOf(trivialRuns, (r) => r.cpuMsPerPod.webhook ?? NaN),
+              2,
+            ),
+          },
+          ...loopDelay(trivialRuns),
+        };
   return {
     ratePerSecond: admission[0]?.ratePerSecond ?? NaN,
     achievedRatePerSecond: round(medianOf(admission, (r) => r.achievedRatePerSecond)),
     podsPerRun: admission[0]?.pods ?? 0,
-    apiServerMs: {
-      p50: p(admission, (r) => r.apiServerMs, 50),
-      p99: p(admission, (r) => r.apiServerMs, 99),
-      max: round(Math.max(...admission.flatMap((r) => r.apiServerMs)), 2),
-    },
+    apiServerMs,
     controllerMs: {
       p50: round(
         medianOf(admission, (r) => r.controllerMs?.p50 ?? NaN),
@@ -193,6 +258,21 @@ export function admissionLatencyFigures(
         2,
       ),
     },
+    ...loopDelay(admission),
+    ...(admission.some((r) => r.controllerLoopDelayMs)
+      ? {
+          controllerLoopDelayMs: {
+            p99: round(
+              medianOf(admission, (r) => r.controllerLoopDelayMs?.p99 ?? NaN),
+              2,
+            ),
+            max: round(
+              medianOf(admission, (r) => r.controllerLoopDelayMs?.max ?? NaN),
+              2,
+            ),
+          },
+        }
+      : {}),
     createMs: { p50: p(admission, (r) => r.createMs, 50), p99: p(admission, (r) => r.createMs, 99) },
     floorCreateMs: { p50: p(floor, (r) => r.createMs, 50), p99: p(floor, (r) => r.createMs, 99) },
     createdWithoutHook: Math.max(0, ...admission.map((r) => r.createdWithoutHook)),
@@ -211,6 +291,11 @@ export function admissionLatencyFigures(
         2,
       ),
     },
+    callsPerPod: round(
+      medianOf(admission, (r) => r.apiServerMs.length / r.pods),
+      2,
+    ),
+    ...(trivial ? { trivial, p99RatioToTrivial: round(apiServerMs.p99 / trivial.apiServerMs.p99, 2) } : {}),
     load,
   };
 }
@@ -248,6 +333,26 @@ export function restoreSizeFigures(run: RestoreSizeRunResult, load: Load): Resto
     steady: run.steady,
     load,
   };
+}
+
+/** restore-hooks' pod webhook calls and the trivial webhook's side by side, and their ratio (the control). */
+function trivialLines(l: AdmissionLatencyFigures): string[] {
+  const t = l.trivial!;
+  const cell = (x: { p50: number; p99: number; max: number }) =>
+    `${n(x.p50, 2)} / ${n(x.p99, 2)} / ${n(x.max, 2)}`;
+  return [
+    `  the control, a webhook that admits every pod untouched at once in restore-hooks' place (same TLS, configuration and selectors, no controller):`,
+    `    | webhook | achieved/s | calls per pod | API server's view p50 / p99 / max ms | create round trip p50 / p99 ms | failed calls | CPU ms per pod: devcluster / webhook server |`,
+    `    |---|---|---|---|---|---|---|`,
+    `    | restore-hooks | ${n(l.achievedRatePerSecond)} | ${n(l.callsPerPod ?? NaN, 2)} | ${cell(l.apiServerMs)} | ${n(l.createMs.p50, 2)} / ${n(l.createMs.p99, 2)} | ${l.failedCalls} | ${n(l.cpuMsPerPod.devcluster, 2)} / ${n(l.cpuMsPerPod.controller, 2)} |`,
+    `    | trivial | ${n(t.achievedRatePerSecond)} | ${n(t.callsPerPod, 2)} | ${cell(t.apiServerMs)} | ${n(t.createMs.p50, 2)} / ${n(t.createMs.p99, 2)} | ${t.failedCalls} | ${n(t.cpuMsPerPod.devcluster, 2)} / ${n(t.cpuMsPerPod.webhook, 2)} |`,
+    `    p99 ratio restore-hooks / trivial: ${n(l.p99RatioToTrivial ?? NaN, 2)}`,
+    ...(l.devclusterLoopDelayMs && t.devclusterLoopDelayMs
+      ? [
+          `    the devcluster's event-loop delay: p99 ${n(l.devclusterLoopDelayMs.p99, 2)} ms, max ${n(l.devclusterLoopDelayMs.max, 2)} ms with restore-hooks; p99 ${n(t.devclusterLoopDelayMs.p99, 2)} ms, max ${n(t.devclusterLoopDelayMs.max, 2)} ms with the trivial webhook`,
+        ]
+      : []),
+  ];
 }
 
 /** `restore-hooks status` at 10,000 pods: an interactive command, answered in seconds (see docs/performance.md). */
@@ -395,9 +500,13 @@ export function formatAdmission(sections: AdmissionSections): string {
     out.push(
       `Admission latency at ${l.ratePerSecond} pod creations/s (achieved ${n(l.achievedRatePerSecond)}/s, ${l.podsPerRun} pods per run, ${load(l.load)}):`,
       `  pod webhook call as the API server sees it (target figure): p50 ${n(l.apiServerMs.p50, 2)} ms, p99 ${n(l.apiServerMs.p99, 2)} ms, max ${n(l.apiServerMs.max, 2)} ms`,
-      `  controller_runtime_webhook_latency_seconds: p50 ${n(l.controllerMs.p50, 2)} ms, p99 ${n(l.controllerMs.p99, 2)} ms (interpolated within buckets)`,
+      `  controller_runtime_webhook_latency_seconds: p50 ${n(l.controllerMs.p50, 2)} ms, p99 ${n(l.controllerMs.p99, 2)} ms (interpolated within buckets)` +
+        (l.controllerLoopDelayMs
+          ? `; the controller's event-loop delay: p99 ${n(l.controllerLoopDelayMs.p99, 2)} ms, max ${n(l.controllerLoopDelayMs.max, 2)} ms`
+          : ''),
       `  pod create round trip: p50 ${n(l.createMs.p50, 2)} ms, p99 ${n(l.createMs.p99, 2)} ms; without webhooks (floor) p50 ${n(l.floorCreateMs.p50, 2)} ms, p99 ${n(l.floorCreateMs.p99, 2)} ms`,
       `  created without the hook: ${l.createdWithoutHook}; failed webhook calls: ${l.failedCalls}; CPU ms per pod: devcluster ${n(l.cpuMsPerPod.devcluster, 2)} (floor ${n(l.cpuMsPerPod.floorDevcluster, 2)}), controller ${n(l.cpuMsPerPod.controller, 2)}`,
+      ...(l.trivial ? trivialLines(l) : []),
       '',
     );
   const s = sections.status;

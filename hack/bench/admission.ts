@@ -278,6 +278,7 @@ export async function admissionRestoreRun(
     const pods = workloads * PODS_PER_WORKLOAD;
     const tracker = new RestoreTracker(admin, 'measured');
     let unhookedSeen = 0;
+    let watchError: Error | undefined;
     const seenWithout = new Set<string>();
     const stopWatch = admin.watch<{
       metadata: { namespace: string; name: string };
@@ -295,7 +296,7 @@ export async function admissionRestoreRun(
           unhookedSeen++;
         }
       },
-      () => undefined,
+      (e) => (watchError ??= e),
     );
     const controllerSince = lastSeq(await writesOf(admin, CONTROLLER_USER, 0));
     const veleroSince = lastSeq(await writesOf(admin, serviceAccountUser(VELERO_SA), 0));
@@ -337,6 +338,7 @@ export async function admissionRestoreRun(
       2000,
     );
     stopWatch();
+    if (watchError) throw watchError;
     const started = startedWithoutHooks(runs);
     const memory = controller ? await steadyMemory(controller) : undefined;
     const rssPeakBytes = peak?.stop();

@@ -124,9 +124,22 @@ export class BenchClient {
     });
   }
 
-  /** Opens a watch (from the current state: synthetic ADDED events first); returns a function that ends it. */
+  /**
+   * Opens a watch (from the current state: synthetic ADDED events first); returns a function that ends it. The
+   * bench's watches run until it stops them, so a watch that ends otherwise is an error (`onError`): the server
+   * closed it (the devcluster drops a watcher that falls 64 MiB behind, as kube-apiserver drops a slow one) or the
+   * connection broke. Unreported, the events it would have brought are waited for until a long timeout.
+   */
   watch<T>(path: string, onEvent: (event: WatchEvent<T>) => void, onError: (e: Error) => void): () => void {
     let buffer = '';
+    let events = 0;
+    let stopped = false;
+    let failed = false;
+    const fail = (error: Error) => {
+      if (stopped || failed) return;
+      failed = true;
+      onError(error);
+    };
     const separator = path.includes('?') ? '&' : '?';
     const req = request(
       new URL(`${path}${separator}watch=true`, this.#credentials.server),
@@ -137,7 +150,7 @@ export class BenchClient {
       },
       (res) => {
         if (res.statusCode !== 200) {
-          onError(new Error(`watch ${path}: HTTP ${res.statusCode ?? 0}`));
+          fail(new Error(`watch ${path}: HTTP ${res.statusCode ?? 0}`));
           res.resume();
           return;
         }
@@ -148,16 +161,23 @@ export class BenchClient {
           while ((nl = buffer.indexOf('\n')) >= 0) {
             const line = buffer.slice(0, nl);
             buffer = buffer.slice(nl + 1);
-            if (line.trim()) onEvent(JSON.parse(line) as WatchEvent<T>);
+            if (line.trim()) {
+              events++;
+              onEvent(JSON.parse(line) as WatchEvent<T>);
+            }
           }
         });
         res.on('error', () => undefined);
+        res.on('close', () =>
+          fail(
+            new Error(
+              `watch ${path}: ended by the server or the connection after ${events} events (${res.complete ? 'closed' : 'broken'})`,
+            ),
+          ),
+        );
       },
     );
-    let stopped = false;
-    req.on('error', (e) => {
-      if (!stopped) onError(e);
-    });
+    req.on('error', fail);
     req.end();
     const stop = () => {
       stopped = true;

@@ -132,15 +132,24 @@ async function runAdmissionLatencyReal(options: BenchOptions): Promise<{ text: s
   const { settings, dir } = prepareRun(options);
   try {
     const runs: (RealAdmissionLatencyResult & { load: Load })[] = [];
-    for (let r = 0; r < options.repeats; r++) {
-      progress(
-        `real control plane: admission latency at ${options.admissionRate} pod creations/s for ${options.latencySeconds} s, run ${r + 1}/${options.repeats}`,
-      );
-      const [run, load] = await withLoad(() =>
-        realAdmissionLatencyRun(dir, settings, options.admissionRate, options.latencySeconds, 2, progress),
-      );
-      runs.push({ ...run, load });
-    }
+    for (let r = 0; r < options.repeats; r++)
+      for (const webhook of ['trivial', 'restore-hooks'] as const) {
+        progress(
+          `real control plane: admission latency at ${options.admissionRate} pod creations/s for ${options.latencySeconds} s, ${webhook}, run ${r + 1}/${options.repeats}`,
+        );
+        const [run, load] = await withLoad(() =>
+          realAdmissionLatencyRun(
+            dir,
+            webhook,
+            settings,
+            options.admissionRate,
+            options.latencySeconds,
+            2,
+            progress,
+          ),
+        );
+        runs.push({ ...run, load });
+      }
     const text = [
       `restore-hooks bench (admission latency on a real control plane), ${date}`,
       `machine: ${started.cpus} CPUs, Node ${started.node}, load average ${started.loadAverage1m} at start, ${loadavg()[0]!.toFixed(2)} at the end`,
@@ -237,7 +246,7 @@ async function admissionPart(
     const [runs, load] = await withLoad(async () => {
       const runs: AdmissionLatencyRunResult[] = [];
       for (let r = 0; r < options.repeats; r++)
-        for (const mode of ['floor', 'admission'] as const) {
+        for (const mode of ['floor', 'trivial', 'admission'] as const) {
           progress(
             `admission latency at ${options.admissionRate} pod creations/s for ${options.latencySeconds} s, ${mode}, run ${r + 1}/${options.repeats}`,
           );

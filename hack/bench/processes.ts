@@ -272,6 +272,36 @@ export async function startController(
   };
 }
 
+const TRIVIAL_WEBHOOK = fileURLToPath(new URL('./trivial-webhook.ts', import.meta.url));
+
+export interface TrivialWebhookProcess {
+  readonly pid: number;
+  /** https://127.0.0.1:PORT */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** The latency's control (trivial-webhook.ts): admits every object untouched, with the given serving certificate. */
+export async function startTrivialWebhook(
+  dir: string,
+  certificate: { cert: string; key: string },
+): Promise<TrivialWebhookProcess> {
+  const file = join(dir, `trivial-webhook-${Date.now()}.json`);
+  await writeFile(file, JSON.stringify(certificate), { mode: 0o600 });
+  const child = start(TRIVIAL_WEBHOOK, [file], profiling());
+  const port = until(
+    'the trivial webhook to listen',
+    () => /^listening (\d+)$/m.exec(child.output())?.[1],
+    60_000,
+  );
+  const listening = await Promise.race([port, failFast(child, 'trivial webhook')]);
+  return {
+    pid: child.process.pid!,
+    url: `https://127.0.0.1:${listening}`,
+    stop: () => stop(child, 'trivial webhook'),
+  };
+}
+
 /** The MutatingWebhookConfiguration the controller writes in url mode. */
 export const WEBHOOK_CONFIGURATION_PATH =
   '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/restore-hooks';

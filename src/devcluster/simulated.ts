@@ -9,6 +9,7 @@ import type { ExecRunner } from './exec/index.ts';
 import { FAULTS_ADMIN_PATH, FaultInjector, faultFilter, handleFaultAdmin } from './faults/index.ts';
 import { installBootstrapPolicy, rbacAuthorizer } from './rbac/index.ts';
 import { REQUESTS_ADMIN_PATH, RequestCounter } from './requests/request-counter.ts';
+import { EVENT_LOOP_ADMIN_PATH, EventLoopDelayMonitor } from './requests/event-loop-delay.ts';
 import {
   EXEC_HISTORY_ADMIN_PATH,
   KUBECONFIG_ADMIN_PATH,
@@ -63,6 +64,8 @@ export async function startSimulatedCluster(
   faults.setCompactor(() => dev.api.compact());
   dev.http.registerAdminPath(FAULTS_ADMIN_PATH, (req, res) => void handleFaultAdmin(faults, req, res));
   dev.http.registerAdminPath(REQUESTS_ADMIN_PATH, (req, res) => requests.handleAdmin(req, res));
+  const eventLoop = new EventLoopDelayMonitor();
+  dev.http.registerAdminPath(EVENT_LOOP_ADMIN_PATH, (req, res) => eventLoop.handleAdmin(req, res));
   if (options.rbac) {
     installBootstrapPolicy(dev.api);
     dev.http.authorizer = rbacAuthorizer(dev.api);
@@ -106,6 +109,7 @@ export async function startSimulatedCluster(
         simulation?.stop();
         endpoint.close();
         faults.dispose();
+        eventLoop.stop();
         await dev.stop();
       })()),
   };

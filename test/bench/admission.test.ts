@@ -3,7 +3,15 @@ import { histogramBuckets, histogramQuantile, latencyBuckets } from '../../hack/
 import { processesUnder, shareWithin } from '../../hack/bench/admission-latency-real.ts';
 import { spawn } from 'node:child_process';
 import { startedWithoutHooks } from '../../hack/bench/admission.ts';
-import { judgeAdmission } from '../../hack/bench/admission-report.ts';
+import { admissionLatencyFigures, judgeAdmission } from '../../hack/bench/admission-report.ts';
+import type { AdmissionLatencyRunResult } from '../../hack/bench/admission-latency.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateServingCertificates } from '../../src/kube/certificates.ts';
+import { startTrivialWebhook } from '../../hack/bench/processes.ts';
+import { admitUntouched } from '../../hack/bench/trivial-webhook.ts';
 import type { AdmissionSections } from '../../hack/bench/admission-report.ts';
 import { UsageError, parseBenchArgs } from '../../hack/bench/options.ts';
 
@@ -107,6 +115,101 @@ describe('bench: admission figures', () => {
     } finally {
       child.kill();
     }
+  });
+
+  it('the trivial webhook admits any AdmissionReview untouched, and refuses what is not one', () => {
+    const cases: [string, string, number, unknown][] = [
+      [
+        'a pod review',
+        JSON.stringify({ kind: 'AdmissionReview', request: { uid: 'u-1', object: { kind: 'Pod' } } }),
+        200,
+        {
+          apiVersion: 'admission.k8s.io/v1',
+          kind: 'AdmissionReview',
+          response: { uid: 'u-1', allowed: true },
+        },
+      ],
+      ['not JSON', '{', 400, undefined],
+      ['no request', '{}', 400, undefined],
+      ['an empty uid', JSON.stringify({ request: { uid: '' } }), 400, undefined],
+    ];
+    for (const [what, body, status, answer] of cases) {
+      const got = admitUntouched(body);
+      expect(got.status, what).to.equal(status);
+      if (answer) expect(JSON.parse(got.body), what).to.deep.equal(answer);
+      else expect(got.body, what).to.contain('request.uid');
+    }
+  });
+
+  it('the trivial webhook serves over TLS that its CA verifies, as the API server calls it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trivial-webhook-'));
+    const certificates = await generateServingCertificates(['127.0.0.1']);
+    const webhook = await startTrivialWebhook(dir, certificates);
+    try {
+      const body = JSON.stringify({ request: { uid: 'u-2' } });
+      const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(
+          `${webhook.url}/mutate-pods`,
+          { method: 'POST', ca: certificates.caCert, headers: { 'content-type': 'application/json' } },
+          (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+      expect(answer.status).to.equal(200);
+      expect(JSON.parse(answer.text).response).to.deep.equal({ uid: 'u-2', allowed: true });
+    } finally {
+      await webhook.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sums up restore-hooks against the trivial webhook: calls per pod, p99s and their ratio', () => {
+    const latencyRun = (
+      mode: AdmissionLatencyRunResult['mode'],
+      apiServerMs: number[],
+      pods: number,
+    ): AdmissionLatencyRunResult => ({
+      mode,
+      ratePerSecond: 200,
+      achievedRatePerSecond: 199,
+      pods,
+      apiServerMs,
+      createMs: Array.from({ length: pods }, () => 3),
+      createdWithoutHook: 0,
+      failedCalls: 0,
+      cpuMsPerPod:
+        mode === 'trivial' ? { devcluster: 4, webhook: 0.4 } : { devcluster: 4.5, controller: 2.5 },
+      ...(mode === 'admission' ? { controllerLoopDelayMs: { p99: 12, max: 40 } } : {}),
+    });
+    const ms = (n: number, v: number) => Array.from({ length: n }, () => v);
+    const figures = admissionLatencyFigures(
+      [
+        latencyRun('floor', [], 100),
+        latencyRun('trivial', [...ms(99, 1), 5], 100),
+        latencyRun('admission', [...ms(198, 2), 20, 20], 100),
+      ],
+      { start: 1, end: 1 },
+    );
+    expect(figures.callsPerPod).to.equal(2);
+    expect(figures.controllerLoopDelayMs).to.deep.equal({ p99: 12, max: 40 });
+    expect(figures.trivial).to.deep.include({ callsPerPod: 1, cpuMsPerPod: { devcluster: 4, webhook: 0.4 } });
+    expect(figures.trivial?.apiServerMs.max).to.equal(5);
+    expect(figures.apiServerMs.max).to.equal(20);
+    expect(figures.p99RatioToTrivial).to.equal(
+      Math.round((figures.apiServerMs.p99 / figures.trivial!.apiServerMs.p99) * 100) / 100,
+    );
+    // Without a trivial run (a result saved before the control existed), no ratio.
+    const without = admissionLatencyFigures([latencyRun('floor', [], 10), latencyRun('admission', [2], 10)], {
+      start: 1,
+      end: 1,
+    });
+    expect(without).not.to.have.property('trivial');
+    expect(without).not.to.have.property('p99RatioToTrivial');
   });
 
   it('judges each admission target, and leaves unmeasured ones unjudged', () => {

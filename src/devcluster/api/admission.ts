@@ -104,7 +104,8 @@ function decodeSecretStringData(info: ResourceInfo, object: KubeObject): KubeObj
 /**
  * What a new built-in object looks like after decoding and the in-tree mutating admission, i.e. what mutating
  * webhooks are shown: defaults, Secret stringData merged, and a pod's ServiceAccount token volume (when the context
- * carries a suffix). Custom resources are returned as they are.
+ * carries a suffix). Custom resources are returned as they are. `object` is the caller's own copy (the cluster
+ * copies each request body once, as it decodes it): it is defaulted in place.
  */
 export function mutateCreate(
   info: ResourceInfo,
@@ -112,7 +113,10 @@ export function mutateCreate(
   context: CreateContext = {},
 ): KubeObject {
   if (info.custom) return object;
-  const defaulted = applyDefaults(info, decodeSecretStringData(info, object), { operation: 'create' });
+  const defaulted = applyDefaults(info, decodeSecretStringData(info, object), {
+    operation: 'create',
+    inPlace: true,
+  });
   return serviceAccountTokenMounts(info, defaulted, context);
 }
 
@@ -157,7 +161,10 @@ export function admitCreate(
   return defaulted;
 }
 
-/** Defaulting and validation of an update; `next` already carries the server-owned metadata of `old`. */
+/**
+ * Defaulting and validation of an update; `next` already carries the server-owned metadata of `old`, and is the
+ * caller's own copy: it is defaulted in place.
+ */
 export function admitUpdate(
   info: ResourceInfo,
   old: KubeObject,
@@ -177,7 +184,10 @@ export function admitUpdate(
     if (causes.length > 0) fail(info, next, causes);
     return admitCustom(info, next, fieldValidation);
   }
-  const defaulted = applyDefaults(info, decodeSecretStringData(info, next), { operation: 'update' });
+  const defaulted = applyDefaults(info, decodeSecretStringData(info, next), {
+    operation: 'update',
+    inPlace: true,
+  });
   causes.push(...scoped(info, validateUpdate(info, old, defaulted)));
   if (info.group === 'apiextensions.k8s.io' && info.resource === 'customresourcedefinitions')
     causes.push(...validateCrd(defaulted));

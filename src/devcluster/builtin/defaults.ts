@@ -24,6 +24,8 @@ export interface GroupKind {
 export interface DefaultingOptions {
   /** 'create' (the default) also applies create-time strategy and admission defaults; 'update' only the scheme's. */
   operation?: 'create' | 'update';
+  /** The object is the caller's own copy: default it in place rather than copying it first. */
+  inPlace?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -533,7 +535,7 @@ export function applyDefaults(
   object: KubeObject,
   options: DefaultingOptions = {},
 ): KubeObject {
-  const copy = structuredClone(object) as KubeObject & Obj;
+  const copy = (options.inPlace ? object : structuredClone(object)) as KubeObject & Obj;
   const key = `${kind.group}/${kind.kind}`;
   const templatePath = POD_TEMPLATE_PATHS[key];
   if (templatePath) defaultPodTemplate(at(copy, templatePath));

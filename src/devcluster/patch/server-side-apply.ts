@@ -374,12 +374,10 @@ export function recordUpdate(
   opts: { now?: Date; subresource?: string } = {},
 ): KubeObject {
   const schema = schemaOf(newObject);
-  const strip = (o: KubeObject) => {
-    const copy = structuredClone(o);
-    delete copy.metadata.managedFields;
-    return copy;
-  };
-  const after = strip(newObject);
+  // A shallow copy: the result shares newObject's fields (every caller passes an object of its own, and stored
+  // objects are never mutated); only metadata, whose managedFields are replaced, is copied.
+  const { managedFields: _previous, ...metadata } = newObject.metadata;
+  const after: KubeObject = { ...newObject, metadata };
   const newSet = fieldSetOf(after, schema);
   // Read only: field sets never include metadata.managedFields, so the old object needs no stripped copy.
   const oldSet = oldObject ? fieldSetOf(oldObject, schema) : new Set<string>();
