@@ -94,15 +94,26 @@ export function malformedWatchEvent(type: unknown, object: unknown): string | un
 }
 
 /**
+ * How long `forEachLine` hands out lines before it lets the event loop serve I/O. Chunks a stream has buffered are
+ * read through promises alone, so a watch that fell behind during a burst would otherwise be worked off in one task
+ * of hundreds of milliseconds, while the webhook calls waiting on the same event loop queue behind it.
+ */
+export const LINE_SLICE_MS = 5;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
  * Calls `onLine` with each newline-terminated line of a byte stream, decoded as UTF-8, as the chunks arrive, and stops
  * reading when it returns false. Blank lines are skipped. Bytes after the last newline are a line the end of the
- * stream cut off: dropped, as client-go's watch decoder ends quietly at an unexpected end of stream.
+ * stream cut off: dropped, as client-go's watch decoder ends quietly at an unexpected end of stream. After
+ * `LINE_SLICE_MS` of lines it waits for the event loop's next turn, so other I/O is served in between.
  */
 export async function forEachLine(
   chunks: AsyncIterable<Uint8Array>,
   onLine: (line: string) => boolean,
 ): Promise<void> {
   let pending: Buffer[] = [];
+  let sliceStart = performance.now();
   for await (const chunk of chunks) {
     const bytes = Buffer.isBuffer(chunk)
       ? chunk
@@ -116,6 +127,10 @@ export async function forEachLine(
       pending = [];
       start = end + 1;
       if (line.trim() !== '' && !onLine(line)) return;
+      if (performance.now() - sliceStart >= LINE_SLICE_MS) {
+        await nextTurn();
+        sliceStart = performance.now();
+      }
     }
     if (start < bytes.length) pending.push(bytes.subarray(start));
   }

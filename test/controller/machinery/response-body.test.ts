@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { forEachLine, leadingContinueToken } from '../../../src/controller/machinery/response-body.ts';
+import {
+  LINE_SLICE_MS,
+  forEachLine,
+  leadingContinueToken,
+} from '../../../src/controller/machinery/response-body.ts';
 
 async function* chunksOf(bytes: Buffer, cuts: readonly number[]): AsyncIterable<Uint8Array> {
   let start = 0;
@@ -37,6 +41,20 @@ describe('forEachLine (watch stream framing)', () => {
       expect(await linesOf(chunksOf(Buffer.from(text), cuts))).to.deep.equal(expected);
     });
   }
+
+  it('lets the event loop serve other I/O between lines once a slice is used up, even within one chunk', async () => {
+    // Three lines in one chunk, each taking longer than a slice: a callback queued for the event loop's next turn
+    // runs after the first line and before the last, instead of after all three.
+    const order: string[] = [];
+    setImmediate(() => order.push('other I/O'));
+    await forEachLine(chunksOf(Buffer.from('{"a":1}\n{"b":2}\n{"c":3}\n'), []), (line) => {
+      const until = performance.now() + LINE_SLICE_MS + 1;
+      while (performance.now() < until);
+      order.push(line);
+      return true;
+    });
+    expect(order).to.deep.equal(['{"a":1}', 'other I/O', '{"b":2}', '{"c":3}']);
+  });
 
   it('stops reading when the callback says so', async () => {
     let pulled = 0;
