@@ -61,3 +61,19 @@ export function sendError(res: ServerResponse, err: unknown): void {
   }
   sendJson(res, apiError.code, apiError.toStatus(), { ...apiError.headers });
 }
+
+/** An admin endpoint over a measurement: GET answers what `read` returns, DELETE resets it (204), anything else 405. */
+export function serveReadReset(
+  method: string | undefined,
+  res: ServerResponse,
+  path: string,
+  measurement: { read: () => unknown; reset: () => void },
+): void {
+  if (method === 'GET') return sendJson(res, 200, measurement.read());
+  if (method === 'DELETE') {
+    measurement.reset();
+    res.writeHead(204).end();
+    return;
+  }
+  sendError(res, new ApiError(405, 'MethodNotAllowed', `${method ?? ''} is not supported on ${path}`));
+}

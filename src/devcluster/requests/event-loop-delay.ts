@@ -6,8 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { ApiError } from '../api/errors.ts';
-import { sendError, sendJson } from '../http/responses.ts';
+import { serveReadReset } from '../http/responses.ts';
 
 export const EVENT_LOOP_ADMIN_PATH = '/devcluster/event-loop';
 
@@ -50,19 +49,6 @@ export class EventLoopDelayMonitor {
   }
 
   handleAdmin(req: IncomingMessage, res: ServerResponse): void {
-    if (req.method === 'GET') return sendJson(res, 200, this.read());
-    if (req.method === 'DELETE') {
-      this.reset();
-      res.writeHead(204).end();
-      return;
-    }
-    sendError(
-      res,
-      new ApiError(
-        405,
-        'MethodNotAllowed',
-        `${req.method ?? ''} is not supported on ${EVENT_LOOP_ADMIN_PATH}`,
-      ),
-    );
+    serveReadReset(req.method, res, EVENT_LOOP_ADMIN_PATH, this);
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '../api/errors.ts';
-import { sendError, sendJson } from '../http/responses.ts';
+import { sendError, serveReadReset } from '../http/responses.ts';
 import type { RequestContext, RequestFilter } from '../http/extension-points.ts';
 
 export const REQUESTS_ADMIN_PATH = '/devcluster/requests';
@@ -67,15 +67,9 @@ export class RequestCounter {
     const path = new URL(req.url ?? '/', 'http://devcluster').pathname.replace(/\/+$/, '');
     if (path !== REQUESTS_ADMIN_PATH)
       return sendError(res, new ApiError(404, 'NotFound', `no such path ${path}`));
-    if (req.method === 'GET') return sendJson(res, 200, { requests: this.counts() });
-    if (req.method === 'DELETE') {
-      this.reset();
-      res.writeHead(204).end();
-      return;
-    }
-    sendError(
-      res,
-      new ApiError(405, 'MethodNotAllowed', `${req.method ?? ''} is not supported on ${REQUESTS_ADMIN_PATH}`),
-    );
+    serveReadReset(req.method, res, REQUESTS_ADMIN_PATH, {
+      read: () => ({ requests: this.counts() }),
+      reset: () => this.reset(),
+    });
   }
 }
