@@ -36,6 +36,18 @@ describe('bench: its watches', function () {
 
   afterEach(() => devcluster.admin.request('DELETE', '/devcluster/faults/rules'));
 
+  /** The bench's watch of the three pods: the names it saw, the first error it reported, and its stop. */
+  function watchBenchPods(): { events: string[]; error: () => Error | undefined; stop: () => void } {
+    const events: string[] = [];
+    let error: Error | undefined;
+    const stop = devcluster.admin.watch<{ metadata: { name: string } }>(
+      '/api/v1/namespaces/default/pods?labelSelector=bench%3Dwatch',
+      (e) => events.push(e.object.metadata.name),
+      (e) => (error ??= e),
+    );
+    return { events, error: () => error, stop };
+  }
+
   for (const mode of ['close', 'drop'] as const)
     it(`reports a watch the server ends (${mode}), rather than waiting for it`, async () => {
       await devcluster.admin.request('POST', '/devcluster/faults/rules', {
@@ -44,15 +56,9 @@ describe('bench: its watches', function () {
         resources: ['pods'],
         cutWatch: { afterSeconds: 1, mode },
       });
-      const events: string[] = [];
-      let error: Error | undefined;
-      const stop = devcluster.admin.watch<{ metadata: { name: string } }>(
-        '/api/v1/namespaces/default/pods?labelSelector=bench%3Dwatch',
-        (e) => events.push(e.object.metadata.name),
-        (e) => (error ??= e),
-      );
+      const { events, error, stop } = watchBenchPods();
       try {
-        const reported = await until('the cut watch to be reported', () => error, 60_000);
+        const reported = await until('the cut watch to be reported', error, 60_000);
         expect(reported.message).to.match(
           /^watch \/api\/v1\/namespaces\/default\/pods\?.*: ended by the server/,
         );
@@ -63,17 +69,11 @@ describe('bench: its watches', function () {
     });
 
   it('reports nothing for a watch the bench stops itself', async () => {
-    const events: string[] = [];
-    let error: Error | undefined;
-    const stop = devcluster.admin.watch<{ metadata: { name: string } }>(
-      '/api/v1/namespaces/default/pods?labelSelector=bench%3Dwatch',
-      (e) => events.push(e.object.metadata.name),
-      (e) => (error ??= e),
-    );
+    const { events, error, stop } = watchBenchPods();
     await until('the three pods', () => (events.length >= 3 ? true : undefined), 60_000);
     stop();
     await new Promise((r) => setTimeout(r, 500));
-    expect(error).to.equal(undefined);
+    expect(error()).to.equal(undefined);
     expect([...events].sort()).to.deep.equal(['a', 'b', 'c']);
   });
 });
