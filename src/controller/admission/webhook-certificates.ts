@@ -144,6 +144,7 @@ export class WebhookCertificates {
   readonly #now: () => number;
   readonly #configuration: WebhookConfigurationStore;
   #configured: boolean;
+  readonly #firstRound = Promise.withResolvers<void>();
 
   constructor(options: WebhookCertificatesOptions) {
     this.#o = options;
@@ -162,8 +163,24 @@ export class WebhookCertificates {
     return `/api/v1/namespaces/${this.#o.namespace}/secrets/${this.#o.settings.certificates.secretName}`;
   }
 
+  /**
+   * Resolves once `run`'s first sync has ended, succeeded or failed (or `run` stopped before one): from then on
+   * `configured` says what that sync found.
+   */
+  get firstRound(): Promise<void> {
+    return this.#firstRound.promise;
+  }
+
   /** Keeps the certificate until `signal` aborts: a sync now, then one every refreshInterval. */
   async run(signal: AbortSignal): Promise<void> {
+    try {
+      await this.#syncRounds(signal);
+    } finally {
+      this.#firstRound.resolve();
+    }
+  }
+
+  async #syncRounds(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
         await this.sync();
@@ -172,6 +189,7 @@ export class WebhookCertificates {
           error: describeApiError(error),
         });
       }
+      this.#firstRound.resolve();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.#o.settings.certificates.refreshInterval);
         signal.addEventListener(

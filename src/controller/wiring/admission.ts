@@ -67,6 +67,7 @@ export function buildAdmission(
   return {
     configured: () => certificates.configured,
     requestsReceived: () => server.requestsReceived,
+    firstRound: () => certificates.firstRound,
     run: async (signal) => {
       try {
         await certificates.run(signal);

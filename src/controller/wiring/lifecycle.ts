@@ -16,6 +16,12 @@ import { instrumentedHttpLibrary } from '../machinery/transport.ts';
  */
 export interface ReplicaComponent {
   run(signal: AbortSignal): Promise<void>;
+  /**
+   * Resolves once `run` has finished its first round, whether it succeeded or not: the leader's controllers read
+   * what the component found (whether the webhooks are configured), so they start after it, as controller-runtime
+   * starts its webhook server before the controllers.
+   */
+  firstRound(): Promise<void>;
 }
 
 /** The caches as the lifecycle drives them. */
@@ -59,7 +65,8 @@ export interface LifecycleParts {
 
 /**
  * Start, leader election, readiness and shutdown, as controller-runtime's manager runs them. Caches (and replica
- * components once they have synced) run on every replica; the controllers only on the leader. /readyz reports
+ * components once they have synced) run on every replica; the controllers only on the leader, once every replica
+ * component has finished its first round. /readyz reports
  * `informers-synced`, `leader-election` (a follower is ready too: it would serve at once on failover) and, once
  * stopping, `shutdown`. Shutdown order: controllers (in-flight reconciles finish), the leader's last work (execs
  * under way), the lease, replica components, caches, services.
@@ -88,6 +95,7 @@ export class Lifecycle {
     const replicaDone = Promise.all(parts.replicaComponents.map((c) => c.run(replicaStop.signal)));
 
     const startControllers = async (): Promise<void> => {
+      await Promise.all(parts.replicaComponents.map((c) => c.firstRound()));
       await parts.leader.beforeStart();
       for (const c of parts.leader.controllers) c.start();
       logger.info('controllers started', { identity: this.#o.identity });

@@ -129,6 +129,14 @@ describeOnBeds('controller e2e: hooks at admission (webhooks in url mode, manife
       throw new Error(`${e.message}; pods now: ${seen.join('; ') || 'none'}`);
     });
 
+  /** Delays every read of the webhook configuration by 3 s until the rule is removed; returns its id. */
+  const slowWebhookConfigurationRead = () =>
+    env.cluster.faults.addRule({
+      verbs: ['get'],
+      resources: ['mutatingwebhookconfigurations.admissionregistration.k8s.io'],
+      latencyMs: 3000,
+    }).id;
+
   /** From the kubelet's run log: every pod of these apps that started its app container ran each hook first, once. */
   async function assertHooksBeforeApp(names: readonly string[]): Promise<number> {
     const all = (await runs()).filter((r) => names.some((n) => r.pod.startsWith(`${n}-`)));
@@ -355,7 +363,12 @@ describeOnBeds('controller e2e: hooks at admission (webhooks in url mode, manife
     const d = await reads.workload('Deployment', 'app', 'down');
     expect(d.spec.template.metadata?.labels?.[RESTORE_LABEL], 'not marked').to.equal(undefined);
 
+    // A slow API server (the devcluster slows the configuration's read): the leader's reconcilers meet the
+    // workload before this replica's first certificate round says the webhooks are configured, unless they wait
+    // for that round.
+    const slowRead = bed.kind === 'devcluster' ? slowWebhookConfigurationRead() : undefined;
     await startServing();
+    if (slowRead) env.cluster.faults.removeRule(slowRead);
     await running('down', 2);
     expect(templateInitNames(await reads.workload('Deployment', 'app', 'down'))).to.deep.equal(R2_HOOK_NAMES);
     const warning = await eventually(
