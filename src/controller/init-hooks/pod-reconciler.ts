@@ -4,15 +4,10 @@ import { controllerOf } from '../../kube/owners.ts';
 import { splitObjectKey as splitKey } from '../machinery/kube-object.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
-import type { RestoredObjectsApi } from '../restored-objects-api.ts';
-import type { EventRecorder } from '../events.ts';
 import { podReference } from '../events.ts';
-import type { HookMetrics } from '../../telemetry/metrics.ts';
 import { SeenOnce } from '../seen-once.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import { RESTORE_LABEL } from '../marks.ts';
-import type { OwnerChain } from '../owner-chain.ts';
-import type { RestoreDirectory } from '../restore-directory.ts';
 import { restoreKey } from '../restore-key.ts';
 import { emitEffects } from './effects.ts';
 import { barePodReplaced } from './init-hook-messages.ts';
@@ -21,22 +16,12 @@ import type { PodObservation, PodPlan } from './pod-plan.ts';
 import { journalStep } from './replacement-journal.ts';
 import type { JournalEntry } from './replacement-journal.ts';
 import type { ReplacementJournalStore } from './replacement-journal-store.ts';
-import type { InitHookSettings } from './workload-reconciler.ts';
-import type { WorkloadKind } from '../workload-kinds.ts';
+import type { InitHookDeps } from './init-hook-deps.ts';
 
-export interface PodReconcilerDeps {
+export interface PodReconcilerDeps extends InitHookDeps {
   /** The pending pod from the informer cache. */
   readonly getPendingPod: (namespace: string, name: string) => Pod | undefined;
-  readonly getWorkload: (kind: WorkloadKind, namespace: string, name: string) => Workload | undefined;
-  /** Finds the restored workload at the top of a pod's controller chain. */
-  readonly owners: OwnerChain;
-  readonly restores: RestoreDirectory;
-  readonly api: RestoredObjectsApi;
   readonly journal: ReplacementJournalStore;
-  readonly events: EventRecorder;
-  readonly settings: InitHookSettings;
-  readonly now: () => number;
-  readonly metrics?: HookMetrics;
 }
 
 const WAIT_FOR_TERMINATION_MS = 1000;

@@ -16,7 +16,7 @@
  * own templates, which stay different, so the rollout still scales them down; their pending pods run the hooks
  * too, in case they start first.
  */
-import type { PodFacts, PodSkipReason, TemplateHooks } from './workload-decision.ts';
+import type { PodFacts, PodSkipReason, TemplateHooks, WorkloadFacts } from './workload-decision.ts';
 
 export interface ReplicaSetFacts {
   readonly name: string;
@@ -41,9 +41,8 @@ export interface DeploymentPodFacts extends PodFacts {
   readonly replicaSet?: string;
 }
 
-export interface DeploymentFacts {
-  /** How the Deployment's own template relates to the hooks. */
-  readonly templateHooks: TemplateHooks;
+/** A restored Deployment and its ReplicaSets; its template's hooks and their cleanup as for any workload. */
+export interface DeploymentFacts extends Pick<WorkloadFacts, 'templateHooks' | 'cleanedUp'> {
   /**
    * Its roll-out removes every pod of the old template at once (Recreate, or maxUnavailable of all replicas): the
    * template patch alone replaces every pending pod before it can start, so the ReplicaSets are left to it.
@@ -51,11 +50,8 @@ export interface DeploymentFacts {
   readonly rollsOutAllAtOnce: boolean;
   /** Its Restore is still within its hook window (restore-activity.ts): pods created now belong to the restore. */
   readonly restoreActive: boolean;
-  /** This controller already removed its hooks after the restore; later pods do not belong to the restore. */
-  readonly cleanedUp: boolean;
-  /** spec.paused. */
+  /** spec.paused; `pausedByUs`: this controller paused it (our annotation is on it) and has to resume it. */
   readonly paused: boolean;
-  /** This controller paused it (our annotation is on it) and has to resume it. */
   readonly pausedByUs: boolean;
   /** The Deployment controller has seen its current spec (status.observedGeneration ≥ generation). */
   readonly observed: boolean;

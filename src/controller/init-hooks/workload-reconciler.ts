@@ -2,13 +2,8 @@ import { labelSelectorString } from '../../kube/label-selector-string.ts';
 import { controllerOf } from '../../kube/owners.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
-import type { RestoredObjectsApi } from '../restored-objects-api.ts';
-import type { OwnerChain } from '../owner-chain.ts';
-import type { EventRecorder } from '../events.ts';
-import type { HookMetrics } from '../../telemetry/metrics.ts';
 import type { ReconcileContext, ReconcileResult } from '../machinery/controller.ts';
 import { PAUSED_FOR_HOOKS_ANNOTATION, TEMPLATE_PATCH_REFUSED_ANNOTATION } from '../marks.ts';
-import type { RestoreDirectory } from '../restore-directory.ts';
 import { restoreKey } from '../restore-key.ts';
 import { podsFromPendingCache } from './cached-pods.ts';
 import { OwnWrites, showsGeneration } from '../own-writes.ts';
@@ -19,11 +14,11 @@ import { retryOnConflict } from '../machinery/retry.ts';
 import type { WorkloadKind } from '../workload-kinds.ts';
 import { isWorkloadKind } from '../workload-kinds.ts';
 import { emitEffects } from './effects.ts';
+import type { InitHookDeps } from './init-hook-deps.ts';
 import { liveReadsNeeded, onTemplatePath, planWorkload } from './workload-plan.ts';
 import type {
   DeletePodStep,
   Effect,
-  InitHookSettings,
   PatchStep,
   PlanEnd,
   WorkloadObservation,
@@ -47,18 +42,9 @@ export function parseWorkloadKey(
   return { kind, namespace, name };
 }
 
-export interface WorkloadReconcilerDeps {
-  readonly getWorkload: (kind: WorkloadKind, namespace: string, name: string) => Workload | undefined;
+export interface WorkloadReconcilerDeps extends InitHookDeps {
   /** The pending pods of a namespace, from the pending-pod cache. */
   readonly pendingPodsIn: (namespace: string) => readonly Pod[];
-  /** Finds the Deployment of a pod's ReplicaSet (shared with the pod and exec reconcilers). */
-  readonly owners: OwnerChain;
-  readonly restores: RestoreDirectory;
-  readonly api: RestoredObjectsApi;
-  readonly events: EventRecorder;
-  readonly settings: InitHookSettings;
-  readonly now: () => number;
-  readonly metrics?: HookMetrics;
 }
 
 type Logger = ReconcileContext['logger'];

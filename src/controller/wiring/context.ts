@@ -4,6 +4,7 @@ import type { Settings } from '../../config/settings.ts';
 import type { HookMetrics } from '../../telemetry/metrics.ts';
 import type { RestoredObjectsApi } from '../restored-objects-api.ts';
 import type { EventRecorder } from '../events.ts';
+import type { InitHookDeps } from '../init-hooks/init-hook-deps.ts';
 import type { InitHookSettings } from '../init-hooks/workload-reconciler.ts';
 import type { KubeJsonClient } from '../kube-json-client.ts';
 import { Controller } from '../machinery/controller.ts';
@@ -45,7 +46,7 @@ export function controllerOptions(
 }
 
 /** What the two init-hook reconcilers (workloads and bare pods) read and write through, from the context. */
-export function initHookReconcilerDeps(ctx: WiringContext) {
+export function initHookReconcilerDeps(ctx: WiringContext): InitHookDeps {
   return {
     getWorkload: ctx.caches.getWorkload,
     owners: ctx.owners,
