@@ -13,7 +13,7 @@ import type {
 } from './admission-decision.ts';
 import type { AdmissionRequest } from './admission-review.ts';
 import type { WebhookAnswer, WebhookHandler } from './webhook-server.ts';
-import { PODS_PATH, WORKLOADS_PATH } from './webhook-configuration.ts';
+import { PODS_WEBHOOK, WORKLOADS_WEBHOOK } from './webhook-configuration.ts';
 import { restoreKey } from '../restore-key.ts';
 
 export interface AdmissionHandlerDeps {
@@ -106,8 +106,8 @@ export function admissionHandlers(deps: AdmissionHandlerDeps): Record<string, We
   };
 
   return {
-    [WORKLOADS_PATH]: handle('workloads', decideWorkloadAdmission),
-    [PODS_PATH]: handle('pods', decidePodAdmission),
+    [WORKLOADS_WEBHOOK.path]: handle('workloads', decideWorkloadAdmission),
+    [PODS_WEBHOOK.path]: handle('pods', decidePodAdmission),
   };
 }
 

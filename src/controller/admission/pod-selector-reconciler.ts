@@ -20,7 +20,7 @@ import { PODS_WEBHOOK } from './webhook-configuration.ts';
 import { WebhookConfigurationStore, webhookNamed } from './webhook-configuration-store.ts';
 
 /** The queue's one key: the pod webhook of the configuration. */
-export const POD_SELECTOR_KEY = PODS_WEBHOOK;
+export const POD_SELECTOR_KEY = PODS_WEBHOOK.name;
 /** How often the selector is checked without any Restore event (after an apply, say). */
 export const RESYNC_MS = 30_000;
 
@@ -80,21 +80,21 @@ export class PodSelectorReconciler {
     let missing = false;
     let previous: unknown;
     const result = await this.#store.update((stored) => {
-      const hook = webhookNamed(stored, PODS_WEBHOOK);
+      const hook = webhookNamed(stored, PODS_WEBHOOK.name);
       missing = hook === undefined;
       if (!hook || sameSelector(hook.objectSelector, selector)) return undefined;
       previous = hook.objectSelector;
       return {
         ...stored,
         webhooks: (stored.webhooks ?? []).map((w) =>
-          w.name === PODS_WEBHOOK ? { ...w, objectSelector: selector } : w,
+          w.name === PODS_WEBHOOK.name ? { ...w, objectSelector: selector } : w,
         ),
       };
     });
     if (!result || missing)
       ctx.logger.debug('pod selector: no pod webhook to keep', {
         configuration: this.#store.name,
-        webhook: PODS_WEBHOOK,
+        webhook: PODS_WEBHOOK.name,
       });
     else if (result.written)
       ctx.logger.info('pod selector: updated the pod webhook objectSelector', {

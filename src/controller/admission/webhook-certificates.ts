@@ -377,7 +377,9 @@ export class WebhookCertificates {
     const result = await this.#configuration.update(async (stored) => {
       if (url !== '') {
         // The pod webhook's objectSelector is the pod selector reconciler's: kept as stored.
-        const want = desired(webhookNamed(stored, PODS_WEBHOOK)?.objectSelector as LabelSelector | undefined);
+        const want = desired(
+          webhookNamed(stored, PODS_WEBHOOK.name)?.objectSelector as LabelSelector | undefined,
+        );
         if (sameWebhooks(stored.webhooks, want.webhooks) || (await outdated(stored))) return undefined;
         return { ...want, metadata: { ...want.metadata, ...stored.metadata } };
       }

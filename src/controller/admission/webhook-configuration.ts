@@ -8,10 +8,9 @@ import { ALL_MARKED } from './pod-selector.ts';
 import type { LabelSelector } from './pod-selector.ts';
 
 export const WEBHOOK_SERVICE_NAME = 'restore-hooks-webhook';
-export const WORKLOADS_PATH = '/mutate-workloads';
-export const PODS_PATH = '/mutate-pods';
-export const WORKLOADS_WEBHOOK = 'workloads.restore-hooks.dev';
-export const PODS_WEBHOOK = 'pods.restore-hooks.dev';
+/** Each webhook: its name in the configuration, and the path our server answers it on. */
+export const WORKLOADS_WEBHOOK = { name: 'workloads.restore-hooks.dev', path: '/mutate-workloads' } as const;
+export const PODS_WEBHOOK = { name: 'pods.restore-hooks.dev', path: '/mutate-pods' } as const;
 export const WEBHOOK_OPT_OUT_LABEL = 'restore-hooks.dev/webhook';
 
 export interface WebhookConfigurationOptions {
@@ -59,8 +58,8 @@ export function webhookConfiguration(options: WebhookConfigurationOptions): Reco
     metadata: { name: options.name, labels: { 'app.kubernetes.io/name': 'restore-hooks' } },
     webhooks: [
       {
-        name: WORKLOADS_WEBHOOK,
-        clientConfig: clientConfig(options, WORKLOADS_PATH),
+        name: WORKLOADS_WEBHOOK.name,
+        clientConfig: clientConfig(options, WORKLOADS_WEBHOOK.path),
         rules: [
           {
             apiGroups: ['apps'],
@@ -83,8 +82,8 @@ export function webhookConfiguration(options: WebhookConfigurationOptions): Reco
         ...common,
       },
       {
-        name: PODS_WEBHOOK,
-        clientConfig: clientConfig(options, PODS_PATH),
+        name: PODS_WEBHOOK.name,
+        clientConfig: clientConfig(options, PODS_WEBHOOK.path),
         rules: [
           {
             apiGroups: [''],

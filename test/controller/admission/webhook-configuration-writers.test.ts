@@ -79,7 +79,7 @@ describe('webhook configuration: the caBundle and the pod selector writers never
     });
   const stored = () => admin.request<WebhookConfigurationObject>({ method: 'GET', path: MWC });
   const podSelectorOf = (c: WebhookConfigurationObject) =>
-    c.webhooks?.find((w) => w.name === PODS_WEBHOOK)?.objectSelector;
+    c.webhooks?.find((w) => w.name === PODS_WEBHOOK.name)?.objectSelector;
   const bundlesSet = (c: WebhookConfigurationObject) =>
     (c.webhooks ?? []).every((w) => (w.clientConfig?.caBundle ?? '') !== '');
   const install = () =>

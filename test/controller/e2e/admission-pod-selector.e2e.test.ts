@@ -65,7 +65,7 @@ describeOnBeds(
     const configuration = () =>
       env.client.request<WebhookConfigurationObject>({ method: 'GET', path: MWC_PATH });
     const podSelectorOf = (c: WebhookConfigurationObject) =>
-      c.webhooks?.find((w) => w.name === PODS_WEBHOOK)?.objectSelector;
+      c.webhooks?.find((w) => w.name === PODS_WEBHOOK.name)?.objectSelector;
     const selectorIs = (values: readonly string[], timeoutMs = SETTLE_MS) =>
       eventually(
         async () => {
@@ -145,7 +145,7 @@ describeOnBeds(
       if (bed.kind !== 'devcluster') return undefined;
       const log = await env.client.request<{ items: WebhookCallRecord[] }>({
         method: 'GET',
-        path: `${WEBHOOK_CALLS_ADMIN_PATH}?webhook=${PODS_WEBHOOK}`,
+        path: `${WEBHOOK_CALLS_ADMIN_PATH}?webhook=${PODS_WEBHOOK.name}`,
       });
       return log.items.filter((r) => r.name.startsWith(`${app}-`)).length;
     }
@@ -214,7 +214,7 @@ describeOnBeds(
         body: {
           ...before,
           webhooks: before.webhooks?.map((w) =>
-            w.name === PODS_WEBHOOK ? { ...w, objectSelector: desiredPodSelector('AllMarked', []) } : w,
+            w.name === PODS_WEBHOOK.name ? { ...w, objectSelector: desiredPodSelector('AllMarked', []) } : w,
           ),
         },
       });
