@@ -14,7 +14,7 @@
 import { HOOK_NAME, markedPod, ownerReplicaSet, restore } from './fixtures.ts';
 import { BenchClient, readKubeconfig } from './kube.ts';
 import { generateCa, signServingCertificate } from '../../src/kube/certificates.ts';
-import { servingHosts } from '../../src/controller/admission/webhook-certificates.ts';
+import { servingHosts } from '../../src/controller/admission/webhook-certificate-rules.ts';
 import {
   WEBHOOK_SERVICE_NAME,
   webhookConfiguration,

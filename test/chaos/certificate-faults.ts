@@ -19,7 +19,7 @@ import {
   TLS_KEY,
   certificateAction,
   servingHosts,
-} from '../../src/controller/admission/webhook-certificates.ts';
+} from '../../src/controller/admission/webhook-certificate-rules.ts';
 import { WEBHOOK_SERVICE_NAME } from '../../src/controller/admission/webhook-configuration.ts';
 import type { ClusterClient } from './cluster-client.ts';
 

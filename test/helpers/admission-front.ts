@@ -11,7 +11,7 @@
 import { Agent, createServer, request } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Settings } from '../../src/config/settings.ts';
-import { CA_CERT, TLS_CERT, TLS_KEY } from '../../src/controller/admission/webhook-certificates.ts';
+import { CA_CERT, TLS_CERT, TLS_KEY } from '../../src/controller/admission/webhook-certificate-rules.ts';
 import type { KubeJsonClient } from '../../src/controller/kube-json-client.ts';
 
 /** The parts of an AdmissionReview a fault looks at. */

@@ -7,11 +7,9 @@
  * caBundle; the controller only loads the Secret. Every replica re-reads the Secret periodically and loads a
  * changed certificate in place. None of this is on the admission path.
  */
-import { X509Certificate } from 'node:crypto';
 import {
   certificateValidity,
   generateCa,
-  issuedBy,
   pemBlocks,
   signServingCertificate,
   trustedBy,
@@ -20,84 +18,22 @@ import type { KubeJsonClient } from '../kube-json-client.ts';
 import { describeApiError, isAlreadyExists, isConflict, isNotFound } from '../machinery/api-errors.ts';
 import type { Logger } from '../machinery/logger.ts';
 import type { LabelSelector } from './pod-selector.ts';
+import {
+  CA_CERT,
+  CA_KEY,
+  CA_LIFETIMES,
+  TLS_CERT,
+  TLS_KEY,
+  caBundleInForce,
+  certificateAction,
+  holdsCertificate,
+  servingHosts,
+} from './webhook-certificate-rules.ts';
+import type { CertificateData } from './webhook-certificate-rules.ts';
 import { PODS_WEBHOOK, WEBHOOK_SERVICE_NAME, webhookConfiguration } from './webhook-configuration.ts';
 import { WebhookConfigurationStore, webhookNamed } from './webhook-configuration-store.ts';
 import type { WebhookConfigurationObject } from './webhook-configuration-store.ts';
 import type { ServingCertificate } from './webhook-server.ts';
-
-export const TLS_CERT = 'tls.crt';
-export const TLS_KEY = 'tls.key';
-export const CA_CERT = 'ca.crt';
-export const CA_KEY = 'ca.key';
-
-/** The CA lives this many times as long as a serving certificate. */
-const CA_LIFETIMES = 10;
-
-export type CertificateAction = 'create' | 'renew-ca' | 'renew-serving' | 'keep';
-
-/** The Secret's PEM texts (decoded). */
-export interface CertificateData {
-  readonly [TLS_CERT]?: string;
-  readonly [TLS_KEY]?: string;
-  readonly [CA_CERT]?: string;
-  readonly [CA_KEY]?: string;
-}
-
-/**
- * What a self-managed Secret needs: everything (missing or unreadable), a new CA (the newest CA, first in ca.crt,
- * has less than a third of its lifetime left), a new serving certificate (likewise, or it is not signed by the newest
- * CA yet), or nothing. Lifetimes are the configured ones: the certificates' notBefore is backdated for clock skew.
- *
- * A CA rotation takes two rounds, so that the API server never meets a certificate its caBundle does not trust:
- * `renew-ca` adds the new CA to ca.crt (the old ones stay) and keeps the serving certificate; every round writes
- * ca.crt into the caBundle; only once `caBundle` (as the configuration holds it) has the newest CA is the serving
- * certificate re-signed by it (`renew-serving`), a refresh interval later at the earliest, which gives the API
- * server time to see the new bundle. Until then the old serving certificate stays, however close to expiry.
- */
-export function certificateAction(
-  data: CertificateData,
-  nowMs: number,
-  validityMs: number,
-  caBundle: string,
-): CertificateAction {
-  const ca = data[CA_CERT] ? certificateValidity(data[CA_CERT]) : undefined;
-  const serving = data[TLS_CERT] ? certificateValidity(data[TLS_CERT]) : undefined;
-  if (!ca || !serving || !data[TLS_KEY] || !data[CA_KEY]) return 'create';
-  if (ca.notAfter - nowMs < (validityMs * CA_LIFETIMES) / 3) return 'renew-ca';
-  const newestCa = pemBlocks(data[CA_CERT] ?? '')[0] ?? '';
-  const bundled = holdsCertificate(caBundle, newestCa);
-  if (!issuedBy(data[TLS_CERT] ?? '', newestCa)) return bundled ? 'renew-serving' : 'keep';
-  if (serving.notAfter - nowMs < validityMs / 3) return 'renew-serving';
-  return 'keep';
-}
-
-/** Whether a PEM bundle holds this very certificate. */
-export function holdsCertificate(bundle: string, pem: string): boolean {
-  const wanted = fingerprint(pem);
-  return wanted !== undefined && pemBlocks(bundle).some((b) => fingerprint(b) === wanted);
-}
-
-function fingerprint(pem: string): string | undefined {
-  try {
-    return new X509Certificate(pem).fingerprint256;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The names the API server reaches the webhook Service by, plus the url's host in url mode. */
-export function servingHosts(namespace: string, url: string, configured: readonly string[]): string[] {
-  if (configured.length > 0) return [...configured];
-  const service = [
-    WEBHOOK_SERVICE_NAME,
-    `${WEBHOOK_SERVICE_NAME}.${namespace}`,
-    `${WEBHOOK_SERVICE_NAME}.${namespace}.svc`,
-    `${WEBHOOK_SERVICE_NAME}.${namespace}.svc.cluster.local`,
-  ];
-  if (url === '') return service;
-  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
-  return [host, ...service];
-}
 
 export interface WebhookCertificatesOptions {
   readonly client: KubeJsonClient;
@@ -406,18 +342,6 @@ export class WebhookCertificates {
       );
     return result.configuration;
   }
-}
-
-/** The CAs every webhook of the configuration trusts (PEM); empty when it does not exist or trusts none. */
-export function caBundleInForce(configuration: WebhookConfigurationObject | undefined): string {
-  const bundles = (configuration?.webhooks ?? []).map((w) =>
-    Buffer.from(w.clientConfig?.caBundle ?? '', 'base64').toString('utf8'),
-  );
-  const [first, ...rest] = bundles;
-  if (first === undefined) return '';
-  return pemBlocks(first)
-    .filter((pem) => rest.every((b) => holdsCertificate(b, pem)))
-    .join('');
 }
 
 /** Whether the webhooks as stored (with the API server's defaults) carry everything we would write. */

@@ -3,9 +3,9 @@ import { expect } from 'chai';
 import {
   CA_CERT,
   TLS_CERT,
-  WebhookCertificates,
   caBundleInForce,
-} from '../../../src/controller/admission/webhook-certificates.ts';
+} from '../../../src/controller/admission/webhook-certificate-rules.ts';
+import { WebhookCertificates } from '../../../src/controller/admission/webhook-certificates.ts';
 import { webhookConfiguration } from '../../../src/controller/admission/webhook-configuration.ts';
 import type { ServingCertificate } from '../../../src/controller/admission/webhook-server.ts';
 import { KubeJsonClient } from '../../../src/controller/kube-json-client.ts';

@@ -7,7 +7,7 @@ import {
   caBundleInForce,
   certificateAction,
   servingHosts,
-} from '../../../src/controller/admission/webhook-certificates.ts';
+} from '../../../src/controller/admission/webhook-certificate-rules.ts';
 import { generateCa, pemBlocks, signServingCertificate } from '../../../src/kube/certificates.ts';
 
 const DAY = 24 * 3600_000;
