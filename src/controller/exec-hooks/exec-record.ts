@@ -5,9 +5,11 @@
  * in size) and the outcome arithmetic.
  */
 
-export const EXEC_RESULTS = ['Succeeded', 'Failed', 'Retrying'] as const;
-export type HookResult = (typeof EXEC_RESULTS)[number];
+/** An entry's result: final (Succeeded, Failed), or Retrying while attempts are left. */
+export const ENTRY_RESULTS = ['Succeeded', 'Failed', 'Retrying'] as const;
+export type EntryResult = (typeof ENTRY_RESULTS)[number];
 
+/** Why an entry failed (or is retried): what the record's `reason` may hold. */
 export const FAILURE_REASONS = [
   'NonZeroExit',
   'ExecTimeout',
@@ -26,7 +28,7 @@ const RETRYABLE: ReadonlySet<FailureReason> = new Set(['NonZeroExit', 'ExecTimeo
 export interface HookEntry {
   /** Exec attempts made so far (0 for a hook failed without running). */
   readonly attempts: number;
-  readonly result: HookResult;
+  readonly result: EntryResult;
   readonly reason?: FailureReason;
   readonly exitCode?: number;
   /** RFC 3339, when the last attempt (or the decision to fail) ended. */
@@ -80,8 +82,8 @@ function parseEntry(id: string, raw: unknown): HookEntry | string {
   const { attempts, result, reason, exitCode, finishedAt, nextAttemptAt, stdout, stderr } = raw;
   if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 0)
     return `${at}.attempts: expected a non-negative integer`;
-  if (typeof result !== 'string' || !(EXEC_RESULTS as readonly string[]).includes(result))
-    return `${at}.result: expected one of ${EXEC_RESULTS.join(', ')}`;
+  if (typeof result !== 'string' || !(ENTRY_RESULTS as readonly string[]).includes(result))
+    return `${at}.result: expected one of ${ENTRY_RESULTS.join(', ')}`;
   if (
     reason !== undefined &&
     (typeof reason !== 'string' || !(FAILURE_REASONS as readonly string[]).includes(reason))
@@ -102,7 +104,7 @@ function parseEntry(id: string, raw: unknown): HookEntry | string {
   if (stderr !== undefined && typeof stderr !== 'string') return `${at}.stderr: expected a string`;
   return {
     attempts,
-    result: result as HookResult,
+    result: result as EntryResult,
     ...(reason !== undefined ? { reason: reason as FailureReason } : {}),
     ...(exitCode !== undefined ? { exitCode } : {}),
     finishedAt,

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import {
-  EXEC_RESULTS,
+  ENTRY_RESULTS,
   FAILURE_REASONS,
   MAX_RECORD_BYTES,
   TAIL_BYTES,
@@ -103,7 +103,7 @@ describe('exec-hooks: the progress record', () => {
   const entry: fc.Arbitrary<HookEntry> = fc
     .record({
       attempts: fc.nat(20),
-      result: fc.constantFrom(...EXEC_RESULTS),
+      result: fc.constantFrom(...ENTRY_RESULTS),
       reason: fc.option(fc.constantFrom(...FAILURE_REASONS), { nil: undefined }),
       exitCode: fc.option(fc.integer({ min: 0, max: 255 }), { nil: undefined }),
       finishedAt: fc
