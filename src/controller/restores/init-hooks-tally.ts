@@ -83,22 +83,30 @@ export function memberOutcome(
   }).outcome;
 }
 
-/** `namespace/name` of the other pods that will not run their init hooks, as the pod reconcile reports them. */
-export function otherSkippedPods(obs: InitHooksObservation): string[] {
-  const podObservation = (pod: Pod): PodObservation => ({
+/** Whether the pod reconcile reports one of the other pods as not running its init hooks. */
+function otherPodSkipped({ pod, owner, job }: OtherPod, obs: InitHooksObservation): boolean {
+  const podObservation: PodObservation = {
     pod,
     lookup: obs.lookup,
     nowMs: obs.nowMs,
     settings: obs.settings,
-  });
-  return obs.otherPods.flatMap(({ pod, owner, job }) => {
-    const plan = job
-      ? planJobPod({ ...podObservation(pod), job })
-      : owner
-        ? planHooksNotInTemplate({ ...podObservation(pod), ...owner })
-        : planBarePod(podObservation(pod));
-    return plan.skippedPod ? [plan.skippedPod.pod] : [];
-  });
+  };
+  const plan = job
+    ? planJobPod({ ...podObservation, job })
+    : owner
+      ? planHooksNotInTemplate({ ...podObservation, ...owner })
+      : planBarePod(podObservation);
+  return plan.skippedPod !== undefined;
+}
+
+/** `namespace/name` of the other pods that will not run their init hooks, as the pod reconcile reports them. */
+export function otherSkippedPods(
+  obs: InitHooksObservation,
+  skipped: (other: OtherPod) => boolean = (other) => otherPodSkipped(other, obs),
+): string[] {
+  return obs.otherPods
+    .filter(skipped)
+    .map(({ pod }) => `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`);
 }
 
 /**
@@ -126,12 +134,12 @@ export function tallyOutcomes(
 }
 
 /**
- * The tally behind InitHooksApplied for one Restore, from what the caches show. With `memo`, members planned before
- * from the same inputs are not planned again (the result is the same).
+ * The tally behind InitHooksApplied for one Restore, from what the caches show. With `memo`, members and pods planned
+ * before from the same inputs are not planned again (the result is the same).
  */
-export function initHooksTally(obs: InitHooksObservation, memo?: MemberOutcomeMemo): WorkloadTally {
+export function initHooksTally(obs: InitHooksObservation, memo?: TallyMemo): WorkloadTally {
   const outcomeOf = memo ? memo.outcomesFor(obs) : (m: MemberWorkload) => memberOutcome(m, obs);
-  return tallyOutcomes(obs.members.map(outcomeOf), otherSkippedPods(obs));
+  return tallyOutcomes(obs.members.map(outcomeOf), otherSkippedPods(obs, memo?.skippedFor(obs)));
 }
 
 /** What a member's outcome depends on besides the workload and its pods: the Restore, the time, admission. */
@@ -152,12 +160,13 @@ const sameItems = <T>(a: readonly T[], b: readonly T[]): boolean =>
   a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
- * The members' outcomes, remembered per workload object with the pods and the Restore they were planned from: at
- * 10,000 pods a status refresh plans again only the workloads whose object, pods or Restore changed (the caches
- * replace an object on every change, never change it in place, so identity says whether one changed).
+ * The plans behind a tally, remembered per cached object with what else they were planned from: a member's outcome
+ * per workload object (with its pods and the Restore), and whether another pod is reported skipped per pod object
+ * (with its owner and the Restore). At 10,000 pods a status refresh plans again only the objects that changed (the
+ * caches replace an object on every change, never change it in place, so identity says whether one changed).
  */
-export class MemberOutcomeMemo {
-  readonly #memo = new WeakMap<
+export class TallyMemo {
+  readonly #members = new WeakMap<
     Workload,
     {
       readonly restore: string;
@@ -166,11 +175,15 @@ export class MemberOutcomeMemo {
       readonly outcome: WorkloadOutcome | undefined;
     }
   >();
+  readonly #otherPods = new WeakMap<
+    Pod,
+    { readonly restore: string; readonly owner: Workload | undefined; readonly skipped: boolean }
+  >();
 
   outcomesFor(obs: InitHooksObservation): (member: MemberWorkload) => WorkloadOutcome | undefined {
     const restore = restoreSignature(obs);
     return (member) => {
-      const known = this.#memo.get(member.workload);
+      const known = this.#members.get(member.workload);
       if (
         known?.restore === restore &&
         sameItems(known.pods, member.pods) &&
@@ -178,13 +191,25 @@ export class MemberOutcomeMemo {
       )
         return known.outcome;
       const outcome = memberOutcome(member, obs);
-      this.#memo.set(member.workload, {
+      this.#members.set(member.workload, {
         restore,
         pods: member.pods,
         awaiting: member.replicaSetsAwaitingAdoption,
         outcome,
       });
       return outcome;
+    };
+  }
+
+  skippedFor(obs: InitHooksObservation): (other: OtherPod) => boolean {
+    const restore = restoreSignature(obs);
+    return (other) => {
+      const owner = other.job ?? other.owner?.workload;
+      const known = this.#otherPods.get(other.pod);
+      if (known?.restore === restore && known.owner === owner) return known.skipped;
+      const skipped = otherPodSkipped(other, obs);
+      this.#otherPods.set(other.pod, { restore, owner, skipped });
+      return skipped;
     };
   }
 }

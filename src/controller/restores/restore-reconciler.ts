@@ -25,6 +25,9 @@ import type { RestoreHookStatusDeps } from './restore-hook-status.ts';
 const SETTLED_INIT_REASONS = new Set(['HooksInPlace', 'PodsSkipped', 'HookConflict']);
 const RESTORE_EVENT_REASONS = ['HooksApplied', 'HookCountsWritten'] as const;
 const DEFAULT_RESTORE_EVENT_INTERVAL_MS = 60_000;
+const DEFAULT_REFRESH_SHARE = 0.1;
+/** However long a refresh took, the next one comes within this. */
+const MAX_REFRESH_GAP_MS = 10_000;
 
 export interface RestoreReconcilerDeps {
   readonly getRestore: (namespace: string, name: string) => RestoreObject | undefined;
@@ -51,6 +54,14 @@ export interface RestoreReconcilerDeps {
   readonly restoreEventIntervalMs?: number;
   /** Exec-hook condition and status.hookStatus counts; without it only the init-hook conditions are kept. */
   readonly hookStatus?: RestoreHookStatusDeps;
+  /**
+   * The share of a core one Restore's status refreshes may take (default 0.1): counting a large restore's workloads
+   * and pods costs time in proportion to them, so after a refresh that took T ms the next waits T / share ms (at
+   * most 10 s). At 10,000 pods a refresh takes a few hundred ms; at a few hundred, a few ms.
+   */
+  readonly refreshShare?: number;
+  /** A monotonic clock in ms, to time a refresh (default performance.now). */
+  readonly elapsed?: () => number;
 }
 
 function errorsOf(problems: readonly Problem[]): Problem[] {
@@ -72,6 +83,8 @@ export class RestoreReconciler {
   readonly #lastWriteAt = new Map<string, number>();
   /** Unknown-field warnings already logged, per Restore uid and field: each is logged once. */
   readonly #unknownFieldsWarned = new SeenOnce(10_000);
+  /** When each restore's next refresh may count again (refreshShare). */
+  readonly #nextRefreshAt = new Map<string, number>();
 
   constructor(deps: RestoreReconcilerDeps) {
     this.#deps = deps;
@@ -106,6 +119,13 @@ export class RestoreReconciler {
       return due.length > 0 ? { requeueAfterMs: Math.min(...due) } : undefined;
     };
     this.#reportSpecProblems(key, restore, errors, ctx);
+    const refreshIn = (this.#nextRefreshAt.get(key) ?? -Infinity) - now;
+    if (refreshIn > 0) {
+      eventDelays.push(refreshIn);
+      return requeueForEvents();
+    }
+    const elapsed = this.#deps.elapsed ?? (() => performance.now());
+    const refreshStarted = elapsed();
     // Invalid hooks: nothing is applied, and the condition says so without counting.
     const tally =
       errors.length === 0
@@ -122,6 +142,8 @@ export class RestoreReconciler {
         this.#restoreEvent(key, ref, 'HooksApplied', 'ApplyHooks', eventInterval, hooksAppliedNote(tally)),
       );
     const counted = await this.#countHooks(key, restore, labelValue, ctx);
+    const share = this.#deps.refreshShare ?? DEFAULT_REFRESH_SHARE;
+    this.#nextRefreshAt.set(key, now + Math.min((elapsed() - refreshStarted) / share, MAX_REFRESH_GAP_MS));
     if (counted) desired.push(counted.condition);
     const fields = counted?.fields;
     const current = (restore.status as { conditions?: Condition[] } | undefined)?.conditions;
@@ -204,6 +226,7 @@ export class RestoreReconciler {
     this.#deps.events.forgetCoalesced(`${key}\u0000`);
     this.#lastWritten.delete(key);
     this.#lastWriteAt.delete(key);
+    this.#nextRefreshAt.delete(key);
     this.#deps.onRestoreDone?.(name);
     const removed = await this.#deps.hookStatus?.ledgers.remove(key);
     if (removed)

@@ -4,7 +4,7 @@ import type { KeySink } from '../machinery/event-handlers.ts';
 import { mappedHandler } from '../machinery/event-handlers.ts';
 import { restoreKey } from '../restore-key.ts';
 import { OutcomeLedgerStore } from '../restores/ledger-store.ts';
-import { MemberOutcomeMemo, initHooksTally } from '../restores/init-hooks-tally.ts';
+import { TallyMemo, initHooksTally } from '../restores/init-hooks-tally.ts';
 import { initHooksMembers, memberPods } from '../restores/restore-members.ts';
 import { RestoreReconciler } from '../restores/restore-reconciler.ts';
 import type { RestoreObject } from '../restore-directory.ts';
@@ -27,7 +27,7 @@ const RESTORE_STATUS_COALESCE_MS = 1000;
 function initHooksTallyOf(ctx: WiringContext): (labelValue: string, restore: RestoreObject) => WorkloadTally {
   const { caches, restores, owners } = ctx;
   const { admission, ...settings } = ctx.initSettings;
-  const memo = new MemberOutcomeMemo();
+  const memo = new TallyMemo();
   return (labelValue, restore) => {
     const hooks = restores.hooksOf(restore);
     const { members, otherPods } = initHooksMembers(

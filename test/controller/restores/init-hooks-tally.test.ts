@@ -6,7 +6,7 @@ import type { PatchStep, WorkloadOutcome } from '../../../src/controller/init-ho
 import type { RestoreObject } from '../../../src/controller/restore-directory.ts';
 import type { WorkloadTally } from '../../../src/controller/restores/conditions.ts';
 import {
-  MemberOutcomeMemo,
+  TallyMemo,
   initHooksTally,
   tallyOutcomes,
 } from '../../../src/controller/restores/init-hooks-tally.ts';
@@ -285,7 +285,7 @@ describe('initHooksTally: InitHooksApplied from what the caches show', () => {
   });
 
   it('with a memo, the same tally: a member is planned again when its object, its pods or its Restore change', () => {
-    const memo = new MemberOutcomeMemo();
+    const memo = new TallyMemo();
     const pending = pod('hooked-1', { owner: hooked, initContainers: [restoreWait] });
     const started = { ...pending, status: { phase: 'Running' } } as Pod;
     const sequence = [
@@ -302,5 +302,30 @@ describe('initHooksTally: InitHooksApplied from what the caches show', () => {
       observe([member(replicaSet('hooked'), [pending])]),
     ];
     for (const obs of sequence) expect(initHooksTally(obs, memo)).to.deep.equal(initHooksTally(obs));
+  });
+
+  it('with a memo, the same tally: another pod is planned again when its object, its owner or its Restore change', () => {
+    const memo = new TallyMemo();
+    const waiting = pod('solo', { labels: RESTORED });
+    const started = pod('solo', { labels: RESTORED, started: true });
+    const sequence = [
+      observe([], [{ pod: waiting }]),
+      observe([], [{ pod: waiting }]),
+      // The bare pod started before it was replaced (a new cached object): skipped.
+      observe([], [{ pod: started }]),
+      observe([], [{ pod: started }]),
+      // The Restore's window closed.
+      observe(
+        [],
+        [{ pod: started }],
+        restore({ phase: 'Completed', startTimestamp: START, completionTimestamp: '2025-12-31T00:00:00Z' }),
+      ),
+    ];
+    const tallies = sequence.map((obs) => initHooksTally(obs, memo));
+    expect(tallies).to.deep.equal(sequence.map((obs) => initHooksTally(obs)));
+    expect(
+      tallies.map((t) => t.skippedPods),
+      'the tallies differ along the sequence',
+    ).to.deep.equal([0, 0, 1, 1, 0]);
   });
 });
