@@ -109,13 +109,23 @@ const skippedPod = (restore: RestoreObject, pod: Pod): PodPlan['skippedPod'] => 
   pod: `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`,
 });
 
+/** Plans made of a cached pod, by object: its reconcile and the Restore's status plan the same one. */
+const podPlans = new WeakMap<
+  Pod,
+  { annotations: Record<string, string>; hooks: RestoreHooks; policy: HookPolicy; plan: HookPlan }
+>();
+
+/** The hooks for a pod; remembered per pod object with what it was planned from (a cached pod is never changed in place). */
 function podPlan(
   pod: Pod,
   annotations: Record<string, string>,
   hooks: RestoreHooks,
   policy: HookPolicy,
 ): HookPlan {
-  return planHooks(
+  const known = podPlans.get(pod);
+  if (known && known.annotations === annotations && known.hooks === hooks && known.policy === policy)
+    return known.plan;
+  const plan = planHooks(
     hooks,
     {
       namespace: pod.metadata.namespace ?? '',
@@ -125,6 +135,8 @@ function podPlan(
     },
     { policy },
   );
+  podPlans.set(pod, { annotations, hooks, policy, plan });
+  return plan;
 }
 
 const isActive = (restore: RestoreObject, obs: PodObservation): boolean =>

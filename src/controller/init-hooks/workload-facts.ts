@@ -56,9 +56,17 @@ export function restoreIdentity(restore: RestoreObject, labelValue: string): Res
   return { key: restoreKey(restore), uid: restore.metadata.uid ?? '', labelValue };
 }
 
+/** Plans made of a cached workload's template, by object: a reconcile, its live-read check and the Restore's status plan the same one. */
+const templatePlans = new WeakMap<
+  Workload,
+  { hooks: RestoreHooks; policy: HookPolicy; annotationsFrom: Workload; plan: HookPlan }
+>();
+
 /**
  * The hooks for a workload's pod template. `annotationsFrom` is the workload of the restore whose template
- * annotations declare hooks: the workload itself, or for a Deployment's ReplicaSet, the Deployment.
+ * annotations declare hooks: the workload itself, or for a Deployment's ReplicaSet, the Deployment. Remembered per
+ * workload object with the hooks, policy and annotations it was planned from (the caches replace an object on every
+ * change, never change it in place; a plan is never changed either).
  */
 export function templatePlan(
   workload: Workload,
@@ -66,7 +74,10 @@ export function templatePlan(
   policy: HookPolicy,
   annotationsFrom: Workload = workload,
 ): HookPlan {
-  return planHooks(
+  const known = templatePlans.get(workload);
+  if (known && known.hooks === hooks && known.policy === policy && known.annotationsFrom === annotationsFrom)
+    return known.plan;
+  const plan = planHooks(
     hooks,
     {
       namespace: workload.metadata.namespace ?? '',
@@ -78,6 +89,8 @@ export function templatePlan(
     },
     { policy },
   );
+  templatePlans.set(workload, { hooks, policy, annotationsFrom, plan });
+  return plan;
 }
 
 export function appliedRecord(workload: Workload): AppliedInitHooks | undefined {
