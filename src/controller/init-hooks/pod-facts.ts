@@ -20,13 +20,48 @@ export function statefulSetOrdinal(podName: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** Facts made of a cached pod, by object, with what they were made from: each reconcile and status refresh reuses them. */
+const factsOf = new WeakMap<
+  Pod,
+  {
+    annotations: Readonly<Record<string, string>> | undefined;
+    hooks: RestoreHooks;
+    policy: HookPolicy;
+    restoreStart: string | undefined;
+    facts: PodFacts;
+  }
+>();
+
 /**
  * Facts about one pod of a workload. Whether it has its hooks is judged against the hooks of the workload's
- * template (its own annotations never count: only the template's), using the pod's labels for selectors.
+ * template (its own annotations never count: only the template's), using the pod's labels for selectors. Remembered
+ * per pod object (the caches replace a pod on every change, never change it in place).
  */
 export function podFacts(
   pod: Pod,
   template: PodTemplateSpec,
+  hooks: RestoreHooks,
+  policy: HookPolicy,
+  restoreStart: string | undefined,
+): PodFacts {
+  const annotations = template.metadata?.annotations;
+  const known = factsOf.get(pod);
+  if (
+    known &&
+    known.annotations === annotations &&
+    known.hooks === hooks &&
+    known.policy === policy &&
+    known.restoreStart === restoreStart
+  )
+    return known.facts;
+  const facts = factsFrom(pod, annotations ?? {}, hooks, policy, restoreStart);
+  factsOf.set(pod, { annotations, hooks, policy, restoreStart, facts });
+  return facts;
+}
+
+function factsFrom(
+  pod: Pod,
+  annotations: Readonly<Record<string, string>>,
   hooks: RestoreHooks,
   policy: HookPolicy,
   restoreStart: string | undefined,
@@ -36,7 +71,7 @@ export function podFacts(
     {
       namespace: pod.metadata.namespace ?? '',
       labels: pod.metadata.labels ?? {},
-      annotations: template.metadata?.annotations ?? {},
+      annotations,
       podSpec: pod.spec,
     },
     { policy },
