@@ -5,11 +5,10 @@
  */
 import { APPLIED_INIT_HOOKS_ANNOTATION, formatAppliedInitHooks } from '../../hooks/applied-record.ts';
 import { INIT_COMMAND, INIT_CONTAINER_IMAGE, INIT_CONTAINER_NAME } from '../../hooks/annotations.ts';
-import { addedHookContainers, planHooks } from '../../hooks/plan.ts';
+import { addedHookContainers } from '../../hooks/plan.ts';
 import type { HookPlan } from '../../hooks/plan.ts';
 import type { HookPolicy } from '../../hooks/policy.ts';
 import { hasErrors } from '../../hooks/problems.ts';
-import type { RestoreHooks } from '../../hooks/validate.ts';
 import type { Pod, Workload } from '../../kube/types.ts';
 import { RESTORE_NAME_LABEL } from '../../kube/velero-labels.ts';
 import { objectReference, podReference } from '../events.ts';
@@ -25,6 +24,7 @@ import type { WorkloadKind } from '../workload-kinds.ts';
 import type { Effect } from './effects.ts';
 import * as messages from './init-hook-messages.ts';
 import { decidePod } from './pod-decision.ts';
+import { podHookPlan } from './pod-hook-plan.ts';
 import type { PodDecision } from './pod-decision.ts';
 import { replacementPod } from './replacement.ts';
 import { initHooksState } from './template-hooks.ts';
@@ -109,36 +109,6 @@ const skippedPod = (restore: RestoreObject, pod: Pod): PodPlan['skippedPod'] => 
   pod: `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`,
 });
 
-/** Plans made of a cached pod, by object: its reconcile and the Restore's status plan the same one. */
-const podPlans = new WeakMap<
-  Pod,
-  { annotations: Record<string, string>; hooks: RestoreHooks; policy: HookPolicy; plan: HookPlan }
->();
-
-/** The hooks for a pod; remembered per pod object with what it was planned from (a cached pod is never changed in place). */
-function podPlan(
-  pod: Pod,
-  annotations: Record<string, string>,
-  hooks: RestoreHooks,
-  policy: HookPolicy,
-): HookPlan {
-  const known = podPlans.get(pod);
-  if (known && known.annotations === annotations && known.hooks === hooks && known.policy === policy)
-    return known.plan;
-  const plan = planHooks(
-    hooks,
-    {
-      namespace: pod.metadata.namespace ?? '',
-      labels: pod.metadata.labels ?? {},
-      annotations,
-      podSpec: pod.spec,
-    },
-    { policy },
-  );
-  podPlans.set(pod, { annotations, hooks, policy, plan });
-  return plan;
-}
-
 const isActive = (restore: RestoreObject, obs: PodObservation): boolean =>
   restoreActivity(restore.status, obs.nowMs, obs.settings.hookWindowMs).active;
 
@@ -149,7 +119,7 @@ export function decideBarePod(obs: PodObservation & { lookup: RestoreLookup & { 
 } {
   const { pod } = obs;
   const { restore, hooks } = obs.lookup;
-  const plan = podPlan(pod, pod.metadata.annotations ?? {}, hooks, obs.settings.policy);
+  const plan = podHookPlan(pod, pod.metadata.annotations, hooks, obs.settings.policy);
   const decision = decidePod({
     topOwnerKind: 'Pod',
     restoreActive: isActive(restore, obs),
@@ -215,8 +185,8 @@ export function planJobPod(obs: PodObservation & { job: Workload }): PodPlan {
   if (!labelled || !lookup?.found) return nothing;
   const { restore, hooks } = lookup;
   if (!isRestoreMember(labelled.metadata, restore, hooks) || !isActive(restore, obs)) return nothing;
-  const annotations = job.spec.template.metadata?.annotations ?? {};
-  const plan = podPlan(pod, annotations, hooks, obs.settings.policy);
+  const annotations = job.spec.template.metadata?.annotations;
+  const plan = podHookPlan(pod, annotations, hooks, obs.settings.policy);
   if (initHooksState(plan, hasErrors(hooks.problems)) !== 'missing') return nothing;
   const jobName = job.metadata.name ?? '';
   const related = objectReference('batch/v1', 'Job', job.metadata);
@@ -251,7 +221,7 @@ export function planHooksNotInTemplate(
   if (!ownHooksMayMissTemplate(pod, workload) || !lookup?.found) return nothing;
   const { restore, hooks } = lookup;
   if (!isRestoreMember(pod.metadata, restore, hooks) || !isActive(restore, obs)) return nothing;
-  const plan = podPlan(pod, pod.metadata.annotations ?? {}, hooks, obs.settings.policy);
+  const plan = podHookPlan(pod, pod.metadata.annotations, hooks, obs.settings.policy);
   const missing = plan.initHooks.filter((h) => h.origin.source === 'annotation' && h.state === 'insert');
   if (missing.length === 0) return nothing;
   const note = messages.podHooksNotInTemplate(

@@ -18,6 +18,7 @@ import {
   RESTORE_LABEL,
 } from '../marks.ts';
 import { createdDuringRestore } from '../membership.ts';
+import { ObjectMemo } from '../object-memo.ts';
 import { restoreActivity, restoreFinished } from '../restore-activity.ts';
 import type { RestoreActivity } from '../restore-activity.ts';
 import type { RestoreObject } from '../restore-directory.ts';
@@ -57,16 +58,26 @@ export function restoreIdentity(restore: RestoreObject, labelValue: string): Res
 }
 
 /** Plans made of a cached workload's template, by object: a reconcile, its live-read check and the Restore's status plan the same one. */
-const templatePlans = new WeakMap<
-  Workload,
-  { hooks: RestoreHooks; policy: HookPolicy; annotationsFrom: Workload; plan: HookPlan }
->();
+const templatePlans = new ObjectMemo(
+  (workload: Workload, hooks: RestoreHooks, policy: HookPolicy, annotationsFrom: Workload): HookPlan =>
+    planHooks(
+      hooks,
+      {
+        namespace: workload.metadata.namespace ?? '',
+        labels: workload.spec.template.metadata?.labels ?? {},
+        annotations: annotationsFrom.spec.template.metadata?.annotations ?? {},
+        podSpec: workload.spec.template.spec,
+        specPath: 'spec.template.spec',
+        metadataPath: 'spec.template.metadata',
+      },
+      { policy },
+    ),
+);
 
 /**
  * The hooks for a workload's pod template. `annotationsFrom` is the workload of the restore whose template
  * annotations declare hooks: the workload itself, or for a Deployment's ReplicaSet, the Deployment. Remembered per
- * workload object with the hooks, policy and annotations it was planned from (the caches replace an object on every
- * change, never change it in place; a plan is never changed either).
+ * workload object with the hooks, policy and annotations it was planned from.
  */
 export function templatePlan(
   workload: Workload,
@@ -74,23 +85,7 @@ export function templatePlan(
   policy: HookPolicy,
   annotationsFrom: Workload = workload,
 ): HookPlan {
-  const known = templatePlans.get(workload);
-  if (known && known.hooks === hooks && known.policy === policy && known.annotationsFrom === annotationsFrom)
-    return known.plan;
-  const plan = planHooks(
-    hooks,
-    {
-      namespace: workload.metadata.namespace ?? '',
-      labels: workload.spec.template.metadata?.labels ?? {},
-      annotations: annotationsFrom.spec.template.metadata?.annotations ?? {},
-      podSpec: workload.spec.template.spec,
-      specPath: 'spec.template.spec',
-      metadataPath: 'spec.template.metadata',
-    },
-    { policy },
-  );
-  templatePlans.set(workload, { hooks, policy, annotationsFrom, plan });
-  return plan;
+  return templatePlans.get(workload, hooks, policy, annotationsFrom);
 }
 
 export function appliedRecord(workload: Workload): AppliedInitHooks | undefined {
