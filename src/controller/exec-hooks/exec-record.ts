@@ -5,22 +5,29 @@
  * in size) and the outcome arithmetic.
  */
 
-/** An entry's result: final (Succeeded, Failed), or Retrying while attempts are left. */
-export const ENTRY_RESULTS = ['Succeeded', 'Failed', 'Retrying'] as const;
-export type EntryResult = (typeof ENTRY_RESULTS)[number];
+/**
+ * What an entry's `result` may hold (final: Succeeded, Failed; or Retrying while attempts are left), and its
+ * `reason`: why it failed, or is retried.
+ */
+export const ENTRY_VALUES = {
+  result: ['Succeeded', 'Failed', 'Retrying'],
+  reason: [
+    'NonZeroExit',
+    'ExecTimeout',
+    'WaitTimeout',
+    'ContainerNotFound',
+    'PodEnded',
+    'PodDeleted',
+    'NotRunAfterFailure',
+    'ExecError',
+  ],
+} as const;
+export type EntryResult = (typeof ENTRY_VALUES.result)[number];
+export type FailureReason = (typeof ENTRY_VALUES.reason)[number];
 
-/** Why an entry failed (or is retried): what the record's `reason` may hold. */
-export const FAILURE_REASONS = [
-  'NonZeroExit',
-  'ExecTimeout',
-  'WaitTimeout',
-  'ContainerNotFound',
-  'PodEnded',
-  'PodDeleted',
-  'NotRunAfterFailure',
-  'ExecError',
-] as const;
-export type FailureReason = (typeof FAILURE_REASONS)[number];
+/** Whether `value` is one of what an entry's `field` may hold. */
+const allowed = (field: keyof typeof ENTRY_VALUES, value: unknown): boolean =>
+  typeof value === 'string' && (ENTRY_VALUES[field] as readonly string[]).includes(value);
 
 /** Failures worth another attempt when retries are configured; the others cannot change by trying again. */
 const RETRYABLE: ReadonlySet<FailureReason> = new Set(['NonZeroExit', 'ExecTimeout', 'ExecError']);
@@ -82,13 +89,9 @@ function parseEntry(id: string, raw: unknown): HookEntry | string {
   const { attempts, result, reason, exitCode, finishedAt, nextAttemptAt, stdout, stderr } = raw;
   if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 0)
     return `${at}.attempts: expected a non-negative integer`;
-  if (typeof result !== 'string' || !(ENTRY_RESULTS as readonly string[]).includes(result))
-    return `${at}.result: expected one of ${ENTRY_RESULTS.join(', ')}`;
-  if (
-    reason !== undefined &&
-    (typeof reason !== 'string' || !(FAILURE_REASONS as readonly string[]).includes(reason))
-  )
-    return `${at}.reason: expected one of ${FAILURE_REASONS.join(', ')}`;
+  if (!allowed('result', result)) return `${at}.result: expected one of ${ENTRY_VALUES.result.join(', ')}`;
+  if (reason !== undefined && !allowed('reason', reason))
+    return `${at}.reason: expected one of ${ENTRY_VALUES.reason.join(', ')}`;
   if (exitCode !== undefined && (typeof exitCode !== 'number' || !Number.isInteger(exitCode)))
     return `${at}.exitCode: expected an integer`;
   if (typeof finishedAt !== 'string' || Number.isNaN(Date.parse(finishedAt)))

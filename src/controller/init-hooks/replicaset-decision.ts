@@ -50,11 +50,12 @@ export interface DeploymentFacts extends Pick<WorkloadFacts, 'templateHooks' | '
   readonly rollsOutAllAtOnce: boolean;
   /** Its Restore is still within its hook window (restore-activity.ts): pods created now belong to the restore. */
   readonly restoreActive: boolean;
-  /** spec.paused; `pausedByUs`: this controller paused it (our annotation is on it) and has to resume it. */
-  readonly paused: boolean;
-  readonly pausedByUs: boolean;
-  /** The Deployment controller has seen its current spec (status.observedGeneration ≥ generation). */
-  readonly observed: boolean;
+  /**
+   * Its roll-out: `paused`, spec.paused; `pausedByUs`, this controller paused it (our annotation is on it) and has
+   * to resume it; `observed`, the Deployment controller has seen its current spec (status.observedGeneration ≥
+   * generation).
+   */
+  readonly rollout: { readonly paused: boolean; readonly pausedByUs: boolean; readonly observed: boolean };
   readonly replicaSets: readonly ReplicaSetFacts[];
   readonly pods: readonly DeploymentPodFacts[];
 }
@@ -79,10 +80,10 @@ const nothing: ReplicaSetsDecision = { patchReplicaSets: [], resume: false, dele
  * between (a paused Deployment creates none). A Deployment its user paused stays as it is.
  */
 export function pausesForInjection(
-  d: Pick<DeploymentFacts, 'paused' | 'replicaSets' | 'rollsOutAllAtOnce'>,
+  d: Pick<DeploymentFacts, 'rollout' | 'replicaSets' | 'rollsOutAllAtOnce'>,
 ): boolean {
   return (
-    !d.paused &&
+    !d.rollout.paused &&
     !d.rollsOutAllAtOnce &&
     d.replicaSets.some((rs) => rs.ofRestore && rs.joinsDeployment && rs.templateHooks === 'missing')
   );
@@ -111,9 +112,9 @@ export function rollsOutAllAtOnce(
 export function decideReplicaSets(d: DeploymentFacts): ReplicaSetsDecision {
   const hooksInPlace =
     d.templateHooks === 'present' && d.restoreActive && !d.cleanedUp && !d.rollsOutAllAtOnce;
-  if (!hooksInPlace) return d.pausedByUs ? { ...nothing, resume: true } : nothing;
+  if (!hooksInPlace) return d.rollout.pausedByUs ? { ...nothing, resume: true } : nothing;
   // Until the Deployment controller has seen the pause, it may still act on the template before it.
-  if (d.pausedByUs && !d.observed) return { ...nothing, waitingFor: 'DeploymentController' };
+  if (d.rollout.pausedByUs && !d.rollout.observed) return { ...nothing, waitingFor: 'DeploymentController' };
 
   const patch = d.replicaSets.filter(
     (rs) => rs.ofRestore && rs.templateHooks === 'missing' && (rs.replicas > 0 || rs.joinsDeployment),
@@ -137,7 +138,7 @@ export function decideReplicaSets(d: DeploymentFacts): ReplicaSetsDecision {
   }
   return {
     patchReplicaSets: patch.map((rs) => rs.name),
-    resume: d.pausedByUs,
+    resume: d.rollout.pausedByUs,
     deletePods,
     skippedPods,
     ...(waiting ? { waitingFor: 'ReplicaSetController' as const } : {}),

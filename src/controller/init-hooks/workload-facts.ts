@@ -239,9 +239,11 @@ export function deploymentFacts(
     rollsOutAllAtOnce: rollsOutAllAtOnce(strategy, replicas ?? 1),
     restoreActive: b.activity.active,
     cleanedUp: b.facts.cleanedUp,
-    paused: deployment.spec.paused === true,
-    pausedByUs: b.pausedByUs,
-    observed: observedCurrentSpec(deployment),
+    rollout: {
+      paused: deployment.spec.paused === true,
+      pausedByUs: b.pausedByUs,
+      observed: observedCurrentSpec(deployment),
+    },
     replicaSets: rsFacts,
     pods: facts.pods.map((f, i) => {
       const owner = controllerOf(pods[i]!.metadata);

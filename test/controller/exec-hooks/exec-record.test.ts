@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import {
-  ENTRY_RESULTS,
-  FAILURE_REASONS,
+  ENTRY_VALUES,
   MAX_RECORD_BYTES,
   TAIL_BYTES,
   entryAfterAttempt,
@@ -89,7 +88,7 @@ describe('exec-hooks: the progress record', () => {
       [
         'an unknown reason',
         '{"restore":"velero/r2","hooks":{"h":{"attempts":1,"result":"Failed","reason":"Oops","finishedAt":"2026-11-24T20:00:00Z"}}}',
-        `hooks["h"].reason: expected one of ${FAILURE_REASONS.join(', ')}`,
+        `hooks["h"].reason: expected one of ${ENTRY_VALUES.reason.join(', ')}`,
       ],
     ];
     for (const [what, text, error] of cases)
@@ -103,8 +102,8 @@ describe('exec-hooks: the progress record', () => {
   const entry: fc.Arbitrary<HookEntry> = fc
     .record({
       attempts: fc.nat(20),
-      result: fc.constantFrom(...ENTRY_RESULTS),
-      reason: fc.option(fc.constantFrom(...FAILURE_REASONS), { nil: undefined }),
+      result: fc.constantFrom(...ENTRY_VALUES.result),
+      reason: fc.option(fc.constantFrom(...ENTRY_VALUES.reason), { nil: undefined }),
       exitCode: fc.option(fc.integer({ min: 0, max: 255 }), { nil: undefined }),
       finishedAt: fc
         .integer({ min: 0, max: 10 ** 6 })

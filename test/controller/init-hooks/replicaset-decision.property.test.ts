@@ -31,9 +31,7 @@ const deploymentFacts: fc.Arbitrary<DeploymentFacts> = fc.record({
   rollsOutAllAtOnce: fc.boolean(),
   restoreActive: fc.boolean(),
   cleanedUp: fc.boolean(),
-  paused: fc.boolean(),
-  pausedByUs: fc.boolean(),
-  observed: fc.boolean(),
+  rollout: fc.record({ paused: fc.boolean(), pausedByUs: fc.boolean(), observed: fc.boolean() }),
   replicaSets: fc.subarray(NAMES).chain((names) => fc.tuple(...names.map(replicaSet))),
   pods: fc.array(podFacts, { maxLength: 6 }),
 });
@@ -69,7 +67,7 @@ describe('decideReplicaSets safety properties', () => {
   it('writes nothing, and deletes nothing, while the Deployment controller may not have seen our pause', () => {
     fc.assert(
       fc.property(deploymentFacts, (d) => {
-        if (!d.pausedByUs || d.observed || !hooksInPlace(d)) return;
+        if (!d.rollout.pausedByUs || d.rollout.observed || !hooksInPlace(d)) return;
         const decision = decideReplicaSets(d);
         expect(decision.patchReplicaSets).to.deep.equal([]);
         expect(decision.deletePods).to.deep.equal([]);
@@ -83,7 +81,7 @@ describe('decideReplicaSets safety properties', () => {
       fc.property(deploymentFacts, (d) => {
         const decision = decideReplicaSets(d);
         if (!decision.resume) return;
-        expect(d.pausedByUs).to.equal(true);
+        expect(d.rollout.pausedByUs).to.equal(true);
         if (!hooksInPlace(d)) return;
         const joining = d.replicaSets.filter(
           (r) => r.ofRestore && r.joinsDeployment && r.templateHooks === 'missing',
@@ -96,7 +94,7 @@ describe('decideReplicaSets safety properties', () => {
   it('never leaves a Deployment paused by us: it resumes, or waits for the Deployment controller', () => {
     fc.assert(
       fc.property(deploymentFacts, (d) => {
-        if (!d.pausedByUs) return;
+        if (!d.rollout.pausedByUs) return;
         const decision = decideReplicaSets(d);
         expect(decision.resume || decision.waitingFor === 'DeploymentController').to.equal(true);
       }),
@@ -127,7 +125,7 @@ describe('decideReplicaSets safety properties', () => {
   it('reports every started pod without hooks in a ReplicaSet of the restore that stays current, and no other', () => {
     fc.assert(
       fc.property(deploymentFacts, (d) => {
-        if (!hooksInPlace(d) || (d.pausedByUs && !d.observed)) return;
+        if (!hooksInPlace(d) || (d.rollout.pausedByUs && !d.rollout.observed)) return;
         const started = d.pods.filter((p) => {
           const owner = d.replicaSets.find((r) => r.name === p.replicaSet);
           return (

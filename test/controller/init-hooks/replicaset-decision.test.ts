@@ -39,18 +39,20 @@ function pod(name: string, replicaSet: string | undefined, overrides: Partial<De
   };
 }
 
-function deployment(overrides: Partial<DeploymentFacts>): DeploymentFacts {
+/** Deployment facts: a hooked, active, unpaused Deployment whose spec its controller has seen, unless overridden. */
+function deployment(
+  overrides: Partial<Omit<DeploymentFacts, 'rollout'>> & Partial<DeploymentFacts['rollout']>,
+): DeploymentFacts {
+  const { paused = false, pausedByUs = false, observed = true, ...rest } = overrides;
   return {
     templateHooks: 'present',
     rollsOutAllAtOnce: false,
     restoreActive: true,
     cleanedUp: false,
-    paused: false,
-    pausedByUs: false,
-    observed: true,
     replicaSets: [],
     pods: [],
-    ...overrides,
+    ...rest,
+    rollout: { paused, pausedByUs, observed },
   };
 }
 
@@ -198,8 +200,11 @@ describe('decideReplicaSets', () => {
 });
 
 describe('pausesForInjection', () => {
-  const facts = (overrides: Partial<Parameters<typeof pausesForInjection>[0]>) => ({
-    paused: false,
+  const facts = ({
+    paused = false,
+    ...overrides
+  }: Partial<Omit<Parameters<typeof pausesForInjection>[0], 'rollout'>> & { paused?: boolean }) => ({
+    rollout: { paused, pausedByUs: false, observed: true },
     rollsOutAllAtOnce: false,
     replicaSets: [rs('a')],
     ...overrides,
