@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { applyMergePatch } from '../../../src/devcluster/patch/merge-patch.ts';
 import { APPLIED_INIT_HOOKS_ANNOTATION, parseAppliedInitHooks } from '../../../src/hooks/applied-record.ts';
-import { planHooks } from '../../../src/hooks/plan.ts';
+import { templatePlan } from '../../../src/controller/init-hooks/workload-facts.ts';
 import { DEFAULT_HOOK_POLICY } from '../../../src/hooks/policy.ts';
 import { parseRestoreHooks } from '../../../src/hooks/validate.ts';
 import { initHooksState } from '../../../src/controller/init-hooks/template-hooks.ts';
@@ -47,18 +47,7 @@ function deployment(namespace = 'app'): Workload {
 }
 
 function plan(w: Workload) {
-  return planHooks(
-    hooks,
-    {
-      namespace: w.metadata.namespace ?? '',
-      labels: w.spec.template.metadata?.labels ?? {},
-      annotations: w.spec.template.metadata?.annotations ?? {},
-      podSpec: w.spec.template.spec,
-      specPath: 'spec.template.spec',
-      metadataPath: 'spec.template.metadata',
-    },
-    { policy: DEFAULT_HOOK_POLICY },
-  );
+  return templatePlan(w, hooks, DEFAULT_HOOK_POLICY);
 }
 
 describe('template patches', () => {
