@@ -26,8 +26,8 @@ const SETTLED_INIT_REASONS = new Set(['HooksInPlace', 'PodsSkipped', 'HookConfli
 const RESTORE_EVENT_REASONS = ['HooksApplied', 'HookCountsWritten'] as const;
 const DEFAULT_RESTORE_EVENT_INTERVAL_MS = 60_000;
 const DEFAULT_REFRESH_SHARE = 0.1;
-/** However long a refresh took, the next one comes within this. */
-const MAX_REFRESH_GAP_MS = 10_000;
+/** However long a count took, the next one comes within this. */
+const MAX_REFRESH_GAP_MS = 5_000;
 
 export interface RestoreReconcilerDeps {
   readonly getRestore: (namespace: string, name: string) => RestoreObject | undefined;
@@ -55,12 +55,12 @@ export interface RestoreReconcilerDeps {
   /** Exec-hook condition and status.hookStatus counts; without it only the init-hook conditions are kept. */
   readonly hookStatus?: RestoreHookStatusDeps;
   /**
-   * The share of a core one Restore's status refreshes may take (default 0.1): counting a large restore's workloads
-   * and pods costs time in proportion to them, so after a refresh that took T ms the next waits T / share ms (at
-   * most 10 s). At 10,000 pods a refresh takes a few hundred ms; at a few hundred, a few ms.
+   * The share of a core counting one Restore's workloads and pods for InitHooksApplied may take (default 0.1): the
+   * count costs time in proportion to the restore, so after a count that took T ms the next refresh waits T / share
+   * ms (at most 5 s). At 10,000 pods a count takes a few hundred ms; at a few hundred, a few ms.
    */
   readonly refreshShare?: number;
-  /** A monotonic clock in ms, to time a refresh (default performance.now). */
+  /** A monotonic clock in ms, to time a count (default performance.now). */
   readonly elapsed?: () => number;
 }
 
@@ -84,7 +84,7 @@ export class RestoreReconciler {
   /** Unknown-field warnings already logged, per Restore uid and field: each is logged once. */
   readonly #unknownFieldsWarned = new SeenOnce(10_000);
   /** When each restore's next refresh may count again (refreshShare). */
-  readonly #nextRefreshAt = new Map<string, number>();
+  readonly #nextCountAt = new Map<string, number>();
 
   constructor(deps: RestoreReconcilerDeps) {
     this.#deps = deps;
@@ -93,10 +93,7 @@ export class RestoreReconciler {
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> {
     const { namespace, name } = splitKey(key);
     const now = this.#deps.now();
-    this.#deps.onActiveRestores?.(
-      this.#deps.listRestores().filter((r) => restoreActivity(r.status, now, this.#deps.hookWindowMs).active)
-        .length,
-    );
+    this.#reportActiveRestores(now);
     if (namespace === undefined) return;
     const restore = this.#deps.getRestore(namespace, name);
     if (!restore) return this.#forget(key, name, ctx);
@@ -114,22 +111,17 @@ export class RestoreReconciler {
     // InitHooksApplied stops counting the workloads once the hook window closes, whether or not anything changes then.
     if (activity.reason === 'FinishedWithinWindow')
       eventDelays.push((msUntilWindowCloses(restore.status, now, this.#deps.hookWindowMs) ?? 0) + 1000);
-    const requeueForEvents = (): ReconcileResult | void => {
-      const due = eventDelays.filter((d): d is number => d !== undefined);
+    const requeueForEvents = (...more: number[]): ReconcileResult | void => {
+      const due = [...eventDelays, ...more].filter((d): d is number => d !== undefined);
       return due.length > 0 ? { requeueAfterMs: Math.min(...due) } : undefined;
     };
     this.#reportSpecProblems(key, restore, errors, ctx);
-    const refreshIn = (this.#nextRefreshAt.get(key) ?? -Infinity) - now;
-    if (refreshIn > 0) {
-      eventDelays.push(refreshIn);
-      return requeueForEvents();
-    }
-    const elapsed = this.#deps.elapsed ?? (() => performance.now());
-    const refreshStarted = elapsed();
+    const countIn = (this.#nextCountAt.get(key) ?? -Infinity) - now;
+    if (countIn > 0) return requeueForEvents(countIn);
     // Invalid hooks: nothing is applied, and the condition says so without counting.
     const tally =
       errors.length === 0
-        ? this.#deps.initHooksTally(labelValue, restore)
+        ? this.#count(key, now, () => this.#deps.initHooksTally(labelValue, restore))
         : { done: 0, pending: 0, conflicts: 0, skippedPods: 0, invalid: [] };
     const initHooksApplied = initHooksAppliedCondition(errors.length === 0, tally);
     const desired = [
@@ -142,8 +134,6 @@ export class RestoreReconciler {
         this.#restoreEvent(key, ref, 'HooksApplied', 'ApplyHooks', eventInterval, hooksAppliedNote(tally)),
       );
     const counted = await this.#countHooks(key, restore, labelValue, ctx);
-    const share = this.#deps.refreshShare ?? DEFAULT_REFRESH_SHARE;
-    this.#nextRefreshAt.set(key, now + Math.min((elapsed() - refreshStarted) / share, MAX_REFRESH_GAP_MS));
     if (counted) desired.push(counted.condition);
     const fields = counted?.fields;
     const current = (restore.status as { conditions?: Condition[] } | undefined)?.conditions;
@@ -177,6 +167,24 @@ export class RestoreReconciler {
       ...(fields ? { status: fields } : {}),
     });
     return requeueForEvents();
+  }
+
+  /** How many Restores are active now (`restore_hooks_restores_active`). */
+  #reportActiveRestores(now: number): void {
+    this.#deps.onActiveRestores?.(
+      this.#deps.listRestores().filter((r) => restoreActivity(r.status, now, this.#deps.hookWindowMs).active)
+        .length,
+    );
+  }
+
+  /** Runs one InitHooksApplied count, and keeps the next one away for its time / refreshShare. */
+  #count<T>(key: string, now: number, count: () => T): T {
+    const elapsed = this.#deps.elapsed ?? (() => performance.now());
+    const started = elapsed();
+    const result = count();
+    const share = this.#deps.refreshShare ?? DEFAULT_REFRESH_SHARE;
+    this.#nextCountAt.set(key, now + Math.min((elapsed() - started) / share, MAX_REFRESH_GAP_MS));
+    return result;
   }
 
   /** The hook counts of the Restore from its ledger and pods, when restore-hooks keeps them; a problem is reported. */
@@ -226,7 +234,7 @@ export class RestoreReconciler {
     this.#deps.events.forgetCoalesced(`${key}\u0000`);
     this.#lastWritten.delete(key);
     this.#lastWriteAt.delete(key);
-    this.#nextRefreshAt.delete(key);
+    this.#nextCountAt.delete(key);
     this.#deps.onRestoreDone?.(name);
     const removed = await this.#deps.hookStatus?.ledgers.remove(key);
     if (removed)

@@ -10,8 +10,8 @@ import { restoreR2 } from '../../helpers/restore-fixtures.ts';
 
 /**
  * A Restore's status refresh counts its workloads and pods, which takes time in proportion to them: the next refresh
- * waits for the time the last one took divided by `refreshShare`, so a large restore's counting takes at most that
- * share of a core, however many of its objects change.
+ * waits for the time the last count took divided by `refreshShare` (at most 5 s), so a large restore's counting takes
+ * at most that share of a core, however many of its objects change.
  */
 describe('Restore status refreshes: bounded to a share of a core', () => {
   const ctx = { reconcileID: 'r', logger: silentLogger, signal: new AbortController().signal };
@@ -74,13 +74,13 @@ describe('Restore status refreshes: bounded to a share of a core', () => {
       ],
     ],
     [
-      'a refresh of 5 s: the next within 10 s all the same',
-      5000,
+      'a refresh of 2 s: the next within 5 s all the same',
+      2000,
       undefined,
       [
         [0, true, undefined],
-        [9000, false, 1000],
-        [10_000, true, undefined],
+        [4000, false, 1000],
+        [5000, true, undefined],
       ],
     ],
     [
