@@ -186,7 +186,8 @@ describeOnBeds(
       const execPods = (await env.bed.execHistory('app')).map((e) => e.pod);
       expect(execPods.length, 'pods of the restored Deployment that ran the exec hook').to.be.within(1, 2);
       expect(new Set(execPods).size, 'no pod ran it twice').to.equal(execPods.length);
-      expect(status.hookStatus?.hooksAttempted).to.be.within(1, 3);
+      // At most its init hook and its exec hook per pod; the status counts what ran (above).
+      expect(status.hookStatus?.hooksAttempted).to.be.within(execPods.length, 2 * execPods.length);
       expect(status.phase).to.equal('Completed');
       expect(status.errors ?? 0).to.equal(0);
       expect(status.hookStatus?.hooksFailed ?? 0).to.equal(0);
